@@ -1,0 +1,35 @@
+/**
+ * beam-ts: the Apache Beam programming model in TypeScript.
+ *
+ * Importing the package registers the embedded runner as `--runner=embedded` (the default).
+ *
+ * @example
+ * import { Pipeline, create, map, countPerElement } from "beam-ts";
+ * const p = new Pipeline();
+ * p.apply(create(["a", "b", "a"])).apply(countPerElement());
+ * await p.run().waitUntilFinish();
+ */
+import { registerRunner } from "./pipeline/index.js";
+import { EmbeddedRunner } from "./runners/index.js";
+
+export * from "./model/index.js";
+export * from "./coders/index.js";
+export {
+  Pipeline,
+  PCollection,
+  PBegin,
+  PTransform,
+  ptransform,
+  registerRunner,
+  type PValue,
+  type ElementOf,
+  type PipelineResult,
+  type JobState,
+  type Runner,
+  type PipelineGraph,
+} from "./pipeline/index.js";
+export * from "./transforms/index.js";
+export * from "./testing/index.js";
+export { EmbeddedRunner } from "./runners/index.js";
+
+registerRunner("embedded", () => new EmbeddedRunner());

@@ -1,0 +1,46 @@
+import type { Duration } from "./time.js";
+import type { WindowFn } from "./window-fn.js";
+import { globalWindows } from "./window-fns.js";
+import type { BoundedWindow } from "./window.js";
+
+/**
+ * How the output timestamp of a grouped pane is chosen from its inputs' timestamps
+ * (Beam's TimestampCombiner). END_OF_WINDOW is Beam's default.
+ */
+export type TimestampCombiner = "EARLIEST" | "LATEST" | "END_OF_WINDOW";
+
+/** Whether a later pane of a window repeats the elements of earlier panes. */
+export type AccumulationMode = "DISCARDING" | "ACCUMULATING";
+
+/**
+ * A trigger definition. Only Beam's default trigger (fire once when the watermark passes
+ * the end of the window, then for each late element) exists in this version; the full
+ * trigger language extends this union.
+ */
+export type Trigger = { readonly kind: "default" };
+
+/** Beam's default trigger. */
+export const DEFAULT_TRIGGER: Trigger = Object.freeze({ kind: "default" });
+
+/** Everything about how a PCollection is windowed and when its groups fire. */
+export interface WindowingStrategy {
+  readonly windowFn: WindowFn<BoundedWindow>;
+  readonly trigger: Trigger;
+  readonly accumulationMode: AccumulationMode;
+  readonly allowedLateness: Duration;
+  readonly timestampCombiner: TimestampCombiner;
+}
+
+/** The windowing of a PCollection nobody has windowed: global window, default trigger. */
+export const GLOBAL_WINDOWING: WindowingStrategy = Object.freeze({
+  windowFn: globalWindows(),
+  trigger: DEFAULT_TRIGGER,
+  accumulationMode: "DISCARDING",
+  allowedLateness: 0,
+  timestampCombiner: "END_OF_WINDOW",
+});
+
+/** A one-line description used in messages and in the graph fingerprint. */
+export function describeWindowing(ws: WindowingStrategy): string {
+  return `${ws.windowFn.toString()}/${ws.trigger.kind}/${ws.accumulationMode}/lateness=${ws.allowedLateness}/${ws.timestampCombiner}`;
+}

@@ -1,0 +1,59 @@
+import { createHash } from "node:crypto";
+import { describeWindowing } from "../model/index.js";
+import type { PipelineGraph } from "./graph.js";
+
+/**
+ * A graph's fingerprint: a per-transform description list and its SHA-256. Workers that
+ * rebuild the pipeline from its module compare fingerprints to prove they built the same
+ * graph (ARCHITECTURE.md, principle 4). The description includes user function source text
+ * (read, never evaluated) so that editing a DoFn changes the fingerprint.
+ */
+export interface GraphFingerprint {
+  readonly hash: string;
+  readonly transforms: readonly { readonly label: string; readonly description: string }[];
+}
+
+export function graphFingerprint(graph: PipelineGraph): GraphFingerprint {
+  const transforms: { label: string; description: string }[] = [];
+  for (const t of graph.transforms.values()) {
+    if (t.id === graph.rootId) continue;
+    const io = (ids: Record<string, string>) =>
+      Object.entries(ids)
+        .map(([tag, id]) => {
+          const pc = graph.pcollections.get(id);
+          return pc ? `${tag}=${graph.transforms.get(pc.producer)?.fullLabel}.${pc.tag}:${pc.coder.toString()}:${describeWindowing(pc.windowing)}` : tag;
+        })
+        .join(",");
+    const parts = [t.primitive?.kind ?? "composite", t.annotation?.kind ?? "", `in[${io(t.inputs)}]`, `out[${io(t.outputs)}]`];
+    if (t.primitive?.kind === "parDo") parts.push(describeFn(t.primitive.doFn));
+    if (t.primitive?.kind === "assignWindows") parts.push(describeWindowing(t.primitive.windowing));
+    transforms.push({ label: t.fullLabel, description: parts.join("|") });
+  }
+  const h = createHash("sha256");
+  for (const t of transforms) h.update(`${t.label}\u0000${t.description}\u0001`);
+  return { hash: h.digest("hex"), transforms };
+}
+
+/**
+ * The first transform whose description differs between two fingerprints, for the error a
+ * worker raises when it rebuilt a different pipeline; undefined when they are equal.
+ */
+export function firstDifference(a: GraphFingerprint, b: GraphFingerprint): string | undefined {
+  const n = Math.max(a.transforms.length, b.transforms.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.transforms[i];
+    const y = b.transforms[i];
+    if (x?.label !== y?.label || x?.description !== y?.description) return x?.label ?? y?.label;
+  }
+  return undefined;
+}
+
+function describeFn(doFn: object): string {
+  const ctor = (doFn as { constructor?: { name?: string } }).constructor?.name ?? "";
+  const parts = [ctor];
+  for (const key of ["process", "fn"]) {
+    const f = (doFn as Record<string, unknown>)[key];
+    if (typeof f === "function") parts.push(Function.prototype.toString.call(f));
+  }
+  return parts.join(":");
+}

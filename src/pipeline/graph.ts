@@ -1,0 +1,77 @@
+import type { Coder, WindowingStrategy } from "../model/index.js";
+
+/**
+ * The construction graph: plain records of transforms and PCollections, built by
+ * Pipeline and read by runners. After `Pipeline.run` the graph is frozen.
+ */
+
+/** A primitive transform's specification; runners execute these. */
+export type PrimitiveSpec =
+  | { readonly kind: "impulse" }
+  | {
+      readonly kind: "parDo";
+      /** The DoFn; typed loosely here because the graph holds DoFns of every type. */
+      readonly doFn: object;
+      readonly mainOutputTag: string;
+      readonly sideInputs: readonly SideInputSpec[];
+      /** Upper bound on concurrent async `process` calls per bundle. */
+      readonly maxConcurrency: number;
+    }
+  | { readonly kind: "groupByKey" }
+  | { readonly kind: "flatten" }
+  | { readonly kind: "assignWindows"; readonly windowing: WindowingStrategy };
+
+/**
+ * Marks a composite transform that runners may execute specially (Beam does the same
+ * with composite URNs such as combine_per_key); its children remain a valid expansion.
+ */
+export type CompositeAnnotation =
+  | { readonly kind: "combinePerKey"; readonly combineFn: object }
+  | { readonly kind: "reshuffle" };
+
+/** How a side input is read: Beam's iterable or multimap materialization plus a view. */
+export interface SideInputSpec {
+  /** The local name the DoFn uses; unique within the ParDo. */
+  readonly tag: string;
+  readonly pcollection: string;
+  readonly view: object;
+}
+
+/** One applied transform. */
+export interface TransformNode {
+  readonly id: string;
+  /** The unique full label, e.g. `CountWords/Split`. The root has the empty label. */
+  readonly fullLabel: string;
+  readonly name: string;
+  readonly parent: string | undefined;
+  readonly children: string[];
+  /** Input PCollection ids by local tag. */
+  readonly inputs: Record<string, string>;
+  /** Output PCollection ids by local tag. */
+  readonly outputs: Record<string, string>;
+  primitive: PrimitiveSpec | undefined;
+  annotation: CompositeAnnotation | undefined;
+}
+
+/** One PCollection. */
+export interface PCollectionNode {
+  readonly id: string;
+  readonly producer: string;
+  readonly tag: string;
+  coder: Coder<unknown>;
+  windowing: WindowingStrategy;
+  readonly isBounded: boolean;
+  readonly consumers: string[];
+}
+
+/** The whole graph; runners read it, never write it. */
+export interface PipelineGraph {
+  readonly transforms: ReadonlyMap<string, Readonly<TransformNode>>;
+  readonly pcollections: ReadonlyMap<string, Readonly<PCollectionNode>>;
+  readonly rootId: string;
+}
+
+/** Transforms in the order they were applied, primitives only (leaves). */
+export function primitiveTransforms(graph: PipelineGraph): Readonly<TransformNode>[] {
+  return [...graph.transforms.values()].filter((t) => t.primitive !== undefined);
+}

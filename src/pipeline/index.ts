@@ -1,0 +1,8 @@
+// The construction layer: Pipeline, PCollection, PTransform, the graph and its fingerprint.
+export * from "./graph.js";
+export * from "./pipeline.js";
+export * from "./ptransform.js";
+export * from "./pvalue.js";
+export * from "./runner.js";
+export * from "./fingerprint.js";
+export { defaultName } from "./naming.js";

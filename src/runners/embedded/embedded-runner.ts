@@ -1,0 +1,107 @@
+import { BeamError, JobFailedError, OptionsError } from "../../model/index.js";
+import type { JobState, Pipeline, PipelineResult, Runner } from "../../pipeline/index.js";
+import { JobMetrics } from "./bundle-metrics.js";
+import { CancelledSignal, Executor } from "./executor.js";
+import { planGraph } from "./planner.js";
+
+/** Settings of the embedded runner, read from pipeline options. */
+export interface EmbeddedRunnerSettings {
+  /** Elements per bundle read from a materialized input (default 1000). */
+  readonly bundleSize: number;
+  /** How often a failed bundle is retried before the job fails (default 2). */
+  readonly maxBundleRetries: number;
+  /** Pre-combine Combine.perKey before the shuffle (default true). */
+  readonly liftCombines: boolean;
+}
+
+function intOption(options: Readonly<Record<string, unknown>>, name: string, fallback: number, min: number): number {
+  const v = options[name] ?? fallback;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+    throw new OptionsError(`--${name} must be an integer >= ${min}, got ${String(v)}.`);
+  }
+  return v;
+}
+
+/** Reads the embedded runner's settings from pipeline options, validating them. */
+export function embeddedSettings(options: Readonly<Record<string, unknown>>): EmbeddedRunnerSettings {
+  return {
+    bundleSize: intOption(options, "bundleSize", 1000, 1),
+    maxBundleRetries: intOption(options, "maxBundleRetries", 2, 0),
+    liftCombines: options["liftCombines"] !== false,
+  };
+}
+
+/**
+ * The default runner: executes the pipeline in this process. See docs/ARCHITECTURE.md for
+ * how it plans, fuses and runs bundles.
+ */
+export class EmbeddedRunner implements Runner {
+  readonly name = "embedded";
+
+  run(pipeline: Pipeline): PipelineResult {
+    const settings = embeddedSettings(pipeline.options);
+    return new EmbeddedPipelineResult(pipeline, settings);
+  }
+}
+
+/** A job of the embedded runner. It starts at once (on the next microtask). */
+class EmbeddedPipelineResult implements PipelineResult {
+  private currentState: JobState = "RUNNING";
+  private cancelRequested = false;
+  private readonly done: Promise<JobState>;
+  private readonly jobMetrics = new JobMetrics();
+
+  constructor(pipeline: Pipeline, settings: EmbeddedRunnerSettings) {
+    this.done = this.execute(pipeline, settings);
+    // The job's outcome is delivered by waitUntilFinish; avoid an unhandled rejection
+    // warning when the caller only inspects `state`.
+    this.done.catch(() => {});
+  }
+
+  get state(): JobState {
+    return this.currentState;
+  }
+
+  waitUntilFinish(): Promise<JobState> {
+    return this.done;
+  }
+
+  async cancel(): Promise<JobState> {
+    this.cancelRequested = true;
+    try {
+      return await this.done;
+    } catch {
+      return this.currentState;
+    }
+  }
+
+  metrics() {
+    return this.jobMetrics.results();
+  }
+
+  private async execute(pipeline: Pipeline, settings: EmbeddedRunnerSettings): Promise<JobState> {
+    await Promise.resolve();
+    try {
+      const steps = planGraph(pipeline.graph(), { liftCombines: settings.liftCombines });
+      const executor = new Executor(steps, {
+        bundleSize: settings.bundleSize,
+        maxBundleRetries: settings.maxBundleRetries,
+        isCancelled: () => this.cancelRequested,
+        metrics: this.jobMetrics,
+      });
+      await executor.run();
+      this.currentState = "DONE";
+      return "DONE";
+    } catch (err) {
+      if (err instanceof CancelledSignal) {
+        this.currentState = "CANCELLED";
+        return "CANCELLED";
+      }
+      this.currentState = "FAILED";
+      const reason = err instanceof Error ? err.message : String(err);
+      const failure = new JobFailedError(`Pipeline failed: ${reason}`, { cause: err });
+      if (err instanceof BeamError) Object.defineProperty(failure, "failureCode", { value: err.code });
+      throw failure;
+    }
+  }
+}

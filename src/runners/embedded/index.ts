@@ -1,0 +1,4 @@
+// The embedded runner: runs pipelines in this process.
+export { EmbeddedRunner, embeddedSettings, type EmbeddedRunnerSettings } from "./embedded-runner.js";
+export { planGraph } from "./planner.js";
+export type { PlanStep } from "./plan.js";

@@ -1,0 +1,90 @@
+import type { Coder, KV } from "../../model/index.js";
+import type { PipelineGraph, TransformNode } from "../../pipeline/index.js";
+import { deterministicKeyCoder, kvComponents, type CombineFn, type PCollectionView } from "../../transforms/index.js";
+import type { PlanStep } from "./plan.js";
+
+/** Options that change how the graph is planned. */
+export interface PlannerOptions {
+  /** Pre-combine Combine.perKey before the shuffle (Beam's combiner lifting). Default true. */
+  readonly liftCombines?: boolean;
+}
+
+/**
+ * Turns the construction graph into plan steps in topological (application) order.
+ * Composite Combine.perKey over non-merging windows becomes one lifted step; Reshuffle
+ * becomes one re-bundling step; everything else maps to its primitive.
+ */
+export function planGraph(graph: PipelineGraph, options: PlannerOptions = {}): PlanStep[] {
+  const steps: PlanStep[] = [];
+  const root = graph.transforms.get(graph.rootId)!;
+  const visit = (t: Readonly<TransformNode>) => {
+    const special = specialComposite(graph, t, options);
+    if (special) {
+      steps.push(special);
+      return;
+    }
+    if (t.primitive) {
+      steps.push(primitiveStep(graph, t));
+      return;
+    }
+    for (const c of t.children) visit(graph.transforms.get(c)!);
+  };
+  for (const c of root.children) visit(graph.transforms.get(c)!);
+  return steps;
+}
+
+function specialComposite(graph: PipelineGraph, t: Readonly<TransformNode>, options: PlannerOptions): PlanStep | undefined {
+  const a = t.annotation;
+  if (a === undefined) return undefined;
+  const input = Object.values(t.inputs)[0];
+  const output = Object.values(t.outputs)[0];
+  if (input === undefined || output === undefined) return undefined;
+  const inNode = graph.pcollections.get(input)!;
+  if (a.kind === "reshuffle") return { kind: "reshuffle", label: t.fullLabel, input, output };
+  if (a.kind === "combinePerKey" && options.liftCombines !== false && !inNode.windowing.windowFn.isMerging) {
+    const [k] = kvComponents(inNode.coder as Coder<KV<unknown, unknown>>);
+    return {
+      kind: "combinePerKey",
+      label: t.fullLabel,
+      input,
+      output,
+      keyCoder: deterministicKeyCoder(k, t.fullLabel),
+      windowing: inNode.windowing,
+      combineFn: a.combineFn as CombineFn<unknown, unknown, unknown>,
+    };
+  }
+  return undefined;
+}
+
+function primitiveStep(graph: PipelineGraph, t: Readonly<TransformNode>): PlanStep {
+  const p = t.primitive!;
+  const label = t.fullLabel;
+  const output = t.outputs["main"] ?? Object.values(t.outputs)[0]!;
+  switch (p.kind) {
+    case "impulse":
+      return { kind: "impulse", label, output };
+    case "parDo": {
+      const sideIds = new Set(p.sideInputs.map((s) => s.pcollection));
+      const input = Object.values(t.inputs).find((id) => !sideIds.has(id)) ?? Object.values(t.inputs)[0]!;
+      return {
+        kind: "parDo",
+        label,
+        input,
+        outputs: t.outputs,
+        doFn: p.doFn,
+        sideInputs: p.sideInputs.map((s) => s.view as PCollectionView<unknown>),
+        maxConcurrency: p.maxConcurrency,
+      };
+    }
+    case "flatten":
+      return { kind: "flatten", label, inputs: Object.values(t.inputs), output };
+    case "assignWindows":
+      return { kind: "assignWindows", label, input: Object.values(t.inputs)[0]!, output, windowing: p.windowing };
+    case "groupByKey": {
+      const input = Object.values(t.inputs)[0]!;
+      const inNode = graph.pcollections.get(input)!;
+      const [k] = kvComponents(inNode.coder as Coder<KV<unknown, unknown>>);
+      return { kind: "groupByKey", label, input, output, keyCoder: deterministicKeyCoder(k, label), windowing: inNode.windowing };
+    }
+  }
+}

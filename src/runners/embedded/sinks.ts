@@ -1,0 +1,95 @@
+import type { KV, WindowedValue } from "../../model/index.js";
+import { CombineTable, GroupTable, type Operation, type SideInputStore } from "../../runtime/index.js";
+
+/**
+ * The end of a fused stage: where elements leave a bundle for a materialized buffer. A
+ * sink keeps what a bundle wrote apart until the bundle succeeds (`commit`), so a retried
+ * bundle never delivers twice (`abort` drops it).
+ */
+export interface Sink extends Operation {
+  commit(): void;
+  abort(): void;
+}
+
+abstract class PendingSink implements Sink {
+  protected pending: WindowedValue<unknown>[] = [];
+  constructor(readonly label: string) {}
+  startBundle(): void {
+    this.pending = [];
+  }
+  finishBundle(): void {}
+  receive(wv: WindowedValue<unknown>): void {
+    this.pending.push(wv);
+  }
+  abort(): void {
+    this.pending = [];
+  }
+  abstract commit(): void;
+}
+
+/** Feeds GroupByKey's table. */
+export class GroupSink extends PendingSink {
+  constructor(
+    label: string,
+    readonly table: GroupTable,
+  ) {
+    super(label);
+  }
+  commit(): void {
+    for (const wv of this.pending) this.table.add(wv as WindowedValue<KV<unknown, unknown>>);
+    this.pending = [];
+  }
+}
+
+/** Collects elements for a later root (Reshuffle, or the main input of a ParDo with side inputs). */
+export class BufferSink extends PendingSink {
+  readonly buffer: WindowedValue<unknown>[] = [];
+  commit(): void {
+    for (const wv of this.pending) this.buffer.push(wv);
+    this.pending = [];
+  }
+}
+
+/** Collects the contents of a PCollection read as a side input. */
+export class SideInputSink extends PendingSink {
+  constructor(
+    label: string,
+    private readonly store: SideInputStore,
+    private readonly pcollection: string,
+  ) {
+    super(label);
+  }
+  commit(): void {
+    this.store.append(this.pcollection, this.pending);
+    this.pending = [];
+  }
+}
+
+/**
+ * Lifted Combine.perKey, producer side: each bundle pre-combines into its own table, which
+ * is merged into the job's table on commit (so a failed bundle leaves no trace).
+ */
+export class CombineSink implements Sink {
+  private partial: CombineTable;
+  constructor(
+    readonly label: string,
+    readonly table: CombineTable,
+    private readonly makeTable: () => CombineTable,
+  ) {
+    this.partial = makeTable();
+  }
+  startBundle(): void {
+    this.partial.clear();
+  }
+  finishBundle(): void {}
+  receive(wv: WindowedValue<unknown>): void {
+    this.partial.addInput(wv as WindowedValue<KV<unknown, unknown>>);
+  }
+  commit(): void {
+    this.table.mergeFrom(this.partial);
+    this.partial = this.makeTable();
+  }
+  abort(): void {
+    this.partial.clear();
+  }
+}

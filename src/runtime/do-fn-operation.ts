@@ -1,0 +1,266 @@
+import type { BoundedWindow, Instant, PaneInfo, WindowedValue } from "../model/index.js";
+import { NO_FIRING } from "../model/index.js";
+import type { DoFn, DoFnMetrics, FinishBundleContext, OutputTags, PCollectionView, ProcessContext } from "../transforms/index.js";
+import type { Operation } from "./operation.js";
+import { DISCARD, type Receiver } from "./receiver.js";
+import { userCodeError } from "./user-code-error.js";
+
+type AnyDoFn = DoFn<unknown, unknown, OutputTags>;
+
+/** Reads side inputs for a main-input window; provided by the host runner. */
+export interface SideInputReader {
+  get<V>(view: PCollectionView<V>, mainWindow: BoundedWindow, label: string): V;
+}
+
+/** Everything a DoFnOperation needs from its host. */
+export interface DoFnOperationConfig {
+  readonly label: string;
+  /** The DoFn from the graph; never run itself, only shallow-copied (see DoFn docs). */
+  readonly template: object;
+  readonly mainOutput: Receiver;
+  readonly taggedOutputs: ReadonlyMap<string, Receiver>;
+  readonly sideInputs: SideInputReader;
+  readonly declaredViews: ReadonlySet<PCollectionView<unknown>>;
+  readonly maxConcurrency: number;
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof (x as { then?: unknown } | null)?.then === "function";
+}
+
+function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
+  return typeof x === "object" && x !== null && Symbol.asyncIterator in x;
+}
+
+const ASYNC_KINDS = new Set(["AsyncFunction", "AsyncGeneratorFunction"]);
+
+/**
+ * Runs one DoFn: its lifecycle (setup once per instance, start/finishBundle, teardown,
+ * a fresh instance after a failure) and `process` per element and window.
+ *
+ * Synchronous DoFns cost one function call per element and reuse one context object.
+ * A DoFn whose `process` returns a promise or async iterable switches to async mode: each
+ * call gets its own context, at most `maxConcurrency` calls are in flight, the rest queue.
+ */
+export class DoFnOperation implements Operation {
+  readonly label: string;
+  private instance: AnyDoFn | undefined;
+  private setUp = false;
+  private asyncMode: boolean;
+  private inFlight = 0;
+  private readonly queue: Array<[WindowedValue<unknown>, BoundedWindow, readonly BoundedWindow[]]> = [];
+  private failure: unknown;
+  private idleWaiters: Array<() => void> = [];
+  private shared: Context;
+  /** Metrics of the current bundle attempt; the host sets it before each bundle. */
+  metrics: DoFnMetrics = NO_METRICS;
+  /** Called before user code runs, so handles from `Metrics.counter()` record here. */
+  activateMetrics: () => void = () => {};
+
+  constructor(private readonly config: DoFnOperationConfig) {
+    this.label = config.label;
+    const process = (config.template as AnyDoFn).process;
+    this.asyncMode = ASYNC_KINDS.has(process?.constructor?.name ?? "");
+    this.shared = new Context(this);
+  }
+
+  async startBundle(): Promise<void> {
+    this.failure = undefined;
+    const fn = await this.ensureInstance();
+    if (fn.startBundle) {
+      this.activateMetrics();
+      try {
+        await fn.startBundle({ metrics: this.metrics });
+      } catch (err) {
+        throw userCodeError(this.label, err);
+      }
+    }
+  }
+
+  receive(wv: WindowedValue<unknown>): void {
+    if (this.failure !== undefined) throw this.failure;
+    const windows = wv.windows;
+    if (windows.length === 1) this.invoke(wv, windows[0]!, windows);
+    else for (const w of windows) this.invoke(wv, w, [w]);
+  }
+
+  whenReady(): Promise<void> | undefined {
+    if (this.queue.length <= this.config.maxConcurrency) return undefined;
+    return this.idle();
+  }
+
+  async finishBundle(): Promise<void> {
+    if (this.inFlight > 0 || this.queue.length > 0) await this.idle();
+    if (this.failure !== undefined) throw this.failure;
+    const fn = this.instance!;
+    if (fn.finishBundle) {
+      this.activateMetrics();
+      try {
+        await fn.finishBundle(this.finishContext());
+      } catch (err) {
+        throw userCodeError(this.label, err);
+      }
+    }
+  }
+
+  /** Tears the current instance down; the next bundle gets a fresh copy (Beam semantics). */
+  async teardown(): Promise<void> {
+    const fn = this.instance;
+    this.instance = undefined;
+    const wasSetUp = this.setUp;
+    this.setUp = false;
+    this.queue.length = 0;
+    if (fn?.teardown && wasSetUp) {
+      try {
+        await fn.teardown();
+      } catch {
+        // Beam ignores teardown failures: teardown is best effort and must not mask the job's outcome.
+      }
+    }
+  }
+
+  private async ensureInstance(): Promise<AnyDoFn> {
+    if (this.instance === undefined) {
+      const t = this.config.template;
+      this.instance = Object.assign(Object.create(Object.getPrototypeOf(t) as object), t) as AnyDoFn;
+      this.setUp = false;
+    }
+    if (!this.setUp) {
+      this.setUp = true;
+      if (this.instance.setup) {
+        try {
+          await this.instance.setup();
+        } catch (err) {
+          throw userCodeError(this.label, err);
+        }
+      }
+    }
+    return this.instance;
+  }
+
+  private invoke(wv: WindowedValue<unknown>, window: BoundedWindow, windows: readonly BoundedWindow[]): void {
+    if (this.asyncMode && this.inFlight >= this.config.maxConcurrency) {
+      this.queue.push([wv, window, windows]);
+      return;
+    }
+    const ctx = this.asyncMode ? new Context(this) : this.shared;
+    ctx.timestamp = wv.timestamp;
+    ctx.window = window;
+    ctx.windows = windows;
+    ctx.pane = wv.pane;
+    this.activateMetrics();
+    let result: unknown;
+    try {
+      result = this.instance!.process(wv.value, ctx as ProcessContext<unknown, OutputTags>);
+    } catch (err) {
+      throw userCodeError(this.label, err, wv.value, window);
+    }
+    if (result === undefined) return;
+    if (isThenable(result)) this.track(result, wv.value, window);
+    else if (isAsyncIterable(result)) this.track(drain(result, ctx), wv.value, window);
+  }
+
+  private track(work: PromiseLike<unknown>, element: unknown, window: BoundedWindow): void {
+    if (!this.asyncMode) {
+      // The shared context now belongs to this pending call; later calls get their own.
+      this.asyncMode = true;
+      this.shared = new Context(this);
+    }
+    this.inFlight++;
+    work.then(
+      () => this.settle(),
+      (err: unknown) => {
+        this.failure ??= userCodeError(this.label, err, element, window);
+        this.settle();
+      },
+    );
+  }
+
+  private settle(): void {
+    this.inFlight--;
+    while (this.queue.length > 0 && this.inFlight < this.config.maxConcurrency && this.failure === undefined) {
+      const [wv, w, ws] = this.queue.shift()!;
+      try {
+        this.invoke(wv, w, ws);
+      } catch (err) {
+        this.failure ??= err;
+      }
+    }
+    if (this.failure !== undefined) this.queue.length = 0;
+    if (this.inFlight === 0 && this.queue.length === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private idle(): Promise<void> {
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** @internal used by Context */
+  emit(tag: string | undefined, value: unknown, timestamp: Instant, windows: readonly BoundedWindow[], pane: PaneInfo): void {
+    const target = tag === undefined ? this.config.mainOutput : this.config.taggedOutputs.get(tag);
+    if (target === undefined) {
+      throw new Error(
+        `output tag "${tag}" was not declared; declare it with parDo(fn, { outputs: [${JSON.stringify(tag)}] }).`,
+      );
+    }
+    if (target !== DISCARD) target.receive({ value, timestamp, windows, pane });
+  }
+
+  /** @internal used by Context */
+  readSide<V>(view: PCollectionView<V>, window: BoundedWindow): V {
+    if (!this.config.declaredViews.has(view as PCollectionView<unknown>)) {
+      throw new Error(
+        `side input ${view.toString()} was not declared; pass it in parDo(fn, { sideInputs: [view] }).`,
+      );
+    }
+    return this.config.sideInputs.get(view, window, this.label);
+  }
+
+  private finishContext(): FinishBundleContext<unknown, OutputTags> {
+    return {
+      output: (value, timestamp, window) => this.emit(undefined, value, timestamp, [window], NO_FIRING),
+      outputTo: (tag, value, timestamp, window) => this.emit(tag, value, timestamp, [window], NO_FIRING),
+      metrics: this.metrics,
+    };
+  }
+}
+
+/** The ProcessContext implementation; mutable so synchronous calls can reuse one. */
+class Context implements ProcessContext<unknown, OutputTags> {
+  timestamp: Instant = 0;
+  window!: BoundedWindow;
+  windows!: readonly BoundedWindow[];
+  pane: PaneInfo = NO_FIRING;
+  constructor(private readonly op: DoFnOperation) {}
+  get metrics(): DoFnMetrics {
+    return this.op.metrics;
+  }
+  output(value: unknown): void {
+    this.op.emit(undefined, value, this.timestamp, this.windows, this.pane);
+  }
+  outputWithTimestamp(value: unknown, timestamp: Instant): void {
+    this.op.emit(undefined, value, timestamp, this.windows, this.pane);
+  }
+  outputTo(tag: string, value: unknown): void {
+    this.op.emit(tag, value, this.timestamp, this.windows, this.pane);
+  }
+  sideInput<V>(view: PCollectionView<V>): V {
+    return this.op.readSide(view, this.window);
+  }
+}
+
+async function drain(values: AsyncIterable<unknown>, ctx: Context): Promise<void> {
+  for await (const v of values) ctx.output(v);
+}
+
+const noop = { inc() {}, dec() {}, update() {}, set() {}, add() {} };
+const NO_METRICS: DoFnMetrics = {
+  counter: () => noop,
+  distribution: () => noop,
+  gauge: () => noop,
+  stringSet: () => noop,
+};

@@ -1,0 +1,11 @@
+// The execution core shared by every host (embedded runner, Fn API harness).
+export * from "./receiver.js";
+export * from "./operation.js";
+export * from "./assign-windows.js";
+export * from "./do-fn-operation.js";
+export * from "./user-code-error.js";
+export * from "./keyed-window-table.js";
+export * from "./group-table.js";
+export * from "./combine-table.js";
+export * from "./output-timestamp.js";
+export * from "./side-input-store.js";

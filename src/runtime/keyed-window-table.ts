@@ -1,0 +1,77 @@
+import type { BoundedWindow, Coder, Instant } from "../model/index.js";
+import { keyIdentityFn, type KeyIdentity } from "../transforms/index.js";
+
+/** The state of one (key, window) in a table, with the input timestamp range it saw. */
+export interface WindowEntry<S> {
+  readonly window: BoundedWindow;
+  state: S;
+  minTimestamp: Instant;
+  maxTimestamp: Instant;
+}
+
+/** All windows of one key. The first window has its own slot: most keys have one window. */
+export interface KeyEntry<S> {
+  readonly key: unknown;
+  first: WindowEntry<S>;
+  more: Map<string, WindowEntry<S>> | undefined;
+}
+
+/**
+ * State per key and window, the shared structure behind GroupByKey and lifted Combine.
+ * Keys are compared by Beam's rule (equal encodings) through a key identity that avoids
+ * encoding for primitive keys.
+ */
+export class KeyedWindowTable<S> {
+  private readonly entries = new Map<KeyIdentity, KeyEntry<S>>();
+  private readonly identity: (key: unknown) => KeyIdentity;
+
+  constructor(keyCoder: Coder<unknown>) {
+    this.identity = keyIdentityFn(keyCoder);
+  }
+
+  get keyCount(): number {
+    return this.entries.size;
+  }
+
+  /**
+   * Finds or creates the entry for (key, window) and returns it with its timestamp range
+   * widened by `timestamp`; `init` makes the state of a new entry.
+   */
+  entry(key: unknown, window: BoundedWindow, timestamp: Instant, init: () => S): WindowEntry<S> {
+    const id = this.identity(key);
+    const ke = this.entries.get(id);
+    if (ke === undefined) {
+      const we: WindowEntry<S> = { window, state: init(), minTimestamp: timestamp, maxTimestamp: timestamp };
+      this.entries.set(id, { key, first: we, more: undefined });
+      return we;
+    }
+    let we: WindowEntry<S> | undefined;
+    if (ke.first.window === window || ke.first.window.id() === window.id()) we = ke.first;
+    else {
+      const wid = window.id();
+      we = ke.more?.get(wid);
+      if (we === undefined) {
+        we = { window, state: init(), minTimestamp: timestamp, maxTimestamp: timestamp };
+        (ke.more ??= new Map()).set(wid, we);
+        return we;
+      }
+    }
+    if (timestamp < we.minTimestamp) we.minTimestamp = timestamp;
+    if (timestamp > we.maxTimestamp) we.maxTimestamp = timestamp;
+    return we;
+  }
+
+  /** Every key with its window entries. */
+  *keys(): IterableIterator<KeyEntry<S>> {
+    yield* this.entries.values();
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** The window entries of one key, as a list. */
+export function windowEntries<S>(ke: KeyEntry<S>): WindowEntry<S>[] {
+  return ke.more === undefined ? [ke.first] : [ke.first, ...ke.more.values()];
+}

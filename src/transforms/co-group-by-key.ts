@@ -1,0 +1,67 @@
+import type { KV } from "../model/index.js";
+import { ConstructionError, kv } from "../model/index.js";
+import { PTransform, type PCollection } from "../pipeline/index.js";
+import { kvCoder } from "../coders/index.js";
+import { jsValueCoder, kvComponents } from "./coder-derivation.js";
+import { flatten } from "./flatten.js";
+import { groupByKey } from "./group-by-key.js";
+import { map } from "./map.js";
+
+/** The key type shared by a record of KV PCollections. */
+type KeyOf<R> = R[keyof R] extends PCollection<KV<infer K, unknown>> ? K : never;
+
+/** For each input tag, the values of that input for the key. */
+export type CoGbkResult<R> = { readonly [Tag in keyof R]: R[Tag] extends PCollection<KV<unknown, infer V>> ? V[] : never };
+
+interface Tagged {
+  readonly t: number;
+  readonly v: unknown;
+}
+
+/**
+ * Beam's CoGroupByKey: joins several keyed PCollections, giving per key (and window) the
+ * values of each input under its tag. Typed per input.
+ *
+ * @example
+ * const joined = coGroupByKey({ orders, users });
+ * // PCollection<KV<string, { orders: Order[]; users: User[] }>>
+ */
+export function coGroupByKey<R extends Record<string, PCollection<KV<unknown, unknown>>>>(
+  inputs: R,
+  name = "CoGroupByKey",
+): PCollection<KV<KeyOf<R>, CoGbkResult<R>>> {
+  const list = Object.values(inputs);
+  if (list.length === 0) throw new ConstructionError("coGroupByKey needs at least one input.");
+  return list[0]!.pipeline.applyTransform(inputs, name, new CoGroupByKey<R>("CoGroupByKey"));
+}
+
+class CoGroupByKey<R extends Record<string, PCollection<KV<unknown, unknown>>>> extends PTransform<
+  R,
+  PCollection<KV<KeyOf<R>, CoGbkResult<R>>>
+> {
+  expand(inputs: R): PCollection<KV<KeyOf<R>, CoGbkResult<R>>> {
+    const tags = Object.keys(inputs);
+    const [keyCoder] = kvComponents(inputs[tags[0]!]!.coder);
+    const tagged = tags.map((tag, t) =>
+      inputs[tag]!
+        .apply(`Tag(${tag})`, map((e: KV<unknown, unknown>): KV<unknown, Tagged> => kv(e.key, { t, v: e.value })))
+        .withCoder(kvCoder(keyCoder, jsValueCoder) as never),
+    );
+    const grouped = inputs[tags[0]!]!.pipeline
+      .applyTransform(tagged, "Flatten", flatten<KV<unknown, Tagged>>())
+      .apply("GroupByKey", groupByKey<unknown, Tagged>());
+    return grouped.apply(
+      "Untag",
+      map((e: KV<unknown, Iterable<Tagged>>) => {
+        const result: Record<string, unknown[]> = {};
+        const lists = tags.map((tag) => {
+          const list: unknown[] = [];
+          result[tag] = list;
+          return list;
+        });
+        for (const { t, v } of e.value) lists[t]!.push(v);
+        return kv(e.key as KeyOf<R>, result as CoGbkResult<R>);
+      }),
+    );
+  }
+}

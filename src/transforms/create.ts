@@ -1,0 +1,41 @@
+import type { Coder } from "../model/index.js";
+import { PTransform, type PBegin, type PCollection } from "../pipeline/index.js";
+import { inferCoder } from "../coders/index.js";
+import { impulse } from "./impulse.js";
+import { parDo } from "./par-do.js";
+import type { DoFn } from "./do-fn.js";
+
+/** Emits a fixed list of values; `values` is a field so the fingerprint sees them. */
+class CreateDoFn<T> implements DoFn<Uint8Array, T> {
+  constructor(readonly values: readonly T[]) {}
+  process(_impulse: Uint8Array, ctx: { output(v: T): void }): void {
+    for (const v of this.values) ctx.output(v);
+  }
+}
+
+/**
+ * A PCollection of the given values, in the global window. The coder is inferred from
+ * the values (strings, integers, booleans, bytes, KVs of those; the JS value coder
+ * otherwise) unless `coder` is given.
+ *
+ * @example const words = p.apply(create(["a", "b", "a"]));
+ */
+export function create<T>(values: Iterable<T>, options?: { coder?: Coder<T> }): PTransform<PBegin, PCollection<T>> {
+  const array = [...values];
+  return new Create<T>(array, options?.coder ?? (inferCoder(array) as Coder<T>));
+}
+
+class Create<T> extends PTransform<PBegin, PCollection<T>> {
+  constructor(
+    private readonly values: readonly T[],
+    private readonly coder: Coder<T>,
+  ) {
+    super("Create");
+  }
+  expand(input: PBegin): PCollection<T> {
+    return input
+      .apply("Impulse", impulse())
+      .apply("Values", parDo(new CreateDoFn(this.values)))
+      .withCoder(this.coder);
+  }
+}

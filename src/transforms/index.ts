@@ -1,0 +1,22 @@
+// The transform library users call.
+export * from "./do-fn.js";
+export * from "./par-do.js";
+export * from "./map.js";
+export * from "./impulse.js";
+export * from "./create.js";
+export * from "./window-into.js";
+export * from "./with-timestamps.js";
+export * from "./flatten.js";
+export * from "./partition.js";
+export * from "./kv-transforms.js";
+export * from "./group-by-key.js";
+export * from "./co-group-by-key.js";
+export * from "./reshuffle.js";
+export * from "./identity-window-fn.js";
+export * from "./combine-fn.js";
+export * from "./combine.js";
+export * from "./derived-combines.js";
+export * from "./combiners/index.js";
+export * from "./side-input-view.js";
+export * from "./key-identity.js";
+export { kvComponents, asDeterministic as deterministicKeyCoder } from "./coder-derivation.js";

@@ -1,0 +1,107 @@
+import { ConstructionError } from "../model/index.js";
+import { PTransform, defaultName, type PCollection } from "../pipeline/index.js";
+import { jsValueCoder } from "./coder-derivation.js";
+import type { DoFn, OutputTags } from "./do-fn.js";
+import type { PCollectionView } from "./side-input-view.js";
+
+/** The default bound on concurrent async `process` calls per bundle. */
+export const DEFAULT_MAX_CONCURRENCY = 16;
+
+/** Options of a ParDo. */
+export interface ParDoOptions {
+  /** Side inputs the DoFn reads with `ctx.sideInput(view)`. */
+  readonly sideInputs?: readonly PCollectionView<unknown>[];
+  /** Upper bound on concurrent async `process` calls per bundle (default 16). */
+  readonly maxConcurrency?: number;
+}
+
+/** A ParDo's outputs when it has tagged outputs: `main` plus one PCollection per tag. */
+export type TaggedOutputs<Out, Tags extends OutputTags> = { readonly main: PCollection<Out> } & {
+  readonly [K in keyof Tags]: PCollection<Tags[K]>;
+};
+
+/**
+ * Beam's ParDo: runs a DoFn on every element.
+ *
+ * @example
+ * words.apply("Upper", parDo<string, string>({ process: (w, ctx) => ctx.output(w.toUpperCase()) }))
+ */
+export function parDo<In, Out>(doFn: DoFn<In, Out>, options?: ParDoOptions): PTransform<PCollection<In>, PCollection<Out>>;
+/**
+ * A ParDo with tagged outputs: declare the tags, emit with `ctx.outputTo(tag, value)`, and
+ * get `{ main, ...tags }` back.
+ *
+ * @example
+ * const { main, invalid } = lines.apply(parDo<string, Order, { invalid: string }>(parseFn, { outputs: ["invalid"] }));
+ */
+export function parDo<In, Out, Tags extends OutputTags>(
+  doFn: DoFn<In, Out, Tags>,
+  options: ParDoOptions & { readonly outputs: readonly (keyof Tags & string)[] },
+): PTransform<PCollection<In>, TaggedOutputs<Out, Tags>>;
+export function parDo<In, Out, Tags extends OutputTags>(
+  doFn: DoFn<In, Out, Tags>,
+  options: ParDoOptions & { readonly outputs?: readonly (keyof Tags & string)[] } = {},
+): PTransform<PCollection<In>, PCollection<Out> | TaggedOutputs<Out, Tags>> {
+  return new ParDo(doFn as DoFn<In, Out, OutputTags>, options, defaultName("ParDo", doFnName(doFn))) as unknown as PTransform<
+    PCollection<In>,
+    PCollection<Out> | TaggedOutputs<Out, Tags>
+  >;
+}
+
+function doFnName(doFn: object): { name?: string } {
+  const ctor = (doFn as { constructor?: { name?: string } }).constructor;
+  return ctor && ctor !== Object ? { name: ctor.name } : {};
+}
+
+class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out> | TaggedOutputs<Out, OutputTags>> {
+  constructor(
+    private readonly doFn: DoFn<In, Out, OutputTags>,
+    private readonly options: ParDoOptions & { readonly outputs?: readonly string[] },
+    name: string,
+  ) {
+    super(name);
+  }
+
+  expand(input: PCollection<In>): PCollection<Out> | TaggedOutputs<Out, OutputTags> {
+    if (typeof this.doFn?.process !== "function") {
+      throw new ConstructionError(`parDo needs a DoFn with a process(element, ctx) method; got ${String(this.doFn)}.`);
+    }
+    const tags = this.options.outputs ?? [];
+    if (tags.includes("main") || new Set(tags).size !== tags.length) {
+      throw new ConstructionError(`Output tags must be unique and must not be "main" (the main output's tag); got [${tags.join(", ")}].`);
+    }
+    const maxConcurrency = this.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
+      throw new ConstructionError(`maxConcurrency must be a positive integer, got ${maxConcurrency}.`);
+    }
+    const views = this.options.sideInputs ?? [];
+    for (const v of views) {
+      if (v.pcollection.pipeline !== input.pipeline) {
+        throw new ConstructionError(`Side input ${v.toString()} belongs to another pipeline.`);
+      }
+      const sideFn = v.pcollection.windowing.windowFn;
+      if (sideFn.getSideInputWindow === undefined) {
+        throw new ConstructionError(
+          `Side input ${v.toString()} is windowed by ${sideFn.toString()}, which has no window mapping ` +
+            `(getSideInputWindow); re-window it into global, fixed or sliding windows first.`,
+        );
+      }
+    }
+    const p = input.pipeline;
+    const outputs = p.addPrimitive(
+      {
+        kind: "parDo",
+        doFn: this.doFn,
+        mainOutputTag: "main",
+        sideInputs: views.map((v, i) => ({ tag: `side${i}`, pcollection: v.pcollection.id, view: v })),
+        maxConcurrency,
+      },
+      [input as PCollection<unknown>, ...views.map((v) => v.pcollection)],
+      ["main", ...tags].map((tag) => ({ tag, coder: jsValueCoder, windowing: input.windowing, isBounded: input.isBounded })),
+    );
+    if (this.options.outputs === undefined) return outputs[0] as PCollection<Out>;
+    const result: Record<string, PCollection<unknown>> = {};
+    ["main", ...tags].forEach((tag, i) => (result[tag] = outputs[i]!));
+    return result as TaggedOutputs<Out, OutputTags>;
+  }
+}

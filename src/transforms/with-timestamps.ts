@@ -1,0 +1,31 @@
+import type { Instant } from "../model/index.js";
+import { ConstructionError, describeValue } from "../model/index.js";
+import { defaultName, ptransform, type PCollection, type PTransform } from "../pipeline/index.js";
+import type { DoFn, ProcessContext } from "./do-fn.js";
+import { parDo } from "./par-do.js";
+
+class WithTimestampsDoFn<T> implements DoFn<T, T> {
+  constructor(readonly fn: (element: T) => Instant | Date) {}
+  process(element: T, ctx: ProcessContext<T>): void {
+    const t = this.fn(element);
+    const ms = t instanceof Date ? t.getTime() : t;
+    if (typeof ms !== "number" || !Number.isFinite(ms)) {
+      throw new ConstructionError(
+        `withTimestamps: the timestamp function returned ${describeValue(t)} for ${describeValue(element)}; ` +
+          `return milliseconds since the epoch or a Date.`,
+      );
+    }
+    ctx.outputWithTimestamp(element, ms);
+  }
+}
+
+/**
+ * Sets each element's event timestamp from the element (milliseconds or a Date). Beam's
+ * WithTimestamps; in batch any timestamp is allowed.
+ *
+ * @example events.apply(withTimestamps((e: Event) => e.time))
+ */
+export function withTimestamps<T>(fn: (element: T) => Instant | Date): PTransform<PCollection<T>, PCollection<T>> {
+  const inner = parDo(new WithTimestampsDoFn(fn));
+  return ptransform(defaultName("WithTimestamps", fn), (input: PCollection<T>) => inner.expand(input).withCoder(input.coder));
+}

@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+import {
+  assertThat,
+  combineGlobally,
+  combineGroupedValues,
+  combinePerKey,
+  count,
+  countPerElement,
+  create,
+  distinct,
+  fixedWindows,
+  groupByKey,
+  IntervalWindow,
+  kv,
+  largest,
+  latestGlobally,
+  latestPerKey,
+  map,
+  max,
+  mean,
+  min,
+  sampleGlobally,
+  samplePerKey,
+  smallest,
+  sum,
+  toList,
+  toSet,
+  top,
+  windowInto,
+  withTimestamps,
+  Pipeline,
+  type CombineFn,
+  type KV,
+} from "../../src/index.js";
+import { RUNNERS, runOn } from "./runners.js";
+
+const sales = [kv("eu", 10), kv("us", 5), kv("eu", 7), kv("us", 1), kv("asia", 2)];
+
+for (const runner of RUNNERS) {
+  describe(`Combine on ${runner.name}`, () => {
+    it("combines per key with a CombineFn", async () => {
+      await runOn(runner, (p) => {
+        assertThat(p.apply(create(sales)).apply(combinePerKey(sum()))).containsInAnyOrder([kv("eu", 17), kv("us", 6), kv("asia", 2)]);
+      });
+    });
+
+    it("combines per key with a plain binary function", async () => {
+      await runOn(runner, (p) => {
+        const out = p.apply(create(sales)).apply(combinePerKey((a: number, b: number) => Math.max(a, b)));
+        assertThat(out).containsInAnyOrder([kv("eu", 10), kv("us", 5), kv("asia", 2)]);
+      });
+    });
+
+    it("gives the same result with hot-key fanout", async () => {
+      await runOn(runner, (p) => {
+        const many = Array.from({ length: 200 }, (_, i) => kv(i % 10 === 0 ? "cold" : "hot", i));
+        const out = p.apply(create(many)).apply(combinePerKey(sum(), { hotKeyFanout: 8 }));
+        const hot = many.filter((e) => e.key === "hot").reduce((a, e) => a + e.value, 0);
+        const cold = many.filter((e) => e.key === "cold").reduce((a, e) => a + e.value, 0);
+        assertThat(out).containsInAnyOrder([kv("hot", hot), kv("cold", cold)]);
+      });
+    });
+
+    it("combines grouped values", async () => {
+      await runOn(runner, (p) => {
+        const out = p.apply(create(sales)).apply(groupByKey<string, number>()).apply(combineGroupedValues(count()));
+        assertThat(out).containsInAnyOrder([kv("eu", 2), kv("us", 2), kv("asia", 1)]);
+      });
+    });
+
+    it("combines globally and emits the empty result for an empty input", async () => {
+      await runOn(runner, (p) => {
+        assertThat(p.apply("Nums", create([1, 2, 3, 4])).apply("Sum", combineGlobally(sum())), "Total").equals(10);
+        assertThat(p.apply("None", create<number>([])).apply("SumNone", combineGlobally(sum())), "Default").equals(0);
+        assertThat(p.apply("None2", create<number>([])).apply("NoDefault", combineGlobally(sum(), { withoutDefaults: true })), "Empty").isEmpty();
+      });
+    });
+
+    it("combines globally per window with withoutDefaults", async () => {
+      await runOn(runner, (p) => {
+        const out = p
+          .apply(create([1_000, 2_000, 70_000]))
+          .apply(withTimestamps((t: number) => t))
+          .apply(windowInto(fixedWindows(60_000)))
+          .apply(map(() => 1))
+          .apply(combineGlobally(count(), { withoutDefaults: true }));
+        assertThat(out, "First").inWindow(new IntervalWindow(0, 60_000)).equals(2);
+        assertThat(out, "Second").inWindow(new IntervalWindow(60_000, 120_000)).equals(1);
+      });
+    });
+
+    it("computes the built-in combiners", async () => {
+      await runOn(runner, (p) => {
+        const nums = p.apply(create([4, 1, 3, 9, 7]));
+        assertThat(nums.apply("Sum", combineGlobally(sum())), "Sum").equals(24);
+        assertThat(nums.apply("Count", combineGlobally(count())), "Count").equals(5);
+        assertThat(nums.apply("Mean", combineGlobally(mean())), "Mean").equals(4.8);
+        assertThat(nums.apply("Min", combineGlobally(min<number>())), "Min").equals(1);
+        assertThat(nums.apply("Max", combineGlobally(max<number>())), "Max").equals(9);
+        assertThat(nums.apply("Largest", combineGlobally(largest(2))), "Largest").equals([9, 7]);
+        assertThat(nums.apply("Smallest", combineGlobally(smallest(2))), "Smallest").equals([1, 3]);
+        assertThat(nums.apply("Top", combineGlobally(top(3, (a: number, b: number) => (a % 5) - (b % 5)))), "Top").equals([4, 9, 3]);
+        assertThat(nums.apply("ToList", combineGlobally(toList<number>())).apply(map((xs: number[]) => [...xs].sort())), "ToList").equals([1, 3, 4, 7, 9]);
+        assertThat(p.apply("Dupes", create(["a", "b", "a"])).apply("ToSet", combineGlobally(toSet<string>())).apply(map((s: Set<string>) => [...s].sort())), "ToSet").equals(["a", "b"]);
+        assertThat(p.apply("Empty", create<number>([])).apply("MeanEmpty", combineGlobally(mean())), "MeanOfEmpty").satisfies((xs) => xs.length === 1 && Number.isNaN(xs[0]));
+      });
+    });
+
+    it("counts each distinct element and removes duplicates", async () => {
+      await runOn(runner, (p) => {
+        const words = p.apply(create(["to", "be", "or", "not", "to", "be"]));
+        assertThat(words.apply(countPerElement<string>()), "Counts").containsInAnyOrder([kv("to", 2), kv("be", 2), kv("or", 1), kv("not", 1)]);
+        assertThat(words.apply(distinct<string>()), "Distinct").containsInAnyOrder(["to", "be", "or", "not"]);
+      });
+    });
+
+    it("samples a fixed number of elements globally and per key", async () => {
+      await runOn(runner, (p) => {
+        const nums = Array.from({ length: 100 }, (_, i) => i);
+        const s = p.apply(create(nums)).apply(sampleGlobally<number>(5));
+        assertThat(s, "Global").satisfies(([sample]) => sample!.length === 5 && new Set(sample).size === 5 && sample!.every((x) => nums.includes(x)));
+        const small = p.apply("Small", create([kv("a", 1), kv("a", 2), kv("b", 3)])).apply(samplePerKey<string, number>(5));
+        assertThat(small.apply(map((e: KV<string, number[]>) => kv(e.key, [...e.value].sort()))), "PerKey").containsInAnyOrder([kv("a", [1, 2]), kv("b", [3])]);
+      });
+    });
+
+    it("picks the latest element by event timestamp", async () => {
+      await runOn(runner, (p) => {
+        const events = p.apply(create([kv("a", 5), kv("a", 9), kv("b", 1), kv("a", 2)])).apply(withTimestamps((e: KV<string, number>) => e.value));
+        assertThat(events.apply(latestGlobally<KV<string, number>>()), "Global").equals(kv("a", 9));
+        assertThat(events.apply(latestPerKey<string, number>()), "PerKey").containsInAnyOrder([kv("a", 9), kv("b", 1)]);
+      });
+    });
+
+    it("calls compact and merges accumulators across bundles", async () => {
+      const meanFn: CombineFn<number, { s: number; n: number }, number> = {
+        createAccumulator: () => ({ s: 0, n: 0 }),
+        addInput: (a, x) => ({ s: a.s + x, n: a.n + 1 }),
+        mergeAccumulators: (accs) => [...accs].reduce((a, b) => ({ s: a.s + b.s, n: a.n + b.n }), { s: 0, n: 0 }),
+        compact: (a) => ({ s: a.s, n: a.n }),
+        extractOutput: (a) => a.s / a.n,
+      };
+      await runOn(runner, (p) => {
+        const out = p.apply(create(Array.from({ length: 10 }, (_, i) => kv("k", i)))).apply(combinePerKey(meanFn));
+        assertThat(out).containsInAnyOrder([kv("k", 4.5)]);
+      });
+    });
+  });
+}
+
+describe("Combine construction", () => {
+  it("rejects combineGlobally with defaults on a non-global window", () => {
+    const p = new Pipeline();
+    const windowed = p.apply(create([1])).apply(windowInto(fixedWindows(1000)));
+    expect(() => windowed.apply(combineGlobally(sum()))).toThrow(/withoutDefaults/);
+  });
+
+  it("rejects a function combiner that does not take two arguments", () => {
+    const p = new Pipeline();
+    expect(() => p.apply(create([kv("a", 1)])).apply(combinePerKey(((xs: number) => xs) as never))).toThrow(/two values/);
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import {
+  AssertionFailedError,
+  JobFailedError,
+  UserCodeError,
+  assertThat,
+  create,
+  fixedWindows,
+  map,
+  windowInto,
+  withTimestamps,
+} from "../../src/index.js";
+import { RUNNERS, runOn } from "./runners.js";
+
+async function failure(promise: Promise<unknown>): Promise<JobFailedError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(JobFailedError);
+    return err as JobFailedError;
+  }
+  throw new Error("expected the pipeline to fail");
+}
+
+for (const runner of RUNNERS) {
+  describe(`failures on ${runner.name}`, () => {
+    it("names the transform, the element and the window, with the user's error as cause", async () => {
+      const original = new RangeError("negative price");
+      const err = await failure(
+        runOn(
+          runner,
+          (p) => {
+            p.apply(create([5, -3]))
+              .apply(withTimestamps((x: number) => Math.abs(x) * 1000))
+              .apply(windowInto(fixedWindows(60_000)))
+              .apply(
+                "CheckPrice",
+                map((x: number) => {
+                  if (x < 0) throw original;
+                  return x;
+                }),
+              );
+          },
+          { maxBundleRetries: 0 },
+        ),
+      );
+      const cause = err.cause as UserCodeError;
+      expect(cause).toBeInstanceOf(UserCodeError);
+      expect(cause.transform).toBe("CheckPrice");
+      expect(cause.element).toBe("-3");
+      expect(cause.window).toContain("1970-01-01T00:00:00.000Z");
+      expect(cause.cause).toBe(original);
+      expect(err.message).toMatch(/Transform "CheckPrice" failed while processing element -3 in window .*RangeError: negative price/);
+    });
+
+    it("truncates huge elements in error messages", async () => {
+      const err = await failure(
+        runOn(
+          runner,
+          (p) => {
+            p.apply(create(["x".repeat(10_000)])).apply(
+              "Explode",
+              map((s: string) => {
+                throw new Error(`bad ${s.length}`);
+              }),
+            );
+          },
+          { maxBundleRetries: 0 },
+        ),
+      );
+      const cause = err.cause as UserCodeError;
+      expect(cause.element!.length).toBeLessThan(300);
+      expect(cause.element).toMatch(/10002 chars/);
+    });
+
+    it("fails after the configured number of retries and says how many attempts were made", async () => {
+      let attempts = 0;
+      const err = await failure(
+        runOn(
+          runner,
+          (p) => {
+            p.apply(create([1])).apply(
+              "AlwaysFails",
+              map(() => {
+                attempts++;
+                throw new Error("permanent");
+              }),
+            );
+          },
+          { maxBundleRetries: 2 },
+        ),
+      );
+      expect(attempts).toBe(3);
+      expect(err.message).toMatch(/failed 3 times/);
+    });
+
+    it("fails assertions with a readable diff and does not retry them", async () => {
+      const err = await failure(
+        runOn(runner, (p) => {
+          assertThat(p.apply(create(["a", "b", "b"])), "Letters").containsInAnyOrder(["a", "b", "c"]);
+        }),
+      );
+      expect(err.cause).toBeInstanceOf(AssertionFailedError);
+      expect(err.message).toContain("Letters: containsInAnyOrder failed");
+      expect(err.message).toMatch(/missing \(expected, not found\):\n\s+"c"/);
+      expect(err.message).toMatch(/unexpected \(found, not expected\):\n\s+"b"/);
+      expect(err.message).not.toMatch(/failed \d+ times/);
+    });
+
+    it("checks that an empty PCollection is empty, and fails isEmpty on a non-empty one", async () => {
+      await runOn(runner, (p) => assertThat(p.apply(create<number>([]))).isEmpty());
+      const err = await failure(runOn(runner, (p) => assertThat(p.apply(create([1]))).isEmpty()));
+      expect(err.message).toMatch(/expected no elements, got 1/);
+    });
+  });
+}

@@ -1,0 +1,69 @@
+// A local ESLint rule that enforces ARCHITECTURE.md's dependency direction:
+// a folder of src/ may import only from folders below it, and only through their
+// index.ts (the folder's one import surface). Tests may reach inside their own folder.
+import path from "node:path";
+
+/** Each top-level folder of src/ and the folders it may import from. */
+export const LAYERS = {
+  model: [],
+  metrics: ["model"],
+  coders: ["model"],
+  pipeline: ["model", "coders", "metrics"],
+  transforms: ["model", "coders", "pipeline", "metrics"],
+  runtime: ["model", "coders", "pipeline", "transforms", "metrics"],
+  io: ["model", "coders", "pipeline", "transforms", "metrics"],
+  testing: ["model", "coders", "pipeline", "transforms", "metrics"],
+  runners: ["model", "coders", "pipeline", "transforms", "runtime", "metrics"],
+  harness: ["model", "coders", "pipeline", "transforms", "runtime", "metrics"],
+  cli: ["model", "coders", "pipeline", "transforms", "runtime", "runners", "metrics"],
+};
+
+const srcRoot = path.resolve(import.meta.dirname, "..", "src");
+
+function topFolder(file) {
+  const rel = path.relative(srcRoot, file);
+  if (rel.startsWith("..") || path.isAbsolute(rel)) return undefined;
+  const parts = rel.split(path.sep);
+  return parts.length > 1 ? parts[0] : "(root)";
+}
+
+export const layersRule = {
+  meta: {
+    type: "problem",
+    docs: { description: "Dependencies point one way (docs/ARCHITECTURE.md)." },
+    schema: [],
+  },
+  create(context) {
+    const file = context.filename;
+    const from = topFolder(file);
+    if (from === undefined || from === "(root)") return {};
+    return {
+      ImportDeclaration(node) {
+        const spec = node.source.value;
+        if (typeof spec !== "string" || !spec.startsWith(".")) return;
+        const target = path.resolve(path.dirname(file), spec);
+        const to = topFolder(target);
+        if (to === undefined || to === from) return;
+        if (to === "(root)") {
+          context.report({ node, message: `src/${from} must not import the package entry (${spec}).` });
+          return;
+        }
+        const allowed = LAYERS[from] ?? [];
+        if (!allowed.includes(to)) {
+          context.report({
+            node,
+            message: `src/${from} may not import src/${to} (${spec}): dependencies point one way, see docs/ARCHITECTURE.md.`,
+          });
+          return;
+        }
+        const expectedIndex = path.join(srcRoot, to, "index.js");
+        if (target !== expectedIndex && !file.endsWith(".test.ts")) {
+          context.report({
+            node,
+            message: `Import src/${to} through its index.ts ('${path.relative(path.dirname(file), expectedIndex)}'), not ${spec}.`,
+          });
+        }
+      },
+    };
+  },
+};
