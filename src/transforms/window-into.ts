@@ -28,7 +28,8 @@ class WindowInto<T> extends PTransform<PCollection<T>, PCollection<T>> {
     private readonly windowFn: WindowFn<BoundedWindow>,
     private readonly options: WindowIntoOptions,
   ) {
-    super(`WindowInto(${windowFn.toString()})`);
+    // "/" separates label parts, so a WindowFn description must not bring one in.
+    super(`WindowInto(${windowFn.toString().replaceAll("/", "|")})`);
   }
   expand(input: PCollection<T>): PCollection<T> {
     if (typeof this.windowFn?.assignWindows !== "function") {

@@ -11,8 +11,9 @@ export interface RunnerUnderTest {
 
 export const RUNNERS: readonly RunnerUnderTest[] = [
   { name: "embedded", options: { runner: "embedded" } },
-  // Small bundles and no combiner lifting exercise bundle boundaries and the unlifted path.
-  { name: "embedded (bundleSize=2, no lifting)", options: { runner: "embedded", bundleSize: 2, liftCombines: false } },
+  // Small bundles and primitive expansions of Combine.perKey and Reshuffle exercise bundle
+  // boundaries and the paths a runner without these optimisations takes.
+  { name: "embedded (bundleSize=2, expanded composites)", options: { runner: "embedded", bundleSize: 2, expandComposites: true } },
 ];
 
 /** Builds a pipeline with `build` on the runner and waits for it. */

@@ -12,6 +12,8 @@ export interface EmbeddedRunnerSettings {
   readonly maxBundleRetries: number;
   /** Pre-combine Combine.perKey before the shuffle (default true). */
   readonly liftCombines: boolean;
+  /** Run Combine.perKey and Reshuffle through their primitive expansions (default false). */
+  readonly expandComposites: boolean;
 }
 
 function intOption(options: Readonly<Record<string, unknown>>, name: string, fallback: number, min: number): number {
@@ -28,6 +30,7 @@ export function embeddedSettings(options: Readonly<Record<string, unknown>>): Em
     bundleSize: intOption(options, "bundleSize", 1000, 1),
     maxBundleRetries: intOption(options, "maxBundleRetries", 2, 0),
     liftCombines: options["liftCombines"] !== false,
+    expandComposites: options["expandComposites"] === true,
   };
 }
 
@@ -82,7 +85,10 @@ class EmbeddedPipelineResult implements PipelineResult {
   private async execute(pipeline: Pipeline, settings: EmbeddedRunnerSettings): Promise<JobState> {
     await Promise.resolve();
     try {
-      const steps = planGraph(pipeline.graph(), { liftCombines: settings.liftCombines });
+      const steps = planGraph(pipeline.graph(), {
+        liftCombines: settings.liftCombines,
+        expandComposites: settings.expandComposites,
+      });
       const executor = new Executor(steps, {
         bundleSize: settings.bundleSize,
         maxBundleRetries: settings.maxBundleRetries,

@@ -7,6 +7,11 @@ import type { PlanStep } from "./plan.js";
 export interface PlannerOptions {
   /** Pre-combine Combine.perKey before the shuffle (Beam's combiner lifting). Default true. */
   readonly liftCombines?: boolean;
+  /**
+   * Run annotated composites (Combine.perKey, Reshuffle) through their primitive
+   * expansion, as a runner without these optimisations would. Default false.
+   */
+  readonly expandComposites?: boolean;
 }
 
 /**
@@ -35,7 +40,7 @@ export function planGraph(graph: PipelineGraph, options: PlannerOptions = {}): P
 
 function specialComposite(graph: PipelineGraph, t: Readonly<TransformNode>, options: PlannerOptions): PlanStep | undefined {
   const a = t.annotation;
-  if (a === undefined) return undefined;
+  if (a === undefined || options.expandComposites === true) return undefined;
   const input = Object.values(t.inputs)[0];
   const output = Object.values(t.outputs)[0];
   if (input === undefined || output === undefined) return undefined;

@@ -1,5 +1,4 @@
 import type { Instant } from "../../model/index.js";
-import { MIN_TIMESTAMP } from "../../model/index.js";
 import type { CombineFn } from "../combine-fn.js";
 
 /** A value with its event timestamp, as Beam's TimestampedValue. */
@@ -21,13 +20,9 @@ export function latest<T>(): CombineFn<TimestampedValue<T>, TimestampedValue<T> 
     createAccumulator: () => undefined,
     addInput: later,
     mergeAccumulators: (accs) => {
-      let r: TimestampedValue<T> | undefined = { value: undefined as T, timestamp: MIN_TIMESTAMP - 1 };
-      let any = false;
-      for (const a of accs) {
-        if (a !== undefined) any = true;
-        r = later(r, a);
-      }
-      return any ? r : undefined;
+      let r: TimestampedValue<T> | undefined;
+      for (const a of accs) r = later(r, a);
+      return r;
     },
     extractOutput: (acc) => acc?.value,
   };

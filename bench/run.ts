@@ -1,0 +1,98 @@
+/**
+ * `npm run bench`: runs every workload on the embedded runner and as a hand-written Node
+ * loop, in this process, alternating, and reports elements/s and the ratio to
+ * hand-written. Writes bench/RESULTS.md and bench/results.json.
+ */
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Pipeline, parDo, type PCollection } from "../src/index.js";
+import { countWords, syntheticLines } from "./text.js";
+import { workloads, type Workload } from "./workloads.js";
+
+interface Result {
+  workload: string;
+  system: string;
+  elementsPerSec: number;
+  ratioToHandWritten: number;
+}
+
+const REPEATS = Number(process.env["BENCH_REPEATS"] ?? 3);
+const WORDCOUNT_BYTES = Number(process.env["BENCH_WORDCOUNT_MB"] ?? 50) * 1024 * 1024;
+
+async function timePipeline(w: Workload): Promise<{ seconds: number; checksum: number }> {
+  const seen: unknown[] = [];
+  const p = new Pipeline();
+  w.pipeline(p, (pc: PCollection<unknown>) => {
+    pc.apply("Sink", parDo<unknown, never>({ process: (x) => void seen.push(x) }));
+  });
+  const t0 = process.hrtime.bigint();
+  await p.run().waitUntilFinish();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { seconds, checksum: w.checksum(seen) };
+}
+
+function timeHandWritten(w: Workload): { seconds: number; checksum: number } {
+  const t0 = process.hrtime.bigint();
+  const checksum = w.handWritten();
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, checksum };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const lines = syntheticLines(WORDCOUNT_BYTES);
+  const words = countWords(lines);
+  const results: Result[] = [];
+  for (const w of workloads(lines, words)) {
+    const beam: number[] = [];
+    const hand: number[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      const b = await timePipeline(w);
+      const h = timeHandWritten(w);
+      if (b.checksum !== h.checksum) {
+        throw new Error(`${w.name}: pipeline checksum ${b.checksum} != hand-written ${h.checksum}`);
+      }
+      beam.push(b.seconds);
+      hand.push(h.seconds);
+    }
+    const handRate = w.elements / median(hand);
+    const beamRate = w.elements / median(beam);
+    results.push({ workload: w.name, system: "hand-written Node loop", elementsPerSec: Math.round(handRate), ratioToHandWritten: 1 });
+    results.push({
+      workload: w.name,
+      system: "beam-ts embedded",
+      elementsPerSec: Math.round(beamRate),
+      ratioToHandWritten: Number((beamRate / handRate).toFixed(3)),
+    });
+    console.log(`${w.name.padEnd(30)} beam-ts ${fmt(beamRate)}/s  hand-written ${fmt(handRate)}/s  ratio ${(beamRate / handRate).toFixed(2)}`);
+  }
+  const dir = import.meta.dirname;
+  writeFileSync(path.join(dir, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(path.join(dir, "RESULTS.md"), report(results, words));
+}
+
+function fmt(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(1)}k`;
+}
+
+function report(results: Result[], words: number): string {
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  const rows = results.map((r) => `| ${r.workload} | ${r.system} | ${r.elementsPerSec.toLocaleString("en-US")} | ${r.ratioToHandWritten} |`);
+  return [
+    "# Benchmark results",
+    "",
+    `Machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+    `Command: \`npm run bench\` (median of ${REPEATS} runs each, alternating systems, same process).`,
+    `Wordcount: ${(WORDCOUNT_BYTES / 2 ** 20).toFixed(0)} MiB of synthetic text, ${words.toLocaleString("en-US")} words (elements = words).`,
+    "",
+    "| workload | system | elements/s | ratio to hand-written |",
+    "|---|---|---:|---:|",
+    ...rows,
+    "",
+    "Targets (issue #2): stateless stages ≥ 0.5 of hand-written; GroupByKey/Combine ≥ 0.3.",
+    "",
+  ].join("\n");
+}
+
+await main();
