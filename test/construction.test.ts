@@ -5,6 +5,9 @@ import {
   create,
   groupByKey,
   kv,
+  kvCoder,
+  stringUtf8Coder,
+  type Coder,
   map,
   ptransform,
   type KV,
@@ -84,14 +87,15 @@ describe("pipeline construction", () => {
     const pc = p.apply(create([kv(1.5, "x")])) as PCollection<KV<number, string>>;
     // A user-supplied non-deterministic key coder must be caught at construction.
     const doubleKeyed = pc.apply(map((e: KV<number, string>) => e));
-    doubleKeyed.withCoder({
+    const nondeterministic: Coder<number> = {
       urn: "test:coder:nondeterministic",
       components: [],
       deterministic: false,
       encode: () => {},
-      decode: () => kv(0, ""),
+      decode: () => 0,
       toString: () => "nondeterministic",
-    });
+    };
+    doubleKeyed.withCoder(kvCoder(nondeterministic, stringUtf8Coder));
     expect(() => doubleKeyed.apply(groupByKey<number, string>())).toThrow(/keys must encode deterministically/);
   });
 

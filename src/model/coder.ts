@@ -10,8 +10,14 @@ export interface ByteWriter {
   /** Unsigned LEB128 varint of a non-negative integer (or bigint for the full 64 bits). */
   writeVarInt(n: number | bigint): void;
   writeFixed64BE(n: bigint): void;
+  /** A safe integer as 8 big-endian bytes of its 64-bit two's complement. */
+  writeInt64BE(n: number): void;
   writeDoubleBE(n: number): void;
+  writeFloatBE(n: number): void;
   writeInt32BE(n: number): void;
+  writeInt16BE(n: number): void;
+  /** UTF-8 bytes of `s`, preceded by their varint length when `lengthPrefixed`. */
+  writeUtf8(s: string, lengthPrefixed: boolean): void;
   finish(): Uint8Array;
 }
 
@@ -24,8 +30,13 @@ export interface ByteReader {
   readVarInt(): number;
   readVarBigInt(): bigint;
   readFixed64BE(): bigint;
+  readInt64BE(): number;
   readDoubleBE(): number;
+  readFloatBE(): number;
   readInt32BE(): number;
+  readInt16BE(): number;
+  /** Decodes `byteLength` bytes of UTF-8. */
+  readUtf8(byteLength: number): string;
   /** The rest of the input, for coders in the outer context. */
   readRest(): Uint8Array;
 }

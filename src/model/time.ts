@@ -10,11 +10,11 @@ export type Instant = number;
 export type Duration = number;
 
 /** The smallest timestamp Beam allows: Long.MIN_VALUE microseconds, in milliseconds. */
-export const MIN_TIMESTAMP: Instant = -9223372036854775;
+export const MIN_TIMESTAMP: Instant = Number(-9223372036854775n);
 /** The largest timestamp Beam allows: Long.MAX_VALUE microseconds, in milliseconds. */
-export const MAX_TIMESTAMP: Instant = 9223372036854775;
+export const MAX_TIMESTAMP: Instant = Number(9223372036854775n);
 /** The end of the global window: one day before MAX_TIMESTAMP, as in Beam. */
-export const GLOBAL_WINDOW_MAX_TIMESTAMP: Instant = 9223371950454775;
+export const GLOBAL_WINDOW_MAX_TIMESTAMP: Instant = Number(9223371950454775n);
 
 /** Helpers to write durations readably: `Duration.minutes(5)`. */
 export const Durations = {

@@ -68,7 +68,7 @@ export class PAssert<T> {
     const p = pc.pipeline;
     const n = (counters.get(p) ?? 0) + 1;
     counters.set(p, n);
-    const name = this.name ?? `AssertThat${n}`;
+    const name = this.name === undefined ? `AssertThat${n}` : `AssertThat(${this.name})`;
     const scope = this.scope;
     p.applyTransform(pc, name, new AssertTransform<T>(name, what, scope, matcher));
   }

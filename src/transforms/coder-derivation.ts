@@ -37,6 +37,12 @@ export function asDeterministic<T>(coder: Coder<T>, where: string): Coder<T> {
 
 /** The coder of GroupByKey's output given its input coder. */
 export function groupedCoder<K, V>(input: Coder<KV<K, V>>, where: string): Coder<KV<K, Iterable<V>>> {
+  if (input.urn !== CoderUrns.kv && input.urn !== CoderUrns.jsValue) {
+    throw new ConstructionError(
+      `${where} needs KV elements with a KV coder, but the input's coder is ${input.toString()}. ` +
+        `Set one with .withCoder(kvCoder(<key coder>, <value coder>)).`,
+    );
+  }
   const [k, v] = kvComponents(input);
   return kvCoder(asDeterministic(k, where), iterableCoder(v)) as unknown as Coder<KV<K, Iterable<V>>>;
 }

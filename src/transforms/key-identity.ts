@@ -14,6 +14,7 @@ const PRIMITIVE_SAFE = new Set([
   "beam:coder:varint:v1",
   "beam:coder:bool:v1",
   "beam-ts:coder:js_value:v1",
+  "beam-ts:coder:js_value_deterministic:v1",
 ]);
 
 /** Returns a function from key to a value usable as a JS Map key with Beam's equality. */

@@ -101,7 +101,7 @@ for (const runner of RUNNERS) {
         }),
       );
       expect(err.cause).toBeInstanceOf(AssertionFailedError);
-      expect(err.message).toContain("Letters: containsInAnyOrder failed");
+      expect(err.message).toContain("AssertThat(Letters): containsInAnyOrder failed");
       expect(err.message).toMatch(/missing \(expected, not found\):\n\s+"c"/);
       expect(err.message).toMatch(/unexpected \(found, not expected\):\n\s+"b"/);
       expect(err.message).not.toMatch(/failed \d+ times/);

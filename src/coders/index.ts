@@ -1,0 +1,21 @@
+/** Coders: Beam's standard coders, byte-compatible with every Beam SDK, and our JS value coder. */
+export * from "./urns.js";
+export { BufferReader, BufferWriter, decodeFromBytes, encodeToBytes } from "./byte-buffer.js";
+export { bigVarIntCoder, boolCoder, bytesCoder, doubleCoder, stringUtf8Coder, varIntCoder } from "./primitives.js";
+export { iterableCoder, kvCoder, lengthPrefixCoder, nullableCoder } from "./structural.js";
+export { readInstant, writeInstant } from "./instant.js";
+export { readPane, writePane } from "./pane-coder.js";
+export { globalWindowCoder, intervalWindowCoder } from "./window-coders.js";
+export {
+  decodeParamWindowedValuePayload,
+  paramWindowedValueCoder,
+  windowedValueCoder,
+  type WindowedValueMetadata,
+} from "./windowed-value-coders.js";
+export { timerCoder, type Timer } from "./timer-coder.js";
+export { decodeSchemaProto, type AtomicType, type Field, type FieldType, type Schema } from "./schema.js";
+export { rowCoder, type Row } from "./row-coder.js";
+export { deterministicJsValueCoder, jsValueCoder } from "./js-value-coder.js";
+export { asDeterministic } from "./deterministic.js";
+export { inferCoder } from "./infer.js";
+export { coderFromSpec, type CoderFromSpecOptions, type CoderSpec } from "./registry.js";

@@ -1,0 +1,192 @@
+import type { ByteReader, ByteWriter, Coder } from "../model/index.js";
+import { CoderError, describeValue } from "../model/index.js";
+import { bytesCoder, boolCoder, doubleCoder, stringUtf8Coder, varIntCoder } from "./primitives.js";
+import { iterableCoder, nullableCoder } from "./structural.js";
+import type { AtomicType, FieldType, Schema } from "./schema.js";
+import { CoderUrns } from "./urns.js";
+
+/** A row: field name to value. INT64 values decode as numbers, or bigints beyond 2^53. */
+export type Row = Record<string, unknown>;
+
+/** One byte, two's complement. */
+const byteCoder: Coder<number> = {
+  urn: "beam-ts:coder:schema_byte",
+  components: [],
+  deterministic: true,
+  encode: (v: number, w: ByteWriter) => w.writeByte(v & 0xff),
+  decode: (r: ByteReader) => (r.readByte() << 24) >> 24,
+  toString: () => "byte",
+};
+
+const int16Coder: Coder<number> = {
+  urn: "beam-ts:coder:schema_int16",
+  components: [],
+  deterministic: true,
+  encode: (v: number, w: ByteWriter) => w.writeInt16BE(v),
+  decode: (r: ByteReader) => r.readInt16BE(),
+  toString: () => "int16",
+};
+
+const floatCoder: Coder<number> = {
+  urn: "beam-ts:coder:schema_float",
+  components: [],
+  deterministic: true,
+  encode: (v: number, w: ByteWriter) => w.writeFloatBE(v),
+  decode: (r: ByteReader) => r.readFloatBE(),
+  toString: () => "float",
+};
+
+/** Beam's VarLong as a number when it is a safe integer, else a bigint. */
+const int64Coder: Coder<number | bigint> = {
+  urn: CoderUrns.varint,
+  components: [],
+  deterministic: true,
+  encode: (v: number | bigint, w: ByteWriter) => w.writeVarInt(v),
+  decode: (r: ByteReader) => {
+    const big = r.readVarBigInt();
+    const n = Number(big);
+    return Number.isSafeInteger(n) ? n : big;
+  },
+  toString: () => "int64",
+};
+
+const ATOMIC_CODERS: Record<AtomicType, Coder<unknown>> = {
+  BYTE: byteCoder as Coder<unknown>,
+  INT16: int16Coder as Coder<unknown>,
+  INT32: varIntCoder as Coder<unknown>,
+  INT64: int64Coder as Coder<unknown>,
+  FLOAT: floatCoder as Coder<unknown>,
+  DOUBLE: doubleCoder as Coder<unknown>,
+  STRING: stringUtf8Coder as Coder<unknown>,
+  BOOLEAN: boolCoder as Coder<unknown>,
+  BYTES: bytesCoder as Coder<unknown>,
+};
+
+/** Beam's MapCoder: a 4-byte count then key/value pairs; maps are JS Maps. */
+class MapCoder implements Coder<Map<unknown, unknown>> {
+  readonly urn = "beam-ts:coder:schema_map";
+  readonly components: readonly Coder<unknown>[];
+  readonly deterministic = false;
+  constructor(
+    readonly keyCoder: Coder<unknown>,
+    readonly valueCoder: Coder<unknown>,
+  ) {
+    this.components = [keyCoder, valueCoder];
+  }
+  encode(value: Map<unknown, unknown>, writer: ByteWriter): void {
+    const entries = value instanceof Map ? [...value] : Object.entries(value as object);
+    writer.writeInt32BE(entries.length);
+    for (const [k, v] of entries) {
+      this.keyCoder.encode(k, writer, true);
+      this.valueCoder.encode(v, writer, true);
+    }
+  }
+  decode(reader: ByteReader): Map<unknown, unknown> {
+    const n = reader.readInt32BE();
+    const out = new Map<unknown, unknown>();
+    for (let i = 0; i < n; i++) {
+      const k = this.keyCoder.decode(reader, true);
+      out.set(k, this.valueCoder.decode(reader, true));
+    }
+    return out;
+  }
+  toString(): string {
+    return `map<${this.keyCoder.toString()}, ${this.valueCoder.toString()}>`;
+  }
+}
+
+/** The coder of a field's values, ignoring the field's own nullability. */
+function baseCoder(type: FieldType): Coder<unknown> {
+  switch (type.kind) {
+    case "atomic":
+      return ATOMIC_CODERS[type.type];
+    case "array":
+    case "iterable":
+      return iterableCoder(valueCoder(type.element)) as Coder<unknown>;
+    case "map":
+      return new MapCoder(valueCoder(type.key), valueCoder(type.value)) as Coder<unknown>;
+    case "row":
+      return rowCoder(type.schema) as Coder<unknown>;
+    case "logical":
+      return baseCoder(type.representation);
+  }
+}
+
+/** The coder of a value inside a collection: nullable types get the nullable coder. */
+function valueCoder(type: FieldType): Coder<unknown> {
+  const base = baseCoder(type);
+  return type.nullable === true ? (nullableCoder(base) as Coder<unknown>) : base;
+}
+
+/**
+ * Beam's RowCoder: the field count (varint), a null bitmap (varint byte length, then
+ * bytes with bit i set when field i is null; trailing zero bytes dropped), then every
+ * non-null field, nested, in encoding order.
+ */
+class RowCoder implements Coder<Row> {
+  readonly urn = CoderUrns.row;
+  readonly components: readonly Coder<unknown>[] = [];
+  readonly deterministic: boolean;
+  private readonly names: readonly string[];
+  private readonly nullable: readonly boolean[];
+  private readonly coders: readonly Coder<unknown>[];
+
+  constructor(readonly schema: Schema) {
+    const fields =
+      schema.encodingPositionsSet === true
+        ? [...schema.fields].sort((a, b) => (a.encodingPosition ?? 0) - (b.encodingPosition ?? 0))
+        : schema.fields;
+    this.names = fields.map((f) => f.name);
+    this.nullable = fields.map((f) => f.type.nullable === true);
+    this.coders = fields.map((f) => baseCoder(f.type));
+    this.deterministic = this.coders.every((c) => c.deterministic);
+  }
+
+  encode(row: Row, writer: ByteWriter): void {
+    if (row === null || typeof row !== "object") {
+      throw new CoderError(`row coder expected an object with fields ${this.names.join(", ")} but got ${describeValue(row)}.`);
+    }
+    const n = this.names.length;
+    writer.writeVarInt(n);
+    const bitmap = new Uint8Array(Math.ceil(n / 8));
+    let bitmapLength = 0;
+    for (let i = 0; i < n; i++) {
+      const v = row[this.names[i] as string];
+      if (v === null || v === undefined) {
+        if (!(this.nullable[i] as boolean)) {
+          throw new CoderError(`Row field "${this.names[i]}" is not nullable but is ${String(v)} in ${describeValue(row)}.`);
+        }
+        bitmap[i >> 3] = (bitmap[i >> 3] as number) | (1 << (i & 7));
+        bitmapLength = (i >> 3) + 1;
+      }
+    }
+    writer.writeVarInt(bitmapLength);
+    writer.writeBytes(bitmap.subarray(0, bitmapLength));
+    for (let i = 0; i < n; i++) {
+      const v = row[this.names[i] as string];
+      if (v !== null && v !== undefined) (this.coders[i] as Coder<unknown>).encode(v, writer, true);
+    }
+  }
+
+  decode(reader: ByteReader): Row {
+    const n = reader.readVarInt();
+    if (n > this.names.length) {
+      throw new CoderError(`A row with ${n} fields cannot be decoded with a schema of ${this.names.length} fields.`);
+    }
+    const bitmap = reader.readBytes(reader.readVarInt());
+    const row: Row = {};
+    for (let i = 0; i < this.names.length; i++) {
+      const isNull = i >= n || (((bitmap[i >> 3] ?? 0) >> (i & 7)) & 1) === 1;
+      row[this.names[i] as string] = isNull ? null : (this.coders[i] as Coder<unknown>).decode(reader, true);
+    }
+    return row;
+  }
+
+  toString(): string {
+    return `row<${this.names.join(", ")}>`;
+  }
+}
+
+export function rowCoder(schema: Schema): Coder<Row> {
+  return new RowCoder(schema);
+}

@@ -1,0 +1,68 @@
+import type { BoundedWindow, ByteReader, ByteWriter, Coder, Instant, PaneInfo } from "../model/index.js";
+import { readInstant, writeInstant } from "./instant.js";
+import { readPane, writePane } from "./pane-coder.js";
+import { CoderUrns } from "./urns.js";
+
+/**
+ * A timer as Beam's Fn API carries it between runner and SDK: the user key, the dynamic
+ * timer tag, the windows, and either a clear marker or the firing and hold timestamps
+ * with the pane.
+ */
+export type Timer<K> =
+  | {
+      readonly userKey: K;
+      readonly dynamicTimerTag: string;
+      readonly windows: readonly BoundedWindow[];
+      readonly clearBit: true;
+    }
+  | {
+      readonly userKey: K;
+      readonly dynamicTimerTag: string;
+      readonly windows: readonly BoundedWindow[];
+      readonly clearBit: false;
+      readonly fireTimestamp: Instant;
+      readonly holdTimestamp: Instant;
+      readonly pane: PaneInfo;
+    };
+
+class TimerCoder<K> implements Coder<Timer<K>> {
+  readonly urn = CoderUrns.timer;
+  readonly components: readonly Coder<unknown>[];
+  readonly deterministic: boolean;
+  constructor(
+    readonly keyCoder: Coder<K>,
+    readonly windowCoder: Coder<BoundedWindow>,
+  ) {
+    this.components = [keyCoder, windowCoder];
+    this.deterministic = keyCoder.deterministic && windowCoder.deterministic;
+  }
+  encode(timer: Timer<K>, writer: ByteWriter): void {
+    this.keyCoder.encode(timer.userKey, writer, true);
+    writer.writeUtf8(timer.dynamicTimerTag, true);
+    writer.writeInt32BE(timer.windows.length);
+    for (const w of timer.windows) this.windowCoder.encode(w, writer, true);
+    writer.writeByte(timer.clearBit ? 1 : 0);
+    if (timer.clearBit) return;
+    writeInstant(writer, timer.fireTimestamp);
+    writeInstant(writer, timer.holdTimestamp);
+    writePane(writer, timer.pane);
+  }
+  decode(reader: ByteReader): Timer<K> {
+    const userKey = this.keyCoder.decode(reader, true);
+    const dynamicTimerTag = reader.readUtf8(reader.readVarInt());
+    const n = reader.readInt32BE();
+    const windows: BoundedWindow[] = [];
+    for (let i = 0; i < n; i++) windows.push(this.windowCoder.decode(reader, true));
+    if (reader.readByte() === 1) return { userKey, dynamicTimerTag, windows, clearBit: true };
+    const fireTimestamp = readInstant(reader);
+    const holdTimestamp = readInstant(reader);
+    return { userKey, dynamicTimerTag, windows, clearBit: false, fireTimestamp, holdTimestamp, pane: readPane(reader) };
+  }
+  toString(): string {
+    return `timer<${this.keyCoder.toString()}, ${this.windowCoder.toString()}>`;
+  }
+}
+
+export function timerCoder<K>(keyCoder: Coder<K>, windowCoder: Coder<BoundedWindow>): Coder<Timer<K>> {
+  return new TimerCoder(keyCoder, windowCoder);
+}

@@ -1,0 +1,22 @@
+/** URNs of Beam's standard coders (beam_runner_api.proto StandardCoders) and of ours. */
+export const CoderUrns = {
+  bytes: "beam:coder:bytes:v1",
+  stringUtf8: "beam:coder:string_utf8:v1",
+  kv: "beam:coder:kv:v1",
+  bool: "beam:coder:bool:v1",
+  varint: "beam:coder:varint:v1",
+  double: "beam:coder:double:v1",
+  iterable: "beam:coder:iterable:v1",
+  timer: "beam:coder:timer:v1",
+  intervalWindow: "beam:coder:interval_window:v1",
+  lengthPrefix: "beam:coder:length_prefix:v1",
+  globalWindow: "beam:coder:global_window:v1",
+  windowedValue: "beam:coder:windowed_value:v1",
+  paramWindowedValue: "beam:coder:param_windowed_value:v1",
+  nullable: "beam:coder:nullable:v1",
+  row: "beam:coder:row:v1",
+  /** Our general coder for JS values; not understood by other SDKs. */
+  jsValue: "beam-ts:coder:js_value:v1",
+  /** The JS value coder in its deterministic (key) mode. */
+  jsValueDeterministic: "beam-ts:coder:js_value_deterministic:v1",
+} as const;

@@ -1,0 +1,50 @@
+import type { BoundedWindow, ByteReader, ByteWriter, Coder } from "../model/index.js";
+import { CoderError, GLOBAL_WINDOW, GlobalWindow, IntervalWindow, describeValue } from "../model/index.js";
+import { readInstant, writeInstant } from "./instant.js";
+import { CoderUrns } from "./urns.js";
+
+/** The global window encodes to no bytes. */
+class GlobalWindowCoder implements Coder<GlobalWindow> {
+  readonly urn = CoderUrns.globalWindow;
+  readonly components: readonly Coder<unknown>[] = [];
+  readonly deterministic = true;
+  encode(value: GlobalWindow): void {
+    if (!(value instanceof GlobalWindow)) {
+      throw new CoderError(`global_window coder got ${describeValue(value)}; only the global window can be encoded.`);
+    }
+  }
+  decode(): GlobalWindow {
+    return GLOBAL_WINDOW;
+  }
+  toString(): string {
+    return "global_window";
+  }
+}
+
+/** An interval window as its end (an instant) and its span (varint milliseconds). */
+class IntervalWindowCoder implements Coder<IntervalWindow> {
+  readonly urn = CoderUrns.intervalWindow;
+  readonly components: readonly Coder<unknown>[] = [];
+  readonly deterministic = true;
+  encode(value: IntervalWindow, writer: ByteWriter): void {
+    if (!(value instanceof IntervalWindow)) {
+      throw new CoderError(`interval_window coder got ${describeValue(value)}; expected an IntervalWindow.`);
+    }
+    writeInstant(writer, value.end);
+    writer.writeVarInt(value.end - value.start);
+  }
+  decode(reader: ByteReader): IntervalWindow {
+    const end = readInstant(reader);
+    const span = reader.readVarInt();
+    return new IntervalWindow(end - span, end);
+  }
+  toString(): string {
+    return "interval_window";
+  }
+}
+
+export const globalWindowCoder: Coder<GlobalWindow> = new GlobalWindowCoder();
+export const intervalWindowCoder: Coder<IntervalWindow> = new IntervalWindowCoder();
+
+/** The window coder as a coder of any BoundedWindow, for windowed value coders. */
+export type WindowCoder = Coder<BoundedWindow>;
