@@ -28,6 +28,14 @@ export function writeInstant(writer: ByteWriter, t: Instant): void {
   writer.writeFixed64BE(BigInt(ms) ^ (1n << 63n));
 }
 
+/** The exact 64-bit millisecond value Beam uses on the wire for an instant. */
+export function exactMillis(t: Instant): bigint {
+  if (t <= MIN_TIMESTAMP) return EXACT_MIN;
+  if (t >= MAX_TIMESTAMP) return EXACT_MAX;
+  if (t === GLOBAL_WINDOW_MAX_TIMESTAMP) return EXACT_GLOBAL_MAX;
+  return BigInt(Math.floor(t));
+}
+
 /** Reads a timestamp written by writeInstant (or any Beam SDK's InstantCoder). */
 export function readInstant(reader: ByteReader): Instant {
   const hi = reader.readInt32BE() ^ SIGN;

@@ -1,6 +1,6 @@
 import type { BoundedWindow, ByteReader, ByteWriter, Coder } from "../model/index.js";
 import { CoderError, GLOBAL_WINDOW, GlobalWindow, IntervalWindow, describeValue } from "../model/index.js";
-import { readInstant, writeInstant } from "./instant.js";
+import { exactMillis, readInstant, writeInstant } from "./instant.js";
 import { CoderUrns } from "./urns.js";
 
 /** The global window encodes to no bytes. */
@@ -31,7 +31,9 @@ class IntervalWindowCoder implements Coder<IntervalWindow> {
       throw new CoderError(`interval_window coder got ${describeValue(value)}; expected an IntervalWindow.`);
     }
     writeInstant(writer, value.end);
-    writer.writeVarInt(value.end - value.start);
+    const span = value.end - value.start;
+    // Near Beam's extremes doubles are inexact; take the span between the exact wire values.
+    writer.writeVarInt(Number.isSafeInteger(value.end) && Number.isSafeInteger(value.start) ? span : exactMillis(value.end) - exactMillis(value.start));
   }
   decode(reader: ByteReader): IntervalWindow {
     const end = readInstant(reader);
