@@ -29,6 +29,20 @@ export {
   type PipelineGraph,
 } from "./pipeline/index.js";
 export * from "./transforms/index.js";
+export {
+  Metrics,
+  stepMatches,
+  type Counter,
+  type Distribution,
+  type DistributionResult,
+  type Gauge,
+  type GaugeResult,
+  type MetricQueryResults,
+  type MetricResult,
+  type MetricResults,
+  type MetricsFilter,
+  type StringSet,
+} from "./metrics/index.js";
 export * from "./testing/index.js";
 export { EmbeddedRunner } from "./runners/index.js";
 

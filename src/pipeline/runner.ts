@@ -1,4 +1,5 @@
 import { ConstructionError } from "../model/index.js";
+import type { MetricResults } from "../metrics/index.js";
 import type { Pipeline } from "./pipeline.js";
 
 /** The lifecycle states of a job, as in Beam's JobState. */
@@ -13,12 +14,7 @@ export interface PipelineResult {
   /** Asks the job to stop; resolves with the final state. */
   cancel(): Promise<JobState>;
   /** The job's metrics: committed values are those of successful bundles. */
-  metrics(): MetricResultsLike;
-}
-
-/** The part of metric results the construction layer needs to name; see src/metrics. */
-export interface MetricResultsLike {
-  queryMetrics(filter?: object): unknown;
+  metrics(): MetricResults;
 }
 
 /** Runs pipelines. Runners register themselves; the construction API never imports one. */

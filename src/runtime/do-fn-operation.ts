@@ -1,6 +1,7 @@
 import type { BoundedWindow, Instant, PaneInfo, WindowedValue } from "../model/index.js";
 import { NO_FIRING } from "../model/index.js";
-import type { DoFn, DoFnMetrics, FinishBundleContext, OutputTags, PCollectionView, ProcessContext } from "../transforms/index.js";
+import type { DoFn, FinishBundleContext, OutputTags, PCollectionView, ProcessContext } from "../transforms/index.js";
+import { MetricsContainer, MetricsEnvironment } from "../metrics/index.js";
 import type { Operation } from "./operation.js";
 import { DISCARD, type Receiver } from "./receiver.js";
 import { userCodeError } from "./user-code-error.js";
@@ -52,13 +53,15 @@ export class DoFnOperation implements Operation {
   private failure: unknown;
   private idleWaiters: Array<() => void> = [];
   private shared: Context;
-  /** Metrics of the current bundle attempt; the host sets it before each bundle. */
-  metrics: DoFnMetrics = NO_METRICS;
-  /** Called before user code runs, so handles from `Metrics.counter()` record here. */
-  activateMetrics: () => void = () => {};
+  /**
+   * Metrics of the current bundle attempt; the host sets a fresh container before each
+   * bundle. It is current (MetricsEnvironment) whenever this DoFn's code runs.
+   */
+  metrics: MetricsContainer;
 
   constructor(private readonly config: DoFnOperationConfig) {
     this.label = config.label;
+    this.metrics = new MetricsContainer(config.label);
     const process = (config.template as AnyDoFn).process;
     this.asyncMode = ASYNC_KINDS.has(process?.constructor?.name ?? "");
     this.shared = new Context(this);
@@ -68,11 +71,13 @@ export class DoFnOperation implements Operation {
     this.failure = undefined;
     const fn = await this.ensureInstance();
     if (fn.startBundle) {
-      this.activateMetrics();
+      const previous = MetricsEnvironment.enter(this.metrics);
       try {
-        await fn.startBundle({ metrics: this.metrics });
+        await MetricsEnvironment.runAsync(this.metrics, () => fn.startBundle!({ metrics: this.metrics }));
       } catch (err) {
         throw userCodeError(this.label, err);
+      } finally {
+        MetricsEnvironment.exit(previous);
       }
     }
   }
@@ -94,11 +99,13 @@ export class DoFnOperation implements Operation {
     if (this.failure !== undefined) throw this.failure;
     const fn = this.instance!;
     if (fn.finishBundle) {
-      this.activateMetrics();
+      const previous = MetricsEnvironment.enter(this.metrics);
       try {
-        await fn.finishBundle(this.finishContext());
+        await MetricsEnvironment.runAsync(this.metrics, () => fn.finishBundle!(this.finishContext()));
       } catch (err) {
         throw userCodeError(this.label, err);
+      } finally {
+        MetricsEnvironment.exit(previous);
       }
     }
   }
@@ -148,12 +155,19 @@ export class DoFnOperation implements Operation {
     ctx.window = window;
     ctx.windows = windows;
     ctx.pane = wv.pane;
-    this.activateMetrics();
+    const previous = MetricsEnvironment.enter(this.metrics);
     let result: unknown;
     try {
-      result = this.instance!.process(wv.value, ctx as ProcessContext<unknown, OutputTags>);
+      const fn = this.instance!;
+      const c = ctx as ProcessContext<unknown, OutputTags>;
+      // Async calls also carry the container across their awaits.
+      result = this.asyncMode
+        ? MetricsEnvironment.runAsync(this.metrics, () => fn.process(wv.value, c))
+        : fn.process(wv.value, c);
     } catch (err) {
       throw userCodeError(this.label, err, wv.value, window);
+    } finally {
+      MetricsEnvironment.exit(previous);
     }
     if (result === undefined) return;
     if (isThenable(result)) this.track(result, wv.value, window);
@@ -236,7 +250,7 @@ class Context implements ProcessContext<unknown, OutputTags> {
   windows!: readonly BoundedWindow[];
   pane: PaneInfo = NO_FIRING;
   constructor(private readonly op: DoFnOperation) {}
-  get metrics(): DoFnMetrics {
+  get metrics(): MetricsContainer {
     return this.op.metrics;
   }
   output(value: unknown): void {
@@ -256,11 +270,3 @@ class Context implements ProcessContext<unknown, OutputTags> {
 async function drain(values: AsyncIterable<unknown>, ctx: Context): Promise<void> {
   for await (const v of values) ctx.output(v);
 }
-
-const noop = { inc() {}, dec() {}, update() {}, set() {}, add() {} };
-const NO_METRICS: DoFnMetrics = {
-  counter: () => noop,
-  distribution: () => noop,
-  gauge: () => noop,
-  stringSet: () => noop,
-};

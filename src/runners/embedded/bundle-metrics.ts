@@ -1,3 +1,4 @@
+import { JobMetricsStore, MetricsContainer } from "../../metrics/index.js";
 import type { DoFnOperation } from "../../runtime/index.js";
 
 /** Per-bundle metrics bookkeeping: attempted for every attempt, committed on success. */
@@ -5,12 +6,19 @@ export interface BundleMetrics {
   startBundle(ops: readonly DoFnOperation[]): { commit(): void; abort(): void };
 }
 
-/** The job's metrics store. TODO(#2): wire to src/metrics once it lands. */
+/** The job's metrics: each bundle attempt gives every DoFn step a fresh container. */
 export class JobMetrics implements BundleMetrics {
-  startBundle(_ops: readonly DoFnOperation[]) {
-    return { commit() {}, abort() {} };
+  readonly store = new JobMetricsStore();
+
+  startBundle(ops: readonly DoFnOperation[]) {
+    const containers = ops.map((op) => (op.metrics = new MetricsContainer(op.label)));
+    return {
+      commit: () => this.store.record(containers, true),
+      abort: () => this.store.record(containers, false),
+    };
   }
-  results() {
-    return { queryMetrics: () => ({}) };
+
+  results(): JobMetricsStore {
+    return this.store;
   }
 }
