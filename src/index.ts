@@ -27,6 +27,13 @@ export {
   type JobState,
   type Runner,
   type PipelineGraph,
+  defineOptions,
+  option,
+  redactOptions,
+  HelpRequested,
+  PipelineOptionsSpec,
+  type ParsedOptions,
+  type OptionDef,
 } from "./pipeline/index.js";
 export * from "./transforms/index.js";
 export {

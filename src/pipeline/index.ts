@@ -6,3 +6,4 @@ export * from "./pvalue.js";
 export * from "./runner.js";
 export * from "./fingerprint.js";
 export { defaultName } from "./naming.js";
+export * from "./options/index.js";

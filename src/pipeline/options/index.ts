@@ -1,0 +1,5 @@
+/** Typed pipeline options parsed from the command line. */
+export { option, HelpRequested, type OptionDef, type OptionSpecs, type OptionValues } from "./option.js";
+export { defineOptions, PipelineOptionsSpec, type ParsedOptions } from "./parse.js";
+export { standardOptions, type StandardOptionSpecs } from "./standard.js";
+export { redactOptions, secretNamesOf } from "./redact.js";
