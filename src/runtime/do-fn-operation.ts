@@ -49,7 +49,7 @@ export class DoFnOperation implements Operation {
   private setUp = false;
   private asyncMode: boolean;
   private inFlight = 0;
-  private readonly queue: Array<[WindowedValue<unknown>, BoundedWindow, readonly BoundedWindow[]]> = [];
+  private readonly queue: Array<[unknown, Instant, PaneInfo, BoundedWindow, readonly BoundedWindow[]]> = [];
   private failure: unknown;
   private idleWaiters: Array<() => void> = [];
   private shared: Context;
@@ -85,8 +85,14 @@ export class DoFnOperation implements Operation {
   receive(wv: WindowedValue<unknown>): void {
     if (this.failure !== undefined) throw this.failure;
     const windows = wv.windows;
-    if (windows.length === 1) this.invoke(wv, windows[0]!, windows);
-    else for (const w of windows) this.invoke(wv, w, [w]);
+    if (windows.length === 1) this.invoke(wv.value, wv.timestamp, wv.pane, windows[0]!, windows);
+    else for (const w of windows) this.invoke(wv.value, wv.timestamp, wv.pane, w, [w]);
+  }
+
+  receiveParts(value: unknown, timestamp: Instant, windows: readonly BoundedWindow[], pane: PaneInfo): void {
+    if (this.failure !== undefined) throw this.failure;
+    if (windows.length === 1) this.invoke(value, timestamp, pane, windows[0]!, windows);
+    else for (const w of windows) this.invoke(value, timestamp, pane, w, [w]);
   }
 
   whenReady(): Promise<void> | undefined {
@@ -145,16 +151,22 @@ export class DoFnOperation implements Operation {
     return this.instance;
   }
 
-  private invoke(wv: WindowedValue<unknown>, window: BoundedWindow, windows: readonly BoundedWindow[]): void {
+  private invoke(
+    value: unknown,
+    timestamp: Instant,
+    pane: PaneInfo,
+    window: BoundedWindow,
+    windows: readonly BoundedWindow[],
+  ): void {
     if (this.asyncMode && this.inFlight >= this.config.maxConcurrency) {
-      this.queue.push([wv, window, windows]);
+      this.queue.push([value, timestamp, pane, window, windows]);
       return;
     }
     const ctx = this.asyncMode ? new Context(this) : this.shared;
-    ctx.timestamp = wv.timestamp;
+    ctx.timestamp = timestamp;
     ctx.window = window;
     ctx.windows = windows;
-    ctx.pane = wv.pane;
+    ctx.pane = pane;
     const previous = MetricsEnvironment.enter(this.metrics);
     let result: unknown;
     try {
@@ -162,16 +174,16 @@ export class DoFnOperation implements Operation {
       const c = ctx as ProcessContext<unknown, OutputTags>;
       // Async calls also carry the container across their awaits.
       result = this.asyncMode
-        ? MetricsEnvironment.runAsync(this.metrics, () => fn.process(wv.value, c))
-        : fn.process(wv.value, c);
+        ? MetricsEnvironment.runAsync(this.metrics, () => fn.process(value, c))
+        : fn.process(value, c);
     } catch (err) {
-      throw userCodeError(this.label, err, wv.value, window);
+      throw userCodeError(this.label, err, value, window);
     } finally {
       MetricsEnvironment.exit(previous);
     }
     if (result === undefined) return;
-    if (isThenable(result)) this.track(result, wv.value, window);
-    else if (isAsyncIterable(result)) this.track(drain(result, ctx), wv.value, window);
+    if (isThenable(result)) this.track(result, value, window);
+    else if (isAsyncIterable(result)) this.track(drain(result, ctx), value, window);
   }
 
   private track(work: PromiseLike<unknown>, element: unknown, window: BoundedWindow): void {
@@ -193,9 +205,9 @@ export class DoFnOperation implements Operation {
   private settle(): void {
     this.inFlight--;
     while (this.queue.length > 0 && this.inFlight < this.config.maxConcurrency && this.failure === undefined) {
-      const [wv, w, ws] = this.queue.shift()!;
+      const [value, timestamp, pane, w, ws] = this.queue.shift()!;
       try {
-        this.invoke(wv, w, ws);
+        this.invoke(value, timestamp, pane, w, ws);
       } catch (err) {
         this.failure ??= err;
       }
@@ -221,7 +233,8 @@ export class DoFnOperation implements Operation {
         `output tag "${tag}" was not declared; declare it with parDo(fn, { outputs: [${JSON.stringify(tag)}] }).`,
       );
     }
-    if (target !== DISCARD) target.receive({ value, timestamp, windows, pane });
+    if (target.receiveParts !== undefined) target.receiveParts(value, timestamp, windows, pane);
+    else if (target !== DISCARD) target.receive({ value, timestamp, windows, pane });
   }
 
   /** @internal used by Context */

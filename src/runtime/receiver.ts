@@ -1,8 +1,13 @@
-import type { WindowedValue } from "../model/index.js";
+import type { BoundedWindow, Instant, PaneInfo, WindowedValue } from "../model/index.js";
 
 /** Receives the elements of one PCollection inside a bundle. */
 export interface Receiver {
   receive(wv: WindowedValue<unknown>): void;
+  /**
+   * Optional fast path: the same element as parts, so a producer need not allocate a
+   * WindowedValue for a consumer that does not keep it (fused DoFns).
+   */
+  receiveParts?(value: unknown, timestamp: Instant, windows: readonly BoundedWindow[], pane: PaneInfo): void;
 }
 
 /** A receiver that drops everything (a PCollection nobody consumes). */
