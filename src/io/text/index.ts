@@ -1,0 +1,14 @@
+// Text file IO: read and write line-oriented text and JSON Lines files (Beam's TextIO).
+export { matchFiles, readText, type EmptyMatchTreatment, type MatchFilesOptions, type ReadTextOptions } from "./read-text.js";
+export { shardFileName, writeText, type WriteTextOptions } from "./write-text.js";
+export {
+  readJsonLines,
+  writeJsonLines,
+  type BadLine,
+  type JsonLinesWithDeadLetter,
+  type ReadJsonLinesOptions,
+} from "./json-lines.js";
+export { expandGlob, globToRegExp } from "./file-glob.js";
+export type { ReadCompression } from "./lines.js";
+export type { WriteCompression } from "./shard-writer.js";
+export { TextIOError } from "./text-io-error.js";

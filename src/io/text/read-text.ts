@@ -1,0 +1,159 @@
+import { ConstructionError } from "../../model/index.js";
+import { stringUtf8Coder } from "../../coders/index.js";
+import { PTransform, type PBegin, type PCollection } from "../../pipeline/index.js";
+import { impulse, parDo, reshuffle, type DoFn, type ProcessContext } from "../../transforms/index.js";
+import { expandGlob } from "./file-glob.js";
+import { isGzipped, readLines, type ReadCompression } from "./lines.js";
+import { TextIOError, messageOf } from "./text-io-error.js";
+
+/** What to do when a file pattern matches no file. */
+export type EmptyMatchTreatment = "allow" | "disallow";
+
+/** Options of matchFiles. */
+export interface MatchFilesOptions {
+  /** "disallow" (default) fails the job when nothing matches; "allow" yields no files. */
+  readonly emptyMatch?: EmptyMatchTreatment;
+}
+
+/** Options of readText. */
+export interface ReadTextOptions extends MatchFilesOptions {
+  /** Lines to skip at the start of every file (e.g. a CSV header). Default 0. */
+  readonly skipHeaderLines?: number;
+  /** "auto" (default) gunzips files ending in ".gz"; "gzip" gunzips all; "none" none. */
+  readonly compression?: ReadCompression;
+}
+
+/** @internal ReadTextOptions with defaults applied and checked. */
+export interface ResolvedReadOptions {
+  readonly skipHeaderLines: number;
+  readonly compression: ReadCompression;
+  readonly emptyMatch: EmptyMatchTreatment;
+}
+
+/** @internal Checks a pattern and read options at construction time. */
+export function resolveReadOptions(what: string, pattern: string, options: ReadTextOptions = {}): ResolvedReadOptions {
+  if (typeof pattern !== "string" || pattern.length === 0) {
+    throw new ConstructionError(`${what} needs a non-empty file pattern (a path or a glob such as "logs/*.txt"); got ${String(pattern)}.`);
+  }
+  const skipHeaderLines = options.skipHeaderLines ?? 0;
+  if (!Number.isInteger(skipHeaderLines) || skipHeaderLines < 0) {
+    throw new ConstructionError(`${what}: skipHeaderLines must be a non-negative integer, got ${String(skipHeaderLines)}.`);
+  }
+  const compression = options.compression ?? "auto";
+  if (!["auto", "gzip", "none"].includes(compression)) {
+    throw new ConstructionError(`${what}: compression must be "auto", "gzip" or "none", got ${String(compression)}.`);
+  }
+  const emptyMatch = options.emptyMatch ?? "disallow";
+  if (!["allow", "disallow"].includes(emptyMatch)) {
+    throw new ConstructionError(`${what}: emptyMatch must be "allow" or "disallow", got ${String(emptyMatch)}.`);
+  }
+  return { skipHeaderLines, compression, emptyMatch };
+}
+
+/** Expands the glob when the pipeline runs (not when it is built). */
+class ExpandGlobDoFn implements DoFn<Uint8Array, string> {
+  constructor(
+    readonly pattern: string,
+    readonly emptyMatch: EmptyMatchTreatment,
+  ) {}
+  async process(_impulse: Uint8Array, ctx: ProcessContext<string>): Promise<void> {
+    let files: string[];
+    try {
+      files = await expandGlob(this.pattern);
+    } catch (err) {
+      throw new TextIOError(`Cannot expand file pattern "${this.pattern}": ${messageOf(err)}`, { cause: err });
+    }
+    if (files.length === 0 && this.emptyMatch === "disallow") {
+      throw new TextIOError(
+        `No file matches the pattern "${this.pattern}" (relative paths are resolved against ${process.cwd()}). ` +
+          `Check the path and wildcards, or pass { emptyMatch: "allow" } to read nothing when no file matches.`,
+      );
+    }
+    for (const file of files) ctx.output(file);
+  }
+}
+
+/**
+ * Beam's FileIO.match: the names (absolute paths, sorted) of the files matching a glob,
+ * expanded when the pipeline runs, then reshuffled so files are read in parallel.
+ * Supports `*`, `?`, `**` and `[abc]`; a path without wildcards matches itself.
+ *
+ * @example const files = p.apply(matchFiles("logs/**\/*.log"));
+ */
+export function matchFiles(filePattern: string, options: MatchFilesOptions = {}): PTransform<PBegin, PCollection<string>> {
+  const resolved = resolveReadOptions("matchFiles", filePattern, options);
+  return new MatchFiles(filePattern, resolved.emptyMatch);
+}
+
+class MatchFiles extends PTransform<PBegin, PCollection<string>> {
+  constructor(
+    private readonly pattern: string,
+    private readonly emptyMatch: EmptyMatchTreatment,
+  ) {
+    super("MatchFiles");
+  }
+  expand(input: PBegin): PCollection<string> {
+    return input
+      .apply("Impulse", impulse())
+      .apply("ExpandGlob", parDo(new ExpandGlobDoFn(this.pattern, this.emptyMatch)))
+      .withCoder(stringUtf8Coder)
+      .apply("Reshuffle", reshuffle<string>())
+      .withCoder(stringUtf8Coder);
+  }
+}
+
+/**
+ * @internal The lines of one file after its header, with errors that name the file.
+ * Yields the line text; the caller counts line numbers from `skipHeaderLines + 1`.
+ */
+export async function* linesOfFile(file: string, options: ResolvedReadOptions): AsyncGenerator<string> {
+  let index = 0;
+  try {
+    for await (const line of readLines(file, options.compression)) {
+      if (index++ < options.skipHeaderLines) continue;
+      yield line;
+    }
+  } catch (err) {
+    const hint =
+      isGzipped(file, options.compression) && (err as { code?: string }).code?.startsWith("Z_")
+        ? ` The file is read as gzip; if it is not compressed, pass { compression: "none" }.`
+        : "";
+    throw new TextIOError(`Cannot read "${file}" (at line ${index + 1}): ${messageOf(err)}.${hint}`, { cause: err });
+  }
+}
+
+/** Reads each matched file and emits its lines. */
+class ReadLinesDoFn implements DoFn<string, string> {
+  constructor(readonly options: ResolvedReadOptions) {}
+  process(file: string): AsyncIterable<string> {
+    return linesOfFile(file, this.options);
+  }
+}
+
+/**
+ * Beam's TextIO.read: one string per line of every file matching `filePattern`. The
+ * glob is expanded when the pipeline runs; files are read in parallel and streamed.
+ * Lines end at "\n", "\r\n" or "\r" (not part of the output); a UTF-8 BOM is dropped;
+ * a last line without terminator is still a line. Files ending in ".gz" are gunzipped
+ * (`compression: "auto"`). No match fails the job unless `emptyMatch: "allow"`.
+ *
+ * @example const lines = p.apply(readText("data/*.csv", { skipHeaderLines: 1 }));
+ */
+export function readText(filePattern: string, options: ReadTextOptions = {}): PTransform<PBegin, PCollection<string>> {
+  return new ReadText(filePattern, resolveReadOptions("readText", filePattern, options));
+}
+
+class ReadText extends PTransform<PBegin, PCollection<string>> {
+  constructor(
+    private readonly pattern: string,
+    private readonly options: ResolvedReadOptions,
+  ) {
+    super("ReadText");
+  }
+  expand(input: PBegin): PCollection<string> {
+    return input
+      .apply("MatchFiles", new MatchFiles(this.pattern, this.options.emptyMatch))
+      .apply("ReadLines", parDo(new ReadLinesDoFn(this.options)))
+      .withCoder(stringUtf8Coder);
+  }
+}
