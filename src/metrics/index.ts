@@ -1,7 +1,7 @@
 /** Metrics: Beam's counters, distributions, gauges and string sets, per step, attempted and committed. */
 export { Metrics, type Counter, type Distribution, type Gauge, type StringSet } from "./metrics.js";
 export { MetricsContainer } from "./container.js";
-export { MetricsEnvironment } from "./environment.js";
+export { MetricsEnvironment, syncScope } from "./environment.js";
 export type { DistributionResult, GaugeResult } from "./cells.js";
 export {
   JobMetricsStore,

@@ -1,7 +1,7 @@
 import type { BoundedWindow, Instant, PaneInfo, WindowedValue } from "../model/index.js";
 import { NO_FIRING } from "../model/index.js";
 import type { DoFn, FinishBundleContext, OutputTags, PCollectionView, ProcessContext } from "../transforms/index.js";
-import { MetricsContainer, MetricsEnvironment } from "../metrics/index.js";
+import { MetricsContainer, MetricsEnvironment, syncScope } from "../metrics/index.js";
 import type { Operation } from "./operation.js";
 import { DISCARD, type Receiver } from "./receiver.js";
 import { userCodeError } from "./user-code-error.js";
@@ -167,23 +167,25 @@ export class DoFnOperation implements Operation {
     ctx.window = window;
     ctx.windows = windows;
     ctx.pane = pane;
-    const previous = MetricsEnvironment.enter(this.metrics);
+    // No closures and no `finally` here: both make V8 allocate per call on this hot path.
+    const previous = syncScope.container;
+    syncScope.container = this.metrics;
     let result: unknown;
     try {
-      const fn = this.instance!;
-      const c = ctx as ProcessContext<unknown, OutputTags>;
-      // Async calls also carry the container across their awaits.
-      result = this.asyncMode
-        ? MetricsEnvironment.runAsync(this.metrics, () => fn.process(value, c))
-        : fn.process(value, c);
+      result = this.asyncMode ? this.processAsync(value, ctx) : this.instance!.process(value, ctx);
     } catch (err) {
+      syncScope.container = previous;
       throw userCodeError(this.label, err, value, window);
-    } finally {
-      MetricsEnvironment.exit(previous);
     }
+    syncScope.container = previous;
     if (result === undefined) return;
     if (isThenable(result)) this.track(result, value, window);
     else if (isAsyncIterable(result)) this.track(drain(result, ctx), value, window);
+  }
+
+  /** Async calls also carry the metrics container across their awaits. */
+  private processAsync(value: unknown, ctx: Context): unknown {
+    return MetricsEnvironment.runAsync(this.metrics, () => this.instance!.process(value, ctx));
   }
 
   private track(work: PromiseLike<unknown>, element: unknown, window: BoundedWindow): void {
