@@ -1,4 +1,4 @@
-import type { Coder, KV, WindowedValue, WindowingStrategy } from "../model/index.js";
+import type { BoundedWindow, Coder, Instant, KV, WindowedValue, WindowingStrategy } from "../model/index.js";
 import { ON_TIME_AND_ONLY_FIRING, kv } from "../model/index.js";
 import type { CombineFn } from "../transforms/index.js";
 import { KeyedWindowTable } from "./keyed-window-table.js";
@@ -26,10 +26,14 @@ export class CombineTable {
   }
 
   addInput(wv: WindowedValue<KV<unknown, unknown>>): void {
-    const { key, value } = wv.value;
-    const windows = wv.windows;
+    this.addParts(wv.value, wv.timestamp, wv.windows);
+  }
+
+  /** Adds one element given as parts (no WindowedValue needed). */
+  addParts(element: KV<unknown, unknown>, timestamp: Instant, windows: readonly BoundedWindow[]): void {
+    const { key, value } = element;
     for (let i = 0; i < windows.length; i++) {
-      const e = this.table.entry(key, windows[i]!, wv.timestamp, this.init);
+      const e = this.table.entry(key, windows[i]!, timestamp, this.init);
       e.state = this.fn.addInput(e.state, value);
     }
   }

@@ -1,4 +1,4 @@
-import type { BoundedWindow, Coder, KV, WindowedValue, WindowingStrategy } from "../model/index.js";
+import type { BoundedWindow, Coder, Instant, KV, WindowedValue, WindowingStrategy } from "../model/index.js";
 import { ON_TIME_AND_ONLY_FIRING, kv } from "../model/index.js";
 import { KeyedWindowTable, windowEntries, type WindowEntry } from "./keyed-window-table.js";
 import { outputTimestamp } from "./output-timestamp.js";
@@ -21,11 +21,30 @@ export class GroupTable {
   }
 
   add(wv: WindowedValue<KV<unknown, unknown>>): void {
-    const { key, value } = wv.value;
-    const windows = wv.windows;
+    this.addParts(wv.value, wv.timestamp, wv.windows);
+  }
+
+  /** Adds one element given as parts (no WindowedValue needed). */
+  addParts(element: KV<unknown, unknown>, timestamp: Instant, windows: readonly BoundedWindow[]): void {
+    const { key, value } = element;
     for (let i = 0; i < windows.length; i++) {
-      this.table.entry(key, windows[i]!, wv.timestamp, newList).state.push(value);
+      this.table.entry(key, windows[i]!, timestamp, newList).state.push(value);
     }
+  }
+
+  /** Moves another table's groups (a committed bundle's) into this one, in order. */
+  mergeFrom(other: GroupTable): void {
+    for (const ke of other.table.keys()) {
+      for (const we of windowEntries(ke)) {
+        const target = this.table.entry(ke.key, we.window, we.minTimestamp, () => we.state);
+        if (we.maxTimestamp > target.maxTimestamp) target.maxTimestamp = we.maxTimestamp;
+        if (target.state !== we.state) for (const v of we.state) target.state.push(v);
+      }
+    }
+  }
+
+  clear(): void {
+    this.table.clear();
   }
 
   get keyCount(): number {

@@ -180,8 +180,9 @@ export class Executor {
         return;
       }
       case "groupByKey": {
-        const table = new GroupTable(step.keyCoder, step.windowing);
-        this.addConsumer(step.input, new GroupSink(step.label, table), Infinity);
+        const make = () => new GroupTable(step.keyCoder, step.windowing);
+        const table = make();
+        this.addConsumer(step.input, new GroupSink(step.label, table, make), Infinity);
         this.roots.push(bufferRoot(step.label, [step.input], out(step.output), step.output, () => table.output()));
         return;
       }

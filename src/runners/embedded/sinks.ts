@@ -1,4 +1,4 @@
-import type { KV, WindowedValue } from "../../model/index.js";
+import type { BoundedWindow, Instant, KV, WindowedValue } from "../../model/index.js";
 import { CombineTable, GroupTable, type Operation, type SideInputStore } from "../../runtime/index.js";
 
 /**
@@ -27,17 +27,35 @@ abstract class PendingSink implements Sink {
   abstract commit(): void;
 }
 
-/** Feeds GroupByKey's table. */
-export class GroupSink extends PendingSink {
+/**
+ * Feeds GroupByKey's table: each bundle groups into its own table, moved into the job's
+ * table on commit (a failed bundle leaves no trace, and no WindowedValue is kept per element).
+ */
+export class GroupSink implements Sink {
+  private partial: GroupTable;
   constructor(
-    label: string,
+    readonly label: string,
     readonly table: GroupTable,
+    private readonly makeTable: () => GroupTable,
   ) {
-    super(label);
+    this.partial = makeTable();
+  }
+  startBundle(): void {
+    this.partial.clear();
+  }
+  finishBundle(): void {}
+  receive(wv: WindowedValue<unknown>): void {
+    this.partial.add(wv as WindowedValue<KV<unknown, unknown>>);
+  }
+  receiveParts(value: unknown, timestamp: Instant, windows: readonly BoundedWindow[]): void {
+    this.partial.addParts(value as KV<unknown, unknown>, timestamp, windows);
   }
   commit(): void {
-    for (const wv of this.pending) this.table.add(wv as WindowedValue<KV<unknown, unknown>>);
-    this.pending = [];
+    this.table.mergeFrom(this.partial);
+    this.partial = this.makeTable();
+  }
+  abort(): void {
+    this.partial.clear();
   }
 }
 
@@ -84,6 +102,9 @@ export class CombineSink implements Sink {
   finishBundle(): void {}
   receive(wv: WindowedValue<unknown>): void {
     this.partial.addInput(wv as WindowedValue<KV<unknown, unknown>>);
+  }
+  receiveParts(value: unknown, timestamp: Instant, windows: readonly BoundedWindow[]): void {
+    this.partial.addParts(value as KV<unknown, unknown>, timestamp, windows);
   }
   commit(): void {
     this.table.mergeFrom(this.partial);
