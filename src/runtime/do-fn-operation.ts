@@ -26,7 +26,8 @@ export interface DoFnOperationConfig {
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return typeof (x as { then?: unknown } | null)?.then === "function";
+  // The typeof test first keeps primitives (the common result) off the property lookup.
+  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as { then?: unknown }).then === "function";
 }
 
 function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
@@ -227,6 +228,13 @@ export class DoFnOperation implements Operation {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** @internal used by Context: the main output, the common case, without a tag lookup. */
+  emitMain(value: unknown, timestamp: Instant, windows: readonly BoundedWindow[], pane: PaneInfo): void {
+    const target = this.config.mainOutput;
+    if (target.receiveParts !== undefined) target.receiveParts(value, timestamp, windows, pane);
+    else target.receive({ value, timestamp, windows, pane });
+  }
+
   /** @internal used by Context */
   emit(tag: string | undefined, value: unknown, timestamp: Instant, windows: readonly BoundedWindow[], pane: PaneInfo): void {
     const target = tag === undefined ? this.config.mainOutput : this.config.taggedOutputs.get(tag);
@@ -269,7 +277,7 @@ class Context implements ProcessContext<unknown, OutputTags> {
     return this.op.metrics;
   }
   output(value: unknown): void {
-    this.op.emit(undefined, value, this.timestamp, this.windows, this.pane);
+    this.op.emitMain(value, this.timestamp, this.windows, this.pane);
   }
   outputWithTimestamp(value: unknown, timestamp: Instant): void {
     this.op.emit(undefined, value, timestamp, this.windows, this.pane);

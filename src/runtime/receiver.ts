@@ -11,7 +11,7 @@ export interface Receiver {
 }
 
 /** A receiver that drops everything (a PCollection nobody consumes). */
-export const DISCARD: Receiver = { receive: () => {} };
+export const DISCARD: Receiver = { receive: () => {}, receiveParts: () => {} };
 
 /** Sends every element to all of `targets`. */
 export function fanOut(targets: readonly Receiver[]): Receiver {

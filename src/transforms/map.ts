@@ -6,7 +6,8 @@ import { parDo, type ParDoOptions } from "./par-do.js";
 export type MaybePromise<T> = T | Promise<T>;
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return typeof (x as { then?: unknown } | null)?.then === "function";
+  // The typeof test first keeps primitives (the common result) off the property lookup.
+  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as { then?: unknown }).then === "function";
 }
 
 /** A DoFn that applies a function; `fn` is a field so the fingerprint sees its source. */
