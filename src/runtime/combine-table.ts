@@ -25,7 +25,7 @@ export class CombineTable {
     this.init = () => fn.createAccumulator();
   }
 
-  addInput(wv: WindowedValue<KV<unknown, unknown>>): void {
+  add(wv: WindowedValue<KV<unknown, unknown>>): void {
     this.addParts(wv.value, wv.timestamp, wv.windows);
   }
 

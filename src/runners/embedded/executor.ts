@@ -14,7 +14,7 @@ import type { PCollectionView } from "../../transforms/index.js";
 import type { BundleMetrics } from "./bundle-metrics.js";
 import { readsMaterializedInput, stepOutputs, type PlanStep } from "./plan.js";
 import { bufferRoot, impulseRoot, type Root } from "./roots.js";
-import { BufferSink, CombineSink, GroupSink, SideInputSink, type Sink } from "./sinks.js";
+import { BufferSink, SideInputSink, TableSink, type Sink } from "./sinks.js";
 
 /** Settings of one execution. */
 export interface ExecutorSettings {
@@ -182,14 +182,14 @@ export class Executor {
       case "groupByKey": {
         const make = () => new GroupTable(step.keyCoder, step.windowing);
         const table = make();
-        this.addConsumer(step.input, new GroupSink(step.label, table, make), Infinity);
+        this.addConsumer(step.input, new TableSink(step.label, table, make), Infinity);
         this.roots.push(bufferRoot(step.label, [step.input], out(step.output), step.output, () => table.output()));
         return;
       }
       case "combinePerKey": {
         const make = () => new CombineTable(step.keyCoder, step.windowing, step.combineFn);
         const table = make();
-        this.addConsumer(step.input, new CombineSink(step.label, table, make), Infinity);
+        this.addConsumer(step.input, new TableSink(step.label, table, make), Infinity);
         this.roots.push(bufferRoot(step.label, [step.input], out(step.output), step.output, () => table.output()));
         return;
       }

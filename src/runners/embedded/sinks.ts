@@ -1,5 +1,5 @@
 import type { BoundedWindow, Instant, KV, WindowedValue } from "../../model/index.js";
-import { CombineTable, GroupTable, type Operation, type SideInputStore } from "../../runtime/index.js";
+import type { Operation, SideInputStore } from "../../runtime/index.js";
 
 /**
  * The end of a fused stage: where elements leave a bundle for a materialized buffer. A
@@ -27,16 +27,25 @@ abstract class PendingSink implements Sink {
   abstract commit(): void;
 }
 
+/** What GroupByKey's and lifted Combine's tables share: per-bundle tables merged on commit. */
+interface BundleTable<T> {
+  add(wv: WindowedValue<KV<unknown, unknown>>): void;
+  addParts(element: KV<unknown, unknown>, timestamp: Instant, windows: readonly BoundedWindow[]): void;
+  mergeFrom(other: T): void;
+  clear(): void;
+}
+
 /**
- * Feeds GroupByKey's table: each bundle groups into its own table, moved into the job's
- * table on commit (a failed bundle leaves no trace, and no WindowedValue is kept per element).
+ * Feeds a GroupByKey or lifted Combine.perKey table. Each bundle writes into its own table
+ * (for Combine: Beam's partial combine before the shuffle), which is merged into the job's
+ * table on commit; a failed bundle leaves no trace, and no WindowedValue is kept per element.
  */
-export class GroupSink implements Sink {
-  private partial: GroupTable;
+export class TableSink<T extends BundleTable<T>> implements Sink {
+  private partial: T;
   constructor(
     readonly label: string,
-    readonly table: GroupTable,
-    private readonly makeTable: () => GroupTable,
+    readonly table: T,
+    private readonly makeTable: () => T,
   ) {
     this.partial = makeTable();
   }
@@ -80,37 +89,5 @@ export class SideInputSink extends PendingSink {
   commit(): void {
     this.store.append(this.pcollection, this.pending);
     this.pending = [];
-  }
-}
-
-/**
- * Lifted Combine.perKey, producer side: each bundle pre-combines into its own table, which
- * is merged into the job's table on commit (so a failed bundle leaves no trace).
- */
-export class CombineSink implements Sink {
-  private partial: CombineTable;
-  constructor(
-    readonly label: string,
-    readonly table: CombineTable,
-    private readonly makeTable: () => CombineTable,
-  ) {
-    this.partial = makeTable();
-  }
-  startBundle(): void {
-    this.partial.clear();
-  }
-  finishBundle(): void {}
-  receive(wv: WindowedValue<unknown>): void {
-    this.partial.addInput(wv as WindowedValue<KV<unknown, unknown>>);
-  }
-  receiveParts(value: unknown, timestamp: Instant, windows: readonly BoundedWindow[]): void {
-    this.partial.addParts(value as KV<unknown, unknown>, timestamp, windows);
-  }
-  commit(): void {
-    this.table.mergeFrom(this.partial);
-    this.partial = this.makeTable();
-  }
-  abort(): void {
-    this.partial.clear();
   }
 }
