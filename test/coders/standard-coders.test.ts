@@ -11,6 +11,7 @@ import {
   type FieldType,
   type Schema,
 } from "../../src/coders/index.js";
+import { sharedData } from "../shared-data.js";
 import { GLOBAL_WINDOW, IntervalWindow, paneInfo, type Coder, type PaneTiming } from "../../src/model/index.js";
 
 /**
@@ -19,7 +20,7 @@ import { GLOBAL_WINDOW, IntervalWindow, paneInfo, type Coder, type PaneTiming } 
  * expected value must encode to exactly the example bytes. Sections without `nested` are
  * checked in both contexts, as Beam's own runners of this file do.
  */
-const VECTORS = new URL("../../../shared/testdata/standard_coders.yaml", import.meta.url);
+const VECTORS = sharedData("testdata/standard_coders.yaml");
 
 /** URNs in the file that we do not implement, with the reason. Empty: all are supported. */
 const SKIPPED: Readonly<Record<string, string>> = {};
