@@ -18,7 +18,7 @@ export function secretNamesOf(options: object): ReadonlySet<string> {
 }
 
 /**
- * Returns `values` with non-enumerable hooks so console.log, util.inspect, String() and
+ * Returns `values` with non-enumerable hooks so printing (util.inspect), String() and
  * JSON.stringify show secrets as "****", while code reads the real values.
  */
 export function redactedView(values: Record<string, unknown>, secrets: ReadonlySet<string>): Record<string, unknown> {
