@@ -3,6 +3,20 @@ import { CoderError, describeValue } from "../model/index.js";
 import { CoderUrns } from "./urns.js";
 import { BufferReader, BufferWriter } from "./byte-buffer.js";
 
+/** The shape of coders around one component: deterministic when the component is. */
+abstract class WrapperCoder<T, C> implements Coder<T> {
+  abstract readonly urn: string;
+  readonly components: readonly Coder<unknown>[];
+  readonly deterministic: boolean;
+  constructor(readonly inner: Coder<C>) {
+    this.components = [inner];
+    this.deterministic = inner.deterministic;
+  }
+  abstract encode(value: T, writer: ByteWriter, nested: boolean): void;
+  abstract decode(reader: ByteReader, nested: boolean): T;
+  abstract toString(): string;
+}
+
 /** Key then value; the key is always nested, the value takes the outer context. */
 class KvCoder<K, V> implements Coder<KV<K, V>> {
   readonly urn = CoderUrns.kv;
@@ -37,48 +51,36 @@ class KvCoder<K, V> implements Coder<KV<K, V>> {
  * A 4-byte big-endian count then the elements, nested. Decoding also accepts Beam's
  * unknown-length form (count -1, then varint-counted blocks ending with a 0 block).
  */
-class IterableCoder<T> implements Coder<Iterable<T>> {
+class IterableCoder<T> extends WrapperCoder<Iterable<T>, T> {
   readonly urn = CoderUrns.iterable;
-  readonly components: readonly Coder<unknown>[];
-  readonly deterministic: boolean;
-  constructor(readonly elementCoder: Coder<T>) {
-    this.components = [elementCoder];
-    this.deterministic = elementCoder.deterministic;
-  }
   encode(value: Iterable<T>, writer: ByteWriter): void {
     if (value === null || typeof value !== "object" || !(Symbol.iterator in value)) {
       throw new CoderError(`iterable coder expected an iterable but got ${describeValue(value)}.`);
     }
     const items = Array.isArray(value) ? (value as T[]) : [...value];
     writer.writeInt32BE(items.length);
-    for (const item of items) this.elementCoder.encode(item, writer, true);
+    for (const item of items) this.inner.encode(item, writer, true);
   }
   decode(reader: ByteReader): T[] {
     const count = reader.readInt32BE();
     const out: T[] = [];
     if (count >= 0) {
-      for (let i = 0; i < count; i++) out.push(this.elementCoder.decode(reader, true));
+      for (let i = 0; i < count; i++) out.push(this.inner.decode(reader, true));
       return out;
     }
     for (let block = reader.readVarInt(); block > 0; block = reader.readVarInt()) {
-      for (let i = 0; i < block; i++) out.push(this.elementCoder.decode(reader, true));
+      for (let i = 0; i < block; i++) out.push(this.inner.decode(reader, true));
     }
     return out;
   }
   toString(): string {
-    return `iterable<${this.elementCoder.toString()}>`;
+    return `iterable<${this.inner.toString()}>`;
   }
 }
 
 /** The inner encoding (outer context) preceded by its varint byte length. */
-class LengthPrefixCoder<T> implements Coder<T> {
+class LengthPrefixCoder<T> extends WrapperCoder<T, T> {
   readonly urn = CoderUrns.lengthPrefix;
-  readonly components: readonly Coder<unknown>[];
-  readonly deterministic: boolean;
-  constructor(readonly inner: Coder<T>) {
-    this.components = [inner];
-    this.deterministic = inner.deterministic;
-  }
   encode(value: T, writer: ByteWriter): void {
     const inner = encodeInner(this.inner, value);
     writer.writeVarInt(inner.length);
@@ -94,14 +96,8 @@ class LengthPrefixCoder<T> implements Coder<T> {
 }
 
 /** A 0 byte for null (or undefined), else a 1 byte and the value. */
-class NullableCoder<T> implements Coder<T | null> {
+class NullableCoder<T> extends WrapperCoder<T | null, T> {
   readonly urn = CoderUrns.nullable;
-  readonly components: readonly Coder<unknown>[];
-  readonly deterministic: boolean;
-  constructor(readonly inner: Coder<T>) {
-    this.components = [inner];
-    this.deterministic = inner.deterministic;
-  }
   encode(value: T | null, writer: ByteWriter, nested: boolean): void {
     if (value === null || value === undefined) {
       writer.writeByte(0);

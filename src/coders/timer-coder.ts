@@ -1,6 +1,7 @@
 import type { BoundedWindow, ByteReader, ByteWriter, Coder, Instant, PaneInfo } from "../model/index.js";
 import { readInstant, writeInstant } from "./instant.js";
 import { readPane, writePane } from "./pane-coder.js";
+import { readWindows, writeWindows } from "./window-coders.js";
 import { CoderUrns } from "./urns.js";
 
 /**
@@ -39,8 +40,7 @@ class TimerCoder<K> implements Coder<Timer<K>> {
   encode(timer: Timer<K>, writer: ByteWriter): void {
     this.keyCoder.encode(timer.userKey, writer, true);
     writer.writeUtf8(timer.dynamicTimerTag, true);
-    writer.writeInt32BE(timer.windows.length);
-    for (const w of timer.windows) this.windowCoder.encode(w, writer, true);
+    writeWindows(writer, this.windowCoder, timer.windows);
     writer.writeByte(timer.clearBit ? 1 : 0);
     if (timer.clearBit) return;
     writeInstant(writer, timer.fireTimestamp);
@@ -50,9 +50,7 @@ class TimerCoder<K> implements Coder<Timer<K>> {
   decode(reader: ByteReader): Timer<K> {
     const userKey = this.keyCoder.decode(reader, true);
     const dynamicTimerTag = reader.readUtf8(reader.readVarInt());
-    const n = reader.readInt32BE();
-    const windows: BoundedWindow[] = [];
-    for (let i = 0; i < n; i++) windows.push(this.windowCoder.decode(reader, true));
+    const windows = readWindows(reader, this.windowCoder);
     if (reader.readByte() === 1) return { userKey, dynamicTimerTag, windows, clearBit: true };
     const fireTimestamp = readInstant(reader);
     const holdTimestamp = readInstant(reader);

@@ -50,3 +50,16 @@ export const intervalWindowCoder: Coder<IntervalWindow> = new IntervalWindowCode
 
 /** The window coder as a coder of any BoundedWindow, for windowed value coders. */
 export type WindowCoder = Coder<BoundedWindow>;
+
+/** A list of windows as Beam writes it in windowed values and timers: 4-byte count, windows. */
+export function writeWindows(writer: ByteWriter, windowCoder: Coder<BoundedWindow>, windows: readonly BoundedWindow[]): void {
+  writer.writeInt32BE(windows.length);
+  for (const w of windows) windowCoder.encode(w, writer, true);
+}
+
+export function readWindows(reader: ByteReader, windowCoder: Coder<BoundedWindow>): BoundedWindow[] {
+  const n = reader.readInt32BE();
+  const out: BoundedWindow[] = [];
+  for (let i = 0; i < n; i++) out.push(windowCoder.decode(reader, true));
+  return out;
+}

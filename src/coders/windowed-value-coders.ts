@@ -1,21 +1,10 @@
 import type { BoundedWindow, ByteReader, ByteWriter, Coder, Instant, PaneInfo, WindowedValue } from "../model/index.js";
 import { readInstant, writeInstant } from "./instant.js";
 import { readPane, writePane } from "./pane-coder.js";
+import { readWindows, writeWindows } from "./window-coders.js";
 import { BufferReader } from "./byte-buffer.js";
 import { bytesCoder } from "./primitives.js";
 import { CoderUrns } from "./urns.js";
-
-function writeWindows(writer: ByteWriter, windowCoder: Coder<BoundedWindow>, windows: readonly BoundedWindow[]): void {
-  writer.writeInt32BE(windows.length);
-  for (const w of windows) windowCoder.encode(w, writer, true);
-}
-
-function readWindows(reader: ByteReader, windowCoder: Coder<BoundedWindow>): BoundedWindow[] {
-  const n = reader.readInt32BE();
-  const out: BoundedWindow[] = [];
-  for (let i = 0; i < n; i++) out.push(windowCoder.decode(reader, true));
-  return out;
-}
 
 /** Beam's full windowed value: timestamp, windows, pane, then the value. */
 class WindowedValueCoder<T> implements Coder<WindowedValue<T>> {
