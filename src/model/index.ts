@@ -9,3 +9,5 @@ export * from "./coder.js";
 export * from "./window-fn.js";
 export * from "./window-fns.js";
 export * from "./windowing-strategy.js";
+export * from "./test-stream-event.js";
+export * from "./trigger.js";

@@ -2,6 +2,7 @@ import type { Duration } from "./time.js";
 import type { WindowFn } from "./window-fn.js";
 import { globalWindows } from "./window-fns.js";
 import type { BoundedWindow } from "./window.js";
+import { DEFAULT_TRIGGER, describeTrigger, type Trigger } from "./trigger.js";
 
 /**
  * How the output timestamp of a grouped pane is chosen from its inputs' timestamps
@@ -12,15 +13,8 @@ export type TimestampCombiner = "EARLIEST" | "LATEST" | "END_OF_WINDOW";
 /** Whether a later pane of a window repeats the elements of earlier panes. */
 export type AccumulationMode = "DISCARDING" | "ACCUMULATING";
 
-/**
- * A trigger definition. Only Beam's default trigger (fire once when the watermark passes
- * the end of the window, then for each late element) exists in this version; the full
- * trigger language extends this union.
- */
-export type Trigger = { readonly kind: "default" };
-
-/** Beam's default trigger. */
-export const DEFAULT_TRIGGER: Trigger = Object.freeze({ kind: "default" });
+// The trigger language lives in trigger.ts; these names stay importable from here.
+export { DEFAULT_TRIGGER, type Trigger } from "./trigger.js";
 
 /** Everything about how a PCollection is windowed and when its groups fire. */
 export interface WindowingStrategy {
@@ -42,5 +36,5 @@ export const GLOBAL_WINDOWING: WindowingStrategy = Object.freeze({
 
 /** A one-line description used in messages and in the graph fingerprint. */
 export function describeWindowing(ws: WindowingStrategy): string {
-  return `${ws.windowFn.toString()}/${ws.trigger.kind}/${ws.accumulationMode}/lateness=${ws.allowedLateness}/${ws.timestampCombiner}`;
+  return `${ws.windowFn.toString()}/${describeTrigger(ws.trigger)}/${ws.accumulationMode}/lateness=${ws.allowedLateness}/${ws.timestampCombiner}`;
 }

@@ -27,6 +27,8 @@ export function graphFingerprint(graph: PipelineGraph): GraphFingerprint {
     const parts = [t.primitive?.kind ?? "composite", t.annotation?.kind ?? "", `in[${io(t.inputs)}]`, `out[${io(t.outputs)}]`];
     if (t.primitive?.kind === "parDo") parts.push(describeFn(t.primitive.doFn));
     if (t.primitive?.kind === "assignWindows") parts.push(describeWindowing(t.primitive.windowing));
+    if (t.primitive?.kind === "read") parts.push(String(t.primitive.source));
+    if (t.primitive?.kind === "testStream") parts.push(JSON.stringify(t.primitive.events));
     transforms.push({ label: t.fullLabel, description: parts.join("|") });
   }
   const h = createHash("sha256");

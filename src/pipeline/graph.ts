@@ -1,4 +1,4 @@
-import type { Coder, WindowingStrategy } from "../model/index.js";
+import type { Coder, TestStreamEvent, WindowingStrategy } from "../model/index.js";
 
 /**
  * The construction graph: plain records of transforms and PCollections, built by
@@ -17,8 +17,16 @@ export type PrimitiveSpec =
       /** Upper bound on concurrent async `process` calls per bundle. */
       readonly maxConcurrency: number;
     }
-  | { readonly kind: "groupByKey" }
+  | {
+      readonly kind: "groupByKey";
+      /** When set, elements dropped as too late go to this output instead (beam-ts extension). */
+      readonly lateOutputTag?: string;
+    }
   | { readonly kind: "flatten" }
+  /** Beam's Read primitive: a source that reports its own watermark (see transforms/read.ts). */
+  | { readonly kind: "read"; readonly source: object }
+  /** Beam's TestStream primitive: scripted elements, watermarks and processing time. */
+  | { readonly kind: "testStream"; readonly events: readonly TestStreamEvent[] }
   | { readonly kind: "assignWindows"; readonly windowing: WindowingStrategy };
 
 /**

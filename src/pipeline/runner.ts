@@ -3,7 +3,7 @@ import type { MetricResults } from "../metrics/index.js";
 import type { Pipeline } from "./pipeline.js";
 
 /** The lifecycle states of a job, as in Beam's JobState. */
-export type JobState = "RUNNING" | "DONE" | "FAILED" | "CANCELLED";
+export type JobState = "RUNNING" | "DONE" | "FAILED" | "CANCELLED" | "DRAINING" | "DRAINED";
 
 /** A running or finished pipeline. */
 export interface PipelineResult {
@@ -11,8 +11,13 @@ export interface PipelineResult {
   readonly state: JobState;
   /** Resolves when the job ends; rejects with JobFailedError (the cause attached) on failure. */
   waitUntilFinish(): Promise<JobState>;
-  /** Asks the job to stop; resolves with the final state. */
+  /** Asks the job to stop at once; open windows are not fired. Resolves with the final state. */
   cancel(): Promise<JobState>;
+  /**
+   * Asks a streaming job to finish gracefully: sources stop reading, watermarks advance to
+   * +infinity so every open window fires, then the job ends as DRAINED.
+   */
+  drain(): Promise<JobState>;
   /** The job's metrics: committed values are those of successful bundles. */
   metrics(): MetricResults;
 }

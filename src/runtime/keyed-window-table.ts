@@ -7,6 +7,8 @@ export interface WindowEntry<S> {
   state: S;
   minTimestamp: Instant;
   maxTimestamp: Instant;
+  /** How many times `entry` returned this entry: the elements added to it. */
+  count: number;
 }
 
 /** All windows of one key. The first window has its own slot: most keys have one window. */
@@ -41,7 +43,7 @@ export class KeyedWindowTable<S> {
     const id = this.identity(key);
     const ke = this.entries.get(id);
     if (ke === undefined) {
-      const we: WindowEntry<S> = { window, state: init(), minTimestamp: timestamp, maxTimestamp: timestamp };
+      const we: WindowEntry<S> = { window, state: init(), minTimestamp: timestamp, maxTimestamp: timestamp, count: 1 };
       this.entries.set(id, { key, first: we, more: undefined });
       return we;
     }
@@ -51,11 +53,12 @@ export class KeyedWindowTable<S> {
       const wid = window.id();
       we = ke.more?.get(wid);
       if (we === undefined) {
-        we = { window, state: init(), minTimestamp: timestamp, maxTimestamp: timestamp };
+        we = { window, state: init(), minTimestamp: timestamp, maxTimestamp: timestamp, count: 1 };
         (ke.more ??= new Map()).set(wid, we);
         return we;
       }
     }
+    we.count++;
     if (timestamp < we.minTimestamp) we.minTimestamp = timestamp;
     if (timestamp > we.maxTimestamp) we.maxTimestamp = timestamp;
     return we;

@@ -4,21 +4,62 @@ import type { PCollectionView } from "../transforms/index.js";
 import { userCodeError } from "./user-code-error.js";
 import type { SideInputReader } from "./do-fn-operation.js";
 
+/** The contents of one window of a side-input PCollection. */
+interface WindowContents {
+  values: unknown[];
+  /** Index of the latest trigger pane seen; -1 while only unfired (batch) elements came. */
+  paneIndex: number;
+  /** A trigger pane arrived: the window is readable before its watermark passes. */
+  fired: boolean;
+}
+
 /**
  * The materialized contents of the PCollections read as side inputs, indexed by window,
- * and the views built from them (memoised per view and side window).
+ * and the views built from them (memoised per view and side window, until new data).
+ *
+ * In streaming, a later trigger pane of a window replaces the earlier ones (the
+ * slowly-changing side input pattern reads the latest value), and a main-input window is
+ * readable once its side window has a fired pane or the side input's watermark has passed
+ * the end of that window (see isReady).
  */
 export class SideInputStore implements SideInputReader {
-  private readonly contents = new Map<string, WindowedValue<unknown>[]>();
-  private readonly byWindow = new Map<string, Map<string, unknown[]>>();
+  private readonly byWindow = new Map<string, Map<string, WindowContents>>();
   private readonly views = new Map<PCollectionView<unknown>, Map<string, unknown>>();
 
   /** Appends committed elements of a side-input PCollection. */
   append(pcollection: string, elements: readonly WindowedValue<unknown>[]): void {
-    let list = this.contents.get(pcollection);
-    if (list === undefined) this.contents.set(pcollection, (list = []));
-    for (const e of elements) list.push(e);
-    this.byWindow.delete(pcollection);
+    let index = this.byWindow.get(pcollection);
+    if (index === undefined) this.byWindow.set(pcollection, (index = new Map()));
+    for (const wv of elements) {
+      const fired = wv.pane.timing !== "UNKNOWN";
+      const paneIndex = fired ? wv.pane.index : -1;
+      for (const w of wv.windows) {
+        const id = w.id();
+        let c = index.get(id);
+        if (c === undefined) index.set(id, (c = { values: [], paneIndex, fired }));
+        if (paneIndex > c.paneIndex) {
+          c.values = [];
+          c.paneIndex = paneIndex;
+        } else if (paneIndex < c.paneIndex) continue;
+        c.fired ||= fired;
+        c.values.push(wv.value);
+        this.invalidate(pcollection, id);
+      }
+    }
+  }
+
+  /**
+   * Whether `view` can be read for a main-input window: its side window has a fired pane,
+   * or the side input's watermark (`sideWatermark`) is past the side window's end.
+   */
+  isReady(view: PCollectionView<unknown>, mainWindow: BoundedWindow, sideWatermark: number): boolean {
+    const sideWindow = view.pcollection.windowing.windowFn.getSideInputWindow!(mainWindow);
+    if (sideWatermark > sideWindow.maxTimestamp()) return true;
+    return this.byWindow.get(view.pcollection.id)?.get(sideWindow.id())?.fired === true;
+  }
+
+  private invalidate(pcollection: string, windowId: string): void {
+    for (const [view, memo] of this.views) if (view.pcollection.id === pcollection) memo.delete(windowId);
   }
 
   get<V>(view: PCollectionView<V>, mainWindow: BoundedWindow, label: string): V {
@@ -28,7 +69,7 @@ export class SideInputStore implements SideInputReader {
     let memo = this.views.get(view as PCollectionView<unknown>);
     if (memo === undefined) this.views.set(view as PCollectionView<unknown>, (memo = new Map()));
     if (memo.has(wid)) return memo.get(wid) as V;
-    const elements = this.windowIndex(view.pcollection.id).get(wid) ?? [];
+    const elements = this.byWindow.get(view.pcollection.id)?.get(wid)?.values ?? [];
     let value: V;
     try {
       value = view.materialize(elements);
@@ -41,21 +82,5 @@ export class SideInputStore implements SideInputReader {
     }
     memo.set(wid, value);
     return value;
-  }
-
-  private windowIndex(pcollection: string): Map<string, unknown[]> {
-    let index = this.byWindow.get(pcollection);
-    if (index !== undefined) return index;
-    index = new Map();
-    for (const wv of this.contents.get(pcollection) ?? []) {
-      for (const w of wv.windows) {
-        const id = w.id();
-        let list = index.get(id);
-        if (list === undefined) index.set(id, (list = []));
-        list.push(wv.value);
-      }
-    }
-    this.byWindow.set(pcollection, index);
-    return index;
   }
 }

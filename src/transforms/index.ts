@@ -20,3 +20,4 @@ export * from "./combiners/index.js";
 export * from "./side-input-view.js";
 export * from "./key-identity.js";
 export { kvComponents, asDeterministic as deterministicKeyCoder } from "./coder-derivation.js";
+export * from "./sources/index.js";

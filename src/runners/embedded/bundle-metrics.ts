@@ -18,6 +18,25 @@ export class JobMetrics implements BundleMetrics {
     };
   }
 
+  /**
+   * Elements a GroupByKey dropped because their window was past the allowed lateness,
+   * counted as Beam does (per element and window) under the step's label.
+   */
+  droppedDueToLateness(step: string, n: number): void {
+    this.system(step, "LateDataDroppingDoFnRunner", "droppedDueToLateness", n);
+  }
+
+  /** Elements that arrived for a window whose trigger had finished (Beam's ReduceFnRunner counter). */
+  droppedDueToClosedWindow(step: string, n: number): void {
+    this.system(step, "ReduceFnRunner", "droppedDueToClosedWindow", n);
+  }
+
+  private system(step: string, namespace: string, name: string, n: number): void {
+    const c = new MetricsContainer(step);
+    c.counter(namespace, name).inc(n);
+    this.store.record([c], true);
+  }
+
   results(): JobMetricsStore {
     return this.store;
   }

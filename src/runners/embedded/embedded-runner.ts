@@ -3,6 +3,7 @@ import type { JobState, Pipeline, PipelineResult, Runner } from "../../pipeline/
 import { JobMetrics } from "./bundle-metrics.js";
 import { CancelledSignal, Executor } from "./executor.js";
 import { planGraph } from "./planner.js";
+import { ManualClock, SystemClock } from "./watermarks/clock.js";
 
 /** Settings of the embedded runner, read from pipeline options. */
 export interface EmbeddedRunnerSettings {
@@ -51,6 +52,8 @@ export class EmbeddedRunner implements Runner {
 class EmbeddedPipelineResult implements PipelineResult {
   private currentState: JobState = "RUNNING";
   private cancelRequested = false;
+  private drainRequested = false;
+  private wake: (() => void) | undefined;
   private readonly done: Promise<JobState>;
   private readonly jobMetrics = new JobMetrics();
 
@@ -71,6 +74,18 @@ class EmbeddedPipelineResult implements PipelineResult {
 
   async cancel(): Promise<JobState> {
     this.cancelRequested = true;
+    this.wake?.();
+    try {
+      return await this.done;
+    } catch {
+      return this.currentState;
+    }
+  }
+
+  async drain(): Promise<JobState> {
+    if (this.currentState === "RUNNING") this.currentState = "DRAINING";
+    this.drainRequested = true;
+    this.wake?.();
     try {
       return await this.done;
     } catch {
@@ -89,15 +104,20 @@ class EmbeddedPipelineResult implements PipelineResult {
         liftCombines: settings.liftCombines,
         expandComposites: settings.expandComposites,
       });
+      // A TestStream controls processing time; otherwise it is the wall clock.
+      const clock = steps.some((s) => s.kind === "testStream") ? new ManualClock() : new SystemClock();
+      this.wake = () => clock.wake();
       const executor = new Executor(steps, {
         bundleSize: settings.bundleSize,
         maxBundleRetries: settings.maxBundleRetries,
         isCancelled: () => this.cancelRequested,
+        isDraining: () => this.drainRequested,
         metrics: this.jobMetrics,
+        clock,
       });
       await executor.run();
-      this.currentState = "DONE";
-      return "DONE";
+      this.currentState = this.drainRequested ? "DRAINED" : "DONE";
+      return this.currentState;
     } catch (err) {
       if (err instanceof CancelledSignal) {
         this.currentState = "CANCELLED";

@@ -1,32 +1,42 @@
 import type { WindowedValue } from "../../model/index.js";
-import { BeamError } from "../../model/index.js";
+import { BeamError, MIN_TIMESTAMP } from "../../model/index.js";
 import {
   AssignWindowsOperation,
-  CombineTable,
+  BundleTable,
   DoFnOperation,
-  GroupTable,
+  ReduceRunner,
   SideInputStore,
+  combiningReduceFn,
   fanOut,
+  groupingReduceFn,
   type Operation,
   type Receiver,
 } from "../../runtime/index.js";
 import type { PCollectionView } from "../../transforms/index.js";
 import type { BundleMetrics } from "./bundle-metrics.js";
+import { BufferStage, ReduceStage, SideInputStage, type LateDataReporter } from "./materialized-stages.js";
 import { readsMaterializedInput, stepOutputs, type PlanStep } from "./plan.js";
-import { bufferRoot, impulseRoot, type Root } from "./roots.js";
-import { BufferSink, SideInputSink, TableSink, type Sink } from "./sinks.js";
+import { BufferSink, SideInputSink, type Sink } from "./sinks.js";
+import { ImpulseStage, ReadStage, TestStreamStage } from "./source-stages.js";
+import type { Stage, StepContext } from "./stage.js";
+import { ManualClock, type Clock } from "./watermarks/clock.js";
+import { ProgressTracker, type ProgressNode } from "./watermarks/progress-tracker.js";
 
 /** Settings of one execution. */
 export interface ExecutorSettings {
   readonly bundleSize: number;
   readonly maxBundleRetries: number;
   readonly isCancelled: () => boolean;
-  readonly metrics: BundleMetrics;
+  readonly isDraining: () => boolean;
+  readonly metrics: BundleMetrics & LateDataReporter;
+  /** Processing time; a job with a TestStream always runs on a ManualClock. */
+  readonly clock: Clock;
 }
 
-interface RootPlan {
-  readonly root: Root;
-  /** Operations a bundle of this root reaches, upstream first. */
+interface StagePlan {
+  readonly stage: Stage;
+  readonly node: ProgressNode;
+  /** Operations a bundle of this stage reaches, upstream first. */
   readonly ops: readonly Operation[];
   readonly sinks: readonly Sink[];
   readonly doFnOps: readonly DoFnOperation[];
@@ -36,14 +46,18 @@ interface RootPlan {
 export class CancelledSignal extends Error {}
 
 /**
- * Runs a plan to completion: builds one operation per step, wires fused edges as direct
- * calls and materialized edges as sinks and roots, then repeatedly runs the roots whose
- * inputs are complete. Bundles are all-or-nothing: sinks commit only when every operation
- * of the bundle finished, and a failed bundle is retried with fresh DoFn instances.
+ * Runs a plan: one operation per step, fused edges as direct calls, materialized edges as
+ * sinks feeding stages. The loop steps every stage in topological order, then updates
+ * watermarks (watermarks/README.md); when nothing moved it sleeps until the next
+ * processing-time wake-up. Batch is the case where every source ends at once: the
+ * watermark jumps to +infinity and every window fires in the first pass.
+ *
+ * Bundles are all-or-nothing: sinks commit only when every operation of the bundle
+ * finished, and a failed bundle is retried with fresh DoFn instances.
  */
 export class Executor {
-  private readonly roots: Root[] = [];
-  private readonly rootPlans = new Map<Root, RootPlan>();
+  private readonly stages: Stage[] = [];
+  private plans: StagePlan[] = [];
   private readonly allOps: Operation[] = [];
   /** Fused consumers and sinks of each PCollection. */
   private readonly consumers = new Map<string, Operation[]>();
@@ -51,6 +65,7 @@ export class Executor {
   private readonly outputsOf = new Map<Operation, readonly string[]>();
   private readonly receivers = new Map<string, Receiver>();
   private readonly sideInputs = new SideInputStore();
+  private tracker!: ProgressTracker;
 
   constructor(
     private readonly steps: readonly PlanStep[],
@@ -59,43 +74,64 @@ export class Executor {
     this.build();
   }
 
-  /** Runs every root; resolves when all PCollections are complete. */
+  /** Runs until every stage is done (or the job is cancelled). */
   async run(): Promise<void> {
-    const exhausted = new Set<Root>();
-    const feeders = this.feedersByPCollection();
-    const complete = (pc: string) => [...(feeders.get(pc) ?? [])].every((r) => exhausted.has(r));
+    const { clock } = this.settings;
     try {
-      while (exhausted.size < this.roots.length) {
-        const ready = this.roots.filter((r) => !exhausted.has(r) && r.waitsFor.every(complete));
-        if (ready.length === 0) {
-          const stuck = this.roots.filter((r) => !exhausted.has(r)).map((r) => r.label);
-          throw new BeamError("INTERNAL", `The embedded runner found no runnable step; waiting: ${stuck.join(", ")}.`);
+      for (;;) {
+        if (this.settings.isCancelled()) throw new CancelledSignal();
+        let progress = false;
+        for (const plan of this.plans) {
+          const input = this.tracker.inputWatermark(plan.node);
+          if (!plan.stage.done) {
+            const ctx: StepContext = {
+              now: clock.now(),
+              inputWatermark: input,
+              draining: this.settings.isDraining(),
+              emit: (elements) => this.emit(plan, elements),
+            };
+            if (await plan.stage.step(ctx)) progress = true;
+          }
+          if (this.tracker.update(plan.node, plan.stage.outputWatermark(input), plan.stage.idle)) progress = true;
         }
-        for (const root of ready) {
-          await this.runRoot(root);
-          exhausted.add(root);
-        }
+        if (this.plans.every((p) => p.stage.done)) return;
+        if (!progress) await this.waitForWork();
       }
     } finally {
+      await Promise.all(this.stages.map((s) => s.close?.()));
       await Promise.all(this.allOps.map((op) => op.teardown?.()));
     }
   }
 
-  private async runRoot(root: Root): Promise<void> {
-    const plan = this.rootPlans.get(root)!;
-    for (const bundle of root.bundles(this.settings.bundleSize)) {
+  private async waitForWork(): Promise<void> {
+    const { clock } = this.settings;
+    let wake = Infinity;
+    for (const p of this.plans) if (!p.stage.done) wake = Math.min(wake, p.stage.nextWakeup());
+    const sourcesOpen = this.plans.some((p) => p.stage.isSource && !p.stage.done);
+    if (wake === Infinity && !sourcesOpen && !clock.controlled) {
+      const stuck = this.plans.filter((p) => !p.stage.done).map((p) => p.stage.label);
+      throw new BeamError("INTERNAL", `The embedded runner found no runnable step; waiting: ${stuck.join(", ")}.`);
+    }
+    await clock.sleepUntil(wake);
+  }
+
+  /** Runs elements through a stage's fused chain in bundles of at most bundleSize. */
+  private async emit(plan: StagePlan, elements: readonly WindowedValue<unknown>[]): Promise<void> {
+    const size = this.settings.bundleSize;
+    if (elements.length <= size) return this.runBundle(plan, elements);
+    for (let i = 0; i < elements.length; i += size) {
       if (this.settings.isCancelled()) throw new CancelledSignal();
-      await this.runBundle(plan, bundle);
+      await this.runBundle(plan, elements.slice(i, i + size));
     }
   }
 
-  private async runBundle(plan: RootPlan, elements: readonly WindowedValue<unknown>[]): Promise<void> {
+  private async runBundle(plan: StagePlan, elements: readonly WindowedValue<unknown>[]): Promise<void> {
     const { maxBundleRetries } = this.settings;
     for (let attempt = 0; ; attempt++) {
       const metrics = this.settings.metrics.startBundle(plan.doFnOps);
       try {
         for (const op of plan.ops) await op.startBundle();
-        const entry = plan.root.entry;
+        const entry = plan.stage.entry;
         const backpressure = plan.doFnOps;
         for (let i = 0; i < elements.length; i++) {
           entry.receive(elements[i]!);
@@ -133,16 +169,27 @@ export class Executor {
     for (const pc of sideInputPcs) this.addConsumer(pc, new SideInputSink(`SideInput(${pc})`, this.sideInputs, pc), Infinity);
 
     for (let i = this.steps.length - 1; i >= 0; i--) this.buildStep(this.steps[i]!, i);
-
-    for (const root of this.roots) this.rootPlans.set(root, this.planRoot(root));
+    // Steps were visited last to first; stages run in topological (application) order.
+    this.stages.reverse();
+    this.plans = this.stages.map((stage) => this.planStage(stage));
+    this.tracker = new ProgressTracker(this.plans.map((p) => p.node));
   }
 
   private buildStep(step: PlanStep, index: number): void {
     const out = (pc: string) => this.receiverOf(pc);
     switch (step.kind) {
       case "impulse":
-        this.roots.push(impulseRoot(step.label, step.output, out(step.output)));
+        this.stages.push(new ImpulseStage(step.label, step.output, out(step.output)));
         return;
+      case "read":
+        this.stages.push(new ReadStage(step.label, step.output, out(step.output), step.source, this.settings.bundleSize));
+        return;
+      case "testStream": {
+        const clock = this.settings.clock;
+        if (!(clock instanceof ManualClock)) throw new BeamError("INTERNAL", "A TestStream needs the runner's ManualClock.");
+        this.stages.push(new TestStreamStage(step.label, step.output, out(step.output), step.events, clock));
+        return;
+      }
       case "flatten": {
         const target = out(step.output);
         const op: Operation = { label: step.label, startBundle() {}, finishBundle() {}, receive: (wv) => target.receive(wv) };
@@ -173,33 +220,48 @@ export class Executor {
           this.addConsumer(step.input, op, index);
           return;
         }
-        const sink = new BufferSink(`${step.label}/MainInput`);
-        this.addConsumer(step.input, sink, Infinity);
-        const waits = [step.input, ...step.sideInputs.map((v) => v.pcollection.id)];
-        this.roots.push(bufferRoot(step.label, waits, op, undefined, () => sink.buffer));
+        const stage = new SideInputStage(step.label, step.input, op, step.sideInputs, this.sideInputs, (pc) =>
+          this.tracker.watermarkOf(pc),
+        );
+        this.addConsumer(step.input, new BufferSink(`${step.label}/MainInput`, () => stage.buffer, true), Infinity);
+        this.stages.push(stage);
         return;
       }
       case "groupByKey": {
-        const make = () => new GroupTable(step.keyCoder, step.windowing);
-        const table = make();
-        this.addConsumer(step.input, new TableSink(step.label, table, make), Infinity);
-        this.roots.push(bufferRoot(step.label, [step.input], out(step.output), step.output, () => table.output()));
+        let late: Receiver | undefined;
+        if (step.lateOutput !== undefined) {
+          const lateStage = new BufferStage(`${step.label}/LateData`, step.input, step.lateOutput, out(step.lateOutput));
+          this.stages.push(lateStage);
+          late = { receive: (wv) => lateStage.buffer.push(wv) };
+        }
+        const runner = new ReduceRunner(step.keyCoder, step.windowing, groupingReduceFn, this.dropCounters(step.label));
+        const make = () => new BundleTable(step.keyCoder, groupingReduceFn);
+        const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, late, MIN_TIMESTAMP);
+        this.addConsumer(step.input, stage.sink, Infinity);
+        this.stages.push(stage);
         return;
       }
       case "combinePerKey": {
-        const make = () => new CombineTable(step.keyCoder, step.windowing, step.combineFn);
-        const table = make();
-        this.addConsumer(step.input, new TableSink(step.label, table, make), Infinity);
-        this.roots.push(bufferRoot(step.label, [step.input], out(step.output), step.output, () => table.output()));
+        const reduceFn = combiningReduceFn(step.combineFn);
+        const runner = new ReduceRunner(step.keyCoder, step.windowing, reduceFn, this.dropCounters(step.label));
+        const make = () => new BundleTable(step.keyCoder, reduceFn);
+        const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, undefined, MIN_TIMESTAMP);
+        this.addConsumer(step.input, stage.sink, Infinity);
+        this.stages.push(stage);
         return;
       }
       case "reshuffle": {
-        const sink = new BufferSink(step.label);
-        this.addConsumer(step.input, sink, Infinity);
-        this.roots.push(bufferRoot(step.label, [step.input], out(step.output), step.output, () => sink.buffer));
+        const stage = new BufferStage(step.label, step.input, step.output, out(step.output));
+        this.addConsumer(step.input, new BufferSink(step.label, () => stage.buffer), Infinity);
+        this.stages.push(stage);
         return;
       }
     }
+  }
+
+  private dropCounters(label: string) {
+    const metrics = this.settings.metrics;
+    return { droppedDueToClosedWindow: (n: number) => metrics.droppedDueToClosedWindow(label, n) };
   }
 
   private register(op: Operation, index: number, outputs: readonly string[]): void {
@@ -227,10 +289,12 @@ export class Executor {
     return r;
   }
 
-  /** The operations and sinks a root's bundles reach through fused edges. */
-  private planRoot(root: Root): RootPlan {
+  /** The operations and sinks a stage's bundles reach through fused edges. */
+  private planStage(stage: Stage): StagePlan {
     const reached = new Set<Operation>();
+    const produced = new Set<string>();
     const visitPc = (pc: string) => {
+      produced.add(pc);
       for (const op of this.consumers.get(pc) ?? []) visitOp(op);
     };
     const visitOp = (op: Operation) => {
@@ -238,33 +302,16 @@ export class Executor {
       reached.add(op);
       for (const pc of this.outputsOf.get(op) ?? []) visitPc(pc);
     };
-    for (const pc of this.entryPcs(root)) visitPc(pc);
-    if (root.entry instanceof DoFnOperation) visitOp(root.entry);
+    if (stage.entryPc !== undefined) visitPc(stage.entryPc);
+    if (stage.entry instanceof DoFnOperation) visitOp(stage.entry);
     const ops = [...reached].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
     return {
-      root,
+      stage,
+      node: { label: stage.label, reads: stage.reads, produces: [...produced], isSource: stage.isSource },
       ops,
       sinks: ops.filter((op): op is Sink => "commit" in op),
       doFnOps: ops.filter((op): op is DoFnOperation => op instanceof DoFnOperation),
     };
   }
-
-  private entryPcs(root: Root): string[] {
-    return root.entryPc === undefined ? [] : [root.entryPc];
-  }
-
-  /** For each PCollection, the roots whose bundles can reach it. */
-  private feedersByPCollection(): Map<string, Set<Root>> {
-    const feeders = new Map<string, Set<Root>>();
-    for (const [root, plan] of this.rootPlans) {
-      const pcs = new Set<string>(this.entryPcs(root));
-      for (const op of plan.ops) for (const pc of this.outputsOf.get(op) ?? []) pcs.add(pc);
-      for (const pc of pcs) {
-        let set = feeders.get(pc);
-        if (set === undefined) feeders.set(pc, (set = new Set()));
-        set.add(root);
-      }
-    }
-    return feeders;
-  }
 }
+

@@ -1,5 +1,5 @@
-import type { Coder, WindowingStrategy } from "../../model/index.js";
-import type { CombineFn, PCollectionView } from "../../transforms/index.js";
+import type { Coder, TestStreamEvent, WindowingStrategy } from "../../model/index.js";
+import type { CombineFn, PCollectionView, Source } from "../../transforms/index.js";
 
 /**
  * The embedded runner's executable plan: the graph's primitives, with lifted Combines and
@@ -8,6 +8,8 @@ import type { CombineFn, PCollectionView } from "../../transforms/index.js";
  */
 export type PlanStep =
   | { readonly kind: "impulse"; readonly label: string; readonly output: string }
+  | { readonly kind: "read"; readonly label: string; readonly output: string; readonly source: Source<unknown> }
+  | { readonly kind: "testStream"; readonly label: string; readonly output: string; readonly events: readonly TestStreamEvent[] }
   | {
       readonly kind: "parDo";
       readonly label: string;
@@ -30,6 +32,8 @@ export type PlanStep =
       readonly label: string;
       readonly input: string;
       readonly output: string;
+      /** Where elements dropped as too late go, when the GroupByKey asked for them. */
+      readonly lateOutput: string | undefined;
       readonly keyCoder: Coder<unknown>;
       readonly windowing: WindowingStrategy;
     }
@@ -58,6 +62,8 @@ export function readsMaterializedInput(step: PlanStep): boolean {
 export function stepInputs(step: PlanStep): readonly string[] {
   switch (step.kind) {
     case "impulse":
+    case "read":
+    case "testStream":
       return [];
     case "flatten":
       return step.inputs;
@@ -68,5 +74,7 @@ export function stepInputs(step: PlanStep): readonly string[] {
 
 /** The outputs of a step. */
 export function stepOutputs(step: PlanStep): readonly string[] {
-  return step.kind === "parDo" ? Object.values(step.outputs) : [step.output];
+  if (step.kind === "parDo") return Object.values(step.outputs);
+  if (step.kind === "groupByKey" && step.lateOutput !== undefined) return [step.output, step.lateOutput];
+  return [step.output];
 }

@@ -1,6 +1,6 @@
 import type { Coder, KV } from "../../model/index.js";
 import type { PipelineGraph, TransformNode } from "../../pipeline/index.js";
-import { deterministicKeyCoder, kvComponents, type CombineFn, type PCollectionView } from "../../transforms/index.js";
+import { deterministicKeyCoder, kvComponents, type CombineFn, type PCollectionView, type Source } from "../../transforms/index.js";
 import type { PlanStep } from "./plan.js";
 
 /** Options that change how the graph is planned. */
@@ -68,6 +68,10 @@ function primitiveStep(graph: PipelineGraph, t: Readonly<TransformNode>): PlanSt
   switch (p.kind) {
     case "impulse":
       return { kind: "impulse", label, output };
+    case "read":
+      return { kind: "read", label, output, source: p.source as Source<unknown> };
+    case "testStream":
+      return { kind: "testStream", label, output, events: p.events };
     case "parDo": {
       const sideIds = new Set(p.sideInputs.map((s) => s.pcollection));
       const input = Object.values(t.inputs).find((id) => !sideIds.has(id)) ?? Object.values(t.inputs)[0]!;
@@ -89,7 +93,16 @@ function primitiveStep(graph: PipelineGraph, t: Readonly<TransformNode>): PlanSt
       const input = Object.values(t.inputs)[0]!;
       const inNode = graph.pcollections.get(input)!;
       const [k] = kvComponents(inNode.coder as Coder<KV<unknown, unknown>>);
-      return { kind: "groupByKey", label, input, output, keyCoder: deterministicKeyCoder(k, label), windowing: inNode.windowing };
+      const lateOutput = p.lateOutputTag === undefined ? undefined : t.outputs[p.lateOutputTag];
+      return {
+        kind: "groupByKey",
+        label,
+        input,
+        output: t.outputs["main"]!,
+        lateOutput,
+        keyCoder: deterministicKeyCoder(k, label),
+        windowing: inNode.windowing,
+      };
     }
   }
 }

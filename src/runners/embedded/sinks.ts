@@ -1,4 +1,4 @@
-import type { BoundedWindow, Instant, KV, WindowedValue } from "../../model/index.js";
+import type { WindowedValue } from "../../model/index.js";
 import type { Operation, SideInputStore } from "../../runtime/index.js";
 
 /**
@@ -27,56 +27,28 @@ abstract class PendingSink implements Sink {
   abstract commit(): void;
 }
 
-/** What GroupByKey's and lifted Combine's tables share: per-bundle tables merged on commit. */
-interface BundleTable<T> {
-  add(wv: WindowedValue<KV<unknown, unknown>>): void;
-  addParts(element: KV<unknown, unknown>, timestamp: Instant, windows: readonly BoundedWindow[]): void;
-  mergeFrom(other: T): void;
-  clear(): void;
-}
-
 /**
- * Feeds a GroupByKey or lifted Combine.perKey table. Each bundle writes into its own table
- * (for Combine: Beam's partial combine before the shuffle), which is merged into the job's
- * table on commit; a failed bundle leaves no trace, and no WindowedValue is kept per element.
+ * Collects elements for a later stage (a Reshuffle, or the pushed-back main input of a
+ * ParDo with side inputs). With `explode`, an element in several windows becomes one
+ * element per window, as side-input readiness is decided per window.
  */
-export class TableSink<T extends BundleTable<T>> implements Sink {
-  private partial: T;
-  constructor(
-    readonly label: string,
-    readonly table: T,
-    private readonly makeTable: () => T,
-  ) {
-    this.partial = makeTable();
-  }
-  startBundle(): void {
-    this.partial.clear();
-  }
-  finishBundle(): void {}
-  receive(wv: WindowedValue<unknown>): void {
-    this.partial.add(wv as WindowedValue<KV<unknown, unknown>>);
-  }
-  receiveParts(value: unknown, timestamp: Instant, windows: readonly BoundedWindow[]): void {
-    this.partial.addParts(value as KV<unknown, unknown>, timestamp, windows);
-  }
-  commit(): void {
-    this.table.mergeFrom(this.partial);
-    this.partial = this.makeTable();
-  }
-  abort(): void {
-    this.partial.clear();
-  }
-}
-
-/** Collects elements for a later root (Reshuffle, or the main input of a ParDo with side inputs). */
 export class BufferSink extends PendingSink {
-  readonly buffer: WindowedValue<unknown>[] = [];
+  constructor(
+    label: string,
+    private readonly target: () => WindowedValue<unknown>[],
+    private readonly explode = false,
+  ) {
+    super(label);
+  }
   commit(): void {
-    for (const wv of this.pending) this.buffer.push(wv);
+    const buffer = this.target();
+    for (const wv of this.pending) {
+      if (!this.explode || wv.windows.length === 1) buffer.push(wv);
+      else for (const w of wv.windows) buffer.push({ value: wv.value, timestamp: wv.timestamp, windows: [w], pane: wv.pane });
+    }
     this.pending = [];
   }
 }
-
 /** Collects the contents of a PCollection read as a side input. */
 export class SideInputSink extends PendingSink {
   constructor(

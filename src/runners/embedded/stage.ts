@@ -1,0 +1,43 @@
+import type { Instant, WindowedValue } from "../../model/index.js";
+import type { Receiver } from "../../runtime/index.js";
+
+/** What a stage gets when the executor steps it. */
+export interface StepContext {
+  /** The runner's processing time. */
+  readonly now: Instant;
+  /** The stage's input watermark now (+infinity for sources). */
+  readonly inputWatermark: Instant;
+  /** True once drain() was called: sources stop reading and end. */
+  readonly draining: boolean;
+  /** Runs elements through the stage's fused chain, in bundles; resolves when committed. */
+  emit(elements: readonly WindowedValue<unknown>[]): Promise<void>;
+}
+
+/**
+ * Where bundles start: a source (Impulse, Read, TestStream) or a materialized input (a
+ * GroupByKey's or Combine's trigger-driven table, a Reshuffle buffer, the pushed-back main
+ * input of a ParDo with side inputs). The executor steps stages in topological order; each
+ * step does the work available at the current watermarks and clock, then reports the
+ * stage's output watermark.
+ */
+export interface Stage {
+  readonly label: string;
+  /** PCollections whose watermark is the stage's input watermark. */
+  readonly reads: readonly string[];
+  /** The receiver bundles enter, and the PCollection it is (undefined: a ParDo directly). */
+  readonly entry: Receiver;
+  readonly entryPc: string | undefined;
+  readonly isSource: boolean;
+  /** Does the available work. Returns true if it emitted or consumed anything. */
+  step(ctx: StepContext): Promise<boolean>;
+  /** The output watermark after a step, given the input watermark. */
+  outputWatermark(inputWatermark: Instant): Instant;
+  /** True when a source's output should not hold back other producers (idle source). */
+  readonly idle: boolean;
+  /** Processing time at which the stage wants a step without new input (+Infinity: never). */
+  nextWakeup(): Instant;
+  /** True when the stage will never emit again. */
+  readonly done: boolean;
+  /** Releases resources (source readers); called once at the end of the job. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,402 @@
+import type { BoundedWindow, Coder, Instant, PaneTiming, WindowedValue, WindowingStrategy } from "../../model/index.js";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, kv, paneInfo } from "../../model/index.js";
+import { keyIdentityFn, type KeyIdentity } from "../../transforms/index.js";
+import { triggerStateMachine, type TriggerEnv, type TriggerState, type TriggerStateMachine } from "../triggers/index.js";
+import { windowEntries } from "../keyed-window-table.js";
+import { MinHeap } from "../min-heap.js";
+import type { BundleTable } from "./bundle-table.js";
+import type { ReduceFn } from "./reduce-fn.js";
+import { garbageCollectionTime, paneTiming } from "./pane-timing.js";
+
+/** The watermarks and clock a ReduceRunner acts on. */
+export interface ReduceEnv {
+  /** The grouping step's input watermark. */
+  readonly inputWatermark: Instant;
+  /** The step's output watermark before this action (decides LATE panes). */
+  readonly outputWatermark: Instant;
+  readonly processingTime: Instant;
+}
+
+/** State of one key and window. */
+interface WindowState<S> {
+  readonly key: unknown;
+  readonly keyId: KeyIdentity;
+  readonly window: BoundedWindow;
+  readonly gcTime: Instant;
+  data: S;
+  /** Elements added since the last firing: a pane is empty when this is 0. */
+  count: number;
+  /** Elements whose trigger onElement is still due (merging runs first). */
+  unseen: number;
+  unseenTimestamp: Instant;
+  trigger: TriggerState;
+  /** The trigger finished: the window is closed and takes no more elements. */
+  closed: boolean;
+  panesEmitted: number;
+  nonSpeculativeEmitted: number;
+  lastTiming: PaneTiming | undefined;
+  /** Watermark hold from the pending elements' timestamps (by the timestamp combiner). */
+  elementHold: Instant | undefined;
+  /** End-of-window or garbage-collection hold. */
+  extraHold: Instant | undefined;
+  /** Heap keys currently pushed; the heaps skip copies whose key no longer matches. */
+  eventKey: Instant;
+  procKey: Instant;
+  holdKey: Instant;
+  triggerWakeEvent: Instant;
+  dead: boolean;
+}
+
+/** Counts of elements a ReduceRunner dropped. */
+export interface DropCounters {
+  droppedDueToClosedWindow(n: number): void;
+}
+
+/**
+ * Beam's ReduceFnRunner for one grouping step (GroupByKey or lifted Combine.perKey): keeps
+ * per key and window the buffered data, trigger state, pane counters and watermark holds;
+ * absorbs committed bundles, merges windows (sessions), asks the trigger when to fire, and
+ * emits panes with PaneInfo and output timestamps. Late elements are filtered before they
+ * reach it (see isLate), so everything here is within the allowed lateness.
+ */
+export class ReduceRunner<S> {
+  private readonly keys = new Map<KeyIdentity, Map<string, WindowState<S>>>();
+  private readonly identity: (key: unknown) => KeyIdentity;
+  private readonly trigger: TriggerStateMachine;
+  private readonly accumulating: boolean;
+  private readonly eventHeap = new MinHeap<WindowState<S>>();
+  private readonly procHeap = new MinHeap<WindowState<S>>();
+  private readonly holdHeap = new MinHeap<WindowState<S>>();
+  private readonly env: { window: BoundedWindow; watermark: Instant; processingTime: Instant; synchronizedProcessingTime: Instant };
+  private windowCount = 0;
+
+  constructor(
+    keyCoder: Coder<unknown>,
+    private readonly windowing: WindowingStrategy,
+    private readonly reduceFn: ReduceFn<S>,
+    private readonly drops: DropCounters,
+  ) {
+    this.identity = keyIdentityFn(keyCoder);
+    this.trigger = triggerStateMachine(windowing.trigger);
+    this.accumulating = windowing.accumulationMode === "ACCUMULATING";
+    this.env = { window: undefined as unknown as BoundedWindow, watermark: 0, processingTime: 0, synchronizedProcessingTime: 0 };
+  }
+
+  /** Open windows (key and window pairs) holding state. */
+  get size(): number {
+    return this.windowCount;
+  }
+
+  /** True when an element in `window` is beyond the allowed lateness and must be dropped. */
+  isLate(window: BoundedWindow, inputWatermark: Instant): boolean {
+    return garbageCollectionTime(window, this.windowing.allowedLateness, GLOBAL_WINDOW_MAX_TIMESTAMP) < inputWatermark;
+  }
+
+  /** The step's output watermark: its input watermark, held back by pending panes. */
+  outputWatermark(inputWatermark: Instant): Instant {
+    const heap = this.holdHeap;
+    for (;;) {
+      const top = heap.peek();
+      if (top === undefined) return inputWatermark;
+      if (top.dead || top.holdKey !== heap.peekKey()) {
+        heap.pop();
+        continue;
+      }
+      return Math.min(inputWatermark, heap.peekKey());
+    }
+  }
+
+  /** The next processing time at which a trigger may fire; +Infinity when none. */
+  nextProcessingWakeup(): Instant {
+    const heap = this.procHeap;
+    for (;;) {
+      const top = heap.peek();
+      if (top === undefined) return Infinity;
+      if (top.dead || top.procKey !== heap.peekKey()) {
+        heap.pop();
+        continue;
+      }
+      return heap.peekKey();
+    }
+  }
+
+  /** Takes a committed bundle's table; panes that fire are appended to `out`. */
+  absorb(bundle: BundleTable<S>, env: ReduceEnv, out: WindowedValue<unknown>[]): void {
+    const merging = this.windowing.windowFn.isMerging;
+    for (const ke of bundle.table.keys()) {
+      const keyId = this.identity(ke.key);
+      let windows = this.keys.get(keyId);
+      if (windows === undefined) this.keys.set(keyId, (windows = new Map()));
+      let touched: WindowState<S>[] = [];
+      for (const we of windowEntries(ke)) {
+        const wid = we.window.id();
+        let ws = windows.get(wid);
+        if (ws !== undefined && ws.closed) {
+          this.drops.droppedDueToClosedWindow(we.count);
+          continue;
+        }
+        if (ws === undefined) {
+          ws = this.newWindow(ke.key, keyId, we.window, we.state);
+          windows.set(wid, ws);
+        } else {
+          ws.data = this.reduceFn.merge(ws.data, we.state);
+        }
+        ws.count += we.count;
+        ws.unseen += we.count;
+        ws.unseenTimestamp = we.minTimestamp;
+        this.addElementHolds(ws, we.minTimestamp, we.maxTimestamp, env);
+        touched.push(ws);
+      }
+      if (merging) touched = this.mergeWindows(windows, touched, env);
+      for (const ws of touched) {
+        if (ws.dead) continue;
+        const tenv = this.triggerEnv(ws.window, env);
+        for (let i = 0; i < ws.unseen; i++) this.trigger.onElement(ws.trigger, tenv, ws.unseenTimestamp);
+        ws.unseen = 0;
+        if (!ws.closed && this.trigger.shouldFire(ws.trigger, tenv)) this.fire(ws, env, false, out);
+        if (!ws.dead) this.schedule(ws, env);
+      }
+      if (windows.size === 0) this.keys.delete(keyId);
+    }
+  }
+
+  /**
+   * Acts on time passing: fires windows whose trigger is due at the current watermark or
+   * processing time, and garbage-collects windows past their allowed lateness (their
+   * final pane fires first). Panes are appended to `out`.
+   */
+  advance(env: ReduceEnv, out: WindowedValue<unknown>[]): void {
+    const parked: WindowState<S>[] = [];
+    const heap = this.eventHeap;
+    while (heap.size > 0 && heap.peekKey() <= env.inputWatermark) {
+      const key = heap.peekKey();
+      const ws = heap.pop()!;
+      if (ws.dead || ws.eventKey !== key) continue;
+      ws.eventKey = NaN;
+      this.visit(ws, env, out, parked);
+    }
+    const proc = this.procHeap;
+    while (proc.size > 0 && proc.peekKey() <= env.processingTime) {
+      const key = proc.peekKey();
+      const ws = proc.pop()!;
+      if (ws.dead || ws.procKey !== key) continue;
+      ws.procKey = NaN;
+      this.visit(ws, env, out, parked);
+    }
+    for (const ws of parked) if (!ws.dead) this.schedule(ws, env);
+  }
+
+  private visit(ws: WindowState<S>, env: ReduceEnv, out: WindowedValue<unknown>[], parked: WindowState<S>[]): void {
+    if (ws.gcTime < env.inputWatermark) {
+      // Beam's garbage collection: a window whose trigger is still open fires its final
+      // pane (isLast) without asking the trigger; a closed one just goes.
+      if (ws.closed) this.remove(ws);
+      else this.fire(ws, env, true, out);
+      return;
+    }
+    const tenv = this.triggerEnv(ws.window, env);
+    if (!ws.closed && this.trigger.shouldFire(ws.trigger, tenv)) this.fire(ws, env, false, out);
+    if (!ws.dead) parked.push(ws);
+  }
+
+  private newWindow(key: unknown, keyId: KeyIdentity, window: BoundedWindow, data: S): WindowState<S> {
+    this.windowCount++;
+    return {
+      key,
+      keyId,
+      window,
+      gcTime: garbageCollectionTime(window, this.windowing.allowedLateness, GLOBAL_WINDOW_MAX_TIMESTAMP),
+      data,
+      count: 0,
+      unseen: 0,
+      unseenTimestamp: 0,
+      trigger: this.trigger.init(),
+      closed: false,
+      panesEmitted: 0,
+      nonSpeculativeEmitted: 0,
+      lastTiming: undefined,
+      elementHold: undefined,
+      extraHold: undefined,
+      eventKey: NaN,
+      procKey: NaN,
+      holdKey: NaN,
+      triggerWakeEvent: Infinity,
+      dead: false,
+    };
+  }
+
+  private triggerEnv(window: BoundedWindow, env: ReduceEnv): TriggerEnv {
+    const e = this.env;
+    e.window = window;
+    e.watermark = env.inputWatermark;
+    e.processingTime = env.processingTime;
+    e.synchronizedProcessingTime = env.processingTime;
+    return e;
+  }
+
+  /**
+   * Beam's WatermarkHold.addHolds: elements hold the output watermark at their output time
+   * (by the timestamp combiner), unless that is behind the output watermark or the input
+   * watermark has passed the window's end; such late elements hold at the window's
+   * garbage-collection time instead, so their pane is not dropped downstream.
+   */
+  private addElementHolds(ws: WindowState<S>, minTs: Instant, maxTs: Instant, env: ReduceEnv): void {
+    const end = ws.window.maxTimestamp();
+    const combiner = this.windowing.timestampCombiner;
+    const candidate = combiner === "END_OF_WINDOW" ? end : combiner === "EARLIEST" ? minTs : maxTs;
+    if (candidate >= env.outputWatermark && end >= env.inputWatermark) {
+      const prev = ws.elementHold;
+      ws.elementHold =
+        prev === undefined ? candidate : combiner === "LATEST" ? Math.max(prev, candidate) : Math.min(prev, candidate);
+      return;
+    }
+    if (ws.gcTime >= env.inputWatermark && (ws.extraHold === undefined || ws.gcTime < ws.extraHold)) ws.extraHold = ws.gcTime;
+  }
+
+  /** Emits a pane of `ws` (if Beam would), then resets or closes the window. */
+  private fire(ws: WindowState<S>, env: ReduceEnv, garbageCollection: boolean, out: WindowedValue<unknown>[]): void {
+    let finished = garbageCollection;
+    if (!garbageCollection) {
+      const tenv = this.triggerEnv(ws.window, env);
+      this.trigger.onFire(ws.trigger, tenv);
+      finished = this.trigger.isFinished(ws.trigger);
+    }
+    const timing = paneTiming(ws.window, ws.lastTiming, env.inputWatermark, env.outputWatermark);
+    const isEmpty = ws.count === 0;
+    // Beam's defaults: the ON_TIME pane is emitted even when empty (OnTimeBehavior
+    // FIRE_ALWAYS); other empty panes, the final one included, are not (FIRE_IF_NON_EMPTY).
+    if (!isEmpty || timing === "ON_TIME") {
+      // Beam's WatermarkHold.extractAndRelease: the earlier hold, but never past the end of
+      // the window (late-only and empty panes get the window's max timestamp).
+      const end = ws.window.maxTimestamp();
+      const timestamp = Math.min(ws.elementHold ?? Infinity, ws.extraHold ?? Infinity, end);
+      const pane = paneInfo(
+        ws.panesEmitted === 0,
+        finished,
+        timing,
+        ws.panesEmitted,
+        timing === "EARLY" ? -1 : ws.nonSpeculativeEmitted,
+      );
+      const keep = this.accumulating && !finished;
+      out.push({ value: kv(ws.key, this.reduceFn.extract(ws.data, keep)), timestamp, windows: [ws.window], pane });
+      ws.panesEmitted++;
+      if (timing !== "EARLY") ws.nonSpeculativeEmitted++;
+      ws.lastTiming = timing;
+    }
+    ws.count = 0;
+    ws.elementHold = undefined;
+    ws.extraHold = undefined;
+    if (!this.accumulating) ws.data = this.reduceFn.create();
+    if (finished) {
+      ws.panesEmitted = 0;
+      ws.nonSpeculativeEmitted = 0;
+      ws.lastTiming = undefined;
+    }
+    if (garbageCollection) {
+      this.remove(ws);
+      return;
+    }
+    if (finished) {
+      // A closed window keeps only its "closed" mark until garbage collection.
+      ws.closed = true;
+      ws.data = this.reduceFn.create();
+      return;
+    }
+    // With Beam's default ClosingBehavior (FIRE_IF_NON_EMPTY) no hold is kept for the
+    // next, still empty, pane.
+  }
+
+  private remove(ws: WindowState<S>): void {
+    ws.dead = true;
+    this.windowCount--;
+    const windows = this.keys.get(ws.keyId);
+    if (windows !== undefined) {
+      windows.delete(ws.window.id());
+      if (windows.size === 0) this.keys.delete(ws.keyId);
+    }
+  }
+
+  /**
+   * Pushes the window's wake-up times and hold into the heaps when they changed. A trigger
+   * wake-up at or before the current time was just checked and did not fire, so the next
+   * event-time check is garbage collection.
+   */
+  private schedule(ws: WindowState<S>, env: ReduceEnv): void {
+    const next = this.trigger.nextWakeup(ws.trigger, this.triggerEnv(ws.window, env));
+    let eventKey = ws.closed ? ws.gcTime : Math.min(next.eventTime, ws.gcTime);
+    if (eventKey <= env.inputWatermark) eventKey = ws.gcTime;
+    if (eventKey !== ws.eventKey) {
+      ws.eventKey = eventKey;
+      this.eventHeap.push(eventKey, ws);
+    }
+    const procKey = ws.closed || next.processingTime <= env.processingTime ? Infinity : next.processingTime;
+    if (procKey !== ws.procKey) {
+      ws.procKey = procKey;
+      if (procKey < Infinity) this.procHeap.push(procKey, ws);
+    }
+    const hold = Math.min(ws.elementHold ?? Infinity, ws.extraHold ?? Infinity);
+    if (hold !== ws.holdKey) {
+      ws.holdKey = hold;
+      if (hold < Infinity) this.holdHeap.push(hold, ws);
+    }
+  }
+
+  /**
+   * Merges the key's open windows as the WindowFn says (sessions); returns the windows to
+   * check. As in Beam's MergingActiveWindowSet, closed windows (finished triggers) take no
+   * part, windows that fired but are open do, and the merged window starts its pane
+   * numbering afresh unless it is one of the windows merged (then it keeps that one's).
+   */
+  private mergeWindows(windows: Map<string, WindowState<S>>, touched: WindowState<S>[], env: ReduceEnv): WindowState<S>[] {
+    const open = [...windows.values()].filter((w) => !w.closed);
+    const merges = this.windowing.windowFn.mergeWindows!(open.map((w) => w.window));
+    if (merges.length === 0) return touched;
+    const result = new Set(touched);
+    const combiner = this.windowing.timestampCombiner;
+    for (const m of merges) {
+      const parts = m.from.map((w) => windows.get(w.id())).filter((w): w is WindowState<S> => w !== undefined && !w.closed);
+      if (parts.length === 0) continue;
+      const resultId = m.result.id();
+      if (parts.length === 1 && parts[0]!.window.id() === resultId) continue;
+      const merged = this.newWindow(parts[0]!.key, parts[0]!.keyId, m.result, this.reduceFn.create());
+      merged.trigger = this.trigger.onMerge(
+        parts.map((p) => p.trigger),
+        this.triggerEnv(m.result, env),
+      );
+      const same = parts.find((p) => p.window.id() === resultId);
+      if (same !== undefined) {
+        merged.panesEmitted = same.panesEmitted;
+        merged.nonSpeculativeEmitted = same.nonSpeculativeEmitted;
+        merged.lastTiming = same.lastTiming;
+      }
+      let held = false;
+      for (const p of parts) {
+        merged.data = this.reduceFn.merge(merged.data, p.data);
+        merged.count += p.count;
+        merged.unseen += p.unseen;
+        merged.unseenTimestamp = p.unseenTimestamp;
+        if (p.elementHold !== undefined) {
+          held = true;
+          merged.elementHold = minDefined(merged.elementHold, p.elementHold, combiner === "LATEST");
+        }
+        this.remove(p);
+        result.delete(p);
+      }
+      // Beam's WatermarkHold.onMerge: END_OF_WINDOW holds move to the merged window's end
+      // (if still on time); extra holds become one garbage-collection hold.
+      const end = m.result.maxTimestamp();
+      if (combiner === "END_OF_WINDOW" && held) merged.elementHold = end >= env.inputWatermark ? end : undefined;
+      if (merged.gcTime >= env.inputWatermark) merged.extraHold = merged.gcTime;
+      merged.closed = this.trigger.isFinished(merged.trigger);
+      windows.set(resultId, merged);
+      result.add(merged);
+    }
+    return [...result];
+  }
+}
+
+function minDefined(a: Instant | undefined, b: Instant | undefined, max: boolean): Instant | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return max ? Math.max(a, b) : Math.min(a, b);
+}
