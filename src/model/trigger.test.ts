@@ -7,6 +7,7 @@ import {
   continuationTrigger,
   describeTrigger,
   isOnceTrigger,
+  isTriggerSafe,
   triggerMayFinish,
   validateTrigger,
   watermarkThatGuaranteesFiring,
@@ -138,6 +139,19 @@ describe("triggerMayFinish and isOnceTrigger", () => {
   it("count afterFirst and afterAll as once triggers even over repeating parts", () => {
     expect(isOnceTrigger(T.afterFirst(T.repeatedly(T.afterCount(1)), T.never()))).toBe(true);
     expect(isOnceTrigger(T.afterWatermark({ late: T.afterCount(1) }))).toBe(false);
+  });
+});
+
+describe("isTriggerSafe", () => {
+  it("flags triggers that may close a window while data can still arrive, as Java's GroupByKey does", () => {
+    expect(isTriggerSafe(DEFAULT_TRIGGER, 1000)).toBe(true);
+    expect(isTriggerSafe(T.never(), 1000)).toBe(true);
+    expect(isTriggerSafe(T.afterWatermark(), 0)).toBe(true);
+    expect(isTriggerSafe(T.afterWatermark(), 1000)).toBe(false);
+    expect(isTriggerSafe(T.afterWatermark({ early: T.afterCount(1) }), 0)).toBe(true);
+    expect(isTriggerSafe(T.afterWatermark({ early: T.afterCount(1) }), 1000)).toBe(false);
+    expect(isTriggerSafe(T.afterCount(10), 0)).toBe(false);
+    expect(isTriggerSafe(T.orFinally(T.repeatedly(T.afterCount(2)), T.afterCount(5)), 0)).toBe(false);
   });
 });
 

@@ -422,6 +422,20 @@ export function triggerMayFinish(t: Trigger): boolean {
 }
 
 /**
+ * Beam Java's GroupByKey.triggerIsSafe: false when the trigger may finish (close the window)
+ * while data can still arrive, which Java's GroupByKey rejects with "Unsafe trigger '…' may
+ * lose data, did you mean to wrap it in `Repeatedly.forever(...)`?". Safe: triggers that never
+ * finish, never (it finishes at garbage collection), a plain afterWatermark or one with early
+ * firings when allowed lateness is 0, and afterWatermark with late firings.
+ */
+export function isTriggerSafe(t: Trigger, allowedLateness: Duration): boolean {
+  if (!triggerMayFinish(t)) return true;
+  if (t.kind === "never") return true;
+  if (t.kind === "afterWatermark") return allowedLateness === 0 || t.late !== undefined;
+  return false;
+}
+
+/**
  * Beam's Trigger.getWatermarkThatGuaranteesFiring: the watermark by which `t` has fired at
  * least once for `window` had there been input; MAX_TIMESTAMP for triggers that do not
  * fire on the watermark.

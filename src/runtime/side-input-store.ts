@@ -1,5 +1,5 @@
 import type { BoundedWindow, WindowedValue } from "../model/index.js";
-import { BeamError } from "../model/index.js";
+import { BeamError, MAX_TIMESTAMP, watermarkThatGuaranteesFiring } from "../model/index.js";
 import type { PCollectionView } from "../transforms/index.js";
 import { userCodeError } from "./user-code-error.js";
 import type { SideInputReader } from "./do-fn-operation.js";
@@ -49,12 +49,16 @@ export class SideInputStore implements SideInputReader {
   }
 
   /**
-   * Whether `view` can be read for a main-input window: its side window has a fired pane,
-   * or the side input's watermark (`sideWatermark`) is past the side window's end.
+   * Whether `view` can be read for a main-input window (Beam's SideInputContainer.isReady):
+   * its side window has a fired pane, or the side input's watermark (`sideWatermark`) has
+   * passed the point by which its trigger must have fired for that window (the window's
+   * end for the default trigger), so no data means an empty side input.
    */
   isReady(view: PCollectionView<unknown>, mainWindow: BoundedWindow, sideWatermark: number): boolean {
-    const sideWindow = view.pcollection.windowing.windowFn.getSideInputWindow!(mainWindow);
-    if (sideWatermark > sideWindow.maxTimestamp()) return true;
+    const { windowFn, trigger } = view.pcollection.windowing;
+    const sideWindow = windowFn.getSideInputWindow!(mainWindow);
+    const guaranteed = watermarkThatGuaranteesFiring(trigger, sideWindow);
+    if (sideWatermark > guaranteed || sideWatermark >= MAX_TIMESTAMP) return true;
     return this.byWindow.get(view.pcollection.id)?.get(sideWindow.id())?.fired === true;
   }
 

@@ -1,5 +1,5 @@
 import type { KV, WindowingStrategy } from "../model/index.js";
-import { ConstructionError, WindowFnUrns, continuationTrigger } from "../model/index.js";
+import { ConstructionError, WindowFnUrns, continuationTrigger, describeTrigger, isTriggerSafe } from "../model/index.js";
 import { PTransform, type PCollection } from "../pipeline/index.js";
 import { groupedCoder } from "./coder-derivation.js";
 
@@ -44,9 +44,20 @@ function outputWindowing(input: WindowingStrategy): WindowingStrategy {
   return { ...input, trigger: continuationTrigger(input.trigger) };
 }
 
-/** Beam rejects a default-triggered global window on unbounded input: it would never fire. */
+/**
+ * Beam's GroupByKey.applicableTo: a default-triggered global window on unbounded input
+ * would never fire, and a trigger that can finish before the window expires would drop
+ * the data arriving after it ("unsafe trigger"; allowed with --allowUnsafeTriggers).
+ */
 function checkApplicable(input: PCollection<unknown>, label: string): void {
   const ws = input.windowing;
+  if (!isTriggerSafe(ws.trigger, ws.allowedLateness) && input.pipeline.options["allowUnsafeTriggers"] !== true) {
+    throw new ConstructionError(
+      `${label}: unsafe trigger ${describeTrigger(ws.trigger)} may lose data: once it finishes, the window ` +
+        `closes and later elements are dropped. Wrap it in Triggers.repeatedly(...), give afterWatermark ` +
+        `late firings, or pass --allowUnsafeTriggers if dropping them is intended.`,
+    );
+  }
   if (!input.isBounded && ws.windowFn.urn === WindowFnUrns.global && ws.trigger.kind === "default") {
     throw new ConstructionError(
       `${label}: ${input.toString()} is unbounded and in the global window with the default trigger, ` +

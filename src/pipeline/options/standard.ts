@@ -14,6 +14,9 @@ export const standardOptions = {
     min: 0,
   }),
   liftCombines: option.boolean({ description: "Pre-combine before shuffles (embedded runner)", default: true }),
+  allowUnsafeTriggers: option.boolean({
+    description: "Allow triggers that may finish before their window expires (later data is dropped)",
+  }),
   expandComposites: option.boolean({
     description: "Run Combine and Reshuffle through their primitive expansions (embedded runner; for testing)",
   }),

@@ -77,7 +77,7 @@ export class ReduceRunner<S> {
     private readonly drops: DropCounters,
   ) {
     this.identity = keyIdentityFn(keyCoder);
-    this.trigger = triggerStateMachine(windowing.trigger);
+    this.trigger = triggerStateMachine(windowing.trigger, { merging: windowing.windowFn.isMerging });
     this.accumulating = windowing.accumulationMode === "ACCUMULATING";
     this.env = { window: undefined as unknown as BoundedWindow, watermark: 0, processingTime: 0, synchronizedProcessingTime: 0 };
   }
@@ -359,11 +359,13 @@ export class ReduceRunner<S> {
       const resultId = m.result.id();
       if (parts.length === 1 && parts[0]!.window.id() === resultId) continue;
       const merged = this.newWindow(parts[0]!.key, parts[0]!.keyId, m.result, this.reduceFn.create());
+      const sameIndex = parts.findIndex((p) => p.window.id() === resultId);
       merged.trigger = this.trigger.onMerge(
         parts.map((p) => p.trigger),
         this.triggerEnv(m.result, env),
+        sameIndex >= 0 ? sameIndex : undefined,
       );
-      const same = parts.find((p) => p.window.id() === resultId);
+      const same = parts[sameIndex];
       if (same !== undefined) {
         merged.panesEmitted = same.panesEmitted;
         merged.nonSpeculativeEmitted = same.nonSpeculativeEmitted;
