@@ -33,6 +33,8 @@ export const GLOBAL_WINDOW = GlobalWindow.INSTANCE;
 
 /** A window over the half-open interval [start, end) of event time. */
 export class IntervalWindow implements BoundedWindow {
+  /** The id, built on first use (grouping asks per element); #private so equality ignores it. */
+  #id: string | undefined;
   constructor(
     readonly start: Instant,
     readonly end: Instant,
@@ -41,7 +43,7 @@ export class IntervalWindow implements BoundedWindow {
     return this.end - 1;
   }
   id(): string {
-    return `${this.start}:${this.end}`;
+    return (this.#id ??= `${this.start}:${this.end}`);
   }
   contains(other: IntervalWindow): boolean {
     return this.start <= other.start && this.end >= other.end;

@@ -1,8 +1,8 @@
 import type { BoundedWindow, Coder, Instant, PaneTiming, WindowedValue, WindowingStrategy } from "../../model/index.js";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP, kv, paneInfo } from "../../model/index.js";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, kv, paneInfo } from "../../model/index.js";
 import { keyIdentityFn, type KeyIdentity } from "../../transforms/index.js";
 import { triggerStateMachine, type TriggerEnv, type TriggerState, type TriggerStateMachine } from "../triggers/index.js";
-import { windowEntries } from "../keyed-window-table.js";
+import { windowEntries, type WindowEntry } from "../keyed-window-table.js";
 import { MinHeap } from "../min-heap.js";
 import type { BundleTable } from "./bundle-table.js";
 import type { ReduceFn } from "./reduce-fn.js";
@@ -127,37 +127,58 @@ export class ReduceRunner<S> {
       const keyId = this.identity(ke.key);
       let windows = this.keys.get(keyId);
       if (windows === undefined) this.keys.set(keyId, (windows = new Map()));
-      let touched: WindowState<S>[] = [];
-      for (const we of windowEntries(ke)) {
-        const wid = we.window.id();
-        let ws = windows.get(wid);
-        if (ws !== undefined && ws.closed) {
-          this.drops.droppedDueToClosedWindow(we.count);
-          continue;
+      if (!merging) {
+        // Most keys have one window per bundle: no lists on this path.
+        this.check(this.add(windows, ke.key, keyId, ke.first, env), env, out);
+        if (ke.more !== undefined) for (const we of ke.more.values()) this.check(this.add(windows, ke.key, keyId, we, env), env, out);
+      } else {
+        let touched: WindowState<S>[] = [];
+        for (const we of windowEntries(ke)) {
+          const ws = this.add(windows, ke.key, keyId, we, env);
+          if (ws !== undefined) touched.push(ws);
         }
-        if (ws === undefined) {
-          ws = this.newWindow(ke.key, keyId, we.window, we.state);
-          windows.set(wid, ws);
-        } else {
-          ws.data = this.reduceFn.merge(ws.data, we.state);
-        }
-        ws.count += we.count;
-        ws.unseen += we.count;
-        ws.unseenTimestamp = we.minTimestamp;
-        this.addElementHolds(ws, we.minTimestamp, we.maxTimestamp, env);
-        touched.push(ws);
-      }
-      if (merging) touched = this.mergeWindows(windows, touched, env);
-      for (const ws of touched) {
-        if (ws.dead) continue;
-        const tenv = this.triggerEnv(ws.window, env);
-        for (let i = 0; i < ws.unseen; i++) this.trigger.onElement(ws.trigger, tenv, ws.unseenTimestamp);
-        ws.unseen = 0;
-        if (!ws.closed && this.trigger.shouldFire(ws.trigger, tenv)) this.fire(ws, env, false, out);
-        if (!ws.dead) this.schedule(ws, env);
+        touched = this.mergeWindows(windows, touched, env);
+        for (const ws of touched) this.check(ws, env, out);
       }
       if (windows.size === 0) this.keys.delete(keyId);
     }
+  }
+
+  /** Adds a bundle's entry to its window's state; undefined when the window is closed. */
+  private add(
+    windows: Map<string, WindowState<S>>,
+    key: unknown,
+    keyId: KeyIdentity,
+    we: WindowEntry<S>,
+    env: ReduceEnv,
+  ): WindowState<S> | undefined {
+    const wid = we.window.id();
+    let ws = windows.get(wid);
+    if (ws !== undefined && ws.closed) {
+      this.drops.droppedDueToClosedWindow(we.count);
+      return undefined;
+    }
+    if (ws === undefined) {
+      ws = this.newWindow(key, keyId, we.window, we.state);
+      windows.set(wid, ws);
+    } else {
+      ws.data = this.reduceFn.merge(ws.data, we.state);
+    }
+    ws.count += we.count;
+    ws.unseen += we.count;
+    ws.unseenTimestamp = we.minTimestamp;
+    this.addElementHolds(ws, we.minTimestamp, we.maxTimestamp, env);
+    return ws;
+  }
+
+  /** Runs the trigger over the window's new elements and fires it if it says so. */
+  private check(ws: WindowState<S> | undefined, env: ReduceEnv, out: WindowedValue<unknown>[]): void {
+    if (ws === undefined || ws.dead) return;
+    const tenv = this.triggerEnv(ws.window, env);
+    for (let i = 0; i < ws.unseen; i++) this.trigger.onElement(ws.trigger, tenv, ws.unseenTimestamp);
+    ws.unseen = 0;
+    if (!ws.closed && this.trigger.shouldFire(ws.trigger, tenv)) this.fire(ws, env, false, out);
+    if (!ws.dead) this.schedule(ws, env);
   }
 
   /**
@@ -329,7 +350,8 @@ export class ReduceRunner<S> {
       ws.eventKey = eventKey;
       this.eventHeap.push(eventKey, ws);
     }
-    const procKey = ws.closed || next.processingTime <= env.processingTime ? Infinity : next.processingTime;
+    const pt = next.processingTime;
+    const procKey = ws.closed || pt <= env.processingTime || pt >= MAX_TIMESTAMP ? Infinity : pt;
     if (procKey !== ws.procKey) {
       ws.procKey = procKey;
       if (procKey < Infinity) this.procHeap.push(procKey, ws);
