@@ -403,7 +403,10 @@ export class ReduceRunner<S> {
           held = true;
           merged.elementHold = minDefined(merged.elementHold, p.elementHold, combiner === "LATEST");
         }
-        this.remove(p);
+        // Not remove(): the key's window map must survive until the merged window is in it.
+        p.dead = true;
+        this.windowCount--;
+        windows.delete(p.window.id());
         result.delete(p);
       }
       // Beam's WatermarkHold.onMerge: END_OF_WINDOW holds move to the merged window's end

@@ -125,4 +125,27 @@ describe("event time smoke", () => {
     ]);
     await p.run().waitUntilFinish();
   });
+
+  it("keeps merging a key's session across bundles after the merged session fired early", async () => {
+    const p = new Pipeline();
+    const out = p
+      .apply(testStream<KV<string, number>>("a:1@6200 | pt +500 | a:1@6250 | pt +600 | a:1@6300 | wm 7000 | pt +2s | a:1@6350"))
+      .apply(
+        windowInto(sessions(2000), {
+          trigger: Triggers.afterWatermark({ early: Triggers.afterProcessingTime(1000), late: Triggers.afterCount(1) }),
+          accumulationMode: "ACCUMULATING",
+          allowedLateness: 10_000,
+        }),
+      )
+      .apply(combinePerKey(sum()))
+      .apply(reifyPanes());
+    // Each merge makes a new window, whose panes start again at index 0 (Beam's
+    // PaneInfoTracker is cleared for merged-away windows).
+    assertThat(out).containsInAnyOrder([
+      { value: kv("a", 2), timestamp: 8_249, window: "6200..8250", pane: "EARLY#0/-1 first" },
+      { value: kv("a", 3), timestamp: 8_299, window: "6200..8300", pane: "EARLY#0/-1 first" },
+      { value: kv("a", 4), timestamp: 8_349, window: "6200..8350", pane: "ON_TIME#0/0 first last" },
+    ]);
+    await p.run().waitUntilFinish();
+  });
 });
