@@ -8,6 +8,8 @@ import {
   combinePerKey,
   count,
   fixedWindows,
+  flattenAll,
+  MIN_TIMESTAMP,
   generateSequence,
   globalWindows,
   groupByKey,
@@ -84,6 +86,34 @@ describe("sources", () => {
       );
     await p.run().waitUntilFinish();
     expect(fired).toEqual(["1000,2000 ON_TIME", "11000 ON_TIME", "21000 ON_TIME"]);
+  });
+
+  it("an idle source does not hold back a flattened PCollection's watermark", async () => {
+    const fired: string[] = [];
+    const idle: Source<number> = {
+      isBounded: false,
+      toString: () => "Idle",
+      createReader: () => ({ read: (_max, now) => ({ elements: [], watermark: MIN_TIMESTAMP, idle: true, nextReadAt: now + 10 }) }),
+    };
+    const busy: Source<number> = {
+      isBounded: false,
+      toString: () => "Busy",
+      createReader() {
+        let i = 0;
+        return { read: () => (i++ === 0 ? { elements: [{ value: 1, timestamp: 1_000 }], watermark: 20_000 } : { elements: [], watermark: 20_000, nextReadAt: Infinity }) };
+      },
+    };
+    const p = new Pipeline();
+    flattenAll([p.apply("Idle", read(idle)), p.apply("Busy", read(busy))])
+      .apply(windowInto(fixedWindows(10_000)))
+      .apply(map((n: number) => kv("k", n)))
+      .apply(groupByKey<string, number>())
+      .apply(parDo<KV<string, Iterable<number>>, never>({ process: (g, ctx) => void fired.push(`${[...g.value]} ${ctx.pane.timing}`) }));
+    const result = p.run();
+    for (let i = 0; i < 100 && fired.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await result.cancel();
+    // The window fired on time while the job was still running: the idle source did not hold it.
+    expect(fired).toEqual(["1 ON_TIME"]);
   });
 
   it("fails the job with the source's name when its watermark goes backwards", async () => {
