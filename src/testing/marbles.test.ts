@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConstructionError, MAX_TIMESTAMP, MIN_TIMESTAMP, Pipeline, kv, type TestStreamEvent } from "../index.js";
+import { ConstructionError, MAX_TIMESTAMP, MIN_TIMESTAMP, kv, type TestStreamEvent } from "../model/index.js";
+import { Pipeline } from "../pipeline/index.js";
 import { parseMarbleTime, parseMarbleValue, testStream } from "./marbles.js";
 
 /** The events a script compiles to, read from the graph. */
