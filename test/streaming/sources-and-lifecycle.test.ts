@@ -200,3 +200,19 @@ describe("streaming job lifecycle", () => {
     expect(closed.map((c) => c.committed)).toEqual([1]);
   });
 });
+
+describe("a source that never waits", () => {
+  it("still lets timers run, so drain works on an unthrottled unbounded source", async () => {
+    let total = 0;
+    const p = new Pipeline();
+    p.apply(generateSequence({ timestamp: (n) => n }))
+      .apply(windowInto(fixedWindows(1_000_000_000)))
+      .apply(map((n: number) => kv("all", n)))
+      .apply(combinePerKey(count()))
+      .apply(parDo<KV<string, number>, never>({ process: (c) => void (total += c.value) }));
+    const result = p.run();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await result.drain()).toBe("DRAINED");
+    expect(total).toBeGreaterThan(0);
+  });
+});

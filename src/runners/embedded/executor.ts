@@ -42,6 +42,9 @@ interface StagePlan {
   readonly doFnOps: readonly DoFnOperation[];
 }
 
+/** Longest stretch of work between two yields to the event loop. */
+const YIELD_EVERY_MS = 20;
+
 /** Signals cancellation out of a running bundle loop. */
 export class CancelledSignal extends Error {}
 
@@ -77,8 +80,15 @@ export class Executor {
   /** Runs until every stage is done (or the job is cancelled). */
   async run(): Promise<void> {
     const { clock } = this.settings;
+    let lastYield = performance.now();
     try {
       for (;;) {
+        // A source that always has data would otherwise keep this loop on microtasks and
+        // starve timers and I/O (cancel, drain, async sources): yield now and then.
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
         if (this.settings.isCancelled()) throw new CancelledSignal();
         let progress = false;
         for (const plan of this.plans) {
