@@ -44,12 +44,19 @@ function windowStart(t: Instant, size: Duration, offset: Duration): Instant {
 export function fixedWindows(size: Duration, offset: Duration = 0): WindowFn<IntervalWindow> {
   positiveDuration("fixedWindows size", size);
   const off = ((offset % size) + size) % size;
+  // Consecutive elements mostly fall in the same window: reuse its (immutable) list, so
+  // grouping sees one window object and computes its id once.
+  let last: readonly IntervalWindow[] = [];
+  let lastStart = Infinity;
   const fn: WindowFn<IntervalWindow> = {
     urn: WindowFnUrns.fixed,
     isMerging: false,
     assignWindows({ timestamp }: AssignContext) {
+      if (timestamp >= lastStart && timestamp < lastStart + size) return last;
       const start = windowStart(timestamp, size, off);
-      return [new IntervalWindow(start, start + size)];
+      lastStart = start;
+      last = Object.freeze([new IntervalWindow(start, start + size)]);
+      return last;
     },
     getSideInputWindow(main: BoundedWindow) {
       // Beam maps a main window to the side window that holds its last timestamp.

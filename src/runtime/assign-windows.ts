@@ -1,10 +1,16 @@
-import type { BoundedWindow, WindowFn, WindowedValue } from "../model/index.js";
-import { UserCodeError, describeValue } from "../model/index.js";
+import type { BoundedWindow, Instant, PaneInfo, WindowFn, WindowedValue } from "../model/index.js";
+import { NO_FIRING, UserCodeError, describeValue } from "../model/index.js";
 import type { Operation } from "./operation.js";
 import type { Receiver } from "./receiver.js";
 
 /** Runs a WindowFn's assignWindows on every element (Beam's AssignWindows). */
 export class AssignWindowsOperation implements Operation {
+  private readonly ctx: { element: unknown; timestamp: Instant; windows: readonly BoundedWindow[]; pane: PaneInfo } = {
+    element: undefined,
+    timestamp: 0,
+    windows: [],
+    pane: NO_FIRING,
+  };
   constructor(
     readonly label: string,
     private readonly windowFn: WindowFn<BoundedWindow>,
@@ -13,18 +19,30 @@ export class AssignWindowsOperation implements Operation {
   startBundle(): void {}
   finishBundle(): void {}
   receive(wv: WindowedValue<unknown>): void {
-    let windows: readonly BoundedWindow[];
+    this.receiveParts(wv.value, wv.timestamp, wv.windows, wv.pane);
+  }
+
+  receiveParts(value: unknown, timestamp: Instant, windows: readonly BoundedWindow[], pane: PaneInfo): void {
+    // One context object for every call: WindowFns read it and must not keep it.
+    const ctx = this.ctx;
+    ctx.element = value;
+    ctx.timestamp = timestamp;
+    ctx.windows = windows;
+    ctx.pane = pane;
+    let assigned: readonly BoundedWindow[];
     try {
-      windows = this.windowFn.assignWindows({ element: wv.value, timestamp: wv.timestamp, windows: wv.windows, pane: wv.pane });
+      assigned = this.windowFn.assignWindows(ctx);
     } catch (err) {
       throw new UserCodeError(
         this.label,
-        describeValue(wv.value),
+        describeValue(value),
         undefined,
-        `${this.windowFn.toString()} failed to assign windows in "${this.label}" for element ${describeValue(wv.value)}: ${String(err)}`,
+        `${this.windowFn.toString()} failed to assign windows in "${this.label}" for element ${describeValue(value)}: ${String(err)}`,
         { cause: err },
       );
     }
-    this.out.receive({ value: wv.value, timestamp: wv.timestamp, windows, pane: wv.pane });
+    const out = this.out;
+    if (out.receiveParts !== undefined) out.receiveParts(value, timestamp, assigned, pane);
+    else out.receive({ value, timestamp, windows: assigned, pane });
   }
 }
