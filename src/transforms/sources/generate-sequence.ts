@@ -17,7 +17,8 @@ export interface GenerateSequenceOptions {
    * The event timestamp of each number. The source's watermark is the largest timestamp
    * read so far (as Beam's counting source), so a number whose timestamp is below an
    * earlier one arrives behind the watermark: late data, on purpose. Default: the
-   * processing time at which the number is read (Beam's default for unbounded sequences).
+   * processing time at which the number is read for an unbounded sequence, and the
+   * minimum timestamp for a bounded one (as Beam's counting sources).
    */
   readonly timestamp?: (n: number) => Instant;
 }
@@ -31,7 +32,7 @@ class SequenceSource implements Source<number> {
     this.isBounded = options.to !== undefined && options.rate === undefined;
   }
   createReader(): SourceReader<number> {
-    return new SequenceReader(this.options);
+    return new SequenceReader(this.options, this.isBounded);
   }
   toString(): string {
     const { from = 0, to, rate } = this.options;
@@ -46,7 +47,10 @@ class SequenceReader implements SourceReader<number> {
   private startedAt: Instant | undefined;
   private lastTimestamp: Instant = MIN_TIMESTAMP;
 
-  constructor(private readonly options: GenerateSequenceOptions) {
+  constructor(
+    private readonly options: GenerateSequenceOptions,
+    private readonly bounded: boolean,
+  ) {
     this.next = options.from ?? 0;
     this.end = options.to ?? Infinity;
   }
@@ -67,7 +71,7 @@ class SequenceReader implements SourceReader<number> {
     const elements: TimestampedValue<number>[] = new Array(allowed);
     for (let i = 0; i < allowed; i++) {
       const n = this.next++;
-      const t = timestamp === undefined ? now : timestamp(n);
+      const t = timestamp !== undefined ? timestamp(n) : this.bounded ? MIN_TIMESTAMP : now;
       if (t > this.lastTimestamp) this.lastTimestamp = t;
       elements[i] = { value: n, timestamp: t };
     }
@@ -75,8 +79,8 @@ class SequenceReader implements SourceReader<number> {
   }
 
   private watermark(now: Instant): Instant {
-    // Default timestamps are processing time, so no later element can be earlier than now.
-    return this.options.timestamp === undefined ? now : this.lastTimestamp;
+    // Unbounded default timestamps are processing time: no later element is earlier than now.
+    return this.options.timestamp === undefined && !this.bounded ? now : this.lastTimestamp;
   }
 }
 
