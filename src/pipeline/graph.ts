@@ -16,6 +16,8 @@ export type PrimitiveSpec =
       readonly sideInputs: readonly SideInputSpec[];
       /** Upper bound on concurrent async `process` calls per bundle. */
       readonly maxConcurrency: number;
+      /** How far outputWithTimestamp may move an element back in event time (ms). */
+      readonly allowedTimestampSkew: number;
     }
   | {
       readonly kind: "groupByKey";

@@ -1,5 +1,5 @@
 import type { BoundedWindow, Instant, PaneInfo, WindowedValue } from "../model/index.js";
-import { NO_FIRING } from "../model/index.js";
+import { NO_FIRING, formatInstant } from "../model/index.js";
 import type { DoFn, FinishBundleContext, OutputTags, PCollectionView, ProcessContext } from "../transforms/index.js";
 import { MetricsContainer, MetricsEnvironment, syncScope } from "../metrics/index.js";
 import type { Operation } from "./operation.js";
@@ -23,6 +23,8 @@ export interface DoFnOperationConfig {
   readonly sideInputs: SideInputReader;
   readonly declaredViews: ReadonlySet<PCollectionView<unknown>>;
   readonly maxConcurrency: number;
+  /** How far outputWithTimestamp may go before the input's timestamp (ms; default 0). */
+  readonly allowedTimestampSkew?: number;
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
@@ -248,6 +250,20 @@ export class DoFnOperation implements Operation {
   }
 
   /** @internal used by Context */
+  get allowedSkew(): number {
+    return this.config.allowedTimestampSkew ?? 0;
+  }
+
+  /** @internal used by Context: Beam's check that outputs do not move back in event time. */
+  skewError(output: Instant, input: Instant): never {
+    throw new Error(
+      `cannot output with timestamp ${formatInstant(output)}: outputs must be no earlier than the input's ` +
+        `timestamp ${formatInstant(input)} minus the allowed skew (${this.allowedSkew} ms), or they could be late ` +
+        `downstream. Pass parDo(fn, { allowedTimestampSkew }) (withTimestamps has the same option) if you mean it.`,
+    );
+  }
+
+  /** @internal used by Context */
   readSide<V>(view: PCollectionView<V>, window: BoundedWindow): V {
     if (!this.config.declaredViews.has(view as PCollectionView<unknown>)) {
       throw new Error(
@@ -280,6 +296,7 @@ class Context implements ProcessContext<unknown, OutputTags> {
     this.op.emitMain(value, this.timestamp, this.windows, this.pane);
   }
   outputWithTimestamp(value: unknown, timestamp: Instant): void {
+    if (timestamp < this.timestamp - this.op.allowedSkew) this.op.skewError(timestamp, this.timestamp);
     this.op.emit(undefined, value, timestamp, this.windows, this.pane);
   }
   outputTo(tag: string, value: unknown): void {

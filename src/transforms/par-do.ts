@@ -13,6 +13,12 @@ export interface ParDoOptions {
   readonly sideInputs?: readonly PCollectionView<unknown>[];
   /** Upper bound on concurrent async `process` calls per bundle (default 16). */
   readonly maxConcurrency?: number;
+  /**
+   * How far before the input's timestamp `outputWithTimestamp` may go (Beam's
+   * allowedTimestampSkew; default 0, `Infinity` for any). Moving an element back in
+   * event time can make it late downstream, so Beam forbids it by default.
+   */
+  readonly allowedTimestampSkew?: number;
 }
 
 /** A ParDo's outputs when it has tagged outputs: `main` plus one PCollection per tag. */
@@ -95,6 +101,7 @@ class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out> | Tagg
         mainOutputTag: "main",
         sideInputs: views.map((v, i) => ({ tag: `side${i}`, pcollection: v.pcollection.id, view: v })),
         maxConcurrency,
+        allowedTimestampSkew: this.options.allowedTimestampSkew ?? 0,
       },
       [input as PCollection<unknown>, ...views.map((v) => v.pcollection)],
       ["main", ...tags].map((tag) => ({ tag, coder: jsValueCoder, windowing: input.windowing, isBounded: input.isBounded })),

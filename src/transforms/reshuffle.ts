@@ -45,7 +45,8 @@ class Reshuffle<T> extends PTransform<PCollection<T>, PCollection<T>> {
       .apply("AddRandomKey", parDo(new AddRandomKey()))
       .withCoder(kvCoder(varIntCoder, jsValueCoder) as never)
       .apply("GroupByKey", groupByKey<number, Reified>())
-      .apply("Restore", parDo(new Restore()));
+      // As Beam's Reshuffle: the restored timestamps are earlier than the grouped pane's.
+      .apply("Restore", parDo(new Restore(), { allowedTimestampSkew: Infinity }));
     p.setWindowing(restored, original);
     return restored.withCoder(input.coder as never) as PCollection<T>;
   }

@@ -21,11 +21,16 @@ class WithTimestampsDoFn<T> implements DoFn<T, T> {
 
 /**
  * Sets each element's event timestamp from the element (milliseconds or a Date). Beam's
- * WithTimestamps; in batch any timestamp is allowed.
+ * WithTimestamps: a timestamp may not be earlier than the element's current one (elements
+ * from `create` start at the minimum, so any is fine there) unless `allowedTimestampSkew`
+ * says how much earlier it may be.
  *
  * @example events.apply(withTimestamps((e: Event) => e.time))
  */
-export function withTimestamps<T>(fn: (element: T) => Instant | Date): PTransform<PCollection<T>, PCollection<T>> {
-  const inner = parDo(new WithTimestampsDoFn(fn));
+export function withTimestamps<T>(
+  fn: (element: T) => Instant | Date,
+  options: { readonly allowedTimestampSkew?: number } = {},
+): PTransform<PCollection<T>, PCollection<T>> {
+  const inner = parDo(new WithTimestampsDoFn(fn), { allowedTimestampSkew: options.allowedTimestampSkew ?? 0 });
   return ptransform(defaultName("WithTimestamps", fn), (input: PCollection<T>) => inner.expand(input).withCoder(input.coder));
 }

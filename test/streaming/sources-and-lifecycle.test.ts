@@ -18,6 +18,7 @@ import {
   parDo,
   periodicImpulse,
   read,
+  reifyPanes,
   sum,
   testStream,
   windowInto,
@@ -214,5 +215,32 @@ describe("a source that never waits", () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(await result.drain()).toBe("DRAINED");
     expect(total).toBeGreaterThan(0);
+  });
+});
+
+describe("timestamp skew", () => {
+  const backwards = (skew?: number) => {
+    const p = new Pipeline({ maxBundleRetries: 0 });
+    const out = p
+      .apply(testStream<number>("5@10s"))
+      .apply(
+        "Back",
+        parDo<number, number>(
+          { process: (x, ctx) => ctx.outputWithTimestamp(x, ctx.timestamp - 1_000) },
+          skew === undefined ? {} : { allowedTimestampSkew: skew },
+        ),
+      );
+    return { p, out };
+  };
+
+  it("fails a DoFn that outputs earlier than its input, naming the transform and the fix", async () => {
+    const { p } = backwards();
+    await expect(p.run().waitUntilFinish()).rejects.toThrow(/Transform "Back" failed .*cannot output with timestamp .*allowedTimestampSkew/s);
+  });
+
+  it("allows it within allowedTimestampSkew", async () => {
+    const { p, out } = backwards(1_000);
+    assertThat(out.apply(reifyPanes())).containsInAnyOrder([{ value: 5, timestamp: 9_000, window: "global", pane: "UNKNOWN#0/0 first last" }]);
+    await p.run().waitUntilFinish();
   });
 });

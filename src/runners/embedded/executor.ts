@@ -224,6 +224,7 @@ export class Executor {
           sideInputs: this.sideInputs,
           declaredViews: new Set<PCollectionView<unknown>>(step.sideInputs),
           maxConcurrency: step.maxConcurrency,
+          allowedTimestampSkew: step.allowedTimestampSkew,
         });
         this.register(op, index, stepOutputs(step));
         if (!readsMaterializedInput(step)) {

@@ -18,6 +18,7 @@ export type PlanStep =
       readonly doFn: object;
       readonly sideInputs: readonly PCollectionView<unknown>[];
       readonly maxConcurrency: number;
+      readonly allowedTimestampSkew: number;
     }
   | { readonly kind: "flatten"; readonly label: string; readonly inputs: readonly string[]; readonly output: string }
   | {

@@ -83,6 +83,7 @@ function primitiveStep(graph: PipelineGraph, t: Readonly<TransformNode>): PlanSt
         doFn: p.doFn,
         sideInputs: p.sideInputs.map((s) => s.view as PCollectionView<unknown>),
         maxConcurrency: p.maxConcurrency,
+        allowedTimestampSkew: p.allowedTimestampSkew,
       };
     }
     case "flatten":
