@@ -187,14 +187,14 @@ for (const runner of RUNNERS) {
               accumulationMode: "DISCARDING",
             }),
           )
-          .apply(groupByKey<string, number>())
-          .apply(map((e: KV<string, Iterable<number>>) => kv("all", [...e.value].reduce((s, v) => s + v, 0))));
+          .apply("FirstGroup", groupByKey<string, number>())
+          .apply("SumPane", map((e: KV<string, Iterable<number>>) => kv("all", [...e.value].reduce((s, v) => s + v, 0))));
         // The second GroupByKey inherits Repeatedly(AfterSynchronizedProcessingTime) (Beam's
         // continuation trigger): it fires the first pane's sum once synchronized processing
         // time passes its arrival (pt 12 s), and the first GBK's empty on-time pane (sum 0)
         // at the end of the window.
         const out = firstSums
-          .apply(groupByKey<string, number>())
+          .apply("SecondGroup", groupByKey<string, number>())
           .apply(map(sortedValues))
           .apply(reifyPanes());
         assertThat(out).containsInAnyOrder([
