@@ -28,7 +28,7 @@ export function graphFingerprint(graph: PipelineGraph): GraphFingerprint {
     if (t.primitive?.kind === "parDo") parts.push(describeFn(t.primitive.doFn));
     if (t.primitive?.kind === "assignWindows") parts.push(describeWindowing(t.primitive.windowing));
     if (t.primitive?.kind === "read") parts.push(String(t.primitive.source));
-    if (t.primitive?.kind === "testStream") parts.push(JSON.stringify(t.primitive.events));
+    if (t.primitive?.kind === "testStream") parts.push(JSON.stringify(t.primitive.events, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v)));
     transforms.push({ label: t.fullLabel, description: parts.join("|") });
   }
   const h = createHash("sha256");
