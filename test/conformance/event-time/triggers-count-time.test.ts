@@ -203,5 +203,20 @@ for (const runner of RUNNERS) {
         ]);
       });
     });
+    it("keeps processing-time trigger targets per key", async () => {
+      await runOn(runner, (p) => {
+        // a's pane starts at pt 0 (fires after 5 s), b's at pt 3 s (fires after 8 s).
+        const out = groupScript(p, "a:1@1s | pt +3s | b:2@2s | pt +3s | a:3@3s b:4@4s | pt +3s | wm 20s", tenSeconds, {
+          trigger: Triggers.repeatedly(Triggers.afterProcessingTime(5_000)),
+          accumulationMode: "DISCARDING",
+        });
+        assertThat(out).containsInAnyOrder([
+          pane(kv("a", [1]), 9_999, "0..10000", "EARLY#0/-1 first"),
+          pane(kv("b", [2, 4]), 9_999, "0..10000", "EARLY#0/-1 first"),
+          pane(kv("a", [3]), 9_999, "0..10000", "ON_TIME#1/0 last"),
+          pane(kv("b", []), 9_999, "0..10000", "ON_TIME#1/0 last"),
+        ]);
+      });
+    });
   });
 }
