@@ -12,7 +12,7 @@ export {
   windowedValueCoder,
   type WindowedValueMetadata,
 } from "./windowed-value-coders.js";
-export { timerCoder, type Timer } from "./timer-coder.js";
+export { timerCoder, type TimerData } from "./timer-coder.js";
 export { decodeSchemaProto, type AtomicType, type Field, type FieldType, type Schema } from "./schema.js";
 export { rowCoder, type Row } from "./row-coder.js";
 export { deterministicJsValueCoder, jsValueCoder } from "./js-value-coder.js";

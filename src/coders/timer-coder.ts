@@ -9,7 +9,7 @@ import { CoderUrns } from "./urns.js";
  * timer tag, the windows, and either a clear marker or the firing and hold timestamps
  * with the pane.
  */
-export type Timer<K> =
+export type TimerData<K> =
   | {
       readonly userKey: K;
       readonly dynamicTimerTag: string;
@@ -26,7 +26,7 @@ export type Timer<K> =
       readonly pane: PaneInfo;
     };
 
-class TimerCoder<K> implements Coder<Timer<K>> {
+class TimerCoder<K> implements Coder<TimerData<K>> {
   readonly urn = CoderUrns.timer;
   readonly components: readonly Coder<unknown>[];
   readonly deterministic: boolean;
@@ -37,7 +37,7 @@ class TimerCoder<K> implements Coder<Timer<K>> {
     this.components = [keyCoder, windowCoder];
     this.deterministic = keyCoder.deterministic && windowCoder.deterministic;
   }
-  encode(timer: Timer<K>, writer: ByteWriter): void {
+  encode(timer: TimerData<K>, writer: ByteWriter): void {
     this.keyCoder.encode(timer.userKey, writer, true);
     writer.writeUtf8(timer.dynamicTimerTag, true);
     writeWindows(writer, this.windowCoder, timer.windows);
@@ -47,7 +47,7 @@ class TimerCoder<K> implements Coder<Timer<K>> {
     writeInstant(writer, timer.holdTimestamp);
     writePane(writer, timer.pane);
   }
-  decode(reader: ByteReader): Timer<K> {
+  decode(reader: ByteReader): TimerData<K> {
     const userKey = this.keyCoder.decode(reader, true);
     const dynamicTimerTag = reader.readUtf8(reader.readVarInt());
     const windows = readWindows(reader, this.windowCoder);
@@ -61,6 +61,6 @@ class TimerCoder<K> implements Coder<Timer<K>> {
   }
 }
 
-export function timerCoder<K>(keyCoder: Coder<K>, windowCoder: Coder<BoundedWindow>): Coder<Timer<K>> {
+export function timerCoder<K>(keyCoder: Coder<K>, windowCoder: Coder<BoundedWindow>): Coder<TimerData<K>> {
   return new TimerCoder(keyCoder, windowCoder);
 }

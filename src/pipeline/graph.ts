@@ -18,6 +18,8 @@ export type PrimitiveSpec =
       readonly maxConcurrency: number;
       /** How far outputWithTimestamp may move an element back in event time (ms). */
       readonly allowedTimestampSkew: number;
+      /** The DoFn declares state or timers: its input is keyed, processed per key and window. */
+      readonly stateful: boolean;
     }
   | {
       readonly kind: "groupByKey";

@@ -154,6 +154,51 @@ export class DoFnOperation implements Operation {
     return this.instance;
   }
 
+  /**
+   * Processes one element of a stateful DoFn with its key, state and timers. Stateful
+   * DoFns run synchronously (one element at a time keeps each key's order).
+   */
+  processStateful(value: unknown, timestamp: Instant, window: BoundedWindow, binding: StatefulBinding): void {
+    if (this.failure !== undefined) throw this.failure;
+    const ctx = this.shared;
+    ctx.key = binding.key;
+    ctx.state = binding.state;
+    ctx.timers = binding.timers;
+    this.invoke(value, timestamp, NO_FIRING, window, [window]);
+    if (this.asyncMode) throw this.asyncStatefulError("process");
+  }
+
+  /**
+   * Calls a stateful DoFn's `onTimer[name]` (or `onWindowExpiration` when `name` is
+   * undefined) with `ctx`; its outputs go to the main output in `window`.
+   */
+  callStatefulCallback(name: string | undefined, ctx: object, window: BoundedWindow): void {
+    const fn = this.instance as unknown as {
+      onTimer?: Record<string, (ctx: object) => unknown>;
+      onWindowExpiration?: (ctx: object) => unknown;
+    };
+    const callback = name === undefined ? fn.onWindowExpiration : fn.onTimer?.[name];
+    if (callback === undefined) return;
+    const previous = syncScope.container;
+    syncScope.container = this.metrics;
+    let result: unknown;
+    try {
+      result = name === undefined ? fn.onWindowExpiration!(ctx) : fn.onTimer![name]!(ctx);
+    } catch (err) {
+      syncScope.container = previous;
+      throw userCodeError(this.label, err, undefined, window);
+    }
+    syncScope.container = previous;
+    if (isThenable(result)) throw this.asyncStatefulError(name === undefined ? "onWindowExpiration" : `onTimer.${name}`);
+  }
+
+  private asyncStatefulError(what: string): Error {
+    return userCodeError(
+      this.label,
+      new Error(`${what} returned a promise; stateful DoFns (state and timers) must be synchronous in this version.`),
+    );
+  }
+
   private invoke(
     value: unknown,
     timestamp: Instant,
@@ -282,12 +327,23 @@ export class DoFnOperation implements Operation {
   }
 }
 
+/** What a stateful DoFn's context carries besides the element: its key, state and timers. */
+export interface StatefulBinding {
+  readonly key: unknown;
+  readonly state: unknown;
+  readonly timers: unknown;
+}
+
 /** The ProcessContext implementation; mutable so synchronous calls can reuse one. */
 class Context implements ProcessContext<unknown, OutputTags> {
   timestamp: Instant = 0;
   window!: BoundedWindow;
   windows!: readonly BoundedWindow[];
   pane: PaneInfo = NO_FIRING;
+  /** Stateful DoFns only (StatefulProcessContext). */
+  key: unknown;
+  state: unknown;
+  timers: unknown;
   constructor(private readonly op: DoFnOperation) {}
   get metrics(): MetricsContainer {
     return this.op.metrics;

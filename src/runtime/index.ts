@@ -10,3 +10,4 @@ export * from "./side-input-store.js";
 export * from "./min-heap.js";
 export * from "./reduce/index.js";
 export * from "./triggers/index.js";
+export * from "./state/index.js";

@@ -21,3 +21,5 @@ export * from "./side-input-view.js";
 export * from "./key-identity.js";
 export { kvComponents, asDeterministic as deterministicKeyCoder } from "./coder-derivation.js";
 export * from "./sources/index.js";
+export * from "./state/index.js";
+export * from "./sdf/index.js";

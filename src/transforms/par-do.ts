@@ -3,6 +3,7 @@ import { PTransform, defaultName, type PCollection } from "../pipeline/index.js"
 import { jsValueCoder } from "./coder-derivation.js";
 import type { DoFn, OutputTags } from "./do-fn.js";
 import type { PCollectionView } from "./side-input-view.js";
+import { isStatefulDoFn } from "./state/stateful-do-fn.js";
 
 /** The default bound on concurrent async `process` calls per bundle. */
 export const DEFAULT_MAX_CONCURRENCY = 16;
@@ -59,11 +60,13 @@ function doFnName(doFn: object): { name?: string } {
   return ctor && ctor !== Object ? { name: ctor.name } : {};
 }
 
-class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out> | TaggedOutputs<Out, OutputTags>> {
+/** @internal the ParDo primitive; statefulParDo builds it with `stateful` set. */
+export class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out> | TaggedOutputs<Out, OutputTags>> {
   constructor(
     private readonly doFn: DoFn<In, Out, OutputTags>,
     private readonly options: ParDoOptions & { readonly outputs?: readonly string[] },
     name: string,
+    private readonly stateful = false,
   ) {
     super(name);
   }
@@ -71,6 +74,11 @@ class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out> | Tagg
   expand(input: PCollection<In>): PCollection<Out> | TaggedOutputs<Out, OutputTags> {
     if (typeof this.doFn?.process !== "function") {
       throw new ConstructionError(`parDo needs a DoFn with a process(element, ctx) method; got ${String(this.doFn)}.`);
+    }
+    if (!this.stateful && isStatefulDoFn(this.doFn)) {
+      throw new ConstructionError(
+        `This DoFn declares state or timers; apply it with statefulParDo(fn) (on a PCollection of KVs), not parDo.`,
+      );
     }
     const tags = this.options.outputs ?? [];
     if (tags.includes("main") || new Set(tags).size !== tags.length) {
@@ -102,6 +110,7 @@ class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out> | Tagg
         sideInputs: views.map((v, i) => ({ tag: `side${i}`, pcollection: v.pcollection.id, view: v })),
         maxConcurrency,
         allowedTimestampSkew: this.options.allowedTimestampSkew ?? 0,
+        stateful: this.stateful,
       },
       [input as PCollection<unknown>, ...views.map((v) => v.pcollection)],
       ["main", ...tags].map((tag) => ({ tag, coder: jsValueCoder, windowing: input.windowing, isBounded: input.isBounded })),

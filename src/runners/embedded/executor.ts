@@ -12,12 +12,15 @@ import {
   type Operation,
   type Receiver,
 } from "../../runtime/index.js";
-import type { PCollectionView } from "../../transforms/index.js";
+import { keyIdentityFn, type PCollectionView, type StateSpecMap, type TimerSpecMap } from "../../transforms/index.js";
+
+type StatefulSpecs = { readonly state?: StateSpecMap; readonly timers?: TimerSpecMap };
 import type { BundleMetrics } from "./bundle-metrics.js";
 import { BufferStage, ReduceStage, SideInputStage, type LateDataReporter } from "./materialized-stages.js";
 import { readsMaterializedInput, stepOutputs, type PlanStep } from "./plan.js";
 import { BufferSink, SideInputSink, type Sink } from "./sinks.js";
 import { ImpulseStage, ReadStage, TestStreamStage } from "./source-stages.js";
+import { StatefulEntry, StatefulStage } from "./stateful-stage.js";
 import type { Stage, StepContext } from "./stage.js";
 import { ManualClock, type Clock } from "./watermarks/clock.js";
 import { ProgressTracker, type ProgressNode } from "./watermarks/progress-tracker.js";
@@ -226,6 +229,21 @@ export class Executor {
           maxConcurrency: step.maxConcurrency,
           allowedTimestampSkew: step.allowedTimestampSkew,
         });
+        if (step.statefulKeyCoder !== undefined) {
+          const stage = new StatefulStage(
+            step.label,
+            step.input,
+            op,
+            step.doFn as StatefulSpecs,
+            keyIdentityFn(step.statefulKeyCoder),
+            step.windowing,
+            this.settings.metrics,
+          );
+          this.register(stage.entry, index, stepOutputs(step));
+          this.addConsumer(step.input, new BufferSink(`${step.label}/MainInput`, () => stage.buffer, true), Infinity);
+          this.stages.push(stage);
+          return;
+        }
         this.register(op, index, stepOutputs(step));
         if (!readsMaterializedInput(step)) {
           this.addConsumer(step.input, op, index);
@@ -314,14 +332,17 @@ export class Executor {
       for (const pc of this.outputsOf.get(op) ?? []) visitPc(pc);
     };
     if (stage.entryPc !== undefined) visitPc(stage.entryPc);
-    if (stage.entry instanceof DoFnOperation) visitOp(stage.entry);
+    if (stage.entry instanceof DoFnOperation || stage.entry instanceof StatefulEntry) visitOp(stage.entry);
     const ops = [...reached].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+    const doFnOps = ops.filter((op): op is DoFnOperation => op instanceof DoFnOperation);
+    if (stage.entry instanceof StatefulEntry) doFnOps.push(stage.entry.op);
     return {
       stage,
       node: { label: stage.label, reads: stage.reads, produces: [...produced], isSource: stage.isSource },
       ops,
+      // The stateful entry commits and aborts the stage's state journal like a sink.
       sinks: ops.filter((op): op is Sink => "commit" in op),
-      doFnOps: ops.filter((op): op is DoFnOperation => op instanceof DoFnOperation),
+      doFnOps,
     };
   }
 }

@@ -19,6 +19,9 @@ export type PlanStep =
       readonly sideInputs: readonly PCollectionView<unknown>[];
       readonly maxConcurrency: number;
       readonly allowedTimestampSkew: number;
+      /** For a stateful DoFn: the deterministic key coder of its KV input. */
+      readonly statefulKeyCoder: Coder<unknown> | undefined;
+      readonly windowing: WindowingStrategy;
     }
   | { readonly kind: "flatten"; readonly label: string; readonly inputs: readonly string[]; readonly output: string }
   | {
@@ -55,7 +58,7 @@ export function readsMaterializedInput(step: PlanStep): boolean {
     step.kind === "groupByKey" ||
     step.kind === "combinePerKey" ||
     step.kind === "reshuffle" ||
-    (step.kind === "parDo" && step.sideInputs.length > 0)
+    (step.kind === "parDo" && (step.sideInputs.length > 0 || step.statefulKeyCoder !== undefined))
   );
 }
 

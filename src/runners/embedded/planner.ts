@@ -84,6 +84,8 @@ function primitiveStep(graph: PipelineGraph, t: Readonly<TransformNode>): PlanSt
         sideInputs: p.sideInputs.map((s) => s.view as PCollectionView<unknown>),
         maxConcurrency: p.maxConcurrency,
         allowedTimestampSkew: p.allowedTimestampSkew,
+        statefulKeyCoder: p.stateful ? statefulKeyCoder(graph, input, label) : undefined,
+        windowing: graph.pcollections.get(input)!.windowing,
       };
     }
     case "flatten":
@@ -106,4 +108,10 @@ function primitiveStep(graph: PipelineGraph, t: Readonly<TransformNode>): PlanSt
       };
     }
   }
+}
+
+/** The deterministic key coder of a stateful ParDo's KV input. */
+function statefulKeyCoder(graph: PipelineGraph, input: string, label: string): Coder<unknown> {
+  const [k] = kvComponents(graph.pcollections.get(input)!.coder as Coder<KV<unknown, unknown>>);
+  return deterministicKeyCoder(k, label);
 }

@@ -1,0 +1,323 @@
+import type { BoundedWindow, Instant, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, NO_FIRING, formatInstant } from "../../model/index.js";
+import {
+  MinHeap,
+  StateTable,
+  TimerTable,
+  garbageCollectionTime,
+  stateAccessors,
+  type DoFnOperation,
+  type Operation,
+  type StateEntry,
+  type TimerEntry,
+} from "../../runtime/index.js";
+import type { KeyIdentity, StateSpecMap, Timer, TimerFamily, TimerSpecMap } from "../../transforms/index.js";
+import type { LateDataReporter } from "./materialized-stages.js";
+import type { Stage, StepContext } from "./stage.js";
+
+/** A timer firing or a window expiry, carried through a bundle like an element. */
+class TimerWork {
+  constructor(readonly timer: TimerEntry) {}
+}
+class ExpiryWork {
+  constructor(readonly entry: StateEntry) {}
+}
+
+/** How many rounds of timers may fire in one step before a timer loop is reported. */
+const MAX_TIMER_ROUNDS = 100_000;
+
+/** Per key and window: the state accessors and timers a stateful DoFn sees. */
+interface Bound {
+  readonly state: Record<string, unknown>;
+  readonly timers: Record<string, unknown>;
+}
+
+/**
+ * Runs a stateful ParDo (state and timers, Beam's StatefulDoFnRunner): its keyed input
+ * is buffered and processed in arrival order; event-time timers fire when the input
+ * watermark passes them, processing-time timers when the clock reaches them (and all of
+ * them once the input is complete, as in batch); a window's state is garbage-collected,
+ * after `onWindowExpiration`, when the watermark passes its end plus the allowed lateness.
+ * Pending timers hold the output watermark at their output timestamps. State and timer
+ * changes are journaled and undone when a bundle fails.
+ */
+export class StatefulStage implements Stage {
+  readonly isSource = false;
+  readonly idle = false;
+  readonly reads: readonly string[];
+  readonly entryPc = undefined;
+  readonly entry: StatefulEntry;
+  /** Elements waiting, one window each, in arrival order. */
+  buffer: WindowedValue<unknown>[] = [];
+  private readonly state = new StateTable();
+  private readonly timers = new TimerTable();
+  private readonly expiries = new MinHeap<StateEntry>();
+  private inputWatermark: Instant = -Infinity;
+  private output: Instant = -Infinity;
+  private now: Instant = 0;
+  /** The timestamp timers set now default to (element or firing timer), and skew checks use. */
+  private currentTimestamp: Instant = 0;
+
+  constructor(
+    readonly label: string,
+    input: string,
+    op: DoFnOperation,
+    private readonly doFn: { readonly state?: StateSpecMap; readonly timers?: TimerSpecMap },
+    private readonly identity: (key: unknown) => KeyIdentity,
+    private readonly windowing: WindowingStrategy,
+    private readonly reporter: LateDataReporter,
+  ) {
+    this.reads = [input];
+    this.entry = new StatefulEntry(label, op, this);
+  }
+
+  async step(ctx: StepContext): Promise<boolean> {
+    let did = false;
+    if (this.buffer.length > 0) {
+      // Lateness is judged against the watermark the elements arrived under: the one of
+      // the previous step, as upstream commits its elements before its new watermark.
+      const arrival = this.inputWatermark;
+      const elements = this.buffer;
+      this.buffer = [];
+      let late = 0;
+      const onTime = elements.filter((wv) => {
+        const expired = this.gcTime(wv.windows[0]!) < arrival;
+        if (expired) late++;
+        return !expired;
+      });
+      if (late > 0) this.reporter.droppedDueToLateness(this.label, late);
+      this.now = ctx.now;
+      if (onTime.length > 0) await ctx.emit(onTime);
+      did = true;
+    }
+    this.inputWatermark = ctx.inputWatermark;
+    this.now = ctx.now;
+    for (let round = 0; ; round++) {
+      const work = this.dueWork();
+      if (work.length === 0) break;
+      if (round >= MAX_TIMER_ROUNDS) {
+        throw new Error(
+          `${this.label}: timers kept firing and re-arming ${MAX_TIMER_ROUNDS} times without time moving; ` +
+            `a timer that sets itself for a time already due never lets the step finish.`,
+        );
+      }
+      await ctx.emit(work);
+      did = true;
+    }
+    return did;
+  }
+
+  /** Timers due now, in time order, then windows to expire. */
+  private dueWork(): WindowedValue<unknown>[] {
+    const wm = this.inputWatermark;
+    const inputDone = wm >= MAX_TIMESTAMP;
+    const work: WindowedValue<unknown>[] = [];
+    for (let t = this.timers.popDue("EVENT_TIME", (ts) => ts < wm); t !== undefined; t = this.timers.popDue("EVENT_TIME", (ts) => ts < wm)) {
+      work.push(this.workItem(new TimerWork(t), t.outputTimestamp, t.window));
+    }
+    const procDue = (ts: Instant) => inputDone || ts <= this.now;
+    for (let t = this.timers.popDue("PROCESSING_TIME", procDue); t !== undefined; t = this.timers.popDue("PROCESSING_TIME", procDue)) {
+      work.push(this.workItem(new TimerWork(t), t.outputTimestamp, t.window));
+    }
+    if (work.length > 0) return work;
+    while (this.expiries.size > 0 && this.expiries.peekKey() < wm) {
+      const e = this.expiries.pop()!;
+      work.push(this.workItem(new ExpiryWork(e), e.window.maxTimestamp(), e.window));
+    }
+    return work;
+  }
+
+  private workItem(value: unknown, timestamp: Instant, window: BoundedWindow): WindowedValue<unknown> {
+    return { value, timestamp, windows: [window], pane: NO_FIRING };
+  }
+
+  outputWatermark(inputWatermark: Instant): Instant {
+    let wm = Math.min(inputWatermark, this.timers.minHold());
+    for (const wv of this.buffer) if (wv.timestamp < wm) wm = wv.timestamp;
+    this.output = Math.max(this.output, wm);
+    return this.output;
+  }
+
+  nextWakeup(): Instant {
+    return this.timers.nextProcessingTime();
+  }
+
+  get done(): boolean {
+    return this.inputWatermark >= MAX_TIMESTAMP && this.buffer.length === 0 && this.timers.size === 0 && this.expiries.size === 0;
+  }
+
+  private gcTime(window: BoundedWindow): Instant {
+    return garbageCollectionTime(window, this.windowing.allowedLateness, GLOBAL_WINDOW_MAX_TIMESTAMP);
+  }
+
+  // --- Called by StatefulEntry inside a bundle. ---
+
+  /** @internal */
+  begin(): void {
+    this.state.begin();
+    this.timers.begin();
+  }
+  /** @internal */
+  commit(): void {
+    this.state.commit();
+    this.timers.commit();
+  }
+  /** @internal */
+  abort(): void {
+    this.state.abort();
+    this.timers.abort();
+  }
+
+  /** @internal the state and timers of (key, window), for an element. */
+  bind(key: unknown, window: BoundedWindow, timestamp: Instant): Bound {
+    this.currentTimestamp = timestamp;
+    const e = this.state.entry(key, this.identity(key), window);
+    return this.bound(e);
+  }
+
+  private bound(e: StateEntry): Bound {
+    if (e.accessors === undefined) {
+      e.accessors = { state: stateAccessors(this.doFn.state ?? {}, this.state, e), timers: this.timerAccessors(e) };
+      this.expiries.push(this.gcTime(e.window), e);
+    }
+    return e.accessors as unknown as Bound;
+  }
+
+  /** @internal the context of an onTimer call (the timer was removed before). */
+  timerContext(t: TimerEntry, op: DoFnOperation): object {
+    this.currentTimestamp = t.outputTimestamp;
+    const b = this.bound(this.state.entry(t.key, t.keyId, t.window));
+    return {
+      key: t.key,
+      window: t.window,
+      fireTimestamp: t.fireTimestamp,
+      timestamp: t.outputTimestamp,
+      timeDomain: t.domain,
+      timerId: t.tag,
+      state: b.state,
+      timers: b.timers,
+      output: (value: unknown) => op.emit(undefined, value, t.outputTimestamp, [t.window], NO_FIRING),
+      outputWithTimestamp: (value: unknown, timestamp: Instant) => op.emit(undefined, value, timestamp, [t.window], NO_FIRING),
+      metrics: op.metrics,
+    };
+  }
+
+  /** @internal the context of onWindowExpiration. */
+  expiryContext(e: StateEntry, op: DoFnOperation): object {
+    const b = this.bound(e);
+    const at = e.window.maxTimestamp();
+    return {
+      key: e.key,
+      window: e.window,
+      state: b.state,
+      output: (value: unknown) => op.emit(undefined, value, at, [e.window], NO_FIRING),
+      metrics: op.metrics,
+    };
+  }
+
+  /** @internal drops a window's state and timers after its expiry. */
+  expire(e: StateEntry): void {
+    this.timers.clearWindow(e.keyId, e.window);
+    this.state.clearWindow(e);
+    e.accessors = undefined;
+  }
+
+  private timerAccessors(e: StateEntry): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [name, spec] of Object.entries(this.doFn.timers ?? {})) {
+      if (spec.kind === "timer") out[name] = this.timer(e, name, name, spec.domain);
+      else {
+        const family: TimerFamily = { get: (tag: string) => this.timer(e, name, tag, spec.domain) };
+        out[name] = family;
+      }
+    }
+    return out;
+  }
+
+  private timer(e: StateEntry, name: string, tag: string, domain: "EVENT_TIME" | "PROCESSING_TIME"): Timer {
+    const set = (fireTimestamp: Instant, outputTimestamp: Instant | undefined) => {
+      const window = e.window;
+      const expiry = this.gcTime(window);
+      const out = outputTimestamp ?? (domain === "EVENT_TIME" ? fireTimestamp : this.currentTimestamp);
+      if (domain === "EVENT_TIME" && fireTimestamp > expiry) {
+        throw new Error(
+          `timer "${tag}" was set for ${formatInstant(fireTimestamp)}, after its window ${window.toString()} expires ` +
+            `(${formatInstant(expiry)}); it could never fire. Set it earlier or raise the allowed lateness.`,
+        );
+      }
+      if (domain === "EVENT_TIME" && out > fireTimestamp) {
+        throw new Error(`timer "${tag}": the output timestamp ${formatInstant(out)} is after its firing time ${formatInstant(fireTimestamp)}.`);
+      }
+      if (out < this.currentTimestamp) {
+        throw new Error(
+          `timer "${tag}": the output timestamp ${formatInstant(out)} is before the current element's or timer's ` +
+            `timestamp ${formatInstant(this.currentTimestamp)}; outputs could be late downstream.`,
+        );
+      }
+      if (out > window.maxTimestamp()) {
+        throw new Error(`timer "${tag}": the output timestamp ${formatInstant(out)} is after the end of its window ${window.toString()}.`);
+      }
+      this.timers.set({ key: e.key, keyId: e.keyId, window, name, tag, domain, fireTimestamp, outputTimestamp: out });
+    };
+    return {
+      set: (timestamp, options) => set(timestamp, options?.outputTimestamp),
+      setRelative: (delay, options) => {
+        if (domain !== "PROCESSING_TIME") {
+          throw new Error(`timer "${tag}" is an event-time timer; setRelative is for processing-time timers. Use set(timestamp).`);
+        }
+        set(this.now + delay, options?.outputTimestamp);
+      },
+      clear: () => this.timers.clear(e.keyId, e.window, name, tag),
+    };
+  }
+}
+
+/**
+ * The entry of a stateful stage's bundles: elements go to the DoFn with their key's state
+ * and timers; timer and expiry work items call onTimer / onWindowExpiration. It brackets
+ * the bundle with the state journal (commit and abort like a sink).
+ */
+export class StatefulEntry implements Operation {
+  constructor(
+    readonly label: string,
+    readonly op: DoFnOperation,
+    private readonly stage: StatefulStage,
+  ) {}
+
+  async startBundle(): Promise<void> {
+    this.stage.begin();
+    await this.op.startBundle();
+  }
+
+  async finishBundle(): Promise<void> {
+    await this.op.finishBundle();
+  }
+
+  receive(wv: WindowedValue<unknown>): void {
+    const v = wv.value;
+    const window = wv.windows[0]!;
+    if (v instanceof TimerWork) {
+      this.op.callStatefulCallback(v.timer.name, this.stage.timerContext(v.timer, this.op), window);
+      return;
+    }
+    if (v instanceof ExpiryWork) {
+      this.op.callStatefulCallback(undefined, this.stage.expiryContext(v.entry, this.op), window);
+      this.stage.expire(v.entry);
+      return;
+    }
+    const kv = v as KV<unknown, unknown>;
+    this.op.processStateful(kv, wv.timestamp, window, { key: kv.key, ...this.stage.bind(kv.key, window, wv.timestamp) });
+  }
+
+  commit(): void {
+    this.stage.commit();
+  }
+
+  abort(): void {
+    this.stage.abort();
+  }
+
+  teardown(): Promise<void> {
+    return this.op.teardown();
+  }
+}

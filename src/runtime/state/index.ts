@@ -1,0 +1,3 @@
+export * from "./state-table.js";
+export * from "./state-accessors.js";
+export * from "./timer-table.js";

@@ -1,0 +1,97 @@
+import type { BoundedWindow } from "../../model/index.js";
+import type { KeyIdentity } from "../../transforms/index.js";
+
+/** The state cells of one key and window: state name to its stored form. */
+export interface StateEntry {
+  readonly key: unknown;
+  readonly keyId: KeyIdentity;
+  readonly window: BoundedWindow;
+  readonly cells: Map<string, unknown>;
+  /** Accessors built for this entry, reused across elements. */
+  accessors: Record<string, unknown> | undefined;
+  /** The bundle in which each cell was first changed (for the undo journal). */
+  readonly touched: Map<string, number>;
+}
+
+/**
+ * The state of a stateful ParDo: per key and window, named cells. Changes made by a
+ * bundle are journaled and undone if the bundle fails, so a retried bundle sees the state
+ * as it was (Beam commits state with the bundle's output).
+ */
+export class StateTable {
+  private readonly entries = new Map<KeyIdentity, Map<string, StateEntry>>();
+  private journal: (() => void)[] = [];
+  private bundle = 0;
+
+  /** The entry of (key, window), created on first use. */
+  entry(key: unknown, keyId: KeyIdentity, window: BoundedWindow): StateEntry {
+    let windows = this.entries.get(keyId);
+    if (windows === undefined) this.entries.set(keyId, (windows = new Map()));
+    const wid = window.id();
+    let e = windows.get(wid);
+    if (e === undefined) {
+      e = { key, keyId, window, cells: new Map(), accessors: undefined, touched: new Map() };
+      windows.set(wid, e);
+      const created = e;
+      this.journal.push(() => this.drop(created));
+    }
+    return e;
+  }
+
+  /**
+   * Records the cell's current content before its first change in this bundle; `copy`
+   * makes an independent copy of a mutable content (bag, map, set, accumulator).
+   */
+  beforeChange(e: StateEntry, name: string, copy: (content: unknown) => unknown): void {
+    if (e.touched.get(name) === this.bundle) return;
+    e.touched.set(name, this.bundle);
+    const had = e.cells.has(name);
+    const saved = had ? copy(e.cells.get(name)) : undefined;
+    this.journal.push(() => {
+      if (had) e.cells.set(name, saved);
+      else e.cells.delete(name);
+    });
+  }
+
+  /** Starts a bundle's journal. */
+  begin(): void {
+    this.bundle++;
+    this.journal = [];
+  }
+
+  /** Keeps the bundle's changes. */
+  commit(): void {
+    this.journal = [];
+  }
+
+  /** Undoes the bundle's changes, newest first. */
+  abort(): void {
+    for (let i = this.journal.length - 1; i >= 0; i--) this.journal[i]!();
+    this.journal = [];
+    this.bundle++;
+  }
+
+  /** Removes a window's state (garbage collection); journaled like any change. */
+  clearWindow(e: StateEntry): void {
+    const saved = new Map(e.cells);
+    this.drop(e);
+    this.journal.push(() => {
+      for (const [k, v] of saved) e.cells.set(k, v);
+      let windows = this.entries.get(e.keyId);
+      if (windows === undefined) this.entries.set(e.keyId, (windows = new Map()));
+      windows.set(e.window.id(), e);
+    });
+  }
+
+  get isEmpty(): boolean {
+    return this.entries.size === 0;
+  }
+
+  private drop(e: StateEntry): void {
+    const windows = this.entries.get(e.keyId);
+    if (windows === undefined) return;
+    windows.delete(e.window.id());
+    if (windows.size === 0) this.entries.delete(e.keyId);
+    e.cells.clear();
+  }
+}

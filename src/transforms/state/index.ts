@@ -1,0 +1,2 @@
+export * from "./state-spec.js";
+export * from "./stateful-do-fn.js";
