@@ -20,6 +20,8 @@ export type PrimitiveSpec =
       readonly allowedTimestampSkew: number;
       /** The DoFn declares state or timers: its input is keyed, processed per key and window. */
       readonly stateful: boolean;
+      /** The DoFn is splittable (restrictions, trackers): Beam's SplittableParDo. */
+      readonly splittable: boolean;
     }
   | {
       readonly kind: "groupByKey";

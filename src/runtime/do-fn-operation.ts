@@ -192,6 +192,30 @@ export class DoFnOperation implements Operation {
     if (isThenable(result)) throw this.asyncStatefulError(name === undefined ? "onWindowExpiration" : `onTimer.${name}`);
   }
 
+  /**
+   * Calls `process` with a context the host built (splittable DoFns), under this step's
+   * metrics; returns what `process` returned (a ProcessContinuation, or a promise of one).
+   */
+  callProcess(value: unknown, ctx: object, window: BoundedWindow): unknown {
+    if (this.failure !== undefined) throw this.failure;
+    const previous = MetricsEnvironment.enter(this.metrics);
+    try {
+      const result = MetricsEnvironment.runAsync(this.metrics, () =>
+        (this.instance as unknown as { process(v: unknown, c: object): unknown }).process(value, ctx),
+      );
+      if (isThenable(result)) {
+        return Promise.resolve(result).catch((err: unknown) => {
+          throw userCodeError(this.label, err, value, window);
+        });
+      }
+      return result;
+    } catch (err) {
+      throw userCodeError(this.label, err, value, window);
+    } finally {
+      MetricsEnvironment.exit(previous);
+    }
+  }
+
   private asyncStatefulError(what: string): Error {
     return userCodeError(
       this.label,

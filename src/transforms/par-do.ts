@@ -67,6 +67,7 @@ export class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out>
     private readonly options: ParDoOptions & { readonly outputs?: readonly string[] },
     name: string,
     private readonly stateful = false,
+    private readonly splittable = false,
   ) {
     super(name);
   }
@@ -111,6 +112,7 @@ export class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out>
         maxConcurrency,
         allowedTimestampSkew: this.options.allowedTimestampSkew ?? 0,
         stateful: this.stateful,
+        splittable: this.splittable,
       },
       [input as PCollection<unknown>, ...views.map((v) => v.pcollection)],
       ["main", ...tags].map((tag) => ({ tag, coder: jsValueCoder, windowing: input.windowing, isBounded: input.isBounded })),

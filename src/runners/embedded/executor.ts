@@ -21,6 +21,14 @@ import { readsMaterializedInput, stepOutputs, type PlanStep } from "./plan.js";
 import { BufferSink, SideInputSink, type Sink } from "./sinks.js";
 import { ImpulseStage, ReadStage, TestStreamStage } from "./source-stages.js";
 import { StatefulEntry, StatefulStage } from "./stateful-stage.js";
+import { SplittableEntry, SplittableStage, type SplittableSettings } from "./splittable-stage.js";
+
+/**
+ * Splittable DoFns: pieces asked of splitRestriction per element, and the checkpoint
+ * budget of one process call (Beam Java checkpoints after 10,000 outputs or 10 seconds;
+ * a single-threaded runner wants shorter turns).
+ */
+const SPLITTABLE_SETTINGS: SplittableSettings = { desiredChunks: 4, maxClaims: 10_000, maxMillis: 100 };
 import type { Stage, StepContext } from "./stage.js";
 import { ManualClock, type Clock } from "./watermarks/clock.js";
 import { ProgressTracker, type ProgressNode } from "./watermarks/progress-tracker.js";
@@ -244,6 +252,13 @@ export class Executor {
           this.stages.push(stage);
           return;
         }
+        if (step.splittable) {
+          const stage = new SplittableStage(step.label, step.input, op, step.doFn as never, SPLITTABLE_SETTINGS);
+          this.register(stage.entry, index, stepOutputs(step));
+          this.addConsumer(step.input, new BufferSink(`${step.label}/MainInput`, () => stage.buffer, true), Infinity);
+          this.stages.push(stage);
+          return;
+        }
         this.register(op, index, stepOutputs(step));
         if (!readsMaterializedInput(step)) {
           this.addConsumer(step.input, op, index);
@@ -332,10 +347,11 @@ export class Executor {
       for (const pc of this.outputsOf.get(op) ?? []) visitPc(pc);
     };
     if (stage.entryPc !== undefined) visitPc(stage.entryPc);
-    if (stage.entry instanceof DoFnOperation || stage.entry instanceof StatefulEntry) visitOp(stage.entry);
+    const entry = stage.entry;
+    if (entry instanceof DoFnOperation || entry instanceof StatefulEntry || entry instanceof SplittableEntry) visitOp(entry);
     const ops = [...reached].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
     const doFnOps = ops.filter((op): op is DoFnOperation => op instanceof DoFnOperation);
-    if (stage.entry instanceof StatefulEntry) doFnOps.push(stage.entry.op);
+    if (entry instanceof StatefulEntry || entry instanceof SplittableEntry) doFnOps.push(entry.op);
     return {
       stage,
       node: { label: stage.label, reads: stage.reads, produces: [...produced], isSource: stage.isSource },

@@ -21,6 +21,7 @@ export type PlanStep =
       readonly allowedTimestampSkew: number;
       /** For a stateful DoFn: the deterministic key coder of its KV input. */
       readonly statefulKeyCoder: Coder<unknown> | undefined;
+      readonly splittable: boolean;
       readonly windowing: WindowingStrategy;
     }
   | { readonly kind: "flatten"; readonly label: string; readonly inputs: readonly string[]; readonly output: string }
@@ -58,7 +59,7 @@ export function readsMaterializedInput(step: PlanStep): boolean {
     step.kind === "groupByKey" ||
     step.kind === "combinePerKey" ||
     step.kind === "reshuffle" ||
-    (step.kind === "parDo" && (step.sideInputs.length > 0 || step.statefulKeyCoder !== undefined))
+    (step.kind === "parDo" && (step.sideInputs.length > 0 || step.statefulKeyCoder !== undefined || step.splittable))
   );
 }
 

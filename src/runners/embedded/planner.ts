@@ -85,6 +85,7 @@ function primitiveStep(graph: PipelineGraph, t: Readonly<TransformNode>): PlanSt
         maxConcurrency: p.maxConcurrency,
         allowedTimestampSkew: p.allowedTimestampSkew,
         statefulKeyCoder: p.stateful ? statefulKeyCoder(graph, input, label) : undefined,
+        splittable: p.splittable,
         windowing: graph.pcollections.get(input)!.windowing,
       };
     }

@@ -8,3 +8,4 @@ export * from "./growable-offset-range-tracker.js";
 export * from "./watermark-estimators.js";
 export * from "./process-continuation.js";
 export * from "./splittable-do-fn.js";
+export * from "./splittable-par-do.js";

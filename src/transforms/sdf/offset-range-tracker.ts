@@ -1,6 +1,11 @@
 import { SplittableDoFnError } from "./errors.js";
 import { OffsetRange } from "./offset-range.js";
-import { restrictionProgress, type Progress, type RestrictionTracker, type SplitResult } from "./restriction-tracker.js";
+import {
+  restrictionProgress,
+  type Progress,
+  type RestrictionTracker,
+  type SplitResult,
+} from "./restriction-tracker.js";
 import { requireFractionOfRemainder, splitPosition } from "./split-position.js";
 
 /**
@@ -47,7 +52,9 @@ export class OffsetRangeTracker implements RestrictionTracker<OffsetRange, numbe
       );
     }
     if (offset < this.range.from) {
-      throw new SplittableDoFnError(`Trying to claim offset ${offset} before start of the range ${this.range.toString()}`);
+      throw new SplittableDoFnError(
+        `Trying to claim offset ${offset} before start of the range ${this.range.toString()}`,
+      );
     }
     this.lastAttemptedOffset = offset;
     // Claiming at or beyond `to` is allowed: it is how process() discovers the end.
@@ -107,7 +114,8 @@ export class OffsetRangeTracker implements RestrictionTracker<OffsetRange, numbe
   toString(): string {
     return (
       `OffsetRangeTracker{range=${this.range.toString()}, ` +
-      `lastClaimedOffset=${this.lastClaimedOffset ?? "null"}, lastAttemptedOffset=${this.lastAttemptedOffset ?? "null"}}`
+      `lastClaimedOffset=${this.lastClaimedOffset ?? "null"}, ` +
+      `lastAttemptedOffset=${this.lastAttemptedOffset ?? "null"}}`
     );
   }
 

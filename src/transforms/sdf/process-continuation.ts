@@ -3,10 +3,9 @@ import { SplittableDoFnError } from "./errors.js";
 
 /**
  * What a splittable `process` call returns (Beam's `DoFn.ProcessContinuation`): `stop`
- * when the restriction is finished (every remaining claim failed), or `resume` after it
- * checkpointed with `tracker.trySplit(0)` because no work is ready yet; the runner then
- * schedules the residual again no sooner than `delay` milliseconds later. Returning
- * nothing means `stop`.
+ * when the restriction is finished (a claim failed), or `resume` when no more work is ready
+ * yet: the runner then checkpoints the tracker (`trySplit(0)`) and schedules the residual
+ * again no sooner than `delay` milliseconds later. Returning nothing means `stop`.
  *
  * @example
  * if (!tracker.tryClaim(offset)) return ProcessContinuation.stop();
@@ -27,7 +26,9 @@ export const ProcessContinuation = {
   /** Resume the residual of a checkpoint after `delay` ms (Beam's `resume().withResumeDelay`). */
   resume(delay: Duration = 0): ProcessContinuation {
     if (!Number.isFinite(delay) || delay < 0) {
-      throw new SplittableDoFnError(`ProcessContinuation.resume: delay must be a finite duration >= 0 ms, got ${delay}.`);
+      throw new SplittableDoFnError(
+        `ProcessContinuation.resume: delay must be a finite duration >= 0 ms, got ${delay}.`,
+      );
     }
     return Object.freeze({ kind: "resume", delay });
   },

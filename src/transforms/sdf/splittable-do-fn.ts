@@ -1,3 +1,4 @@
+import type { Instant } from "../../model/index.js";
 import type { FinishBundleContext, ProcessContext, StartBundleContext } from "../do-fn.js";
 import type { OffsetRange } from "./offset-range.js";
 import type { ProcessContinuation } from "./process-continuation.js";
@@ -15,6 +16,11 @@ export interface SplittableProcessContext<Out, R, P> extends ProcessContext<Out>
   readonly watermarkEstimator: WatermarkEstimator<unknown>;
   /** Register a callback run after the bundle's output is committed (Beam's BundleFinalizer). */
   afterBundleCommit(callback: () => void | Promise<void>): void;
+  /**
+   * The runner's processing time (beam-ts extension). Sources should read the time here
+   * rather than from Date.now(), so a TestStream's clock drives them in tests.
+   */
+  readonly processingTime: Instant;
 }
 
 /**

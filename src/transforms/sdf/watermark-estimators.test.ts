@@ -34,7 +34,7 @@ describe("ManualWatermarkEstimator", () => {
 
   it("rejects a watermark outside Beam's timestamp bounds", () => {
     expect(() => new ManualWatermarkEstimator(MIN_TIMESTAMP - 1000)).toThrow(
-      `Provided watermark ${MIN_TIMESTAMP - 1} must be within bounds`,
+      `Provided watermark ${MIN_TIMESTAMP - 1000} must be within bounds`,
     );
     expect(() => new ManualWatermarkEstimator(0).setWatermark(MAX_TIMESTAMP + 1000)).toThrow("must be within bounds");
     expect(() => new ManualWatermarkEstimator(Number.NaN)).toThrow("Provided watermark NaN must be within bounds");

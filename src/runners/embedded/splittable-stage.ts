@@ -1,0 +1,328 @@
+import type { BoundedWindow, Instant, PaneInfo, WindowedValue } from "../../model/index.js";
+import { MAX_TIMESTAMP } from "../../model/index.js";
+import type { DoFnOperation, Operation } from "../../runtime/index.js";
+import {
+  observesTimestamps,
+  type PCollectionView,
+  type ProcessContinuation,
+  type Progress,
+  type RestrictionTracker,
+  type SplitResult,
+  type SplittableDoFn,
+  type WatermarkEstimator,
+} from "../../transforms/index.js";
+import type { Stage, StepContext } from "./stage.js";
+
+type AnySdf = SplittableDoFn<unknown, unknown, unknown, unknown>;
+
+/** One element with the restriction still to do, and when it may run again. */
+interface WorkItem {
+  readonly element: unknown;
+  readonly timestamp: Instant;
+  readonly window: BoundedWindow;
+  readonly pane: PaneInfo;
+  readonly restriction: unknown;
+  readonly watermarkState: unknown;
+  /** The output watermark this work promises (estimator's, else the element's timestamp). */
+  readonly watermark: Instant;
+  readonly notBefore: Instant;
+}
+
+/** Settings of splittable execution. */
+export interface SplittableSettings {
+  /** Pieces `splitRestriction` is asked for, per element. */
+  readonly desiredChunks: number;
+  /** A `process` call is checkpointed after this many claims... */
+  readonly maxClaims: number;
+  /** ...or this many milliseconds, so other work and watermarks move on. */
+  readonly maxMillis: number;
+}
+
+/**
+ * Runs a splittable DoFn (Beam's SplittableParDo, as a runner executes it): each input
+ * element gets its initial restriction, split into pieces (`splitRestriction`); every piece
+ * is a work item processed in a bundle of its own with a fresh tracker. A `process` call is
+ * checkpointed after a budget of claims or time (the tracker is split at fraction 0, so the
+ * next claim fails and the rest becomes a residual), or when it returns `resume(delay)`;
+ * residuals are queued to run again (after the delay), which is how unbounded sources run.
+ * The stage's output watermark is held by its pending work: each item's watermark
+ * estimator, or its element's timestamp when the DoFn has none. On drain, pending work is
+ * truncated (`truncateRestriction`; by default bounded work is kept, unbounded dropped).
+ */
+export class SplittableStage implements Stage {
+  readonly isSource = false;
+  readonly idle = false;
+  readonly reads: readonly string[];
+  readonly entryPc = undefined;
+  readonly entry: SplittableEntry;
+  /** Input elements waiting, one window each. */
+  buffer: WindowedValue<unknown>[] = [];
+  private queue: WorkItem[] = [];
+  private inputWatermark: Instant = -Infinity;
+  private output: Instant = -Infinity;
+  private drained = false;
+
+  constructor(
+    readonly label: string,
+    input: string,
+    op: DoFnOperation,
+    private readonly fn: AnySdf,
+    private readonly settings: SplittableSettings,
+  ) {
+    this.reads = [input];
+    this.entry = new SplittableEntry(label, op, fn, settings, this);
+  }
+
+  async step(ctx: StepContext): Promise<boolean> {
+    this.inputWatermark = ctx.inputWatermark;
+    let did = false;
+    if (this.buffer.length > 0) {
+      const elements = this.buffer;
+      this.buffer = [];
+      for (const wv of elements) this.queue.push(...this.initialWork(wv, ctx.now));
+      did = true;
+    }
+    if (ctx.draining && !this.drained) {
+      this.drained = true;
+      this.queue = this.queue.flatMap((w) => this.truncate(w));
+      did = true;
+    }
+    // Run each item that is due once per step (residuals wait for the next step), so other
+    // stages and watermarks move between checkpoints.
+    const due = this.queue.filter((w) => w.notBefore <= ctx.now || this.drained);
+    if (due.length === 0) return did;
+    this.queue = this.queue.filter((w) => !(w.notBefore <= ctx.now || this.drained));
+    for (const w of due) {
+      this.entry.current = w;
+      this.entry.now = ctx.now;
+      await ctx.emit([{ value: w, timestamp: w.timestamp, windows: [w.window], pane: w.pane }]);
+    }
+    return true;
+  }
+
+  private initialWork(wv: WindowedValue<unknown>, now: Instant): WorkItem[] {
+    const fn = this.fn;
+    const element = wv.value;
+    const initial = this.callUser("getInitialRestriction", () => fn.getInitialRestriction(element));
+    const pieces = fn.splitRestriction
+      ? [...this.callUser("splitRestriction", () => fn.splitRestriction!(element, initial, this.settings.desiredChunks))]
+      : [initial];
+    return pieces.map((restriction) => {
+      const watermarkState = fn.getInitialWatermarkState?.(element, restriction);
+      return {
+        element,
+        timestamp: wv.timestamp,
+        window: wv.windows[0]!,
+        pane: wv.pane,
+        restriction,
+        watermarkState,
+        watermark: this.initialWatermark(watermarkState, wv.timestamp),
+        notBefore: now,
+      };
+    });
+  }
+
+  private initialWatermark(state: unknown, timestamp: Instant): Instant {
+    if (this.fn.newWatermarkEstimator === undefined) return timestamp;
+    return this.fn.newWatermarkEstimator(state).currentWatermark();
+  }
+
+  private truncate(w: WorkItem): WorkItem[] {
+    const fn = this.fn;
+    if (fn.truncateRestriction !== undefined) {
+      const r = this.callUser("truncateRestriction", () => fn.truncateRestriction!(w.element, w.restriction));
+      return r === undefined ? [] : [{ ...w, restriction: r }];
+    }
+    const bounded = fn.newTracker(w.element, w.restriction).isBounded();
+    return bounded ? [w] : [];
+  }
+
+  /** @internal a committed bundle's residual. */
+  requeue(w: WorkItem): void {
+    this.queue.push(w);
+  }
+
+  private callUser<R>(what: string, f: () => R): R {
+    try {
+      return f();
+    } catch (err) {
+      throw new Error(`Transform "${this.label}" failed in ${what}: ${String(err)}`, { cause: err });
+    }
+  }
+
+  outputWatermark(inputWatermark: Instant): Instant {
+    let wm = inputWatermark;
+    for (const wv of this.buffer) if (wv.timestamp < wm) wm = wv.timestamp;
+    for (const w of this.queue) if (w.watermark < wm) wm = w.watermark;
+    const running = this.entry.current;
+    if (running !== undefined && running.watermark < wm) wm = running.watermark;
+    this.output = Math.max(this.output, wm);
+    return this.output;
+  }
+
+  nextWakeup(): Instant {
+    let t = Infinity;
+    for (const w of this.queue) t = Math.min(t, w.notBefore);
+    return t;
+  }
+
+  get done(): boolean {
+    return this.inputWatermark >= MAX_TIMESTAMP && this.buffer.length === 0 && this.queue.length === 0;
+  }
+}
+
+/**
+ * Runs one work item per bundle: builds the tracker (with the checkpoint budget) and the
+ * context, calls `process`, and on finishBundle turns the continuation into a residual,
+ * which is queued only when the bundle commits (a retried bundle starts from the item).
+ */
+export class SplittableEntry implements Operation {
+  current: WorkItem | undefined;
+  /** The runner's processing time at the current step. */
+  now: Instant = 0;
+  private running: Promise<void> | undefined;
+  private residual: WorkItem | undefined;
+  private finalizers: (() => void | Promise<void>)[] = [];
+
+  constructor(
+    readonly label: string,
+    readonly op: DoFnOperation,
+    private readonly fn: AnySdf,
+    private readonly settings: SplittableSettings,
+    private readonly stage: SplittableStage,
+  ) {}
+
+  async startBundle(): Promise<void> {
+    this.residual = undefined;
+    this.finalizers = [];
+    await this.op.startBundle();
+  }
+
+  receive(wv: WindowedValue<unknown>): void {
+    const w = wv.value as WorkItem;
+    const fn = this.fn;
+    const tracker = new CheckpointingTracker(fn.newTracker(w.element, w.restriction), this.settings);
+    const estimator = fn.newWatermarkEstimator?.(w.watermarkState);
+    const op = this.op;
+    const observe = estimator !== undefined && observesTimestamps(estimator) ? estimator : undefined;
+    const emit = (value: unknown, timestamp: Instant) => {
+      observe?.observeTimestamp(timestamp);
+      op.emit(undefined, value, timestamp, [w.window], w.pane);
+    };
+    const ctx = {
+      timestamp: w.timestamp,
+      window: w.window,
+      pane: w.pane,
+      tracker,
+      watermarkEstimator: estimator,
+      metrics: op.metrics,
+      output: (value: unknown) => emit(value, w.timestamp),
+      outputWithTimestamp: (value: unknown, timestamp: Instant) => emit(value, timestamp),
+      outputTo: (tag: string, value: unknown) => op.emit(tag, value, w.timestamp, [w.window], w.pane),
+      sideInput: (view: PCollectionView<unknown>) => {
+        throw new Error(`side inputs are not supported on splittable DoFns yet (reading ${view.toString()}).`);
+      },
+      afterBundleCommit: (callback: () => void | Promise<void>) => void this.finalizers.push(callback),
+      processingTime: this.now,
+    };
+    const result = op.callProcess(w.element, ctx, w.window);
+    const settle = (continuation: unknown) => this.settle(w, tracker, estimator, continuation as ProcessContinuation | undefined);
+    if (result !== null && typeof result === "object" && typeof (result as Promise<unknown>).then === "function") {
+      this.running = (result as Promise<unknown>).then(settle);
+    } else settle(result);
+  }
+
+  private settle(
+    w: WorkItem,
+    tracker: CheckpointingTracker<unknown, unknown>,
+    estimator: WatermarkEstimator<unknown> | undefined,
+    continuation: ProcessContinuation | undefined,
+  ): void {
+    let split: SplitResult<unknown> | undefined = tracker.checkpointed;
+    let delay = 0;
+    if (split === undefined && continuation?.kind === "resume") {
+      split = tracker.trySplit(0);
+      delay = continuation.delay;
+    }
+    if (split === undefined) {
+      tracker.checkDone();
+      return;
+    }
+    const watermark = estimator?.currentWatermark() ?? w.timestamp;
+    this.residual = {
+      ...w,
+      restriction: split.residual,
+      watermarkState: estimator?.getState() ?? w.watermarkState,
+      watermark: Math.max(watermark, w.watermark),
+      notBefore: this.now + delay,
+    };
+  }
+
+  async finishBundle(): Promise<void> {
+    if (this.running !== undefined) {
+      const running = this.running;
+      this.running = undefined;
+      await running;
+    }
+    await this.op.finishBundle();
+  }
+
+  commit(): void {
+    this.stage.entry.current = undefined;
+    if (this.residual !== undefined) this.stage.requeue(this.residual);
+    this.residual = undefined;
+    const callbacks = this.finalizers;
+    this.finalizers = [];
+    for (const cb of callbacks) void Promise.resolve().then(cb).catch(() => {});
+  }
+
+  abort(): void {
+    this.residual = undefined;
+    this.finalizers = [];
+  }
+
+  teardown(): Promise<void> {
+    return this.op.teardown();
+  }
+}
+
+/**
+ * A tracker that checkpoints itself: once `process` has claimed `maxClaims` positions or
+ * run `maxMillis`, the next claim first splits at fraction 0 (Beam's checkpoint), so the
+ * claim fails and `process` returns with the rest as a residual.
+ */
+class CheckpointingTracker<R, P> implements RestrictionTracker<R, P> {
+  checkpointed: SplitResult<R> | undefined;
+  private claims = 0;
+  private readonly deadline: number;
+
+  constructor(
+    private readonly inner: RestrictionTracker<R, P>,
+    private readonly settings: SplittableSettings,
+  ) {
+    this.deadline = performance.now() + settings.maxMillis;
+  }
+
+  tryClaim(position: P): boolean {
+    if (this.checkpointed === undefined && (++this.claims > this.settings.maxClaims || performance.now() > this.deadline)) {
+      this.checkpointed = this.inner.trySplit(0);
+    }
+    return this.inner.tryClaim(position);
+  }
+  currentRestriction(): R {
+    return this.inner.currentRestriction();
+  }
+  trySplit(fraction: number): SplitResult<R> | undefined {
+    return this.inner.trySplit(fraction);
+  }
+  checkDone(): void {
+    this.inner.checkDone();
+  }
+  isBounded(): boolean {
+    return this.inner.isBounded();
+  }
+  get getProgress(): (() => Progress) | undefined {
+    const inner = this.inner;
+    return inner.getProgress === undefined ? undefined : () => inner.getProgress!();
+  }
+}
