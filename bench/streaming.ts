@@ -31,6 +31,9 @@ async function runPipeline(events: number): Promise<{ seconds: number; panes: nu
   p.apply(
     generateSequence({
       to: events,
+      // A rate makes the sequence an unbounded source read in order (a bounded one is split
+      // into pieces read side by side, which is batch behaviour); this one never throttles.
+      rate: { elements: 1e9, period: 1000 },
       timestamp: (n) => {
         const t = timestampOf(n);
         // The first event at or past a window boundary closes the previous window.

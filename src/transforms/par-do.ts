@@ -64,7 +64,7 @@ function doFnName(doFn: object): { name?: string } {
 export class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out> | TaggedOutputs<Out, OutputTags>> {
   constructor(
     private readonly doFn: DoFn<In, Out, OutputTags>,
-    private readonly options: ParDoOptions & { readonly outputs?: readonly string[] },
+    private readonly options: ParDoOptions & { readonly outputs?: readonly string[]; readonly unboundedOutput?: boolean },
     name: string,
     private readonly stateful = false,
     private readonly splittable = false,
@@ -115,7 +115,12 @@ export class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out>
         splittable: this.splittable,
       },
       [input as PCollection<unknown>, ...views.map((v) => v.pcollection)],
-      ["main", ...tags].map((tag) => ({ tag, coder: jsValueCoder, windowing: input.windowing, isBounded: input.isBounded })),
+      ["main", ...tags].map((tag) => ({
+        tag,
+        coder: jsValueCoder,
+        windowing: input.windowing,
+        isBounded: input.isBounded && this.options.unboundedOutput !== true,
+      })),
     );
     if (this.options.outputs === undefined) return outputs[0] as PCollection<Out>;
     const result: Record<string, PCollection<unknown>> = {};

@@ -1,7 +1,10 @@
+import { open, type FileHandle } from "node:fs/promises";
 import { ConstructionError } from "../../model/index.js";
 import { PTransform, type PBegin, type PCollection } from "../../pipeline/index.js";
-import { map, parDo, type DoFn, type ProcessContext, type TaggedOutputs } from "../../transforms/index.js";
-import { linesOfFile, matchFiles, resolveReadOptions, type ReadTextOptions, type ResolvedReadOptions } from "./read-text.js";
+import { map, parDo, splittableParDo, type DoFn, type ProcessContext, type TaggedOutputs } from "../../transforms/index.js";
+import { fileSource, lineNumberAt } from "./byte-range-lines.js";
+import { ReadFileLinesFn, StatFilesDoFn, type FileLine } from "./read-file-fn.js";
+import { matchFiles, resolveReadOptions, type ReadTextOptions, type ResolvedReadOptions } from "./read-text.js";
 import { TextIOError, messageOf, truncate } from "./text-io-error.js";
 import { writeText, type WriteTextOptions } from "./write-text.js";
 
@@ -31,33 +34,79 @@ export interface ReadJsonLinesOptions extends ReadTextOptions {
 /** The outputs of readJsonLines with `deadLetter: true`. */
 export type JsonLinesWithDeadLetter<T> = TaggedOutputs<T, { deadLetter: BadLine }>;
 
-class ReadJsonDoFn<T> implements DoFn<string, T, { deadLetter: BadLine }> {
+/** A line on its way from the reader to the JSON parser. */
+interface JsonLineRecord {
+  readonly file: string;
+  readonly text: string;
+  /** Byte offset of the line start (files read by byte ranges). */
+  readonly offset?: number;
+  /** 1-based line number (compressed files, read as a stream). */
+  readonly line?: number;
+}
+
+function toRecord(file: string, line: FileLine): JsonLineRecord {
+  return line.line !== undefined ? { file, text: line.text, line: line.line } : { file, text: line.text, offset: line.offset };
+}
+
+/** Known line starts of a file, used to number bad lines without rereading from the start. */
+type KnownLines = { offset: number; line: number }[];
+const MAX_KNOWN_LINES = 64;
+
+class ParseJsonDoFn<T> implements DoFn<JsonLineRecord, T, { deadLetter: BadLine }> {
+  private known = new Map<string, KnownLines>();
+
   constructor(
-    readonly options: ResolvedReadOptions,
     readonly deadLetter: boolean,
     readonly reviver: ReadJsonLinesOptions["reviver"],
   ) {}
 
-  async process(file: string, ctx: ProcessContext<T, { deadLetter: BadLine }>): Promise<void> {
-    let line = this.options.skipHeaderLines;
-    for await (const text of linesOfFile(file, this.options)) {
-      line++;
-      let value: T;
-      try {
-        value = JSON.parse(text, this.reviver) as T;
-      } catch (err) {
-        if (this.deadLetter) {
-          ctx.outputTo("deadLetter", { file, line, text, error: messageOf(err) });
-          continue;
-        }
-        throw new TextIOError(
-          `readJsonLines: line ${line} of "${file}" is not valid JSON (${messageOf(err)}): ${truncate(text)}. ` +
-            `Fix the input, or pass { deadLetter: true } to route bad lines to a "deadLetter" output.`,
-          { cause: err },
-        );
-      }
-      ctx.output(value);
+  setup(): void {
+    this.known = new Map();
+  }
+
+  process(record: JsonLineRecord, ctx: ProcessContext<T, { deadLetter: BadLine }>): void | Promise<void> {
+    let value: T;
+    try {
+      value = JSON.parse(record.text, this.reviver) as T;
+    } catch (err) {
+      return this.badLine(record, err, ctx);
     }
+    ctx.output(value);
+  }
+
+  /** A line that is not JSON: find its line number (only now, it costs a read), then fail or dead-letter it. */
+  private async badLine(record: JsonLineRecord, err: unknown, ctx: ProcessContext<T, { deadLetter: BadLine }>): Promise<void> {
+    const { file, text } = record;
+    const line = record.line ?? (await this.lineNumber(file, record.offset ?? 0));
+    if (this.deadLetter) {
+      ctx.outputTo("deadLetter", { file, line, text, error: messageOf(err) });
+      return;
+    }
+    throw new TextIOError(
+      `readJsonLines: line ${line} of "${file}" is not valid JSON (${messageOf(err)}): ${truncate(text)}. ` +
+        `Fix the input, or pass { deadLetter: true } to route bad lines to a "deadLetter" output.`,
+      { cause: err },
+    );
+  }
+
+  private async lineNumber(file: string, offset: number): Promise<number> {
+    const known = this.known.get(file) ?? [];
+    let from = { offset: 0, line: 1 };
+    for (const k of known) if (k.offset <= offset && k.offset > from.offset) from = k;
+    let handle: FileHandle | undefined;
+    let line: number;
+    try {
+      handle = await open(file, "r");
+      line = await lineNumberAt(fileSource(handle), offset, from);
+    } catch (err) {
+      throw new TextIOError(`Cannot read "${file}" to number its lines: ${messageOf(err)}.`, { cause: err });
+    } finally {
+      await handle?.close();
+    }
+    known.push({ offset, line });
+    if (known.length > MAX_KNOWN_LINES) known.shift();
+    this.known.set(file, known);
+    return line;
   }
 }
 
@@ -99,10 +148,13 @@ class ReadJsonLines<T> extends PTransform<PBegin, PCollection<T> | JsonLinesWith
     super("ReadJsonLines");
   }
   expand(input: PBegin): PCollection<T> | JsonLinesWithDeadLetter<T> {
-    const files = input.apply("MatchFiles", matchFiles(this.pattern, { emptyMatch: this.options.emptyMatch }));
-    const fn = new ReadJsonDoFn<T>(this.options, this.deadLetter, this.reviver);
-    if (!this.deadLetter) return files.apply("ParseLines", parDo<string, T>(fn as DoFn<string, T>));
-    return files.apply("ParseLines", parDo<string, T, { deadLetter: BadLine }>(fn, { outputs: ["deadLetter"] }));
+    const lines = input
+      .apply("MatchFiles", matchFiles(this.pattern, { emptyMatch: this.options.emptyMatch }))
+      .apply("StatFiles", parDo(new StatFilesDoFn()))
+      .apply("ReadLines", splittableParDo(new ReadFileLinesFn(this.options, toRecord)));
+    const fn = new ParseJsonDoFn<T>(this.deadLetter, this.reviver);
+    if (!this.deadLetter) return lines.apply("ParseLines", parDo<JsonLineRecord, T>(fn as DoFn<JsonLineRecord, T>));
+    return lines.apply("ParseLines", parDo<JsonLineRecord, T, { deadLetter: BadLine }>(fn, { outputs: ["deadLetter"] }));
   }
 }
 

@@ -1,9 +1,10 @@
 import { ConstructionError } from "../../model/index.js";
 import { stringUtf8Coder } from "../../coders/index.js";
 import { PTransform, type PBegin, type PCollection } from "../../pipeline/index.js";
-import { impulse, parDo, reshuffle, type DoFn, type ProcessContext } from "../../transforms/index.js";
+import { impulse, parDo, reshuffle, splittableParDo, type DoFn, type ProcessContext } from "../../transforms/index.js";
 import { expandGlob } from "./file-glob.js";
-import { isGzipped, readLines, type ReadCompression } from "./lines.js";
+import type { ReadCompression } from "./lines.js";
+import { ReadFileLinesFn, StatFilesDoFn } from "./read-file-fn.js";
 import { TextIOError, messageOf } from "./text-io-error.js";
 
 /** What to do when a file pattern matches no file. */
@@ -103,36 +104,10 @@ class MatchFiles extends PTransform<PBegin, PCollection<string>> {
 }
 
 /**
- * @internal The lines of one file after its header, with errors that name the file.
- * Yields the line text; the caller counts line numbers from `skipHeaderLines + 1`.
- */
-export async function* linesOfFile(file: string, options: ResolvedReadOptions): AsyncGenerator<string> {
-  let index = 0;
-  try {
-    for await (const line of readLines(file, options.compression)) {
-      if (index++ < options.skipHeaderLines) continue;
-      yield line;
-    }
-  } catch (err) {
-    const hint =
-      isGzipped(file, options.compression) && (err as { code?: string }).code?.startsWith("Z_")
-        ? ` The file is read as gzip; if it is not compressed, pass { compression: "none" }.`
-        : "";
-    throw new TextIOError(`Cannot read "${file}" (at line ${index + 1}): ${messageOf(err)}.${hint}`, { cause: err });
-  }
-}
-
-/** Reads each matched file and emits its lines. */
-class ReadLinesDoFn implements DoFn<string, string> {
-  constructor(readonly options: ResolvedReadOptions) {}
-  process(file: string): AsyncIterable<string> {
-    return linesOfFile(file, this.options);
-  }
-}
-
-/**
  * Beam's TextIO.read: one string per line of every file matching `filePattern`. The
- * glob is expanded when the pipeline runs; files are read in parallel and streamed.
+ * glob is expanded when the pipeline runs; each file is read by a splittable DoFn over
+ * byte ranges (large files in several ranges, with positioned reads), so lines of one
+ * file come in no particular order.
  * Lines end at "\n", "\r\n" or "\r" (not part of the output); a UTF-8 BOM is dropped;
  * a last line without terminator is still a line. Files ending in ".gz" are gunzipped
  * (`compression: "auto"`). No match fails the job unless `emptyMatch: "allow"`.
@@ -153,7 +128,8 @@ class ReadText extends PTransform<PBegin, PCollection<string>> {
   expand(input: PBegin): PCollection<string> {
     return input
       .apply("MatchFiles", new MatchFiles(this.pattern, this.options.emptyMatch))
-      .apply("ReadLines", parDo(new ReadLinesDoFn(this.options)))
+      .apply("StatFiles", parDo(new StatFilesDoFn()))
+      .apply("ReadLines", splittableParDo(new ReadFileLinesFn(this.options, (_file, line) => line.text)))
       .withCoder(stringUtf8Coder);
   }
 }

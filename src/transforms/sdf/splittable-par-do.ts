@@ -3,6 +3,15 @@ import { PTransform, defaultName, type PCollection } from "../../pipeline/index.
 import { ParDo, type ParDoOptions } from "../par-do.js";
 import { isSplittableDoFn, type SplittableDoFn } from "./splittable-do-fn.js";
 
+/** Options of splittableParDo. */
+export interface SplittableParDoOptions extends Pick<ParDoOptions, "allowedTimestampSkew"> {
+  /**
+   * The DoFn's restrictions may never end (Beam's @UnboundedPerElement): its output is an
+   * unbounded PCollection.
+   */
+  readonly unbounded?: boolean;
+}
+
 /**
  * Beam's ParDo of a splittable DoFn: every element's work is a restriction that the runner
  * splits up front (`splitRestriction`), checkpoints while it runs, and resumes later
@@ -12,7 +21,7 @@ import { isSplittableDoFn, type SplittableDoFn } from "./splittable-do-fn.js";
  */
 export function splittableParDo<In, Out, R, P = number>(
   fn: SplittableDoFn<In, Out, R, P>,
-  options: Pick<ParDoOptions, "allowedTimestampSkew"> = {},
+  options: SplittableParDoOptions = {},
 ): PTransform<PCollection<In>, PCollection<Out>> {
   return new SplittableParDo<In, Out>(fn as unknown as SplittableDoFn<In, Out, unknown, unknown>, options, defaultName("SplittableParDo", fn.process));
 }
@@ -20,7 +29,7 @@ export function splittableParDo<In, Out, R, P = number>(
 class SplittableParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out>> {
   constructor(
     private readonly fn: SplittableDoFn<In, Out, unknown, unknown>,
-    private readonly options: Pick<ParDoOptions, "allowedTimestampSkew">,
+    private readonly options: SplittableParDoOptions,
     name: string,
   ) {
     super(name);
@@ -39,6 +48,8 @@ class SplittableParDo<In, Out> extends PTransform<PCollection<In>, PCollection<O
       stateful: boolean,
       splittable: boolean,
     ) => PTransform<PCollection<In>, PCollection<Out>>;
-    return new ParDoCtor(this.fn, { ...this.options, maxConcurrency: 1 }, this.name, false, true).expand(input);
+    const { unbounded, ...rest } = this.options;
+    const options = { ...rest, maxConcurrency: 1, unboundedOutput: unbounded === true };
+    return new ParDoCtor(this.fn, options, this.name, false, true).expand(input);
   }
 }

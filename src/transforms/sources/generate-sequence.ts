@@ -2,8 +2,18 @@ import type { Duration, Instant } from "../../model/index.js";
 import { ConstructionError, MIN_TIMESTAMP } from "../../model/index.js";
 import { defaultName, ptransform, type PBegin, type PCollection, type PTransform } from "../../pipeline/index.js";
 import { varIntCoder } from "../../coders/index.js";
-import type { TimestampedValue } from "../combiners/latest.js";
-import { read, type Source, type SourceReader, type SourceReadResult } from "./read.js";
+import { impulse } from "../impulse.js";
+import {
+  OffsetRange,
+  ProcessContinuation,
+  UNBOUNDED_OFFSET,
+  splitOffsetRange,
+  splittableParDo,
+  type OffsetRangeTracker,
+  type SplittableDoFn,
+  type SplittableProcessContext,
+} from "../sdf/index.js";
+import { PacedWatermarkEstimator, offsetTracker, type PacedState } from "./clocked-range.js";
 
 /** Options of generateSequence. */
 export interface GenerateSequenceOptions {
@@ -23,64 +33,72 @@ export interface GenerateSequenceOptions {
   readonly timestamp?: (n: number) => Instant;
 }
 
-/** Numbers read per call when no rate limits them. */
-const MAX_BATCH = 10_000;
+/**
+ * Beam's GenerateSequence as a splittable DoFn over the numbers (a ClockedRange):
+ * bounded sequences without a rate split into pieces up front; a rate paces output against
+ * the runner's processing time from the first call (the DoFn resumes itself when ahead);
+ * the watermark is the largest timestamp emitted (processing time for the unbounded
+ * default), kept in a manual watermark estimator across checkpoints.
+ */
+class SequenceFn implements SplittableDoFn<Uint8Array, number, OffsetRange> {
+  constructor(
+    readonly options: GenerateSequenceOptions,
+    readonly isBounded: boolean,
+  ) {}
 
-class SequenceSource implements Source<number> {
-  readonly isBounded: boolean;
-  constructor(readonly options: GenerateSequenceOptions) {
-    this.isBounded = options.to !== undefined && options.rate === undefined;
+  getInitialRestriction(): OffsetRange {
+    return new OffsetRange(this.options.from ?? 0, this.options.to ?? UNBOUNDED_OFFSET);
   }
-  createReader(): SourceReader<number> {
-    return new SequenceReader(this.options, this.isBounded);
+  splitRestriction(_impulse: Uint8Array, r: OffsetRange, chunks: number): OffsetRange[] {
+    return this.isBounded ? splitOffsetRange(r, chunks) : [r];
   }
+  getSize(_impulse: Uint8Array, r: OffsetRange): number {
+    return r.size;
+  }
+  newTracker(_impulse: Uint8Array, r: OffsetRange): OffsetRangeTracker {
+    return offsetTracker(r);
+  }
+  getInitialWatermarkState(): PacedState {
+    return { watermark: MIN_TIMESTAMP, startedAt: undefined };
+  }
+  newWatermarkEstimator(state: unknown): PacedWatermarkEstimator {
+    return new PacedWatermarkEstimator(state as PacedState);
+  }
+
+  process(_impulse: Uint8Array, ctx: SplittableProcessContext<number, OffsetRange, number>): ProcessContinuation {
+    const tracker = ctx.tracker;
+    const estimator = ctx.watermarkEstimator as PacedWatermarkEstimator;
+    const now = ctx.processingTime;
+    const startedAt = estimator.start(now);
+    const { rate, timestamp } = this.options;
+    const from = this.options.from ?? 0;
+    // Numbers due by now: all of them without a rate.
+    const due = rate === undefined ? Infinity : from + Math.floor(((now - startedAt) / rate.period) * rate.elements) + 1;
+    let n = tracker.currentRestriction().from;
+    let watermark = estimator.currentWatermark();
+    let claimed = true;
+    for (; n < due; n++) {
+      if (!tracker.tryClaim(n)) {
+        claimed = false;
+        break;
+      }
+      const t = timestamp !== undefined ? timestamp(n) : this.isBounded ? MIN_TIMESTAMP : now;
+      if (t > watermark) watermark = t;
+      ctx.outputWithTimestamp(n, t);
+    }
+    // Unbounded default timestamps are processing time: nothing later can be earlier than now.
+    estimator.setWatermark(timestamp === undefined && !this.isBounded ? now : watermark);
+    // The range is done, or the runner checkpointed it (the rest is a residual).
+    if (!claimed || n >= tracker.currentRestriction().to) return ProcessContinuation.stop();
+    // Ahead of the rate: come back when the next number is due.
+    const nextDue = startedAt + Math.ceil(((n - from) / rate!.elements) * rate!.period);
+    return ProcessContinuation.resume(Math.max(0, nextDue - now));
+  }
+
   toString(): string {
     const { from = 0, to, rate } = this.options;
     const r = rate ? `, ${rate.elements}/${rate.period}ms` : "";
     return `GenerateSequence(${from}..${to ?? "inf"}${r})`;
-  }
-}
-
-class SequenceReader implements SourceReader<number> {
-  private next: number;
-  private readonly end: number;
-  private startedAt: Instant | undefined;
-  private lastTimestamp: Instant = MIN_TIMESTAMP;
-
-  constructor(
-    private readonly options: GenerateSequenceOptions,
-    private readonly bounded: boolean,
-  ) {
-    this.next = options.from ?? 0;
-    this.end = options.to ?? Infinity;
-  }
-
-  read(maxElements: number, now: Instant): SourceReadResult<number> {
-    this.startedAt ??= now;
-    let allowed = Math.min(maxElements, MAX_BATCH, this.end - this.next);
-    const { rate, timestamp } = this.options;
-    if (rate !== undefined) {
-      const dueByNow = Math.floor(((now - this.startedAt) / rate.period) * rate.elements) + 1;
-      const emitted = this.next - (this.options.from ?? 0);
-      allowed = Math.max(0, Math.min(allowed, dueByNow - emitted));
-      if (allowed === 0 && this.next < this.end) {
-        const nextDue = this.startedAt + Math.ceil(((emitted) / rate.elements) * rate.period);
-        return { elements: [], watermark: this.watermark(now), nextReadAt: nextDue };
-      }
-    }
-    const elements: TimestampedValue<number>[] = new Array(allowed);
-    for (let i = 0; i < allowed; i++) {
-      const n = this.next++;
-      const t = timestamp !== undefined ? timestamp(n) : this.bounded ? MIN_TIMESTAMP : now;
-      if (t > this.lastTimestamp) this.lastTimestamp = t;
-      elements[i] = { value: n, timestamp: t };
-    }
-    return { elements, watermark: this.watermark(now), done: this.next >= this.end };
-  }
-
-  private watermark(now: Instant): Instant {
-    // Unbounded default timestamps are processing time: no later element is earlier than now.
-    return this.options.timestamp === undefined && !this.bounded ? now : this.lastTimestamp;
   }
 }
 
@@ -101,6 +119,12 @@ export function generateSequence(options: GenerateSequenceOptions = {}): PTransf
   if (rate !== undefined && !(rate.elements > 0 && rate.period > 0)) {
     throw new ConstructionError(`generateSequence: rate needs elements > 0 and period > 0 ms; got ${JSON.stringify(rate)}.`);
   }
-  const source = new SequenceSource(options);
-  return ptransform(defaultName("GenerateSequence", undefined), (input: PBegin) => input.apply("Read", read(source, { coder: varIntCoder })));
+  const bounded = to !== undefined && rate === undefined;
+  const fn = new SequenceFn(options, bounded);
+  return ptransform(defaultName("GenerateSequence", undefined), (input: PBegin) => {
+    return input
+      .apply("Impulse", impulse())
+      .apply("Generate", splittableParDo(fn, { unbounded: !bounded }))
+      .withCoder(varIntCoder);
+  });
 }

@@ -1,0 +1,164 @@
+import { open, stat, type FileHandle } from "node:fs/promises";
+import {
+  OffsetRange,
+  OffsetRangeTracker,
+  type DoFn,
+  type ProcessContext,
+  type RestrictionTracker,
+  type SplitResult,
+  type SplittableDoFn,
+  type SplittableProcessContext,
+} from "../../transforms/index.js";
+import { fileSource, readLinesInRange } from "./byte-range-lines.js";
+import { isGzipped, readLines } from "./lines.js";
+import type { ResolvedReadOptions } from "./read-text.js";
+import { TextIOError, messageOf } from "./text-io-error.js";
+
+/** A matched file: its absolute path and its size in bytes when matched (Beam's MatchResult.Metadata). */
+export interface TextFile {
+  readonly path: string;
+  readonly size: number;
+}
+
+/**
+ * One line of a file. For a file read by byte ranges `offset` is the byte offset where the
+ * line starts (its line number is found only when needed, see lineNumberAt); for a
+ * compressed file, read as one stream, `line` is its 1-based number.
+ */
+export interface FileLine {
+  readonly text: string;
+  readonly offset?: number;
+  readonly line?: number;
+}
+
+/** Byte ranges are never cut smaller than this at the initial split, so small files stay whole. */
+export const MIN_SPLIT_BYTES = 64 * 1024;
+
+/** Stats each matched path, so the reader knows the size of its initial byte range. */
+export class StatFilesDoFn implements DoFn<string, TextFile> {
+  async process(path: string, ctx: ProcessContext<TextFile>): Promise<void> {
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch (err) {
+      throw new TextIOError(`Cannot read "${path}": ${messageOf(err)}.`, { cause: err });
+    }
+    ctx.output({ path, size });
+  }
+}
+
+/**
+ * An OffsetRangeTracker that refuses every split: the restriction of a compressed file,
+ * which can only be read as one stream from its start. A runner's checkpoint fails, so the
+ * whole file is read by one `process` call (as Beam does for unsplittable sources).
+ */
+export class UnsplittableOffsetRangeTracker extends OffsetRangeTracker {
+  override trySplit(fractionOfRemainder: number): SplitResult<OffsetRange> | undefined {
+    void fractionOfRemainder;
+    return undefined;
+  }
+}
+
+/** The "positions" of a compressed file: its decompressed line indexes. */
+const WHOLE_STREAM = new OffsetRange(0, Number.MAX_SAFE_INTEGER);
+
+/**
+ * Beam's TextSource as a splittable DoFn: the element is a file, the restriction a byte
+ * OffsetRange `[0, size)`, split up front into pieces of about `size / desiredChunks`
+ * bytes (at least MIN_SPLIT_BYTES). Each piece reads its lines with positioned reads and
+ * claims each line's start offset (readLinesInRange), so a runner can checkpoint it
+ * between lines and resume the residual mid-file. Compressed files are one unsplittable
+ * restriction read as a stream, claiming line indexes. `toOutput` turns a line into the
+ * output element.
+ */
+export class ReadFileLinesFn<Out> implements SplittableDoFn<TextFile, Out, OffsetRange> {
+  constructor(
+    readonly options: ResolvedReadOptions,
+    readonly toOutput: (file: string, line: FileLine) => Out,
+    readonly minSplitBytes: number = MIN_SPLIT_BYTES,
+  ) {}
+
+  private compressed(file: TextFile): boolean {
+    return isGzipped(file.path, this.options.compression);
+  }
+
+  getInitialRestriction(file: TextFile): OffsetRange {
+    return this.compressed(file) ? WHOLE_STREAM : new OffsetRange(0, file.size);
+  }
+
+  splitRestriction(file: TextFile, range: OffsetRange, desiredChunks: number): OffsetRange[] {
+    if (this.compressed(file)) return [range];
+    if (range.isEmpty) return [];
+    const chunks = Math.max(1, Math.floor(desiredChunks));
+    const size = Math.max(this.minSplitBytes, Math.ceil(range.size / chunks));
+    return range.split(size, this.minSplitBytes);
+  }
+
+  getSize(file: TextFile, range: OffsetRange): number {
+    return this.compressed(file) ? file.size : range.size;
+  }
+
+  newTracker(file: TextFile, range: OffsetRange): RestrictionTracker<OffsetRange, number> {
+    return this.compressed(file) ? new UnsplittableOffsetRangeTracker(range) : new OffsetRangeTracker(range);
+  }
+
+  async process(file: TextFile, ctx: SplittableProcessContext<Out, OffsetRange, number>): Promise<void> {
+    if (this.compressed(file)) await this.readStream(file, ctx);
+    else await this.readRange(file, ctx);
+  }
+
+  private async readRange(file: TextFile, ctx: SplittableProcessContext<Out, OffsetRange, number>): Promise<void> {
+    let handle: FileHandle | undefined;
+    let at = ctx.tracker.currentRestriction().from;
+    let downstream: unknown = undefined; // an error of a fused downstream step: not ours to wrap
+    try {
+      handle = await open(file.path, "r");
+      await readLinesInRange(
+        fileSource(handle),
+        ctx.tracker,
+        (line) => {
+          at = line.offset;
+          try {
+            ctx.output(this.toOutput(file.path, line));
+          } catch (err) {
+            downstream = err;
+            throw err;
+          }
+        },
+        { skipHeaderLines: this.options.skipHeaderLines },
+      );
+    } catch (err) {
+      if (err === downstream || err instanceof TextIOError) throw err;
+      throw new TextIOError(`Cannot read "${file.path}" (near byte ${at}): ${messageOf(err)}.`, { cause: err });
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  private async readStream(file: TextFile, ctx: SplittableProcessContext<Out, OffsetRange, number>): Promise<void> {
+    const tracker = ctx.tracker;
+    let index = 0;
+    let downstream: unknown = undefined;
+    try {
+      for await (const text of readLines(file.path, this.options.compression)) {
+        const line = index++;
+        if (line < this.options.skipHeaderLines) continue;
+        // The tracker refuses splits, so this claim fails only if something else went wrong.
+        if (!tracker.tryClaim(line)) return;
+        try {
+          ctx.output(this.toOutput(file.path, { text, line: line + 1 }));
+        } catch (err) {
+          downstream = err;
+          throw err;
+        }
+      }
+    } catch (err) {
+      if (err === downstream || err instanceof TextIOError) throw err;
+      const hint = (err as { code?: string }).code?.startsWith("Z_")
+        ? ` The file is read as gzip; if it is not compressed, pass { compression: "none" }.`
+        : "";
+      throw new TextIOError(`Cannot read "${file.path}" (at line ${index + 1}): ${messageOf(err)}.${hint}`, { cause: err });
+    }
+    tracker.tryClaim(tracker.currentRestriction().to);
+  }
+}
