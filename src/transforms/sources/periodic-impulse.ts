@@ -1,9 +1,19 @@
 import type { Duration, Instant } from "../../model/index.js";
-import { ConstructionError, fixedWindows } from "../../model/index.js";
+import { ConstructionError, MIN_TIMESTAMP, fixedWindows } from "../../model/index.js";
 import { defaultName, ptransform, type PBegin, type PCollection, type PTransform } from "../../pipeline/index.js";
 import { doubleCoder } from "../../coders/index.js";
 import { windowInto } from "../window-into.js";
-import { read, type Source, type SourceReader, type SourceReadResult } from "./read.js";
+import { impulse } from "../impulse.js";
+import {
+  OffsetRange,
+  ProcessContinuation,
+  UNBOUNDED_OFFSET,
+  splittableParDo,
+  type OffsetRangeTracker,
+  type SplittableDoFn,
+  type SplittableProcessContext,
+} from "../sdf/index.js";
+import { PacedWatermarkEstimator, offsetTracker, type PacedState } from "./clocked-range.js";
 
 /** Options of periodicImpulse. */
 export interface PeriodicImpulseOptions {
@@ -17,33 +27,60 @@ export interface PeriodicImpulseOptions {
   readonly applyWindowing?: boolean;
 }
 
-class PeriodicImpulseSource implements Source<Instant> {
-  readonly isBounded = false;
+/**
+ * Beam's PeriodicImpulse as a splittable DoFn over impulse indices k (instant
+ * `start + k * interval`): emits each instant once processing time reaches it, sets the
+ * watermark to the next instant, and resumes itself until then. The start time (given, or
+ * the processing time of the first call) lives in the watermark estimator's state.
+ */
+class PeriodicImpulseFn implements SplittableDoFn<Uint8Array, Instant, OffsetRange> {
   constructor(readonly options: PeriodicImpulseOptions) {}
-  createReader(): SourceReader<Instant> {
-    return new PeriodicImpulseReader(this.options);
+
+  getInitialRestriction(): OffsetRange {
+    const { start, stop, interval } = this.options;
+    if (stop === undefined || start === undefined) return new OffsetRange(0, UNBOUNDED_OFFSET);
+    return new OffsetRange(0, Math.floor((stop - start) / interval) + 1);
   }
+  newTracker(_impulse: Uint8Array, r: OffsetRange): OffsetRangeTracker {
+    return offsetTracker(r);
+  }
+  getInitialWatermarkState(): PacedState {
+    return { watermark: MIN_TIMESTAMP, startedAt: this.options.start };
+  }
+  newWatermarkEstimator(state: unknown): PacedWatermarkEstimator {
+    return new PacedWatermarkEstimator(state as PacedState);
+  }
+
+  process(_impulse: Uint8Array, ctx: SplittableProcessContext<Instant, OffsetRange, number>): ProcessContinuation {
+    const { interval, stop = Infinity } = this.options;
+    const estimator = ctx.watermarkEstimator as PacedWatermarkEstimator;
+    const now = ctx.processingTime;
+    const start = estimator.start(now);
+    let k = ctx.tracker.currentRestriction().from;
+    for (; start + k * interval <= now; k++) {
+      const at = start + k * interval;
+      if (at > stop) break;
+      if (!ctx.tracker.tryClaim(k)) {
+        // Checkpointed by the runner: the rest is a residual.
+        estimator.setWatermark(at);
+        return ProcessContinuation.stop();
+      }
+      ctx.outputWithTimestamp(at, at);
+    }
+    const next = start + k * interval;
+    // Every impulse still to come is at or after `next`.
+    estimator.setWatermark(next);
+    if (next > stop) {
+      // Claim past the end so the tracker knows the range is done.
+      ctx.tracker.tryClaim(ctx.tracker.currentRestriction().to);
+      return ProcessContinuation.stop();
+    }
+    return ProcessContinuation.resume(next - now);
+  }
+
   toString(): string {
     const { start, stop, interval } = this.options;
     return `PeriodicImpulse(${start ?? "now"}..${stop ?? "inf"} every ${interval}ms)`;
-  }
-}
-
-class PeriodicImpulseReader implements SourceReader<Instant> {
-  private next: Instant | undefined;
-  constructor(private readonly options: PeriodicImpulseOptions) {}
-
-  read(maxElements: number, now: Instant): SourceReadResult<Instant> {
-    const { interval, stop = Infinity } = this.options;
-    this.next ??= this.options.start ?? now;
-    const elements: { value: Instant; timestamp: Instant }[] = [];
-    while (elements.length < maxElements && this.next <= now && this.next <= stop) {
-      elements.push({ value: this.next, timestamp: this.next });
-      this.next += interval;
-    }
-    const done = this.next > stop;
-    // Every impulse not yet emitted is at or after `next`, so that is the watermark.
-    return { elements, watermark: this.next, done, nextReadAt: this.next };
   }
 }
 
@@ -60,9 +97,12 @@ export function periodicImpulse(options: PeriodicImpulseOptions): PTransform<PBe
   if (options.start !== undefined && options.stop !== undefined && options.stop < options.start) {
     throw new ConstructionError(`periodicImpulse: stop (${options.stop}) is before start (${options.start}).`);
   }
-  const source = new PeriodicImpulseSource(options);
+  const fn = new PeriodicImpulseFn(options);
   return ptransform(defaultName("PeriodicImpulse", undefined), (input: PBegin) => {
-    const impulses = input.apply("Read", read(source, { coder: doubleCoder }));
+    const impulses = input
+      .apply("Impulse", impulse())
+      .apply("Generate", splittableParDo(fn, { unbounded: true }))
+      .withCoder(doubleCoder);
     return options.applyWindowing === true ? impulses.apply("Window", windowInto(fixedWindows(options.interval))) : impulses;
   });
 }
