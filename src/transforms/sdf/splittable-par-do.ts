@@ -23,7 +23,7 @@ export function splittableParDo<In, Out, R, P = number>(
   fn: SplittableDoFn<In, Out, R, P>,
   options: SplittableParDoOptions = {},
 ): PTransform<PCollection<In>, PCollection<Out>> {
-  return new SplittableParDo<In, Out>(fn as unknown as SplittableDoFn<In, Out, unknown, unknown>, options, defaultName("SplittableParDo", fn.process));
+  return new SplittableParDo<In, Out>(fn as unknown as SplittableDoFn<In, Out, unknown, unknown>, options, defaultName("SplittableParDo", undefined));
 }
 
 class SplittableParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out>> {

@@ -95,7 +95,7 @@ export function statefulParDo<K, V, Out, S extends StateSpecMap = Record<never, 
   fn: StatefulDoFn<K, V, Out, S, T>,
   options: Omit<ParDoOptions, "maxConcurrency"> = {},
 ): PTransform<PCollection<KV<K, V>>, PCollection<Out>> {
-  return new StatefulParDo<K, V, Out>(fn as unknown as StatefulDoFn<K, V, Out>, options, defaultName("StatefulParDo", fn.process));
+  return new StatefulParDo<K, V, Out>(fn as unknown as StatefulDoFn<K, V, Out>, options, defaultName("StatefulParDo", undefined));
 }
 
 class StatefulParDo<K, V, Out> extends PTransform<PCollection<KV<K, V>>, PCollection<Out>> {

@@ -1,0 +1,129 @@
+import { describe, expect, it } from "vitest";
+import {
+  GrowableOffsetRangeTracker,
+  ManualWatermarkEstimator,
+  MIN_TIMESTAMP,
+  OffsetRange,
+  OffsetRangeTracker,
+  Pipeline,
+  ProcessContinuation,
+  UNBOUNDED_OFFSET,
+  assertThat,
+  combinePerKey,
+  count,
+  create,
+  fixedWindows,
+  kv,
+  map,
+  parDo,
+  reifyPanes,
+  splittableParDo,
+  testStream,
+  windowInto,
+  type KV,
+  type SplittableDoFn,
+} from "../../../src/index.js";
+
+describe("splittable DoFn behaviour", () => {
+  it("holds the output watermark at its watermark estimator, so windows fire on time as it advances", async () => {
+    const fired: string[] = [];
+    // One event per call at 5 s steps; the estimator says nothing earlier follows.
+    const ticks: SplittableDoFn<number, number, OffsetRange> = {
+      getInitialRestriction: (n) => new OffsetRange(0, n),
+      newTracker: (_n, r) => new OffsetRangeTracker(r),
+      getInitialWatermarkState: () => MIN_TIMESTAMP,
+      newWatermarkEstimator: (s) => new ManualWatermarkEstimator(s as number),
+      process(_n, ctx) {
+        const i = ctx.tracker.currentRestriction().from;
+        if (!ctx.tracker.tryClaim(i)) return ProcessContinuation.stop();
+        ctx.outputWithTimestamp(i, i * 5_000);
+        (ctx.watermarkEstimator as ManualWatermarkEstimator).setWatermark(i * 5_000);
+        return ProcessContinuation.resume();
+      },
+    };
+    const p = new Pipeline();
+    p.apply(create([6]))
+      .apply(splittableParDo(ticks))
+      .apply(windowInto(fixedWindows(10_000)))
+      .apply(map((i: number) => kv("k", i)))
+      .apply(combinePerKey(count()))
+      .apply(reifyPanes())
+      .apply(parDo<{ window: string }, never>({ process: (r) => void fired.push(r.window) }));
+    await p.run().waitUntilFinish();
+    // Windows fire in event-time order as the estimator passes them, not all at the end.
+    expect(fired).toEqual(["0..10000", "10000..20000", "20000..30000"]);
+  });
+
+  it("runs bundle finalization callbacks after the bundle commits, and not for a failed attempt", async () => {
+    const log: string[] = [];
+    let attempts = 0;
+    const fn: SplittableDoFn<number, number, OffsetRange> = {
+      getInitialRestriction: (n) => new OffsetRange(0, n),
+      newTracker: (_n, r) => new OffsetRangeTracker(r),
+      process(_n, ctx) {
+        attempts++;
+        ctx.afterBundleCommit(() => void log.push(`finalized attempt ${attempts}`));
+        for (let i = ctx.tracker.currentRestriction().from; ctx.tracker.tryClaim(i); i++) ctx.output(i);
+        if (attempts === 1) throw new Error("transient");
+      },
+    };
+    const p = new Pipeline();
+    const out = p.apply(create([3])).apply(splittableParDo(fn));
+    assertThat(out).containsInAnyOrder([0, 1, 2]);
+    await p.run().waitUntilFinish();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(log).toEqual(["finalized attempt 2"]);
+  });
+
+  it("resumes after the requested delay of processing time (the TestStream clock)", async () => {
+    const fn: SplittableDoFn<Uint8Array, string, OffsetRange> = {
+      getInitialRestriction: () => new OffsetRange(0, 3),
+      newTracker: (_e, r) => new OffsetRangeTracker(r),
+      process(_e, ctx) {
+        const i = ctx.tracker.currentRestriction().from;
+        if (!ctx.tracker.tryClaim(i)) return ProcessContinuation.stop();
+        ctx.output(`${i}@${ctx.processingTime}`);
+        return ProcessContinuation.resume(10_000);
+      },
+    };
+    const p = new Pipeline();
+    p.apply("Clock", testStream("pt +5s | pt +5s | pt +5s | pt +5s | pt +5s"));
+    const out = p.apply(create([new Uint8Array(0)])).apply(splittableParDo(fn));
+    // The SDF first runs after the clock's first 5 s step, then every 10 s of test time.
+    assertThat(out).containsInAnyOrder(["0@5000", "1@15000", "2@25000"]);
+    await p.run().waitUntilFinish();
+  });
+
+  it("on drain drops unbounded work, keeps bounded work, and honours truncateRestriction", async () => {
+    const seen: string[] = [];
+    const endless: SplittableDoFn<string, string, OffsetRange> = {
+      getInitialRestriction: () => new OffsetRange(0, UNBOUNDED_OFFSET),
+      newTracker: (_e, r) => new GrowableOffsetRangeTracker(r.from, () => UNBOUNDED_OFFSET),
+      process(e, ctx) {
+        const i = ctx.tracker.currentRestriction().from;
+        if (!ctx.tracker.tryClaim(i)) return ProcessContinuation.stop();
+        if (i < 3) ctx.output(`${e}${i}`);
+        return ProcessContinuation.resume(5);
+      },
+    };
+    const p = new Pipeline();
+    p.apply(create(["x"]))
+      .apply(splittableParDo(endless, { unbounded: true }))
+      .apply(parDo<string, never>({ process: (s) => void seen.push(s) }));
+    const result = p.run();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await result.drain()).toBe("DRAINED");
+    expect(seen).toEqual(["x0", "x1", "x2"]);
+  });
+
+  it("gives an unbounded splittable DoFn an unbounded output", () => {
+    const p = new Pipeline();
+    const fn: SplittableDoFn<string, KV<string, number>, OffsetRange> = {
+      getInitialRestriction: () => new OffsetRange(0, 1),
+      newTracker: (_e, r) => new OffsetRangeTracker(r),
+      process() {},
+    };
+    expect(p.apply(create(["a"])).apply(splittableParDo(fn, { unbounded: true })).isBounded).toBe(false);
+    expect(p.apply("B", create(["a"])).apply(splittableParDo(fn)).isBounded).toBe(true);
+  });
+});
