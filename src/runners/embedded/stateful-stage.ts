@@ -1,5 +1,5 @@
 import type { BoundedWindow, Instant, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, NO_FIRING, formatInstant } from "../../model/index.js";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, NO_FIRING, UserCodeError, describeValue, formatInstant } from "../../model/index.js";
 import {
   MinHeap,
   StateTable,
@@ -306,6 +306,15 @@ export class StatefulEntry implements Operation {
       return;
     }
     const kv = v as KV<unknown, unknown>;
+    if (typeof kv !== "object" || kv === null || !("key" in kv)) {
+      throw new UserCodeError(
+        this.label,
+        describeValue(v),
+        window.toString(),
+        `Transform "${this.label}" is stateful and needs KV elements ({ key, value }), got ${describeValue(v)}; ` +
+          `key the input first (e.g. with withKeys or map(x => kv(key, x))).`,
+      );
+    }
     this.op.processStateful(kv, wv.timestamp, window, { key: kv.key, ...this.stage.bind(kv.key, window, wv.timestamp) });
   }
 
