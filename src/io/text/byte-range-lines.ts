@@ -31,6 +31,15 @@ export function bufferSource(bytes: Uint8Array): PositionedSource {
   };
 }
 
+/** A line found by LineScanner: where it starts, and its text when decoded. */
+export interface ScannedLine {
+  readonly offset: number;
+  readonly text: string | undefined;
+}
+
+/** LineScanner.tryNext: the line is not all buffered yet. */
+export const MORE: unique symbol = Symbol("more");
+
 /** One line read from a byte range: its text and the byte offset where it starts. */
 export interface LineAt {
   /** Byte offset of the line's first byte (0 for the first line, BOM included). */
@@ -52,6 +61,8 @@ export class LineScanner {
   private len = 0;
   /** File position of the next line's first byte. */
   private pos = 0;
+  /** Bytes before this position (and at or after `pos`) hold no terminator. */
+  private scanned = 0;
   private eof = false;
 
   constructor(
@@ -69,6 +80,7 @@ export class LineScanner {
   /** Moves to `position`, dropping what is buffered. */
   seek(position: number): void {
     this.pos = position;
+    this.scanned = position;
     this.bufStart = position;
     this.len = 0;
     this.eof = false;
@@ -78,60 +90,63 @@ export class LineScanner {
    * Reads the line starting at `position` and moves past its terminator. Resolves to its
    * offset and text (`undefined` text when `decode` is false), or `undefined` at the end.
    */
-  async next(decode: boolean): Promise<{ offset: number; text: string | undefined } | undefined> {
+  async next(decode: boolean): Promise<ScannedLine | undefined> {
+    for (;;) {
+      const line = this.tryNext(decode);
+      if (line !== MORE) return line;
+      await this.readMore();
+    }
+  }
+
+  /**
+   * As `next`, without waiting: MORE when the line is not all buffered yet (call
+   * `readMore`, then again). Most lines are found without a promise.
+   */
+  tryNext(decode: boolean): ScannedLine | undefined | typeof MORE {
     const offset = this.pos;
+    const b = this.buf;
+    const len = this.len;
+    const bufStart = this.bufStart;
     let textStart = offset;
     if (offset === 0) {
       // A UTF-8 BOM at the very start of the file is not text (the line still starts at 0).
-      while (this.len < 3 && !this.eof) await this.fill();
-      const b = this.buf;
-      if (this.len >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) textStart = 3;
+      if (len < 3 && !this.eof) return MORE;
+      if (len >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) textStart = 3;
     }
-    let scan = textStart; // absolute position of the next byte to look at
-    for (;;) {
-      const end = this.bufStart + this.len;
-      const b = this.buf;
-      let i = scan - this.bufStart;
-      while (i < this.len) {
-        const c = b[i]!;
-        if (c === LF || c === CR) break;
-        i++;
-      }
-      scan = this.bufStart + i;
-      if (i < this.len) {
-        let terminator = 1;
-        if (b[i] === CR) {
-          if (i + 1 >= this.len && !this.eof) {
-            await this.fill(); // is the CR followed by an LF?
-            continue;
-          }
-          if (i + 1 < this.len && b[i + 1] === LF) terminator = 2;
-        }
-        const text = decode ? this.decode(textStart, scan) : undefined;
-        this.pos = scan + terminator;
-        return { offset, text };
-      }
-      if (this.eof) {
-        if (end <= offset) return undefined;
-        if (end === textStart) {
-          // A file holding only a BOM has no line.
-          this.pos = end;
-          return undefined;
-        }
-        const text = decode ? this.decode(textStart, end) : undefined;
-        this.pos = end;
-        return { offset, text };
-      }
-      await this.fill();
+    // Resume where the last attempt at this line stopped (a line may span several reads).
+    let i = Math.max(textStart, this.scanned) - bufStart;
+    while (i < len) {
+      const c = b[i]!;
+      if (c === LF || c === CR) break;
+      i++;
     }
-  }
-
-  private decode(from: number, to: number): string {
-    return this.buf.toString("utf8", from - this.bufStart, to - this.bufStart);
+    if (i < len) {
+      let terminator = 1;
+      if (b[i] === CR) {
+        if (i + 1 >= len && !this.eof) {
+          this.scanned = bufStart + i; // is the CR followed by an LF?
+          return MORE;
+        }
+        if (i + 1 < len && b[i + 1] === LF) terminator = 2;
+      }
+      const text = decode ? b.toString("utf8", textStart - bufStart, i) : undefined;
+      this.pos = this.scanned = bufStart + i + terminator;
+      return { offset, text };
+    }
+    const end = bufStart + len;
+    if (!this.eof) {
+      this.scanned = end;
+      return MORE;
+    }
+    if (end <= offset) return undefined;
+    this.pos = this.scanned = end;
+    // A file holding only a BOM has no line.
+    if (end === textStart) return undefined;
+    return { offset, text: decode ? b.toString("utf8", textStart - bufStart, len) : undefined };
   }
 
   /** Drops bytes before `pos`, grows the buffer when full, and reads one more chunk. */
-  private async fill(): Promise<void> {
+  async readMore(): Promise<void> {
     const drop = this.pos - this.bufStart;
     if (drop > 0) {
       this.buf.copy(this.buf, 0, drop, this.len);
@@ -185,13 +200,18 @@ export async function readLinesInRange(
     await scanner.next(false); // the line holding byte from - 1 belongs to an earlier range
   }
   for (;;) {
-    const line = await scanner.next(true);
+    let line = scanner.tryNext(true);
+    while (line === MORE) {
+      await scanner.readMore();
+      line = scanner.tryNext(true);
+    }
     if (line === undefined) {
       tracker.tryClaim(Math.max(scanner.position, tracker.currentRestriction().to));
       return;
     }
     if (!tracker.tryClaim(line.offset)) return;
-    await emit({ offset: line.offset, text: line.text! });
+    const pending = emit({ offset: line.offset, text: line.text! });
+    if (pending !== undefined) await pending;
   }
 }
 

@@ -15,16 +15,17 @@ import type { KeyIdentity, StateSpecMap, Timer, TimerFamily, TimerSpecMap } from
 import type { LateDataReporter } from "./materialized-stages.js";
 import type { Stage, StepContext } from "./stage.js";
 
-/** A timer firing or a window expiry, carried through a bundle like an element. */
-class TimerWork {
-  constructor(readonly timer: TimerEntry) {}
-}
+/** A window expiry, carried through a bundle like an element. */
 class ExpiryWork {
   constructor(readonly entry: StateEntry) {}
 }
+/** Fires the due timers, one at a time, inside the bundle. */
+const FIRE_DUE_TIMERS = Symbol("fire due timers");
 
 /** How many rounds of timers may fire in one step before a timer loop is reported. */
 const MAX_TIMER_ROUNDS = 100_000;
+/** How many timers may fire in one bundle before a timer loop is reported. */
+const MAX_TIMER_FIRINGS = 1_000_000;
 
 /** Per key and window: the state accessors and timers a stateful DoFn sees. */
 interface Bound {
@@ -107,24 +108,37 @@ export class StatefulStage implements Stage {
     return did;
   }
 
-  /** Timers due now, in time order, then windows to expire. */
+  /**
+   * The work of a timer round: one marker that fires due timers one at a time (so a timer
+   * set by a callback for an earlier time fires before later ones), or, when no timer is
+   * due, the windows to expire.
+   */
   private dueWork(): WindowedValue<unknown>[] {
-    const wm = this.inputWatermark;
-    const inputDone = wm >= MAX_TIMESTAMP;
+    const next = this.peekDue();
+    if (next !== undefined) return [this.workItem(FIRE_DUE_TIMERS, next.outputTimestamp, next.window)];
     const work: WindowedValue<unknown>[] = [];
-    for (let t = this.timers.popDue("EVENT_TIME", (ts) => ts < wm); t !== undefined; t = this.timers.popDue("EVENT_TIME", (ts) => ts < wm)) {
-      work.push(this.workItem(new TimerWork(t), t.outputTimestamp, t.window));
-    }
-    const procDue = (ts: Instant) => inputDone || ts <= this.now;
-    for (let t = this.timers.popDue("PROCESSING_TIME", procDue); t !== undefined; t = this.timers.popDue("PROCESSING_TIME", procDue)) {
-      work.push(this.workItem(new TimerWork(t), t.outputTimestamp, t.window));
-    }
-    if (work.length > 0) return work;
-    while (this.expiries.size > 0 && this.expiries.peekKey() < wm) {
+    while (this.expiries.size > 0 && this.expiries.peekKey() < this.inputWatermark) {
       const e = this.expiries.pop()!;
       work.push(this.workItem(new ExpiryWork(e), e.window.maxTimestamp(), e.window));
     }
     return work;
+  }
+
+  /** Whether a timer is due, without taking it. */
+  private peekDue(): TimerEntry | undefined {
+    const t = this.popDue();
+    if (t !== undefined) this.timers.abort();
+    return t;
+  }
+
+  /** @internal takes the earliest due timer: event time first, then processing time. */
+  popDue(): TimerEntry | undefined {
+    const wm = this.inputWatermark;
+    const inputDone = wm >= MAX_TIMESTAMP;
+    return (
+      this.timers.popDue("EVENT_TIME", (ts) => ts < wm) ??
+      this.timers.popDue("PROCESSING_TIME", (ts) => inputDone || ts <= this.now)
+    );
   }
 
   private workItem(value: unknown, timestamp: Instant, window: BoundedWindow): WindowedValue<unknown> {
@@ -197,7 +211,10 @@ export class StatefulStage implements Stage {
       state: b.state,
       timers: b.timers,
       output: (value: unknown) => op.emit(undefined, value, t.outputTimestamp, [t.window], NO_FIRING),
-      outputWithTimestamp: (value: unknown, timestamp: Instant) => op.emit(undefined, value, timestamp, [t.window], NO_FIRING),
+      outputWithTimestamp: (value: unknown, timestamp: Instant) => {
+        if (timestamp < t.outputTimestamp - op.allowedSkew) op.skewError(timestamp, t.outputTimestamp);
+        op.emit(undefined, value, timestamp, [t.window], NO_FIRING);
+      },
       metrics: op.metrics,
     };
   }
@@ -254,8 +271,10 @@ export class StatefulStage implements Stage {
             `timestamp ${formatInstant(this.currentTimestamp)}; outputs could be late downstream.`,
         );
       }
-      if (out > window.maxTimestamp()) {
-        throw new Error(`timer "${tag}": the output timestamp ${formatInstant(out)} is after the end of its window ${window.toString()}.`);
+      if (out > expiry) {
+        throw new Error(
+          `timer "${tag}": the output timestamp ${formatInstant(out)} is after its window ${window.toString()} expires (${formatInstant(expiry)}).`,
+        );
       }
       this.timers.set({ key: e.key, keyId: e.keyId, window, name, tag, domain, fireTimestamp, outputTimestamp: out });
     };
@@ -296,8 +315,17 @@ export class StatefulEntry implements Operation {
   receive(wv: WindowedValue<unknown>): void {
     const v = wv.value;
     const window = wv.windows[0]!;
-    if (v instanceof TimerWork) {
-      this.op.callStatefulCallback(v.timer.name, this.stage.timerContext(v.timer, this.op), window);
+    if (v === FIRE_DUE_TIMERS) {
+      let fired = 0;
+      for (let t = this.stage.popDue(); t !== undefined; t = this.stage.popDue()) {
+        if (++fired > MAX_TIMER_FIRINGS) {
+          throw new Error(
+            `timers fired ${MAX_TIMER_FIRINGS} times without time moving: a timer that sets itself ` +
+              `for a time already due never lets the step finish (last: "${t.tag}" at ${formatInstant(t.fireTimestamp)}).`,
+          );
+        }
+        this.op.callStatefulCallback(t.name, this.stage.timerContext(t, this.op), t.window);
+      }
       return;
     }
     if (v instanceof ExpiryWork) {

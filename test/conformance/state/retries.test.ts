@@ -1,0 +1,111 @@
+import { describe, it } from "vitest";
+import { StateSpecs, TimerSpecs, assertThat, kv, reifyPanes, statefulParDo, testStream, type KV } from "../../../src/index.js";
+import { RUNNERS, runOn } from "../runners.js";
+import { NO_FIRING, sortedJoin } from "./helpers.js";
+
+/** Attempts made so far by the DoFns below; module-level, so retries (fresh DoFn instances) share them. */
+let attempts = 0;
+
+for (const runner of RUNNERS) {
+  describe(`state and timers across bundle retries on ${runner.name}`, () => {
+    it("a bundle that fails once is retried, and its state shows no trace of the failed attempt", async () => {
+      attempts = 0;
+      await runOn(runner, (p) => {
+        const out = p.apply(testStream<KV<string, number>>("a:1 a:1 | a:1 b:1")).apply(
+          statefulParDo({
+            state: { count: StateSpecs.value<number>(), seen: StateSpecs.bag<number>() },
+            process(e: KV<string, number>, ctx) {
+              const n = (ctx.state.count.read() ?? 0) + e.value;
+              ctx.state.count.write(n);
+              ctx.state.seen.add(n);
+              // Fails the first time the second element is processed, after writing state.
+              if (n === 2 && attempts++ === 0) throw new Error("transient");
+              ctx.output(`${ctx.key}=${n} seen=${sortedJoin(ctx.state.seen.read())}`);
+            },
+          }),
+        );
+        assertThat(out).containsInAnyOrder(["a=1 seen=1", "a=2 seen=1,2", "a=3 seen=1,2,3", "b=1 seen=1"]);
+      });
+    });
+
+    it("an onTimer that fails once is retried: the timer still fires and the failed attempt's state changes are undone", async () => {
+      attempts = 0;
+      await runOn(runner, (p) => {
+        const out = p
+          .apply(testStream<KV<string, number>>("a:1@1s a:2@2s | wm 60s"))
+          .apply(
+            statefulParDo({
+              state: { buffer: StateSpecs.bag<number>() },
+              timers: { flush: TimerSpecs.timer("EVENT_TIME") },
+              process(e: KV<string, number>, ctx) {
+                ctx.state.buffer.add(e.value);
+                ctx.timers.flush.set(10_000);
+              },
+              onTimer: {
+                flush(ctx) {
+                  const values = ctx.state.buffer.read();
+                  ctx.state.buffer.clear();
+                  ctx.state.buffer.add(100);
+                  if (attempts++ === 0) throw new Error("transient");
+                  ctx.output(`flushed [${sortedJoin(values)}]`);
+                },
+              },
+            }),
+          )
+          .apply(reifyPanes());
+        assertThat(out).containsInAnyOrder([{ value: "flushed [1,2]", timestamp: 10_000, window: "global", pane: NO_FIRING }]);
+      });
+    });
+
+    it("a timer set by a failed attempt is undone: it never fires if the retry does not set it", async () => {
+      attempts = 0;
+      await runOn(runner, (p) => {
+        const out = p.apply(testStream<KV<string, number>>("a:1@1s | wm 60s")).apply(
+          statefulParDo({
+            timers: { ghost: TimerSpecs.timer("EVENT_TIME"), real: TimerSpecs.timer("EVENT_TIME") },
+            process(_e: KV<string, number>, ctx) {
+              if (attempts++ === 0) {
+                ctx.timers.ghost.set(5000);
+                throw new Error("transient");
+              }
+              ctx.timers.real.set(6000);
+            },
+            onTimer: {
+              ghost(ctx) {
+                ctx.output(`ghost ${ctx.key}`);
+              },
+              real(ctx) {
+                ctx.output(`real ${ctx.key}`);
+              },
+            },
+          }),
+        );
+        assertThat(out).containsInAnyOrder(["real a"]);
+      });
+    });
+
+    it("a timer cleared by a failed attempt is restored and still fires", async () => {
+      attempts = 0;
+      await runOn(runner, (p) => {
+        const out = p.apply(testStream<KV<string, number>>("a:1@1s | a:2@2s | wm 60s")).apply(
+          statefulParDo({
+            timers: { t: TimerSpecs.timer("EVENT_TIME") },
+            process(e: KV<string, number>, ctx) {
+              if (e.value === 1) ctx.timers.t.set(5000);
+              else if (attempts++ === 0) {
+                ctx.timers.t.clear();
+                throw new Error("transient");
+              }
+            },
+            onTimer: {
+              t(ctx) {
+                ctx.output(kv(ctx.key, ctx.fireTimestamp));
+              },
+            },
+          }),
+        );
+        assertThat(out).containsInAnyOrder([kv("a", 5000)]);
+      });
+    });
+  });
+}
