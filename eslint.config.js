@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import { layersRule } from "./tools/eslint-layers.js";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "src/proto/generated/", "out/", "tmp/"] },
+  { ignores: ["node_modules/", "src/proto/", ".cache/", "out/", "tmp/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,117 @@
+import { credentials, type ClientDuplexStream } from "@grpc/grpc-js";
+import type { Pipeline as ProtoPipeline } from "../../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
+import {
+  ArtifactStagingServiceClient,
+  type ArtifactRequestWrapper,
+  type ArtifactResponseWrapper,
+} from "../../proto/org/apache/beam/model/job_management/v1/beam_artifact_api.js";
+import {
+  JobServiceClient,
+  JobState_Enum,
+  type JobStateEvent,
+  type PrepareJobResponse,
+} from "../../proto/org/apache/beam/model/job_management/v1/beam_job_api.js";
+import { JobFailedError } from "../../model/index.js";
+
+/** The terminal states of Beam's JobState. */
+const TERMINAL = new Set([JobState_Enum.DONE, JobState_Enum.FAILED, JobState_Enum.CANCELLED, JobState_Enum.DRAINED, JobState_Enum.UPDATED]);
+
+/** A Beam Job API client: prepare, stage artifacts, run, follow state, cancel. */
+export class JobServiceConnection {
+  private readonly client: JobServiceClient;
+
+  constructor(readonly endpoint: string) {
+    this.client = new JobServiceClient(endpoint, credentials.createInsecure());
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  prepare(pipeline: ProtoPipeline, options: Record<string, unknown>, jobName: string): Promise<PrepareJobResponse> {
+    return new Promise((resolve, reject) =>
+      this.client.prepare({ pipeline, pipelineOptions: options, jobName }, (err, res) => (err ? reject(wrap("prepare", this.endpoint, err)) : resolve(res))),
+    );
+  }
+
+  /**
+   * Beam's artifact staging (ReverseArtifactRetrievalService): the job service asks for
+   * the environments' artifacts and we answer. `artifacts` maps artifact type payloads
+   * to bytes; with none, every request is answered with what it asked (nothing to replace).
+   */
+  stageArtifacts(prepared: PrepareJobResponse, artifacts: ReadonlyMap<string, Uint8Array> = new Map()): Promise<void> {
+    const url = prepared.artifactStagingEndpoint?.url || this.endpoint;
+    const staging = new ArtifactStagingServiceClient(url, credentials.createInsecure());
+    return new Promise<void>((resolve, reject) => {
+      const stream: ClientDuplexStream<ArtifactResponseWrapper, ArtifactRequestWrapper> = staging.reverseArtifactRetrievalService();
+      stream.on("data", (req: ArtifactRequestWrapper) => {
+        const r = req.request;
+        if (r?.$case === "resolveArtifact") {
+          stream.write({
+            stagingToken: "",
+            isLast: true,
+            response: { $case: "resolveArtifactResponse", resolveArtifactResponse: { replacements: r.resolveArtifact.artifacts } },
+          });
+        } else if (r?.$case === "getArtifact") {
+          const key = Buffer.from(r.getArtifact.artifact?.typePayload ?? []).toString("utf8");
+          const data = artifacts.get(key) ?? new Uint8Array(0);
+          stream.write({ stagingToken: "", isLast: true, response: { $case: "getArtifactResponse", getArtifactResponse: { data: Buffer.from(data) } } });
+        }
+      });
+      stream.on("error", (err) => {
+        staging.close();
+        reject(wrap("artifact staging", url, err));
+      });
+      stream.on("end", () => {
+        stream.end();
+        staging.close();
+        resolve();
+      });
+      // The first message names the staging session.
+      stream.write({ stagingToken: prepared.stagingSessionToken, isLast: false, response: undefined });
+    });
+  }
+
+  run(preparationId: string): Promise<string> {
+    return new Promise((resolve, reject) =>
+      this.client.run({ preparationId, retrievalToken: "" }, (err, res) => (err ? reject(wrap("run", this.endpoint, err)) : resolve(res.jobId))),
+    );
+  }
+
+  /** Resolves with the job's terminal state, following the state stream. */
+  waitForTerminal(jobId: string, onState?: (s: JobState_Enum) => void): Promise<JobState_Enum> {
+    return new Promise((resolve, reject) => {
+      const stream = this.client.getStateStream({ jobId });
+      let done = false;
+      stream.on("data", (e: JobStateEvent) => {
+        onState?.(e.state);
+        if (!done && TERMINAL.has(e.state)) {
+          done = true;
+          stream.cancel();
+          resolve(e.state);
+        }
+      });
+      stream.on("error", (err: Error & { code?: number }) => {
+        if (!done) reject(wrap("getStateStream", this.endpoint, err));
+      });
+    });
+  }
+
+  /** The job's messages (errors from the runner end up here). */
+  messages(jobId: string, onMessage: (text: string) => void): () => void {
+    const stream = this.client.getMessageStream({ jobId });
+    stream.on("data", (m: { response?: { $case: string; messageResponse?: { messageText: string } } }) => {
+      if (m.response?.$case === "messageResponse" && m.response.messageResponse) onMessage(m.response.messageResponse.messageText);
+    });
+    stream.on("error", () => {});
+    return () => stream.cancel();
+  }
+
+  cancel(jobId: string): Promise<void> {
+    return new Promise((resolve, reject) => this.client.cancel({ jobId }, (err) => (err ? reject(wrap("cancel", this.endpoint, err)) : resolve())));
+  }
+}
+
+function wrap(what: string, endpoint: string, err: Error): Error {
+  return new JobFailedError(`Job service at ${endpoint}: ${what} failed: ${err.message}`, { cause: err });
+}

@@ -1,0 +1,325 @@
+import type { BoundedWindow, Coder, WindowFn, WindowingStrategy } from "../../model/index.js";
+import { CoderUrns, globalWindowCoder, intervalWindowCoder } from "../../coders/index.js";
+import { WindowFnUrns } from "../../model/index.js";
+import type { PipelineGraph, TransformNode } from "../../pipeline/index.js";
+import { graphFingerprint } from "../../pipeline/index.js";
+import type { PCollectionView, StateSpecMap, TimerSpecMap } from "../../transforms/index.js";
+import {
+  AccumulationMode_Enum,
+  ClosingBehavior_Enum,
+  ExternalPayload,
+  IsBounded_Enum,
+  MergeStatus_Enum,
+  OnTimeBehavior_Enum,
+  OutputTime_Enum,
+  ParDoPayload,
+  TestStreamPayload,
+  TimeDomain_Enum,
+  WindowIntoPayload,
+  type Coder as ProtoCoder,
+  type Components,
+  type Environment,
+  type FunctionSpec,
+  type PTransform as ProtoPTransform,
+  type Pipeline as ProtoPipeline,
+  type StateSpec as ProtoStateSpec,
+  type WindowingStrategy as ProtoWindowingStrategy,
+} from "../../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
+import {
+  FixedWindowsPayload,
+  SessionWindowsPayload,
+  SlidingWindowsPayload,
+} from "../../proto/org/apache/beam/model/pipeline/v1/standard_window_fns.js";
+import { BEAM_URNS } from "../../proto/urns.js";
+import { triggerToProto } from "./trigger-proto.js";
+
+const PRIMITIVES = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardPTransforms.Primitives"];
+const COMPOSITES = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardPTransforms.Composites"];
+const REQUIREMENTS = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardRequirements.Enum"];
+const SIDE_INPUTS = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardSideInputTypes.Enum"];
+const ENVIRONMENTS = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardEnvironments.Environments"];
+
+/** beam-ts's own URNs: things only a beam-ts SDK harness understands. */
+export const BeamTsUrns = {
+  /** A DoFn, found by the worker by its transform's unique name in the re-imported module. */
+  doFn: "beam:dofn:beam_ts:v1",
+  /** A side-input view function (asSingleton, asMap, ...), resolved the same way. */
+  viewFn: "beam:view_fn:beam_ts:v1",
+  /** A side input's window mapping: the side WindowFn's getSideInputWindow. */
+  windowMappingFn: "beam:window_mapping_fn:beam_ts:v1",
+  /** A user WindowFn, resolved by its transform's unique name. */
+  windowFn: "beam:window_fn:beam_ts:v1",
+  /** A CombineFn, resolved by its transform's unique name. */
+  combineFn: "beam:combinefn:beam_ts:v1",
+} as const;
+
+/** How the worker environment of the translated pipeline is described. */
+export interface EnvironmentOptions {
+  /** `external` (a worker pool at `endpoint`), or `process` (a boot command). */
+  readonly type: "external" | "process";
+  readonly endpoint?: string;
+  readonly command?: string;
+}
+
+/** The environment id every beam-ts transform runs in. */
+export const BEAM_TS_ENVIRONMENT = "beam-ts";
+
+/**
+ * Translates a construction graph into Beam's Runner API Pipeline proto: composites with
+ * their subtransforms, primitives with standard URNs (impulse, pardo, group_by_key,
+ * flatten, window_into, teststream, read), Combine.perKey and Reshuffle as annotated
+ * composites, coders, windowing strategies (triggers, accumulation, lateness, timestamp
+ * combiners), one beam-ts environment, and the requirements (stateful, splittable,
+ * finalization) a runner must honour. User code is never serialized: DoFns, view functions
+ * and custom WindowFns are named by their transform's unique name, and the worker finds
+ * them by re-importing the pipeline module and checking the graph fingerprint (carried as
+ * a display-data-free pipeline-level requirement-free field: see `fingerprintOf`).
+ */
+export function pipelineToProto(graph: PipelineGraph, env: EnvironmentOptions = { type: "external" }): ProtoPipeline {
+  return new Translator(graph).translate(env);
+}
+
+class Translator {
+  private readonly components: Components = { transforms: {}, pcollections: {}, windowingStrategies: {}, coders: {}, environments: {} };
+  private readonly coderIds = new Map<Coder<unknown>, string>();
+  private readonly windowingIds = new Map<string, string>();
+  private readonly requirements = new Set<string>();
+
+  constructor(private readonly graph: PipelineGraph) {}
+
+  translate(env: EnvironmentOptions): ProtoPipeline {
+    for (const pc of this.graph.pcollections.values()) {
+      this.components.pcollections[pc.id] = {
+        uniqueName: `${this.graph.transforms.get(pc.producer)?.fullLabel ?? pc.producer}.${pc.tag}`,
+        coderId: this.coder(pc.coder),
+        isBounded: pc.isBounded ? IsBounded_Enum.BOUNDED : IsBounded_Enum.UNBOUNDED,
+        windowingStrategyId: this.windowing(pc.windowing),
+        displayData: [],
+      };
+    }
+    for (const t of this.graph.transforms.values()) {
+      if (t.id === this.graph.rootId) continue;
+      this.components.transforms[t.id] = this.transform(t);
+    }
+    // Only a pipeline with transforms that need a beam-ts worker declares its environment
+    // (a runner starts every environment it is given).
+    const needsWorker = Object.values(this.components.transforms).some((t) => t.environmentId === BEAM_TS_ENVIRONMENT);
+    if (needsWorker) this.components.environments[BEAM_TS_ENVIRONMENT] = environment(env);
+    else for (const ws of Object.values(this.components.windowingStrategies)) ws.environmentId = "";
+    return {
+      components: this.components,
+      rootTransformIds: [...this.graph.transforms.get(this.graph.rootId)!.children],
+      displayData: [],
+      requirements: [...this.requirements].sort(),
+    };
+  }
+
+  private transform(t: Readonly<TransformNode>): ProtoPTransform {
+    const base: ProtoPTransform = {
+      uniqueName: t.fullLabel,
+      subtransforms: [...t.children],
+      inputs: { ...t.inputs },
+      outputs: { ...t.outputs },
+      environmentId: "",
+      displayData: [],
+      annotations: {},
+    };
+    const p = t.primitive;
+    if (p === undefined) {
+      const a = t.annotation;
+      if (a?.kind === "combinePerKey") return { ...base, spec: { urn: COMPOSITES.COMBINE_PER_KEY, payload: Buffer.alloc(0) } };
+      if (a?.kind === "reshuffle") return { ...base, spec: { urn: COMPOSITES.RESHUFFLE, payload: Buffer.alloc(0) } };
+      return base;
+    }
+    switch (p.kind) {
+      case "impulse":
+        return { ...base, spec: spec(PRIMITIVES.IMPULSE) };
+      case "flatten":
+        return { ...base, spec: spec(PRIMITIVES.FLATTEN) };
+      case "groupByKey":
+        return { ...base, spec: spec(PRIMITIVES.GROUP_BY_KEY) };
+      case "assignWindows":
+        return {
+          ...base,
+          environmentId: BEAM_TS_ENVIRONMENT,
+          spec: spec(PRIMITIVES.ASSIGN_WINDOWS, WindowIntoPayload.encode({ windowFn: this.windowFnSpec(p.windowing.windowFn, t.fullLabel) }).finish()),
+        };
+      case "testStream":
+        return {
+          ...base,
+          spec: spec(
+            PRIMITIVES.TEST_STREAM,
+            TestStreamPayload.encode({
+              coderId: this.coder(this.graph.pcollections.get(Object.values(t.outputs)[0]!)!.coder),
+              events: [],
+              endpoint: undefined,
+            }).finish(),
+          ),
+        };
+      case "read":
+        return { ...base, environmentId: BEAM_TS_ENVIRONMENT, spec: spec(BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardPTransforms.DeprecatedPrimitives"].READ) };
+      case "parDo":
+        return { ...base, environmentId: BEAM_TS_ENVIRONMENT, spec: spec(PRIMITIVES.PAR_DO, this.parDoPayload(t)) };
+    }
+  }
+
+  private parDoPayload(t: Readonly<TransformNode>): Uint8Array {
+    const p = t.primitive as Extract<TransformNode["primitive"], { kind: "parDo" }>;
+    const label = Buffer.from(t.fullLabel, "utf8");
+    const sideInputs: ParDoPayload["sideInputs"] = {};
+    for (const s of p.sideInputs) {
+      const view = s.view as PCollectionView<unknown>;
+      const multimap = view.kind === "map" || view.kind === "multimap";
+      sideInputs[s.tag] = {
+        accessPattern: { urn: multimap ? SIDE_INPUTS.MULTIMAP : SIDE_INPUTS.ITERABLE, payload: Buffer.alloc(0) },
+        viewFn: { urn: BeamTsUrns.viewFn, payload: Buffer.from(`${t.fullLabel}\u0000${s.tag}`, "utf8") },
+        windowMappingFn: { urn: BeamTsUrns.windowMappingFn, payload: Buffer.from(`${t.fullLabel}\u0000${s.tag}`, "utf8") },
+      };
+    }
+    const fn = p.doFn as { state?: StateSpecMap; timers?: TimerSpecMap; onWindowExpiration?: unknown };
+    const stateSpecs: ParDoPayload["stateSpecs"] = {};
+    const timerFamilySpecs: ParDoPayload["timerFamilySpecs"] = {};
+    if (p.stateful) {
+      this.requirements.add(REQUIREMENTS.REQUIRES_STATEFUL_PROCESSING);
+      for (const [name, s] of Object.entries(fn.state ?? {})) stateSpecs[name] = this.stateSpec(s.kind);
+      for (const [name, s] of Object.entries(fn.timers ?? {})) {
+        timerFamilySpecs[name] = {
+          timeDomain: s.domain === "EVENT_TIME" ? TimeDomain_Enum.EVENT_TIME : TimeDomain_Enum.PROCESSING_TIME,
+          timerFamilyCoderId: this.coder(globalWindowCoder as Coder<unknown>),
+        };
+      }
+      if (fn.onWindowExpiration !== undefined) this.requirements.add(REQUIREMENTS.REQUIRES_ON_WINDOW_EXPIRATION);
+    }
+    if (p.splittable) {
+      this.requirements.add(REQUIREMENTS.REQUIRES_SPLITTABLE_DOFN);
+      this.requirements.add(REQUIREMENTS.REQUIRES_BUNDLE_FINALIZATION);
+    }
+    return ParDoPayload.encode({
+      doFn: { urn: BeamTsUrns.doFn, payload: label },
+      sideInputs,
+      stateSpecs,
+      timerFamilySpecs,
+      restrictionCoderId: p.splittable ? this.coder(jsCoder()) : "",
+      requestsFinalization: p.splittable,
+      requiresTimeSortedInput: false,
+      requiresStableInput: false,
+      onWindowExpirationTimerFamilySpec: "",
+    }).finish();
+  }
+
+  private stateSpec(kind: string): ProtoStateSpec {
+    const coderId = this.coder(jsCoder());
+    const userState = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardUserStateTypes.Enum"];
+    switch (kind) {
+      case "value":
+        return { spec: { $case: "readModifyWriteSpec", readModifyWriteSpec: { coderId } }, protocol: { urn: userState.BAG, payload: Buffer.alloc(0) } };
+      case "combining":
+        return {
+          spec: { $case: "combiningSpec", combiningSpec: { accumulatorCoderId: coderId, combineFn: { urn: BeamTsUrns.combineFn, payload: Buffer.alloc(0) } } },
+          protocol: { urn: userState.BAG, payload: Buffer.alloc(0) },
+        };
+      case "map":
+        return { spec: { $case: "mapSpec", mapSpec: { keyCoderId: coderId, valueCoderId: coderId } }, protocol: { urn: userState.MULTIMAP, payload: Buffer.alloc(0) } };
+      case "set":
+        return { spec: { $case: "setSpec", setSpec: { elementCoderId: coderId } }, protocol: { urn: userState.MULTIMAP, payload: Buffer.alloc(0) } };
+      case "orderedList":
+        return { spec: { $case: "orderedListSpec", orderedListSpec: { elementCoderId: coderId } }, protocol: { urn: userState.ORDERED_LIST, payload: Buffer.alloc(0) } };
+      default:
+        return { spec: { $case: "bagSpec", bagSpec: { elementCoderId: coderId } }, protocol: { urn: userState.BAG, payload: Buffer.alloc(0) } };
+    }
+  }
+
+  private windowFnSpec(fn: WindowFn<BoundedWindow>, label: string): FunctionSpec {
+    const props = fn as unknown as { size?: number; period?: number; offset?: number; gap?: number };
+    switch (fn.urn) {
+      case WindowFnUrns.global:
+        return { urn: fn.urn, payload: Buffer.alloc(0) };
+      case WindowFnUrns.fixed:
+        return { urn: fn.urn, payload: FixedWindowsPayload.encode({ size: duration(props.size!), offset: timestamp(props.offset ?? 0) }).finish() as Buffer };
+      case WindowFnUrns.sliding:
+        return {
+          urn: fn.urn,
+          payload: SlidingWindowsPayload.encode({ size: duration(props.size!), period: duration(props.period!), offset: timestamp(props.offset ?? 0) }).finish() as Buffer,
+        };
+      case WindowFnUrns.sessions:
+        return { urn: fn.urn, payload: SessionWindowsPayload.encode({ gapSize: duration(props.gap!) }).finish() as Buffer };
+      default:
+        // A user WindowFn runs in the beam-ts worker, found by its transform's name.
+        return { urn: BeamTsUrns.windowFn, payload: Buffer.from(label, "utf8") };
+    }
+  }
+
+  private windowing(ws: WindowingStrategy): string {
+    const windowCoder = ws.windowFn.windowCoder ?? (ws.windowFn.urn === WindowFnUrns.global ? globalWindowCoder : intervalWindowCoder);
+    const proto: ProtoWindowingStrategy = {
+      windowFn: this.windowFnSpec(ws.windowFn, ws.windowFn.toString()),
+      mergeStatus: ws.windowFn.isMerging ? MergeStatus_Enum.NEEDS_MERGE : MergeStatus_Enum.NON_MERGING,
+      windowCoderId: this.coder(windowCoder as Coder<unknown>),
+      trigger: triggerToProto(ws.trigger),
+      accumulationMode: ws.accumulationMode === "ACCUMULATING" ? AccumulationMode_Enum.ACCUMULATING : AccumulationMode_Enum.DISCARDING,
+      outputTime:
+        ws.timestampCombiner === "EARLIEST"
+          ? OutputTime_Enum.EARLIEST_IN_PANE
+          : ws.timestampCombiner === "LATEST"
+            ? OutputTime_Enum.LATEST_IN_PANE
+            : OutputTime_Enum.END_OF_WINDOW,
+      closingBehavior: ClosingBehavior_Enum.EMIT_IF_NONEMPTY,
+      allowedLateness: BigInt(ws.allowedLateness),
+      onTimeBehavior: OnTimeBehavior_Enum.FIRE_ALWAYS,
+      assignsToOneWindow: ws.windowFn.urn === WindowFnUrns.global || ws.windowFn.urn === WindowFnUrns.fixed,
+      environmentId: BEAM_TS_ENVIRONMENT,
+    };
+    const key = JSON.stringify(proto, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v));
+    let id = this.windowingIds.get(key);
+    if (id === undefined) {
+      id = `ws${this.windowingIds.size + 1}`;
+      this.windowingIds.set(key, id);
+      this.components.windowingStrategies[id] = proto;
+    }
+    return id;
+  }
+
+  private coder(c: Coder<unknown>): string {
+    let id = this.coderIds.get(c);
+    if (id !== undefined) return id;
+    const components = c.components.map((k) => this.coder(k));
+    const payload = (c as { payload?: Uint8Array }).payload;
+    const proto: ProtoCoder = { spec: { urn: c.urn, payload: Buffer.from(payload ?? new Uint8Array(0)) }, componentCoderIds: components };
+    id = `c${this.coderIds.size + 1}`;
+    this.coderIds.set(c, id);
+    this.components.coders[id] = proto;
+    return id;
+  }
+}
+
+function spec(urn: string, payload: Uint8Array = new Uint8Array(0)): FunctionSpec {
+  return { urn, payload: Buffer.from(payload) };
+}
+
+function duration(ms: number) {
+  return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
+}
+
+function timestamp(ms: number) {
+  return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (((ms % 1000) + 1000) % 1000) * 1_000_000 };
+}
+
+function environment(env: EnvironmentOptions): Environment {
+  const capabilities: string[] = [...Object.values(CoderUrns), BeamTsUrns.doFn];
+  if (env.type === "process") {
+    return { urn: ENVIRONMENTS.PROCESS, payload: Buffer.alloc(0), displayData: [], capabilities, dependencies: [], resourceHints: {} };
+  }
+  const payload = ExternalPayload.encode({ endpoint: { url: env.endpoint ?? "", authentication: undefined }, params: {} }).finish();
+  return { urn: ENVIRONMENTS.EXTERNAL, payload: Buffer.from(payload), displayData: [], capabilities, dependencies: [], resourceHints: {} };
+}
+
+let js: Coder<unknown> | undefined;
+/** The coder of opaque JS values (state cells, restrictions) in the worker. */
+function jsCoder(): Coder<unknown> {
+  return (js ??= { urn: CoderUrns.jsValue, components: [], deterministic: false } as unknown as Coder<unknown>);
+}
+
+/** The graph fingerprint the worker must reproduce (sent as a pipeline option). */
+export function fingerprintOf(graph: PipelineGraph): string {
+  return graphFingerprint(graph).hash;
+}

@@ -1,0 +1,126 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  Pipeline,
+  StateSpecs,
+  TimerSpecs,
+  Triggers,
+  coderFromSpec,
+  combinePerKey,
+  create,
+  fixedWindows,
+  groupByKey,
+  kv,
+  map,
+  sessions,
+  statefulParDo,
+  sum,
+  windowInto,
+  type KV,
+  type Trigger,
+} from "../../src/index.js";
+import { pipelineToProto } from "../../src/runners/portable/pipeline-proto.js";
+import { triggerFromProto, triggerToProto } from "../../src/runners/portable/trigger-proto.js";
+import { Pipeline as ProtoPipeline, type Coder as ProtoCoder } from "../../src/proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
+
+function roundTrip(p: Pipeline): ProtoPipeline {
+  const bytes = ProtoPipeline.encode(pipelineToProto(p.graph())).finish();
+  return ProtoPipeline.decode(bytes);
+}
+
+function urnOf(proto: ProtoPipeline, label: string): string | undefined {
+  return Object.values(proto.components!.transforms).find((t) => t.uniqueName === label)?.spec?.urn;
+}
+
+describe("Runner API translation", () => {
+  it("translates transforms with standard URNs, composites with their parts, and survives encoding", () => {
+    const p = new Pipeline();
+    p.apply("Create", create([kv("a", 1), kv("b", 2)]))
+      .apply("Window", windowInto(fixedWindows(60_000), { allowedLateness: 5_000 }))
+      .apply("Sum", combinePerKey(sum()))
+      .apply("Format", map((e: KV<string, number>) => `${e.key}=${e.value}`));
+    const proto = roundTrip(p);
+    expect(urnOf(proto, "Create/Impulse")).toBe("beam:transform:impulse:v1");
+    expect(urnOf(proto, "Create/Values")).toBe("beam:transform:pardo:v1");
+    expect(urnOf(proto, "Window")).toBe("beam:transform:window_into:v1");
+    expect(urnOf(proto, "Sum")).toBe("beam:transform:combine_per_key:v1");
+    expect(urnOf(proto, "Sum/GroupByKey")).toBe("beam:transform:group_by_key:v1");
+    const sumNode = Object.values(proto.components!.transforms).find((t) => t.uniqueName === "Sum")!;
+    expect(sumNode.subtransforms.length).toBeGreaterThan(0);
+    expect(proto.rootTransformIds.map((id) => proto.components!.transforms[id]!.uniqueName)).toEqual(["Create", "Window", "Sum", "Format"]);
+    const strategies = Object.values(proto.components!.windowingStrategies);
+    expect(strategies.some((w) => w.windowFn?.urn === "beam:window_fn:fixed_windows:v1" && w.allowedLateness === 5_000n)).toBe(true);
+  });
+
+  it("gives every PCollection a coder the coder registry rebuilds with the same URN structure", () => {
+    const p = new Pipeline();
+    p.apply(create([kv("a", 1)])).apply(groupByKey<string, number>());
+    const proto = roundTrip(p);
+    const coders = proto.components!.coders;
+    interface Spec {
+      readonly urn: string;
+      readonly components: Spec[];
+    }
+    const spec = (id: string): Spec => {
+      const c: ProtoCoder = coders[id]!;
+      return { urn: c.spec!.urn, components: c.componentCoderIds.map(spec) };
+    };
+    for (const [id, pc] of p.graph().pcollections) {
+      const translated = spec(proto.components!.pcollections[id]!.coderId);
+      const describe = (c: { readonly urn: string; readonly components: readonly unknown[] }): string =>
+        `${c.urn}(${c.components.map((k) => describe(k as Spec)).join(",")})`;
+      expect(describe(translated)).toBe(describe(pc.coder as never));
+      expect(coderFromSpec(translated).urn).toBe(pc.coder.urn);
+    }
+  });
+
+  it("declares state, timers and the stateful requirement for a stateful ParDo", () => {
+    const p = new Pipeline();
+    p.apply(create([kv("a", 1)])).apply(
+      "Dedup",
+      statefulParDo({
+        state: { seen: StateSpecs.value<boolean>(), all: StateSpecs.bag<number>() },
+        timers: { flush: TimerSpecs.timer("EVENT_TIME") },
+        process(_e: KV<string, number>, _ctx) {},
+        onTimer: { flush() {} },
+      }),
+    );
+    const proto = roundTrip(p);
+    expect(proto.requirements).toContain("beam:requirement:pardo:stateful:v1");
+  });
+
+  it("round-trips every trigger through its proto", () => {
+    const leaf: fc.Arbitrary<Trigger> = fc.oneof(
+      fc.constant(Triggers.default()),
+      fc.constant(Triggers.never()),
+      fc.integer({ min: 1, max: 100 }).map((n) => Triggers.afterCount(n)),
+      fc.integer({ min: 0, max: 60_000 }).map((d) => Triggers.afterProcessingTime(d)),
+      fc.constant(Triggers.afterWatermark()),
+    );
+    const once = fc.oneof(
+      fc.integer({ min: 1, max: 100 }).map((n) => Triggers.afterCount(n)),
+      fc.integer({ min: 0, max: 60_000 }).map((d) => Triggers.afterProcessingTime(d, { alignTo: 1000 })),
+    );
+    const trigger = fc.oneof(
+      leaf,
+      leaf.map((t) => Triggers.repeatedly(t)),
+      fc.tuple(once, once).map(([e, l]) => Triggers.afterWatermark({ early: e, late: l })),
+      fc.tuple(once, once).map(([a, b]) => Triggers.afterFirst(a, b)),
+      fc.tuple(once, once).map(([a, b]) => Triggers.afterAll(a, b)),
+      fc.tuple(once, once).map(([a, b]) => Triggers.afterEach(a, b)),
+      fc.tuple(leaf, once).map(([a, b]) => Triggers.orFinally(Triggers.repeatedly(a), b)),
+    );
+    fc.assert(
+      fc.property(trigger, (t) => {
+        expect(triggerFromProto(triggerToProto(t))).toEqual(t);
+      }),
+    );
+  });
+
+  it("marks sessions as needing merge and unbounded PCollections as unbounded", () => {
+    const p = new Pipeline();
+    p.apply(create([kv("a", 1)])).apply(windowInto(sessions(1000)));
+    const proto = roundTrip(p);
+    expect(Object.values(proto.components!.windowingStrategies).some((w) => w.windowFn?.urn === "beam:window_fn:session_windows:v1" && w.mergeStatus === 2)).toBe(true);
+  });
+});

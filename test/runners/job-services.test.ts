@@ -1,0 +1,83 @@
+// Starts the local Beam Job Services that the portable runner will submit to, and checks
+// that they accept connections on loopback and go away on stop().
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  canConnect,
+  ensurePrism,
+  startFlink,
+  startPrism,
+  type JobService,
+} from "../../tools/runners/job-services.mjs";
+
+function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitGone(pid: number | undefined): Promise<boolean> {
+  for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  return !isAlive(pid);
+}
+
+describe("Prism job service", () => {
+  let prism: string;
+  const started: JobService[] = [];
+
+  // First run on a machine: `go install` of Prism (about 2-4 min on 2 cores); cached afterwards.
+  beforeAll(async () => {
+    prism = await ensurePrism();
+  }, 600_000);
+
+  afterAll(async () => {
+    await Promise.all(started.map((s) => s.stop()));
+  });
+
+  it("is cached: a second ensurePrism() returns the same binary at once", async () => {
+    const t0 = Date.now();
+    expect(await ensurePrism()).toBe(prism);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it("starts on a free loopback port, accepts TCP connections, and stops", async () => {
+    const svc = await startPrism();
+    started.push(svc);
+    expect(svc.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(svc.port).toBeGreaterThan(0);
+    expect(await canConnect(svc.port)).toBe(true);
+
+    await svc.stop();
+    expect(await waitGone(svc.pid)).toBe(true);
+    expect(await canConnect(svc.port)).toBe(false);
+    await svc.stop(); // idempotent
+  });
+
+  it("two instances get different ports", async () => {
+    const [a, b] = await Promise.all([startPrism(), startPrism()]);
+    started.push(a, b);
+    expect(a.port).not.toBe(b.port);
+    expect(await canConnect(a.port)).toBe(true);
+    expect(await canConnect(b.port)).toBe(true);
+    await Promise.all([a.stop(), b.stop()]);
+  });
+});
+
+describe("Java job-server launcher", () => {
+  // The Beam Flink/Spark job-server jars are not served by the Maven registry reachable here
+  // (see tools/runners/README.md), so this checks the launcher's failure path with a broken jar:
+  // the child's exit is noticed at once and its log is in the error.
+  it("reports a job server that dies before its port opens, with its log", async () => {
+    const jar = join(tmpdir(), `not-a-jar-${process.pid}.jar`);
+    writeFileSync(jar, "not a jar");
+    const t0 = Date.now();
+    await expect(startFlink({ jar, timeoutMs: 30_000 })).rejects.toThrow(/exited \(code 1\) before it was ready[\s\S]*--job-host=127\.0\.0\.1[\s\S]*jarfile/i);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+});

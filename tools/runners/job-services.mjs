@@ -1,0 +1,382 @@
+#!/usr/bin/env node
+/* global process, console, setTimeout, clearTimeout */
+// Obtains (once, cached) and starts Beam Job Services on loopback for development and CI.
+//
+//   node tools/runners/job-services.mjs prism|flink|spark
+//
+// Cache: <repo>/.cache/runners/ (override with BEAM_TS_CACHE). See tools/runners/README.md.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = resolve(HERE, "..", "..");
+
+/** Prism (Go, from the Go module proxy). Newest Beam v2 tag that builds with the installed Go. */
+export const PRISM_VERSION = process.env.BEAM_TS_PRISM_VERSION ?? "v2.77.0";
+/** Beam Java release for the Flink / Spark job-server jars (Maven Central). */
+export const BEAM_JAVA_VERSION = process.env.BEAM_TS_BEAM_JAVA_VERSION ?? "2.73.0";
+/** Flink minor version of the job-server artifact: beam-runners-flink-<FLINK>-job-server. */
+export const FLINK_VERSION = process.env.BEAM_TS_FLINK_VERSION ?? "1.19";
+
+const HOST = "127.0.0.1";
+
+/** The cache directory: $BEAM_TS_CACHE, else <repo>/.cache/runners. */
+export function cacheDir() {
+  const dir = process.env.BEAM_TS_CACHE ? resolve(process.env.BEAM_TS_CACHE) : join(REPO_ROOT, ".cache", "runners");
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function logsDir() {
+  const dir = join(cacheDir(), "logs");
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function newLogFile(name) {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  return join(logsDir(), `${name}-${stamp}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.log`);
+}
+
+function tail(file, lines = 40) {
+  try {
+    return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+/** Runs a command to completion; rejects with its output tail on failure. Output goes to `logFile`. */
+async function run(cmd, args, { env, logFile, cwd } = {}) {
+  const out = createWriteStream(logFile, { flags: "a" });
+  await once(out, "open");
+  out.write(`$ ${cmd} ${args.join(" ")}\n`);
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.pipe(out, { end: false });
+  child.stderr.pipe(out, { end: false });
+  const [code, signal] = await new Promise((res, rej) => {
+    child.once("error", rej);
+    child.once("close", (c, s) => res([c, s]));
+  }).catch((err) => {
+    out.end();
+    throw new Error(`cannot run ${cmd}: ${err.message}`);
+  });
+  out.end();
+  await once(out, "close");
+  if (code !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} failed (${signal ?? `exit ${code}`}); log ${logFile}:\n${tail(logFile)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Obtaining the binaries
+
+/** Path to a cached Prism binary, running `go install …/cmd/prism@<version>` on first use. */
+export async function ensurePrism({ version = PRISM_VERSION } = {}) {
+  const dir = join(cacheDir(), "prism", version);
+  const bin = join(dir, "prism");
+  if (existsSync(bin)) return bin;
+  // Install into a private GOBIN, then rename: concurrent callers never see a half-written binary.
+  const tmp = join(dir, `.tmp-${process.pid}-${Date.now()}`);
+  mkdirSync(tmp, { recursive: true });
+  try {
+    await run("go", ["install", `github.com/apache/beam/sdks/v2/go/cmd/prism@${version}`], {
+      env: { GOBIN: tmp, CGO_ENABLED: "0" },
+      logFile: newLogFile(`prism-install-${version}`),
+    });
+    renameSync(join(tmp, "prism"), bin);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return bin;
+}
+
+async function ensureJar(artifactId, version) {
+  const dir = join(cacheDir(), "jars");
+  const jar = join(dir, `${artifactId}-${version}.jar`);
+  if (existsSync(jar)) return jar;
+  const tmp = join(dir, `.tmp-${process.pid}-${Date.now()}`);
+  mkdirSync(tmp, { recursive: true });
+  const logFile = newLogFile(`mvn-${artifactId}-${version}`);
+  try {
+    await run(
+      "mvn",
+      [
+        "-B",
+        "-q",
+        "dependency:copy",
+        `-Dartifact=org.apache.beam:${artifactId}:${version}:jar`,
+        `-DoutputDirectory=${tmp}`,
+      ],
+      { logFile, cwd: tmp },
+    ).catch((err) => {
+      const log = tail(logFile, 200);
+      const missing = /Could not find artifact \S+|\S+ was not found in \S+/.exec(log);
+      if (missing) {
+        throw new Error(
+          `Maven could not provide org.apache.beam:${artifactId}:${version} (${missing[0]}). ` +
+            `The registry reachable here may not serve it; try another version with BEAM_TS_BEAM_JAVA_VERSION` +
+            (artifactId.includes("flink") ? " / BEAM_TS_FLINK_VERSION" : "") +
+            `. Log: ${logFile}`,
+        );
+      }
+      throw err;
+    });
+    const got = readdirSync(tmp).find((f) => f.endsWith(".jar"));
+    if (!got) throw new Error(`mvn copied no jar for ${artifactId}:${version}; log ${logFile}`);
+    renameSync(join(tmp, got), jar);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return jar;
+}
+
+/** Path to the cached Beam Flink job-server jar (embedded local Flink), downloaded with mvn on first use. */
+export function ensureFlinkJobServer({ beamVersion = BEAM_JAVA_VERSION, flinkVersion = FLINK_VERSION } = {}) {
+  return ensureJar(`beam-runners-flink-${flinkVersion}-job-server`, beamVersion);
+}
+
+/** Path to the cached Beam Spark 3 job-server jar, downloaded with mvn on first use. */
+export function ensureSparkJobServer({ beamVersion = BEAM_JAVA_VERSION } = {}) {
+  return ensureJar("beam-runners-spark-3-job-server", beamVersion);
+}
+
+// ---------------------------------------------------------------------------
+// Process management
+
+const live = new Set();
+let exitHookInstalled = false;
+function installExitHook() {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' handlers must be synchronous: SIGKILL whatever is still running.
+  process.on("exit", () => {
+    for (const child of live) {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+/** A free TCP port on 127.0.0.1, chosen by the OS (bind to port 0, read it, release it). */
+export async function freePort() {
+  const srv = createServer();
+  srv.unref();
+  await new Promise((res, rej) => {
+    srv.once("error", rej);
+    srv.listen(0, HOST, res);
+  });
+  const { port } = srv.address();
+  await new Promise((res) => srv.close(res));
+  return port;
+}
+
+/** Resolves true once a TCP connection to host:port succeeds. */
+export function canConnect(port, host = HOST, timeoutMs = 1000) {
+  return new Promise((res) => {
+    const sock = connect({ port, host });
+    const done = (ok) => {
+      sock.destroy();
+      res(ok);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once("connect", () => done(true));
+    sock.once("error", () => done(false));
+  });
+}
+
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
+/**
+ * Spawns `cmd`, teeing stdout/stderr to a log file; returns helpers to wait for readiness and stop.
+ * `onLine` sees each output line (used to read the port Prism picked).
+ */
+function launch(name, cmd, args, { env, onLine } = {}) {
+  const logFile = newLogFile(name);
+  const out = createWriteStream(logFile);
+  out.write(`$ ${cmd} ${args.join(" ")}\n`);
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  installExitHook();
+  live.add(child);
+  let exited = null;
+  const exitPromise = new Promise((res) => {
+    child.once("error", (err) => {
+      exited = { error: err };
+      live.delete(child);
+      res();
+    });
+    child.once("exit", (code, signal) => {
+      exited = { code, signal };
+      live.delete(child);
+      res();
+    });
+  });
+  let pending = "";
+  const feed = (chunk) => {
+    out.write(chunk);
+    if (!onLine) return;
+    pending += chunk.toString("utf8");
+    let nl;
+    while ((nl = pending.indexOf("\n")) >= 0) {
+      onLine(pending.slice(0, nl));
+      pending = pending.slice(nl + 1);
+    }
+  };
+  child.stdout.on("data", feed);
+  child.stderr.on("data", feed);
+
+  const describeExit = () =>
+    exited.error
+      ? `could not start ${cmd}: ${exited.error.message}`
+      : `${name} exited (${exited.signal ?? `code ${exited.code}`}) before it was ready`;
+
+  /** Polls until `ready()` is truthy; rejects with the log tail if the process dies or time runs out. */
+  async function waitFor(ready, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (exited) throw new Error(`${describeExit()}; log ${logFile}:\n${tail(logFile)}`);
+      const value = await ready();
+      if (value) return value;
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`${name} not ready after ${timeoutMs} ms; log ${logFile}:\n${tail(logFile)}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  let stopping = null;
+  function stop({ graceMs = 5000 } = {}) {
+    stopping ??= (async () => {
+      if (!exited) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+        await exitPromise;
+        clearTimeout(timer);
+      }
+      await new Promise((res) => out.end(res));
+    })();
+    return stopping;
+  }
+
+  return { child, logFile, waitFor, stop, exited: () => exited };
+}
+
+/**
+ * Starts Prism's Job Service. Its job port is chosen by the OS (`-job_port=0`) unless `port` is given;
+ * the web UI is off unless `webPort` is given. Resolves once 127.0.0.1:<port> accepts connections.
+ *
+ * Note: Prism (through v2.77.0) listens on all interfaces (":<port>"); it has no bind-address flag.
+ */
+export async function startPrism({ port = 0, webPort, idleShutdown, logLevel = "info", timeoutMs = 30_000, binary } = {}) {
+  const bin = binary ?? (await ensurePrism());
+  let announced = null;
+  const args = [`-job_port=${port}`, "-log_kind=json", `-log_level=${logLevel}`];
+  args.push(webPort ? `-web_port=${webPort}` : "-serve_http=false");
+  if (idleShutdown) args.push(`-idle_shutdown_timeout=${idleShutdown}`);
+  const proc = launch("prism", bin, args, {
+    onLine: (line) => {
+      if (announced || !line.includes("Serving JobManagement")) return;
+      const m = /"endpoint":"[^"]*:(\d+)"/.exec(line) ?? /:(\d+)\b/.exec(line);
+      if (m) announced = Number(m[1]);
+    },
+  });
+  const actualPort = await proc.waitFor(async () => {
+    const p = port || announced;
+    return p && (await canConnect(p)) ? p : null;
+  }, timeoutMs);
+  return {
+    endpoint: `${HOST}:${actualPort}`,
+    port: actualPort,
+    pid: proc.child.pid,
+    logFile: proc.logFile,
+    stop: () => proc.stop(),
+  };
+}
+
+async function startJavaJobServer(name, jar, extraArgs, { port, artifactPort, expansionPort, javaOpts = [], java, timeoutMs }) {
+  port ||= await freePort();
+  artifactPort ||= await freePort();
+  expansionPort ||= await freePort();
+  const javaBin = java ?? (process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "java") : "java");
+  const args = [
+    ...javaOpts,
+    "-jar",
+    jar,
+    `--job-host=${HOST}`,
+    `--job-port=${port}`,
+    `--artifact-port=${artifactPort}`,
+    `--expansion-port=${expansionPort}`,
+    ...extraArgs,
+  ];
+  const proc = launch(name, javaBin, args);
+  await proc.waitFor(() => canConnect(port), timeoutMs);
+  return {
+    endpoint: `${HOST}:${port}`,
+    port,
+    artifactEndpoint: `${HOST}:${artifactPort}`,
+    expansionEndpoint: `${HOST}:${expansionPort}`,
+    pid: proc.child.pid,
+    logFile: proc.logFile,
+    stop: () => proc.stop(),
+  };
+}
+
+/** Starts Beam's Flink job server with an embedded local Flink (`--flink-master=[local]`). */
+export async function startFlink({ jar, flinkMaster = "[local]", timeoutMs = 120_000, ...opts } = {}) {
+  const path = jar ?? (await ensureFlinkJobServer());
+  return startJavaJobServer("flink-job-server", path, [`--flink-master=${flinkMaster}`], { timeoutMs, ...opts });
+}
+
+/** Starts Beam's Spark 3 job server with a local Spark master. */
+export async function startSpark({ jar, sparkMaster = "local[2]", timeoutMs = 120_000, ...opts } = {}) {
+  const path = jar ?? (await ensureSparkJobServer());
+  return startJavaJobServer("spark-job-server", path, [`--spark-master-url=${sparkMaster}`], { timeoutMs, ...opts });
+}
+
+// ---------------------------------------------------------------------------
+// CLI
+
+async function main(argv) {
+  const which = argv[0];
+  const starters = { prism: startPrism, flink: startFlink, spark: startSpark };
+  if (!starters[which]) {
+    console.error("usage: node tools/runners/job-services.mjs prism|flink|spark");
+    process.exit(2);
+  }
+  const t0 = Date.now();
+  console.error(`starting ${which} (cache ${cacheDir()}) ...`);
+  const svc = await starters[which]();
+  console.error(`${which} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; log ${svc.logFile}; Ctrl-C to stop`);
+  console.log(svc.endpoint);
+  const shutdown = async () => {
+    await svc.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
+
+// Sizes for the README: node -e 'import("./tools/runners/job-services.mjs").then(m=>m.cacheReport())'
+export function cacheReport() {
+  const dir = cacheDir();
+  const walk = (d) =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+  for (const f of walk(dir).filter((f) => !f.includes(`${join(dir, "logs")}`))) {
+    console.log(`${(statSync(f).size / 1e6).toFixed(1)} MB\t${f}`);
+  }
+}
