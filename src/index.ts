@@ -10,7 +10,7 @@
  * await p.run().waitUntilFinish();
  */
 import { registerRunner } from "./pipeline/index.js";
-import { EmbeddedRunner } from "./runners/index.js";
+import { EmbeddedRunner, PortableRunner } from "./runners/index.js";
 
 export * from "./model/index.js";
 export * from "./coders/index.js";
@@ -51,6 +51,8 @@ export {
   type StringSet,
 } from "./metrics/index.js";
 export * from "./testing/index.js";
-export { EmbeddedRunner } from "./runners/index.js";
+export { EmbeddedRunner, PortableRunner } from "./runners/index.js";
 
 registerRunner("embedded", () => new EmbeddedRunner());
+registerRunner("portable", () => new PortableRunner());
+registerRunner("prism", () => new PortableRunner());

@@ -15,9 +15,10 @@ export const LAYERS = {
   runtime: ["model", "coders", "pipeline", "transforms", "metrics"],
   io: ["model", "coders", "pipeline", "transforms", "metrics"],
   testing: ["model", "coders", "pipeline", "transforms", "metrics"],
-  runners: ["model", "coders", "pipeline", "transforms", "runtime", "metrics", "proto"],
   harness: ["model", "coders", "pipeline", "transforms", "runtime", "metrics", "proto"],
-  cli: ["model", "coders", "pipeline", "transforms", "runtime", "runners", "metrics"],
+  // The portable runner hosts the harness in LOOPBACK mode (a worker pool in-process).
+  runners: ["model", "coders", "pipeline", "transforms", "runtime", "metrics", "proto", "harness"],
+  cli: ["model", "coders", "pipeline", "transforms", "runtime", "runners", "harness", "metrics"],
 };
 
 const srcRoot = path.resolve(import.meta.dirname, "..", "src");

@@ -1,2 +1,3 @@
-// Runners. The embedded runner is the default; portable runners come later.
+// Runners. The embedded runner is the default; the portable runner talks to Beam job services.
 export * from "./embedded/index.js";
+export * from "./portable/index.js";

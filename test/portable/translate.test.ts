@@ -43,7 +43,8 @@ describe("Runner API translation", () => {
     expect(urnOf(proto, "Create/Impulse")).toBe("beam:transform:impulse:v1");
     expect(urnOf(proto, "Create/Values")).toBe("beam:transform:pardo:v1");
     expect(urnOf(proto, "Window")).toBe("beam:transform:window_into:v1");
-    expect(urnOf(proto, "Sum")).toBe("beam:transform:combine_per_key:v1");
+    // Combine.perKey goes as a plain composite until the harness runs lifted combine phases.
+    expect(urnOf(proto, "Sum")).toBeUndefined();
     expect(urnOf(proto, "Sum/GroupByKey")).toBe("beam:transform:group_by_key:v1");
     const sumNode = Object.values(proto.components!.transforms).find((t) => t.uniqueName === "Sum")!;
     expect(sumNode.subtransforms.length).toBeGreaterThan(0);

@@ -14,6 +14,7 @@ export const standardOptions = {
     min: 0,
   }),
   liftCombines: option.boolean({ description: "Pre-combine before shuffles (embedded runner)", default: true }),
+  jobEndpoint: option.string({ description: "host:port of a Beam job service, for --runner=portable or prism" }),
   allowUnsafeTriggers: option.boolean({
     description: "Allow triggers that may finish before their window expires (later data is dropped)",
   }),

@@ -83,17 +83,29 @@ export class JobServiceConnection {
     return new Promise((resolve, reject) => {
       const stream = this.client.getStateStream({ jobId });
       let done = false;
+      const finish = (state: JobState_Enum) => {
+        if (done) return;
+        done = true;
+        clearInterval(poll);
+        stream.cancel();
+        resolve(state);
+      };
       stream.on("data", (e: JobStateEvent) => {
         onState?.(e.state);
-        if (!done && TERMINAL.has(e.state)) {
-          done = true;
-          stream.cancel();
-          resolve(e.state);
-        }
+        if (TERMINAL.has(e.state)) finish(e.state);
       });
       stream.on("error", (err: Error & { code?: number }) => {
-        if (!done) reject(wrap("getStateStream", this.endpoint, err));
+        if (!done) {
+          clearInterval(poll);
+          reject(wrap("getStateStream", this.endpoint, err));
+        }
       });
+      // A job that ends before the stream is set up may never be reported on it: poll too.
+      const poll = setInterval(() => {
+        this.client.getState({ jobId }, (err, e) => {
+          if (!err && TERMINAL.has(e.state)) finish(e.state);
+        });
+      }, 500);
     });
   }
 

@@ -1,5 +1,8 @@
 import type { BoundedWindow, Coder, WindowFn, WindowingStrategy } from "../../model/index.js";
-import { CoderUrns, globalWindowCoder, intervalWindowCoder } from "../../coders/index.js";
+import { CoderUrns, deterministicJsValueCoder, globalWindowCoder, intervalWindowCoder, jsValueCoder, kvCoder } from "../../coders/index.js";
+
+/** KVs of JS values, keys in the deterministic encoding. */
+const JS_KV = kvCoder(deterministicJsValueCoder, jsValueCoder) as Coder<unknown>;
 import { WindowFnUrns } from "../../model/index.js";
 import type { PipelineGraph, TransformNode } from "../../pipeline/index.js";
 import { graphFingerprint } from "../../pipeline/index.js";
@@ -88,10 +91,15 @@ class Translator {
   constructor(private readonly graph: PipelineGraph) {}
 
   translate(env: EnvironmentOptions): ProtoPipeline {
+    // A runner groups by the key bytes of a KV coder: a GroupByKey input coded by the JS
+    // value coder is declared (and so encoded by the harness) as KV of JS values.
+    const grouped = new Set<string>();
+    for (const t of this.graph.transforms.values()) if (t.primitive?.kind === "groupByKey") for (const pc of Object.values(t.inputs)) grouped.add(pc);
     for (const pc of this.graph.pcollections.values()) {
+      const coder = grouped.has(pc.id) && pc.coder.urn === CoderUrns.jsValue ? JS_KV : pc.coder;
       this.components.pcollections[pc.id] = {
         uniqueName: `${this.graph.transforms.get(pc.producer)?.fullLabel ?? pc.producer}.${pc.tag}`,
-        coderId: this.coder(pc.coder),
+        coderId: this.coder(coder),
         isBounded: pc.isBounded ? IsBounded_Enum.BOUNDED : IsBounded_Enum.UNBOUNDED,
         windowingStrategyId: this.windowing(pc.windowing),
         displayData: [],
@@ -126,9 +134,9 @@ class Translator {
     };
     const p = t.primitive;
     if (p === undefined) {
-      const a = t.annotation;
-      if (a?.kind === "combinePerKey") return { ...base, spec: { urn: COMPOSITES.COMBINE_PER_KEY, payload: Buffer.alloc(0) } };
-      if (a?.kind === "reshuffle") return { ...base, spec: { urn: COMPOSITES.RESHUFFLE, payload: Buffer.alloc(0) } };
+      // Combine.perKey and Reshuffle go as plain composites (their expansions run) until the
+      // harness runs Beam's lifted combine phases; a runner would lift a combine_per_key.
+      if (t.annotation?.kind === "reshuffle") return { ...base, spec: { urn: COMPOSITES.RESHUFFLE, payload: Buffer.alloc(0) } };
       return base;
     }
     switch (p.kind) {

@@ -1,0 +1,241 @@
+import type { BoundedWindow, Coder, WindowedValue, WindowFn } from "../model/index.js";
+import { UnsupportedFeatureError, fixedWindows, globalWindows, sessions, slidingWindows } from "../model/index.js";
+import { BufferReader, BufferWriter, coderFromSpec, type CoderSpec } from "../coders/index.js";
+import type { PipelineGraph, TransformNode } from "../pipeline/index.js";
+import { AssignWindowsOperation, DoFnOperation, SideInputStore, fanOut, type Operation, type Receiver } from "../runtime/index.js";
+import type { ProcessBundleDescriptor } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
+import { RemoteGrpcPort } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
+import { WindowIntoPayload, ParDoPayload, type PTransform as ProtoPTransform } from "../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
+import { FixedWindowsPayload, SlidingWindowsPayload, SessionWindowsPayload } from "../proto/org/apache/beam/model/pipeline/v1/standard_window_fns.js";
+
+const DATA_SOURCE = "beam:runner:source:v1";
+const DATA_SINK = "beam:runner:sink:v1";
+const PAR_DO = "beam:transform:pardo:v1";
+const FLATTEN = "beam:transform:flatten:v1";
+const WINDOW_INTO = "beam:transform:window_into:v1";
+const BEAM_TS_DO_FN = "beam:dofn:beam_ts:v1";
+
+/** Where a bundle's output goes: encoded elements per data-sink transform. */
+export interface OutputChannel {
+  send(transformId: string, data: Uint8Array, isLast: boolean): void;
+}
+
+/** A data source of a descriptor: which transform, and how its bytes decode. */
+interface Source {
+  readonly transformId: string;
+  readonly coder: Coder<WindowedValue<unknown>>;
+  readonly receiver: Receiver;
+}
+
+/**
+ * Runs the bundles of one ProcessBundleDescriptor (Beam's Fn API): builds operations for
+ * the descriptor's transforms — data sources and sinks, ParDos (the DoFn is found by the
+ * transform's unique name in this process's pipeline graph: code ships as a module, never
+ * serialized), flattens and window assignment — with the same runtime layer as the
+ * embedded runner, then decodes input elements, pushes them through and encodes outputs.
+ */
+export class BundleProcessor {
+  private readonly sources = new Map<string, Source>();
+  private readonly sinks: DataSink[] = [];
+  private readonly ops: Operation[] = [];
+  private readonly receivers = new Map<string, Receiver>();
+  private readonly consumers = new Map<string, Receiver[]>();
+  private readonly coders = new Map<string, Coder<unknown>>();
+
+  constructor(
+    private readonly descriptor: ProcessBundleDescriptor,
+    private readonly graph: PipelineGraph,
+  ) {
+    this.build();
+  }
+
+  /** The data-source transforms whose input must end before the bundle can finish. */
+  get sourceIds(): readonly string[] {
+    return [...this.sources.keys()];
+  }
+
+  async start(out: OutputChannel): Promise<void> {
+    for (const s of this.sinks) s.channel = out;
+    for (const op of this.ops) await op.startBundle();
+  }
+
+  /** Decodes one data frame for a source and processes its elements. */
+  receive(transformId: string, data: Uint8Array): void {
+    const source = this.sources.get(transformId);
+    if (source === undefined) throw new Error(`Unknown data source ${transformId} in descriptor ${this.descriptor.id}.`);
+    const reader = new BufferReader(data);
+    while (reader.remaining > 0) source.receiver.receive(source.coder.decode(reader, true));
+  }
+
+  async finish(): Promise<void> {
+    for (const op of this.ops) await op.finishBundle();
+    for (const s of this.sinks) s.flush(true);
+  }
+
+  async teardown(): Promise<void> {
+    await Promise.all(this.ops.map((op) => op.teardown?.()));
+  }
+
+  private coder(id: string): Coder<unknown> {
+    let c = this.coders.get(id);
+    if (c === undefined) {
+      c = coderFromSpec(this.coderSpec(id));
+      this.coders.set(id, c);
+    }
+    return c;
+  }
+
+  private coderSpec(id: string): CoderSpec {
+    const proto = this.descriptor.coders[id];
+    if (proto === undefined) throw new Error(`Descriptor ${this.descriptor.id} has no coder ${id}.`);
+    return { urn: proto.spec!.urn, payload: proto.spec!.payload, components: proto.componentCoderIds.map((c) => this.coderSpec(c)) };
+  }
+
+  /** Builds operations from the sinks backwards, so every output has its receivers. */
+  private build(): void {
+    const transforms = Object.entries(this.descriptor.transforms);
+    const built = new Set<string>();
+    const buildOne = (id: string, t: ProtoPTransform): void => {
+      if (built.has(id)) return;
+      built.add(id);
+      // Consumers first: everything reading this transform's outputs.
+      for (const pc of Object.values(t.outputs)) {
+        for (const [cid, c] of transforms) if (Object.values(c.inputs).includes(pc)) buildOne(cid, c);
+      }
+      this.buildTransform(id, t);
+    };
+    for (const [id, t] of transforms) buildOne(id, t);
+  }
+
+  private receiverOf(pc: string): Receiver {
+    let r = this.receivers.get(pc);
+    if (r === undefined) {
+      r = fanOut(this.consumers.get(pc) ?? []);
+      this.receivers.set(pc, r);
+    }
+    return r;
+  }
+
+  private consume(pc: string, r: Receiver): void {
+    let list = this.consumers.get(pc);
+    if (list === undefined) this.consumers.set(pc, (list = []));
+    list.push(r);
+  }
+
+  private buildTransform(id: string, t: ProtoPTransform): void {
+    const urn = t.spec?.urn ?? "";
+    const input = Object.values(t.inputs)[0];
+    const output = Object.values(t.outputs)[0];
+    switch (urn) {
+      case DATA_SOURCE: {
+        const port = RemoteGrpcPort.decode(t.spec!.payload);
+        this.sources.set(id, { transformId: id, coder: this.coder(port.coderId) as Coder<WindowedValue<unknown>>, receiver: this.receiverOf(output!) });
+        return;
+      }
+      case DATA_SINK: {
+        const port = RemoteGrpcPort.decode(t.spec!.payload);
+        const sink = new DataSink(id, this.coder(port.coderId) as Coder<WindowedValue<unknown>>);
+        this.sinks.push(sink);
+        this.consume(input!, sink);
+        return;
+      }
+      case FLATTEN: {
+        const target = this.receiverOf(output!);
+        for (const pc of Object.values(t.inputs)) this.consume(pc, target);
+        return;
+      }
+      case WINDOW_INTO: {
+        const payload = WindowIntoPayload.decode(t.spec!.payload);
+        const op = new AssignWindowsOperation(t.uniqueName, this.windowFn(payload.windowFn?.urn ?? "", payload.windowFn?.payload, t.uniqueName), this.receiverOf(output!));
+        this.ops.push(op);
+        this.consume(input!, op);
+        return;
+      }
+      case PAR_DO: {
+        const payload = ParDoPayload.decode(t.spec!.payload);
+        if (payload.doFn?.urn !== BEAM_TS_DO_FN) {
+          throw new UnsupportedFeatureError(payload.doFn?.urn ?? "", `${t.uniqueName}: a DoFn of another SDK (${payload.doFn?.urn}) cannot run in the beam-ts harness.`);
+        }
+        if (Object.keys(payload.sideInputs).length > 0) {
+          throw new UnsupportedFeatureError("side inputs", `${t.uniqueName}: side inputs over the Fn API state channel are not supported yet.`);
+        }
+        const node = this.node(Buffer.from(payload.doFn.payload).toString("utf8"));
+        const p = node.primitive as Extract<TransformNode["primitive"], { kind: "parDo" }>;
+        const tagged = new Map<string, Receiver>();
+        for (const [tag, pc] of Object.entries(t.outputs)) if (tag !== "main") tagged.set(tag, this.receiverOf(pc));
+        const op = new DoFnOperation({
+          label: t.uniqueName,
+          template: p.doFn,
+          mainOutput: t.outputs["main"] !== undefined ? this.receiverOf(t.outputs["main"]) : fanOut([]),
+          taggedOutputs: tagged,
+          sideInputs: new SideInputStore(),
+          declaredViews: new Set(),
+          maxConcurrency: p.maxConcurrency,
+          allowedTimestampSkew: p.allowedTimestampSkew,
+        });
+        this.ops.push(op);
+        const main = Object.entries(t.inputs).find(([tag]) => !(tag in payload.sideInputs))?.[1];
+        this.consume(main!, op);
+        return;
+      }
+      default:
+        throw new UnsupportedFeatureError(urn, `${t.uniqueName}: the beam-ts harness cannot run ${urn} yet.`);
+    }
+  }
+
+  /** The transform of the local pipeline graph with this unique name. */
+  private node(label: string): Readonly<TransformNode> {
+    for (const t of this.graph.transforms.values()) if (t.fullLabel === label) return t;
+    throw new Error(
+      `The worker's pipeline has no transform "${label}": the pipeline module built a different graph here than ` +
+        `where it was submitted (non-deterministic construction?).`,
+    );
+  }
+
+  private windowFn(urn: string, payload: Uint8Array | undefined, label: string): WindowFn<BoundedWindow> {
+    const ms = (d: { seconds: bigint; nanos: number } | undefined) => (d === undefined ? 0 : Number(d.seconds) * 1000 + Math.round(d.nanos / 1e6));
+    const bytes = payload ?? new Uint8Array(0);
+    switch (urn) {
+      case "beam:window_fn:global_windows:v1":
+        return globalWindows() as WindowFn<BoundedWindow>;
+      case "beam:window_fn:fixed_windows:v1": {
+        const p = FixedWindowsPayload.decode(bytes);
+        return fixedWindows(ms(p.size), ms(p.offset)) as WindowFn<BoundedWindow>;
+      }
+      case "beam:window_fn:sliding_windows:v1": {
+        const p = SlidingWindowsPayload.decode(bytes);
+        return slidingWindows(ms(p.size), ms(p.period), ms(p.offset)) as WindowFn<BoundedWindow>;
+      }
+      case "beam:window_fn:session_windows:v1":
+        return sessions(ms(SessionWindowsPayload.decode(bytes).gapSize)) as WindowFn<BoundedWindow>;
+      default: {
+        const node = this.node(label);
+        if (node.primitive?.kind !== "assignWindows") throw new UnsupportedFeatureError(urn, `${label}: unknown WindowFn ${urn}.`);
+        return node.primitive.windowing.windowFn;
+      }
+    }
+  }
+}
+
+/** Encodes a sink's elements into data frames of about 64 KiB. */
+class DataSink implements Receiver {
+  channel: OutputChannel | undefined;
+  private writer = new BufferWriter();
+
+  constructor(
+    private readonly transformId: string,
+    private readonly coder: Coder<WindowedValue<unknown>>,
+  ) {}
+
+  receive(wv: WindowedValue<unknown>): void {
+    this.coder.encode(wv, this.writer, true);
+    if (this.writer.length >= 64 * 1024) this.flush(false);
+  }
+
+  flush(isLast: boolean): void {
+    const bytes = this.writer.finish();
+    this.writer = new BufferWriter();
+    if (bytes.length > 0 || isLast) this.channel!.send(this.transformId, bytes, false);
+    if (isLast) this.channel!.send(this.transformId, new Uint8Array(0), true);
+  }
+}

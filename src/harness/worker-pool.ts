@@ -1,0 +1,55 @@
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import type { PipelineGraph } from "../pipeline/index.js";
+import { BeamFnExternalWorkerPoolService, type BeamFnExternalWorkerPoolServer } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
+import { FnHarness } from "./fn-harness.js";
+
+/**
+ * Beam's external worker pool (`beam:env:external:v1`) in this process, bound to
+ * 127.0.0.1: a runner calls StartWorker, and a harness for this process's pipeline
+ * connects back to the runner's control endpoint (Beam's LOOPBACK mode).
+ */
+export class WorkerPool {
+  private readonly server = new Server();
+  private readonly workers = new Map<string, FnHarness>();
+  private port = 0;
+
+  constructor(private readonly graph: PipelineGraph) {}
+
+  get endpoint(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  start(): Promise<string> {
+    const impl: BeamFnExternalWorkerPoolServer = {
+      startWorker: (call, callback) => {
+        const req = call.request;
+        const control = req.controlEndpoint?.url ?? "";
+        const harness = new FnHarness(control, req.workerId, this.graph);
+        this.workers.set(req.workerId, harness);
+        void harness.run().finally(() => this.workers.delete(req.workerId));
+        callback(null, { error: "" });
+      },
+      stopWorker: (call, callback) => {
+        this.workers.get(call.request.workerId)?.close();
+        this.workers.delete(call.request.workerId);
+        callback(null, { error: "" });
+      },
+    };
+    this.server.addService(BeamFnExternalWorkerPoolService, impl);
+    return new Promise((resolve, reject) =>
+      this.server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, port) => {
+        if (err) return reject(err);
+        this.port = port;
+        resolve(this.endpoint);
+      }),
+    );
+  }
+
+  stop(): Promise<void> {
+    for (const w of this.workers.values()) w.close();
+    this.workers.clear();
+    // The runner may keep its connection to the pool open: do not wait for it.
+    this.server.forceShutdown();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Pipeline, create, fixedWindows, flatMap, groupByKey, kv, map, parDo, windowInto, withTimestamps, type KV } from "../../src/index.js";
+import { startPrism, type JobService } from "../../tools/runners/job-services.mjs";
+
+let prism: JobService;
+beforeAll(async () => {
+  prism = await startPrism();
+}, 600_000);
+afterAll(async () => {
+  await prism?.stop();
+});
+
+describe("pipelines on Prism through the beam-ts SDK harness (loopback)", () => {
+  it("runs ParDos in this process's harness and GroupByKey in Prism", async () => {
+    const seen: string[] = [];
+    const p = new Pipeline({ runner: "prism", jobEndpoint: prism.endpoint });
+    p.apply(create(["the cat", "the hat", "a cat"]))
+      .apply("Split", flatMap((line: string) => line.split(" ")))
+      .apply("Pair", map((w: string) => kv(w, 1)))
+      .apply(groupByKey<string, number>())
+      .apply("Count", map((g: KV<string, Iterable<number>>) => `${g.key}: ${[...g.value].length}`))
+      .apply("Collect", parDo<string, never>({ process: (s) => void seen.push(s) }));
+    expect(await p.run().waitUntilFinish()).toBe("DONE");
+    expect(seen.sort()).toEqual(["a: 1", "cat: 2", "hat: 1", "the: 2"]);
+  }, 120_000);
+
+  it("groups per fixed window with timestamps set in the harness", async () => {
+    const seen: string[] = [];
+    const p = new Pipeline({ runner: "prism", jobEndpoint: prism.endpoint });
+    p.apply(create([kv("a", 1_000), kv("a", 2_000), kv("a", 61_000), kv("b", 3_000)]))
+      .apply(withTimestamps((e: KV<string, number>) => e.value))
+      .apply(windowInto(fixedWindows(60_000)))
+      .apply(groupByKey<string, number>())
+      .apply(
+        "Collect",
+        parDo<KV<string, Iterable<number>>, never>({
+          process: (g, ctx) => void seen.push(`${g.key} ${ctx.window.toString()} ${[...g.value].sort((x, y) => x - y).join(",")} ${ctx.pane.timing}`),
+        }),
+      );
+    expect(await p.run().waitUntilFinish()).toBe("DONE");
+    expect(seen.sort()).toEqual([
+      "a [1970-01-01T00:00:00.000Z, 1970-01-01T00:01:00.000Z) 1000,2000 ON_TIME",
+      "a [1970-01-01T00:01:00.000Z, 1970-01-01T00:02:00.000Z) 61000 ON_TIME",
+      "b [1970-01-01T00:00:00.000Z, 1970-01-01T00:01:00.000Z) 3000 ON_TIME",
+    ]);
+  }, 120_000);
+});
