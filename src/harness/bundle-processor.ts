@@ -2,7 +2,9 @@ import type { BoundedWindow, Coder, WindowedValue, WindowFn } from "../model/ind
 import { UnsupportedFeatureError, fixedWindows, globalWindows, sessions, slidingWindows } from "../model/index.js";
 import { BufferReader, BufferWriter, coderFromSpec, type CoderSpec } from "../coders/index.js";
 import type { PipelineGraph, TransformNode } from "../pipeline/index.js";
-import { AssignWindowsOperation, DoFnOperation, SideInputStore, fanOut, type Operation, type Receiver } from "../runtime/index.js";
+import { AssignWindowsOperation, DoFnOperation, fanOut, type Operation, type Receiver } from "../runtime/index.js";
+import type { PCollectionView } from "../transforms/index.js";
+import { FnApiSideInputs, type SideInputFetcher } from "./side-inputs.js";
 import type { ProcessBundleDescriptor } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
 import { RemoteGrpcPort } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
 import { WindowIntoPayload, ParDoPayload, type PTransform as ProtoPTransform } from "../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
@@ -41,6 +43,7 @@ export class BundleProcessor {
   private readonly receivers = new Map<string, Receiver>();
   private readonly consumers = new Map<string, Receiver[]>();
   private readonly coders = new Map<string, Coder<unknown>>();
+  readonly sideInputs = new FnApiSideInputs();
 
   constructor(
     private readonly descriptor: ProcessBundleDescriptor,
@@ -59,12 +62,23 @@ export class BundleProcessor {
     for (const op of this.ops) await op.startBundle();
   }
 
-  /** Decodes one data frame for a source and processes its elements. */
-  receive(transformId: string, data: Uint8Array): void {
+  /**
+   * Decodes one data frame for a source and processes its elements. Side inputs for the
+   * frame's windows are fetched first (DoFns read them synchronously).
+   */
+  async receive(transformId: string, data: Uint8Array, fetch: SideInputFetcher): Promise<void> {
     const source = this.sources.get(transformId);
     if (source === undefined) throw new Error(`Unknown data source ${transformId} in descriptor ${this.descriptor.id}.`);
     const reader = new BufferReader(data);
-    while (reader.remaining > 0) source.receiver.receive(source.coder.decode(reader, true));
+    const elements: WindowedValue<unknown>[] = [];
+    while (reader.remaining > 0) elements.push(source.coder.decode(reader, true));
+    if (this.sideInputs.declaredCount > 0) await this.sideInputs.prefetch(elements, fetch);
+    for (const wv of elements) source.receiver.receive(wv);
+  }
+
+  private windowCoderOf(pc: string): Coder<BoundedWindow> {
+    const ws = this.descriptor.windowingStrategies[this.descriptor.pcollections[pc]!.windowingStrategyId]!;
+    return this.coder(ws.windowCoderId) as Coder<BoundedWindow>;
   }
 
   async finish(): Promise<void> {
@@ -156,11 +170,19 @@ export class BundleProcessor {
         if (payload.doFn?.urn !== BEAM_TS_DO_FN) {
           throw new UnsupportedFeatureError(payload.doFn?.urn ?? "", `${t.uniqueName}: a DoFn of another SDK (${payload.doFn?.urn}) cannot run in the beam-ts harness.`);
         }
-        if (Object.keys(payload.sideInputs).length > 0) {
-          throw new UnsupportedFeatureError("side inputs", `${t.uniqueName}: side inputs over the Fn API state channel are not supported yet.`);
-        }
         const node = this.node(Buffer.from(payload.doFn.payload).toString("utf8"));
         const p = node.primitive as Extract<TransformNode["primitive"], { kind: "parDo" }>;
+        for (const s of p.sideInputs) {
+          const pc = t.inputs[s.tag];
+          if (pc === undefined) throw new Error(`${t.uniqueName}: the runner's descriptor lacks side input ${s.tag}.`);
+          this.sideInputs.declare({
+            transformId: id,
+            sideInputId: s.tag,
+            view: s.view as PCollectionView<unknown>,
+            elementCoder: this.coder(this.descriptor.pcollections[pc]!.coderId),
+            windowCoder: this.windowCoderOf(pc),
+          });
+        }
         const tagged = new Map<string, Receiver>();
         for (const [tag, pc] of Object.entries(t.outputs)) if (tag !== "main") tagged.set(tag, this.receiverOf(pc));
         const op = new DoFnOperation({
@@ -168,8 +190,8 @@ export class BundleProcessor {
           template: p.doFn,
           mainOutput: t.outputs["main"] !== undefined ? this.receiverOf(t.outputs["main"]) : fanOut([]),
           taggedOutputs: tagged,
-          sideInputs: new SideInputStore(),
-          declaredViews: new Set(),
+          sideInputs: this.sideInputs,
+          declaredViews: new Set(p.sideInputs.map((s) => s.view as PCollectionView<unknown>)),
           maxConcurrency: p.maxConcurrency,
           allowedTimestampSkew: p.allowedTimestampSkew,
         });

@@ -10,6 +10,8 @@ import {
   type ProcessBundleDescriptor,
 } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
 import { BundleProcessor, type OutputChannel } from "./bundle-processor.js";
+import type { SideInputFetcher } from "./side-inputs.js";
+import { StateChannel } from "./state-channel.js";
 
 /** Data frames of one instruction and source that arrived before or during its bundle. */
 interface Inbox {
@@ -31,6 +33,7 @@ export class FnHarness {
   private readonly descriptors = new Map<string, ProcessBundleDescriptor>();
   private readonly processors = new Map<string, BundleProcessor[]>();
   private readonly data = new Map<string, DataChannel>();
+  private readonly states = new Map<string, StateChannel>();
   private readonly metadata = new Metadata();
 
   constructor(
@@ -56,6 +59,7 @@ export class FnHarness {
   close(): void {
     this.stream?.end();
     for (const d of this.data.values()) d.close();
+    for (const s of this.states.values()) s.close();
     this.control.close();
   }
 
@@ -112,14 +116,29 @@ export class FnHarness {
     const processor = pool.pop() ?? new BundleProcessor(descriptor, this.graph);
     const channel = this.dataChannel(descriptor);
     const out: OutputChannel = { send: (transformId, data, isLast) => channel.send(instructionId, transformId, data, isLast) };
+    const fetch: SideInputFetcher = (transformId, sideInputId, window) =>
+      this.stateChannel(descriptor).getAll(instructionId, {
+        type: { $case: "iterableSideInput", iterableSideInput: { transformId, sideInputId, window: Buffer.from(window) } },
+      });
+    processor.sideInputs.reset();
     await processor.start(out);
     await Promise.all(
       processor.sourceIds.map(async (transformId) => {
-        for await (const frame of channel.frames(instructionId, transformId)) processor.receive(transformId, frame);
+        for await (const frame of channel.frames(instructionId, transformId)) await processor.receive(transformId, frame, fetch);
       }),
     );
     await processor.finish();
     pool.push(processor);
+  }
+
+  private stateChannel(descriptor: ProcessBundleDescriptor): StateChannel {
+    const url = descriptor.stateApiServiceDescriptor?.url ?? this.controlEndpoint;
+    let c = this.states.get(url);
+    if (c === undefined) {
+      c = new StateChannel(url, this.metadata);
+      this.states.set(url, c);
+    }
+    return c;
   }
 
   private dataChannel(descriptor: ProcessBundleDescriptor): DataChannel {

@@ -2,3 +2,5 @@
 export * from "./bundle-processor.js";
 export * from "./fn-harness.js";
 export * from "./worker-pool.js";
+export * from "./side-inputs.js";
+export * from "./state-channel.js";

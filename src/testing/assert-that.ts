@@ -5,10 +5,13 @@ import { PTransform, type PCollection, type Pipeline } from "../pipeline/index.j
 import { asIterable, groupByKey, impulse, map, parDo, windowInto } from "../transforms/index.js";
 import { containsInAnyOrder, equalsSingleton, isEmpty, satisfies, type Matcher } from "./matchers.js";
 
-/** An element with the window and pane it was in, as the checker sees it. */
+/**
+ * An element with the window (its id) and pane it was in, as the checker sees it: plain
+ * data, so it crosses runner boundaries with the JS value coder.
+ */
 interface Reified<T> {
   readonly value: T;
-  readonly window: BoundedWindow;
+  readonly window: string;
   readonly pane: PaneInfo;
 }
 
@@ -145,7 +148,7 @@ class AssertTransform<T> extends PTransform<PCollection<T>, void> {
     // for unbounded input), and check it from an Impulse that reads the group as a side
     // input, so an empty PCollection is checked too.
     const reified = input
-      .apply("Reify", map((value: T, ctx): KV<null, Reified<T>> => kv(null, { value, window: ctx.window, pane: ctx.pane })))
+      .apply("Reify", map((value: T, ctx): KV<null, Reified<T>> => kv(null, { value, window: ctx.window.id(), pane: { ...ctx.pane } })))
       .apply(
         "IntoGlobalWindow",
         windowInto(globalWindows(), { trigger: Triggers.never(), accumulationMode: "DISCARDING", allowedLateness: 0 }),
@@ -162,7 +165,7 @@ class AssertTransform<T> extends PTransform<PCollection<T>, void> {
             const selected =
               scope.kind === "all"
                 ? all
-                : all.filter((r) => r.window.id() === scope.window.id() && PANE_FILTERS[scope.panes](r.pane));
+                : all.filter((r) => r.window === scope.window.id() && PANE_FILTERS[scope.panes](r.pane));
             const failure = matcher(selected.map((r) => r.value));
             if (failure !== undefined) {
               const where = scope.kind === "window" ? ` in window ${scope.window.toString()}${PANE_NAMES[scope.panes]}` : "";

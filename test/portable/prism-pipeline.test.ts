@@ -1,5 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Pipeline, create, fixedWindows, flatMap, groupByKey, kv, map, parDo, windowInto, withTimestamps, type KV } from "../../src/index.js";
+import {
+  Pipeline,
+  asSingleton,
+  assertThat,
+  combineGlobally,
+  create,
+  fixedWindows,
+  flatMap,
+  groupByKey,
+  kv,
+  map,
+  parDo,
+  sum,
+  windowInto,
+  withTimestamps,
+  type KV,
+} from "../../src/index.js";
 import { startPrism, type JobService } from "../../tools/runners/job-services.mjs";
 
 let prism: JobService;
@@ -43,5 +59,33 @@ describe("pipelines on Prism through the beam-ts SDK harness (loopback)", () => 
       "a [1970-01-01T00:01:00.000Z, 1970-01-01T00:02:00.000Z) 61000 ON_TIME",
       "b [1970-01-01T00:00:00.000Z, 1970-01-01T00:01:00.000Z) 3000 ON_TIME",
     ]);
+  }, 120_000);
+
+  it("checks results with assertThat (side inputs over the state API), on the runner", async () => {
+    const p = new Pipeline({ runner: "prism", jobEndpoint: prism.endpoint });
+    const counts = p
+      .apply(create(["x", "y", "x"]))
+      .apply("Pair", map((w: string) => kv(w, 1)))
+      .apply(groupByKey<string, number>())
+      .apply("Count", map((g: KV<string, Iterable<number>>) => kv(g.key, [...g.value].length)));
+    assertThat(counts).containsInAnyOrder([kv("x", 2), kv("y", 1)]);
+    expect(await p.run().waitUntilFinish()).toBe("DONE");
+  }, 120_000);
+
+  it("fails the job when an assertion fails on the runner", async () => {
+    const p = new Pipeline({ runner: "prism", jobEndpoint: prism.endpoint });
+    assertThat(p.apply(create([1, 2]))).containsInAnyOrder([1, 3]);
+    await expect(p.run().waitUntilFinish()).rejects.toThrow(/failed/);
+  }, 120_000);
+
+  it("reads a singleton side input", async () => {
+    const seen: string[] = [];
+    const p = new Pipeline({ runner: "prism", jobEndpoint: prism.endpoint });
+    const total = asSingleton(p.apply("Numbers", create([1, 2, 3])).apply(combineGlobally(sum())));
+    p.apply("Words", create(["a", "b"]))
+      .apply(parDo<string, string>({ process: (w, ctx) => ctx.output(`${w}${ctx.sideInput(total)}`) }, { sideInputs: [total] }))
+      .apply("Collect", parDo<string, never>({ process: (s) => void seen.push(s) }));
+    expect(await p.run().waitUntilFinish()).toBe("DONE");
+    expect(seen.sort()).toEqual(["a6", "b6"]);
   }, 120_000);
 });

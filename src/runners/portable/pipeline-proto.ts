@@ -6,7 +6,7 @@ const JS_KV = kvCoder(deterministicJsValueCoder, jsValueCoder) as Coder<unknown>
 import { WindowFnUrns } from "../../model/index.js";
 import type { PipelineGraph, TransformNode } from "../../pipeline/index.js";
 import { graphFingerprint } from "../../pipeline/index.js";
-import type { PCollectionView, StateSpecMap, TimerSpecMap } from "../../transforms/index.js";
+import type { StateSpecMap, TimerSpecMap } from "../../transforms/index.js";
 import {
   AccumulationMode_Enum,
   ClosingBehavior_Enum,
@@ -166,8 +166,14 @@ class Translator {
         };
       case "read":
         return { ...base, environmentId: BEAM_TS_ENVIRONMENT, spec: spec(BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardPTransforms.DeprecatedPrimitives"].READ) };
-      case "parDo":
-        return { ...base, environmentId: BEAM_TS_ENVIRONMENT, spec: spec(PRIMITIVES.PAR_DO, this.parDoPayload(t)) };
+      case "parDo": {
+        // Side inputs are the inputs named by the ParDoPayload's side-input ids.
+        const sideIds = new Set(p.sideInputs.map((s) => s.pcollection));
+        const inputs: Record<string, string> = {};
+        for (const [tag, pc] of Object.entries(t.inputs)) if (!sideIds.has(pc)) inputs[tag] = pc;
+        for (const s of p.sideInputs) inputs[s.tag] = s.pcollection;
+        return { ...base, inputs, environmentId: BEAM_TS_ENVIRONMENT, spec: spec(PRIMITIVES.PAR_DO, this.parDoPayload(t)) };
+      }
     }
   }
 
@@ -176,10 +182,10 @@ class Translator {
     const label = Buffer.from(t.fullLabel, "utf8");
     const sideInputs: ParDoPayload["sideInputs"] = {};
     for (const s of p.sideInputs) {
-      const view = s.view as PCollectionView<unknown>;
-      const multimap = view.kind === "map" || view.kind === "multimap";
+      // Every view is read as Beam's iterable side input; the harness materializes maps
+      // and singletons from the elements itself.
       sideInputs[s.tag] = {
-        accessPattern: { urn: multimap ? SIDE_INPUTS.MULTIMAP : SIDE_INPUTS.ITERABLE, payload: Buffer.alloc(0) },
+        accessPattern: { urn: SIDE_INPUTS.ITERABLE, payload: Buffer.alloc(0) },
         viewFn: { urn: BeamTsUrns.viewFn, payload: Buffer.from(`${t.fullLabel}\u0000${s.tag}`, "utf8") },
         windowMappingFn: { urn: BeamTsUrns.windowMappingFn, payload: Buffer.from(`${t.fullLabel}\u0000${s.tag}`, "utf8") },
       };

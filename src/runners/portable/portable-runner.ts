@@ -98,6 +98,9 @@ class PortableResult implements PipelineResult {
       if (err instanceof BeamError) throw err;
       throw new JobFailedError(`Pipeline failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     } finally {
+      // After a failure a runner may still be starting workers for the job (Prism does,
+      // and dies if the pool is gone): leave the pool up a moment longer.
+      if (this.current === "FAILED") await new Promise((r) => setTimeout(r, 1000));
       await pool.stop();
       this.job.close();
     }
