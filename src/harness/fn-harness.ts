@@ -40,6 +40,8 @@ export class FnHarness {
     private readonly controlEndpoint: string,
     private readonly workerId: string,
     private readonly graph: PipelineGraph,
+    /** Told of every failed instruction (the runner only gets its text). */
+    private readonly onError: (err: unknown) => void = () => {},
   ) {
     this.control = new BeamFnControlClient(controlEndpoint, credentials.createInsecure());
     this.metadata.set("worker_id", workerId);
@@ -95,6 +97,7 @@ export class FnHarness {
           this.respond({ instructionId: id, error: `beam-ts harness: ${r?.$case ?? "empty"} requests are not supported yet.`, response: undefined });
       }
     } catch (err) {
+      this.onError(err);
       this.respond({ instructionId: id, error: err instanceof Error ? `${err.message}\n${err.stack ?? ""}` : String(err), response: undefined });
     }
   }

@@ -13,7 +13,11 @@ export class WorkerPool {
   private readonly workers = new Map<string, FnHarness>();
   private port = 0;
 
-  constructor(private readonly graph: PipelineGraph) {}
+  constructor(
+    private readonly graph: PipelineGraph,
+    /** Told of every bundle that failed in this process's workers. */
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {}
 
   get endpoint(): string {
     return `127.0.0.1:${this.port}`;
@@ -24,7 +28,7 @@ export class WorkerPool {
       startWorker: (call, callback) => {
         const req = call.request;
         const control = req.controlEndpoint?.url ?? "";
-        const harness = new FnHarness(control, req.workerId, this.graph);
+        const harness = new FnHarness(control, req.workerId, this.graph, this.onError);
         this.workers.set(req.workerId, harness);
         void harness.run().finally(() => this.workers.delete(req.workerId));
         callback(null, { error: "" });

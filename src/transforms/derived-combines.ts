@@ -1,7 +1,7 @@
 import type { KV } from "../model/index.js";
 import { kv } from "../model/index.js";
 import { ptransform, type PCollection, type PTransform } from "../pipeline/index.js";
-import { kvCoder, varIntCoder } from "../coders/index.js";
+import { jsValueCoder, kvCoder, varIntCoder } from "../coders/index.js";
 import { combineGlobally, combinePerKey } from "./combine.js";
 import { asDeterministic, kvComponents } from "./coder-derivation.js";
 import { count } from "./combiners/arithmetic.js";
@@ -51,7 +51,8 @@ export function latestPerKey<K, V>(): PTransform<PCollection<KV<K, V>>, PCollect
     const [k] = kvComponents(input.coder);
     return input
       .apply("Reify", map((e: KV<K, V>, ctx) => kv(e.key, { value: e.value, timestamp: ctx.timestamp })))
-      .withCoder(kvCoder(k, input.coder) as never)
+      // The value is a { value, timestamp } record: plain data for the JS value coder.
+      .withCoder(kvCoder(k, jsValueCoder) as never)
       .apply("Latest", combinePerKey(latest<V>()));
   });
 }

@@ -32,11 +32,11 @@ import {
   type CombineFn,
   type KV,
 } from "../../src/index.js";
-import { RUNNERS, runOn } from "./runners.js";
+import { BATCH_RUNNERS, runOn } from "./runners.js";
 
 const sales = [kv("eu", 10), kv("us", 5), kv("eu", 7), kv("us", 1), kv("asia", 2)];
 
-for (const runner of RUNNERS) {
+for (const runner of BATCH_RUNNERS) {
   describe(`Combine on ${runner.name}`, () => {
     it("combines per key with a CombineFn", async () => {
       await runOn(runner, (p) => {

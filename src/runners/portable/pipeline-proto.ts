@@ -1,5 +1,5 @@
 import type { BoundedWindow, Coder, WindowFn, WindowingStrategy } from "../../model/index.js";
-import { CoderUrns, deterministicJsValueCoder, globalWindowCoder, intervalWindowCoder, jsValueCoder, kvCoder } from "../../coders/index.js";
+import { CoderUrns, asDeterministic, deterministicJsValueCoder, globalWindowCoder, intervalWindowCoder, jsValueCoder, kvCoder } from "../../coders/index.js";
 
 /** KVs of JS values, keys in the deterministic encoding. */
 const JS_KV = kvCoder(deterministicJsValueCoder, jsValueCoder) as Coder<unknown>;
@@ -96,7 +96,7 @@ class Translator {
     const grouped = new Set<string>();
     for (const t of this.graph.transforms.values()) if (t.primitive?.kind === "groupByKey") for (const pc of Object.values(t.inputs)) grouped.add(pc);
     for (const pc of this.graph.pcollections.values()) {
-      const coder = grouped.has(pc.id) && pc.coder.urn === CoderUrns.jsValue ? JS_KV : pc.coder;
+      const coder = grouped.has(pc.id) ? groupingCoder(pc.coder) : pc.coder;
       this.components.pcollections[pc.id] = {
         uniqueName: `${this.graph.transforms.get(pc.producer)?.fullLabel ?? pc.producer}.${pc.tag}`,
         coderId: this.coder(coder),
@@ -127,7 +127,7 @@ class Translator {
       uniqueName: t.fullLabel,
       subtransforms: [...t.children],
       inputs: { ...t.inputs },
-      outputs: { ...t.outputs },
+      outputs: uniqueOutputs(t.outputs),
       environmentId: "",
       displayData: [],
       annotations: {},
@@ -336,4 +336,27 @@ function jsCoder(): Coder<unknown> {
 /** The graph fingerprint the worker must reproduce (sent as a pipeline option). */
 export function fingerprintOf(graph: PipelineGraph): string {
   return graphFingerprint(graph).hash;
+}
+
+/**
+ * A transform's outputs with one tag per PCollection (a Partition's first output is also
+ * its main output); "main" wins, as the harness looks outputs up by it.
+ */
+function uniqueOutputs(outputs: Readonly<Record<string, string>>): Record<string, string> {
+  const byPc = new Map<string, string>();
+  for (const [tag, pc] of Object.entries(outputs)) if (!byPc.has(pc) || tag === "main") byPc.set(pc, tag);
+  const out: Record<string, string> = {};
+  for (const [pc, tag] of byPc) out[tag] = pc;
+  return out;
+}
+
+/**
+ * The coder a GroupByKey input is declared with: a KV coder whose key encodes
+ * deterministically, since the runner groups by the key's bytes (our embedded runner
+ * compares keys the same way, through the deterministic key coder).
+ */
+function groupingCoder(coder: Coder<unknown>): Coder<unknown> {
+  if (coder.urn !== CoderUrns.kv) return JS_KV;
+  const [k, v] = coder.components as [Coder<unknown>, Coder<unknown>];
+  return k.deterministic ? coder : (kvCoder(asDeterministic(k), v) as Coder<unknown>);
 }

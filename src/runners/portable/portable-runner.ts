@@ -75,7 +75,8 @@ class PortableResult implements PipelineResult {
 
   private async execute(): Promise<JobState> {
     const graph = this.pipeline.graph();
-    const pool = new WorkerPool(graph);
+    const errors: unknown[] = [];
+    const pool = new WorkerPool(graph, (err) => errors.push(err));
     const messages: string[] = [];
     try {
       const poolEndpoint = await pool.start();
@@ -90,7 +91,12 @@ class PortableResult implements PipelineResult {
       stop();
       this.current = STATES[final] ?? "FAILED";
       if (this.current === "FAILED") {
-        throw new JobFailedError(`The job failed on the runner at ${this.job.endpoint}.${messages.length ? `\n${messages.slice(-5).join("\n")}` : ""}`);
+        // A bundle that failed in our own workers explains the failure best.
+        const first = errors[0];
+        const reason = first instanceof Error ? first.message : messages.slice(-5).join("\n");
+        const failure = new JobFailedError(`Pipeline failed on the runner at ${this.job.endpoint}: ${reason}`, { cause: first });
+        if (first instanceof BeamError) Object.defineProperty(failure, "failureCode", { value: first.code });
+        throw failure;
       }
       return this.current;
     } catch (err) {
