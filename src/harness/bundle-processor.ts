@@ -4,6 +4,7 @@ import { BufferReader, BufferWriter, coderFromSpec, type CoderSpec } from "../co
 import type { PipelineGraph, TransformNode } from "../pipeline/index.js";
 import { AssignWindowsOperation, DoFnOperation, fanOut, type Operation, type Receiver } from "../runtime/index.js";
 import type { PCollectionView } from "../transforms/index.js";
+import { MetricsContainer } from "../metrics/index.js";
 import { FnApiSideInputs, type SideInputFetcher } from "./side-inputs.js";
 import type { ProcessBundleDescriptor } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
 import { RemoteGrpcPort } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
@@ -59,7 +60,14 @@ export class BundleProcessor {
 
   async start(out: OutputChannel): Promise<void> {
     for (const s of this.sinks) s.channel = out;
+    // Each bundle gets fresh metric containers, reported when it ends (see metrics()).
+    for (const op of this.ops) if (op instanceof DoFnOperation) op.metrics = new MetricsContainer(op.label);
     for (const op of this.ops) await op.startBundle();
+  }
+
+  /** The metric containers of the current bundle's DoFns. */
+  metrics(): MetricsContainer[] {
+    return this.ops.filter((op): op is DoFnOperation => op instanceof DoFnOperation).map((op) => op.metrics);
   }
 
   /**

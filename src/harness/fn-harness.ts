@@ -9,6 +9,7 @@ import {
   type InstructionResponse,
   type ProcessBundleDescriptor,
 } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
+import type { MetricsContainer } from "../metrics/index.js";
 import { BundleProcessor, type OutputChannel } from "./bundle-processor.js";
 import type { SideInputFetcher } from "./side-inputs.js";
 import { StateChannel } from "./state-channel.js";
@@ -42,6 +43,8 @@ export class FnHarness {
     private readonly graph: PipelineGraph,
     /** Told of every failed instruction (the runner only gets its text). */
     private readonly onError: (err: unknown) => void = () => {},
+    /** Told of each bundle's metrics: committed when the bundle succeeded. */
+    private readonly onMetrics: (containers: readonly MetricsContainer[], committed: boolean) => void = () => {},
   ) {
     this.control = new BeamFnControlClient(controlEndpoint, credentials.createInsecure());
     this.metadata.set("worker_id", workerId);
@@ -124,13 +127,21 @@ export class FnHarness {
         type: { $case: "iterableSideInput", iterableSideInput: { transformId, sideInputId, window: Buffer.from(window) } },
       });
     processor.sideInputs.reset();
-    await processor.start(out);
-    await Promise.all(
-      processor.sourceIds.map(async (transformId) => {
-        for await (const frame of channel.frames(instructionId, transformId)) await processor.receive(transformId, frame, fetch);
-      }),
-    );
-    await processor.finish();
+    try {
+      await processor.start(out);
+      await Promise.all(
+        processor.sourceIds.map(async (transformId) => {
+          for await (const frame of channel.frames(instructionId, transformId)) await processor.receive(transformId, frame, fetch);
+        }),
+      );
+      await processor.finish();
+    } catch (err) {
+      this.onMetrics(processor.metrics(), false);
+      // A failed processor's DoFn instances are discarded, as Beam does.
+      await processor.teardown();
+      throw err;
+    }
+    this.onMetrics(processor.metrics(), true);
     pool.push(processor);
   }
 

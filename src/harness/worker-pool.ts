@@ -1,4 +1,5 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
+import type { MetricsContainer } from "../metrics/index.js";
 import type { PipelineGraph } from "../pipeline/index.js";
 import { BeamFnExternalWorkerPoolService, type BeamFnExternalWorkerPoolServer } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
 import { FnHarness } from "./fn-harness.js";
@@ -17,6 +18,8 @@ export class WorkerPool {
     private readonly graph: PipelineGraph,
     /** Told of every bundle that failed in this process's workers. */
     private readonly onError: (err: unknown) => void = () => {},
+    /** Told of every bundle's metrics (committed when it succeeded). */
+    private readonly onMetrics: (containers: readonly MetricsContainer[], committed: boolean) => void = () => {},
   ) {}
 
   get endpoint(): string {
@@ -28,7 +31,7 @@ export class WorkerPool {
       startWorker: (call, callback) => {
         const req = call.request;
         const control = req.controlEndpoint?.url ?? "";
-        const harness = new FnHarness(control, req.workerId, this.graph, this.onError);
+        const harness = new FnHarness(control, req.workerId, this.graph, this.onError, this.onMetrics);
         this.workers.set(req.workerId, harness);
         void harness.run().finally(() => this.workers.delete(req.workerId));
         callback(null, { error: "" });

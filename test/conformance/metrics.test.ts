@@ -11,7 +11,7 @@ import {
   type MetricQueryResults,
   type PCollection,
 } from "../../src/index.js";
-import { RUNNERS } from "./runners.js";
+import { BATCH_RUNNERS } from "./runners.js";
 
 async function runAndQuery(options: Record<string, unknown>, build: (p: Pipeline) => void): Promise<MetricQueryResults> {
   const p = new Pipeline(options);
@@ -23,7 +23,7 @@ async function runAndQuery(options: Record<string, unknown>, build: (p: Pipeline
 
 const lengths = Metrics.distribution("words", "length");
 
-for (const runner of RUNNERS) {
+for (const runner of BATCH_RUNNERS) {
   describe(`metrics on ${runner.name}`, () => {
     it("reports counters, distributions, gauges and string sets per step", async () => {
       const results = await runAndQuery(runner.options, (p) => {
@@ -62,7 +62,9 @@ for (const runner of RUNNERS) {
       expect([...(set?.committed ?? [])].sort()).toEqual(["a", "bb", "ccc"]);
     });
 
-    it("keeps metrics of failed bundle attempts out of committed values", async () => {
+    // Prism fails a job on its first bundle failure instead of retrying the bundle, so the
+    // retry this scenario needs never happens there: pinned with it.fails.
+    (runner.name === "prism" ? it.fails : it)("keeps metrics of failed bundle attempts out of committed values", async () => {
       let failedOnce = false;
       const results = await runAndQuery({ ...runner.options, maxBundleRetries: 1 }, (p) => {
         p.apply(create([1, 2, 3])).apply(

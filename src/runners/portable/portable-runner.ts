@@ -76,7 +76,12 @@ class PortableResult implements PipelineResult {
   private async execute(): Promise<JobState> {
     const graph = this.pipeline.graph();
     const errors: unknown[] = [];
-    const pool = new WorkerPool(graph, (err) => errors.push(err));
+    // LOOPBACK: the workers run in this process, so their metrics are recorded directly.
+    const pool = new WorkerPool(
+      graph,
+      (err) => errors.push(err),
+      (containers, committed) => this.metricsStore.record(containers, committed),
+    );
     const messages: string[] = [];
     try {
       const poolEndpoint = await pool.start();
