@@ -61,7 +61,11 @@ export class FnHarness {
     });
   }
 
-  close(): void {
+  /** Ends the connection and tears down every DoFn instance (Beam's teardown). */
+  async close(): Promise<void> {
+    const processors = [...this.processors.values()].flat();
+    this.processors.clear();
+    await Promise.all(processors.map((p) => p.teardown()));
     this.stream?.end();
     for (const d of this.data.values()) d.close();
     for (const s of this.states.values()) s.close();

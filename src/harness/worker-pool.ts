@@ -37,7 +37,7 @@ export class WorkerPool {
         callback(null, { error: "" });
       },
       stopWorker: (call, callback) => {
-        this.workers.get(call.request.workerId)?.close();
+        void this.workers.get(call.request.workerId)?.close();
         this.workers.delete(call.request.workerId);
         callback(null, { error: "" });
       },
@@ -52,11 +52,11 @@ export class WorkerPool {
     );
   }
 
-  stop(): Promise<void> {
-    for (const w of this.workers.values()) w.close();
+  async stop(): Promise<void> {
+    const workers = [...this.workers.values()];
     this.workers.clear();
+    await Promise.all(workers.map((w) => w.close()));
     // The runner may keep its connection to the pool open: do not wait for it.
     this.server.forceShutdown();
-    return Promise.resolve();
   }
 }

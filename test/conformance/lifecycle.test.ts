@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GLOBAL_WINDOW, assertThat, create, map, parDo, reshuffle, type DoFn, type ProcessContext } from "../../src/index.js";
-import { RUNNERS, runOn } from "./runners.js";
+import { BATCH_RUNNERS, runOn } from "./runners.js";
 
 /** A DoFn that records its lifecycle calls in a shared log (copies share the array). */
 class Recorder implements DoFn<number, number> {
@@ -29,7 +29,7 @@ class Recorder implements DoFn<number, number> {
   }
 }
 
-for (const runner of RUNNERS) {
+for (const runner of BATCH_RUNNERS) {
   describe(`DoFn lifecycle on ${runner.name}`, () => {
     it("calls setup once, start/finishBundle around each bundle, and teardown at the end", async () => {
       const log: string[] = [];
@@ -61,7 +61,8 @@ for (const runner of RUNNERS) {
       expect(log.at(-1)).toBe("teardown");
     });
 
-    it("retries a failed bundle with a fresh DoFn instance and succeeds", async () => {
+    // Prism fails the job on the first bundle failure (no retries): pinned with it.fails.
+    (runner.name === "prism" ? it.fails : it)("retries a failed bundle with a fresh DoFn instance and succeeds", async () => {
       let attempts = 0;
       const log: string[] = [];
       await runOn(
