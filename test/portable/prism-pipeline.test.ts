@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import {
   Pipeline,
   asSingleton,
@@ -16,15 +16,9 @@ import {
   withTimestamps,
   type KV,
 } from "../../src/index.js";
-import { startPrism, type JobService } from "../../tools/runners/job-services.mjs";
 
-let prism: JobService;
-beforeAll(async () => {
-  prism = await startPrism();
-}, 600_000);
-afterAll(async () => {
-  await prism?.stop();
-});
+/** The Prism job service test/prism-setup.ts started for this run. */
+const prism = { endpoint: inject("prismEndpoint") };
 
 describe("pipelines on Prism through the beam-ts SDK harness (loopback)", () => {
   it("runs ParDos in this process's harness and GroupByKey in Prism", async () => {

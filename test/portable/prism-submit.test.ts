@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { Pipeline, impulse } from "../../src/index.js";
 import { JobServiceConnection } from "../../src/runners/portable/job-client.js";
 import { pipelineToProto } from "../../src/runners/portable/pipeline-proto.js";
 import { JobState_Enum } from "../../src/proto/org/apache/beam/model/job_management/v1/beam_job_api.js";
-import { startPrism, type JobService } from "../../tools/runners/job-services.mjs";
 
-let prism: JobService;
-beforeAll(async () => {
-  prism = await startPrism();
-}, 600_000);
-afterAll(async () => {
-  await prism?.stop();
-});
+/** The Prism job service test/prism-setup.ts started for this run. */
+const prism = { endpoint: inject("prismEndpoint") };
 
 describe("the Job API client against Prism", () => {
   it("prepares, stages, runs and follows a translated pipeline to DONE", async () => {
