@@ -82,4 +82,10 @@ describe("pipelines on Prism through the beam-ts SDK harness (loopback)", () => 
     expect(await p.run().waitUntilFinish()).toBe("DONE");
     expect(seen.sort()).toEqual(["a6", "b6"]);
   }, 120_000);
+
+  it("starts its own local Prism for --runner=prism without --jobEndpoint", async () => {
+    const p = new Pipeline({ runner: "prism" });
+    assertThat(p.apply(create(["a", "b"])).apply(map((s: string) => s.toUpperCase()))).containsInAnyOrder(["A", "B"]);
+    expect(await p.run().waitUntilFinish()).toBe("DONE");
+  }, 600_000);
 });

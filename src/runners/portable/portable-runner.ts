@@ -18,13 +18,12 @@ export class PortableRunner implements Runner {
 
   run(pipeline: Pipeline): PipelineResult {
     const endpoint = pipeline.options["jobEndpoint"];
-    if (typeof endpoint !== "string" || endpoint === "") {
-      throw new OptionsError(
-        `--runner=${String(pipeline.options["runner"])} needs --jobEndpoint=host:port of a Beam job service ` +
-          `(for Prism: node tools/runners/job-services.mjs prism).`,
-      );
-    }
-    return new PortableResult(pipeline, endpoint);
+    if (typeof endpoint === "string" && endpoint !== "") return new PortableResult(pipeline, Promise.resolve({ endpoint, stop: async () => {} }));
+    if (pipeline.options["runner"] === "prism") return new PortableResult(pipeline, startLocalPrism());
+    throw new OptionsError(
+      `--runner=${String(pipeline.options["runner"])} needs --jobEndpoint=host:port of a Beam job service ` +
+        `(or use --runner=prism, which starts a local Prism).`,
+    );
   }
 }
 
@@ -35,18 +34,34 @@ const STATES: Partial<Record<JobState_Enum, JobState>> = {
   [JobState_Enum.DRAINED]: "DRAINED",
 };
 
+/** A job service this runner uses, and how to let go of it. */
+interface JobServiceHandle {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The `--runner=prism` preset without --jobEndpoint: Prism built from the Go module proxy
+ * (cached after the first time) and started on loopback for this job, by the development
+ * script in tools/runners.
+ */
+async function startLocalPrism(): Promise<JobServiceHandle> {
+  const tools = "../../../tools/runners/job-services.mjs";
+  const { startPrism } = (await import(tools)) as { startPrism(): Promise<JobServiceHandle> };
+  return startPrism();
+}
+
 class PortableResult implements PipelineResult {
   private current: JobState = "RUNNING";
   private readonly done: Promise<JobState>;
-  private readonly job: JobServiceConnection;
+  private job!: JobServiceConnection;
   private jobId: Promise<string> | undefined;
   private readonly metricsStore = new JobMetricsStore();
 
   constructor(
     private readonly pipeline: Pipeline,
-    endpoint: string,
+    private readonly service: Promise<JobServiceHandle>,
   ) {
-    this.job = new JobServiceConnection(endpoint);
     this.done = this.execute();
     this.done.catch(() => {});
   }
@@ -74,6 +89,16 @@ class PortableResult implements PipelineResult {
   }
 
   private async execute(): Promise<JobState> {
+    const service = await this.service;
+    this.job = new JobServiceConnection(service.endpoint);
+    try {
+      return await this.executeOn();
+    } finally {
+      await service.stop();
+    }
+  }
+
+  private async executeOn(): Promise<JobState> {
     const graph = this.pipeline.graph();
     const errors: unknown[] = [];
     // LOOPBACK: the workers run in this process, so their metrics are recorded directly.
