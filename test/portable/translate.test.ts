@@ -6,6 +6,8 @@ import {
   TimerSpecs,
   Triggers,
   coderFromSpec,
+  decodeFromBytes,
+  testStream,
   combinePerKey,
   create,
   fixedWindows,
@@ -21,7 +23,11 @@ import {
 } from "../../src/index.js";
 import { pipelineToProto } from "../../src/runners/portable/pipeline-proto.js";
 import { triggerFromProto, triggerToProto } from "../../src/runners/portable/trigger-proto.js";
-import { Pipeline as ProtoPipeline, type Coder as ProtoCoder } from "../../src/proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
+import {
+  Pipeline as ProtoPipeline,
+  TestStreamPayload,
+  type Coder as ProtoCoder,
+} from "../../src/proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
 
 function roundTrip(p: Pipeline): ProtoPipeline {
   const bytes = ProtoPipeline.encode(pipelineToProto(p.graph())).finish();
@@ -123,5 +129,25 @@ describe("Runner API translation", () => {
     p.apply(create([kv("a", 1)])).apply(windowInto(sessions(1000)));
     const proto = roundTrip(p);
     expect(Object.values(proto.components!.windowingStrategies).some((w) => w.windowFn?.urn === "beam:window_fn:session_windows:v1" && w.mergeStatus === 2)).toBe(true);
+  });
+
+  it("carries a TestStream's events: encoded elements, watermarks and processing time, in milliseconds", () => {
+    const p = new Pipeline();
+    p.apply("Events", testStream<KV<string, number>>("a:1@2s | wm 5s | pt +3s"));
+    const proto = roundTrip(p);
+    const node = Object.values(proto.components!.transforms).find((t) => t.uniqueName === "Events")!;
+    expect(node.spec!.urn).toBe("beam:transform:teststream:v1");
+    const payload = TestStreamPayload.decode(node.spec!.payload);
+    const coder = coderFromSpec({ urn: proto.components!.coders[payload.coderId]!.spec!.urn, components: proto.components!.coders[payload.coderId]!.componentCoderIds.map((id) => ({ urn: proto.components!.coders[id]!.spec!.urn })) });
+    const [add, wm, pt, end] = payload.events;
+    expect(add!.event?.$case).toBe("elementEvent");
+    if (add!.event?.$case === "elementEvent") {
+      const e = add!.event.elementEvent.elements[0]!;
+      expect(e.timestamp).toBe(2000n);
+      expect(decodeFromBytes(coder, e.encodedElement)).toEqual(kv("a", 1));
+    }
+    expect(wm!.event).toEqual({ $case: "watermarkEvent", watermarkEvent: { tag: "", newWatermark: 5000n } });
+    expect(pt!.event).toEqual({ $case: "processingTimeEvent", processingTimeEvent: { advanceDuration: 3000n } });
+    expect(end!.event).toEqual({ $case: "watermarkEvent", watermarkEvent: { tag: "", newWatermark: 9223372036854775n } });
   });
 });

@@ -1,5 +1,6 @@
-import type { BoundedWindow, Coder, WindowFn, WindowingStrategy } from "../../model/index.js";
-import { CoderUrns, asDeterministic, deterministicJsValueCoder, globalWindowCoder, intervalWindowCoder, jsValueCoder, kvCoder } from "../../coders/index.js";
+import type { BoundedWindow, Coder, TestStreamEvent, WindowFn, WindowingStrategy } from "../../model/index.js";
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../model/index.js";
+import { CoderUrns, asDeterministic, deterministicJsValueCoder, encodeToBytes, globalWindowCoder, intervalWindowCoder, jsValueCoder, kvCoder } from "../../coders/index.js";
 
 /** KVs of JS values, keys in the deterministic encoding. */
 const JS_KV = kvCoder(deterministicJsValueCoder, jsValueCoder) as Coder<unknown>;
@@ -18,6 +19,7 @@ import {
   ParDoPayload,
   TestStreamPayload,
   TimeDomain_Enum,
+  type TestStreamPayload_Event,
   WindowIntoPayload,
   type Coder as ProtoCoder,
   type Components,
@@ -152,18 +154,16 @@ class Translator {
           environmentId: BEAM_TS_ENVIRONMENT,
           spec: spec(PRIMITIVES.ASSIGN_WINDOWS, WindowIntoPayload.encode({ windowFn: this.windowFnSpec(p.windowing.windowFn, t.fullLabel) }).finish()),
         };
-      case "testStream":
+      case "testStream": {
+        const coder = this.graph.pcollections.get(Object.values(t.outputs)[0]!)!.coder;
         return {
           ...base,
           spec: spec(
             PRIMITIVES.TEST_STREAM,
-            TestStreamPayload.encode({
-              coderId: this.coder(this.graph.pcollections.get(Object.values(t.outputs)[0]!)!.coder),
-              events: [],
-              endpoint: undefined,
-            }).finish(),
+            TestStreamPayload.encode({ coderId: this.coder(coder), events: p.events.map((e) => testStreamEvent(e, coder)), endpoint: undefined }).finish(),
           ),
         };
+      }
       case "read":
         return { ...base, environmentId: BEAM_TS_ENVIRONMENT, spec: spec(BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardPTransforms.DeprecatedPrimitives"].READ) };
       case "parDo": {
@@ -359,4 +359,29 @@ function groupingCoder(coder: Coder<unknown>): Coder<unknown> {
   if (coder.urn !== CoderUrns.kv) return JS_KV;
   const [k, v] = coder.components as [Coder<unknown>, Coder<unknown>];
   return k.deterministic ? coder : (kvCoder(asDeterministic(k), v) as Coder<unknown>);
+}
+
+/**
+ * A TestStream event as Beam's TestStreamPayload.Event: elements encoded with the output
+ * coder (outer context, as Beam's TestStreamTranslation), times in milliseconds; the
+ * +infinity watermark is Beam's maximum timestamp in milliseconds.
+ */
+function testStreamEvent(e: TestStreamEvent, coder: Coder<unknown>): TestStreamPayload_Event {
+  const millis = (t: number) => BigInt(Math.round(Math.min(Math.max(t, MIN_TIMESTAMP), MAX_TIMESTAMP)));
+  switch (e.kind) {
+    case "elements":
+      return {
+        event: {
+          $case: "elementEvent",
+          elementEvent: {
+            tag: "",
+            elements: e.elements.map((x) => ({ encodedElement: Buffer.from(encodeToBytes(coder, x.value)), timestamp: millis(x.timestamp) })),
+          },
+        },
+      };
+    case "watermark":
+      return { event: { $case: "watermarkEvent", watermarkEvent: { tag: "", newWatermark: e.watermark >= MAX_TIMESTAMP ? 9223372036854775n : millis(e.watermark) } } };
+    case "processingTime":
+      return { event: { $case: "processingTimeEvent", processingTimeEvent: { advanceDuration: BigInt(e.advanceBy) } } };
+  }
 }
