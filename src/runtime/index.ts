@@ -5,7 +5,6 @@ export * from "./assign-windows.js";
 export * from "./do-fn-operation.js";
 export * from "./user-code-error.js";
 export * from "./keyed-window-table.js";
-export * from "./output-timestamp.js";
 export * from "./side-input-store.js";
 export * from "./min-heap.js";
 export * from "./reduce/index.js";

@@ -27,6 +27,11 @@ export function stateAccessors(specs: StateSpecMap, table: StateTable, e: StateE
 
 function accessor(spec: StateSpec<unknown>, name: string, table: StateTable, e: StateEntry): unknown {
   const cells = e.cells;
+  /** A `clear()` that journals the cell (copied with `copy`) and drops it. */
+  const clearWith = (copy: (x: unknown) => unknown) => () => {
+    table.beforeChange(e, name, copy);
+    cells.delete(name);
+  };
   switch (spec.kind) {
     case "value": {
       const s: ValueState<unknown> = {
@@ -35,10 +40,7 @@ function accessor(spec: StateSpec<unknown>, name: string, table: StateTable, e: 
           table.beforeChange(e, name, same);
           cells.set(name, v);
         },
-        clear() {
-          table.beforeChange(e, name, same);
-          cells.delete(name);
-        },
+        clear: clearWith(same),
         readLater: () => s,
       };
       return s;
@@ -54,10 +56,7 @@ function accessor(spec: StateSpec<unknown>, name: string, table: StateTable, e: 
           else l.push(v);
         },
         isEmpty: () => list().length === 0,
-        clear() {
-          table.beforeChange(e, name, copyArray);
-          cells.delete(name);
-        },
+        clear: clearWith(copyArray),
         readLater: () => s,
       };
       return s;
@@ -86,10 +85,7 @@ function accessor(spec: StateSpec<unknown>, name: string, table: StateTable, e: 
         values: () => [...map().values()],
         entries: () => [...map().entries()],
         isEmpty: () => map().size === 0,
-        clear() {
-          table.beforeChange(e, name, copyMap);
-          cells.delete(name);
-        },
+        clear: clearWith(copyMap),
         readLater: () => s,
       };
       return s;
@@ -113,10 +109,7 @@ function accessor(spec: StateSpec<unknown>, name: string, table: StateTable, e: 
         },
         read: () => [...set()],
         isEmpty: () => set().size === 0,
-        clear() {
-          table.beforeChange(e, name, copySet);
-          cells.delete(name);
-        },
+        clear: clearWith(copySet),
         readLater: () => s,
       };
       return s;
