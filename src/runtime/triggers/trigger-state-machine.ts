@@ -426,14 +426,14 @@ function onMerge(n: TriggerNode, r: TriggerState, merged: readonly TriggerState[
     case "afterAll":
     case "orFinally": {
       for (const c of n.children) onMerge(c, r, merged, env);
-      let any = false;
+      let some = false;
       let all = true;
       for (const c of n.children) {
         const f = isFinished(c, r);
-        any ||= f;
+        some ||= f;
         all &&= f;
       }
-      setFinished(n, r, n.kind === "afterAll" ? all : any);
+      setFinished(n, r, n.kind === "afterAll" ? all : some);
       return;
     }
   }

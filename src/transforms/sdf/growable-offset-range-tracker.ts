@@ -23,7 +23,7 @@ export interface RangeEndEstimator {
  * for sources whose end moves while they are read. Splits and progress use the
  * RangeEndEstimator while the range is still open-ended; once a split has given it a finite
  * end it behaves exactly as an OffsetRangeTracker. `process` marks the open-ended range
- * done by claiming `UNBOUNDED_OFFSET` (which fails, as any claim at the end does).
+ * done by claiming `UNBOUNDED_OFFSET` (which fails, like every claim at the end).
  *
  * @example
  * const t = new GrowableOffsetRangeTracker(0, { estimate: () => topic.endOffset() });
