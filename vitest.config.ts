@@ -5,6 +5,6 @@ export default defineConfig({
     include: ["src/**/*.test.ts", "test/**/*.test.ts", "examples/**/*.test.ts", "bench/**/*.test.ts"],
     testTimeout: 60_000,
     pool: "forks",
-    globalSetup: ["test/prism-setup.ts"],
+    globalSetup: ["test/job-services-setup.ts"],
   },
 });

@@ -56,3 +56,5 @@ export { EmbeddedRunner, PortableRunner } from "./runners/index.js";
 registerRunner("embedded", () => new EmbeddedRunner());
 registerRunner("portable", () => new PortableRunner());
 registerRunner("prism", () => new PortableRunner());
+registerRunner("flink", () => new PortableRunner());
+registerRunner("spark", () => new PortableRunner());

@@ -7,11 +7,16 @@
  */
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { bootCommand, workerPoolCommand } from "./worker-commands.js";
 
 const USAGE = `Usage: beam-ts run <pipeline module (.ts or .js)> [--option=value ...]
+       beam-ts boot --id=<worker id> --provision_endpoint=<host:port> [...]
+       beam-ts worker-pool [--port=<port>] [--host=<address>]
 
-Runs a pipeline module. Pipeline options follow the module path; run a module with
---help to see the options it accepts.`;
+run: runs a pipeline module. Pipeline options follow the module path; run a module with
+--help to see the options it accepts.
+boot: starts a worker for a runner (Beam's PROCESS environment, container entrypoint).
+worker-pool: serves Beam's external worker pool (--environmentType=EXTERNAL).`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, file, ...rest] = argv;
@@ -19,6 +24,8 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (command === "boot") return bootCommand(argv.slice(1));
+  if (command === "worker-pool") return workerPoolCommand(argv.slice(1));
   if (command !== "run") {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
     return 2;

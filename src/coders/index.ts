@@ -3,7 +3,7 @@ export * from "./urns.js";
 export { BufferReader, BufferWriter, decodeFromBytes, encodeToBytes } from "./byte-buffer.js";
 export { bigVarIntCoder, boolCoder, bytesCoder, doubleCoder, stringUtf8Coder, varIntCoder } from "./primitives.js";
 export { iterableCoder, kvCoder, lengthPrefixCoder, nullableCoder } from "./structural.js";
-export { readInstant, writeInstant } from "./instant.js";
+export { exactMillis, readInstant, writeInstant } from "./instant.js";
 export { readPane, writePane } from "./pane-coder.js";
 export { globalWindowCoder, intervalWindowCoder } from "./window-coders.js";
 export {

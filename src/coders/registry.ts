@@ -20,6 +20,11 @@ export interface CoderSpec {
 export interface CoderFromSpecOptions {
   /** Decode varints as bigint (exact 64-bit) instead of number. */
   readonly bigintVarInts?: boolean;
+  /**
+   * Coders of URNs this layer does not know (a layer above defines them, e.g. the harness's
+   * restriction coder); consulted before giving up, with the components already built.
+   */
+  readonly resolve?: (spec: CoderSpec, components: readonly Coder<unknown>[]) => Coder<unknown> | undefined;
 }
 
 /** Builds the coder a spec describes; how portable runners and tests get coders. */
@@ -69,10 +74,13 @@ export function coderFromSpec(spec: CoderSpec, options: CoderFromSpecOptions = {
       return jsValueCoder;
     case CoderUrns.jsValueDeterministic:
       return deterministicJsValueCoder;
-    default:
+    default: {
+      const resolved = options.resolve?.(spec, parts);
+      if (resolved !== undefined) return resolved;
       throw new UnsupportedFeatureError(
         spec.urn,
         `beam-ts has no coder for ${spec.urn}. Supported: ${Object.values(CoderUrns).join(", ")}.`,
       );
+    }
   }
 }

@@ -1,12 +1,23 @@
 import type { BoundedWindow, Coder, WindowedValue, WindowFn } from "../model/index.js";
 import { UnsupportedFeatureError, fixedWindows, globalWindows, sessions, slidingWindows } from "../model/index.js";
-import { BufferReader, BufferWriter, coderFromSpec, type CoderSpec } from "../coders/index.js";
+import { BufferReader, BufferWriter, coderFromSpec, windowedValueCoder, type CoderSpec } from "../coders/index.js";
 import type { PipelineGraph, TransformNode } from "../pipeline/index.js";
 import { AssignWindowsOperation, DoFnOperation, fanOut, type Operation, type Receiver } from "../runtime/index.js";
 import type { PCollectionView } from "../transforms/index.js";
 import { MetricsContainer } from "../metrics/index.js";
 import { FnApiSideInputs, type SideInputFetcher } from "./side-inputs.js";
-import type { ProcessBundleDescriptor } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
+import { DataInput, splitResponse } from "./data-input.js";
+import { harnessCoder } from "./restriction-coder.js";
+import { buildSdfStep, isSdfStepUrn } from "./sdf-operations.js";
+import { ProcessSizedElementsOperation } from "./sdf-process.js";
+import { FnApiStatefulOperation, createStatefulOperation } from "./stateful-operation.js";
+import type { UserStateClient } from "./user-state.js";
+import type {
+  DelayedBundleApplication,
+  ProcessBundleDescriptor,
+  ProcessBundleSplitRequest,
+  ProcessBundleSplitResponse,
+} from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
 import { RemoteGrpcPort } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
 import { WindowIntoPayload, ParDoPayload, type PTransform as ProtoPTransform } from "../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
 import { FixedWindowsPayload, SlidingWindowsPayload, SessionWindowsPayload } from "../proto/org/apache/beam/model/pipeline/v1/standard_window_fns.js";
@@ -21,13 +32,15 @@ const BEAM_TS_DO_FN = "beam:dofn:beam_ts:v1";
 /** Where a bundle's output goes: encoded elements per data-sink transform. */
 export interface OutputChannel {
   send(transformId: string, data: Uint8Array, isLast: boolean): void;
+  /** Timers a stateful ParDo set or cleared (Elements.timers), per timer family. */
+  sendTimers?(transformId: string, timerFamilyId: string, data: Uint8Array, isLast: boolean): void;
 }
 
 /** A data source of a descriptor: which transform, and how its bytes decode. */
 interface Source {
   readonly transformId: string;
   readonly coder: Coder<WindowedValue<unknown>>;
-  readonly receiver: Receiver;
+  readonly input: DataInput;
 }
 
 /**
@@ -44,6 +57,10 @@ export class BundleProcessor {
   private readonly receivers = new Map<string, Receiver>();
   private readonly consumers = new Map<string, Receiver[]>();
   private readonly coders = new Map<string, Coder<unknown>>();
+  /** The process steps of splittable DoFns (residuals, finalization callbacks). */
+  private readonly sdfProcesses: ProcessSizedElementsOperation[] = [];
+  /** Stateful ParDos by transform id: they receive fired timers and use user state. */
+  private readonly stateful = new Map<string, FnApiStatefulOperation>();
   readonly sideInputs = new FnApiSideInputs();
 
   constructor(
@@ -58,16 +75,28 @@ export class BundleProcessor {
     return [...this.sources.keys()];
   }
 
-  async start(out: OutputChannel): Promise<void> {
+  /** The timer streams (transform, timer family) the runner ends with an is_last block in every bundle. */
+  get timerStreams(): readonly { readonly transformId: string; readonly timerFamilyId: string }[] {
+    return [...this.stateful].flatMap(([transformId, op]) => op.timerFamilyIds.map((timerFamilyId) => ({ transformId, timerFamilyId })));
+  }
+
+  async start(out: OutputChannel, userState?: UserStateClient): Promise<void> {
     for (const s of this.sinks) s.channel = out;
+    for (const s of this.sources.values()) s.input.reset();
+    for (const op of this.stateful.values()) {
+      op.bind({ state: userState, sendTimers: (t, f, data, isLast) => out.sendTimers!(t, f, data, isLast) });
+    }
     // Each bundle gets fresh metric containers, reported when it ends (see metrics()).
-    for (const op of this.ops) if (op instanceof DoFnOperation) op.metrics = new MetricsContainer(op.label);
+    for (const op of this.ops) {
+      const fn = doFnOf(op);
+      if (fn !== undefined) fn.metrics = new MetricsContainer(fn.label);
+    }
     for (const op of this.ops) await op.startBundle();
   }
 
   /** The metric containers of the current bundle's DoFns. */
   metrics(): MetricsContainer[] {
-    return this.ops.filter((op): op is DoFnOperation => op instanceof DoFnOperation).map((op) => op.metrics);
+    return this.ops.flatMap((op) => doFnOf(op)?.metrics ?? []);
   }
 
   /**
@@ -81,7 +110,41 @@ export class BundleProcessor {
     const elements: WindowedValue<unknown>[] = [];
     while (reader.remaining > 0) elements.push(source.coder.decode(reader, true));
     if (this.sideInputs.declaredCount > 0) await this.sideInputs.prefetch(elements, fetch);
-    for (const wv of elements) source.receiver.receive(wv);
+    await source.input.process(elements);
+    await this.drainStateful();
+  }
+
+  /** Runs the timers of one timer block the runner fired for a stateful ParDo. */
+  async receiveTimers(transformId: string, timerFamilyId: string, data: Uint8Array): Promise<void> {
+    const op = this.stateful.get(transformId);
+    if (op === undefined) throw new Error(`Timers for ${transformId}, which is no stateful ParDo of descriptor ${this.descriptor.id}.`);
+    op.receiveTimers(timerFamilyId, data);
+    await this.drainStateful();
+  }
+
+  /** Stateful ParDos queue their work (its state is read first): run it. */
+  private async drainStateful(): Promise<void> {
+    for (const op of this.stateful.values()) await op.drain();
+  }
+
+  /** Answers the runner's split request for the running bundle (see DataInput.trySplit). */
+  split(request: ProcessBundleSplitRequest): ProcessBundleSplitResponse {
+    return splitResponse(new Map([...this.sources].map(([id, s]) => [id, s.input])), request);
+  }
+
+  /** The index of the element each data source is at (progress for the runner). */
+  readIndexes(): Map<string, number> {
+    return new Map([...this.sources].map(([id, s]) => [id, s.input.readIndex]));
+  }
+
+  /** What splittable DoFns left to do in the bundle that finished (self-checkpoints). */
+  takeResiduals(): DelayedBundleApplication[] {
+    return this.sdfProcesses.flatMap((p) => p.takeResiduals());
+  }
+
+  /** The bundle's `afterBundleCommit` callbacks, to run when the runner finalizes it. */
+  takeFinalizers(): Array<() => void | Promise<void>> {
+    return this.sdfProcesses.flatMap((p) => p.takeFinalizers());
   }
 
   private windowCoderOf(pc: string): Coder<BoundedWindow> {
@@ -101,7 +164,7 @@ export class BundleProcessor {
   private coder(id: string): Coder<unknown> {
     let c = this.coders.get(id);
     if (c === undefined) {
-      c = coderFromSpec(this.coderSpec(id));
+      c = coderFromSpec(this.coderSpec(id), { resolve: harnessCoder });
       this.coders.set(id, c);
     }
     return c;
@@ -151,7 +214,10 @@ export class BundleProcessor {
     switch (urn) {
       case DATA_SOURCE: {
         const port = RemoteGrpcPort.decode(t.spec!.payload);
-        this.sources.set(id, { transformId: id, coder: this.coder(port.coderId) as Coder<WindowedValue<unknown>>, receiver: this.receiverOf(output!) });
+        const only = this.consumers.get(output!)?.length === 1 ? this.consumers.get(output!)![0] : undefined;
+        const splittable = only instanceof ProcessSizedElementsOperation ? only : undefined;
+        const input = new DataInput(id, this.receiverOf(output!), splittable);
+        this.sources.set(id, { transformId: id, coder: this.coder(port.coderId) as Coder<WindowedValue<unknown>>, input });
         return;
       }
       case DATA_SINK: {
@@ -203,13 +269,42 @@ export class BundleProcessor {
           maxConcurrency: p.maxConcurrency,
           allowedTimestampSkew: p.allowedTimestampSkew,
         });
-        this.ops.push(op);
         const main = Object.entries(t.inputs).find(([tag]) => !(tag in payload.sideInputs))?.[1];
+        if (p.stateful) {
+          const pc = this.descriptor.pcollections[main!]!;
+          const stateful = createStatefulOperation({
+            transformId: id,
+            payload,
+            op,
+            doFn: p.doFn,
+            inputCoder: this.coder(pc.coderId),
+            windowCoder: this.windowCoderOf(main!),
+            allowedLateness: Number(this.descriptor.windowingStrategies[pc.windowingStrategyId]?.allowedLateness ?? 0n),
+            coder: (c) => this.coder(c),
+          });
+          this.stateful.set(id, stateful);
+          this.ops.push(stateful);
+          this.consume(main!, stateful);
+          return;
+        }
+        this.ops.push(op);
         this.consume(main!, op);
         return;
       }
-      default:
+      default: {
+        if (isSdfStepUrn(urn)) {
+          const step = buildSdfStep(id, t, {
+            node: (label) => this.node(label),
+            receiverOf: (pc) => this.receiverOf(pc),
+            windowedCoderOf: (pc) => windowedValueCoder(this.coder(this.descriptor.pcollections[pc]!.coderId), this.windowCoderOf(pc)),
+          });
+          this.ops.push(...step.operations);
+          if (step.process !== undefined) this.sdfProcesses.push(step.process);
+          this.consume(step.input, step.receiver);
+          return;
+        }
         throw new UnsupportedFeatureError(urn, `${t.uniqueName}: the beam-ts harness cannot run ${urn} yet.`);
+      }
     }
   }
 
@@ -245,6 +340,12 @@ export class BundleProcessor {
       }
     }
   }
+}
+
+/** The DoFn operation of an operation (a stateful ParDo wraps one), for its metrics. */
+function doFnOf(op: Operation): DoFnOperation | undefined {
+  if (op instanceof DoFnOperation) return op;
+  return op instanceof FnApiStatefulOperation ? op.doFnOperation : undefined;
 }
 
 /** Encodes a sink's elements into data frames of about 64 KiB. */

@@ -4,6 +4,7 @@ import {
   BeamFnControlClient,
   BeamFnDataClient,
   RemoteGrpcPort,
+  type DelayedBundleApplication,
   type Elements,
   type InstructionRequest,
   type InstructionResponse,
@@ -11,8 +12,10 @@ import {
 } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
 import type { MetricsContainer } from "../metrics/index.js";
 import { BundleProcessor, type OutputChannel } from "./bundle-processor.js";
+import { monitoringMetadata, progressResponse } from "./progress.js";
 import type { SideInputFetcher } from "./side-inputs.js";
 import { StateChannel } from "./state-channel.js";
+import type { UserStateClient } from "./user-state.js";
 
 /** Data frames of one instruction and source that arrived before or during its bundle. */
 interface Inbox {
@@ -35,6 +38,10 @@ export class FnHarness {
   private readonly processors = new Map<string, BundleProcessor[]>();
   private readonly data = new Map<string, DataChannel>();
   private readonly states = new Map<string, StateChannel>();
+  /** The processor running each bundle in progress (for splits and progress). */
+  private readonly active = new Map<string, BundleProcessor>();
+  /** `afterBundleCommit` callbacks of finished bundles, until the runner finalizes them. */
+  private readonly finalizations = new Map<string, Array<() => void | Promise<void>>>();
   private readonly metadata = new Metadata();
 
   constructor(
@@ -86,20 +93,45 @@ export class FnHarness {
           this.respond({ instructionId: id, error: "", response: { $case: "register", register: {} } });
           return;
         case "processBundle": {
-          await this.processBundle(id, r.processBundle.processBundleDescriptorId);
+          const t0 = Date.now();
+          const residualRoots = await this.processBundle(id, r.processBundle.processBundleDescriptorId);
+          if (process.env["SDF_DEBUG"]) console.error("BUNDLE", id, r.processBundle.processBundleDescriptorId, Date.now() - t0, "ms", Object.values(this.descriptors.get(r.processBundle.processBundleDescriptorId)?.transforms ?? {}).map((t) => t.uniqueName).join(","));
           this.respond({
             instructionId: id,
             error: "",
             response: {
               $case: "processBundle",
-              processBundle: { residualRoots: [], monitoringInfos: [], requiresFinalization: false, monitoringData: {}, elements: undefined },
+              processBundle: { residualRoots, monitoringInfos: [], requiresFinalization: this.finalizations.has(id), monitoringData: {}, elements: undefined },
             },
           });
           return;
         }
-        case "finalizeBundle":
+        case "finalizeBundle": {
+          const callbacks = this.finalizations.get(r.finalizeBundle.instructionId) ?? [];
+          this.finalizations.delete(r.finalizeBundle.instructionId);
+          for (const callback of callbacks) await callback();
           this.respond({ instructionId: id, error: "", response: { $case: "finalizeBundle", finalizeBundle: {} } });
           return;
+        }
+        case "processBundleProgress": {
+          const processor = this.active.get(r.processBundleProgress.instructionId);
+          const progress = progressResponse(processor?.readIndexes() ?? new Map());
+          this.respond({ instructionId: id, error: "", response: { $case: "processBundleProgress", processBundleProgress: progress } });
+          return;
+        }
+        case "processBundleSplit": {
+          // A bundle that is not (or no longer) running has nothing to split.
+          const processor = this.active.get(r.processBundleSplit.instructionId);
+          const split = processor?.split(r.processBundleSplit) ?? { primaryRoots: [], residualRoots: [], channelSplits: [] };
+          if (process.env["SDF_DEBUG"]) console.error("SPLIT", JSON.stringify(r.processBundleSplit, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v)), JSON.stringify(split.channelSplits, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v)), split.residualRoots.length);
+          this.respond({ instructionId: id, error: "", response: { $case: "processBundleSplit", processBundleSplit: split } });
+          return;
+        }
+        case "monitoringInfos": {
+          const monitoringInfo = monitoringMetadata(r.monitoringInfos.monitoringInfoId);
+          this.respond({ instructionId: id, error: "", response: { $case: "monitoringInfos", monitoringInfos: { monitoringInfo } } });
+          return;
+        }
         default:
           this.respond({ instructionId: id, error: `beam-ts harness: ${r?.$case ?? "empty"} requests are not supported yet.`, response: undefined });
       }
@@ -119,34 +151,58 @@ export class FnHarness {
     return d;
   }
 
-  private async processBundle(instructionId: string, descriptorId: string): Promise<void> {
+  /** Runs one bundle; returns what its splittable DoFns left to do (residual roots). */
+  private async processBundle(instructionId: string, descriptorId: string): Promise<DelayedBundleApplication[]> {
     const descriptor = await this.descriptor(descriptorId);
     const pool = this.processors.get(descriptorId) ?? [];
     this.processors.set(descriptorId, pool);
     const processor = pool.pop() ?? new BundleProcessor(descriptor, this.graph);
     const channel = this.dataChannel(descriptor);
-    const out: OutputChannel = { send: (transformId, data, isLast) => channel.send(instructionId, transformId, data, isLast) };
+    const out: OutputChannel = {
+      send: (transformId, data, isLast) => channel.send(instructionId, transformId, data, isLast),
+      sendTimers: (transformId, family, data, isLast) => channel.sendTimers(instructionId, transformId, family, data, isLast),
+    };
+    const states = this.stateChannel(descriptor);
+    const userState: UserStateClient = {
+      get: (key) => states.getAll(instructionId, key),
+      append: (key, data) => states.append(instructionId, key, data),
+      clear: (key) => states.clear(instructionId, key),
+    };
+    const timerStreams = new Set(processor.timerStreams.map((s) => `${s.transformId}\u0000${s.timerFamilyId}`));
     const fetch: SideInputFetcher = (transformId, sideInputId, window) =>
       this.stateChannel(descriptor).getAll(instructionId, {
         type: { $case: "iterableSideInput", iterableSideInput: { transformId, sideInputId, window: Buffer.from(window) } },
       });
     processor.sideInputs.reset();
+    this.active.set(instructionId, processor);
     try {
-      await processor.start(out);
-      await Promise.all(
-        processor.sourceIds.map(async (transformId) => {
+      await processor.start(out, userState);
+      await Promise.all([
+        ...processor.sourceIds.map(async (transformId) => {
           for await (const frame of channel.frames(instructionId, transformId)) await processor.receive(transformId, frame, fetch);
         }),
-      );
+        (async () => {
+          for await (const t of channel.timerFrames(instructionId, timerStreams)) await processor.receiveTimers(t.transformId, t.timerFamilyId, t.data);
+        })(),
+      ]);
+      // Timer streams the runner does not end (window expiration) arrived before the data ended.
+      for (const t of channel.takeTimers(instructionId)) await processor.receiveTimers(t.transformId, t.timerFamilyId, t.data);
       await processor.finish();
     } catch (err) {
       this.onMetrics(processor.metrics(), false);
       // A failed processor's DoFn instances are discarded, as Beam does.
       await processor.teardown();
       throw err;
+    } finally {
+      this.active.delete(instructionId);
+      channel.takeTimers(instructionId);
     }
     this.onMetrics(processor.metrics(), true);
+    const finalizers = processor.takeFinalizers();
+    if (finalizers.length > 0) this.finalizations.set(instructionId, finalizers);
+    const residuals = processor.takeResiduals();
     pool.push(processor);
+    return residuals;
   }
 
   private stateChannel(descriptor: ProcessBundleDescriptor): StateChannel {
@@ -181,11 +237,26 @@ function decodePortUrl(payload: Uint8Array): string {
   return RemoteGrpcPort.decode(payload).apiServiceDescriptor?.url ?? "";
 }
 
+/** A block of timers the runner fired for a stateful ParDo's timer family. */
+interface TimerFrame {
+  readonly transformId: string;
+  readonly timerFamilyId: string;
+  readonly data: Uint8Array;
+}
+
+/** The timer blocks of one instruction in arrival order, and which timer streams ended. */
+interface TimerInbox {
+  frames: TimerFrame[];
+  readonly ended: Set<string>;
+  wake: (() => void) | undefined;
+}
+
 /** One Fn API data stream: incoming frames per (instruction, transform), outgoing frames. */
 class DataChannel {
   private readonly client: BeamFnDataClient;
   private readonly stream: ClientDuplexStream<Elements, Elements>;
   private readonly inboxes = new Map<string, Inbox>();
+  private readonly timerInboxes = new Map<string, TimerInbox>();
 
   constructor(url: string, metadata: Metadata) {
     this.client = new BeamFnDataClient(url, credentials.createInsecure());
@@ -195,6 +266,12 @@ class DataChannel {
         const box = this.inbox(d.instructionId, d.transformId);
         if (d.data.length > 0) box.frames.push(d.data);
         if (d.isLast) box.done = true;
+        box.wake?.();
+      }
+      for (const t of e.timers) {
+        const box = this.timerInbox(t.instructionId);
+        if (t.timers.length > 0) box.frames.push({ transformId: t.transformId, timerFamilyId: t.timerFamilyId, data: t.timers });
+        if (t.isLast) box.ended.add(`${t.transformId}\u0000${t.timerFamilyId}`);
         box.wake?.();
       }
     });
@@ -217,6 +294,37 @@ class DataChannel {
       box.wake = undefined;
     }
     this.inboxes.delete(`${instructionId}\u0000${transformId}`);
+  }
+
+  private timerInbox(instructionId: string): TimerInbox {
+    let box = this.timerInboxes.get(instructionId);
+    if (box === undefined) this.timerInboxes.set(instructionId, (box = { frames: [], ended: new Set(), wake: undefined }));
+    return box;
+  }
+
+  /**
+   * An instruction's timer blocks in arrival order, until every stream in `expected`
+   * ("transform\0family") has ended; blocks of other timer families come along as they arrive.
+   */
+  async *timerFrames(instructionId: string, expected: ReadonlySet<string>): AsyncIterableIterator<TimerFrame> {
+    const box = this.timerInbox(instructionId);
+    for (;;) {
+      while (box.frames.length > 0) yield box.frames.shift()!;
+      if ([...expected].every((s) => box.ended.has(s))) return;
+      await new Promise<void>((resolve) => (box.wake = resolve));
+      box.wake = undefined;
+    }
+  }
+
+  /** The timer blocks not yet taken, forgetting the instruction's timers. */
+  takeTimers(instructionId: string): TimerFrame[] {
+    const frames = this.timerInboxes.get(instructionId)?.frames ?? [];
+    this.timerInboxes.delete(instructionId);
+    return frames;
+  }
+
+  sendTimers(instructionId: string, transformId: string, timerFamilyId: string, timers: Uint8Array, isLast: boolean): void {
+    this.stream.write({ data: [], timers: [{ instructionId, transformId, timerFamilyId, timers: Buffer.from(timers), isLast }] });
   }
 
   send(instructionId: string, transformId: string, data: Uint8Array, isLast: boolean): void {

@@ -8,7 +8,7 @@ import {
 
 /**
  * The Fn API state channel (BeamFnState): request/response pairs matched by id over one
- * stream. The harness reads side inputs through it (and, later, user state).
+ * stream. The harness reads side inputs and reads and writes user state through it.
  */
 export class StateChannel {
   private readonly client: BeamFnStateClient;
@@ -43,6 +43,18 @@ export class StateChannel {
       token = r.response.get.continuationToken;
     } while (token.length > 0);
     return Buffer.concat(parts);
+  }
+
+  /** Appends encoded elements to a state key (user state). */
+  async append(instructionId: string, stateKey: StateKey, data: Uint8Array): Promise<void> {
+    const r = await this.request({ id: "", instructionId, stateKey, request: { $case: "append", append: { data: Buffer.from(data) } } });
+    if (r.response?.$case !== "append") throw new Error("state append: unexpected response");
+  }
+
+  /** Clears a state key (user state). */
+  async clear(instructionId: string, stateKey: StateKey): Promise<void> {
+    const r = await this.request({ id: "", instructionId, stateKey, request: { $case: "clear", clear: {} } });
+    if (r.response?.$case !== "clear") throw new Error("state clear: unexpected response");
   }
 
   private request(req: StateRequest): Promise<StateResponse> {

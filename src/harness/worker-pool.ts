@@ -12,6 +12,7 @@ import { FnHarness } from "./fn-harness.js";
 export class WorkerPool {
   private readonly server = new Server();
   private readonly workers = new Map<string, FnHarness>();
+  private readonly closing = new Set<Promise<void>>();
   private port = 0;
 
   constructor(
@@ -33,7 +34,17 @@ export class WorkerPool {
         const control = req.controlEndpoint?.url ?? "";
         const harness = new FnHarness(control, req.workerId, this.graph, this.onError, this.onMetrics);
         this.workers.set(req.workerId, harness);
-        void harness.run().finally(() => this.workers.delete(req.workerId));
+        // When the runner ends the control stream the worker is done: tear its DoFns down
+        // (Beam's teardown) before the pool can report itself stopped.
+        const closing = harness
+          .run()
+          .catch(() => {})
+          .then(() => harness.close())
+          .finally(() => {
+            this.workers.delete(req.workerId);
+            this.closing.delete(closing);
+          });
+        this.closing.add(closing);
         callback(null, { error: "" });
       },
       stopWorker: (call, callback) => {
@@ -55,7 +66,7 @@ export class WorkerPool {
   async stop(): Promise<void> {
     const workers = [...this.workers.values()];
     this.workers.clear();
-    await Promise.all(workers.map((w) => w.close()));
+    await Promise.all([...workers.map((w) => w.close()), ...this.closing]);
     // The runner may keep its connection to the pool open: do not wait for it.
     this.server.forceShutdown();
   }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describeWindowing } from "../model/index.js";
-import type { PipelineGraph } from "./graph.js";
+import type { ExternalTransformSpec, PipelineGraph } from "./graph.js";
 
 /**
  * A graph's fingerprint: a per-transform description list and its SHA-256. Workers that
@@ -13,7 +13,17 @@ export interface GraphFingerprint {
   readonly transforms: readonly { readonly label: string; readonly description: string }[];
 }
 
-export function graphFingerprint(graph: PipelineGraph): GraphFingerprint {
+/** What a fingerprint covers. */
+export interface FingerprintOptions {
+  /**
+   * Include user functions' source text (the default). Off for `structuralFingerprint`,
+   * which must agree between processes that compiled the same module differently.
+   */
+  readonly functionSource?: boolean;
+}
+
+export function graphFingerprint(graph: PipelineGraph, options: FingerprintOptions = {}): GraphFingerprint {
+  const withSource = options.functionSource ?? true;
   const transforms: { label: string; description: string }[] = [];
   for (const t of graph.transforms.values()) {
     if (t.id === graph.rootId) continue;
@@ -25,9 +35,10 @@ export function graphFingerprint(graph: PipelineGraph): GraphFingerprint {
         })
         .join(",");
     const parts = [t.primitive?.kind ?? "composite", t.annotation?.kind ?? "", `in[${io(t.inputs)}]`, `out[${io(t.outputs)}]`];
-    if (t.primitive?.kind === "parDo") parts.push(describeFn(t.primitive.doFn));
+    if (t.primitive?.kind === "parDo") parts.push(describeFn(t.primitive.doFn, withSource));
     if (t.primitive?.kind === "assignWindows") parts.push(describeWindowing(t.primitive.windowing));
     if (t.primitive?.kind === "read") parts.push(String(t.primitive.source));
+    if (t.primitive?.kind === "external") parts.push(describeExternal(t.primitive));
     if (t.primitive?.kind === "testStream") parts.push(JSON.stringify(t.primitive.events, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v)));
     transforms.push({ label: t.fullLabel, description: parts.join("|") });
   }
@@ -50,9 +61,29 @@ export function firstDifference(a: GraphFingerprint, b: GraphFingerprint): strin
   return undefined;
 }
 
-function describeFn(doFn: object): string {
+/**
+ * The fingerprint a worker process checks against the submitter's: labels, kinds, inputs
+ * and outputs, coders, windowing and DoFn class names, but no function source. The worker
+ * runs an esbuild bundle of the pipeline module while the submitter ran it through tsx (or
+ * tsc), so the same function prints differently in the two; everything here does not.
+ * A difference means pipeline construction was not deterministic (a label or a structure
+ * that depends on randomness, the time, the environment or the host).
+ */
+export function structuralFingerprint(graph: PipelineGraph): GraphFingerprint {
+  return graphFingerprint(graph, { functionSource: false });
+}
+
+/** An external transform: what its expansion service is asked for (not where the service runs). */
+function describeExternal(spec: ExternalTransformSpec): string {
+  const payload = spec.payload === undefined ? "" : createHash("sha256").update(spec.payload).digest("hex");
+  const config = JSON.stringify(spec.config ?? null, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString("base64") : v));
+  return [spec.urn, payload, config, JSON.stringify(spec.configSchema ?? null), spec.outputTags.join(",")].join(":");
+}
+
+function describeFn(doFn: object, withSource: boolean): string {
   const ctor = (doFn as { constructor?: { name?: string } }).constructor?.name ?? "";
   const parts = [ctor];
+  if (!withSource) return ctor;
   for (const key of ["process", "fn"]) {
     const f = (doFn as Record<string, unknown>)[key];
     if (typeof f === "function") parts.push(Function.prototype.toString.call(f));

@@ -1,4 +1,5 @@
 import type { Coder, TestStreamEvent, WindowingStrategy } from "../model/index.js";
+import type { Schema } from "../coders/index.js";
 
 /**
  * The construction graph: plain records of transforms and PCollections, built by
@@ -33,7 +34,36 @@ export type PrimitiveSpec =
   | { readonly kind: "read"; readonly source: object }
   /** Beam's TestStream primitive: scripted elements, watermarks and processing time. */
   | { readonly kind: "testStream"; readonly events: readonly TestStreamEvent[] }
-  | { readonly kind: "assignWindows"; readonly windowing: WindowingStrategy };
+  | { readonly kind: "assignWindows"; readonly windowing: WindowingStrategy }
+  /**
+   * A transform of another SDK (Java, Python, ...) or another beam-ts process, expanded by
+   * a Beam expansion service when a portable runner translates the pipeline (Beam's
+   * cross-language transforms; see docs/CROSS_LANGUAGE.md). Its outputs are placeholders
+   * until then; the embedded runner rejects it.
+   */
+  | ({ readonly kind: "external" } & ExternalTransformSpec);
+
+/** What an external (cross-language) transform asks its expansion service to expand. */
+export interface ExternalTransformSpec {
+  /** The transform's URN, e.g. `beam:external:java:generate_sequence:v1`. */
+  readonly urn: string;
+  /**
+   * The FunctionSpec payload as given. When absent, `config` is sent as Beam's
+   * ExternalConfigurationPayload (a schema and a row), as Python's ExternalTransform does.
+   */
+  readonly payload?: Uint8Array;
+  /** Configuration fields (snake_case, as Beam's expansion services expect). */
+  readonly config?: Readonly<Record<string, unknown>>;
+  /** The configuration's Beam schema; inferred from `config` when absent. */
+  readonly configSchema?: Schema;
+  /** host:port of the expansion service (gRPC ExpansionService). */
+  readonly expansionService: string;
+  /**
+   * The output tags the caller expects, in order; empty when the transform has one output
+   * (whatever the expansion service calls it).
+   */
+  readonly outputTags: readonly string[];
+}
 
 /**
  * Marks a composite transform that runners may execute specially (Beam does the same

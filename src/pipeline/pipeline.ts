@@ -4,7 +4,7 @@ import { graphFingerprint } from "./fingerprint.js";
 import type { CompositeAnnotation, PCollectionNode, PipelineGraph, PrimitiveSpec, TransformNode } from "./graph.js";
 import type { PTransform } from "./ptransform.js";
 import { PBegin, PCollection, type PValue } from "./pvalue.js";
-import { runnerFor, type PipelineResult } from "./runner.js";
+import { CapturedRunResult, runCaptureHandler, runnerFor, type PipelineResult } from "./runner.js";
 
 /** Options as the pipeline sees them: a frozen record, typically from `parseOptions`. */
 export type PipelineOptionValues = Readonly<Record<string, unknown>>;
@@ -51,6 +51,13 @@ export class Pipeline {
 
   /** Hands the pipeline to the runner named by the `runner` option (default: embedded). */
   run(): PipelineResult {
+    // Worker mode (captureRuns): the graph is rebuilt to be served, not run again.
+    const capture = runCaptureHandler();
+    if (capture !== undefined) {
+      this.freeze();
+      capture(this);
+      return new CapturedRunResult();
+    }
     const runnerName = typeof this.options["runner"] === "string" ? (this.options["runner"] as string) : "embedded";
     const runner = runnerFor(runnerName);
     this.freeze();

@@ -1,5 +1,5 @@
 import { ConstructionError } from "../model/index.js";
-import type { MetricResults } from "../metrics/index.js";
+import { JobMetricsStore, type MetricResults } from "../metrics/index.js";
 import type { Pipeline } from "./pipeline.js";
 
 /** The lifecycle states of a job, as in Beam's JobState. */
@@ -46,4 +46,57 @@ export function runnerFor(name: string): Runner {
     );
   }
   return factory();
+}
+
+/** Receives a pipeline that `run()` handed over instead of running it (see `captureRuns`). */
+export type RunCaptureHandler = (pipeline: Pipeline) => void;
+
+let captureHandler: RunCaptureHandler | undefined;
+
+/**
+ * Worker mode: while a handler is installed, `Pipeline.run()` freezes the pipeline and hands
+ * it to the handler instead of a runner, and returns a result that never finishes, so nothing
+ * after `run()` executes (Beam Go's worker mode works the same way). The beam-ts worker entry
+ * installs one before the user's pipeline module is evaluated, to rebuild the submitted
+ * graph in a worker process (ARCHITECTURE.md, principle 4). Returns the uninstaller.
+ *
+ * @example
+ * const uninstall = captureRuns((p) => serve(p.graph()));
+ * await import("./my-pipeline.js"); // its p.run() lands in the handler
+ */
+export function captureRuns(handler: RunCaptureHandler): () => void {
+  captureHandler = handler;
+  return () => {
+    if (captureHandler === handler) captureHandler = undefined;
+  };
+}
+
+/** @internal The installed capture handler, if any (read by `Pipeline.run`). */
+export function runCaptureHandler(): RunCaptureHandler | undefined {
+  return captureHandler;
+}
+
+/**
+ * The result of a captured run: the job runs elsewhere (this process serves it as a
+ * worker), so it stays RUNNING and none of its promises ever settle.
+ */
+export class CapturedRunResult implements PipelineResult {
+  readonly state: JobState = "RUNNING";
+  private readonly store = new JobMetricsStore();
+
+  waitUntilFinish(): Promise<JobState> {
+    return new Promise<JobState>(() => {});
+  }
+
+  cancel(): Promise<JobState> {
+    return new Promise<JobState>(() => {});
+  }
+
+  drain(): Promise<JobState> {
+    return new Promise<JobState>(() => {});
+  }
+
+  metrics(): MetricResults {
+    return this.store;
+  }
 }

@@ -23,3 +23,4 @@ export { kvComponents, asDeterministic as deterministicKeyCoder } from "./coder-
 export * from "./sources/index.js";
 export * from "./state/index.js";
 export * from "./sdf/index.js";
+export * from "./external.js";

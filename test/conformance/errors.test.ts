@@ -10,7 +10,7 @@ import {
   windowInto,
   withTimestamps,
 } from "../../src/index.js";
-import { BATCH_RUNNERS, runOn } from "./runners.js";
+import { BATCH_RUNNERS, runOn, NO_BUNDLE_RETRIES } from "./runners.js";
 
 async function failure(promise: Promise<unknown>): Promise<JobFailedError> {
   try {
@@ -73,8 +73,8 @@ for (const runner of BATCH_RUNNERS) {
       expect(cause.element).toMatch(/10002 chars/);
     });
 
-    // Prism fails the job on the first bundle failure (no retries): pinned with it.fails.
-    (runner.name === "prism" ? it.fails : it)("fails after the configured number of retries and says how many attempts were made", async () => {
+    // Prism and Flink fail the job on the first bundle failure (no bundle retries): pinned with it.fails.
+    (NO_BUNDLE_RETRIES.has(runner.name) ? it.fails : it)("fails after the configured number of retries and says how many attempts were made", async () => {
       let attempts = 0;
       const err = await failure(
         runOn(

@@ -113,7 +113,9 @@ for (const runner of BATCH_RUNNERS) {
       });
     });
 
-    it("marks grouped output as the single on-time pane of its window", async () => {
+    // Beam's Flink batch translation emits grouped values with PaneInfo.NO_FIRING (timing
+    // UNKNOWN) instead of the only ON_TIME pane: pinned with it.fails.
+    (runner.name === "flink" ? it.fails : it)("marks grouped output as the single on-time pane of its window", async () => {
       await runOn(runner, (p) => {
         const out = p
           .apply(create([kv("k", 1)]))

@@ -1,55 +1,67 @@
 import { describe, expect, it } from "vitest";
 import { GLOBAL_WINDOW, assertThat, create, map, parDo, reshuffle, type DoFn, type ProcessContext } from "../../src/index.js";
-import { BATCH_RUNNERS, runOn } from "./runners.js";
+import { BATCH_RUNNERS, runOn, NO_BUNDLE_RETRIES } from "./runners.js";
 
-/** A DoFn that records its lifecycle calls in a shared log (copies share the array). */
+/**
+ * A DoFn that records its lifecycle calls in a shared log (copies share the arrays), and
+ * each instance's own calls in `instances` (a runner may run several instances at once).
+ */
 class Recorder implements DoFn<number, number> {
   constructor(
     readonly log: string[],
     readonly failOn?: number,
+    readonly instances: string[][] = [],
   ) {}
-  private id = 0;
+  private mine: string[] = [];
+  private record(event: string) {
+    this.log.push(event);
+    this.mine.push(event);
+  }
   setup() {
-    this.id = Math.random();
-    this.log.push("setup");
+    this.mine = [];
+    this.instances.push(this.mine);
+    this.record("setup");
   }
   startBundle() {
-    this.log.push("startBundle");
+    this.record("startBundle");
   }
   process(x: number, ctx: ProcessContext<number>) {
     if (x === this.failOn) throw new Error(`boom on ${x}`);
-    this.log.push(`process:${x}`);
+    this.record(`process:${x}`);
     ctx.output(x);
   }
   finishBundle() {
-    this.log.push("finishBundle");
+    this.record("finishBundle");
   }
   teardown() {
-    this.log.push("teardown");
+    this.record("teardown");
   }
 }
 
 for (const runner of BATCH_RUNNERS) {
   describe(`DoFn lifecycle on ${runner.name}`, () => {
-    it("calls setup once, start/finishBundle around each bundle, and teardown at the end", async () => {
+    it("calls setup once per instance, start/finishBundle around each bundle, and teardown at the end", async () => {
       const log: string[] = [];
+      const instances: string[][] = [];
       await runOn(runner, (p) => {
-        p.apply(create([1, 2, 3])).apply(reshuffle<number>()).apply(parDo(new Recorder(log)));
+        p.apply(create([1, 2, 3])).apply(reshuffle<number>()).apply(parDo(new Recorder(log, undefined, instances)));
       });
-      expect(log[0]).toBe("setup");
-      expect(log.at(-1)).toBe("teardown");
-      expect(log.filter((l) => l === "setup")).toHaveLength(1);
-      const starts = log.filter((l) => l === "startBundle").length;
-      expect(starts).toBe(log.filter((l) => l === "finishBundle").length);
-      expect(starts).toBeGreaterThanOrEqual(1);
-      expect(log.filter((l) => l.startsWith("process")).sort()).toEqual(["process:1", "process:2", "process:3"]);
-      // Every process call happens inside a bundle.
-      let open = false;
-      for (const l of log) {
-        if (l === "startBundle") open = true;
-        else if (l === "finishBundle") open = false;
-        else if (l.startsWith("process")) expect(open).toBe(true);
+      expect(instances.length).toBeGreaterThanOrEqual(1);
+      for (const calls of instances) {
+        expect(calls[0]).toBe("setup");
+        expect(calls.at(-1)).toBe("teardown");
+        expect(calls.filter((l) => l === "setup")).toHaveLength(1);
+        const starts = calls.filter((l) => l === "startBundle").length;
+        expect(starts).toBe(calls.filter((l) => l === "finishBundle").length);
+        // Every process call happens inside a bundle.
+        let open = false;
+        for (const l of calls) {
+          if (l === "startBundle") open = true;
+          else if (l === "finishBundle") open = false;
+          else if (l.startsWith("process")) expect(open).toBe(true);
+        }
       }
+      expect(log.filter((l) => l.startsWith("process")).sort()).toEqual(["process:1", "process:2", "process:3"]);
     });
 
     it("tears the DoFn down after a failure", async () => {
@@ -61,8 +73,8 @@ for (const runner of BATCH_RUNNERS) {
       expect(log.at(-1)).toBe("teardown");
     });
 
-    // Prism fails the job on the first bundle failure (no retries): pinned with it.fails.
-    (runner.name === "prism" ? it.fails : it)("retries a failed bundle with a fresh DoFn instance and succeeds", async () => {
+    // Prism and Flink fail the job on the first bundle failure (no bundle retries): pinned with it.fails.
+    (NO_BUNDLE_RETRIES.has(runner.name) ? it.fails : it)("retries a failed bundle with a fresh DoFn instance and succeeds", async () => {
       let attempts = 0;
       const log: string[] = [];
       await runOn(

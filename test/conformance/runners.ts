@@ -17,11 +17,31 @@ export const RUNNERS: readonly RunnerUnderTest[] = [
   { name: "embedded (bundleSize=2, expanded composites)", options: { runner: "embedded", bundleSize: 2, expandComposites: true } },
 ];
 
-/** Prism (Beam's Go runner), started once per test run by test/prism-setup.ts. */
+/** Prism (Beam's Go runner), started once per test run by test/job-services-setup.ts. */
 export const PRISM: RunnerUnderTest = { name: "prism", options: { runner: "prism", jobEndpoint: inject("prismEndpoint") } };
 
-/** The runners of the batch suite: the embedded ones and Prism. */
-export const BATCH_RUNNERS: readonly RunnerUnderTest[] = [...RUNNERS, PRISM];
+/** Flink (embedded local Flink behind Beam's Flink job server), started like Prism. */
+export const FLINK: RunnerUnderTest = { name: "flink", options: { runner: "flink", jobEndpoint: inject("flinkEndpoint") } };
+
+/** Spark (local master behind Beam's Spark job server), started like Prism. */
+export const SPARK: RunnerUnderTest = { name: "spark", options: { runner: "spark", jobEndpoint: inject("sparkEndpoint") } };
+
+/** The portable runners this run started (all of them in CI; see test/job-services-setup.ts). */
+function started(...runners: RunnerUnderTest[]): RunnerUnderTest[] {
+  return runners.filter((r) => r.options["jobEndpoint"] !== "");
+}
+
+/**
+ * Flink for event-time scenarios: TestStream needs Flink's streaming translation, which the
+ * job server picks with Beam's `streaming` option.
+ */
+export const FLINK_STREAMING: RunnerUnderTest = { name: "flink", options: { ...FLINK.options, streaming: true } };
+
+/** The runners of the event-time suite (TestStream scenarios): the embedded ones, Prism and Flink. */
+export const EVENT_TIME_RUNNERS: readonly RunnerUnderTest[] = [...RUNNERS, ...started(PRISM, FLINK_STREAMING)];
+
+/** The runners of the batch suite: the embedded ones, Prism, Flink and Spark. */
+export const BATCH_RUNNERS: readonly RunnerUnderTest[] = [...RUNNERS, ...started(PRISM, FLINK, SPARK)];
 
 /** Builds a pipeline with `build` on the runner and waits for it. */
 export async function runOn(
@@ -33,3 +53,10 @@ export async function runOn(
   build(p);
   await p.run().waitUntilFinish();
 }
+
+/**
+ * Runners that fail a job on its first bundle failure instead of retrying the bundle:
+ * Prism, Flink (which restarts whole jobs from checkpoints, not bundles; the job server
+ * runs without a restart strategy) and Spark (the portable Spark runner fails the job). Scenarios that need bundle retries are pinned there.
+ */
+export const NO_BUNDLE_RETRIES: ReadonlySet<string> = new Set(["prism", "flink", "spark"]);

@@ -15,7 +15,7 @@ import {
 import { readJsonLines, readText, type BadLine } from "../../src/io/text/index.js";
 import { ReadFileLinesFn, type TextFile } from "../../src/io/text/read-file-fn.js";
 import { resolveReadOptions } from "../../src/io/text/read-text.js";
-import { RUNNERS } from "../conformance/runners.js";
+import { SDF_RUNNERS } from "../conformance/sdf/sdf-runners.js";
 
 let dir: string;
 
@@ -92,7 +92,7 @@ describe("readText through a splittable DoFn", () => {
     expect(sorted(out)).toEqual(sorted(lines));
   });
 
-  for (const runner of RUNNERS) {
+  for (const runner of SDF_RUNNERS) {
     it(`reads several files (split, gzip, BOM, header lines) on ${runner.name}`, async () => {
       const big = makeLines(40_000, "big");
       const gz = makeLines(25_000, "gz");

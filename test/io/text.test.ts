@@ -15,7 +15,7 @@ import {
   type BadLine,
 } from "../../src/io/text/index.js";
 import { splitLines } from "../../src/io/text/lines.js";
-import { RUNNERS } from "../conformance/runners.js";
+import { SDF_RUNNERS } from "../conformance/sdf/sdf-runners.js";
 
 let dir: string;
 
@@ -290,7 +290,7 @@ describe("writeText", () => {
   });
 });
 
-for (const runner of RUNNERS) {
+for (const runner of SDF_RUNNERS) {
   describe(`text IO on ${runner.name}`, () => {
     it("round-trips lines through writeText and readText", async () => {
       const input = Array.from({ length: 25 }, (_, i) => `r${i}`);

@@ -17,7 +17,7 @@ import {
   type KV,
 } from "../../src/index.js";
 
-/** The Prism job service test/prism-setup.ts started for this run. */
+/** The Prism job service test/job-services-setup.ts started for this run. */
 const prism = { endpoint: inject("prismEndpoint") };
 
 describe("pipelines on Prism through the beam-ts SDK harness (loopback)", () => {

@@ -4,7 +4,7 @@ import { JobServiceConnection } from "../../src/runners/portable/job-client.js";
 import { pipelineToProto } from "../../src/runners/portable/pipeline-proto.js";
 import { JobState_Enum } from "../../src/proto/org/apache/beam/model/job_management/v1/beam_job_api.js";
 
-/** The Prism job service test/prism-setup.ts started for this run. */
+/** The Prism job service test/job-services-setup.ts started for this run. */
 const prism = { endpoint: inject("prismEndpoint") };
 
 describe("the Job API client against Prism", () => {

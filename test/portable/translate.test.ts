@@ -24,6 +24,7 @@ import {
 import { pipelineToProto } from "../../src/runners/portable/pipeline-proto.js";
 import { triggerFromProto, triggerToProto } from "../../src/runners/portable/trigger-proto.js";
 import {
+  ParDoPayload,
   Pipeline as ProtoPipeline,
   TestStreamPayload,
   type Coder as ProtoCoder,
@@ -90,10 +91,28 @@ describe("Runner API translation", () => {
         timers: { flush: TimerSpecs.timer("EVENT_TIME") },
         process(_e: KV<string, number>, _ctx) {},
         onTimer: { flush() {} },
+        onWindowExpiration() {},
       }),
     );
     const proto = roundTrip(p);
     expect(proto.requirements).toContain("beam:requirement:pardo:stateful:v1");
+    expect(proto.requirements).toContain("beam:requirement:pardo:on_window_expiration:v1");
+    const t = Object.values(proto.components!.transforms).find((x) => x.uniqueName === "Dedup")!;
+    const payload = ParDoPayload.decode(t.spec!.payload);
+    expect(Object.fromEntries(Object.entries(payload.stateSpecs).map(([id, s]) => [id, s.protocol?.urn]))).toEqual({
+      seen: "beam:user_state:bag:v1",
+      all: "beam:user_state:bag:v1",
+    });
+    // Timers are encoded with Beam's timer coder over the input's key and window coders.
+    const coders = proto.components!.coders;
+    const timer = coders[payload.timerFamilySpecs["flush"]!.timerFamilyCoderId]!;
+    expect(timer.spec!.urn).toBe("beam:coder:timer:v1");
+    expect(timer.componentCoderIds.map((id) => coders[id]!.spec!.urn)).toEqual(["beam:coder:string_utf8:v1", "beam:coder:global_window:v1"]);
+    // The runner fires its own timer family for window expiry; the DoFn does not declare it.
+    expect(payload.onWindowExpirationTimerFamilySpec).not.toBe("");
+    expect(payload.timerFamilySpecs[payload.onWindowExpirationTimerFamilySpec]).toBeUndefined();
+    // The runner keys state by the input's KV coder.
+    expect(coders[proto.components!.pcollections[t.inputs[Object.keys(t.inputs)[0]!]!]!.coderId]!.spec!.urn).toBe("beam:coder:kv:v1");
   });
 
   it("round-trips every trigger through its proto", () => {

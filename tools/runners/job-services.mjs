@@ -2,12 +2,12 @@
 /* global process, console, setTimeout, clearTimeout */
 // Obtains (once, cached) and starts Beam Job Services on loopback for development and CI.
 //
-//   node tools/runners/job-services.mjs prism|flink|spark
+//   node tools/runners/job-services.mjs prism|flink|spark|expansion-service
 //
 // Cache: <repo>/.cache/runners/ (override with BEAM_TS_CACHE). See tools/runners/README.md.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,12 @@ const REPO_ROOT = resolve(HERE, "..", "..");
 export const PRISM_VERSION = process.env.BEAM_TS_PRISM_VERSION ?? "v2.77.0";
 /** Beam Java release for the Flink / Spark job-server jars (Maven Central). */
 export const BEAM_JAVA_VERSION = process.env.BEAM_TS_BEAM_JAVA_VERSION ?? "2.73.0";
+/**
+ * Beam Java SDK release of the classpath-resolved services: the Flink and Spark runners, the
+ * Java SDK harness on Flink's classpath and the Java expansion service. They must agree: the
+ * expansion service serializes Java DoFns that the runner's embedded harness deserializes.
+ */
+export const JAVA_SDK_VERSION = process.env.BEAM_TS_JAVA_SDK_VERSION ?? "2.70.0";
 /** Flink minor version of the job-server artifact: beam-runners-flink-<FLINK>-job-server. */
 export const FLINK_VERSION = process.env.BEAM_TS_FLINK_VERSION ?? "1.19";
 
@@ -95,54 +101,152 @@ export async function ensurePrism({ version = PRISM_VERSION } = {}) {
   return bin;
 }
 
-async function ensureJar(artifactId, version) {
-  const dir = join(cacheDir(), "jars");
-  const jar = join(dir, `${artifactId}-${version}.jar`);
-  if (existsSync(jar)) return jar;
-  const tmp = join(dir, `.tmp-${process.pid}-${Date.now()}`);
+/**
+ * Maven coordinates of each Java job server's classpath. Beam's shaded `-job-server` jars
+ * are not served by every registry (the one reachable here has none), but the runner
+ * artifacts they shade are: the job server's main class lives in the runner artifact, so
+ * we resolve the runner with its dependencies and start the driver class on that
+ * classpath. The registry serves the runners at 2.70.0 and the job-service module only at
+ * 2.65.0 (its API is unchanged between them); override with BEAM_TS_FLINK_RUNNER etc.
+ */
+/**
+ * Spark 3.5 and Flink 1.19 (its Kryo serializer, in streaming mode) reflect into JDK
+ * internals; on Java 17 that needs these flags (Spark's own launcher adds the same set).
+ */
+const JAVA_17_OPENS = [
+  "java.lang",
+  "java.lang.invoke",
+  "java.lang.reflect",
+  "java.io",
+  "java.net",
+  "java.nio",
+  "java.text",
+  "java.time",
+  "java.util",
+  "java.util.concurrent",
+  "java.util.concurrent.atomic",
+  "sun.nio.ch",
+  "sun.nio.cs",
+  "sun.security.action",
+  "sun.util.calendar",
+].map((pkg) => `--add-opens=java.base/${pkg}=ALL-UNNAMED`);
+
+export const JAVA_JOB_SERVERS = {
+  flink: {
+    mainClass: "org.apache.beam.runners.flink.FlinkJobServerDriver",
+    artifacts: [
+      process.env.BEAM_TS_FLINK_RUNNER ?? `org.apache.beam:beam-runners-flink-${FLINK_VERSION}:${JAVA_SDK_VERSION}`,
+      process.env.BEAM_TS_JOB_SERVICE ?? "org.apache.beam:beam-runners-java-job-service:2.65.0",
+      // Beam's EMBEDDED environment (Java transforms of cross-language pipelines, run inside
+      // the job server): the SDK harness must match the runner's beam-sdks-java-core, which
+      // the job-service module would otherwise pull in at 2.65.0.
+      process.env.BEAM_TS_JAVA_HARNESS ?? `org.apache.beam:beam-sdks-java-harness:${JAVA_SDK_VERSION}`,
+      "org.slf4j:slf4j-simple:2.0.16",
+    ],
+    jvmArgs: JAVA_17_OPENS,
+  },
+  spark: {
+    mainClass: "org.apache.beam.runners.spark.SparkJobServerDriver",
+    artifacts: [
+      process.env.BEAM_TS_SPARK_RUNNER ?? `org.apache.beam:beam-runners-spark-3:${JAVA_SDK_VERSION}`,
+      process.env.BEAM_TS_JOB_SERVICE ?? "org.apache.beam:beam-runners-java-job-service:2.65.0",
+      // Beam's Spark runner leaves Spark itself to the user ("provided").
+      "org.apache.spark:spark-core_2.12:3.5.0",
+      "org.apache.spark:spark-streaming_2.12:3.5.0",
+      "org.apache.spark:spark-sql_2.12:3.5.0",
+      "org.slf4j:slf4j-simple:2.0.16",
+    ],
+    jvmArgs: JAVA_17_OPENS,
+  },
+};
+
+/**
+ * Resolves Maven artifacts with their runtime dependencies (mvn dependency:build-classpath
+ * on a generated POM) and caches the classpath under <cache>/classpaths/<name>.txt. The
+ * jars stay in Maven's local repository (~/.m2).
+ */
+export async function ensureClasspath(name, artifacts) {
+  const dir = join(cacheDir(), "classpaths");
+  mkdirSync(dir, { recursive: true });
+  const key = artifacts.join(" ");
+  const file = join(dir, `${name}.txt`);
+  const keyFile = join(dir, `${name}.key`);
+  if (existsSync(file) && existsSync(keyFile) && readFileSync(keyFile, "utf8") === key) {
+    const cp = readFileSync(file, "utf8").trim();
+    if (cp.split(":").every((jar) => existsSync(jar))) return cp;
+  }
+  const tmp = join(dir, `.tmp-${name}-${process.pid}-${Date.now()}`);
   mkdirSync(tmp, { recursive: true });
-  const logFile = newLogFile(`mvn-${artifactId}-${version}`);
+  const deps = artifacts
+    .map((a) => {
+      const [groupId, artifactId, version] = a.split(":");
+      return `<dependency><groupId>${groupId}</groupId><artifactId>${artifactId}</artifactId><version>${version}</version></dependency>`;
+    })
+    .join("");
+  writeFileSync(
+    join(tmp, "pom.xml"),
+    `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>` +
+      `<groupId>beam-ts.tools</groupId><artifactId>${name}</artifactId><version>0</version><packaging>pom</packaging>` +
+      `<dependencies>${deps}</dependencies></project>\n`,
+  );
+  const logFile = newLogFile(`mvn-${name}`);
   try {
-    await run(
-      "mvn",
-      [
-        "-B",
-        "-q",
-        "dependency:copy",
-        `-Dartifact=org.apache.beam:${artifactId}:${version}:jar`,
-        `-DoutputDirectory=${tmp}`,
-      ],
-      { logFile, cwd: tmp },
-    ).catch((err) => {
-      const log = tail(logFile, 200);
-      const missing = /Could not find artifact \S+|\S+ was not found in \S+/.exec(log);
+    await run("mvn", ["-B", "-q", "dependency:build-classpath", `-Dmdep.outputFile=${join(tmp, "cp.txt")}`], { logFile, cwd: tmp }).catch((err) => {
+      const missing = /Could not find artifact \S+|\S+ was not found in \S+/.exec(tail(logFile, 200));
       if (missing) {
         throw new Error(
-          `Maven could not provide org.apache.beam:${artifactId}:${version} (${missing[0]}). ` +
-            `The registry reachable here may not serve it; try another version with BEAM_TS_BEAM_JAVA_VERSION` +
-            (artifactId.includes("flink") ? " / BEAM_TS_FLINK_VERSION" : "") +
-            `. Log: ${logFile}`,
+          `Maven could not provide the ${name} classpath (${missing[0]}). The registry reachable here may not serve it; ` +
+            `choose other versions with BEAM_TS_FLINK_RUNNER / BEAM_TS_SPARK_RUNNER / BEAM_TS_JOB_SERVICE. Log: ${logFile}`,
         );
       }
       throw err;
     });
-    const got = readdirSync(tmp).find((f) => f.endsWith(".jar"));
-    if (!got) throw new Error(`mvn copied no jar for ${artifactId}:${version}; log ${logFile}`);
-    renameSync(join(tmp, got), jar);
+    renameSync(join(tmp, "cp.txt"), file);
+    writeFileSync(keyFile, key);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  return jar;
+  return readFileSync(file, "utf8").trim();
 }
 
-/** Path to the cached Beam Flink job-server jar (embedded local Flink), downloaded with mvn on first use. */
-export function ensureFlinkJobServer({ beamVersion = BEAM_JAVA_VERSION, flinkVersion = FLINK_VERSION } = {}) {
-  return ensureJar(`beam-runners-flink-${flinkVersion}-job-server`, beamVersion);
+/**
+ * Beam's Java expansion service (cross-language transforms): beam-sdks-java-expansion-service
+ * with its dependencies, which include beam-sdks-java-core and so the transforms it registers
+ * (GenerateSequence as `beam:external:java:generate_sequence:v1`, ...). Add artifacts (IOs)
+ * with `startExpansionService({ artifacts: [...] })`. It is started through
+ * LoopbackExpansionService.java, which binds 127.0.0.1 (ExpansionService.main binds every
+ * interface).
+ */
+export const JAVA_EXPANSION_SERVICE = {
+  mainClass: "org.apache.beam.sdk.expansion.service.ExpansionService",
+  launcher: join(HERE, "LoopbackExpansionService.java"),
+  artifacts: [
+    process.env.BEAM_TS_EXPANSION_SERVICE ?? `org.apache.beam:beam-sdks-java-expansion-service:${JAVA_SDK_VERSION}`,
+    "org.slf4j:slf4j-simple:2.0.16",
+  ],
+};
+
+/** Classpath of Beam's Java expansion service (plus `extra` artifacts), resolved with mvn on first use. */
+export function ensureExpansionService(extra = []) {
+  const artifacts = [...JAVA_EXPANSION_SERVICE.artifacts, ...extra];
+  const name = extra.length === 0 ? "java-expansion-service" : `java-expansion-service-${hashOf(artifacts.join(" "))}`;
+  return ensureClasspath(name, artifacts);
 }
 
-/** Path to the cached Beam Spark 3 job-server jar, downloaded with mvn on first use. */
-export function ensureSparkJobServer({ beamVersion = BEAM_JAVA_VERSION } = {}) {
-  return ensureJar("beam-runners-spark-3-job-server", beamVersion);
+function hashOf(text) {
+  let h = 0;
+  for (let i = 0; i < text.length; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) >>> 0;
+  return h.toString(16);
+}
+
+/** Classpath of Beam's Flink job server with an embedded local Flink, resolved with mvn on first use. */
+export function ensureFlinkJobServer() {
+  return ensureClasspath(`flink-job-server-${FLINK_VERSION}`, JAVA_JOB_SERVERS.flink.artifacts);
+}
+
+/** Classpath of Beam's Spark 3 job server with a local Spark, resolved with mvn on first use. */
+export function ensureSparkJobServer() {
+  return ensureClasspath("spark-job-server", JAVA_JOB_SERVERS.spark.artifacts);
 }
 
 // ---------------------------------------------------------------------------
@@ -301,15 +405,16 @@ export async function startPrism({ port = 0, webPort, idleShutdown, logLevel = "
   };
 }
 
-async function startJavaJobServer(name, jar, extraArgs, { port, artifactPort, expansionPort, javaOpts = [], java, timeoutMs }) {
+async function startJavaJobServer(name, classpath, mainClass, extraArgs, { port, artifactPort, expansionPort, javaOpts = [], java, timeoutMs }) {
   port ||= await freePort();
   artifactPort ||= await freePort();
   expansionPort ||= await freePort();
   const javaBin = java ?? (process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "java") : "java");
   const args = [
     ...javaOpts,
-    "-jar",
-    jar,
+    "-cp",
+    classpath,
+    mainClass,
     `--job-host=${HOST}`,
     `--job-port=${port}`,
     `--artifact-port=${artifactPort}`,
@@ -330,15 +435,60 @@ async function startJavaJobServer(name, jar, extraArgs, { port, artifactPort, ex
 }
 
 /** Starts Beam's Flink job server with an embedded local Flink (`--flink-master=[local]`). */
-export async function startFlink({ jar, flinkMaster = "[local]", timeoutMs = 120_000, ...opts } = {}) {
-  const path = jar ?? (await ensureFlinkJobServer());
-  return startJavaJobServer("flink-job-server", path, [`--flink-master=${flinkMaster}`], { timeoutMs, ...opts });
+export async function startFlink({ classpath, flinkMaster = "[local]", timeoutMs = 120_000, ...opts } = {}) {
+  const cp = classpath ?? (await ensureFlinkJobServer());
+  const javaOpts = [...JAVA_JOB_SERVERS.flink.jvmArgs, ...(opts.javaOpts ?? [])];
+  return startJavaJobServer("flink-job-server", cp, JAVA_JOB_SERVERS.flink.mainClass, [`--flink-master=${flinkMaster}`], {
+    timeoutMs,
+    ...opts,
+    javaOpts,
+  });
 }
 
 /** Starts Beam's Spark 3 job server with a local Spark master. */
-export async function startSpark({ jar, sparkMaster = "local[2]", timeoutMs = 120_000, ...opts } = {}) {
-  const path = jar ?? (await ensureSparkJobServer());
-  return startJavaJobServer("spark-job-server", path, [`--spark-master-url=${sparkMaster}`], { timeoutMs, ...opts });
+export async function startSpark({ classpath, sparkMaster = "local[2]", timeoutMs = 120_000, ...opts } = {}) {
+  const cp = classpath ?? (await ensureSparkJobServer());
+  const javaOpts = [...JAVA_JOB_SERVERS.spark.jvmArgs, ...(opts.javaOpts ?? [])];
+  return startJavaJobServer("spark-job-server", cp, JAVA_JOB_SERVERS.spark.mainClass, [`--spark-master-url=${sparkMaster}`], {
+    timeoutMs,
+    ...opts,
+    javaOpts,
+  });
+}
+
+/**
+ * Starts Beam's Java expansion service on 127.0.0.1 (port 0: the OS picks one). Its Java
+ * transforms get the environment `environmentType` names (Beam's --defaultEnvironmentType):
+ * EMBEDDED (default) runs them inside a Java runner's own process, which needs no Docker
+ * (Beam's Flink job server then needs beam-sdks-java-harness on its classpath, which
+ * JAVA_JOB_SERVERS.flink has); PROCESS / EXTERNAL / DOCKER take `environmentConfig`.
+ * `options` are further pipeline options, e.g. ["--experiments=use_deprecated_read"].
+ */
+export async function startExpansionService({
+  classpath,
+  artifacts = [],
+  port = 0,
+  environmentType = "EMBEDDED",
+  environmentConfig,
+  options = [],
+  javaOpts = [],
+  java,
+  timeoutMs = 120_000,
+} = {}) {
+  const cp = classpath ?? (await ensureExpansionService(artifacts));
+  const javaBin = java ?? (process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "java") : "java");
+  const args = [...javaOpts, "-cp", cp, JAVA_EXPANSION_SERVICE.launcher, String(port), `--defaultEnvironmentType=${environmentType}`];
+  if (environmentConfig !== undefined) args.push(`--defaultEnvironmentConfig=${environmentConfig}`);
+  args.push(...options);
+  let announced = null;
+  const proc = launch("java-expansion-service", javaBin, args, {
+    onLine: (line) => {
+      const m = /Serving expansion service on [^\s:]+:(\d+)/.exec(line);
+      if (m) announced = Number(m[1]);
+    },
+  });
+  const actualPort = await proc.waitFor(async () => (announced && (await canConnect(announced)) ? announced : null), timeoutMs);
+  return { endpoint: `${HOST}:${actualPort}`, port: actualPort, pid: proc.child.pid, logFile: proc.logFile, stop: () => proc.stop() };
 }
 
 // ---------------------------------------------------------------------------
@@ -346,9 +496,9 @@ export async function startSpark({ jar, sparkMaster = "local[2]", timeoutMs = 12
 
 async function main(argv) {
   const which = argv[0];
-  const starters = { prism: startPrism, flink: startFlink, spark: startSpark };
+  const starters = { prism: startPrism, flink: startFlink, spark: startSpark, "expansion-service": startExpansionService };
   if (!starters[which]) {
-    console.error("usage: node tools/runners/job-services.mjs prism|flink|spark");
+    console.error("usage: node tools/runners/job-services.mjs prism|flink|spark|expansion-service");
     process.exit(2);
   }
   const t0 = Date.now();

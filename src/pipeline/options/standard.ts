@@ -18,6 +18,22 @@ export const standardOptions = {
   allowUnsafeTriggers: option.boolean({
     description: "Allow triggers that may finish before their window expires (later data is dropped)",
   }),
+  environmentType: option.choice(["LOOPBACK", "PROCESS", "EXTERNAL", "DOCKER"] as const, {
+    description:
+      "Where a portable runner runs beam-ts workers: LOOPBACK (in this process; the default), PROCESS (a boot command " +
+      "the runner starts), EXTERNAL (a beam-ts worker-pool at --environmentConfig=host:port) or DOCKER (an image)",
+  }),
+  environmentConfig: option.string({
+    description:
+      'The environment\'s configuration: PROCESS {"command": "<beam-ts boot launcher>", "env": {...}} (default: this ' +
+      "installation's bin/beam-ts-boot.js), EXTERNAL host:port of a worker pool, DOCKER the container image",
+  }),
+  pipelineModule: option.string({
+    description: "The pipeline module staged for PROCESS, EXTERNAL and DOCKER workers (default: the program's entry, process.argv[1])",
+  }),
+  stagingExternals: option.string({
+    description: "Comma-separated npm packages left out of the staged bundle (packages with native addons); workers load them from their node_modules",
+  }),
   expandComposites: option.boolean({
     description: "Run Combine and Reshuffle through their primitive expansions (embedded runner; for testing)",
   }),

@@ -2,7 +2,7 @@ import { BeamError, JobFailedError, OptionsError } from "../../model/index.js";
 import type { JobState, Pipeline, PipelineResult, Runner } from "../../pipeline/index.js";
 import { JobMetrics } from "./bundle-metrics.js";
 import { CancelledSignal, Executor } from "./executor.js";
-import { planGraph } from "./planner.js";
+import { crossLanguageUnsupported, planGraph } from "./planner.js";
 import { ManualClock, SystemClock } from "./watermarks/clock.js";
 
 /** Settings of the embedded runner, read from pipeline options. */
@@ -43,6 +43,10 @@ export class EmbeddedRunner implements Runner {
   readonly name = "embedded";
 
   run(pipeline: Pipeline): PipelineResult {
+    // Unsupported is loud, at submission: a cross-language transform needs a portable runner.
+    for (const t of pipeline.graph().transforms.values()) {
+      if (t.primitive?.kind === "external") throw crossLanguageUnsupported(t.fullLabel, t.primitive.urn, t.primitive.expansionService);
+    }
     const settings = embeddedSettings(pipeline.options);
     return new EmbeddedPipelineResult(pipeline, settings);
   }

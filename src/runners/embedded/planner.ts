@@ -1,4 +1,5 @@
 import type { Coder, KV } from "../../model/index.js";
+import { UnsupportedFeatureError } from "../../model/index.js";
 import type { PipelineGraph, TransformNode } from "../../pipeline/index.js";
 import { deterministicKeyCoder, kvComponents, type CombineFn, type PCollectionView, type Source } from "../../transforms/index.js";
 import type { PlanStep } from "./plan.js";
@@ -93,6 +94,8 @@ function primitiveStep(graph: PipelineGraph, t: Readonly<TransformNode>): PlanSt
       return { kind: "flatten", label, inputs: Object.values(t.inputs), output };
     case "assignWindows":
       return { kind: "assignWindows", label, input: Object.values(t.inputs)[0]!, output, windowing: p.windowing };
+    case "external":
+      throw crossLanguageUnsupported(label, p.urn, p.expansionService);
     case "groupByKey": {
       const input = Object.values(t.inputs)[0]!;
       const inNode = graph.pcollections.get(input)!;
@@ -109,6 +112,19 @@ function primitiveStep(graph: PipelineGraph, t: Readonly<TransformNode>): PlanSt
       };
     }
   }
+}
+
+/**
+ * The error for a cross-language transform on the embedded runner: its expansion (Java,
+ * Python, ... code) can only run on a portable runner, which runs every SDK's workers.
+ */
+export function crossLanguageUnsupported(label: string, urn: string, expansionService: string): UnsupportedFeatureError {
+  return new UnsupportedFeatureError(
+    urn,
+    `Transform "${label}" is a cross-language transform (${urn}, expanded by ${expansionService}): ` +
+      `cross-language transforms need a portable runner: --runner=flink (or --runner=prism, --runner=spark, or ` +
+      `--runner=portable --jobEndpoint=host:port). The embedded runner runs beam-ts transforms only.`,
+  );
 }
 
 /** The deterministic key coder of a stateful ParDo's KV input. */

@@ -1,5 +1,5 @@
 import { credentials, type ClientDuplexStream } from "@grpc/grpc-js";
-import type { Pipeline as ProtoPipeline } from "../../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
+import type { ArtifactInformation, Pipeline as ProtoPipeline } from "../../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
 import {
   ArtifactStagingServiceClient,
   type ArtifactRequestWrapper,
@@ -36,14 +36,17 @@ export class JobServiceConnection {
 
   /**
    * Beam's artifact staging (ReverseArtifactRetrievalService): the job service asks for
-   * the environments' artifacts and we answer. `artifacts` maps artifact type payloads
-   * to bytes; with none, every request is answered with what it asked (nothing to replace).
+   * the environments' artifacts and we answer. `artifacts` maps `artifactKey(artifact)` to
+   * its bytes; resolve requests are answered with what they asked (nothing to replace).
+   * Bytes go in chunks of at most 1 MB, then an empty message with `isLast` (Prism keeps
+   * only the data of messages before the last; Java's staging service takes either).
    */
   stageArtifacts(prepared: PrepareJobResponse, artifacts: ReadonlyMap<string, Uint8Array> = new Map()): Promise<void> {
     const url = prepared.artifactStagingEndpoint?.url || this.endpoint;
     const staging = new ArtifactStagingServiceClient(url, credentials.createInsecure());
     return new Promise<void>((resolve, reject) => {
       const stream: ClientDuplexStream<ArtifactResponseWrapper, ArtifactRequestWrapper> = staging.reverseArtifactRetrievalService();
+      let failure: Error | undefined;
       stream.on("data", (req: ArtifactRequestWrapper) => {
         const r = req.request;
         if (r?.$case === "resolveArtifact") {
@@ -53,14 +56,23 @@ export class JobServiceConnection {
             response: { $case: "resolveArtifactResponse", resolveArtifactResponse: { replacements: r.resolveArtifact.artifacts } },
           });
         } else if (r?.$case === "getArtifact") {
-          const key = Buffer.from(r.getArtifact.artifact?.typePayload ?? []).toString("utf8");
-          const data = artifacts.get(key) ?? new Uint8Array(0);
-          stream.write({ stagingToken: "", isLast: true, response: { $case: "getArtifactResponse", getArtifactResponse: { data: Buffer.from(data) } } });
+          const asked = r.getArtifact.artifact;
+          const data = asked === undefined ? undefined : artifacts.get(artifactKey(asked));
+          if (data === undefined) {
+            failure = new JobFailedError(`Job service at ${url}: artifact staging asked for an artifact this job did not stage (${asked?.typeUrn ?? "none"}).`);
+            stream.cancel();
+            return;
+          }
+          for (let at = 0; at < data.length; at += ARTIFACT_CHUNK) {
+            const chunk = Buffer.from(data.subarray(at, at + ARTIFACT_CHUNK));
+            stream.write({ stagingToken: "", isLast: false, response: { $case: "getArtifactResponse", getArtifactResponse: { data: chunk } } });
+          }
+          stream.write({ stagingToken: "", isLast: true, response: { $case: "getArtifactResponse", getArtifactResponse: { data: Buffer.alloc(0) } } });
         }
       });
       stream.on("error", (err) => {
         staging.close();
-        reject(wrap("artifact staging", url, err));
+        reject(failure ?? wrap("artifact staging", url, err));
       });
       stream.on("end", () => {
         stream.end();
@@ -109,19 +121,31 @@ export class JobServiceConnection {
     });
   }
 
-  /** The job's messages (errors from the runner end up here). */
-  messages(jobId: string, onMessage: (text: string) => void): () => void {
+  /**
+   * The job's messages (errors from the runner end up here); `onEnd` is told when the
+   * runner ends the stream (Prism sends the failure's cause last, then ends it).
+   */
+  messages(jobId: string, onMessage: (text: string) => void, onEnd?: () => void): () => void {
     const stream = this.client.getMessageStream({ jobId });
     stream.on("data", (m: { response?: { $case: string; messageResponse?: { messageText: string } } }) => {
       if (m.response?.$case === "messageResponse" && m.response.messageResponse) onMessage(m.response.messageResponse.messageText);
     });
-    stream.on("error", () => {});
+    stream.on("error", () => onEnd?.());
+    stream.on("end", () => onEnd?.());
     return () => stream.cancel();
   }
 
   cancel(jobId: string): Promise<void> {
     return new Promise((resolve, reject) => this.client.cancel({ jobId }, (err) => (err ? reject(wrap("cancel", this.endpoint, err)) : resolve())));
   }
+}
+
+/** Artifact bytes per staging message: well below gRPC's default 4 MB message limit. */
+const ARTIFACT_CHUNK = 1 << 20;
+
+/** The key of an artifact in `stageArtifacts`' map: its type and type payload, which identify its bytes. */
+export function artifactKey(artifact: Pick<ArtifactInformation, "typeUrn" | "typePayload">): string {
+  return `${artifact.typeUrn}\u0000${Buffer.from(artifact.typePayload).toString("hex")}`;
 }
 
 function wrap(what: string, endpoint: string, err: Error): Error {

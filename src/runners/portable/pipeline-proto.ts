@@ -1,6 +1,16 @@
 import type { BoundedWindow, Coder, TestStreamEvent, WindowFn, WindowingStrategy } from "../../model/index.js";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../model/index.js";
-import { CoderUrns, asDeterministic, deterministicJsValueCoder, encodeToBytes, globalWindowCoder, intervalWindowCoder, jsValueCoder, kvCoder } from "../../coders/index.js";
+import {
+  CoderUrns,
+  asDeterministic,
+  deterministicJsValueCoder,
+  encodeToBytes,
+  globalWindowCoder,
+  intervalWindowCoder,
+  jsValueCoder,
+  kvCoder,
+  timerCoder,
+} from "../../coders/index.js";
 
 /** KVs of JS values, keys in the deterministic encoding. */
 const JS_KV = kvCoder(deterministicJsValueCoder, jsValueCoder) as Coder<unknown>;
@@ -11,7 +21,6 @@ import type { StateSpecMap, TimerSpecMap } from "../../transforms/index.js";
 import {
   AccumulationMode_Enum,
   ClosingBehavior_Enum,
-  ExternalPayload,
   IsBounded_Enum,
   MergeStatus_Enum,
   OnTimeBehavior_Enum,
@@ -37,12 +46,12 @@ import {
 } from "../../proto/org/apache/beam/model/pipeline/v1/standard_window_fns.js";
 import { BEAM_URNS } from "../../proto/urns.js";
 import { triggerToProto } from "./trigger-proto.js";
+import { environmentProto, type EnvironmentOptions } from "./environment-proto.js";
 
 const PRIMITIVES = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardPTransforms.Primitives"];
 const COMPOSITES = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardPTransforms.Composites"];
 const REQUIREMENTS = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardRequirements.Enum"];
 const SIDE_INPUTS = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardSideInputTypes.Enum"];
-const ENVIRONMENTS = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardEnvironments.Environments"];
 
 /** beam-ts's own URNs: things only a beam-ts SDK harness understands. */
 export const BeamTsUrns = {
@@ -58,13 +67,10 @@ export const BeamTsUrns = {
   combineFn: "beam:combinefn:beam_ts:v1",
 } as const;
 
-/** How the worker environment of the translated pipeline is described. */
-export interface EnvironmentOptions {
-  /** `external` (a worker pool at `endpoint`), or `process` (a boot command). */
-  readonly type: "external" | "process";
-  readonly endpoint?: string;
-  readonly command?: string;
-}
+export type { EnvironmentOptions } from "./environment-proto.js";
+
+/** The timer family a runner fires for onWindowExpiration (ParDoPayload.on_window_expiration_timer_family_spec). */
+export const ON_WINDOW_EXPIRATION_FAMILY = "beam-ts:on_window_expiration";
 
 /** The environment id every beam-ts transform runs in. */
 export const BEAM_TS_ENVIRONMENT = "beam-ts";
@@ -89,6 +95,8 @@ class Translator {
   private readonly coderIds = new Map<Coder<unknown>, string>();
   private readonly windowingIds = new Map<string, string>();
   private readonly requirements = new Set<string>();
+  /** Each PCollection's coder as declared (GroupByKey and stateful inputs: a deterministic KV coder). */
+  private readonly declaredCoders = new Map<string, Coder<unknown>>();
 
   constructor(private readonly graph: PipelineGraph) {}
 
@@ -97,8 +105,11 @@ class Translator {
     // value coder is declared (and so encoded by the harness) as KV of JS values.
     const grouped = new Set<string>();
     for (const t of this.graph.transforms.values()) if (t.primitive?.kind === "groupByKey") for (const pc of Object.values(t.inputs)) grouped.add(pc);
+    // A stateful ParDo's main input is keyed by the runner too (state and timers per key).
+    for (const t of this.graph.transforms.values()) if (t.primitive?.kind === "parDo" && t.primitive.stateful) grouped.add(mainInputOf(t));
     for (const pc of this.graph.pcollections.values()) {
       const coder = grouped.has(pc.id) ? groupingCoder(pc.coder) : pc.coder;
+      this.declaredCoders.set(pc.id, coder);
       this.components.pcollections[pc.id] = {
         uniqueName: `${this.graph.transforms.get(pc.producer)?.fullLabel ?? pc.producer}.${pc.tag}`,
         coderId: this.coder(coder),
@@ -148,6 +159,10 @@ class Translator {
         return { ...base, spec: spec(PRIMITIVES.FLATTEN) };
       case "groupByKey":
         return { ...base, spec: spec(PRIMITIVES.GROUP_BY_KEY) };
+      case "external":
+        // A placeholder: the portable runner replaces it with the expansion service's
+        // expansion (runners/portable/expansion.ts) before submitting.
+        return { ...base, spec: spec(p.urn, p.payload) };
       case "assignWindows":
         return {
           ...base,
@@ -155,7 +170,8 @@ class Translator {
           spec: spec(PRIMITIVES.ASSIGN_WINDOWS, WindowIntoPayload.encode({ windowFn: this.windowFnSpec(p.windowing.windowFn, t.fullLabel) }).finish()),
         };
       case "testStream": {
-        const coder = this.graph.pcollections.get(Object.values(t.outputs)[0]!)!.coder;
+        // Elements are encoded with the coder the output is declared with (the runner keys by it).
+        const coder = this.declaredCoders.get(Object.values(t.outputs)[0]!)!;
         return {
           ...base,
           spec: spec(
@@ -196,10 +212,15 @@ class Translator {
     if (p.stateful) {
       this.requirements.add(REQUIREMENTS.REQUIRES_STATEFUL_PROCESSING);
       for (const [name, s] of Object.entries(fn.state ?? {})) stateSpecs[name] = this.stateSpec(s.kind);
+      // Timers are encoded with Beam's timer coder over the input's key and window coders.
+      const input = this.graph.pcollections.get(mainInputOf(t))!;
+      const keyCoder = this.declaredCoders.get(input.id)!.components[0]!;
+      const windowCoder = input.windowing.windowFn.windowCoder ?? (input.windowing.windowFn.urn === WindowFnUrns.global ? globalWindowCoder : intervalWindowCoder);
+      const timerFamilyCoderId = Object.keys(fn.timers ?? {}).length > 0 ? this.coder(timerCoder(keyCoder, windowCoder as Coder<BoundedWindow>) as Coder<unknown>) : "";
       for (const [name, s] of Object.entries(fn.timers ?? {})) {
         timerFamilySpecs[name] = {
           timeDomain: s.domain === "EVENT_TIME" ? TimeDomain_Enum.EVENT_TIME : TimeDomain_Enum.PROCESSING_TIME,
-          timerFamilyCoderId: this.coder(globalWindowCoder as Coder<unknown>),
+          timerFamilyCoderId,
         };
       }
       if (fn.onWindowExpiration !== undefined) this.requirements.add(REQUIREMENTS.REQUIRES_ON_WINDOW_EXPIRATION);
@@ -213,11 +234,12 @@ class Translator {
       sideInputs,
       stateSpecs,
       timerFamilySpecs,
-      restrictionCoderId: p.splittable ? this.coder(jsCoder()) : "",
+      restrictionCoderId: p.splittable ? this.coder(sdfRestrictionCoder()) : "",
       requestsFinalization: p.splittable,
       requiresTimeSortedInput: false,
       requiresStableInput: false,
-      onWindowExpirationTimerFamilySpec: "",
+      // The runner fires this (undeclared) timer family for each key of a window that expires.
+      onWindowExpirationTimerFamilySpec: p.stateful && fn.onWindowExpiration !== undefined ? ON_WINDOW_EXPIRATION_FAMILY : "",
     }).finish();
   }
 
@@ -306,6 +328,13 @@ class Translator {
   }
 }
 
+/** The main (non-side) input of a ParDo. */
+function mainInputOf(t: Readonly<TransformNode>): string {
+  const p = t.primitive as Extract<TransformNode["primitive"], { kind: "parDo" }>;
+  const sides = new Set(p.sideInputs.map((s) => s.pcollection));
+  return Object.values(t.inputs).find((pc) => !sides.has(pc))!;
+}
+
 function spec(urn: string, payload: Uint8Array = new Uint8Array(0)): FunctionSpec {
   return { urn, payload: Buffer.from(payload) };
 }
@@ -319,18 +348,24 @@ function timestamp(ms: number) {
 }
 
 function environment(env: EnvironmentOptions): Environment {
-  const capabilities: string[] = [...Object.values(CoderUrns), BeamTsUrns.doFn];
-  if (env.type === "process") {
-    return { urn: ENVIRONMENTS.PROCESS, payload: Buffer.alloc(0), displayData: [], capabilities, dependencies: [], resourceHints: {} };
-  }
-  const payload = ExternalPayload.encode({ endpoint: { url: env.endpoint ?? "", authentication: undefined }, params: {} }).finish();
-  return { urn: ENVIRONMENTS.EXTERNAL, payload: Buffer.from(payload), displayData: [], capabilities, dependencies: [], resourceHints: {} };
+  return environmentProto(env, [...Object.values(CoderUrns), BeamTsUrns.doFn]);
 }
 
 let js: Coder<unknown> | undefined;
 /** The coder of opaque JS values (state cells, restrictions) in the worker. */
 function jsCoder(): Coder<unknown> {
   return (js ??= { urn: CoderUrns.jsValue, components: [], deterministic: false } as unknown as Coder<unknown>);
+}
+
+let sdfRestriction: Coder<unknown> | undefined;
+/**
+ * A splittable ParDo's restriction coder as Beam SDKs declare it: KV(restriction, watermark
+ * estimator state), so runners send KV(element, KV(restriction, state)) to the harness.
+ * Restrictions use the harness's restriction coder (OffsetRange or JS values).
+ */
+function sdfRestrictionCoder(): Coder<unknown> {
+  const restriction = { urn: CoderUrns.sdfRestriction, components: [], deterministic: false } as unknown as Coder<unknown>;
+  return (sdfRestriction ??= kvCoder(restriction, jsCoder()) as Coder<unknown>);
 }
 
 /** The graph fingerprint the worker must reproduce (sent as a pipeline option). */

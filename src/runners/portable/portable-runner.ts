@@ -1,28 +1,43 @@
 import { BeamError, JobFailedError, OptionsError } from "../../model/index.js";
 import type { JobState, Pipeline, PipelineResult, Runner } from "../../pipeline/index.js";
 import { JobMetricsStore } from "../../metrics/index.js";
-import { WorkerPool } from "../../harness/index.js";
+import { WorkerEnv, WorkerPool } from "../../harness/index.js";
 import { JobState_Enum } from "../../proto/org/apache/beam/model/job_management/v1/beam_job_api.js";
+import { expandExternalTransforms } from "./expansion.js";
 import { JobServiceConnection } from "./job-client.js";
-import { fingerprintOf, pipelineToProto } from "./pipeline-proto.js";
+import { fingerprintOf, pipelineToProto, type EnvironmentOptions } from "./pipeline-proto.js";
+import { environmentTypeOf, stagedEnvironment } from "./worker-environment.js";
 
 /**
  * Runs a pipeline on a Beam job service (Prism, Flink, Spark, Dataflow's) through Beam's
- * Job API: translates it to the Runner API, starts a worker pool in this process on
- * 127.0.0.1 (Beam's LOOPBACK environment: the runner starts SDK harnesses there, which run
- * this process's DoFns), prepares, stages and runs the job, and follows its state.
- * Select it with `--runner=portable --jobEndpoint=host:port`.
+ * Job API: translates it to the Runner API, sets up the workers, prepares, stages and runs
+ * the job, and follows its state. Select it with `--runner=portable --jobEndpoint=host:port`.
+ *
+ * Workers (`--environmentType`): LOOPBACK (the default) starts a worker pool in this
+ * process on 127.0.0.1, whose harnesses run this process's DoFns; PROCESS, EXTERNAL and
+ * DOCKER stage an esbuild bundle of the pipeline module, which workers in their own
+ * processes (started by `beam-ts boot`) import to rebuild the same graph.
  */
 export class PortableRunner implements Runner {
   readonly name = "portable";
 
   run(pipeline: Pipeline): PipelineResult {
+    if (process.env[WorkerEnv.workerId]) {
+      // The worker entry captures run() in a worker; reaching a runner means the module
+      // ran with another copy of beam-ts than the one the bundle's worker entry hooked.
+      throw new BeamError(
+        "WORKER_SUBMIT",
+        `This process is beam-ts worker ${process.env[WorkerEnv.workerId]} and must not submit jobs: the pipeline module ` +
+          `used a second copy of beam-ts. Make the module and beam-ts resolve to one installation (one beam-ts in node_modules).`,
+      );
+    }
     const endpoint = pipeline.options["jobEndpoint"];
     if (typeof endpoint === "string" && endpoint !== "") return new PortableResult(pipeline, Promise.resolve({ endpoint, stop: async () => {} }));
-    if (pipeline.options["runner"] === "prism") return new PortableResult(pipeline, startLocalPrism());
+    const preset = LOCAL_PRESETS[String(pipeline.options["runner"])];
+    if (preset !== undefined) return new PortableResult(pipeline, startLocal(preset));
     throw new OptionsError(
       `--runner=${String(pipeline.options["runner"])} needs --jobEndpoint=host:port of a Beam job service ` +
-        `(or use --runner=prism, which starts a local Prism).`,
+        `(or use --runner=prism, flink or spark, which start a local one).`,
     );
   }
 }
@@ -34,6 +49,14 @@ const STATES: Partial<Record<JobState_Enum, JobState>> = {
   [JobState_Enum.DRAINED]: "DRAINED",
 };
 
+/** Where a job's workers run, what the job carries for them, and how to let go of them. */
+interface JobWorkers {
+  readonly env: EnvironmentOptions;
+  readonly artifacts: ReadonlyMap<string, Uint8Array>;
+  readonly options: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
 /** A job service this runner uses, and how to let go of it. */
 interface JobServiceHandle {
   readonly endpoint: string;
@@ -41,14 +64,21 @@ interface JobServiceHandle {
 }
 
 /**
- * The `--runner=prism` preset without --jobEndpoint: Prism built from the Go module proxy
- * (cached after the first time) and started on loopback for this job, by the development
- * script in tools/runners.
+ * `--runner=prism|flink|spark` without --jobEndpoint start a job service on loopback for
+ * this job, with the development script in tools/runners: Prism built from the Go module
+ * proxy, Beam's Flink job server with an embedded local Flink, Beam's Spark job server with
+ * a local Spark master (resolved from Maven); all cached after the first time.
  */
-async function startLocalPrism(): Promise<JobServiceHandle> {
+const LOCAL_PRESETS: Record<string, "startPrism" | "startFlink" | "startSpark"> = {
+  prism: "startPrism",
+  flink: "startFlink",
+  spark: "startSpark",
+};
+
+async function startLocal(starter: "startPrism" | "startFlink" | "startSpark"): Promise<JobServiceHandle> {
   const tools = "../../../tools/runners/job-services.mjs";
-  const { startPrism } = (await import(tools)) as { startPrism(): Promise<JobServiceHandle> };
-  return startPrism();
+  const module = (await import(tools)) as Record<typeof starter, () => Promise<JobServiceHandle>>;
+  return module[starter]();
 }
 
 class PortableResult implements PipelineResult {
@@ -101,23 +131,23 @@ class PortableResult implements PipelineResult {
   private async executeOn(): Promise<JobState> {
     const graph = this.pipeline.graph();
     const errors: unknown[] = [];
-    // LOOPBACK: the workers run in this process, so their metrics are recorded directly.
-    const pool = new WorkerPool(
-      graph,
-      (err) => errors.push(err),
-      (containers, committed) => this.metricsStore.record(containers, committed),
-    );
     const messages: string[] = [];
+    let workers: JobWorkers | undefined;
     try {
-      const poolEndpoint = await pool.start();
-      const proto = pipelineToProto(graph, { type: "external", endpoint: poolEndpoint });
-      const options = { ...this.publicOptions(), beam_ts_fingerprint: fingerprintOf(graph) };
+      workers = await this.workers(errors);
+      // Cross-language transforms are expanded now, by their expansion services (expansion.ts).
+      const { pipeline: proto, artifacts } = await expandExternalTransforms(graph, pipelineToProto(graph, workers.env), workers.artifacts);
+      const options = { ...this.publicOptions(), [optionUrn("beamTsFingerprint")]: fingerprintOf(graph), ...workers.options };
       const prepared = await this.job.prepare(proto, options, String(this.pipeline.options["jobName"] ?? "beam-ts"));
-      await this.job.stageArtifacts(prepared);
+      await this.job.stageArtifacts(prepared, artifacts);
       this.jobId = this.job.run(prepared.preparationId);
       const jobId = await this.jobId;
-      const stop = this.job.messages(jobId, (m) => messages.push(m));
+      let messagesEnded = () => {};
+      const ended = new Promise<void>((resolve) => (messagesEnded = resolve));
+      const stop = this.job.messages(jobId, (m) => messages.push(m), () => messagesEnded());
       const final = await this.job.waitForTerminal(jobId);
+      // The cause of a failure may come on the message stream after the state: wait a little.
+      if (final === JobState_Enum.FAILED) await Promise.race([ended, new Promise((r) => setTimeout(r, 3000))]);
       stop();
       this.current = STATES[final] ?? "FAILED";
       if (this.current === "FAILED") {
@@ -137,17 +167,52 @@ class PortableResult implements PipelineResult {
       // After a failure a runner may still be starting workers for the job (Prism does,
       // and dies if the pool is gone): leave the pool up a moment longer.
       if (this.current === "FAILED") await new Promise((r) => setTimeout(r, 1000));
-      await pool.stop();
+      await workers?.stop();
       this.job.close();
     }
   }
 
-  /** Pipeline options as the runner should see them: no secrets (redacted), plain values. */
+  /**
+   * The job's workers. LOOPBACK (the default): a worker pool in this process serving this
+   * process's graph, whose metrics are recorded directly. PROCESS, EXTERNAL, DOCKER: the
+   * runner starts workers in their own processes, which import the staged bundle of the
+   * pipeline module (their metrics do not reach this result yet).
+   */
+  private async workers(errors: unknown[]): Promise<JobWorkers> {
+    const type = environmentTypeOf(this.pipeline.options);
+    if (type !== "LOOPBACK") {
+      const staged = await stagedEnvironment(this.pipeline, type);
+      return { env: staged.env, artifacts: staged.artifacts, options: staged.options, stop: () => staged.dispose() };
+    }
+    const pool = new WorkerPool(
+      this.pipeline.graph(),
+      (err) => errors.push(err),
+      (containers, committed) => this.metricsStore.record(containers, committed),
+    );
+    try {
+      const endpoint = await pool.start();
+      return { env: { type: "external", endpoint }, artifacts: new Map(), options: {}, stop: () => pool.stop() };
+    } catch (err) {
+      await pool.stop();
+      throw err;
+    }
+  }
+
+  /**
+   * Pipeline options as the runner should see them: plain values under Beam's portable
+   * option URNs (`beam:option:job_name:v1`, which Java's PipelineOptionsTranslation and
+   * Python read back into camelCase / snake_case names).
+   */
   private publicOptions(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this.pipeline.options)) {
-      if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[k] = v;
+      if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[optionUrn(k)] = v;
     }
     return out;
   }
+}
+
+/** `jobName` → `beam:option:job_name:v1`, the key Beam SDKs and runners use for an option. */
+export function optionUrn(name: string): string {
+  return `beam:option:${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}:v1`;
 }

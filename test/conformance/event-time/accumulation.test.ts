@@ -1,13 +1,15 @@
-import { describe, it } from "vitest";
+import { describe } from "vitest";
 import { Triggers, assertThat, fixedWindows, globalWindows, kv } from "../../../src/index.js";
-import { RUNNERS, runOn } from "../runners.js";
+import { EVENT_TIME_RUNNERS, runOn } from "../runners.js";
+import { itOn } from "../portable-pins.js";
 import { GLOBAL_MAX, groupScript, pane, sumScript } from "./helpers.js";
 
 const tenSeconds = fixedWindows(10_000);
 const earlyTwoLateOne = Triggers.afterWatermark({ early: Triggers.afterCount(2), late: Triggers.afterCount(1) });
 
-for (const runner of RUNNERS) {
+for (const runner of EVENT_TIME_RUNNERS) {
   describe(`event time: accumulation modes on ${runner.name}`, () => {
+    const it = itOn(runner);
     it("emits only the elements since the last firing in discarding mode", async () => {
       await runOn(runner, (p) => {
         const out = groupScript(p, "a:1@1s | a:2@2s | a:3@3s | wm 20s", tenSeconds, {

@@ -1,4 +1,4 @@
-import { describe, it } from "vitest";
+import { describe } from "vitest";
 import {
   IntervalWindow,
   Triggers,
@@ -11,15 +11,17 @@ import {
   windowInto,
   type KV,
 } from "../../../src/index.js";
-import { RUNNERS, runOn } from "../runners.js";
+import { EVENT_TIME_RUNNERS, runOn } from "../runners.js";
+import { itOn } from "../portable-pins.js";
 import { groupScript, pane, sumScript } from "./helpers.js";
 
 const tenSeconds = fixedWindows(10_000);
 const first = new IntervalWindow(0, 10_000);
 const earlyAndLate = Triggers.afterWatermark({ early: Triggers.afterCount(1), late: Triggers.afterCount(1) });
 
-for (const runner of RUNNERS) {
+for (const runner of EVENT_TIME_RUNNERS) {
   describe(`event time: PaneInfo and pane assertions on ${runner.name}`, () => {
+    const it = itOn(runner);
     it("numbers panes EARLY, EARLY, ON_TIME, LATE, LATE with index and non-speculative index", async () => {
       await runOn(runner, (p) => {
         const out = sumScript(p, "a:1@1s | a:2@2s | wm 12s | a:3@3s | a:4@4s | wm 40s", tenSeconds, {

@@ -1,4 +1,4 @@
-import { describe, it } from "vitest";
+import { describe } from "vitest";
 import {
   IntervalWindow,
   Triggers,
@@ -11,7 +11,8 @@ import {
   type WindowFn,
   type WindowMerge,
 } from "../../../src/index.js";
-import { RUNNERS, runOn } from "../runners.js";
+import { EVENT_TIME_RUNNERS, runOn } from "../runners.js";
+import { itOn } from "../portable-pins.js";
 import { GLOBAL_MAX, groupScript, pane, sumScript } from "./helpers.js";
 
 /** A user-defined non-merging WindowFn: every element is in its 10 s window and its 20 s window. */
@@ -52,8 +53,9 @@ const bucketMerging: WindowFn<IntervalWindow> = {
   toString: () => "BucketMerging",
 };
 
-for (const runner of RUNNERS) {
+for (const runner of EVENT_TIME_RUNNERS) {
   describe(`event time: window functions on ${runner.name}`, () => {
+    const it = itOn(runner);
     it("puts an element at a fixed window's last millisecond in that window and one at its end in the next", async () => {
       await runOn(runner, (p) => {
         const out = groupScript(p, "a:1@9999ms a:2@10s", fixedWindows(10_000));

@@ -23,99 +23,149 @@ import {
   type KV,
   type SplittableDoFn,
 } from "../../../src/index.js";
+import { NO_BUNDLE_RETRIES } from "../runners.js";
+import { SDF_RUNNERS, isPortable } from "./sdf-runners.js";
 
-describe("splittable DoFn behaviour", () => {
-  it("holds the output watermark at its watermark estimator, so windows fire on time as it advances", async () => {
-    const fired: string[] = [];
-    // One event per call at 5 s steps; the estimator says nothing earlier follows.
-    const ticks: SplittableDoFn<number, number, OffsetRange> = {
-      getInitialRestriction: (n) => new OffsetRange(0, n),
-      newTracker: (_n, r) => new OffsetRangeTracker(r),
-      getInitialWatermarkState: () => MIN_TIMESTAMP,
-      newWatermarkEstimator: (s) => new ManualWatermarkEstimator(s as number),
-      process(_n, ctx) {
-        const i = ctx.tracker.currentRestriction().from;
-        if (!ctx.tracker.tryClaim(i)) return ProcessContinuation.stop();
-        ctx.outputWithTimestamp(i, i * 5_000);
-        (ctx.watermarkEstimator as ManualWatermarkEstimator).setWatermark(i * 5_000);
-        return ProcessContinuation.resume();
-      },
-    };
-    const p = new Pipeline();
-    p.apply(create([6]))
-      .apply(splittableParDo(ticks))
-      .apply(windowInto(fixedWindows(10_000)))
-      .apply(map((i: number) => kv("k", i)))
-      .apply(combinePerKey(count()))
-      .apply(reifyPanes())
-      .apply(parDo<{ window: string }, never>({ process: (r) => void fired.push(r.window) }));
-    await p.run().waitUntilFinish();
-    // Windows fire in event-time order as the estimator passes them, not all at the end.
-    expect(fired).toEqual(["0..10000", "10000..20000", "20000..30000"]);
+for (const runner of SDF_RUNNERS) {
+  describe(`splittable DoFn behaviour on ${runner.name}`, () => {
+    it("holds the output watermark at its watermark estimator, so windows fire on time as it advances", async () => {
+      const fired: string[] = [];
+      // One event per call at 5 s steps; the estimator says nothing earlier follows.
+      const ticks: SplittableDoFn<number, number, OffsetRange> = {
+        getInitialRestriction: (n) => new OffsetRange(0, n),
+        newTracker: (_n, r) => new OffsetRangeTracker(r),
+        getInitialWatermarkState: () => MIN_TIMESTAMP,
+        newWatermarkEstimator: (s) => new ManualWatermarkEstimator(s as number),
+        process(_n, ctx) {
+          const i = ctx.tracker.currentRestriction().from;
+          if (!ctx.tracker.tryClaim(i)) return ProcessContinuation.stop();
+          ctx.outputWithTimestamp(i, i * 5_000);
+          (ctx.watermarkEstimator as ManualWatermarkEstimator).setWatermark(i * 5_000);
+          return ProcessContinuation.resume();
+        },
+      };
+      const p = new Pipeline(runner.options);
+      p.apply(create([6]))
+        .apply(splittableParDo(ticks))
+        .apply(windowInto(fixedWindows(10_000)))
+        .apply(map((i: number) => kv("k", i)))
+        .apply(combinePerKey(count()))
+        .apply(reifyPanes())
+        .apply(parDo<{ window: string }, never>({ process: (r) => void fired.push(r.window) }));
+      await p.run().waitUntilFinish();
+      // Windows fire in event-time order as the estimator passes them, not all at the end.
+      expect(fired).toEqual(["0..10000", "10000..20000", "20000..30000"]);
+    });
+
+    it("runs bundle finalization callbacks once the bundle's output is committed", async () => {
+      const log: string[] = [];
+      const fn: SplittableDoFn<number, number, OffsetRange> = {
+        getInitialRestriction: (n) => new OffsetRange(0, n),
+        newTracker: (_n, r) => new OffsetRangeTracker(r),
+        process(n, ctx) {
+          ctx.afterBundleCommit(() => void log.push(`finalized ${n}`));
+          for (let i = ctx.tracker.currentRestriction().from; ctx.tracker.tryClaim(i); i++) ctx.output(i);
+        },
+      };
+      const p = new Pipeline(runner.options);
+      assertThat(p.apply(create([3])).apply(splittableParDo(fn))).containsInAnyOrder([0, 1, 2]);
+      await p.run().waitUntilFinish();
+      await new Promise((r) => setTimeout(r, 10));
+      expect(log).toEqual(["finalized 3"]);
+    });
+
+    // Prism fails the job on the first bundle failure (no bundle retries): pinned with it.fails.
+    (NO_BUNDLE_RETRIES.has(runner.name) ? it.fails : it)("runs no finalization callback for a failed attempt", async () => {
+      const log: string[] = [];
+      let attempts = 0;
+      const fn: SplittableDoFn<number, number, OffsetRange> = {
+        getInitialRestriction: (n) => new OffsetRange(0, n),
+        newTracker: (_n, r) => new OffsetRangeTracker(r),
+        process(_n, ctx) {
+          attempts++;
+          ctx.afterBundleCommit(() => void log.push(`finalized attempt ${attempts}`));
+          for (let i = ctx.tracker.currentRestriction().from; ctx.tracker.tryClaim(i); i++) ctx.output(i);
+          if (attempts === 1) throw new Error("transient");
+        },
+      };
+      const p = new Pipeline(runner.options);
+      const out = p.apply(create([3])).apply(splittableParDo(fn));
+      assertThat(out).containsInAnyOrder([0, 1, 2]);
+      await p.run().waitUntilFinish();
+      await new Promise((r) => setTimeout(r, 10));
+      expect(log).toEqual(["finalized attempt 2"]);
+    });
+
+    it("resumes no sooner than the requested delay", async () => {
+      const fn: SplittableDoFn<number, number, OffsetRange> = {
+        getInitialRestriction: () => new OffsetRange(0, 3),
+        newTracker: (_e, r) => new OffsetRangeTracker(r),
+        process(_e, ctx) {
+          const i = ctx.tracker.currentRestriction().from;
+          if (!ctx.tracker.tryClaim(i)) return ProcessContinuation.stop();
+          ctx.output(ctx.processingTime);
+          return ProcessContinuation.resume(100);
+        },
+      };
+      const times: number[] = [];
+      const p = new Pipeline(runner.options);
+      p.apply(create([0]))
+        .apply(splittableParDo(fn))
+        .apply(parDo<number, never>({ process: (t) => void times.push(t) }));
+      await p.run().waitUntilFinish();
+      times.sort((a, b) => a - b);
+      expect(times).toHaveLength(3);
+      expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(100);
+      expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(100);
+    });
+
+    // The Fn API gives an SDK no runner processing time: in the harness ctx.processingTime is
+    // the worker's clock, not Prism's TestStream clock. Pinned with it.fails.
+    (isPortable(runner) ? it.fails : it)("resumes after the requested delay of processing time (the TestStream clock)", async () => {
+      const fn: SplittableDoFn<Uint8Array, string, OffsetRange> = {
+        getInitialRestriction: () => new OffsetRange(0, 3),
+        newTracker: (_e, r) => new OffsetRangeTracker(r),
+        process(_e, ctx) {
+          const i = ctx.tracker.currentRestriction().from;
+          if (!ctx.tracker.tryClaim(i)) return ProcessContinuation.stop();
+          ctx.output(`${i}@${ctx.processingTime}`);
+          return ProcessContinuation.resume(10_000);
+        },
+      };
+      const p = new Pipeline(runner.options);
+      p.apply("Clock", testStream("pt +5s | pt +5s | pt +5s | pt +5s | pt +5s"));
+      const out = p.apply(create([new Uint8Array(0)])).apply(splittableParDo(fn));
+      // The SDF first runs after the clock's first 5 s step, then every 10 s of test time.
+      assertThat(out).containsInAnyOrder(["0@5000", "1@15000", "2@25000"]);
+      await p.run().waitUntilFinish();
+    });
+
+    // The Job API has no drain (a portable job is cancelled): pinned with it.fails on Prism.
+    (isPortable(runner) ? it.fails : it)("on drain drops unbounded work, keeps bounded work, and honours truncateRestriction", async () => {
+      const seen: string[] = [];
+      const endless: SplittableDoFn<string, string, OffsetRange> = {
+        getInitialRestriction: () => new OffsetRange(0, UNBOUNDED_OFFSET),
+        newTracker: (_e, r) => new GrowableOffsetRangeTracker(r.from, () => UNBOUNDED_OFFSET),
+        process(e, ctx) {
+          const i = ctx.tracker.currentRestriction().from;
+          if (!ctx.tracker.tryClaim(i)) return ProcessContinuation.stop();
+          if (i < 3) ctx.output(`${e}${i}`);
+          return ProcessContinuation.resume(5);
+        },
+      };
+      const p = new Pipeline(runner.options);
+      p.apply(create(["x"]))
+        .apply(splittableParDo(endless, { unbounded: true }))
+        .apply(parDo<string, never>({ process: (s) => void seen.push(s) }));
+      const result = p.run();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await result.drain()).toBe("DRAINED");
+      expect(seen).toEqual(["x0", "x1", "x2"]);
+    });
   });
+}
 
-  it("runs bundle finalization callbacks after the bundle commits, and not for a failed attempt", async () => {
-    const log: string[] = [];
-    let attempts = 0;
-    const fn: SplittableDoFn<number, number, OffsetRange> = {
-      getInitialRestriction: (n) => new OffsetRange(0, n),
-      newTracker: (_n, r) => new OffsetRangeTracker(r),
-      process(_n, ctx) {
-        attempts++;
-        ctx.afterBundleCommit(() => void log.push(`finalized attempt ${attempts}`));
-        for (let i = ctx.tracker.currentRestriction().from; ctx.tracker.tryClaim(i); i++) ctx.output(i);
-        if (attempts === 1) throw new Error("transient");
-      },
-    };
-    const p = new Pipeline();
-    const out = p.apply(create([3])).apply(splittableParDo(fn));
-    assertThat(out).containsInAnyOrder([0, 1, 2]);
-    await p.run().waitUntilFinish();
-    await new Promise((r) => setTimeout(r, 10));
-    expect(log).toEqual(["finalized attempt 2"]);
-  });
-
-  it("resumes after the requested delay of processing time (the TestStream clock)", async () => {
-    const fn: SplittableDoFn<Uint8Array, string, OffsetRange> = {
-      getInitialRestriction: () => new OffsetRange(0, 3),
-      newTracker: (_e, r) => new OffsetRangeTracker(r),
-      process(_e, ctx) {
-        const i = ctx.tracker.currentRestriction().from;
-        if (!ctx.tracker.tryClaim(i)) return ProcessContinuation.stop();
-        ctx.output(`${i}@${ctx.processingTime}`);
-        return ProcessContinuation.resume(10_000);
-      },
-    };
-    const p = new Pipeline();
-    p.apply("Clock", testStream("pt +5s | pt +5s | pt +5s | pt +5s | pt +5s"));
-    const out = p.apply(create([new Uint8Array(0)])).apply(splittableParDo(fn));
-    // The SDF first runs after the clock's first 5 s step, then every 10 s of test time.
-    assertThat(out).containsInAnyOrder(["0@5000", "1@15000", "2@25000"]);
-    await p.run().waitUntilFinish();
-  });
-
-  it("on drain drops unbounded work, keeps bounded work, and honours truncateRestriction", async () => {
-    const seen: string[] = [];
-    const endless: SplittableDoFn<string, string, OffsetRange> = {
-      getInitialRestriction: () => new OffsetRange(0, UNBOUNDED_OFFSET),
-      newTracker: (_e, r) => new GrowableOffsetRangeTracker(r.from, () => UNBOUNDED_OFFSET),
-      process(e, ctx) {
-        const i = ctx.tracker.currentRestriction().from;
-        if (!ctx.tracker.tryClaim(i)) return ProcessContinuation.stop();
-        if (i < 3) ctx.output(`${e}${i}`);
-        return ProcessContinuation.resume(5);
-      },
-    };
-    const p = new Pipeline();
-    p.apply(create(["x"]))
-      .apply(splittableParDo(endless, { unbounded: true }))
-      .apply(parDo<string, never>({ process: (s) => void seen.push(s) }));
-    const result = p.run();
-    await new Promise((r) => setTimeout(r, 100));
-    expect(await result.drain()).toBe("DRAINED");
-    expect(seen).toEqual(["x0", "x1", "x2"]);
-  });
-
+describe("splittable DoFn construction", () => {
   it("gives an unbounded splittable DoFn an unbounded output", () => {
     const p = new Pipeline();
     const fn: SplittableDoFn<string, KV<string, number>, OffsetRange> = {

@@ -3,13 +3,14 @@ import { describe, expect, it } from "vitest";
 import {
   OffsetRange,
   OffsetRangeTracker,
-  Pipeline,
   ProcessContinuation,
   create,
   parDo,
   splittableParDo,
   type SplittableDoFn,
 } from "../../../src/index.js";
+import { runOn } from "../runners.js";
+import { SDF_RUNNERS, isPortable } from "./sdf-runners.js";
 
 /**
  * An SDF over [0, n) whose initial split points and self-checkpoints are chosen by the
@@ -38,24 +39,27 @@ function scripted(cuts: readonly number[], steps: readonly number[]): Splittable
   };
 }
 
-describe("splittable DoFn execution", () => {
-  it("loses and duplicates no position, whatever the initial splits and checkpoints", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 0, max: 300 }),
-        fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 6 }),
-        fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 6 }),
-        async (n, cuts, steps) => {
-          const seen: number[] = [];
-          const p = new Pipeline();
-          p.apply(create([n]))
-            .apply(splittableParDo(scripted(cuts, steps)))
-            .apply(parDo<number, never>({ process: (x) => void seen.push(x) }));
-          await p.run().waitUntilFinish();
-          expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
-        },
-      ),
-      { numRuns: 80 },
-    );
+for (const runner of SDF_RUNNERS) {
+  describe(`splittable DoFn execution on ${runner.name}`, () => {
+    it("loses and duplicates no position, whatever the initial splits and checkpoints", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 300 }),
+          fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 6 }),
+          fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 6 }),
+          async (n, cuts, steps) => {
+            const seen: number[] = [];
+            await runOn(runner, (p) => {
+              p.apply(create([n]))
+                .apply(splittableParDo(scripted(cuts, steps)))
+                .apply(parDo<number, never>({ process: (x) => void seen.push(x) }));
+            });
+            expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+          },
+        ),
+        // A job on a portable runner takes a few hundred milliseconds: fewer runs there.
+        { numRuns: isPortable(runner) ? 30 : 80 },
+      );
+    }, 120_000);
   });
-});
+}

@@ -1,14 +1,16 @@
 import { describe, it } from "vitest";
 import { assertThat, kv, reifyPanes, testStream, type KV } from "../../../src/index.js";
 import { batchPerKey, dedupWithTtl, funnelDetector, rateLimiter, type Step } from "../../../examples/stateful/patterns.js";
-import { RUNNERS, runOn } from "../runners.js";
-import { NO_FIRING } from "./helpers.js";
+import { runOn } from "../runners.js";
+import { NO_FIRING, STATE_RUNNERS, itOn } from "./helpers.js";
 
 const MINUTE = 60_000;
 
-for (const runner of RUNNERS) {
+for (const runner of STATE_RUNNERS) {
   describe(`stateful examples on ${runner.name}`, () => {
-    it("de-duplication with a TTL drops repeats within the TTL and accepts the key again after it", async () => {
+    // Prism 2.77 fires an event-time timer as soon as the watermark reaches its time (Beam:
+    // once the watermark passes it), so y is forgotten at wm 12s and y:3 is accepted.
+    itOn(runner, ["prism"])("de-duplication with a TTL drops repeats within the TTL and accepts the key again after it", async () => {
       await runOn(runner, (p) => {
         const out = p
           .apply(
@@ -82,7 +84,9 @@ for (const runner of RUNNERS) {
       });
     });
 
-    it("a rate limiter passes at most N elements per key per processing-time interval and releases the rest as the timer fires", async () => {
+    // Prism 2.77 keeps processing time on its own clock and rebases timers set for wall-clock
+    // now + delay onto it, so the intervals do not line up with the script's "pt" events.
+    itOn(runner, ["prism"])("a rate limiter passes at most N elements per key per processing-time interval and releases the rest as the timer fires", async () => {
       await runOn(runner, (p) => {
         const out = p
           .apply(

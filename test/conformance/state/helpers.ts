@@ -1,5 +1,21 @@
-import { expect } from "vitest";
+import { expect, it } from "vitest";
 import { JobFailedError } from "../../../src/index.js";
+import { PRISM, RUNNERS, type RunnerUnderTest } from "../runners.js";
+
+/**
+ * The runners of the state and timer suite: the embedded ones and Prism (when this run
+ * started it), whose state and timers go through the beam-ts SDK harness (user state over
+ * the Fn API state channel, timers over the data channel).
+ */
+export const STATE_RUNNERS: readonly RunnerUnderTest[] = [...RUNNERS, ...(PRISM.options["jobEndpoint"] !== "" ? [PRISM] : [])];
+
+/**
+ * `it`, or `it.fails` on the runners named in `failsOn`: a scenario a runner genuinely
+ * cannot do. Every use names the reason next to it.
+ */
+export function itOn(runner: RunnerUnderTest, failsOn: readonly string[]): typeof it | typeof it.fails {
+  return failsOn.includes(runner.name) ? it.fails : it;
+}
 
 /** Awaits a run that must fail and returns its JobFailedError (message includes the cause). */
 export async function failure(promise: Promise<unknown>): Promise<JobFailedError> {

@@ -13,8 +13,8 @@ import {
   type CombineFn,
   type KV,
 } from "../../../src/index.js";
-import { RUNNERS, runOn } from "../runners.js";
-import { NO_FIRING, sortedJoin } from "./helpers.js";
+import { runOn } from "../runners.js";
+import { NO_FIRING, sortedJoin, STATE_RUNNERS } from "./helpers.js";
 
 /** A mean that mutates its accumulator in addInput, as CombineFns may. */
 const countAndSum: CombineFn<number, { n: number; sum: number }, string> = {
@@ -37,11 +37,15 @@ const countAndSum: CombineFn<number, { n: number; sum: number }, string> = {
 
 const arg = (cmd: string) => Number(cmd.slice(1));
 
-for (const runner of RUNNERS) {
+// Scripts whose order matters give their elements increasing timestamps (@1, @2, ... ms):
+// Beam orders a key's elements by nothing but their timestamps, and Prism processes them
+// in timestamp order (equal timestamps in any order); the embedded runner keeps arrival order.
+
+for (const runner of STATE_RUNNERS) {
   describe(`state kinds on ${runner.name}`, () => {
     it("value state reads undefined until written, keeps the last write, and reads undefined again after clear", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, string>>("a:r1 a:w5 a:r2 a:w7 a:r3 a:c a:r4 b:r5")).apply(
+        const out = p.apply(testStream<KV<string, string>>("a:r1@1 a:w5@2 a:r2@3 a:w7@4 a:r3@5 a:c@6 a:r4@7 b:r5@8")).apply(
           statefulParDo({
             state: { v: StateSpecs.value<number>() },
             process(e: KV<string, string>, ctx) {
@@ -58,7 +62,7 @@ for (const runner of RUNNERS) {
 
     it("bag state keeps every added value (duplicates included), reports isEmpty, and clear empties it", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, string>>("a:e1 a:a3 a:a1 a:a2 a:a2 | a:e2 a:r1 a:c a:e3 a:r2")).apply(
+        const out = p.apply(testStream<KV<string, string>>("a:e1@1 a:a3@2 a:a1@3 a:a2@4 a:a2@5 | a:e2@6 a:r1@7 a:c@8 a:e3@9 a:r2@10")).apply(
           statefulParDo({
             state: { bag: StateSpecs.bag<number>() },
             process(e: KV<string, string>, ctx) {
@@ -76,7 +80,7 @@ for (const runner of RUNNERS) {
 
     it("combining state folds inputs through a custom CombineFn; empty, it reads the output of a fresh accumulator", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, string>>("a:e1 a:r1 a:a3 | a:a5 a:e2 a:r2 | a:c a:e3 a:r3 b:a10 b:r4")).apply(
+        const out = p.apply(testStream<KV<string, string>>("a:e1@1 a:r1@2 a:a3@3 | a:a5@4 a:e2@5 a:r2@6 | a:c@7 a:e3@8 a:r3@9 b:a10@10 b:r4@11")).apply(
           statefulParDo({
             state: { acc: StateSpecs.combining(countAndSum) },
             process(e: KV<string, string>, ctx) {
@@ -102,7 +106,7 @@ for (const runner of RUNNERS) {
 
     it("map state: put and get, putIfAbsent keeps a present value, remove, keys/values/entries, isEmpty and clear", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, string>>("a:p1 | a:p2 | a:r1 a:d a:r2 | a:c a:r3")).apply(
+        const out = p.apply(testStream<KV<string, string>>("a:p1@1 | a:p2@2 | a:r1@3 a:d@4 a:r2@5 | a:c@6 a:r3@7")).apply(
           statefulParDo({
             state: { m: StateSpecs.map<string, number>() },
             process(e: KV<string, string>, ctx) {
@@ -159,7 +163,7 @@ for (const runner of RUNNERS) {
 
     it("set state: add returns true only for a value not yet there; has, remove, read, isEmpty and clear", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, string>>("a:s1 a:s2 a:s1 | a:h1 a:h3 a:x1 a:h1 a:s1 a:r | a:c a:e")).apply(
+        const out = p.apply(testStream<KV<string, string>>("a:s1@1 a:s2@2 a:s1@3 | a:h1@4 a:h3@5 a:x1@6 a:h1@7 a:s1@8 a:r@9 | a:c@10 a:e@11")).apply(
           statefulParDo({
             state: { s: StateSpecs.set<number>() },
             process(e: KV<string, string>, ctx) {
@@ -191,7 +195,7 @@ for (const runner of RUNNERS) {
 
     it("ordered list state reads its values sorted by sort key, whatever the order they were added in", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, string>>("a:a30 a:a10 | a:a40 a:a20 | a:r")).apply(
+        const out = p.apply(testStream<KV<string, string>>("a:a30@1 a:a10@2 | a:a40@3 a:a20@4 | a:r@5")).apply(
           statefulParDo({
             state: { list: StateSpecs.orderedList<string>() },
             process(e: KV<string, string>, ctx) {
@@ -207,7 +211,7 @@ for (const runner of RUNNERS) {
 
     it("ordered list readRange and clearRange cover the half-open range [from, to)", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, string>>("a:a40 a:a10 a:a30 a:a20 | a:q")).apply(
+        const out = p.apply(testStream<KV<string, string>>("a:a40@1 a:a10@2 a:a30@3 a:a20@4 | a:q@5")).apply(
           statefulParDo({
             state: { list: StateSpecs.orderedList<string>() },
             process(e: KV<string, string>, ctx) {
@@ -313,7 +317,7 @@ for (const runner of RUNNERS) {
 
     it("several state cells of one DoFn are independent of each other", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, number>>("a:1 a:2 | a:3")).apply(
+        const out = p.apply(testStream<KV<string, number>>("a:1@1 a:2@2 | a:3@3")).apply(
           statefulParDo({
             state: { first: StateSpecs.value<number>(), last: StateSpecs.value<number>(), all: StateSpecs.bag<number>() },
             process(e: KV<string, number>, ctx) {

@@ -1,0 +1,134 @@
+/**
+ * Beam's Nexmark Generator: the events of one GeneratorConfig, in order. Every event is a
+ * pure function of the config and its position, so a generator can start anywhere
+ * (`eventAt`) and be split at any event id without changing what anyone produces.
+ */
+import { nextAuction } from "./auction-generator.js";
+import { nextBid } from "./bid-generator.js";
+import { AUCTION_PROPORTION, PERSON_PROPORTION, PROPORTION_DENOMINATOR, standardGeneratorConfig, type GeneratorConfig } from "./generator-config.js";
+import { JavaRandom } from "./java-random.js";
+import { auctionEvent, bidEvent, personEvent, type Event, type TimestampedEvent } from "./model.js";
+import { nextPerson } from "./person-generator.js";
+import type { NexmarkConfiguration } from "./config.js";
+
+/** One generated event with its times (Beam's Generator.NextEvent). */
+export interface NextEvent {
+  /** Event time of the event: its data's dateTime and its timestamp in the pipeline. */
+  readonly eventTimestamp: number;
+  readonly event: Event;
+  /** A lower bound on the timestamps of this and every later event of the generator. */
+  readonly watermark: number;
+  /** Event time at which the event is due in a rate-limited run (without out-of-order jitter). */
+  readonly dueTimestamp: number;
+}
+
+/**
+ * The event the generator of `config` produces after `eventsCountSoFar` events. `random`
+ * is re-seeded with the event id (pass one JavaRandom to reuse it).
+ */
+export function eventAt(config: GeneratorConfig, eventsCountSoFar: number, random: JavaRandom = new JavaRandom()): NextEvent {
+  // Event time is monotonic in the event number; the event's own (adjusted) number may jitter.
+  const dueTimestamp = config.timestampForEvent(config.nextEventNumber(eventsCountSoFar));
+  const adjusted = config.nextAdjustedEventNumber(eventsCountSoFar);
+  const eventTimestamp = adjusted === config.firstEventNumber + eventsCountSoFar ? dueTimestamp : config.timestampForEvent(adjusted);
+  const watermark = config.timestampForEvent(config.nextEventNumberForWatermark(eventsCountSoFar));
+  const eventId = config.firstEventId + adjusted;
+  random.setSeed(eventId);
+  const rem = eventId % PROPORTION_DENOMINATOR;
+  let event: Event;
+  if (rem < PERSON_PROPORTION) {
+    event = personEvent(nextPerson(eventId, random, eventTimestamp, config));
+  } else if (rem < PERSON_PROPORTION + AUCTION_PROPORTION) {
+    event = auctionEvent(nextAuction(eventsCountSoFar, eventId, random, eventTimestamp, config));
+  } else {
+    event = bidEvent(nextBid(eventId, random, eventTimestamp, config));
+  }
+  return { eventTimestamp, event, watermark, dueTimestamp };
+}
+
+/** The events of one generator config, in order (Beam's Generator as an iterator). */
+export class Generator implements IterableIterator<TimestampedEvent> {
+  private readonly random = new JavaRandom();
+
+  constructor(
+    private config: GeneratorConfig,
+    private eventsCountSoFar = 0,
+  ) {}
+
+  /** The config; replaced by `splitAtEventId`. */
+  get currentConfig(): GeneratorConfig {
+    return this.config;
+  }
+
+  /** Events produced so far. */
+  get count(): number {
+    return this.eventsCountSoFar;
+  }
+
+  /** The id of the next event. */
+  get nextEventId(): number {
+    return this.config.firstEventId + this.config.nextAdjustedEventNumber(this.eventsCountSoFar);
+  }
+
+  hasNext(): boolean {
+    return this.eventsCountSoFar < this.config.maxEvents;
+  }
+
+  /** The next event with its times. */
+  nextEvent(): NextEvent {
+    if (!this.hasNext()) throw new RangeError("Generator: no more events.");
+    return eventAt(this.config, this.eventsCountSoFar++, this.random);
+  }
+
+  next(): IteratorResult<TimestampedEvent> {
+    if (!this.hasNext()) return { done: true, value: undefined };
+    const e = this.nextEvent();
+    return { done: false, value: { event: e.event, timestamp: e.eventTimestamp } };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  /**
+   * Stops this generator before event id `eventId` and returns the config of the events
+   * it will no longer produce (they follow on the same timeline).
+   */
+  splitAtEventId(eventId: number): GeneratorConfig {
+    const c = this.config;
+    const newMaxEvents = eventId - (c.firstEventId + c.firstEventNumber);
+    const rest = c.copyWith(c.firstEventId, c.maxEvents - newMaxEvents, c.firstEventNumber + newMaxEvents);
+    this.config = c.copyWith(c.firstEventId, newMaxEvents, c.firstEventNumber);
+    return rest;
+  }
+}
+
+/**
+ * All events of a run from one generator, as Beam's query models read them
+ * (NexmarkUtils.standardEventIterator).
+ */
+export function standardEvents(configuration: NexmarkConfiguration): Generator {
+  return new Generator(standardGeneratorConfig(configuration));
+}
+
+/**
+ * All events of a run as the split source produces them (one generator per
+ * `numEventGenerators`, on parallel timelines), merged into timestamp order (ties by
+ * generator). With one generator this is `standardEvents`.
+ */
+export function* splitEventsInTimeOrder(configuration: NexmarkConfiguration): IterableIterator<TimestampedEvent> {
+  const generators = standardGeneratorConfig(configuration)
+    .split(configuration.numEventGenerators)
+    .map((c) => new Generator(c));
+  const heads = generators.map((g) => g.next());
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) {
+      const h = heads[i]!;
+      if (!h.done && (best < 0 || h.value.timestamp < (heads[best]!.value as TimestampedEvent).timestamp)) best = i;
+    }
+    if (best < 0) return;
+    yield heads[best]!.value as TimestampedEvent;
+    heads[best] = generators[best]!.next();
+  }
+}

@@ -1,0 +1,22 @@
+/** The query models by query number. */
+import type { QueryModel } from "./model-util.js";
+import { query0Model, query1Model, query2Model } from "./simple-models.js";
+import { query3Model } from "./query3-model.js";
+import { query4Model } from "./query4-model.js";
+import { query5Model } from "./query5-model.js";
+import { query6Model } from "./query6-model.js";
+import { query7Model } from "./query7-model.js";
+
+export type { QueryModel } from "./model-util.js";
+export { winningBidsModel } from "./winning-bids-model.js";
+
+export const MODELS: Readonly<Record<number, QueryModel<never>>> = {
+  0: query0Model,
+  1: query1Model,
+  2: query2Model,
+  3: query3Model,
+  4: query4Model,
+  5: query5Model,
+  6: query6Model,
+  7: query7Model,
+};

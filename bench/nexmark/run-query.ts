@@ -1,0 +1,74 @@
+/**
+ * Runs one Nexmark query over the generated events on the embedded runner: counts its
+ * results (as Beam's COUNT_ONLY sink) or collects them with their timestamps, windows and
+ * panes for a model check.
+ */
+import { Pipeline, parDo, reifyPanes, type ReifiedElement } from "../../src/index.js";
+import type { NexmarkConfiguration } from "./config.js";
+import { QUERIES } from "./queries/index.js";
+import { nexmarkEvents } from "./source.js";
+
+/** What a run measured. */
+export interface QueryRun {
+  readonly query: number;
+  readonly name: string;
+  readonly streaming: boolean;
+  readonly seconds: number;
+  readonly eventsPerSec: number;
+  readonly resultCount: number;
+  /** The results with their timestamps, windows and panes (with `collect`). */
+  readonly results: readonly ReifiedElement<unknown>[] | undefined;
+}
+
+/** Options of runQuery. */
+export interface RunQueryOptions {
+  readonly streaming?: boolean;
+  /** Keep the results (for a model check); otherwise they are only counted. */
+  readonly collect?: boolean;
+  /** Extra pipeline options (e.g. bundleSize). */
+  readonly pipelineOptions?: Readonly<Record<string, unknown>>;
+}
+
+/** Builds and runs query `query` over `config.numEvents` generated events. */
+export async function runQuery(config: NexmarkConfiguration, query: number, options: RunQueryOptions = {}): Promise<QueryRun> {
+  const factory = QUERIES[query];
+  if (factory === undefined) throw new RangeError(`Nexmark query ${query} is not implemented; queries: ${Object.keys(QUERIES).join(", ")}.`);
+  const streaming = options.streaming === true;
+  const q = factory(config, { streaming });
+  const p = new Pipeline({ ...options.pipelineOptions });
+  const results: ReifiedElement<unknown>[] = [];
+  let resultCount = 0;
+  const output = p.apply("Events", nexmarkEvents(config, { streaming })).apply(q.name, q.transform);
+  if (options.collect === true) {
+    output.apply("Reify", reifyPanes()).apply(
+      "Collect",
+      parDo<ReifiedElement<unknown>, never>({
+        process(r) {
+          results.push(r);
+          resultCount++;
+        },
+      }),
+    );
+  } else {
+    output.apply(
+      "Count",
+      parDo<unknown, never>({
+        process() {
+          resultCount++;
+        },
+      }),
+    );
+  }
+  const t0 = performance.now();
+  await p.run().waitUntilFinish();
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    query,
+    name: q.name,
+    streaming,
+    seconds,
+    eventsPerSec: config.numEvents / seconds,
+    resultCount,
+    results: options.collect === true ? results : undefined,
+  };
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// `beam-ts boot` as one executable, for runners that start a PROCESS environment's command
+// with Beam's boot flags and no shell (--environmentConfig='{"command": ".../beam-ts-boot.js"}').
+import { register } from "tsx/esm/api";
+
+register();
+process.argv.splice(2, 0, "boot");
+await import("../src/cli/main.ts");

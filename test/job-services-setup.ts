@@ -1,0 +1,44 @@
+import type { TestProject } from "vitest/node";
+import { startFlink, startPrism, startSpark, type JobService } from "../tools/runners/job-services.mjs";
+
+const services: JobService[] = [];
+
+const STARTERS = {
+  prism: () => startPrism(),
+  flink: () => startFlink({ javaOpts: ["-Xmx2g"] }),
+  spark: () => startSpark({ javaOpts: ["-Xmx2g"] }),
+} as const;
+
+type ServiceName = keyof typeof STARTERS;
+
+/**
+ * Starts one Prism, one Flink (embedded local Flink) and one Spark (local master) job
+ * service for the whole run and hands their endpoints to the conformance suite, which then
+ * runs its scenarios on them too (test/conformance/runners.ts). Prism is built from the Go
+ * module proxy and the Java job servers resolved from Maven on first use; all are cached
+ * (tools/runners/README.md). For a quicker local loop, BEAM_TS_JOB_SERVICES=prism (a comma
+ * list) starts fewer; CI always starts all three.
+ */
+export async function setup(project: TestProject): Promise<void> {
+  const wanted = (process.env["BEAM_TS_JOB_SERVICES"] ?? "prism,flink,spark").split(",").map((s) => s.trim());
+  const names = (Object.keys(STARTERS) as ServiceName[]).filter((n) => wanted.includes(n));
+  const started = await Promise.all(names.map((n) => STARTERS[n]()));
+  services.push(...started);
+  const endpoint = (n: ServiceName) => started[names.indexOf(n)]?.endpoint ?? "";
+  project.provide("prismEndpoint", endpoint("prism"));
+  project.provide("flinkEndpoint", endpoint("flink"));
+  project.provide("sparkEndpoint", endpoint("spark"));
+}
+
+export async function teardown(): Promise<void> {
+  await Promise.all(services.map((s) => s.stop()));
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** "127.0.0.1:port", or "" when BEAM_TS_JOB_SERVICES left the service out. */
+    prismEndpoint: string;
+    flinkEndpoint: string;
+    sparkEndpoint: string;
+  }
+}
