@@ -18,7 +18,10 @@ export const LAYERS = {
   harness: ["model", "coders", "pipeline", "transforms", "runtime", "metrics", "proto"],
   // The portable runner hosts the harness in LOOPBACK mode (a worker pool in-process).
   runners: ["model", "coders", "pipeline", "transforms", "runtime", "metrics", "proto", "harness"],
-  cli: ["model", "coders", "pipeline", "transforms", "runtime", "runners", "harness", "metrics"],
+  // Cross-language: the expansion service serving beam-ts transforms (translation from
+  // runners/portable, workers from harness).
+  xlang: ["model", "coders", "pipeline", "transforms", "runtime", "metrics", "proto", "harness", "runners"],
+  cli: ["model", "coders", "pipeline", "transforms", "runtime", "runners", "harness", "metrics", "xlang"],
 };
 
 const srcRoot = path.resolve(import.meta.dirname, "..", "src");

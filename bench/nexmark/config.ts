@@ -63,6 +63,8 @@ export interface NexmarkConfiguration {
   readonly sideInputRowCount: number;
   /** Gap of the session windows of the session side-input join, in ms. */
   readonly sessionGapMs: number;
+  /** Keys the portability-batch and reshuffle queries spread events over. */
+  readonly numKeyBuckets: number;
 }
 
 /** Beam's NexmarkConfiguration.DEFAULT. */
@@ -96,6 +98,7 @@ export const DEFAULT_CONFIGURATION: NexmarkConfiguration = Object.freeze({
   outOfOrderGroupSize: 1,
   sideInputRowCount: 500,
   sessionGapMs: 600_000,
+  numKeyBuckets: 100,
 } satisfies NexmarkConfiguration);
 
 /** The defaults with `overrides` applied. */

@@ -56,13 +56,14 @@ export class JavaRandom {
 
   /** One step of the LCG. */
   private advance(): void {
-    // Floor-divisions by 2^24 instead of `%`: exact, and much faster than fmod on doubles.
-    const lo = this.lo * MULTIPLIER_LO + ADDEND; // < 2^48
+    const l = this.lo;
+    const lo = l * MULTIPLIER_LO + ADDEND; // < 2^48, exact
     const carry = Math.floor(lo / TWO_24);
-    // The product's bits 24..47; the hi × hi term is a multiple of 2^48 and vanishes.
-    const hi = this.hi * MULTIPLIER_LO + this.lo * MULTIPLIER_HI + carry; // < 2^49
-    this.hi = hi - Math.floor(hi / TWO_24) * TWO_24;
-    this.lo = lo - carry * TWO_24;
+    // Bits 24..47 of the product: the low 24 bits of hi × mlo + lo × mhi + carry. Math.imul
+    // gives each product modulo 2^32, which keeps those bits (the hi × mhi term is a multiple
+    // of 2^48 and vanishes).
+    this.hi = (Math.imul(this.hi, MULTIPLIER_LO) + Math.imul(l, MULTIPLIER_HI) + carry) & 0xffffff;
+    this.lo = (lo - carry * TWO_24) | 0;
   }
 
   /** Java's protected `next(bits)`: the top `bits` bits of the new state, as a Java int. */

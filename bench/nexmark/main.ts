@@ -57,6 +57,10 @@ const config = nexmarkConfiguration({
 const started = new Date();
 const runs: { run: QueryRun; check: string }[] = [];
 for (const q of queries) {
+  if (options.streaming && QUERIES[q]!(config, { streaming: true }).batchOnly === true) {
+    process.stdout.write(`Query ${q} is batch only: skipped in streaming.\n`);
+    continue;
+  }
   const run = await runQuery(config, q, { streaming: options.streaming, collect: options.check, pipelineOptions: options });
   let check = "";
   if (options.check) {

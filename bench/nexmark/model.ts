@@ -121,3 +121,9 @@ export interface IdNameReserve {
   readonly name: string;
   readonly reserve: number;
 }
+
+/** Result of queries 11 and 12: a bidder and their number of bids in a session or pane. */
+export interface BidsPerSession {
+  readonly personId: number;
+  readonly bidsPerSession: number;
+}

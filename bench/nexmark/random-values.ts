@@ -15,6 +15,14 @@ const CHAR_SPACE = 32;
  */
 let chars = Buffer.alloc(1024);
 
+/** Buffer's native latin1 decoder (what `toString("latin1")` calls after argument checks). */
+type Latin1Slicer = { latin1Slice(start: number, end: number): string };
+const fastLatin1 = typeof (chars as unknown as Partial<Latin1Slicer>).latin1Slice === "function";
+
+function latin1(buf: Buffer, length: number): string {
+  return fastLatin1 ? (buf as unknown as Latin1Slicer).latin1Slice(0, length) : buf.toString("latin1", 0, length);
+}
+
 function ensureChars(n: number): Buffer {
   if (chars.length < n) chars = Buffer.alloc(Math.max(n, chars.length * 2));
   return chars;
@@ -45,7 +53,7 @@ export function nextString(random: JavaRandom, maxLength: number): string {
   for (let i = 0; i < len; i++) {
     buf[i] = random.nextInt(13) === 0 ? CHAR_SPACE : CHAR_A + random.nextInt(26);
   }
-  return buf.toString("latin1", 0, len).trim();
+  return latin1(buf, len).trim();
 }
 
 /**
@@ -68,7 +76,7 @@ export function nextExactString(random: JavaRandom, length: number): string {
     rnd = q;
     left--;
   }
-  return buf.toString("latin1", 0, length);
+  return latin1(buf, length);
 }
 
 /**

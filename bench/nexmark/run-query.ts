@@ -35,6 +35,9 @@ export async function runQuery(config: NexmarkConfiguration, query: number, opti
   if (factory === undefined) throw new RangeError(`Nexmark query ${query} is not implemented; queries: ${Object.keys(QUERIES).join(", ")}.`);
   const streaming = options.streaming === true;
   const q = factory(config, { streaming });
+  if (streaming && q.batchOnly === true) {
+    throw new RangeError(`Nexmark ${q.name} (query ${query}) groups in the global window without a trigger: batch only, drop --streaming.`);
+  }
   const p = new Pipeline({ ...options.pipelineOptions });
   const results: ReifiedElement<unknown>[] = [];
   let resultCount = 0;

@@ -48,6 +48,12 @@ describe("the Nexmark source", () => {
     expect(await readSource(config, true)).toEqual(generated(config));
   });
 
+  it("reads every event when rate-limited, pacing them by event time from the generator's start", async () => {
+    // 300 events at 2000/s: due over 150 ms of processing time.
+    const config = nexmarkConfiguration({ numEvents: 300, numEventGenerators: 2, firstEventRate: 2000, nextEventRate: 2000, isRateLimited: true });
+    expect(await readSource(config, true)).toEqual(generated(config));
+  });
+
   it("fires windows while it is still reading in streaming: the watermark follows the generators", async () => {
     // 50 000 events at 1000/s: 50 s of event time; the first 10 s window closes long before the end.
     const config = nexmarkConfiguration({ numEvents: 50_000, numEventGenerators: 1, firstEventRate: 1000, nextEventRate: 1000 });

@@ -8,15 +8,18 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { bootCommand, workerPoolCommand } from "./worker-commands.js";
+import { expansionServiceCommand } from "./expansion-service-command.js";
 
 const USAGE = `Usage: beam-ts run <pipeline module (.ts or .js)> [--option=value ...]
        beam-ts boot --id=<worker id> --provision_endpoint=<host:port> [...]
        beam-ts worker-pool [--port=<port>] [--host=<address>]
+       beam-ts expansion-service [--port=<port>] [--host=<address>] [--module=<file> ...]
 
 run: runs a pipeline module. Pipeline options follow the module path; run a module with
 --help to see the options it accepts.
 boot: starts a worker for a runner (Beam's PROCESS environment, container entrypoint).
-worker-pool: serves Beam's external worker pool (--environmentType=EXTERNAL).`;
+worker-pool: serves Beam's external worker pool (--environmentType=EXTERNAL).
+expansion-service: serves beam-ts transforms to other SDKs (Beam's ExpansionService).`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, file, ...rest] = argv;
@@ -26,6 +29,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (command === "boot") return bootCommand(argv.slice(1));
   if (command === "worker-pool") return workerPoolCommand(argv.slice(1));
+  if (command === "expansion-service") return expansionServiceCommand(argv.slice(1));
   if (command !== "run") {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
     return 2;

@@ -93,9 +93,7 @@ export class FnHarness {
           this.respond({ instructionId: id, error: "", response: { $case: "register", register: {} } });
           return;
         case "processBundle": {
-          const t0 = Date.now();
           const residualRoots = await this.processBundle(id, r.processBundle.processBundleDescriptorId);
-          if (process.env["SDF_DEBUG"]) console.error("BUNDLE", id, r.processBundle.processBundleDescriptorId, Date.now() - t0, "ms", Object.values(this.descriptors.get(r.processBundle.processBundleDescriptorId)?.transforms ?? {}).map((t) => t.uniqueName).join(","));
           this.respond({
             instructionId: id,
             error: "",
@@ -123,7 +121,6 @@ export class FnHarness {
           // A bundle that is not (or no longer) running has nothing to split.
           const processor = this.active.get(r.processBundleSplit.instructionId);
           const split = processor?.split(r.processBundleSplit) ?? { primaryRoots: [], residualRoots: [], channelSplits: [] };
-          if (process.env["SDF_DEBUG"]) console.error("SPLIT", JSON.stringify(r.processBundleSplit, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v)), JSON.stringify(split.channelSplits, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v)), split.residualRoots.length);
           this.respond({ instructionId: id, error: "", response: { $case: "processBundleSplit", processBundleSplit: split } });
           return;
         }

@@ -1,4 +1,5 @@
 import type { ByteReader, ByteWriter, Coder } from "../model/index.js";
+import { CoderError } from "../model/index.js";
 import { CoderUrns, jsValueCoder, type CoderSpec } from "../coders/index.js";
 import { OffsetRange } from "../transforms/index.js";
 
@@ -38,6 +39,7 @@ export const restrictionCoder: Coder<unknown> = {
       const from = reader.readInt64BE();
       return new OffsetRange(from, reader.readInt64BE());
     }
+    if (tag !== Tag.JsValue) throw new CoderError(`sdf_restriction: unknown tag ${tag} (corrupt or foreign bytes).`);
     return jsValueCoder.decode(reader, true);
   },
   toString(): string {

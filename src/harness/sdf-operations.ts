@@ -2,7 +2,7 @@ import type { BoundedWindow, Coder, WindowedValue } from "../model/index.js";
 import { UnsupportedFeatureError, kv } from "../model/index.js";
 import type { TransformNode } from "../pipeline/index.js";
 import { DoFnOperation, fanOut, userCodeError, type Operation, type Receiver } from "../runtime/index.js";
-import { isSplittableDoFn, type SplittableDoFn } from "../transforms/index.js";
+import { isSplittableDoFn } from "../transforms/index.js";
 import { BEAM_URNS } from "../proto/urns.js";
 import { ParDoPayload, type PTransform as ProtoPTransform } from "../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
 import { ProcessSizedElementsOperation } from "./sdf-process.js";

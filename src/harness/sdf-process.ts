@@ -155,7 +155,12 @@ export class ProcessSizedElementsOperation implements Operation {
         this.running = pending.then(
           () => {
             this.running = undefined;
-            this.pump();
+            try {
+              this.pump();
+            } catch (err) {
+              this.failure ??= err;
+              this.queue.length = 0;
+            }
           },
           (err: unknown) => {
             this.failure ??= err;
@@ -293,13 +298,15 @@ function protoTimestamp(t: Instant): { seconds: bigint; nanos: number } {
 }
 
 /**
- * A tracker that checkpoints itself once `process` has run past `deadline`: the next claim
- * first splits at fraction 0, so it fails and the rest becomes a residual. (A synchronous
- * `process` holds the event loop, so a runner's split request could not reach it.)
+ * A tracker that checkpoints itself once `process` has run past `deadline` and claimed
+ * something: the next claim first splits at fraction 0, so it fails and the rest becomes a
+ * residual. (A synchronous `process` holds the event loop, so a runner's split request
+ * could not reach it.)
  */
 class SelfCheckpointingTracker<R, P> implements RestrictionTracker<R, P> {
   checkpointed: SplitResult<R> | undefined;
   private expired = false;
+  private claimed = false;
 
   constructor(
     private readonly inner: RestrictionTracker<R, P>,
@@ -307,11 +314,14 @@ class SelfCheckpointingTracker<R, P> implements RestrictionTracker<R, P> {
   ) {}
 
   tryClaim(position: P): boolean {
-    if (!this.expired && performance.now() > this.deadline) {
+    // Only after a successful claim, so every call makes progress however slow its start.
+    if (this.claimed && !this.expired && performance.now() > this.deadline) {
       this.expired = true;
       this.checkpointed = this.inner.trySplit(0);
     }
-    return this.inner.tryClaim(position);
+    const claimed = this.inner.tryClaim(position);
+    this.claimed ||= claimed;
+    return claimed;
   }
   currentRestriction(): R {
     return this.inner.currentRestriction();

@@ -1,7 +1,7 @@
 import type { BoundedWindow, Coder, Instant, KV, WindowedValue } from "../model/index.js";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, NO_FIRING, UserCodeError, describeValue, formatInstant } from "../model/index.js";
 import { CoderUrns, encodeToBytes, timerCoder, type TimerData } from "../coders/index.js";
-import { garbageCollectionTime, type DoFnOperation, type Operation, type StateEntry } from "../runtime/index.js";
+import { checkedTimerOutput, garbageCollectionTime, type DoFnOperation, type Operation, type StateEntry } from "../runtime/index.js";
 import type { StateSpecMap, TimeDomain, Timer, TimerFamily, TimerSpecMap } from "../transforms/index.js";
 import { BundleTimers, decodeFiredTimers, type FiredTimer, type TimerFamilyDecl } from "./timers.js";
 import { BundleUserState, userStateCells, type UserStateCell, type UserStateClient } from "./user-state.js";
@@ -301,27 +301,7 @@ export class FnApiStatefulOperation implements Operation {
     const window = e.window;
     const set = (fireTimestamp: Instant, outputTimestamp: Instant | undefined) => {
       const expiry = garbageCollectionTime(window, this.config.allowedLateness, GLOBAL_WINDOW_MAX_TIMESTAMP);
-      const out = outputTimestamp ?? (domain === "EVENT_TIME" ? fireTimestamp : this.currentTimestamp);
-      if (domain === "EVENT_TIME" && fireTimestamp > expiry) {
-        throw new Error(
-          `timer "${tag}" was set for ${formatInstant(fireTimestamp)}, after its window ${window.toString()} expires ` +
-            `(${formatInstant(expiry)}); it could never fire. Set it earlier or raise the allowed lateness.`,
-        );
-      }
-      if (domain === "EVENT_TIME" && out > fireTimestamp) {
-        throw new Error(`timer "${tag}": the output timestamp ${formatInstant(out)} is after its firing time ${formatInstant(fireTimestamp)}.`);
-      }
-      if (out < this.currentTimestamp) {
-        throw new Error(
-          `timer "${tag}": the output timestamp ${formatInstant(out)} is before the current element's or timer's ` +
-            `timestamp ${formatInstant(this.currentTimestamp)}; outputs could be late downstream.`,
-        );
-      }
-      if (out > expiry) {
-        throw new Error(
-          `timer "${tag}": the output timestamp ${formatInstant(out)} is after its window ${window.toString()} expires (${formatInstant(expiry)}).`,
-        );
-      }
+      const out = checkedTimerOutput({ tag, domain, window, expiry, fireTimestamp, outputTimestamp, current: this.currentTimestamp });
       this.timers!.write({ family: decl.id, tag: wireTag, key: e.key, keyBytes, window, fireTimestamp, holdTimestamp: out });
     };
     return {

@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  OffsetRange,
+  OffsetRangeTracker,
   Pipeline,
   StateSpecs,
   TimerSpecs,
@@ -15,6 +17,7 @@ import {
   kv,
   map,
   sessions,
+  splittableParDo,
   statefulParDo,
   sum,
   windowInto,
@@ -113,6 +116,26 @@ describe("Runner API translation", () => {
     expect(payload.timerFamilySpecs[payload.onWindowExpirationTimerFamilySpec]).toBeUndefined();
     // The runner keys state by the input's KV coder.
     expect(coders[proto.components!.pcollections[t.inputs[Object.keys(t.inputs)[0]!]!]!.coderId]!.spec!.urn).toBe("beam:coder:kv:v1");
+  });
+
+  it("declares a splittable ParDo's restriction coder as KV(restriction, watermark estimator state)", () => {
+    const p = new Pipeline();
+    p.apply(create([3])).apply(
+      "Read",
+      splittableParDo<number, number, OffsetRange>({
+        getInitialRestriction: (n) => new OffsetRange(0, n),
+        newTracker: (_n, r) => new OffsetRangeTracker(r),
+        process() {},
+      }),
+    );
+    const proto = roundTrip(p);
+    expect(proto.requirements).toContain("beam:requirement:pardo:splittable_dofn:v1");
+    const t = Object.values(proto.components!.transforms).find((x) => x.uniqueName === "Read")!;
+    const payload = ParDoPayload.decode(t.spec!.payload);
+    const coders = proto.components!.coders;
+    const restriction = coders[payload.restrictionCoderId]!;
+    expect(restriction.spec!.urn).toBe("beam:coder:kv:v1");
+    expect(restriction.componentCoderIds.map((id) => coders[id]!.spec!.urn)).toEqual(["beam-ts:coder:sdf_restriction:v1", "beam-ts:coder:js_value:v1"]);
   });
 
   it("round-trips every trigger through its proto", () => {

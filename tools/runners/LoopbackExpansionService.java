@@ -2,10 +2,18 @@
 // interface). Run as a single-file source program on a classpath that holds
 // beam-sdks-java-expansion-service and the transforms to serve (see job-services.mjs):
 //
-//   java -cp <classpath> LoopbackExpansionService.java <port|0> [--defaultEnvironmentType=EMBEDDED ...]
+//   java -cp <classpath> LoopbackExpansionService.java <port|0> [--serveWorkerPool] [pipeline options]
+//
+// --defaultEnvironmentType=EMBEDDED gives the Java transforms Beam's embedded environment
+// (run inside a Java runner). --serveWorkerPool with --defaultEnvironmentType=EXTERNAL
+// --defaultEnvironmentConfig=127.0.0.1:<port2> also serves Beam's Java worker pool
+// (ExternalWorkerService) there, so runners without a JVM (Prism) can run the Java
+// transforms: each StartWorker runs a Java SDK harness in this process.
 //
 // Prints "Serving expansion service on 127.0.0.1:<port>" once it accepts connections.
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.fn.harness.ExternalWorkerService;
 import org.apache.beam.sdk.expansion.service.ExpansionServer;
 import org.apache.beam.sdk.expansion.service.ExpansionService;
 import org.apache.beam.sdk.expansion.service.ExpansionServiceOptions;
@@ -19,9 +27,23 @@ public class LoopbackExpansionService {
       System.exit(2);
     }
     int port = Integer.parseInt(args[0]);
+    boolean serveWorkerPool = false;
+    List<String> optionArgs = new ArrayList<>();
+    for (int i = 1; i < args.length; i++) {
+      if (args[i].equals("--serveWorkerPool")) {
+        serveWorkerPool = true;
+      } else {
+        optionArgs.add(args[i]);
+      }
+    }
     PipelineOptionsFactory.register(ExpansionServiceOptions.class);
     PipelineOptions options =
-        PipelineOptionsFactory.fromArgs(Arrays.copyOfRange(args, 1, args.length)).create();
+        PipelineOptionsFactory.fromArgs(optionArgs.toArray(new String[0])).create();
+    if (serveWorkerPool) {
+      // Binds the address of --defaultEnvironmentConfig.
+      String pool = new ExternalWorkerService(options).start().getApiServiceDescriptor().getUrl();
+      System.out.println("Serving Java worker pool on " + pool);
+    }
     ExpansionServer server = ExpansionServer.create(new ExpansionService(options), "127.0.0.1", port);
     System.out.println("Serving expansion service on " + server.getHost() + ":" + server.getPort());
     Runtime.getRuntime()

@@ -141,6 +141,8 @@ export const JAVA_JOB_SERVERS = {
       // the job server): the SDK harness must match the runner's beam-sdks-java-core, which
       // the job-service module would otherwise pull in at 2.65.0.
       process.env.BEAM_TS_JAVA_HARNESS ?? `org.apache.beam:beam-sdks-java-harness:${JAVA_SDK_VERSION}`,
+      // The harness measures cache sizes with jamm, a "provided" dependency (Beam's container has it).
+      "com.github.jbellis:jamm:0.4.0",
       "org.slf4j:slf4j-simple:2.0.16",
     ],
     jvmArgs: JAVA_17_OPENS,
@@ -222,6 +224,8 @@ export const JAVA_EXPANSION_SERVICE = {
   launcher: join(HERE, "LoopbackExpansionService.java"),
   artifacts: [
     process.env.BEAM_TS_EXPANSION_SERVICE ?? `org.apache.beam:beam-sdks-java-expansion-service:${JAVA_SDK_VERSION}`,
+    // The Java SDK harness (LOOPBACK's worker pool) needs jamm, a "provided" dependency.
+    "com.github.jbellis:jamm:0.4.0",
     "org.slf4j:slf4j-simple:2.0.16",
   ],
 };
@@ -459,9 +463,13 @@ export async function startSpark({ classpath, sparkMaster = "local[2]", timeoutM
 /**
  * Starts Beam's Java expansion service on 127.0.0.1 (port 0: the OS picks one). Its Java
  * transforms get the environment `environmentType` names (Beam's --defaultEnvironmentType):
- * EMBEDDED (default) runs them inside a Java runner's own process, which needs no Docker
- * (Beam's Flink job server then needs beam-sdks-java-harness on its classpath, which
- * JAVA_JOB_SERVERS.flink has); PROCESS / EXTERNAL / DOCKER take `environmentConfig`.
+ * - EMBEDDED (default) runs them inside a Java runner's own process, which needs no Docker
+ *   (Beam's Flink job server then needs beam-sdks-java-harness on its classpath, which
+ *   JAVA_JOB_SERVERS.flink has). Prism cannot run it.
+ * - LOOPBACK: the service also serves Beam's Java worker pool (ExternalWorkerService) on
+ *   another loopback port and gives the transforms that EXTERNAL environment, so any runner
+ *   (Prism too) starts their Java SDK harnesses in the expansion service's JVM.
+ * - PROCESS / EXTERNAL / DOCKER take `environmentConfig`, as in Beam.
  * `options` are further pipeline options, e.g. ["--experiments=use_deprecated_read"].
  */
 export async function startExpansionService({
@@ -477,8 +485,13 @@ export async function startExpansionService({
 } = {}) {
   const cp = classpath ?? (await ensureExpansionService(artifacts));
   const javaBin = java ?? (process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "java") : "java");
-  const args = [...javaOpts, "-cp", cp, JAVA_EXPANSION_SERVICE.launcher, String(port), `--defaultEnvironmentType=${environmentType}`];
-  if (environmentConfig !== undefined) args.push(`--defaultEnvironmentConfig=${environmentConfig}`);
+  const args = [...javaOpts, "-cp", cp, JAVA_EXPANSION_SERVICE.launcher, String(port)];
+  if (environmentType === "LOOPBACK") {
+    args.push("--serveWorkerPool", "--defaultEnvironmentType=EXTERNAL", `--defaultEnvironmentConfig=${HOST}:${await freePort()}`);
+  } else {
+    args.push(`--defaultEnvironmentType=${environmentType}`);
+    if (environmentConfig !== undefined) args.push(`--defaultEnvironmentConfig=${environmentConfig}`);
+  }
   args.push(...options);
   let announced = null;
   const proc = launch("java-expansion-service", javaBin, args, {
@@ -498,12 +511,22 @@ async function main(argv) {
   const which = argv[0];
   const starters = { prism: startPrism, flink: startFlink, spark: startSpark, "expansion-service": startExpansionService };
   if (!starters[which]) {
-    console.error("usage: node tools/runners/job-services.mjs prism|flink|spark|expansion-service");
+    console.error("usage: node tools/runners/job-services.mjs prism|flink|spark|expansion-service [--port=N] [--environmentType=EMBEDDED|LOOPBACK|...]");
     process.exit(2);
+  }
+  // `--name=value` flags become the starter's options (numbers stay numbers).
+  const opts = {};
+  for (const arg of argv.slice(1)) {
+    const m = /^--([A-Za-z]+)=(.*)$/.exec(arg);
+    if (!m) {
+      console.error(`unknown argument ${arg}; flags are --name=value`);
+      process.exit(2);
+    }
+    opts[m[1]] = /^\d+$/.test(m[2]) ? Number(m[2]) : m[2];
   }
   const t0 = Date.now();
   console.error(`starting ${which} (cache ${cacheDir()}) ...`);
-  const svc = await starters[which]();
+  const svc = await starters[which](opts);
   console.error(`${which} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; log ${svc.logFile}; Ctrl-C to stop`);
   console.log(svc.endpoint);
   const shutdown = async () => {

@@ -19,8 +19,8 @@ import type { Auction, Bid, Event, Person } from "../model.js";
 export interface NexmarkQuery<T> {
   /** Beam's name, e.g. `Query3`. */
   readonly name: string;
-  /** Whether Beam defines the query only for streaming (it then needs `--streaming`). */
-  readonly streamingOnly?: boolean;
+  /** Whether the query needs a bounded input (a GroupByKey in the global window without a trigger). */
+  readonly batchOnly?: boolean;
   readonly transform: PTransform<PCollection<Event>, PCollection<T>>;
 }
 

@@ -4,6 +4,7 @@ import {
   MinHeap,
   StateTable,
   TimerTable,
+  checkedTimerOutput,
   garbageCollectionTime,
   stateAccessors,
   type DoFnOperation,
@@ -255,27 +256,7 @@ export class StatefulStage implements Stage {
     const set = (fireTimestamp: Instant, outputTimestamp: Instant | undefined) => {
       const window = e.window;
       const expiry = this.gcTime(window);
-      const out = outputTimestamp ?? (domain === "EVENT_TIME" ? fireTimestamp : this.currentTimestamp);
-      if (domain === "EVENT_TIME" && fireTimestamp > expiry) {
-        throw new Error(
-          `timer "${tag}" was set for ${formatInstant(fireTimestamp)}, after its window ${window.toString()} expires ` +
-            `(${formatInstant(expiry)}); it could never fire. Set it earlier or raise the allowed lateness.`,
-        );
-      }
-      if (domain === "EVENT_TIME" && out > fireTimestamp) {
-        throw new Error(`timer "${tag}": the output timestamp ${formatInstant(out)} is after its firing time ${formatInstant(fireTimestamp)}.`);
-      }
-      if (out < this.currentTimestamp) {
-        throw new Error(
-          `timer "${tag}": the output timestamp ${formatInstant(out)} is before the current element's or timer's ` +
-            `timestamp ${formatInstant(this.currentTimestamp)}; outputs could be late downstream.`,
-        );
-      }
-      if (out > expiry) {
-        throw new Error(
-          `timer "${tag}": the output timestamp ${formatInstant(out)} is after its window ${window.toString()} expires (${formatInstant(expiry)}).`,
-        );
-      }
+      const out = checkedTimerOutput({ tag, domain, window, expiry, fireTimestamp, outputTimestamp, current: this.currentTimestamp });
       this.timers.set({ key: e.key, keyId: e.keyId, window, name, tag, domain, fireTimestamp, outputTimestamp: out });
     };
     return {

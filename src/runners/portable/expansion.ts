@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
 import { Metadata, credentials, status, type ServiceError } from "@grpc/grpc-js";
 import type { Coder } from "../../model/index.js";
 import { JobFailedError } from "../../model/index.js";
@@ -9,13 +8,10 @@ import {
   type ExpansionRequest,
   type ExpansionResponse,
 } from "../../proto/org/apache/beam/model/job_management/v1/beam_expansion_api.js";
-import { ArtifactFilePayload, type Pipeline as ProtoPipeline } from "../../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
-import { BEAM_URNS } from "../../proto/urns.js";
+import type { Pipeline as ProtoPipeline } from "../../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
 import { configurationPayload } from "./external-config.js";
 import { expansionRequest, spliceExpansion, type ExternalSite } from "./expansion-splice.js";
-import { artifactKey } from "./job-client.js";
-
-const FILE_ARTIFACT = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardArtifacts.Types"].FILE;
+import { ExpansionArtifacts } from "./expansion-artifacts.js";
 
 /** How long one Expand call may take (a JVM service's first expansion loads many classes). */
 const EXPAND_DEADLINE_MS = 120_000;
@@ -32,8 +28,8 @@ export interface ExpandedPipeline {
  * expansion services and splices each expansion into the Runner API pipeline, in the order
  * they were applied (so one may read another's output). Runs when the portable runner
  * submits a job: `Pipeline.apply` is synchronous and an expansion is a gRPC call.
- * Environments of the expansions may depend on local files (Java's expansion service lists
- * its classpath); those are added to the artifacts the job service may ask for.
+ * The expansions' environments have their artifacts resolved by the expansion services
+ * (expansion-artifacts.ts) and added to the artifacts the job service may ask for.
  */
 export async function expandExternalTransforms(
   graph: PipelineGraph,
@@ -43,6 +39,7 @@ export async function expandExternalTransforms(
   const sites = externalSites(graph);
   if (sites.length === 0) return { pipeline, artifacts };
   const clients = new Map<string, InstanceType<typeof ExpansionServiceClient>>();
+  const staged = new ExpansionArtifacts();
   try {
     for (const [i, site] of sites.entries()) {
       const payload =
@@ -56,12 +53,15 @@ export async function expandExternalTransforms(
         });
         clients.set(site.spec.expansionService, client);
       }
+      const before = new Set(Object.keys(pipeline.components!.environments));
       spliceExpansion(pipeline, site, request, await expand(client, request, site));
+      const added = Object.entries(pipeline.components!.environments).filter(([id]) => !before.has(id));
+      await staged.resolve(site.spec.expansionService, added.map(([, env]) => env));
     }
   } finally {
     for (const c of clients.values()) c.close();
   }
-  return { pipeline, artifacts: withEnvironmentFiles(pipeline, artifacts) };
+  return { pipeline, artifacts: staged.withBase(artifacts) };
 }
 
 /** The graph's external transforms, in application order. */
@@ -94,40 +94,4 @@ function expand(client: InstanceType<typeof ExpansionServiceClient>, request: Ex
       reject(new JobFailedError(`Expanding "${site.label}" (${site.spec.urn}) at ${site.spec.expansionService} failed: ${err.message}.${hint}`, { cause: err }));
     });
   });
-}
-
-/**
- * The artifacts plus the local files the expansions' environments depend on (staged when
- * the job service asks for them; read lazily, as a JVM classpath is large).
- */
-function withEnvironmentFiles(pipeline: ProtoPipeline, artifacts: ReadonlyMap<string, Uint8Array>): ReadonlyMap<string, Uint8Array> {
-  const files = new Map<string, string>();
-  for (const env of Object.values(pipeline.components!.environments)) {
-    for (const dep of env.dependencies) {
-      const key = artifactKey(dep);
-      if (dep.typeUrn !== FILE_ARTIFACT || artifacts.has(key)) continue;
-      const file = ArtifactFilePayload.decode(dep.typePayload).path;
-      if (existsSync(file)) files.set(key, file);
-    }
-  }
-  return files.size === 0 ? artifacts : new ArtifactContents(artifacts, files);
-}
-
-/** Artifact bytes by key; files are read when asked for. */
-class ArtifactContents extends Map<string, Uint8Array> {
-  constructor(
-    base: ReadonlyMap<string, Uint8Array>,
-    private readonly files: ReadonlyMap<string, string>,
-  ) {
-    super(base);
-  }
-
-  override get(key: string): Uint8Array | undefined {
-    const file = this.files.get(key);
-    return super.get(key) ?? (file === undefined ? undefined : readFileSync(file));
-  }
-
-  override has(key: string): boolean {
-    return super.has(key) || this.files.has(key);
-  }
 }

@@ -1,7 +1,7 @@
 import { describe } from "vitest";
 import { Triggers, assertThat, fixedWindows, globalWindows, kv } from "../../../src/index.js";
 import { EVENT_TIME_RUNNERS, runOn } from "../runners.js";
-import { itOn } from "../portable-pins.js";
+import { pinnedIt } from "../portable-pins.js";
 import { GLOBAL_MAX, groupScript, pane, sumScript } from "./helpers.js";
 
 const tenSeconds = fixedWindows(10_000);
@@ -9,7 +9,7 @@ const earlyTwoLateOne = Triggers.afterWatermark({ early: Triggers.afterCount(2),
 
 for (const runner of EVENT_TIME_RUNNERS) {
   describe(`event time: accumulation modes on ${runner.name}`, () => {
-    const it = itOn(runner);
+    const it = pinnedIt(runner);
     it("emits only the elements since the last firing in discarding mode", async () => {
       await runOn(runner, (p) => {
         const out = groupScript(p, "a:1@1s | a:2@2s | a:3@3s | wm 20s", tenSeconds, {

@@ -19,7 +19,7 @@ import {
   type WindowFn,
 } from "../../../src/index.js";
 import { EVENT_TIME_RUNNERS, runOn } from "../runners.js";
-import { itOn } from "../portable-pins.js";
+import { pinnedIt } from "../portable-pins.js";
 import { pane, sortedValues } from "./helpers.js";
 
 const tenSeconds = fixedWindows(10_000);
@@ -49,7 +49,7 @@ function twoGroupings(p: Pipeline, script: string, allowedLateness = 0) {
 
 for (const runner of EVENT_TIME_RUNNERS) {
   describe(`event time: late data routing and downstream watermarks on ${runner.name}`, () => {
-    const it = itOn(runner);
+    const it = pinnedIt(runner);
     it("routes an element past its window's lateness to the late output with its timestamp and window", async () => {
       await runOn(runner, (p) => {
         const { grouped, late } = withLateData(p, "a:1@1s | wm 10s | a:2@2s | b:3@12s", tenSeconds);

@@ -1,14 +1,14 @@
 import { describe, expect } from "vitest";
 import { Triggers, assertThat, fixedWindows, kv, sessions, slidingWindows } from "../../../src/index.js";
 import { EVENT_TIME_RUNNERS, runOn } from "../runners.js";
-import { itOn } from "../portable-pins.js";
+import { pinnedIt } from "../portable-pins.js";
 import { counter, groupScript, pane, runFor, sumScript } from "./helpers.js";
 
 const tenSeconds = fixedWindows(10_000);
 
 for (const runner of EVENT_TIME_RUNNERS) {
   describe(`event time: allowed lateness on ${runner.name}`, () => {
-    const it = itOn(runner);
+    const it = pinnedIt(runner);
     it("drops an element once the watermark is past its window's end with lateness 0, and counts it", async () => {
       const result = await runFor(runner, (p) => {
         // LateDataDroppingDoFnRunner: drop iff maxTs + lateness < input watermark (9999 < 10000).

@@ -12,7 +12,7 @@ import {
   type KV,
 } from "../../../src/index.js";
 import { EVENT_TIME_RUNNERS, runOn } from "../runners.js";
-import { itOn } from "../portable-pins.js";
+import { pinnedIt } from "../portable-pins.js";
 import { groupScript, pane, sumScript } from "./helpers.js";
 
 const tenSeconds = fixedWindows(10_000);
@@ -21,7 +21,7 @@ const earlyAndLate = Triggers.afterWatermark({ early: Triggers.afterCount(1), la
 
 for (const runner of EVENT_TIME_RUNNERS) {
   describe(`event time: PaneInfo and pane assertions on ${runner.name}`, () => {
-    const it = itOn(runner);
+    const it = pinnedIt(runner);
     it("numbers panes EARLY, EARLY, ON_TIME, LATE, LATE with index and non-speculative index", async () => {
       await runOn(runner, (p) => {
         const out = sumScript(p, "a:1@1s | a:2@2s | wm 12s | a:3@3s | a:4@4s | wm 40s", tenSeconds, {

@@ -1,14 +1,14 @@
 import { describe } from "vitest";
 import { Triggers, assertThat, fixedWindows, kv, sessions, slidingWindows } from "../../../src/index.js";
 import { EVENT_TIME_RUNNERS, runOn } from "../runners.js";
-import { itOn } from "../portable-pins.js";
+import { pinnedIt } from "../portable-pins.js";
 import { groupScript, pane, sumScript } from "./helpers.js";
 
 const tenSeconds = fixedWindows(10_000);
 
 for (const runner of EVENT_TIME_RUNNERS) {
   describe(`event time: timestamp combiners on ${runner.name}`, () => {
-    const it = itOn(runner);
+    const it = pinnedIt(runner);
     it("stamps a pane with its earliest element's timestamp under EARLIEST", async () => {
       await runOn(runner, (p) => {
         const out = sumScript(p, "a:1@3s a:2@1s | a:3@7s | wm 20s", tenSeconds, { timestampCombiner: "EARLIEST" });

@@ -1,7 +1,7 @@
 import { describe, expect } from "vitest";
 import { Pipeline, Triggers, assertThat, fixedWindows, globalWindows, groupByKey, kv, testStream, windowInto, type KV } from "../../../src/index.js";
 import { EVENT_TIME_RUNNERS, runOn } from "../runners.js";
-import { itOn } from "../portable-pins.js";
+import { pinnedIt } from "../portable-pins.js";
 import { GLOBAL_MAX, counter, groupScript, pane, runFor } from "./helpers.js";
 
 const tenSeconds = fixedWindows(10_000);
@@ -9,7 +9,7 @@ const unsafe = { allowUnsafeTriggers: true };
 
 for (const runner of EVENT_TIME_RUNNERS) {
   describe(`event time: composite triggers on ${runner.name}`, () => {
-    const it = itOn(runner);
+    const it = pinnedIt(runner);
     it("runs afterEach triggers in sequence, each seeing only the elements after its predecessor finished", async () => {
       await runOn(runner, (p) => {
         // AfterEach feeds elements only to the first unfinished subtrigger; the repeated

@@ -14,14 +14,14 @@ import {
   type KV,
 } from "../../../src/index.js";
 import { EVENT_TIME_RUNNERS, runOn } from "../runners.js";
-import { itOn } from "../portable-pins.js";
+import { pinnedIt } from "../portable-pins.js";
 import { GLOBAL_MAX, counter, groupScript, pane, runFor, sortedValues, sumScript } from "./helpers.js";
 
 const tenSeconds = fixedWindows(10_000);
 
 for (const runner of EVENT_TIME_RUNNERS) {
   describe(`event time: count and processing-time triggers on ${runner.name}`, () => {
-    const it = itOn(runner);
+    const it = pinnedIt(runner);
     it("re-emits the accumulated contents as the final ON_TIME pane of a global window, even with no new elements", async () => {
       await runOn(runner, (p) => {
         const out = groupScript(p, "a:1@1s | a:2@2s | a:3@3s | a:4@4s", globalWindows(), {

@@ -1,14 +1,14 @@
 import { describe } from "vitest";
 import { Triggers, assertThat, fixedWindows, kv } from "../../../src/index.js";
 import { EVENT_TIME_RUNNERS, runOn } from "../runners.js";
-import { itOn } from "../portable-pins.js";
+import { pinnedIt } from "../portable-pins.js";
 import { groupScript, pane, sumScript } from "./helpers.js";
 
 const tenSeconds = fixedWindows(10_000);
 
 for (const runner of EVENT_TIME_RUNNERS) {
   describe(`event time: watermark triggers on ${runner.name}`, () => {
-    const it = itOn(runner);
+    const it = pinnedIt(runner);
     it("fires the default trigger only once the watermark is past the window's max timestamp, not at it", async () => {
       await runOn(runner, (p) => {
         // Event-time timers fire strictly after their time (WatermarkManager: ts < inWM), and

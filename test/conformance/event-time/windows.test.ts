@@ -12,7 +12,7 @@ import {
   type WindowMerge,
 } from "../../../src/index.js";
 import { EVENT_TIME_RUNNERS, runOn } from "../runners.js";
-import { itOn } from "../portable-pins.js";
+import { pinnedIt } from "../portable-pins.js";
 import { GLOBAL_MAX, groupScript, pane, sumScript } from "./helpers.js";
 
 /** A user-defined non-merging WindowFn: every element is in its 10 s window and its 20 s window. */
@@ -55,7 +55,7 @@ const bucketMerging: WindowFn<IntervalWindow> = {
 
 for (const runner of EVENT_TIME_RUNNERS) {
   describe(`event time: window functions on ${runner.name}`, () => {
-    const it = itOn(runner);
+    const it = pinnedIt(runner);
     it("puts an element at a fixed window's last millisecond in that window and one at its end in the next", async () => {
       await runOn(runner, (p) => {
         const out = groupScript(p, "a:1@9999ms a:2@10s", fixedWindows(10_000));

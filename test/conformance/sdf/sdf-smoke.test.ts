@@ -56,5 +56,28 @@ for (const runner of SDF_RUNNERS) {
       });
       expect(calls).toEqual([0, 2, 4]);
     });
+
+    // Dynamic splitting is driven by time on every runner (the embedded runner checkpoints a
+    // call after 100 ms; Prism splits a bundle whose input has not moved for two 100 ms
+    // progress ticks), so this scenario waits a little per position.
+    it("splits a slow restriction while it runs, still processing every position exactly once", async () => {
+      const started: string[] = [];
+      const slow: SplittableDoFn<number, number, OffsetRange> = {
+        getInitialRestriction: (n) => new OffsetRange(0, n),
+        newTracker: (_n, r) => new OffsetRangeTracker(r),
+        async process(_n, ctx) {
+          started.push(ctx.tracker.currentRestriction().toString());
+          for (let i = ctx.tracker.currentRestriction().from; ctx.tracker.tryClaim(i); i++) {
+            await new Promise((resolve) => setTimeout(resolve, 2));
+            ctx.output(i);
+          }
+        },
+      };
+      await runOn(runner, (p) => {
+        const out = p.apply(create([200])).apply(splittableParDo(slow));
+        assertThat(out).containsInAnyOrder(Array.from({ length: 200 }, (_, i) => i));
+      });
+      expect(started.length).toBeGreaterThan(1);
+    });
   });
 }
