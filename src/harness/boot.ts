@@ -10,6 +10,7 @@ import { ArtifactRetrievalServiceClient, type GetArtifactResponse } from "../pro
 import { ArtifactStagingToRolePayload, type ArtifactInformation } from "../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
 import { BEAM_URNS } from "../proto/urns.js";
 import { serveFailure } from "./failed-worker.js";
+import { logOnce } from "./logging.js";
 import { ARGV_OPTION, STAGED_BUNDLE, STAGED_FINGERPRINT, WorkerEnv } from "./worker-contract.js";
 
 const ROLES = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardArtifacts.Roles"];
@@ -95,11 +96,12 @@ export async function bootWorker(flags: BootFlags, stdio: StdioOptions = "inheri
   metadata.set("worker_id", flags.id);
   let control = flags.controlEndpoint ?? "";
   let dir: string | undefined;
+  let logging = flags.loggingEndpoint ?? "";
   try {
     const info = await provisionInfo(flags.provisionEndpoint, metadata);
     control = info.controlEndpoint?.url || control;
     const artifacts = info.artifactEndpoint?.url || flags.artifactEndpoint || "";
-    const logging = info.loggingEndpoint?.url || flags.loggingEndpoint || "";
+    logging = info.loggingEndpoint?.url || logging;
     if (control === "") throw new Error("neither GetProvisionInfo nor --control_endpoint names the control endpoint.");
     if (artifacts === "") throw new Error("neither GetProvisionInfo nor --artifact_endpoint names the artifact endpoint.");
     if (info.dependencies.length === 0) {
@@ -133,10 +135,12 @@ export async function bootWorker(flags: BootFlags, stdio: StdioOptions = "inheri
       await rm(staged, { recursive: true, force: true });
       return code;
     });
+    await logOnce(logging, flags.id, "INFO", `beam-ts boot: started worker ${flags.id} as process ${child.pid ?? "?"}`).catch(() => {});
     return { child, exited, stop: () => void child.kill("SIGTERM") };
   } catch (err) {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
     const message = `beam-ts boot for worker ${flags.id} failed: ${err instanceof Error ? err.message : String(err)}`;
+    await logOnce(logging, flags.id, "ERROR", message).catch(() => {});
     if (control !== "") await serveFailure(control, flags.id, message, 30_000);
     throw new JobFailedError(message, { cause: err });
   }

@@ -9,6 +9,7 @@ import { FnApiSideInputs, type SideInputFetcher } from "./side-inputs.js";
 import { DataInput, splitResponse } from "./data-input.js";
 import { harnessCoder } from "./restriction-coder.js";
 import { buildSdfStep, isSdfStepUrn } from "./sdf-operations.js";
+import { buildCombinePhase, isCombinePhaseUrn } from "./combine-operations.js";
 import { ProcessSizedElementsOperation } from "./sdf-process.js";
 import { FnApiStatefulOperation, createStatefulOperation } from "./stateful-operation.js";
 import type { UserStateClient } from "./user-state.js";
@@ -47,7 +48,8 @@ interface Source {
  * Runs the bundles of one ProcessBundleDescriptor (Beam's Fn API): builds operations for
  * the descriptor's transforms — data sources and sinks, ParDos (the DoFn is found by the
  * transform's unique name in this process's pipeline graph: code ships as a module, never
- * serialized), flattens and window assignment — with the same runtime layer as the
+ * serialized), flattens, window assignment, splittable-DoFn steps and combine phases
+ * (sdf-operations.ts, combine-operations.ts) — with the same runtime layer as the
  * embedded runner, then decodes input elements, pushes them through and encodes outputs.
  */
 export class BundleProcessor {
@@ -292,6 +294,17 @@ export class BundleProcessor {
         return;
       }
       default: {
+        if (isCombinePhaseUrn(urn)) {
+          const phase = buildCombinePhase(t, {
+            node: (label) => this.node(label),
+            receiverOf: (pc) => this.receiverOf(pc),
+            coderOf: (pc) => this.coder(this.descriptor.pcollections[pc]!.coderId),
+            outputTimeOf: (pc) => this.descriptor.windowingStrategies[this.descriptor.pcollections[pc]!.windowingStrategyId]!.outputTime,
+          });
+          this.ops.push(phase.operation);
+          this.consume(phase.input, phase.operation);
+          return;
+        }
         if (isSdfStepUrn(urn)) {
           const step = buildSdfStep(id, t, {
             node: (label) => this.node(label),

@@ -13,6 +13,8 @@ import {
 import type { MetricsContainer } from "../metrics/index.js";
 import { BundleProcessor, type OutputChannel } from "./bundle-processor.js";
 import { monitoringMetadata, progressResponse } from "./progress.js";
+import { bundleMonitoring, transformIdsOf, userMetricOfShortId } from "./monitoring-infos.js";
+import { withInstruction, workerLog } from "./logging.js";
 import type { SideInputFetcher } from "./side-inputs.js";
 import { StateChannel } from "./state-channel.js";
 import type { UserStateClient } from "./user-state.js";
@@ -40,6 +42,8 @@ export class FnHarness {
   private readonly states = new Map<string, StateChannel>();
   /** The processor running each bundle in progress (for splits and progress). */
   private readonly active = new Map<string, BundleProcessor>();
+  /** How each bundle in progress names its metrics' transforms (see transformIdsOf). */
+  private readonly activeTransformIds = new Map<string, (step: string) => string>();
   /** `afterBundleCommit` callbacks of finished bundles, until the runner finalizes them. */
   private readonly finalizations = new Map<string, Array<() => void | Promise<void>>>();
   private readonly metadata = new Metadata();
@@ -93,13 +97,17 @@ export class FnHarness {
           this.respond({ instructionId: id, error: "", response: { $case: "register", register: {} } });
           return;
         case "processBundle": {
-          const residualRoots = await this.processBundle(id, r.processBundle.processBundleDescriptorId);
+          // Records logged while the bundle runs carry its instruction id and the transform's id.
+          const transformIdOf = (step: string) => this.activeTransformIds.get(id)?.(step) ?? "";
+          const { residualRoots, monitoring } = await withInstruction(id, transformIdOf, () =>
+            this.processBundle(id, r.processBundle.processBundleDescriptorId),
+          );
           this.respond({
             instructionId: id,
             error: "",
             response: {
               $case: "processBundle",
-              processBundle: { residualRoots, monitoringInfos: [], requiresFinalization: this.finalizations.has(id), monitoringData: {}, elements: undefined },
+              processBundle: { residualRoots, ...monitoring, requiresFinalization: this.finalizations.has(id), elements: undefined },
             },
           });
           return;
@@ -114,6 +122,13 @@ export class FnHarness {
         case "processBundleProgress": {
           const processor = this.active.get(r.processBundleProgress.instructionId);
           const progress = progressResponse(processor?.readIndexes() ?? new Map());
+          // The running bundle's user metrics so far (runners show them as attempted).
+          const transformIds = this.activeTransformIds.get(r.processBundleProgress.instructionId);
+          if (processor !== undefined && transformIds !== undefined) {
+            const monitoring = bundleMonitoring(processor.metrics(), transformIds);
+            progress.monitoringInfos.push(...monitoring.monitoringInfos);
+            Object.assign(progress.monitoringData, monitoring.monitoringData);
+          }
           this.respond({ instructionId: id, error: "", response: { $case: "processBundleProgress", processBundleProgress: progress } });
           return;
         }
@@ -126,6 +141,10 @@ export class FnHarness {
         }
         case "monitoringInfos": {
           const monitoringInfo = monitoringMetadata(r.monitoringInfos.monitoringInfoId);
+          for (const shortId of r.monitoringInfos.monitoringInfoId) {
+            const info = userMetricOfShortId(shortId);
+            if (info !== undefined) monitoringInfo[shortId] = info;
+          }
           this.respond({ instructionId: id, error: "", response: { $case: "monitoringInfos", monitoringInfos: { monitoringInfo } } });
           return;
         }
@@ -134,6 +153,8 @@ export class FnHarness {
       }
     } catch (err) {
       this.onError(err);
+      const message = `beam-ts harness ${this.workerId}: instruction ${id} failed: ${err instanceof Error ? err.message : String(err)}`;
+      withInstruction(id, () => "", () => workerLog.error(message, err));
       this.respond({ instructionId: id, error: err instanceof Error ? `${err.message}\n${err.stack ?? ""}` : String(err), response: undefined });
     }
   }
@@ -148,8 +169,14 @@ export class FnHarness {
     return d;
   }
 
-  /** Runs one bundle; returns what its splittable DoFns left to do (residual roots). */
-  private async processBundle(instructionId: string, descriptorId: string): Promise<DelayedBundleApplication[]> {
+  /**
+   * Runs one bundle; returns what its splittable DoFns left to do (residual roots) and its
+   * user metrics as MonitoringInfos (full infos for Java runners, short ids for Prism).
+   */
+  private async processBundle(
+    instructionId: string,
+    descriptorId: string,
+  ): Promise<{ residualRoots: DelayedBundleApplication[]; monitoring: ReturnType<typeof bundleMonitoring> }> {
     const descriptor = await this.descriptor(descriptorId);
     const pool = this.processors.get(descriptorId) ?? [];
     this.processors.set(descriptorId, pool);
@@ -172,6 +199,8 @@ export class FnHarness {
       });
     processor.sideInputs.reset();
     this.active.set(instructionId, processor);
+    const transformIds = transformIdsOf(descriptor, this.graph);
+    this.activeTransformIds.set(instructionId, transformIds);
     try {
       await processor.start(out, userState);
       await Promise.all([
@@ -192,14 +221,16 @@ export class FnHarness {
       throw err;
     } finally {
       this.active.delete(instructionId);
+      this.activeTransformIds.delete(instructionId);
       channel.takeTimers(instructionId);
     }
     this.onMetrics(processor.metrics(), true);
+    const monitoring = bundleMonitoring(processor.metrics(), transformIds);
     const finalizers = processor.takeFinalizers();
     if (finalizers.length > 0) this.finalizations.set(instructionId, finalizers);
     const residuals = processor.takeResiduals();
     pool.push(processor);
-    return residuals;
+    return { residualRoots: residuals, monitoring };
   }
 
   private stateChannel(descriptor: ProcessBundleDescriptor): StateChannel {

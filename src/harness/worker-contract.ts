@@ -22,7 +22,7 @@ export const WorkerEnv = {
   workerId: "BEAM_TS_WORKER_ID",
   /** host:port of the runner's control service. */
   controlEndpoint: "BEAM_TS_CONTROL_ENDPOINT",
-  /** host:port of the runner's logging service (informational for now). */
+  /** host:port of the runner's logging service (BeamFnLogging), where the worker sends its logs. */
   loggingEndpoint: "BEAM_TS_LOGGING_ENDPOINT",
   /** Path of the retrieved fingerprint.json. */
   fingerprintFile: "BEAM_TS_FINGERPRINT_FILE",

@@ -16,6 +16,7 @@ import { ConstructionError } from "../model/index.js";
 import { captureRuns, type Pipeline } from "../pipeline/index.js";
 import { serveFailure } from "./failed-worker.js";
 import { FnHarness } from "./fn-harness.js";
+import { LoggingClient, addLogSink, captureConsole, stderrSink, workerLog } from "./logging.js";
 import { WorkerEnv, checkFingerprint } from "./worker-contract.js";
 
 /** How long a module may take after loading to call `run()` (e.g. from an async main). */
@@ -79,10 +80,17 @@ function serve(pipeline: Pipeline): void {
   } finally {
     removeStagedFiles();
   }
+  // Worker logs, and the user's console output, go to the runner's logging service.
+  const loggingEndpoint = process.env[WorkerEnv.loggingEndpoint] ?? "";
+  const logs = loggingEndpoint === "" ? undefined : new LoggingClient(loggingEndpoint, workerId);
+  addLogSink(logs?.sink ?? stderrSink);
+  if (logs !== undefined) captureConsole();
+  workerLog.info(`beam-ts worker ${workerId}: serving the pipeline on ${controlEndpoint} (pid ${process.pid})`);
   const harness = new FnHarness(controlEndpoint, workerId, graph);
   void harness
     .run()
     .then(() => harness.close())
+    .then(() => logs?.close())
     .finally(() => process.exit(0));
 }
 

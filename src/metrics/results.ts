@@ -59,6 +59,15 @@ export class JobMetricsStore implements MetricResults {
     }
   }
 
+  /**
+   * Adds metrics a runner aggregated (e.g. from a Job API's GetJobMetrics): `attempted` and
+   * `committed` as the runner gave them, each into its own side.
+   */
+  recordAggregated(attempted: readonly MetricsContainer[], committed: readonly MetricsContainer[]): void {
+    for (const c of attempted) if (!c.isEmpty) this.into(this.attempted, c.step).mergeFrom(c);
+    for (const c of committed) if (!c.isEmpty) this.into(this.committed, c.step).mergeFrom(c);
+  }
+
   private into(map: Map<string, MetricsContainer>, step: string): MetricsContainer {
     let c = map.get(step);
     if (c === undefined) {

@@ -6,6 +6,7 @@ import { pipelineToProto, triggerFromProto } from "../runners/index.js";
 import type { ExpansionRequest, ExpansionResponse } from "../proto/org/apache/beam/model/job_management/v1/beam_expansion_api.js";
 import {
   AccumulationMode_Enum,
+  CombinePayload,
   IsBounded_Enum,
   OutputTime_Enum,
   ParDoPayload,
@@ -222,6 +223,12 @@ function renamePayload(urn: string, payload: Buffer, ns: (id: string) => string)
       }
     }
     return Buffer.from(ParDoPayload.encode(p).finish());
+  }
+  if (urn === BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardPTransforms.Composites"].COMBINE_PER_KEY) {
+    // The CombineFn keeps its label (the service's graph resolves it); the accumulator coder is renamed.
+    const p = CombinePayload.decode(payload);
+    p.accumulatorCoderId = ns(p.accumulatorCoderId);
+    return Buffer.from(CombinePayload.encode(p).finish());
   }
   if (urn === PRIMITIVES.TEST_STREAM) {
     const p = TestStreamPayload.decode(payload);

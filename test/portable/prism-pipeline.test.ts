@@ -4,6 +4,7 @@ import {
   asSingleton,
   assertThat,
   combineGlobally,
+  combinePerKey,
   create,
   fixedWindows,
   flatMap,
@@ -14,6 +15,7 @@ import {
   sum,
   windowInto,
   withTimestamps,
+  type CombineFn,
   type KV,
 } from "../../src/index.js";
 
@@ -81,6 +83,53 @@ describe("pipelines on Prism through the beam-ts SDK harness (loopback)", () => 
       .apply("Collect", parDo<string, never>({ process: (s) => void seen.push(s) }));
     expect(await p.run().waitUntilFinish()).toBe("DONE");
     expect(seen.sort()).toEqual(["a6", "b6"]);
+  }, 120_000);
+
+  it("lifts Combine.perKey: the harness pre-combines each bundle, so Prism's GroupByKey gets accumulators", async () => {
+    // The CombineFn runs in this process's harness (loopback), so its calls can be counted.
+    const calls = { addInput: 0, mergeCalls: 0, merged: 0, extract: 0 };
+    const countingSum: CombineFn<number, number, number> = {
+      name: "CountingSum",
+      createAccumulator: () => 0,
+      addInput: (a, x) => (calls.addInput++, a + x),
+      mergeAccumulators(accs) {
+        calls.mergeCalls++;
+        let total = 0;
+        for (const a of accs) {
+          calls.merged++;
+          total += a;
+        }
+        return total;
+      },
+      extractOutput: (a) => (calls.extract++, a),
+    };
+    const values = Array.from({ length: 300 }, (_, i) => kv(`k${i % 3}`, i));
+    const seen: string[] = [];
+    const p = new Pipeline({ runner: "prism", jobEndpoint: prism.endpoint });
+    p.apply(create(values))
+      .apply("Sum", combinePerKey(countingSum))
+      .apply("Collect", parDo<KV<string, number>, never>({ process: (e) => void seen.push(`${e.key}=${e.value}`) }));
+    expect(await p.run().waitUntilFinish()).toBe("DONE");
+    expect(seen.sort()).toEqual(["k0=14850", "k1=14950", "k2=15050"]);
+    expect(calls.addInput).toBe(300);
+    // Unlifted, the expansion combines the grouped values with addInput alone. Lifted, each
+    // key's grouped accumulators (one per key and bundle, not 100 elements) are merged once.
+    expect(calls.mergeCalls).toBe(3);
+    expect(calls.merged).toBeGreaterThanOrEqual(3);
+    expect(calls.merged).toBeLessThan(30);
+    expect(calls.extract).toBe(3);
+  }, 120_000);
+
+  it("stamps lifted combines per window with the LATEST timestamp combiner", async () => {
+    const seen: string[] = [];
+    const p = new Pipeline({ runner: "prism", jobEndpoint: prism.endpoint });
+    p.apply(create([kv("a", 1_000), kv("a", 5_000), kv("a", 61_000), kv("b", 3_000)]))
+      .apply(withTimestamps((e: KV<string, number>) => e.value))
+      .apply(windowInto(fixedWindows(60_000), { timestampCombiner: "LATEST" }))
+      .apply("Sum", combinePerKey(sum()))
+      .apply("Collect", parDo<KV<string, number>, never>({ process: (e, ctx) => void seen.push(`${e.key}=${e.value}@${ctx.timestamp}`) }));
+    expect(await p.run().waitUntilFinish()).toBe("DONE");
+    expect(seen.sort()).toEqual(["a=6000@5000", "a=61000@61000", "b=3000@3000"]);
   }, 120_000);
 
   it("starts its own local Prism for --runner=prism without --jobEndpoint", async () => {

@@ -21,12 +21,14 @@ import {
   statefulParDo,
   sum,
   windowInto,
+  type CombineFn,
   type KV,
   type Trigger,
 } from "../../src/index.js";
 import { pipelineToProto } from "../../src/runners/portable/pipeline-proto.js";
 import { triggerFromProto, triggerToProto } from "../../src/runners/portable/trigger-proto.js";
 import {
+  CombinePayload,
   ParDoPayload,
   Pipeline as ProtoPipeline,
   TestStreamPayload,
@@ -53,8 +55,8 @@ describe("Runner API translation", () => {
     expect(urnOf(proto, "Create/Impulse")).toBe("beam:transform:impulse:v1");
     expect(urnOf(proto, "Create/Values")).toBe("beam:transform:pardo:v1");
     expect(urnOf(proto, "Window")).toBe("beam:transform:window_into:v1");
-    // Combine.perKey goes as a plain composite until the harness runs lifted combine phases.
-    expect(urnOf(proto, "Sum")).toBeUndefined();
+    // Combine.perKey goes as Beam's combine_per_key (a runner may lift it) with its expansion.
+    expect(urnOf(proto, "Sum")).toBe("beam:transform:combine_per_key:v1");
     expect(urnOf(proto, "Sum/GroupByKey")).toBe("beam:transform:group_by_key:v1");
     const sumNode = Object.values(proto.components!.transforms).find((t) => t.uniqueName === "Sum")!;
     expect(sumNode.subtransforms.length).toBeGreaterThan(0);
@@ -136,6 +138,49 @@ describe("Runner API translation", () => {
     const restriction = coders[payload.restrictionCoderId]!;
     expect(restriction.spec!.urn).toBe("beam:coder:kv:v1");
     expect(restriction.componentCoderIds.map((id) => coders[id]!.spec!.urn)).toEqual(["beam-ts:coder:sdf_restriction:v1", "beam-ts:coder:js_value:v1"]);
+  });
+
+  it("declares Combine.perKey with a CombinePayload naming the CombineFn by label, and keeps its expansion", () => {
+    const p = new Pipeline();
+    const mean: CombineFn<number, { sum: number; n: number }, number> = {
+      createAccumulator: () => ({ sum: 0, n: 0 }),
+      addInput: (a, x) => ({ sum: a.sum + x, n: a.n + 1 }),
+      mergeAccumulators: (accs) => [...accs].reduce((a, b) => ({ sum: a.sum + b.sum, n: a.n + b.n })),
+      extractOutput: (a) => a.sum / a.n,
+    };
+    const input = p.apply(create([kv("a", 1), kv("b", 2)]));
+    input.apply("Sum", combinePerKey(sum()));
+    input.apply("Mean", combinePerKey(mean));
+    input.apply("Fast", windowInto(fixedWindows(1000), { trigger: Triggers.afterWatermark({ early: Triggers.afterProcessingTime(10) }), accumulationMode: "DISCARDING" })).apply("Early", combinePerKey(sum()));
+    const proto = roundTrip(p);
+    const transforms = Object.values(proto.components!.transforms);
+    const coders = proto.components!.coders;
+    for (const label of ["Sum", "Mean", "Early"]) {
+      const t = transforms.find((x) => x.uniqueName === label)!;
+      expect(t.spec!.urn).toBe("beam:transform:combine_per_key:v1");
+      expect(t.environmentId).toBe("beam-ts");
+      const payload = CombinePayload.decode(t.spec!.payload);
+      expect(payload.combineFn!.urn).toBe("beam:combinefn:beam_ts:v1");
+      expect(Buffer.from(payload.combineFn!.payload).toString("utf8")).toBe(label);
+      // No CombineFn here declares an accumulator coder: accumulators travel as JS values.
+      expect(coders[payload.accumulatorCoderId]!.spec!.urn).toBe("beam-ts:coder:js_value:v1");
+      // The expansion stays for runners that do not lift: GroupByKey, then the combine.
+      expect(t.subtransforms.map((id) => proto.components!.transforms[id]!.uniqueName)).toEqual([`${label}/GroupByKey`, `${label}/Combine`]);
+      // A lifting runner takes the key coder from the input's KV coder.
+      const inputCoder = coders[proto.components!.pcollections[Object.values(t.inputs)[0]!]!.coderId]!;
+      expect(inputCoder.spec!.urn).toBe("beam:coder:kv:v1");
+    }
+  });
+
+  it("keeps Combine.perKey a plain composite where lifting would change it: merging windows, element-count triggers", () => {
+    const p = new Pipeline();
+    const input = p.apply(create([kv("a", 1)]));
+    input.apply("Sessions", windowInto(sessions(1000))).apply("InSessions", combinePerKey(sum()));
+    input.apply("Counted", windowInto(fixedWindows(1000), { trigger: Triggers.repeatedly(Triggers.afterCount(2)), accumulationMode: "DISCARDING" })).apply("EveryTwo", combinePerKey(sum()));
+    const proto = roundTrip(p);
+    expect(urnOf(proto, "InSessions")).toBeUndefined();
+    expect(urnOf(proto, "EveryTwo")).toBeUndefined();
+    expect(urnOf(proto, "EveryTwo/GroupByKey")).toBe("beam:transform:group_by_key:v1");
   });
 
   it("round-trips every trigger through its proto", () => {

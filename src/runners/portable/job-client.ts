@@ -1,4 +1,4 @@
-import { credentials, type ClientDuplexStream } from "@grpc/grpc-js";
+import { Metadata, credentials, type ClientDuplexStream } from "@grpc/grpc-js";
 import type { ArtifactInformation, Pipeline as ProtoPipeline } from "../../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
 import {
   ArtifactStagingServiceClient,
@@ -9,6 +9,7 @@ import {
   JobServiceClient,
   JobState_Enum,
   type JobStateEvent,
+  type MetricResults,
   type PrepareJobResponse,
 } from "../../proto/org/apache/beam/model/job_management/v1/beam_job_api.js";
 import { JobFailedError } from "../../model/index.js";
@@ -133,6 +134,13 @@ export class JobServiceConnection {
     stream.on("error", () => onEnd?.());
     stream.on("end", () => onEnd?.());
     return () => stream.cancel();
+  }
+
+  /** The job's metrics (GetJobMetrics), or undefined when the job service does not give them (within 30 s). */
+  metrics(jobId: string): Promise<MetricResults | undefined> {
+    return new Promise((resolve) =>
+      this.client.getJobMetrics({ jobId }, new Metadata(), { deadline: Date.now() + 30_000 }, (err, res) => resolve(err ? undefined : res.metrics)),
+    );
   }
 
   cancel(jobId: string): Promise<void> {

@@ -17,7 +17,7 @@ const JS_KV = kvCoder(deterministicJsValueCoder, jsValueCoder) as Coder<unknown>
 import { WindowFnUrns } from "../../model/index.js";
 import type { PipelineGraph, TransformNode } from "../../pipeline/index.js";
 import { graphFingerprint } from "../../pipeline/index.js";
-import type { StateSpecMap, TimerSpecMap } from "../../transforms/index.js";
+import type { CombineFn, StateSpecMap, TimerSpecMap } from "../../transforms/index.js";
 import {
   AccumulationMode_Enum,
   ClosingBehavior_Enum,
@@ -46,6 +46,7 @@ import {
 } from "../../proto/org/apache/beam/model/pipeline/v1/standard_window_fns.js";
 import { BEAM_URNS } from "../../proto/urns.js";
 import { triggerToProto } from "./trigger-proto.js";
+import { combinePerKeySpec } from "./combine-proto.js";
 import { environmentProto, type EnvironmentOptions } from "./environment-proto.js";
 
 const PRIMITIVES = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardPTransforms.Primitives"];
@@ -81,8 +82,8 @@ export const BEAM_TS_ENVIRONMENT = "beam-ts";
  * flatten, window_into, teststream, read), Combine.perKey and Reshuffle as annotated
  * composites, coders, windowing strategies (triggers, accumulation, lateness, timestamp
  * combiners), one beam-ts environment, and the requirements (stateful, splittable,
- * finalization) a runner must honour. User code is never serialized: DoFns, view functions
- * and custom WindowFns are named by their transform's unique name, and the worker finds
+ * finalization) a runner must honour. User code is never serialized: DoFns, CombineFns, view
+ * functions and custom WindowFns are named by their transform's unique name, and the worker finds
  * them by re-importing the pipeline module and checking the graph fingerprint (carried as
  * a display-data-free pipeline-level requirement-free field: see `fingerprintOf`).
  */
@@ -147,9 +148,16 @@ class Translator {
     };
     const p = t.primitive;
     if (p === undefined) {
-      // Combine.perKey and Reshuffle go as plain composites (their expansions run) until the
-      // harness runs Beam's lifted combine phases; a runner would lift a combine_per_key.
+      // Annotated composites keep their subtransforms, so a runner that does not lift or
+      // replace them runs the expansion; Prism lifts a combine_per_key into Beam's combine
+      // phases, which the harness runs (harness/combine-operations.ts).
       if (t.annotation?.kind === "reshuffle") return { ...base, spec: { urn: COMPOSITES.RESHUFFLE, payload: Buffer.alloc(0) } };
+      if (t.annotation?.kind === "combinePerKey") {
+        const input = this.graph.pcollections.get(Object.values(t.inputs)[0]!)!;
+        const fnSpec = { urn: BeamTsUrns.combineFn, payload: Buffer.from(t.fullLabel, "utf8") };
+        const lifted = combinePerKeySpec(fnSpec, t.annotation.combineFn as CombineFn<unknown, unknown, unknown>, input.windowing, (c) => this.coder(c));
+        if (lifted !== undefined) return { ...base, environmentId: BEAM_TS_ENVIRONMENT, spec: lifted };
+      }
       return base;
     }
     switch (p.kind) {

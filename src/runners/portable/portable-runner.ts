@@ -5,6 +5,7 @@ import { WorkerEnv, WorkerPool } from "../../harness/index.js";
 import { JobState_Enum } from "../../proto/org/apache/beam/model/job_management/v1/beam_job_api.js";
 import { expandExternalTransforms } from "./expansion.js";
 import { JobServiceConnection } from "./job-client.js";
+import { runnerMetrics } from "./job-metrics.js";
 import { fingerprintOf, pipelineToProto, type EnvironmentOptions } from "./pipeline-proto.js";
 import { environmentTypeOf, stagedEnvironment } from "./worker-environment.js";
 
@@ -54,6 +55,13 @@ interface JobWorkers {
   readonly env: EnvironmentOptions;
   readonly artifacts: ReadonlyMap<string, Uint8Array>;
   readonly options: Record<string, unknown>;
+  /**
+   * Whether the job's metrics come from the runner (GetJobMetrics) after the job: yes for
+   * workers in their own processes; LOOPBACK records its harnesses' bundles here directly
+   * (every attempt, committed or not, under beam-ts step names, on every runner), so the
+   * runner's copy of the same updates is not added again.
+   */
+  readonly metricsFromRunner: boolean;
   stop(): Promise<void>;
 }
 
@@ -149,6 +157,13 @@ class PortableResult implements PipelineResult {
       // The cause of a failure may come on the message stream after the state: wait a little.
       if (final === JobState_Enum.FAILED) await Promise.race([ended, new Promise((r) => setTimeout(r, 3000))]);
       stop();
+      if (workers.metricsFromRunner) {
+        const results = await this.job.metrics(jobId);
+        if (results !== undefined) {
+          const { attempted, committed } = runnerMetrics(results, graph);
+          this.metricsStore.recordAggregated(attempted, committed);
+        }
+      }
       this.current = STATES[final] ?? "FAILED";
       if (this.current === "FAILED") {
         // A bundle that failed in our own workers explains the failure best.
@@ -176,13 +191,13 @@ class PortableResult implements PipelineResult {
    * The job's workers. LOOPBACK (the default): a worker pool in this process serving this
    * process's graph, whose metrics are recorded directly. PROCESS, EXTERNAL, DOCKER: the
    * runner starts workers in their own processes, which import the staged bundle of the
-   * pipeline module (their metrics do not reach this result yet).
+   * pipeline module (their metrics come from the runner's GetJobMetrics after the job).
    */
   private async workers(errors: unknown[]): Promise<JobWorkers> {
     const type = environmentTypeOf(this.pipeline.options);
     if (type !== "LOOPBACK") {
       const staged = await stagedEnvironment(this.pipeline, type);
-      return { env: staged.env, artifacts: staged.artifacts, options: staged.options, stop: () => staged.dispose() };
+      return { env: staged.env, artifacts: staged.artifacts, options: staged.options, metricsFromRunner: true, stop: () => staged.dispose() };
     }
     const pool = new WorkerPool(
       this.pipeline.graph(),
@@ -191,7 +206,7 @@ class PortableResult implements PipelineResult {
     );
     try {
       const endpoint = await pool.start();
-      return { env: { type: "external", endpoint }, artifacts: new Map(), options: {}, stop: () => pool.stop() };
+      return { env: { type: "external", endpoint }, artifacts: new Map(), options: {}, metricsFromRunner: false, stop: () => pool.stop() };
     } catch (err) {
       await pool.stop();
       throw err;
