@@ -91,6 +91,18 @@ describe("combine phases in the harness", () => {
     expect(out.length).toBe(PRECOMBINE_MAX_ENTRIES + 2);
   });
 
+  it("emits at once what an upstream DoFn outputs in its finishBundle after the precombine finished", () => {
+    const { op, out } = phase(CombinePhaseUrns.COMBINE_PER_KEY_PRECOMBINE);
+    op.startBundle();
+    op.receive(at(kv("a", 1), 0));
+    op.finishBundle();
+    op.receive(at(kv("a", 2), 0));
+    expect(out.map((wv) => (wv.value as KV<string, { sum: number }>).value.sum)).toEqual([1, 2]);
+    op.startBundle();
+    op.receive(at(kv("a", 3), 0));
+    expect(out.length).toBe(2);
+  });
+
   it("merges grouped accumulators, extracts outputs, combines grouped values and converts inputs", () => {
     const run = (urn: string, value: unknown) => {
       const { op, out } = phase(urn);

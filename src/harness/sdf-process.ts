@@ -2,9 +2,9 @@ import type { BoundedWindow, Coder, Duration, Instant, PaneInfo, WindowedValue }
 import { BufferWriter, exactMillis } from "../coders/index.js";
 import { userCodeError, type DoFnOperation, type Operation } from "../runtime/index.js";
 import {
+  ForwardingRestrictionTracker,
   observesTimestamps,
   type ProcessContinuation,
-  type Progress,
   type RestrictionTracker,
   type SplitResult,
   type WatermarkEstimator,
@@ -303,17 +303,19 @@ function protoTimestamp(t: Instant): { seconds: bigint; nanos: number } {
  * residual. (A synchronous `process` holds the event loop, so a runner's split request
  * could not reach it.)
  */
-class SelfCheckpointingTracker<R, P> implements RestrictionTracker<R, P> {
+class SelfCheckpointingTracker<R, P> extends ForwardingRestrictionTracker<R, P> {
   checkpointed: SplitResult<R> | undefined;
   private expired = false;
   private claimed = false;
 
   constructor(
-    private readonly inner: RestrictionTracker<R, P>,
+    inner: RestrictionTracker<R, P>,
     private readonly deadline: number,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  tryClaim(position: P): boolean {
+  override tryClaim(position: P): boolean {
     // Only after a successful claim, so every call makes progress however slow its start.
     if (this.claimed && !this.expired && performance.now() > this.deadline) {
       this.expired = true;
@@ -322,21 +324,5 @@ class SelfCheckpointingTracker<R, P> implements RestrictionTracker<R, P> {
     const claimed = this.inner.tryClaim(position);
     this.claimed ||= claimed;
     return claimed;
-  }
-  currentRestriction(): R {
-    return this.inner.currentRestriction();
-  }
-  trySplit(fractionOfRemainder: number): SplitResult<R> | undefined {
-    return this.inner.trySplit(fractionOfRemainder);
-  }
-  checkDone(): void {
-    this.inner.checkDone();
-  }
-  isBounded(): boolean {
-    return this.inner.isBounded();
-  }
-  get getProgress(): (() => Progress) | undefined {
-    const inner = this.inner;
-    return inner.getProgress === undefined ? undefined : () => inner.getProgress!();
   }
 }

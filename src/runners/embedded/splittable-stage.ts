@@ -2,10 +2,10 @@ import type { BoundedWindow, Instant, PaneInfo, WindowedValue } from "../../mode
 import { MAX_TIMESTAMP } from "../../model/index.js";
 import type { DoFnOperation, Operation } from "../../runtime/index.js";
 import {
+  ForwardingRestrictionTracker,
   observesTimestamps,
   type PCollectionView,
   type ProcessContinuation,
-  type Progress,
   type RestrictionTracker,
   type SplitResult,
   type SplittableDoFn,
@@ -291,38 +291,23 @@ export class SplittableEntry implements Operation {
  * run `maxMillis`, the next claim first splits at fraction 0 (Beam's checkpoint), so the
  * claim fails and `process` returns with the rest as a residual.
  */
-class CheckpointingTracker<R, P> implements RestrictionTracker<R, P> {
+class CheckpointingTracker<R, P> extends ForwardingRestrictionTracker<R, P> {
   checkpointed: SplitResult<R> | undefined;
   private claims = 0;
   private readonly deadline: number;
 
   constructor(
-    private readonly inner: RestrictionTracker<R, P>,
+    inner: RestrictionTracker<R, P>,
     private readonly settings: SplittableSettings,
   ) {
+    super(inner);
     this.deadline = performance.now() + settings.maxMillis;
   }
 
-  tryClaim(position: P): boolean {
+  override tryClaim(position: P): boolean {
     if (this.checkpointed === undefined && (++this.claims > this.settings.maxClaims || performance.now() > this.deadline)) {
       this.checkpointed = this.inner.trySplit(0);
     }
     return this.inner.tryClaim(position);
-  }
-  currentRestriction(): R {
-    return this.inner.currentRestriction();
-  }
-  trySplit(fraction: number): SplitResult<R> | undefined {
-    return this.inner.trySplit(fraction);
-  }
-  checkDone(): void {
-    this.inner.checkDone();
-  }
-  isBounded(): boolean {
-    return this.inner.isBounded();
-  }
-  get getProgress(): (() => Progress) | undefined {
-    const inner = this.inner;
-    return inner.getProgress === undefined ? undefined : () => inner.getProgress!();
   }
 }

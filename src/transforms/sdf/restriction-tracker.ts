@@ -59,3 +59,31 @@ export interface RestrictionTracker<R, P> {
   /** Known completed and remaining work (Beam's `HasProgress`); runners use it to size splits. */
   getProgress?(): Progress;
 }
+
+/**
+ * A tracker that forwards to another; runners subclass it to add behaviour around
+ * `tryClaim` (self-checkpointing) while the user's tracker keeps the restriction.
+ */
+export abstract class ForwardingRestrictionTracker<R, P> implements RestrictionTracker<R, P> {
+  constructor(protected readonly inner: RestrictionTracker<R, P>) {}
+
+  tryClaim(position: P): boolean {
+    return this.inner.tryClaim(position);
+  }
+  currentRestriction(): R {
+    return this.inner.currentRestriction();
+  }
+  trySplit(fractionOfRemainder: number): SplitResult<R> | undefined {
+    return this.inner.trySplit(fractionOfRemainder);
+  }
+  checkDone(): void {
+    this.inner.checkDone();
+  }
+  isBounded(): boolean {
+    return this.inner.isBounded();
+  }
+  get getProgress(): (() => Progress) | undefined {
+    const inner = this.inner;
+    return inner.getProgress === undefined ? undefined : () => inner.getProgress!();
+  }
+}

@@ -1,13 +1,16 @@
 import { expect, it } from "vitest";
 import { JobFailedError } from "../../../src/index.js";
-import { PRISM, RUNNERS, type RunnerUnderTest } from "../runners.js";
+import { FLINK_STREAMING, PRISM, RUNNERS, type RunnerUnderTest } from "../runners.js";
 
 /**
- * The runners of the state and timer suite: the embedded ones and Prism (when this run
- * started it), whose state and timers go through the beam-ts SDK harness (user state over
+ * The runners of the state and timer suite: the embedded ones, Prism and Flink (streaming
+ * mode; when this run started them), whose state and timers go through the beam-ts SDK harness (user state over
  * the Fn API state channel, timers over the data channel).
  */
-export const STATE_RUNNERS: readonly RunnerUnderTest[] = [...RUNNERS, ...(PRISM.options["jobEndpoint"] !== "" ? [PRISM] : [])];
+export const STATE_RUNNERS: readonly RunnerUnderTest[] = [PRISM, FLINK_STREAMING].reduce<RunnerUnderTest[]>(
+  (all, r) => (r.options["jobEndpoint"] !== "" ? [...all, r] : all),
+  [...RUNNERS],
+);
 
 /**
  * `it`, or `it.fails` on the runners named in `failsOn`: a scenario a runner genuinely
