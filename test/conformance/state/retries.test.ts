@@ -9,7 +9,8 @@ let attempts = 0;
 for (const runner of STATE_RUNNERS) {
   describe(`state and timers across bundle retries on ${runner.name}`, () => {
     // Prism fails the job on the first bundle failure instead of retrying the bundle.
-    itOn(runner, ["prism"])("a bundle that fails once is retried, and its state shows no trace of the failed attempt", async () => {
+    // Flink: fails the job on the first bundle failure (no bundle retries).
+    itOn(runner, ["prism", "flink"])("a bundle that fails once is retried, and its state shows no trace of the failed attempt", async () => {
       attempts = 0;
       await runOn(runner, (p) => {
         const out = p.apply(testStream<KV<string, number>>("a:1 a:1 | a:1 b:1")).apply(
@@ -30,7 +31,8 @@ for (const runner of STATE_RUNNERS) {
     });
 
     // Prism fails the job on the first bundle failure instead of retrying the bundle.
-    itOn(runner, ["prism"])("an onTimer that fails once is retried: the timer still fires and the failed attempt's state changes are undone", async () => {
+    // Flink: fails the job on the first bundle failure (no bundle retries).
+    itOn(runner, ["prism", "flink"])("an onTimer that fails once is retried: the timer still fires and the failed attempt's state changes are undone", async () => {
       attempts = 0;
       await runOn(runner, (p) => {
         const out = p
@@ -60,7 +62,8 @@ for (const runner of STATE_RUNNERS) {
     });
 
     // Prism fails the job on the first bundle failure instead of retrying the bundle.
-    itOn(runner, ["prism"])("a timer set by a failed attempt is undone: it never fires if the retry does not set it", async () => {
+    // Flink: fails the job on the first bundle failure (no bundle retries).
+    itOn(runner, ["prism", "flink"])("a timer set by a failed attempt is undone: it never fires if the retry does not set it", async () => {
       attempts = 0;
       await runOn(runner, (p) => {
         const out = p.apply(testStream<KV<string, number>>("a:1@1s | wm 60s")).apply(
@@ -88,7 +91,8 @@ for (const runner of STATE_RUNNERS) {
     });
 
     // Prism fails the job on the first bundle failure instead of retrying the bundle.
-    itOn(runner, ["prism"])("a timer cleared by a failed attempt is restored and still fires", async () => {
+    // Flink: fails the job on the first bundle failure (no bundle retries).
+    itOn(runner, ["prism", "flink"])("a timer cleared by a failed attempt is restored and still fires", async () => {
       attempts = 0;
       await runOn(runner, (p) => {
         const out = p.apply(testStream<KV<string, number>>("a:1@1s | a:2@2s | wm 60s")).apply(
