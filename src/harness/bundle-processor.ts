@@ -155,7 +155,9 @@ export class BundleProcessor {
   }
 
   async finish(): Promise<void> {
-    for (const op of this.ops) await op.finishBundle();
+    // `ops` runs from the sinks back to the sources (see build()); finish upstream first,
+    // so what a DoFn emits in finishBundle still reaches operations that have not finished.
+    for (let i = this.ops.length - 1; i >= 0; i--) await this.ops[i]!.finishBundle();
     for (const s of this.sinks) s.flush(true);
   }
 

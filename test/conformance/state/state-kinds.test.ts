@@ -6,6 +6,7 @@ import {
   create,
   fixedWindows,
   kv,
+  map,
   reifyPanes,
   statefulParDo,
   testStream,
@@ -14,7 +15,7 @@ import {
   type KV,
 } from "../../../src/index.js";
 import { runOn } from "../runners.js";
-import { NO_FIRING, sortedJoin, STATE_RUNNERS, itOn } from "./helpers.js";
+import { sortedJoin, STATE_RUNNERS, itOn } from "./helpers.js";
 
 /** A mean that mutates its accumulator in addInput, as CombineFns may. */
 const countAndSum: CombineFn<number, { n: number; sum: number }, string> = {
@@ -277,13 +278,16 @@ for (const runner of STATE_RUNNERS) {
               },
             }),
           )
-          .apply(reifyPanes());
+          .apply(reifyPanes())
+          // Runners need not keep a key's arrival order (Flink does not), so which element
+          // saw which count may vary; the counts per window may not.
+          .apply(map((r) => ({ value: r.value, window: r.window })));
         assertThat(out).containsInAnyOrder([
-          { value: kv("a", 1), timestamp: 1000, window: "0..10000", pane: NO_FIRING },
-          { value: kv("a", 2), timestamp: 2000, window: "0..10000", pane: NO_FIRING },
-          { value: kv("a", 1), timestamp: 11_000, window: "10000..20000", pane: NO_FIRING },
-          { value: kv("a", 3), timestamp: 3000, window: "0..10000", pane: NO_FIRING },
-          { value: kv("b", 1), timestamp: 4000, window: "0..10000", pane: NO_FIRING },
+          { value: kv("a", 1), window: "0..10000" },
+          { value: kv("a", 2), window: "0..10000" },
+          { value: kv("a", 3), window: "0..10000" },
+          { value: kv("a", 1), window: "10000..20000" },
+          { value: kv("b", 1), window: "0..10000" },
         ]);
       });
     });
