@@ -1,7 +1,7 @@
 import type { BoundedWindow, Coder, Instant, KV, WindowedValue } from "../model/index.js";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP, NO_FIRING, UserCodeError, describeValue, formatInstant } from "../model/index.js";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, NO_FIRING, formatInstant } from "../model/index.js";
 import { CoderUrns, encodeToBytes, timerCoder, type TimerData } from "../coders/index.js";
-import { checkedTimerOutput, garbageCollectionTime, type DoFnOperation, type Operation, type StateEntry } from "../runtime/index.js";
+import { checkedTimerOutput, garbageCollectionTime, requireKeyed, type DoFnOperation, type Operation, type StateEntry } from "../runtime/index.js";
 import type { StateSpecMap, TimeDomain, Timer, TimerFamily, TimerSpecMap } from "../transforms/index.js";
 import { BundleTimers, decodeFiredTimers, type FiredTimer, type TimerFamilyDecl } from "./timers.js";
 import { BundleUserState, userStateCells, type UserStateCell, type UserStateClient } from "./user-state.js";
@@ -184,16 +184,7 @@ export class FnApiStatefulOperation implements Operation {
     }
     const wv = work.element;
     const window = wv.windows[0]!;
-    const kv = wv.value as KV<unknown, unknown>;
-    if (typeof kv !== "object" || kv === null || !("key" in kv)) {
-      throw new UserCodeError(
-        this.label,
-        describeValue(kv),
-        window.toString(),
-        `Transform "${this.label}" is stateful and needs KV elements ({ key, value }), got ${describeValue(kv)}; ` +
-          `key the input first (e.g. with withKeys or map(x => kv(key, x))).`,
-      );
-    }
+    const kv = requireKeyed(this.label, wv.value, window);
     return {
       key: kv.key,
       keyBytes: encodeToBytes(this.config.keyCoder, kv.key, true),

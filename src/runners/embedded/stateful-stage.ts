@@ -1,11 +1,12 @@
-import type { BoundedWindow, Instant, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, NO_FIRING, UserCodeError, describeValue, formatInstant } from "../../model/index.js";
+import type { BoundedWindow, Instant, WindowedValue, WindowingStrategy } from "../../model/index.js";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, NO_FIRING, formatInstant } from "../../model/index.js";
 import {
   MinHeap,
   StateTable,
   TimerTable,
   checkedTimerOutput,
   garbageCollectionTime,
+  requireKeyed,
   stateAccessors,
   type DoFnOperation,
   type Operation,
@@ -314,16 +315,7 @@ export class StatefulEntry implements Operation {
       this.stage.expire(v.entry);
       return;
     }
-    const kv = v as KV<unknown, unknown>;
-    if (typeof kv !== "object" || kv === null || !("key" in kv)) {
-      throw new UserCodeError(
-        this.label,
-        describeValue(v),
-        window.toString(),
-        `Transform "${this.label}" is stateful and needs KV elements ({ key, value }), got ${describeValue(v)}; ` +
-          `key the input first (e.g. with withKeys or map(x => kv(key, x))).`,
-      );
-    }
+    const kv = requireKeyed(this.label, v, window);
     this.op.processStateful(kv, wv.timestamp, window, { key: kv.key, ...this.stage.bind(kv.key, window, wv.timestamp) });
   }
 

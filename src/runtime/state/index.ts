@@ -2,3 +2,4 @@ export * from "./state-table.js";
 export * from "./state-accessors.js";
 export * from "./timer-table.js";
 export * from "./timer-checks.js";
+export * from "./keyed-input.js";
