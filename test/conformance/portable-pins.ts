@@ -79,6 +79,10 @@ export const PINS: Readonly<Record<string, Readonly<Record<string, string>>>> = 
     "merges windows with a user-defined merging WindowFn, also windows that do not overlap": P_CUSTOM_MERGING,
   },
   flink: {
+    "emits the combiner's empty result for an empty on-time pane": F_PANES,
+    "merges sessions of a bundle before evaluating the trigger": F_PANES,
+    "finishes repeatedly(count).orFinally(afterWatermark) with the on-time pane": F_PANES,
+    "fires an empty ON_TIME pane after early firings drained the window in discarding mode": F_PANES,
     "fires repeatedly(afterPane(3)) in a fixed window and leaves the rest to the on-time pane": F_PANES,
     "emits only the elements since the last firing in discarding mode": F_PANES,
     "repeats all earlier elements in every pane in accumulating mode": F_PANES,
