@@ -1,7 +1,7 @@
 import type { BoundedWindow, Coder, Instant, KV, WindowedValue } from "../model/index.js";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, NO_FIRING, formatInstant } from "../model/index.js";
 import { CoderUrns, encodeToBytes, timerCoder, type TimerData } from "../coders/index.js";
-import { checkedTimerOutput, garbageCollectionTime, requireKeyed, type DoFnOperation, type Operation, type StateEntry } from "../runtime/index.js";
+import { checkedTimerOutput, garbageCollectionTime, requireKeyed, windowExpiryContext, type DoFnOperation, type Operation, type StateEntry } from "../runtime/index.js";
 import type { StateSpecMap, TimeDomain, Timer, TimerFamily, TimerSpecMap } from "../transforms/index.js";
 import { BundleTimers, decodeFiredTimers, type FiredTimer, type TimerFamilyDecl } from "./timers.js";
 import { BundleUserState, userStateCells, type UserStateCell, type UserStateClient } from "./user-state.js";
@@ -256,16 +256,7 @@ export class FnApiStatefulOperation implements Operation {
   }
 
   private expiryContext(e: StateEntry, keyBytes: Uint8Array): object {
-    const b = this.bound(e, keyBytes);
-    const at = e.window.maxTimestamp();
-    const op = this.config.op;
-    return {
-      key: e.key,
-      window: e.window,
-      state: b.state,
-      output: (value: unknown) => op.emit(undefined, value, at, [e.window], NO_FIRING),
-      metrics: op.metrics,
-    };
+    return windowExpiryContext(e, this.bound(e, keyBytes).state, this.config.op);
   }
 
   private bound(e: StateEntry, keyBytes: Uint8Array): Bound {

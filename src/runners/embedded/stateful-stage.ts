@@ -8,6 +8,7 @@ import {
   garbageCollectionTime,
   requireKeyed,
   stateAccessors,
+  windowExpiryContext,
   type DoFnOperation,
   type Operation,
   type StateEntry,
@@ -223,15 +224,7 @@ export class StatefulStage implements Stage {
 
   /** @internal the context of onWindowExpiration. */
   expiryContext(e: StateEntry, op: DoFnOperation): object {
-    const b = this.bound(e);
-    const at = e.window.maxTimestamp();
-    return {
-      key: e.key,
-      window: e.window,
-      state: b.state,
-      output: (value: unknown) => op.emit(undefined, value, at, [e.window], NO_FIRING),
-      metrics: op.metrics,
-    };
+    return windowExpiryContext(e, this.bound(e).state, op);
   }
 
   /** @internal drops a window's state and timers after its expiry. */

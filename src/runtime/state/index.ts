@@ -3,3 +3,4 @@ export * from "./state-accessors.js";
 export * from "./timer-table.js";
 export * from "./timer-checks.js";
 export * from "./keyed-input.js";
+export * from "./expiry-context.js";

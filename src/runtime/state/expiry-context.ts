@@ -1,0 +1,19 @@
+import { NO_FIRING } from "../../model/index.js";
+import type { DoFnOperation } from "../do-fn-operation.js";
+import type { StateEntry } from "./state-table.js";
+
+/**
+ * The context of `onWindowExpiration` (Beam's @OnWindowExpiration): the key, the window,
+ * its state, and an output stamped at the window's max timestamp. Shared by the embedded
+ * runner and the harness.
+ */
+export function windowExpiryContext(e: StateEntry, state: unknown, op: DoFnOperation): object {
+  const at = e.window.maxTimestamp();
+  return {
+    key: e.key,
+    window: e.window,
+    state,
+    output: (value: unknown) => op.emit(undefined, value, at, [e.window], NO_FIRING),
+    metrics: op.metrics,
+  };
+}
