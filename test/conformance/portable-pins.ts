@@ -1,9 +1,10 @@
-import { it } from "vitest";
+import { expect, it } from "vitest";
+import { UnsupportedFeatureError } from "../../src/index.js";
 import type { RunnerUnderTest } from "./runners.js";
 
 // Why a scenario is pinned. Grouped from the failures observed on 2026-11-26 (Prism v2.77.0,
 // Flink 1.19 with Beam 2.70.0); each group names what the runner did differently.
-const LATE_OUTPUT = "beam-ts translates groupByKeyWithLateData as a GroupByKey with a second (late) output, which portable runners reject or run wrongly: it needs a composite expansion";
+const LATE_OUTPUT = "a portable runner's GroupByKey drops late data inside the runner, so groupByKeyWithLateData is embedded-only";
 const P_MERGING_TRIGGERS = "Prism rejects stateful triggers on merging windows (apache/beam#31438)";
 const P_CUSTOM_MERGING = "Prism rejects user-defined merging WindowFns (WindowingStrategy.MergeStatus NEEDS_MERGE unimplemented)";
 const P_PROCESSING_TIME = "Prism runs processing-time triggers on its own clock, not on TestStream's processing-time advances";
@@ -137,7 +138,7 @@ export const PINS: Readonly<Record<string, Readonly<Record<string, string>>>> = 
     "routes an element past its window's lateness to the late output with its timestamp and window": LATE_OUTPUT,
     "routes a sliding-window element once per expired window and groups it in the others": LATE_OUTPUT,
     "does not route an element that is late but within the allowed lateness": LATE_OUTPUT,
-    "lets a second GroupByKey see the first one's late panes as late data within the lateness": LATE_OUTPUT,
+    "lets a second GroupByKey see the first one's late panes as late data within the lateness": F_LATE_DATA,
     "drops an element once the watermark is past its window's end with lateness 0, and counts it": F_LATE_DATA,
     "accepts an element that arrives exactly when the watermark is at max timestamp plus lateness": F_LATE_DATA,
     "counts droppedDueToLateness once per dropped window of a sliding-window element": F_RUNNER_COUNTERS,
@@ -156,6 +157,13 @@ export const PINS: Readonly<Record<string, Readonly<Record<string, string>>>> = 
  */
 const VARYING_REASONS: ReadonlySet<string> = new Set([F_PANES, F_LATE_DATA]);
 
+/**
+ * Pins of what a runner cannot do at all: the portable runner refuses such a pipeline
+ * before submission (runners/portable/runner-capabilities.ts), and the scenario asserts that
+ * refusal, an UnsupportedFeatureError, instead of the output.
+ */
+const UNSUPPORTED_REASONS: ReadonlySet<string> = new Set([LATE_OUTPUT, P_CUSTOM_MERGING, F_PROCESSING_TIME, F_CUSTOM_WINDOWFN]);
+
 /** A failed assertion on a pipeline's output or counters, as opposed to a failed job. */
 function isOutputMismatch(err: unknown): boolean {
   const e = err as { failureCode?: unknown; name?: unknown } | undefined;
@@ -166,13 +174,18 @@ function isOutputMismatch(err: unknown): boolean {
 /** Portable runners are slower per job; give their scenarios more time than the default. */
 const PORTABLE_TIMEOUT_MS = 120_000;
 
-/** `it` for a scenario on `runner`, or `it.fails` when the scenario is pinned there. */
+/**
+ * `it` for a scenario on `runner`; when the scenario is pinned there: a check of the
+ * UnsupportedFeatureError for what the runner cannot do, `it.fails` for what it does
+ * differently, or a run to the end for pane contents that vary.
+ */
 export function pinnedIt(runner: RunnerUnderTest): (name: string, fn: () => void | Promise<void>, timeout?: number) => void {
   const portable = PINS[runner.name] !== undefined;
   return (name, fn, timeout) => {
     const reason = PINS[runner.name]?.[name];
     const time = timeout ?? (portable ? PORTABLE_TIMEOUT_MS : undefined);
     if (reason === undefined) return it(name, fn, time);
+    if (UNSUPPORTED_REASONS.has(reason)) return it(name, () => expect(Promise.resolve().then(fn)).rejects.toBeInstanceOf(UnsupportedFeatureError), time);
     if (!VARYING_REASONS.has(reason)) return it.fails(name, fn, time);
     it(name, async () => {
       try {

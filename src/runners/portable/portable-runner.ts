@@ -6,6 +6,7 @@ import { JobState_Enum } from "../../proto/org/apache/beam/model/job_management/
 import { expandExternalTransforms } from "./expansion.js";
 import { JobServiceConnection } from "./job-client.js";
 import { runnerMetrics } from "./job-metrics.js";
+import { checkRunnerSupport } from "./runner-capabilities.js";
 import { fingerprintOf, pipelineToProto, type EnvironmentOptions } from "./pipeline-proto.js";
 import { environmentTypeOf, stagedEnvironment } from "./worker-environment.js";
 
@@ -32,6 +33,8 @@ export class PortableRunner implements Runner {
           `used a second copy of beam-ts. Make the module and beam-ts resolve to one installation (one beam-ts in node_modules).`,
       );
     }
+    // Before any job service starts: what this runner is known not to run is an error now.
+    checkRunnerSupport(String(pipeline.options["runner"]), pipeline.graph());
     const endpoint = pipeline.options["jobEndpoint"];
     if (typeof endpoint === "string" && endpoint !== "") return new PortableResult(pipeline, Promise.resolve({ endpoint, stop: async () => {} }));
     const preset = LOCAL_PRESETS[String(pipeline.options["runner"])];

@@ -24,11 +24,20 @@ import {
   type SplittableDoFn,
 } from "../../../src/index.js";
 import { NO_BUNDLE_RETRIES } from "../runners.js";
-import { SDF_RUNNERS, isPortable } from "./sdf-runners.js";
+import {
+  F_BATCH_FINALIZATION,
+  F_BATCH_WINDOW_ORDER,
+  F_RESUME_DELAY,
+  F_STREAMING_FINALIZATION,
+  SDF_RUNNERS,
+  isFlink,
+  isPortable,
+  sdfIt,
+} from "./sdf-runners.js";
 
 for (const runner of SDF_RUNNERS) {
   describe(`splittable DoFn behaviour on ${runner.name}`, () => {
-    it("holds the output watermark at its watermark estimator, so windows fire on time as it advances", async () => {
+    sdfIt(runner, { flink: F_BATCH_WINDOW_ORDER })("holds the output watermark at its watermark estimator, so windows fire on time as it advances", async () => {
       const fired: string[] = [];
       // One event per call at 5 s steps; the estimator says nothing earlier follows.
       const ticks: SplittableDoFn<number, number, OffsetRange> = {
@@ -57,7 +66,7 @@ for (const runner of SDF_RUNNERS) {
       expect(fired).toEqual(["0..10000", "10000..20000", "20000..30000"]);
     });
 
-    it("runs bundle finalization callbacks once the bundle's output is committed", async () => {
+    sdfIt(runner, { flink: F_BATCH_FINALIZATION, "flink streaming": F_STREAMING_FINALIZATION })("runs bundle finalization callbacks once the bundle's output is committed", async () => {
       const log: string[] = [];
       const fn: SplittableDoFn<number, number, OffsetRange> = {
         getInitialRestriction: (n) => new OffsetRange(0, n),
@@ -74,8 +83,8 @@ for (const runner of SDF_RUNNERS) {
       expect(log).toEqual(["finalized 3"]);
     });
 
-    // Prism fails the job on the first bundle failure (no bundle retries): pinned with it.fails.
-    (NO_BUNDLE_RETRIES.has(runner.name) ? it.fails : it)("runs no finalization callback for a failed attempt", async () => {
+    // Prism and Flink fail the job on the first bundle failure (no bundle retries): pinned with it.fails.
+    (NO_BUNDLE_RETRIES.has(runner.name) || isFlink(runner) ? it.fails : it)("runs no finalization callback for a failed attempt", async () => {
       const log: string[] = [];
       let attempts = 0;
       const fn: SplittableDoFn<number, number, OffsetRange> = {
@@ -96,7 +105,7 @@ for (const runner of SDF_RUNNERS) {
       expect(log).toEqual(["finalized attempt 2"]);
     });
 
-    it("resumes no sooner than the requested delay", async () => {
+    sdfIt(runner, { flink: F_RESUME_DELAY, "flink streaming": F_RESUME_DELAY })("resumes no sooner than the requested delay", async () => {
       const fn: SplittableDoFn<number, number, OffsetRange> = {
         getInitialRestriction: () => new OffsetRange(0, 3),
         newTracker: (_e, r) => new OffsetRangeTracker(r),
@@ -120,8 +129,9 @@ for (const runner of SDF_RUNNERS) {
     });
 
     // The Fn API gives an SDK no runner processing time: in the harness ctx.processingTime is
-    // the worker's clock, not Prism's TestStream clock. Pinned with it.fails.
-    (isPortable(runner) ? it.fails : it)("resumes after the requested delay of processing time (the TestStream clock)", async () => {
+    // the worker's clock, not Prism's TestStream clock. Pinned with it.fails. Flink's TestStream
+    // cannot advance processing time at all: refused before submission.
+    (isFlink(runner) ? sdfIt(runner, {}, [runner.name]) : isPortable(runner) ? it.fails : it)("resumes after the requested delay of processing time (the TestStream clock)", async () => {
       const fn: SplittableDoFn<Uint8Array, string, OffsetRange> = {
         getInitialRestriction: () => new OffsetRange(0, 3),
         newTracker: (_e, r) => new OffsetRangeTracker(r),
@@ -140,7 +150,7 @@ for (const runner of SDF_RUNNERS) {
       await p.run().waitUntilFinish();
     });
 
-    // The Job API has no drain (a portable job is cancelled): pinned with it.fails on Prism.
+    // The Job API has no drain (a portable job is cancelled): pinned with it.fails on portable runners.
     (isPortable(runner) ? it.fails : it)("on drain drops unbounded work, keeps bounded work, and honours truncateRestriction", async () => {
       const seen: string[] = [];
       const endless: SplittableDoFn<string, string, OffsetRange> = {

@@ -12,7 +12,7 @@ import {
   type SplittableDoFn,
 } from "../../../src/index.js";
 import { runOn } from "../runners.js";
-import { SDF_RUNNERS } from "./sdf-runners.js";
+import { F_NO_SPLITS, SDF_RUNNERS, sdfIt } from "./sdf-runners.js";
 
 /** Emits every number of [0, n) for an element n, claiming each. */
 const upTo: SplittableDoFn<number, number, OffsetRange> = {
@@ -60,7 +60,7 @@ for (const runner of SDF_RUNNERS) {
     // Dynamic splitting is driven by time on every runner (the embedded runner checkpoints a
     // call after 100 ms; Prism splits a bundle whose input has not moved for two 100 ms
     // progress ticks), so this scenario waits a little per position.
-    it("splits a slow restriction while it runs, still processing every position exactly once", async () => {
+    sdfIt(runner, { flink: F_NO_SPLITS, "flink streaming": F_NO_SPLITS })("splits a slow restriction while it runs, still processing every position exactly once", async () => {
       const started: string[] = [];
       const slow: SplittableDoFn<number, number, OffsetRange> = {
         getInitialRestriction: (n) => new OffsetRange(0, n),

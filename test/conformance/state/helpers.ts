@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { JobFailedError } from "../../../src/index.js";
+import { JobFailedError, UnsupportedFeatureError } from "../../../src/index.js";
 import { FLINK_STREAMING, PRISM, RUNNERS, type RunnerUnderTest } from "../runners.js";
 
 /**
@@ -12,11 +12,18 @@ export const STATE_RUNNERS: readonly RunnerUnderTest[] = [PRISM, FLINK_STREAMING
   [...RUNNERS],
 );
 
+type Scenario = (name: string, fn: () => Promise<void>, timeout?: number) => void;
+
 /**
- * `it`, or `it.fails` on the runners named in `failsOn`: a scenario a runner genuinely
- * cannot do. Every use names the reason next to it.
+ * `it`; on the runners named in `failsOn`, `it.fails` (the runner does it differently from
+ * Beam's model); on those in `unsupportedOn`, a check that the portable runner refuses the
+ * pipeline with an UnsupportedFeatureError before submitting it (the runner cannot do it
+ * at all; runners/portable/runner-capabilities.ts). Every use names the reason next to it.
  */
-export function itOn(runner: RunnerUnderTest, failsOn: readonly string[]): typeof it | typeof it.fails {
+export function itOn(runner: RunnerUnderTest, failsOn: readonly string[], unsupportedOn: readonly string[] = []): Scenario {
+  if (unsupportedOn.includes(runner.name)) {
+    return (name, fn, timeout) => it(name, () => expect(fn()).rejects.toBeInstanceOf(UnsupportedFeatureError), timeout);
+  }
   return failsOn.includes(runner.name) ? it.fails : it;
 }
 

@@ -105,8 +105,8 @@ for (const runner of STATE_RUNNERS) {
       });
     });
 
-    // Flink: serves only bag user state: its multimap and ordered-list state requests fail.
-    itOn(runner, ["flink"])("map state: put and get, putIfAbsent keeps a present value, remove, keys/values/entries, isEmpty and clear", async () => {
+    // Flink serves only bag user state: refused before submission (UnsupportedFeatureError).
+    itOn(runner, [], ["flink"])("map state: put and get, putIfAbsent keeps a present value, remove, keys/values/entries, isEmpty and clear", async () => {
       await runOn(runner, (p) => {
         const out = p.apply(testStream<KV<string, string>>("a:p1@1 | a:p2@2 | a:r1@3 a:d@4 a:r2@5 | a:c@6 a:r3@7")).apply(
           statefulParDo({
@@ -163,8 +163,8 @@ for (const runner of STATE_RUNNERS) {
       });
     });
 
-    // Flink: serves only bag user state: its multimap and ordered-list state requests fail.
-    itOn(runner, ["flink"])("set state: add returns true only for a value not yet there; has, remove, read, isEmpty and clear", async () => {
+    // Flink serves only bag user state: refused before submission (UnsupportedFeatureError).
+    itOn(runner, [], ["flink"])("set state: add returns true only for a value not yet there; has, remove, read, isEmpty and clear", async () => {
       await runOn(runner, (p) => {
         const out = p.apply(testStream<KV<string, string>>("a:s1@1 a:s2@2 a:s1@3 | a:h1@4 a:h3@5 a:x1@6 a:h1@7 a:s1@8 a:r@9 | a:c@10 a:e@11")).apply(
           statefulParDo({
@@ -196,8 +196,8 @@ for (const runner of STATE_RUNNERS) {
       });
     });
 
-    // Flink: serves only bag user state: its multimap and ordered-list state requests fail.
-    itOn(runner, ["flink"])("ordered list state reads its values sorted by sort key, whatever the order they were added in", async () => {
+    // Flink serves only bag user state: refused before submission (UnsupportedFeatureError).
+    itOn(runner, [], ["flink"])("ordered list state reads its values sorted by sort key, whatever the order they were added in", async () => {
       await runOn(runner, (p) => {
         const out = p.apply(testStream<KV<string, string>>("a:a30@1 a:a10@2 | a:a40@3 a:a20@4 | a:r@5")).apply(
           statefulParDo({
@@ -213,8 +213,8 @@ for (const runner of STATE_RUNNERS) {
       });
     });
 
-    // Flink: serves only bag user state: its multimap and ordered-list state requests fail.
-    itOn(runner, ["flink"])("ordered list readRange and clearRange cover the half-open range [from, to)", async () => {
+    // Flink serves only bag user state: refused before submission (UnsupportedFeatureError).
+    itOn(runner, [], ["flink"])("ordered list readRange and clearRange cover the half-open range [from, to)", async () => {
       await runOn(runner, (p) => {
         const out = p.apply(testStream<KV<string, string>>("a:a40@1 a:a10@2 a:a30@3 a:a20@4 | a:q@5")).apply(
           statefulParDo({
@@ -292,8 +292,8 @@ for (const runner of STATE_RUNNERS) {
       });
     });
 
-    // Flink: serves only bag user state: its multimap and ordered-list state requests fail.
-    itOn(runner, ["flink"])("readLater returns the same accessor for every state kind, so reads can be chained", async () => {
+    // Flink serves only bag user state: refused before submission (UnsupportedFeatureError).
+    itOn(runner, [], ["flink"])("readLater returns the same accessor for every state kind, so reads can be chained", async () => {
       await runOn(runner, (p) => {
         const out = p.apply(create([kv("a", 1), kv("a", 2)])).apply(
           statefulParDo({

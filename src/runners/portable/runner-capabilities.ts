@@ -1,0 +1,80 @@
+import { UnsupportedFeatureError, WindowFnUrns, type WindowingStrategy } from "../../model/index.js";
+import type { PipelineGraph, TransformNode } from "../../pipeline/index.js";
+import type { StateSpecMap } from "../../transforms/index.js";
+
+/**
+ * What the portable runners we know cannot run, checked before a job is submitted. A
+ * runner that meets one of these fails the job deep inside its translation or workers
+ * (or, worse, runs it differently); checking here gives an UnsupportedFeatureError that
+ * names the transform, the feature and what to do instead. `--runner=portable` (an
+ * unknown runner behind --jobEndpoint) gets only the checks that hold for every runner.
+ *
+ * The reasons were observed with Prism 2.77.0, Flink 1.19 and Spark 3.5 (Beam 2.70.0).
+ */
+export function checkRunnerSupport(runner: string, graph: PipelineGraph): void {
+  for (const t of graph.transforms.values()) {
+    const p = t.primitive;
+    if (p === undefined) continue;
+    if (p.kind === "groupByKey" && p.lateOutputTag !== undefined) {
+      throw unsupported(
+        "late data output",
+        t,
+        "groupByKeyWithLateData runs on the embedded runner only: a portable runner's GroupByKey drops late data inside the runner, " +
+          "where no SDK can route it. Use groupByKey (late data is dropped and counted) or the embedded runner.",
+      );
+    }
+    if (runner === "flink") checkFlink(t);
+  }
+  for (const pc of graph.pcollections.values()) checkWindowing(runner, pc.windowing, graph.transforms.get(pc.producer)!);
+}
+
+function checkFlink(t: Readonly<TransformNode>): void {
+  const p = t.primitive!;
+  if (p.kind === "testStream" && p.events.some((e) => e.kind === "processingTime")) {
+    throw unsupported(
+      "TestStream processing time",
+      t,
+      "Flink's TestStream cannot advance processing time (its translation rejects it). Test processing-time behaviour on the embedded runner or Prism.",
+    );
+  }
+  if (p.kind === "parDo" && p.stateful) {
+    const specs = (p.doFn as { state?: StateSpecMap }).state ?? {};
+    for (const [id, spec] of Object.entries(specs)) {
+      if (spec.kind === "map" || spec.kind === "set" || spec.kind === "orderedList") {
+        throw unsupported(
+          `${spec.kind} state`,
+          t,
+          `state "${id}" is ${spec.kind} state, which Flink's portable runner does not serve (it keeps bag user state only: value, bag and combining state). ` +
+            "Keep the data in bag or value state, or run on the embedded runner or Prism.",
+        );
+      }
+    }
+  }
+}
+
+const STANDARD_WINDOW_FNS: ReadonlySet<string> = new Set(Object.values(WindowFnUrns));
+
+function checkWindowing(runner: string, windowing: WindowingStrategy, producer: Readonly<TransformNode>): void {
+  const fn = windowing.windowFn;
+  if (STANDARD_WINDOW_FNS.has(fn.urn)) return;
+  if (runner === "flink") {
+    throw unsupported(
+      "custom WindowFn",
+      producer,
+      `its output is windowed by ${fn.toString()}, a user-defined WindowFn; Flink runs only Beam's standard WindowFns (global, fixed, sliding, sessions). ` +
+        "Use a standard WindowFn, or run on the embedded runner or Prism.",
+    );
+  }
+  if (runner === "prism" && fn.isMerging) {
+    throw unsupported(
+      "custom merging WindowFn",
+      producer,
+      `its output is windowed by ${fn.toString()}, a user-defined merging WindowFn; Prism merges only Beam's session windows. ` +
+        "Use sessions(), or run on the embedded runner.",
+    );
+  }
+}
+
+function unsupported(feature: string, t: Readonly<TransformNode>, why: string): UnsupportedFeatureError {
+  return new UnsupportedFeatureError(feature, `${t.fullLabel}: ${why}`);
+}
