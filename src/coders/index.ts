@@ -5,7 +5,7 @@ export { bigVarIntCoder, boolCoder, bytesCoder, doubleCoder, stringUtf8Coder, va
 export { iterableCoder, kvCoder, lengthPrefixCoder, nullableCoder } from "./structural.js";
 export { exactMillis, readInstant, writeInstant } from "./instant.js";
 export { readPane, writePane } from "./pane-coder.js";
-export { globalWindowCoder, intervalWindowCoder } from "./window-coders.js";
+export { globalWindowCoder, intervalWindowCoder, windowCoderOf } from "./window-coders.js";
 export {
   decodeParamWindowedValuePayload,
   paramWindowedValueCoder,

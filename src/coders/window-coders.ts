@@ -1,5 +1,5 @@
-import type { BoundedWindow, ByteReader, ByteWriter, Coder } from "../model/index.js";
-import { CoderError, GLOBAL_WINDOW, GlobalWindow, IntervalWindow, describeValue } from "../model/index.js";
+import type { BoundedWindow, ByteReader, ByteWriter, Coder, WindowingStrategy } from "../model/index.js";
+import { CoderError, GLOBAL_WINDOW, GlobalWindow, IntervalWindow, WindowFnUrns, describeValue } from "../model/index.js";
 import { exactMillis, readInstant, writeInstant } from "./instant.js";
 import { CoderUrns } from "./urns.js";
 
@@ -50,6 +50,12 @@ export const intervalWindowCoder: Coder<IntervalWindow> = new IntervalWindowCode
 
 /** The window coder as a coder of any BoundedWindow, for windowed value coders. */
 export type WindowCoder = Coder<BoundedWindow>;
+
+/** The coder of a windowing's windows: the WindowFn's own, else global or interval windows. */
+export function windowCoderOf(windowing: WindowingStrategy): WindowCoder {
+  const fn = windowing.windowFn;
+  return (fn.windowCoder ?? (fn.urn === WindowFnUrns.global ? globalWindowCoder : intervalWindowCoder)) as WindowCoder;
+}
 
 /** A list of windows as Beam writes it in windowed values and timers: 4-byte count, windows. */
 export function writeWindows(writer: ByteWriter, windowCoder: Coder<BoundedWindow>, windows: readonly BoundedWindow[]): void {

@@ -13,6 +13,11 @@ export const standardOptions = {
     default: 2,
     min: 0,
   }),
+  memoryBudget: option.string({
+    description:
+      "Memory the embedded runner's GroupByKeys may hold before sorting to local disk (e.g. 512MB, 2GB; default: no budget, all in memory)",
+  }),
+  tempLocation: option.string({ description: "Directory for temporary files such as spilled GroupByKey data (default: the OS temp directory)" }),
   liftCombines: option.boolean({ description: "Pre-combine before shuffles (embedded runner)", default: true }),
   jobEndpoint: option.string({ description: "host:port of a Beam job service, for --runner=portable or prism" }),
   allowUnsafeTriggers: option.boolean({

@@ -6,6 +6,9 @@ export interface BundleMetrics {
   startBundle(ops: readonly DoFnOperation[]): { commit(): void; abort(): void };
 }
 
+/** Namespace of the embedded runner's spill counters (`spilledBytes`, `spillRuns`). */
+export const SPILL_NAMESPACE = "beam-ts:embedded";
+
 /** The job's metrics: each bundle attempt gives every DoFn step a fresh container. */
 export class JobMetrics implements BundleMetrics {
   readonly store = new JobMetricsStore();
@@ -29,6 +32,14 @@ export class JobMetrics implements BundleMetrics {
   /** Elements that arrived for a window whose trigger had finished (Beam's ReduceFnRunner counter). */
   droppedDueToClosedWindow(step: string, n: number): void {
     this.system(step, "ReduceFnRunner", "droppedDueToClosedWindow", n);
+  }
+
+  /** Bytes a GroupByKey wrote to local disk under the memory budget, and how many runs. */
+  spilled(step: string, bytes: number): void {
+    const c = new MetricsContainer(step);
+    c.counter(SPILL_NAMESPACE, "spilledBytes").inc(bytes);
+    c.counter(SPILL_NAMESPACE, "spillRuns").inc(1);
+    this.store.record([c], true);
   }
 
   private system(step: string, namespace: string, name: string, n: number): void {

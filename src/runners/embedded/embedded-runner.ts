@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import { BeamError, JobFailedError, OptionsError } from "../../model/index.js";
 import type { JobState, Pipeline, PipelineResult, Runner } from "../../pipeline/index.js";
 import { JobMetrics } from "./bundle-metrics.js";
@@ -15,6 +16,25 @@ export interface EmbeddedRunnerSettings {
   readonly liftCombines: boolean;
   /** Run Combine.perKey and Reshuffle through their primitive expansions (default false). */
   readonly expandComposites: boolean;
+  /** Bytes GroupByKeys may hold before spilling to disk (undefined: no budget). */
+  readonly memoryBudget: number | undefined;
+  /** Where spill files go. */
+  readonly spillDir: string;
+}
+
+const BYTE_UNITS: Readonly<Record<string, number>> = { "": 1, B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40 };
+
+/** `--memoryBudget`: a number of bytes, or a size such as 512MB or 1.5GB (binary units). */
+function byteSizeOption(options: Readonly<Record<string, unknown>>, name: string): number | undefined {
+  const v = options[name];
+  if (v === undefined || v === "") return undefined;
+  if (typeof v === "number" && Number.isFinite(v) && v > 0) return Math.floor(v);
+  const m = typeof v === "string" ? /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?B?)\s*$/i.exec(v) : null;
+  const unit = m ? BYTE_UNITS[m[2]!.toUpperCase().replace(/^([KMGT])$/, "$1B")] : undefined;
+  if (!m || unit === undefined || Number(m[1]) <= 0) {
+    throw new OptionsError(`--${name} must be a size such as 512MB or 2GB (or a number of bytes), got ${String(v)}.`);
+  }
+  return Math.floor(Number(m[1]) * unit);
 }
 
 function intOption(options: Readonly<Record<string, unknown>>, name: string, fallback: number, min: number): number {
@@ -32,6 +52,8 @@ export function embeddedSettings(options: Readonly<Record<string, unknown>>): Em
     maxBundleRetries: intOption(options, "maxBundleRetries", 2, 0),
     liftCombines: options["liftCombines"] !== false,
     expandComposites: options["expandComposites"] === true,
+    memoryBudget: byteSizeOption(options, "memoryBudget"),
+    spillDir: typeof options["tempLocation"] === "string" && options["tempLocation"] !== "" ? options["tempLocation"] : tmpdir(),
   };
 }
 
@@ -117,6 +139,8 @@ class EmbeddedPipelineResult implements PipelineResult {
         isCancelled: () => this.cancelRequested,
         isDraining: () => this.drainRequested,
         metrics: this.jobMetrics,
+        memoryBudget: settings.memoryBudget,
+        spillDir: settings.spillDir,
         clock,
       });
       await executor.run();

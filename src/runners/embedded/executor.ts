@@ -1,4 +1,5 @@
 import type { WindowedValue } from "../../model/index.js";
+import { windowCoderOf } from "../../coders/index.js";
 import { BeamError, MIN_TIMESTAMP } from "../../model/index.js";
 import {
   AssignWindowsOperation,
@@ -20,6 +21,8 @@ import { BufferStage, ReduceStage, SideInputStage, type LateDataReporter } from 
 import { readsMaterializedInput, stepOutputs, type PlanStep } from "./plan.js";
 import { BufferSink, SideInputSink, type Sink } from "./sinks.js";
 import { ImpulseStage, ReadStage, TestStreamStage } from "./source-stages.js";
+import { SortedSpill } from "./spill/sorted-spill.js";
+import { SpillingGroupStage, canSpill, type SpillReporter } from "./spilling-group-stage.js";
 import { StatefulEntry, StatefulStage } from "./stateful-stage.js";
 import { SplittableEntry, SplittableStage, type SplittableSettings } from "./splittable-stage.js";
 
@@ -39,7 +42,14 @@ export interface ExecutorSettings {
   readonly maxBundleRetries: number;
   readonly isCancelled: () => boolean;
   readonly isDraining: () => boolean;
-  readonly metrics: BundleMetrics & LateDataReporter;
+  readonly metrics: BundleMetrics & LateDataReporter & SpillReporter;
+  /**
+   * Bytes the job's GroupByKeys may hold in memory before spilling to `spillDir`
+   * (undefined: no budget, everything in memory). Shared equally by the GroupByKeys
+   * that can spill.
+   */
+  readonly memoryBudget: number | undefined;
+  readonly spillDir: string;
   /** Processing time; a job with a TestStream always runs on a ManualClock. */
   readonly clock: Clock;
 }
@@ -272,6 +282,16 @@ export class Executor {
         return;
       }
       case "groupByKey": {
+        if (this.spills(step)) {
+          const share = Math.max(1, Math.floor(this.settings.memoryBudget! / this.spillingSteps));
+          const reporter = { spilled: (bytes: number) => this.settings.metrics.spilled(step.label, bytes) };
+          const windowCoder = windowCoderOf(step.windowing);
+          const spec = { keyCoder: step.keyCoder, valueCoder: step.valueCoder, windowCoder, windowing: step.windowing };
+          const stage = new SpillingGroupStage(step.label, step.input, step.output, out(step.output), spec, new SortedSpill(this.settings.spillDir, share, reporter), this.settings.metrics);
+          this.addConsumer(step.input, stage.sink, Infinity);
+          this.stages.push(stage);
+          return;
+        }
         let late: Receiver | undefined;
         if (step.lateOutput !== undefined) {
           const lateStage = new BufferStage(`${step.label}/LateData`, step.input, step.lateOutput, out(step.lateOutput));
@@ -301,6 +321,20 @@ export class Executor {
         return;
       }
     }
+  }
+
+  /** Whether a GroupByKey groups through the disk (a memory budget is set and its panes allow it). */
+  private spills(step: PlanStep): boolean {
+    return (
+      this.settings.memoryBudget !== undefined &&
+      step.kind === "groupByKey" &&
+      step.lateOutput === undefined &&
+      canSpill(step.windowing, step.inputBounded)
+    );
+  }
+
+  private get spillingSteps(): number {
+    return this.steps.filter((s) => this.spills(s)).length;
   }
 
   private dropCounters(label: string) {

@@ -40,6 +40,9 @@ export type PlanStep =
       /** Where elements dropped as too late go, when the GroupByKey asked for them. */
       readonly lateOutput: string | undefined;
       readonly keyCoder: Coder<unknown>;
+      /** The value coder of the KV input (a spilling GroupByKey writes values with it). */
+      readonly valueCoder: Coder<unknown>;
+      readonly inputBounded: boolean;
       readonly windowing: WindowingStrategy;
     }
   | {

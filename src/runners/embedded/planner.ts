@@ -99,7 +99,7 @@ function primitiveStep(graph: PipelineGraph, t: Readonly<TransformNode>): PlanSt
     case "groupByKey": {
       const input = Object.values(t.inputs)[0]!;
       const inNode = graph.pcollections.get(input)!;
-      const [k] = kvComponents(inNode.coder as Coder<KV<unknown, unknown>>);
+      const [k, v] = kvComponents(inNode.coder as Coder<KV<unknown, unknown>>);
       const lateOutput = p.lateOutputTag === undefined ? undefined : t.outputs[p.lateOutputTag];
       return {
         kind: "groupByKey",
@@ -108,6 +108,8 @@ function primitiveStep(graph: PipelineGraph, t: Readonly<TransformNode>): PlanSt
         output: t.outputs["main"]!,
         lateOutput,
         keyCoder: deterministicKeyCoder(k, label),
+        valueCoder: v,
+        inputBounded: inNode.isBounded,
         windowing: inNode.windowing,
       };
     }

@@ -5,11 +5,10 @@ import {
   asDeterministic,
   deterministicJsValueCoder,
   encodeToBytes,
-  globalWindowCoder,
-  intervalWindowCoder,
   jsValueCoder,
   kvCoder,
   timerCoder,
+  windowCoderOf,
 } from "../../coders/index.js";
 
 /** KVs of JS values, keys in the deterministic encoding. */
@@ -223,7 +222,7 @@ class Translator {
       // Timers are encoded with Beam's timer coder over the input's key and window coders.
       const input = this.graph.pcollections.get(mainInputOf(t))!;
       const keyCoder = this.declaredCoders.get(input.id)!.components[0]!;
-      const windowCoder = input.windowing.windowFn.windowCoder ?? (input.windowing.windowFn.urn === WindowFnUrns.global ? globalWindowCoder : intervalWindowCoder);
+      const windowCoder = windowCoderOf(input.windowing);
       const timerFamilyCoderId = Object.keys(fn.timers ?? {}).length > 0 ? this.coder(timerCoder(keyCoder, windowCoder as Coder<BoundedWindow>) as Coder<unknown>) : "";
       for (const [name, s] of Object.entries(fn.timers ?? {})) {
         timerFamilySpecs[name] = {
@@ -294,7 +293,7 @@ class Translator {
   }
 
   private windowing(ws: WindowingStrategy): string {
-    const windowCoder = ws.windowFn.windowCoder ?? (ws.windowFn.urn === WindowFnUrns.global ? globalWindowCoder : intervalWindowCoder);
+    const windowCoder = windowCoderOf(ws);
     const proto: ProtoWindowingStrategy = {
       windowFn: this.windowFnSpec(ws.windowFn, ws.windowFn.toString()),
       mergeStatus: ws.windowFn.isMerging ? MergeStatus_Enum.NEEDS_MERGE : MergeStatus_Enum.NON_MERGING,

@@ -1,0 +1,175 @@
+import type { BoundedWindow, Coder, Instant, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, ON_TIME_AND_ONLY_FIRING, kv } from "../../model/index.js";
+import { BufferReader, BufferWriter, decodeFromBytes, encodeToBytes } from "../../coders/index.js";
+import { garbageCollectionTime } from "../../runtime/index.js";
+import type { Receiver } from "../../runtime/index.js";
+import type { LateDataReporter } from "./materialized-stages.js";
+import type { Sink } from "./sinks.js";
+import { SortedSpill, type SpilledGroup } from "./spill/sorted-spill.js";
+import type { Stage, StepContext } from "./stage.js";
+
+/** Where a spilling stage reports the bytes it wrote to disk. */
+export interface SpillReporter {
+  spilled(step: string, bytes: number): void;
+}
+
+/** Coders and windowing of a GroupByKey that may spill. */
+export interface SpillingGroupSpec {
+  readonly keyCoder: Coder<unknown>;
+  readonly valueCoder: Coder<unknown>;
+  readonly windowCoder: Coder<BoundedWindow>;
+  readonly windowing: WindowingStrategy;
+}
+
+/**
+ * Whether a GroupByKey can group by sorting on disk: its panes must not depend on when
+ * elements arrive. That holds for a bounded input under the default trigger, no allowed
+ * lateness, non-merging windows and end-of-window timestamps: every window fires exactly
+ * one ON_TIME pane holding all its elements, stamped with the window's end (what the
+ * in-memory ReduceRunner emits for it). Other GroupByKeys keep their state in memory.
+ */
+export function canSpill(windowing: WindowingStrategy, inputBounded: boolean): boolean {
+  return (
+    inputBounded &&
+    windowing.trigger.kind === "default" &&
+    windowing.allowedLateness === 0 &&
+    !windowing.windowFn.isMerging &&
+    windowing.timestampCombiner === "END_OF_WINDOW"
+  );
+}
+
+/** Groups emitted per step once the input has ended, so output flows in bounded batches. */
+const GROUPS_PER_STEP = 1000;
+
+/**
+ * A GroupByKey of the embedded runner under a memory budget (`--memoryBudget`): committed
+ * bundles add their elements, encoded with the key, value and window coders, to an
+ * external sort (spill/sorted-spill.ts) that writes sorted runs to local disk whenever the
+ * stage's share of the budget is full. When the input has ended, the runs are merged and
+ * each group is emitted as its window's only pane, a batch of groups per step. The output
+ * watermark is held at the earliest window end seen until then, as the in-memory stage's
+ * holds would.
+ */
+export class SpillingGroupStage implements Stage {
+  readonly isSource = false;
+  readonly idle = false;
+  readonly reads: readonly string[];
+  readonly sink: Sink;
+  private inputWatermark: Instant = -Infinity;
+  private output: Instant = -Infinity;
+  private earliestEnd: Instant = Infinity;
+  private groups: Generator<SpilledGroup> | undefined;
+  private finished = false;
+  private readonly writer = new BufferWriter();
+
+  constructor(
+    readonly label: string,
+    input: string,
+    readonly entryPc: string,
+    readonly entry: Receiver,
+    private readonly spec: SpillingGroupSpec,
+    private readonly spill: SortedSpill,
+    reporter: LateDataReporter,
+  ) {
+    this.reads = [input];
+    this.sink = new SpillSink(label, this, reporter);
+  }
+
+  /** @internal the sink's view: a window past its garbage-collection time takes no data. */
+  isLate(window: BoundedWindow): boolean {
+    return garbageCollectionTime(window, this.spec.windowing.allowedLateness, GLOBAL_WINDOW_MAX_TIMESTAMP) < this.inputWatermark;
+  }
+
+  /** @internal a committed element for `window`. */
+  add(key: unknown, value: unknown, window: BoundedWindow): void {
+    const w = this.writer;
+    w.reset();
+    this.spec.keyCoder.encode(key, w, true);
+    this.spec.windowCoder.encode(window, w, true);
+    this.spill.add({ group: w.finish(), value: encodeToBytes(this.spec.valueCoder, value) });
+    const end = window.maxTimestamp();
+    if (end < this.earliestEnd) this.earliestEnd = end;
+  }
+
+  async step(ctx: StepContext): Promise<boolean> {
+    this.inputWatermark = ctx.inputWatermark;
+    if (this.finished || this.inputWatermark < MAX_TIMESTAMP) return false;
+    this.groups ??= this.spill.groups();
+    const panes: WindowedValue<unknown>[] = [];
+    while (panes.length < GROUPS_PER_STEP) {
+      const next = this.groups.next();
+      if (next.done === true) {
+        this.finished = true;
+        this.earliestEnd = Infinity;
+        break;
+      }
+      panes.push(this.pane(next.value));
+    }
+    if (panes.length === 0) return false;
+    await ctx.emit(panes);
+    return true;
+  }
+
+  private pane({ group, values }: SpilledGroup): WindowedValue<unknown> {
+    const reader = new BufferReader(group);
+    const key = this.spec.keyCoder.decode(reader, true);
+    const window = this.spec.windowCoder.decode(reader, true);
+    const decoded = values.map((v) => decodeFromBytes(this.spec.valueCoder, v));
+    return { value: kv(key, decoded), timestamp: window.maxTimestamp(), windows: [window], pane: ON_TIME_AND_ONLY_FIRING };
+  }
+
+  outputWatermark(inputWatermark: Instant): Instant {
+    this.output = Math.max(this.output, Math.min(inputWatermark, this.earliestEnd));
+    return this.output;
+  }
+
+  nextWakeup(): Instant {
+    return Infinity;
+  }
+
+  get done(): boolean {
+    return this.inputWatermark >= MAX_TIMESTAMP && (this.finished || this.spill.isEmpty);
+  }
+
+  async close(): Promise<void> {
+    this.spill.dispose();
+  }
+}
+
+/**
+ * Feeds a SpillingGroupStage. A bundle's elements wait here until the bundle commits, so a
+ * failed bundle adds nothing; elements of expired windows are dropped and counted.
+ */
+class SpillSink implements Sink {
+  private pending: { key: unknown; value: unknown; window: BoundedWindow }[] = [];
+  private late = 0;
+
+  constructor(
+    readonly label: string,
+    private readonly stage: SpillingGroupStage,
+    private readonly reporter: LateDataReporter,
+  ) {}
+
+  startBundle(): void {
+    this.pending = [];
+    this.late = 0;
+  }
+  finishBundle(): void {}
+  receive(wv: WindowedValue<unknown>): void {
+    const { key, value } = wv.value as KV<unknown, unknown>;
+    for (const w of wv.windows) {
+      if (this.stage.isLate(w)) this.late++;
+      else this.pending.push({ key, value, window: w });
+    }
+  }
+  commit(): void {
+    if (this.late > 0) this.reporter.droppedDueToLateness(this.label, this.late);
+    for (const e of this.pending) this.stage.add(e.key, e.value, e.window);
+    this.pending = [];
+    this.late = 0;
+  }
+  abort(): void {
+    this.pending = [];
+    this.late = 0;
+  }
+}

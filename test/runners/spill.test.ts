@@ -1,0 +1,173 @@
+import fc from "fast-check";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  IntervalWindow,
+  OptionsError,
+  Pipeline,
+  Triggers,
+  coGroupByKey,
+  create,
+  fixedWindows,
+  groupByKey,
+  kv,
+  parDo,
+  windowInto,
+  withTimestamps,
+  type KV,
+  type MetricQueryResults,
+  type PCollection,
+} from "../../src/index.js";
+import { SortedSpill } from "../../src/runners/embedded/spill/sorted-spill.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "beam-ts-spill-test-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs a pipeline, returning every output line of `collect` and the job's metrics. */
+async function run(
+  options: Record<string, unknown>,
+  build: (p: Pipeline) => PCollection<string>,
+): Promise<{ lines: string[]; metrics: MetricQueryResults }> {
+  const lines: string[] = [];
+  const p = new Pipeline(options);
+  build(p).apply("Collect", parDo<string, never>({ process: (s) => void lines.push(s) }));
+  const result = p.run();
+  await result.waitUntilFinish();
+  return { lines: lines.sort(), metrics: result.metrics().queryMetrics() };
+}
+
+function spillRuns(metrics: MetricQueryResults): number {
+  return metrics.counters.filter((c) => c.name === "spillRuns").reduce((n, c) => n + c.committed, 0);
+}
+
+/** Each group as one line: key, window, timestamp, pane and the values in arrival order. */
+const describeGroups = parDo<KV<string, Iterable<number>>, string>({
+  process(e, ctx) {
+    const p = ctx.pane;
+    ctx.output(`${e.key} ${ctx.window.toString()} @${ctx.timestamp} ${p.timing}#${p.index} ${p.isFirst} ${p.isLast} [${[...e.value].join(",")}]`);
+  },
+});
+
+const N = 30_000;
+const elements = Array.from({ length: N }, (_, i) => kv(`key-${i % 997}`, i));
+
+describe("GroupByKey under a memory budget (embedded runner)", () => {
+  it("spills sorted runs to disk and gives the same groups, panes and value order as in memory", async () => {
+    const build = (p: Pipeline) => p.apply(create(elements)).apply(groupByKey<string, number>()).apply(describeGroups);
+    const inMemory = await run({}, build);
+    const spilled = await run({ memoryBudget: "256KB", tempLocation: dir }, build);
+    expect(spillRuns(inMemory.metrics)).toBe(0);
+    expect(spillRuns(spilled.metrics)).toBeGreaterThan(3);
+    expect(spilled.lines).toHaveLength(997);
+    expect(spilled.lines).toEqual(inMemory.lines);
+    // The spill directory is gone once the job ends.
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("groups fixed windows of timestamped elements exactly as in memory", async () => {
+    const build = (p: Pipeline) =>
+      p
+        .apply(create(elements))
+        .apply(withTimestamps((e: KV<string, number>) => e.value * 10))
+        .apply(windowInto<KV<string, number>, IntervalWindow>(fixedWindows(60_000)))
+        .apply(groupByKey<string, number>())
+        .apply(describeGroups);
+    const inMemory = await run({}, build);
+    const spilled = await run({ memoryBudget: 100_000, tempLocation: dir }, build);
+    expect(spillRuns(spilled.metrics)).toBeGreaterThan(0);
+    expect(spilled.lines).toEqual(inMemory.lines);
+  });
+
+  it("spills the GroupByKey inside CoGroupByKey", async () => {
+    const build = (p: Pipeline) => {
+      const left = p.apply("Left", create(elements));
+      const right = p.apply("Right", create(elements.map((e) => kv(e.key, -e.value))));
+      return coGroupByKey({ left, right }).apply(
+        parDo<KV<string, { left: Iterable<number>; right: Iterable<number> }>, string>({
+          process: (e, ctx) => ctx.output(`${e.key} ${[...e.value.left].length} ${[...e.value.right].reduce((a, b) => a + b, 0)}`),
+        }),
+      );
+    };
+    const inMemory = await run({}, build);
+    const spilled = await run({ memoryBudget: "200KB", tempLocation: dir }, build);
+    expect(spillRuns(spilled.metrics)).toBeGreaterThan(0);
+    expect(spilled.lines).toEqual(inMemory.lines);
+  });
+
+  it("adds nothing of a failed bundle: a retried upstream bundle is grouped once", async () => {
+    let failures = 0;
+    const build = (p: Pipeline) =>
+      p
+        .apply(create(elements))
+        .apply(
+          "Flaky",
+          parDo<KV<string, number>, KV<string, number>>({
+            process(e, ctx) {
+              if (e.value === 12_345 && failures++ === 0) throw new Error("transient");
+              ctx.output(e);
+            },
+          }),
+        )
+        .apply(groupByKey<string, number>())
+        .apply(describeGroups);
+    const spilled = await run({ memoryBudget: "128KB", tempLocation: dir }, build);
+    failures = 0;
+    const inMemory = await run({}, build);
+    expect(spilled.lines).toEqual(inMemory.lines);
+  });
+
+  it("keeps a GroupByKey whose panes depend on arrival in memory (a count trigger)", async () => {
+    const build = (p: Pipeline) =>
+      p
+        .apply(create(elements.slice(0, 100)))
+        .apply(windowInto<KV<string, number>, IntervalWindow>(fixedWindows(60_000), { trigger: Triggers.repeatedly(Triggers.afterCount(5)), accumulationMode: "DISCARDING" }))
+        .apply(groupByKey<string, number>())
+        .apply(parDo<KV<string, Iterable<number>>, string>({ process: (e, ctx) => ctx.output(e.key) }));
+    const { metrics } = await run({ memoryBudget: "1KB", tempLocation: dir }, build);
+    expect(spillRuns(metrics)).toBe(0);
+  });
+
+  it("rejects a malformed --memoryBudget naming the option", () => {
+    const p = new Pipeline({ memoryBudget: "lots" });
+    p.apply(create([kv("a", 1)])).apply(groupByKey<string, number>());
+    expect(() => p.run()).toThrow(OptionsError);
+    expect(() => p.run()).toThrow(/--memoryBudget must be a size such as 512MB/);
+  });
+});
+
+describe("SortedSpill", () => {
+  it("groups like an in-memory map, values in insertion order, whatever the limit", () => {
+    const bytes = (s: string) => new TextEncoder().encode(s);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer()), { maxLength: 400 }), fc.integer({ min: 1, max: 4000 }), (records, limit) => {
+        const expected = new Map<string, number[]>();
+        for (const [k, v] of records) expected.set(`k${k}`, [...(expected.get(`k${k}`) ?? []), v]);
+        let runs = 0;
+        const spill = new SortedSpill(dir, limit, { spilled: () => void runs++ });
+        for (const [k, v] of records) spill.add({ group: bytes(`k${k}`), value: bytes(String(v)) });
+        const actual = new Map<string, number[]>();
+        const decoder = new TextDecoder();
+        for (const g of spill.groups()) actual.set(decoder.decode(g.group), g.values.map((v) => Number(decoder.decode(v))));
+        expect(actual).toEqual(expected);
+        expect(readdirSync(dir)).toEqual([]);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("merges more runs than it opens at once", () => {
+    const bytes = (s: string) => new TextEncoder().encode(s);
+    let runs = 0;
+    // Every record spills: 300 runs, merged 64 at a time before the final merge.
+    const spill = new SortedSpill(dir, 1, { spilled: () => void runs++ });
+    for (let i = 0; i < 300; i++) spill.add({ group: bytes(`k${i % 7}`), value: bytes(String(i)) });
+    const groups = [...spill.groups()].map((g) => [new TextDecoder().decode(g.group), g.values.length]);
+    expect(runs).toBe(300);
+    expect(groups).toEqual(Array.from({ length: 7 }, (_, k) => [`k${k}`, k < 300 % 7 ? 43 : 42]));
+  });
+});
