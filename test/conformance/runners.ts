@@ -40,8 +40,14 @@ export const FLINK_STREAMING: RunnerUnderTest = { name: "flink", options: { ...F
 /** The runners of the event-time suite (TestStream scenarios): the embedded ones, Prism and Flink. */
 export const EVENT_TIME_RUNNERS: readonly RunnerUnderTest[] = [...RUNNERS, ...started(PRISM, FLINK_STREAMING)];
 
+/**
+ * The embedded runner with a memory budget so small that every GroupByKey that can spill
+ * writes a run per element: the batch suite's groupings go through the disk.
+ */
+export const EMBEDDED_SPILLING: RunnerUnderTest = { name: "embedded (memoryBudget=1 byte)", options: { runner: "embedded", memoryBudget: 1 } };
+
 /** The runners of the batch suite: the embedded ones, Prism, Flink and Spark. */
-export const BATCH_RUNNERS: readonly RunnerUnderTest[] = [...RUNNERS, ...started(PRISM, FLINK, SPARK)];
+export const BATCH_RUNNERS: readonly RunnerUnderTest[] = [...RUNNERS, EMBEDDED_SPILLING, ...started(PRISM, FLINK, SPARK)];
 
 /** Builds a pipeline with `build` on the runner and waits for it. */
 export async function runOn(
