@@ -1,0 +1,74 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { nexmarkConfiguration } from "../nexmark/config.js";
+import { runHandwritten } from "./handwritten.js";
+import { MARKER_END, MARKER_START, runPeers, writeMarkdownSection, type PeersResults } from "./orchestrator.js";
+
+const root = path.resolve(import.meta.dirname, "..", "..");
+const dir = mkdtempSync(path.join(os.tmpdir(), "bench-peers-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("bench:peers", () => {
+  it("runs beam-ts and the hand-written loops on tiny sizes and reports them", async () => {
+    const jsonPath = path.join(dir, "nexmark-results.json");
+    const markdownPath = path.join(dir, "RESULTS.md");
+    writeFileSync(markdownPath, "# Benchmark results\n\nkept\n");
+    await runPeers({
+      sizes: [5_000],
+      queries: [0, 1, 2],
+      systems: ["beam-ts", "handwritten"],
+      timeoutSec: 60,
+      root,
+      jsonPath,
+      markdownPath,
+      cacheDir: path.join(dir, "cache"),
+      log: () => {},
+    });
+
+    const json = JSON.parse(readFileSync(jsonPath, "utf8")) as PeersResults;
+    expect(json.machine).toMatchObject({ cpuCount: expect.any(Number), cpuModel: expect.any(String), memoryGiB: expect.any(Number), node: process.version });
+    expect(Object.keys(json.versions)).toEqual(expect.arrayContaining(["beamTs", "beamPython", "beamJava", "prism", "flink"]));
+    expect(json.commands["beam-ts"]).toContain("bench/peers/child.ts");
+    expect(json.runs).toHaveLength(json.systems.length * 3);
+    for (const r of json.runs) {
+      expect(r).toMatchObject({ query: expect.any(Number), system: expect.any(String), numEvents: 5_000 });
+      expect(r.error).toBeUndefined();
+      expect(r.timedOut).toBeUndefined();
+      expect(r.eventsPerSec).toBeGreaterThan(0);
+      expect(r.runtimeSec).toBeGreaterThan(0);
+    }
+    for (const q of [0, 1, 2]) {
+      const count = (system: string) => json.runs.find((r) => r.query === q && r.system === system)!.resultCount;
+      expect(count("beam-ts")).toBe(count("handwritten"));
+    }
+    expect(json.runs.find((r) => r.query === 0 && r.system === "beam-ts")!.resultCount).toBe(5_000);
+    expect(json.checks.every((c) => c.agree)).toBe(true);
+
+    const md = readFileSync(markdownPath, "utf8");
+    expect(md.startsWith("# Benchmark results\n\nkept\n")).toBe(true);
+    expect(md).toContain(MARKER_START);
+    expect(md).toContain(MARKER_END);
+    expect(md).toContain("### 5,000 events");
+    expect(md).toMatch(/\| query \| beam-ts embedded, 1 thread \|.*hand-written Node \|.*beam-ts \/ handwritten \| result counts \|/);
+    expect(md).toMatch(/\| Q2 \| [\d,]+ \|/);
+    // Six child processes: ~10 s on an idle machine, ~20 s on a loaded one.
+  }, 60_000);
+
+  it("replaces only its own section of RESULTS.md", () => {
+    const file = path.join(dir, "section.md");
+    writeFileSync(file, `before\n\n${MARKER_START}\nold\n${MARKER_END}\nafter\n`);
+    writeMarkdownSection(file, `${MARKER_START}\nnew\n${MARKER_END}`);
+    expect(readFileSync(file, "utf8")).toBe(`before\n\n${MARKER_START}\nnew\n${MARKER_END}\nafter\n`);
+  });
+
+  it("hand-written query 2 selects every auctionSkip-th auction's bids", () => {
+    const config = nexmarkConfiguration({ numEvents: 5_000, numEventGenerators: 3 });
+    const q1 = runHandwritten(config, 1);
+    const q2 = runHandwritten(config, 2);
+    expect(q1.resultCount).toBe(4_600); // 46 of every 50 events are bids
+    expect(q2.resultCount).toBeLessThan(q1.resultCount);
+    expect(() => runHandwritten(config, 5)).toThrow(RangeError);
+  });
+});
