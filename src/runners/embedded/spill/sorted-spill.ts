@@ -2,10 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ArraySource, RunReader, RunWriter, type RecordSource, type SpillRecord } from "./run-files.js";
 
-/** What a group costs in memory beyond its bytes (a map entry, its id string and value list). */
-const RECORD_OVERHEAD = 160;
-/** What a value costs beyond its bytes (a typed array and its list slot). */
-const VALUE_OVERHEAD = 96;
+/** What a group costs in memory beyond its bytes: a map entry, its id string, its buffer object. */
+const GROUP_OVERHEAD = 200;
 
 /** Runs merged at once; more are first merged into bigger runs (bounded open files). */
 const MAX_FAN_IN = 64;
@@ -36,15 +34,51 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 const byGroup = (a: SpillRecord, b: SpillRecord) => compareBytes(a.group, b.group);
 
+/** A group's values in memory: frames of [u32 length][bytes], in one growable array. */
+class FramedValues {
+  bytes = new Uint8Array(64);
+  length = 0;
+
+  /** Appends a value; returns how much the buffer grew. */
+  append(value: Uint8Array): number {
+    const needed = this.length + 4 + value.length;
+    let grown = 0;
+    if (needed > this.bytes.length) {
+      const next = new Uint8Array(Math.max(needed, this.bytes.length * 2));
+      next.set(this.bytes.subarray(0, this.length));
+      grown = next.length - this.bytes.length;
+      this.bytes = next;
+    }
+    const at = this.length;
+    this.bytes[at] = value.length >>> 24;
+    this.bytes[at + 1] = (value.length >>> 16) & 0xff;
+    this.bytes[at + 2] = (value.length >>> 8) & 0xff;
+    this.bytes[at + 3] = value.length & 0xff;
+    this.bytes.set(value, at + 4);
+    this.length = needed;
+    return grown;
+  }
+}
+
+/** The values in a run of frames (views, not copies). */
+function unframe(frames: Uint8Array, into: Uint8Array[]): void {
+  for (let at = 0; at < frames.length; ) {
+    const n = ((frames[at]! << 24) | (frames[at + 1]! << 16) | (frames[at + 2]! << 8) | frames[at + 3]!) >>> 0;
+    into.push(frames.subarray(at + 4, at + 4 + n));
+    at += 4 + n;
+  }
+}
+
 /**
- * An external sort for grouping: records are kept in memory up to `limitBytes`, then
- * sorted by group bytes and written to a run file in `parentDir`. `groups()` merges the
- * runs and what is still in memory into groups, each group's values in the order they were
- * added (runs are merged oldest first, and the sort is stable).
+ * An external sort for grouping. Values are kept in memory per group (hashed by the group
+ * bytes, each group's values framed in one byte array) until the memory they take passes
+ * `limitBytes`; then the groups are sorted by their bytes and written, one record per group
+ * with all its values, to a run file in `parentDir`. `groups()` merges the runs and what is
+ * still in memory into groups, each group's values in the order they were added (runs are
+ * merged oldest first).
  */
 export class SortedSpill {
-  private pending = new Map<string, Uint8Array[]>();
-  private size = 0;
+  private pending = new Map<string, FramedValues>();
   private bytes = 0;
   private runs: string[] = [];
   private dir: string | undefined;
@@ -59,34 +93,30 @@ export class SortedSpill {
 
   /** Whether nothing was added (or everything was already handed out). */
   get isEmpty(): boolean {
-    return this.size === 0 && this.runs.length === 0;
+    return this.pending.size === 0 && this.runs.length === 0;
   }
 
   add(record: SpillRecord): void {
-    // Grouped by hash while in memory: a run sorts its distinct groups, not every record.
     const id = Buffer.from(record.group.buffer, record.group.byteOffset, record.group.length).toString("latin1");
-    const values = this.pending.get(id);
+    let values = this.pending.get(id);
     if (values === undefined) {
-      this.pending.set(id, [record.value]);
-      this.bytes += 2 * record.group.length + RECORD_OVERHEAD;
-    } else {
-      values.push(record.value);
+      this.pending.set(id, (values = new FramedValues()));
+      this.bytes += 2 * record.group.length + values.bytes.length + GROUP_OVERHEAD;
     }
-    this.bytes += record.value.length + VALUE_OVERHEAD;
-    this.size++;
+    this.bytes += values.append(record.value);
     if (this.bytes > this.limitBytes) this.spill();
   }
 
-  /** What is in memory as records sorted by group (latin1 strings sort in byte order). */
+  /** What is in memory, one record per group (its values framed), sorted by group bytes. */
   private sortedPending(): SpillRecord[] {
     const out: SpillRecord[] = [];
+    // latin1 strings compare code unit by code unit: byte order.
     for (const id of [...this.pending.keys()].sort()) {
-      const group = Buffer.from(id, "latin1");
-      for (const value of this.pending.get(id)!) out.push({ group, value });
+      const values = this.pending.get(id)!;
+      out.push({ group: Buffer.from(id, "latin1"), value: values.bytes.subarray(0, values.length) });
     }
     this.pending = new Map();
     this.bytes = 0;
-    this.size = 0;
     return out;
   }
 
@@ -106,10 +136,10 @@ export class SortedSpill {
         }
         if (min === undefined) return;
         const values: Uint8Array[] = [];
-        // Sources in age order, so a group's values keep their arrival order.
+        // Sources in age order (the runs, then memory), so values keep their arrival order.
         for (const s of sources) {
           while (s.head !== undefined && compareBytes(s.head.group, min) === 0) {
-            values.push(s.head.value);
+            unframe(s.head.value, values);
             s.advance();
           }
         }
@@ -140,7 +170,10 @@ export class SortedSpill {
     this.listener.spilled(writer.bytes);
   }
 
-  /** Merges runs (oldest first) into one run that takes the place of the first. */
+  /**
+   * Merges runs (oldest first) into one run that takes the place of the first. A group in
+   * several runs becomes several records, oldest first, which `groups()` reads in order.
+   */
   private mergeRuns(paths: readonly string[]): void {
     const readers = paths.map((p) => new RunReader(p));
     const writer = new RunWriter(this.nextRunPath());
