@@ -133,12 +133,19 @@ export class BufferWriter implements ByteWriter {
 /** Reads from a byte array; every read checks bounds and fails with a CoderError. */
 export class BufferReader implements ByteReader {
   private pos = 0;
-  private readonly view: DataView;
-  private readonly text: Buffer;
+  // Made on first use: most values are decoded without fixed-width numbers or strings, and
+  // a reader is created per decoded value.
+  private dataView: DataView | undefined;
+  private textView: Buffer | undefined;
 
-  constructor(private readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  constructor(private readonly bytes: Uint8Array) {}
+
+  private get view(): DataView {
+    return (this.dataView ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength));
+  }
+
+  private get text(): Buffer {
+    return (this.textView ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength));
   }
 
   get position(): number {
