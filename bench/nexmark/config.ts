@@ -51,12 +51,25 @@ export interface NexmarkConfiguration {
   readonly fanout: number;
   /** Seconds of event time query 3 keeps a person or pending auctions without activity. */
   readonly maxAuctionsWaitingTime: number;
-  /** Length of the occasional delay imposed on events, in seconds (rate-limited streaming). */
+  /**
+   * Longest delay, in seconds, the rate-limited streaming source holds an event back by
+   * (Beam's UnboundedEventSource); 0 turns the delays off.
+   */
   readonly occasionalDelaySec: number;
-  /** Probability that an event is delayed by up to `occasionalDelaySec`. */
+  /**
+   * Probability that the rate-limited streaming source holds an event back, by 1 ms to
+   * `occasionalDelaySec` s, so that it arrives late (behind the watermark), marked "LATE".
+   */
   readonly probDelayedEvent: number;
-  /** Events per log file (query 10). */
+  /** Events per log file before query 10 writes an early pane (Beam's maxLogEvents). */
   readonly maxLogEvents: number;
+  /**
+   * Directory query 10 writes its log and index files to; "" writes none (Beam's null
+   * outputPath). Beam's NexmarkOptions.outputPath (plus its logs subdirectory).
+   */
+  readonly outputPath: string;
+  /** Workers query 10 shards its logs for: 5 shards each (Beam's NexmarkLauncher.maxNumWorkers(), 5). */
+  readonly maxNumWorkers: number;
   /** Events per out-of-order group: 1 keeps every generator in timestamp order. */
   readonly outOfOrderGroupSize: number;
   /** Rows of the side input of the side-input joins (query 13). */
@@ -95,6 +108,8 @@ export const DEFAULT_CONFIGURATION: NexmarkConfiguration = Object.freeze({
   occasionalDelaySec: 3,
   probDelayedEvent: 0.1,
   maxLogEvents: 100_000,
+  outputPath: "",
+  maxNumWorkers: 5,
   outOfOrderGroupSize: 1,
   sideInputRowCount: 500,
   sessionGapMs: 600_000,
@@ -104,10 +119,16 @@ export const DEFAULT_CONFIGURATION: NexmarkConfiguration = Object.freeze({
 /** The defaults with `overrides` applied. */
 export function nexmarkConfiguration(overrides: Partial<NexmarkConfiguration> = {}): NexmarkConfiguration {
   const config = { ...DEFAULT_CONFIGURATION, ...overrides };
-  for (const key of ["numEventGenerators", "firstEventRate", "nextEventRate", "outOfOrderGroupSize", "windowSizeSec", "windowPeriodSec", "auctionSkip"] as const) {
+  for (const key of ["numEventGenerators", "firstEventRate", "nextEventRate", "outOfOrderGroupSize", "windowSizeSec", "windowPeriodSec", "auctionSkip", "maxLogEvents", "maxNumWorkers"] as const) {
     if (!(Number.isSafeInteger(config[key]) && config[key] > 0)) {
       throw new RangeError(`Nexmark configuration: ${key} must be a positive integer, got ${config[key]}.`);
     }
+  }
+  if (!(config.probDelayedEvent >= 0 && config.probDelayedEvent <= 1)) {
+    throw new RangeError(`Nexmark configuration: probDelayedEvent must be in [0, 1], got ${config.probDelayedEvent}.`);
+  }
+  if (!(Number.isSafeInteger(config.occasionalDelaySec) && config.occasionalDelaySec >= 0 && config.occasionalDelaySec * 1000 < 2 ** 31)) {
+    throw new RangeError(`Nexmark configuration: occasionalDelaySec must be a non-negative integer below 2147484, got ${config.occasionalDelaySec}.`);
   }
   if (!(Number.isSafeInteger(config.numEvents) && config.numEvents >= 0)) {
     throw new RangeError(`Nexmark configuration: numEvents must be a non-negative integer, got ${config.numEvents}.`);

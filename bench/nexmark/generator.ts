@@ -20,6 +20,8 @@ export interface NextEvent {
   readonly watermark: number;
   /** Event time at which the event is due in a rate-limited run (without out-of-order jitter). */
   readonly dueTimestamp: number;
+  /** The event's id (the seed of its draws). */
+  readonly eventId: number;
 }
 
 /**
@@ -43,7 +45,31 @@ export function eventAt(config: GeneratorConfig, eventsCountSoFar: number, rando
   } else {
     event = bidEvent(nextBid(eventId, random, eventTimestamp, config));
   }
-  return { eventTimestamp, event, watermark, dueTimestamp };
+  return { eventTimestamp, event, watermark, dueTimestamp, eventId };
+}
+
+/** Spreads consecutive event ids over the seeds of the delay draws (2^64 / golden ratio). */
+const DELAY_SEED_MULTIPLIER = 0x9e3779b97f4a7c15n;
+
+/**
+ * How long, in ms, the rate-limited streaming source holds back the event with id
+ * `eventId`: 0 (not held) or 1 to `occasionalDelaySec` × 1000.
+ *
+ * Beam's UnboundedEventSource.EventReader.advance() makes this decision for each event right
+ * after Generator.nextEvent() (so the event's own draws are untouched), only when the source
+ * is rate-limited, `probDelayedEvent` > 0 and `occasionalDelaySec` > 0: the event is held
+ * when `ThreadLocalRandom.nextDouble() < probDelayedEvent`, and then for
+ * `ThreadLocalRandom.nextLong(occasionalDelaySec * 1000) + 1` ms. Beam's draws are not
+ * reproducible; here the same two draws (nextDouble, then nextInt(occasionalDelaySec × 1000)
+ * + 1) come from a java.util.Random seeded with `(eventId + 1) × 0x9E3779B97F4A7C15` (mod
+ * 2^64; consecutive seeds would give nearly equal first draws), so the delays are a pure
+ * function of the configuration and the event, like the events themselves.
+ */
+export function eventDelayMs(config: NexmarkConfiguration, eventId: number, random: JavaRandom = new JavaRandom()): number {
+  if (!config.isRateLimited || !(config.probDelayedEvent > 0) || !(config.occasionalDelaySec > 0)) return 0;
+  random.setSeed(BigInt.asUintN(64, (BigInt(eventId) + 1n) * DELAY_SEED_MULTIPLIER));
+  if (!(random.nextDouble() < config.probDelayedEvent)) return 0;
+  return random.nextInt(config.occasionalDelaySec * 1000) + 1;
 }
 
 /** The events of one generator config, in order (Beam's Generator as an iterator). */

@@ -3,10 +3,14 @@
  *
  *   npm run nexmark -- --query=N --numEvents=100000 [--streaming] [--check]
  *
- * `--query` takes a number, a list (`0,1,2`) or `all`. Prints Beam-style results (the
+ * `--query` takes a number, a list (`0,1,2`) or `all`. Query 10 writes its log files under
+ * `--outputPath` (default: a new temp dir). Prints Beam-style results (the
  * table of Beam's NexmarkLauncher): runtime, events per second and result count per query;
  * `--check` also compares each query's results with its model.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineOptions, option } from "../../src/index.js";
 import { DEFAULT_CONFIGURATION, nexmarkConfiguration, type RateShape } from "./config.js";
 import { standardEvents, splitEventsInTimeOrder } from "./generator.js";
@@ -29,6 +33,11 @@ const Options = defineOptions({
   outOfOrderGroupSize: option.integer({ description: "Events shuffled together per generator", default: d.outOfOrderGroupSize, min: 1 }),
   auctionSkip: option.integer({ description: "Query 2 auction modulus", default: d.auctionSkip, min: 1 }),
   fanout: option.integer({ description: "Combine fanout (queries 4, 5, 7)", default: d.fanout, min: 1 }),
+  probDelayedEvent: option.number({ description: "Rate-limited streaming: probability an event is held back (late)", default: d.probDelayedEvent, min: 0, max: 1 }),
+  occasionalDelaySec: option.integer({ description: "Rate-limited streaming: longest hold-back, in seconds", default: d.occasionalDelaySec, min: 0 }),
+  maxLogEvents: option.integer({ description: "Events per pane before an early one (queries 10, 11)", default: d.maxLogEvents, min: 1 }),
+  maxNumWorkers: option.integer({ description: "Query 10 writes 5 log shards per worker", default: d.maxNumWorkers, min: 1 }),
+  outputPath: option.string({ description: "Query 10 writes its files under <outputPath>/logs (default: a new temp dir)" }),
   check: option.boolean({ description: "Compare the results with the query's model" }),
 });
 
@@ -52,7 +61,14 @@ const config = nexmarkConfiguration({
   outOfOrderGroupSize: options.outOfOrderGroupSize,
   auctionSkip: options.auctionSkip,
   fanout: options.fanout,
+  probDelayedEvent: options.probDelayedEvent,
+  occasionalDelaySec: options.occasionalDelaySec,
+  maxLogEvents: options.maxLogEvents,
+  maxNumWorkers: options.maxNumWorkers,
+  // Beam's logs directory under --outputPath; query 10 is the only query that writes files.
+  outputPath: queries.includes(10) ? join(options.outputPath ?? mkdtempSync(join(tmpdir(), "nexmark-")), "logs") : "",
 });
+if (queries.includes(10)) process.stdout.write(`Query 10 writes its log files to ${config.outputPath}\n`);
 
 const started = new Date();
 const runs: { run: QueryRun; check: string }[] = [];

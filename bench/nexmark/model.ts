@@ -70,6 +70,29 @@ export function eventTime(e: Event): number {
   }
 }
 
+/**
+ * A copy of `e` carrying `annotation` (Beam's Event.withAnnotation): the annotation and ": "
+ * are put in front of the record's `extra`. Beam's rate-limited source marks the events it
+ * holds back with "LATE".
+ */
+export function withAnnotation(e: Event, annotation: string): Event {
+  const extra = (x: string): string => `${annotation}: ${x}`;
+  switch (e.kind) {
+    case "person":
+      return personEvent({ ...e.newPerson, extra: extra(e.newPerson.extra) });
+    case "auction":
+      return auctionEvent({ ...e.newAuction, extra: extra(e.newAuction.extra) });
+    case "bid":
+      return bidEvent({ ...e.bid, extra: extra(e.bid.extra) });
+  }
+}
+
+/** Whether `e` carries `annotation` (Beam's Event.hasAnnotation). */
+export function hasAnnotation(e: Event, annotation: string): boolean {
+  const extra = e.kind === "person" ? e.newPerson.extra : e.kind === "auction" ? e.newAuction.extra : e.bid.extra;
+  return extra.startsWith(`${annotation}: `);
+}
+
 /** An event with the timestamp the source gives it. */
 export interface TimestampedEvent {
   readonly event: Event;
@@ -126,4 +149,9 @@ export interface IdNameReserve {
 export interface BidsPerSession {
   readonly personId: number;
   readonly bidsPerSession: number;
+}
+
+/** Result of query 10: one per window whose log files were all written and indexed (Beam's Done). */
+export interface Done {
+  readonly message: string;
 }

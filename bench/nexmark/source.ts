@@ -9,6 +9,11 @@
  * that generator's (p - firstEventId_g)th event. So the restriction is an OffsetRange of
  * positions; an event is a pure function of its position, and any split of the range
  * yields the same events.
+ *
+ * Rate-limited in streaming, the source also holds events back as Beam's
+ * UnboundedEventSource does (`probDelayedEvent`, `occasionalDelaySec`): a held event keeps
+ * its event timestamp, is marked "LATE", does not advance the watermark, and is emitted
+ * once its delayed due time comes, so it arrives behind the watermark (see `eventDelayMs`).
  */
 import {
   MIN_TIMESTAMP,
@@ -28,9 +33,9 @@ import {
 import { eventCoder } from "./coders.js";
 import type { NexmarkConfiguration } from "./config.js";
 import { standardGeneratorConfig, type GeneratorConfig } from "./generator-config.js";
-import { eventAt } from "./generator.js";
+import { eventAt, eventDelayMs, type NextEvent } from "./generator.js";
 import { JavaRandom } from "./java-random.js";
-import type { Event } from "./model.js";
+import { withAnnotation, type Event } from "./model.js";
 
 /** Options of nexmarkEvents. */
 export interface NexmarkSourceOptions {
@@ -72,11 +77,39 @@ class GeneratorWatermarkEstimator implements WatermarkEstimator<GeneratorWaterma
   }
 }
 
+/** An event the rate-limited source holds back (Beam's NextEvent.withDelay). */
+interface HeldEvent {
+  /** Event time (on the generator's due timeline) at which it is released. */
+  readonly releaseAt: number;
+  readonly eventId: number;
+  /** The event, annotated "LATE" as Beam does. */
+  readonly event: Event;
+  /** Its event timestamp, unchanged. */
+  readonly timestamp: number;
+  readonly watermark: number;
+}
+
+function heldEvent(next: NextEvent, delayMs: number): HeldEvent {
+  return {
+    releaseAt: next.dueTimestamp + delayMs,
+    eventId: next.eventId,
+    event: withAnnotation(next.event, "LATE"),
+    timestamp: next.eventTimestamp,
+    watermark: next.watermark,
+  };
+}
+
+/** Release order: by release time, then event id (Beam: wallclock time, then event hash). */
+const byRelease = (a: HeldEvent, b: HeldEvent): number => a.releaseAt - b.releaseAt || a.eventId - b.eventId;
+
 /** The splittable DoFn: element = the impulse, restriction = event positions. */
 class NexmarkEventsFn implements SplittableDoFn<Uint8Array, Event, OffsetRange> {
   /** The generators, in position order. */
   private readonly generators: readonly GeneratorConfig[];
   private readonly random = new JavaRandom();
+  private readonly delayRandom = new JavaRandom();
+  /** Per generator, the events held back where its reading last paused (an optimisation of `heldAt`). */
+  private readonly heldCache = new Map<number, { readonly next: number; readonly held: HeldEvent[] }>();
   readonly getInitialWatermarkState?: () => GeneratorWatermarkState;
   readonly newWatermarkEstimator?: (state: unknown) => GeneratorWatermarkEstimator;
   /** Streaming sources stop on drain; batch ones finish their work. */
@@ -136,25 +169,95 @@ class NexmarkEventsFn implements SplittableDoFn<Uint8Array, Event, OffsetRange> 
     return lo;
   }
 
+  /** Whether the source holds events back (Beam: rate-limited, probDelayedEvent > 0, occasionalDelaySec > 0). */
+  private get delaying(): boolean {
+    return this.streaming && this.config.isRateLimited && this.config.probDelayedEvent > 0 && this.config.occasionalDelaySec > 0;
+  }
+
+  /**
+   * The events of generator `gi` still held back when its reading resumes at position `q`.
+   * An event held back at position p is released right after the first position r > p
+   * whose due time reaches its release time (or after the generator's last position), so
+   * the events still held are those before `q` whose release time is past the due time of
+   * `q - 1`: a pure function of `q`, whoever read the positions before it.
+   */
+  private heldAt(gi: number, q: number): HeldEvent[] {
+    const g = this.generators[gi]!;
+    if (q <= g.firstEventId || q >= g.firstEventId + g.maxEvents) return [];
+    const cached = this.heldCache.get(gi);
+    if (cached !== undefined && cached.next === q) return [...cached.held];
+    const lastDue = g.timestampForEvent(g.nextEventNumber(q - 1 - g.firstEventId));
+    const maxDelayMs = this.config.occasionalDelaySec * 1000;
+    const held: HeldEvent[] = [];
+    for (let p = q - 1; p >= g.firstEventId; p--) {
+      const count = p - g.firstEventId;
+      const due = g.timestampForEvent(g.nextEventNumber(count));
+      if (due + maxDelayMs <= lastDue) break;
+      const delay = eventDelayMs(this.config, g.firstEventId + g.nextAdjustedEventNumber(count), this.delayRandom);
+      if (delay > 0 && due + delay > lastDue) held.push(heldEvent(eventAt(g, count, this.random), delay));
+    }
+    return held.sort(byRelease);
+  }
+
   process(_impulse: Uint8Array, ctx: SplittableProcessContext<Event, OffsetRange, number>): ProcessContinuation {
     const tracker = ctx.tracker;
     const holdbackMs = this.config.watermarkHoldbackSec * 1000;
     const estimator = this.streaming ? (ctx.watermarkEstimator as GeneratorWatermarkEstimator) : undefined;
     const paced = estimator !== undefined && this.config.isRateLimited;
+    const delaying = this.delaying;
     const startedAt = paced ? estimator.start(ctx.processingTime) : 0;
     let p = tracker.currentRestriction().from;
     let gi = this.generatorOf(p);
     let g = this.generators[gi]!;
+    let held = delaying ? this.heldAt(gi, p) : [];
+    /** Emits the held events released by due time `due` (all of them with Infinity), in release order. */
+    const release = (due: number): void => {
+      let n = 0;
+      while (n < held.length && held[n]!.releaseAt <= due) {
+        const h = held[n++]!;
+        ctx.outputWithTimestamp(h.event, h.timestamp);
+        estimator?.set(h.watermark - holdbackMs);
+      }
+      if (n > 0) held = held.slice(n);
+    };
+    const pause = (next: number): void => {
+      if (delaying) this.heldCache.set(gi, { next, held });
+    };
     for (; ; p++) {
-      if (p >= g.firstEventId + g.maxEvents) g = this.generators[(gi = this.generatorOf(p))] ?? g;
+      if (p >= g.firstEventId + g.maxEvents) {
+        g = this.generators[(gi = this.generatorOf(p))] ?? g;
+        held = delaying ? this.heldAt(gi, p) : [];
+      }
       const count = p - g.firstEventId;
       if (paced) {
         // Due at the generator's start plus the event's offset in event time (Beam's wallclock timestamp).
         const due = startedAt + (g.timestampForEvent(g.nextEventNumber(count)) - g.baseTime);
-        if (due > ctx.processingTime && p < tracker.currentRestriction().to) return ProcessContinuation.resume(due - ctx.processingTime);
+        if (due > ctx.processingTime && p < tracker.currentRestriction().to) {
+          pause(p);
+          return ProcessContinuation.resume(due - ctx.processingTime);
+        }
       }
-      if (!tracker.tryClaim(p)) return ProcessContinuation.stop();
+      if (!tracker.tryClaim(p)) {
+        pause(p);
+        return ProcessContinuation.stop();
+      }
       const next = eventAt(g, count, this.random);
+      if (delaying) {
+        // Beam replays a held-back event once the wall clock reaches its (delayed) time.
+        release(next.dueTimestamp);
+        const delay = eventDelayMs(this.config, next.eventId, this.delayRandom);
+        if (delay > 0) {
+          // Held back: not emitted now, and (as in Beam) the watermark does not move for it.
+          held.push(heldEvent(next, delay));
+          held.sort(byRelease);
+        } else {
+          ctx.outputWithTimestamp(next.event, next.eventTimestamp);
+          estimator?.set(next.watermark - holdbackMs);
+        }
+        // The generator's last position releases what is still held (Beam waits for their time).
+        if (count === g.maxEvents - 1) release(Infinity);
+        continue;
+      }
       ctx.outputWithTimestamp(next.event, next.eventTimestamp);
       estimator?.set(next.watermark - holdbackMs);
     }

@@ -6,6 +6,7 @@ import { query4Model } from "./query4-model.js";
 import { query5Model } from "./query5-model.js";
 import { query6Model } from "./query6-model.js";
 import { query7Model } from "./query7-model.js";
+import { query10Model } from "./query10-model.js";
 import { query8Model, query9Model, query11Model, query12Model, query13Model, query14Model, query15Model, query16Model } from "./later-models.js";
 
 export type { QueryModel } from "./model-util.js";
@@ -22,6 +23,7 @@ export const MODELS: Readonly<Record<number, QueryModel<never>>> = {
   7: query7Model,
   8: query8Model,
   9: query9Model,
+  10: query10Model,
   11: query11Model,
   12: query12Model,
   13: query13Model,
