@@ -8,6 +8,7 @@ import {
   groupByKey,
   groupByKeyWithLateData,
   kv,
+  reshuffle,
   statefulParDo,
   testStream,
   windowInto,
@@ -77,6 +78,13 @@ describe("portable runners refuse what they cannot run, before submission", () =
   it("refuses a user-defined WindowFn on Flink and a user-defined merging WindowFn on Prism", () => {
     expect(refusal({ runner: "flink" }, customMerging).message).toContain("MergeAll, a user-defined WindowFn; Flink runs only Beam's standard WindowFns");
     expect(refusal({ runner: "prism" }, customMerging).message).toContain("Prism merges only Beam's session windows");
+  });
+
+  it("accepts the identity WindowFn inside a Reshuffle on Flink (runners run Reshuffle natively)", () => {
+    const p = new Pipeline({ runner: "flink", jobEndpoint: NOWHERE });
+    p.apply(create([kv("a", 1)])).apply(reshuffle());
+    const result = p.run();
+    return expect(result.waitUntilFinish()).rejects.not.toBeInstanceOf(UnsupportedFeatureError);
   });
 
   it("refuses map, set and ordered-list state on Flink, naming the state", () => {

@@ -25,7 +25,22 @@ export function checkRunnerSupport(runner: string, graph: PipelineGraph): void {
     }
     if (runner === "flink") checkFlink(t);
   }
-  for (const pc of graph.pcollections.values()) checkWindowing(runner, pc.windowing, graph.transforms.get(pc.producer)!);
+  for (const pc of graph.pcollections.values()) {
+    const producer = graph.transforms.get(pc.producer)!;
+    if (!insideReshuffle(graph, producer)) checkWindowing(runner, pc.windowing, producer);
+  }
+}
+
+/**
+ * Whether `t` is part of a Reshuffle's expansion. Runners execute Beam's Reshuffle
+ * composite natively, so the identity WindowFn inside it (which keeps elements' windows
+ * through its GroupByKey, as Beam Java's Reshuffle does) never reaches their translation.
+ */
+function insideReshuffle(graph: PipelineGraph, t: Readonly<TransformNode>): boolean {
+  for (let id = t.parent; id !== undefined; id = graph.transforms.get(id)?.parent) {
+    if (graph.transforms.get(id)?.annotation?.kind === "reshuffle") return true;
+  }
+  return false;
 }
 
 function checkFlink(t: Readonly<TransformNode>): void {
