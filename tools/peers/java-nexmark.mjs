@@ -14,33 +14,13 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { JAVA_17_OPENS } from "../runners/job-services.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(HERE, "..", "..");
 export const PROJECT_DIR = join(HERE, "java-nexmark");
 const MAIN_CLASS = "beamts.peers.nexmark.Main";
 
-/**
- * Java 17 module openings Flink (and Beam's Flink runner) need; the same list as
- * tools/runners/job-services.mjs (JAVA_17_OPENS), harmless for the DirectRunner.
- */
-const JAVA_17_OPENS = [
-  "java.lang",
-  "java.lang.invoke",
-  "java.lang.reflect",
-  "java.io",
-  "java.net",
-  "java.nio",
-  "java.text",
-  "java.time",
-  "java.util",
-  "java.util.concurrent",
-  "java.util.concurrent.atomic",
-  "sun.nio.ch",
-  "sun.nio.cs",
-  "sun.security.action",
-  "sun.util.calendar",
-].map((pkg) => `--add-opens=java.base/${pkg}=ALL-UNNAMED`);
 
 /** <repo>/.cache/peers/java-nexmark (or $BEAM_TS_PEERS_CACHE/java-nexmark). */
 export function cacheDir() {

@@ -113,7 +113,7 @@ export async function ensurePrism({ version = PRISM_VERSION } = {}) {
  * Spark 3.5 and Flink 1.19 (its Kryo serializer, in streaming mode) reflect into JDK
  * internals; on Java 17 that needs these flags (Spark's own launcher adds the same set).
  */
-const JAVA_17_OPENS = [
+export const JAVA_17_OPENS = [
   "java.lang",
   "java.lang.invoke",
   "java.lang.reflect",
