@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { startPrism } from "../../tools/runners/job-services.mjs";
+import { cli } from "./cli.js";
 
 /**
  * Metrics of workers in their own processes reach the submitter's `result.metrics()`
@@ -12,23 +12,12 @@ import { startPrism } from "../../tools/runners/job-services.mjs";
  * to the runner's logging service.
  */
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const CLI = path.join(ROOT, "bin/beam-ts.js");
 const FIXTURE = path.join(import.meta.dirname, "fixtures", "word-metrics.ts");
 const prism = inject("prismEndpoint");
 const flink = inject("flinkEndpoint");
 
-function runFixture(options: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, "run", FIXTURE, ...options], { cwd: ROOT });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs the fixture program with `beam-ts run`. */
+const runFixture = (options: readonly string[]) => cli(["run", FIXTURE, ...options]);
 
 describe("metrics of workers in their own processes", () => {
   it("reports a PROCESS worker's counter, distribution, gauge and string set on Prism through result.metrics()", async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { CLI, ROOT, cli, type Exit } from "./cli.js";
 
 /**
  * Workers in their own processes: the pipeline program is run as a program (as a user
@@ -11,33 +12,12 @@ import { afterAll, describe, expect, inject, it } from "vitest";
  * fixture's DoFn records the pid of the process it ran in.
  */
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const CLI = path.join(ROOT, "bin/beam-ts.js");
 const FIXTURES = path.join(import.meta.dirname, "fixtures");
 const prism = inject("prismEndpoint");
 const flink = inject("flinkEndpoint");
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "beam-ts-worker-test-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-interface Exit {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `beam-ts <args>` to the end. */
-function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Runs the word-count fixture; returns the submitter's pid and the recorded lines. */
 async function runWordPids(name: string, options: readonly string[]): Promise<{ submitter: number; lines: string[]; exit: Exit }> {
