@@ -1,7 +1,7 @@
 /**
  * The Nexmark benchmark on the embedded runner:
  *
- *   npm run nexmark -- --query=N --numEvents=100000 [--streaming] [--check]
+ *   npm run nexmark -- --query=N --numEvents=100000 [--streaming] [--check] [--parallelism=2]
  *
  * `--query` takes a number, a list (`0,1,2`) or `all`. Query 10 writes its log files under
  * `--outputPath` (default: a new temp dir). Prints Beam-style results (the
@@ -48,6 +48,11 @@ for (const q of queries) {
     process.stderr.write(`nexmark: query ${q} is not implemented; queries: ${Object.keys(QUERIES).join(", ")}, or all.\n`);
     process.exit(2);
   }
+}
+if (options.parallelism > 1 && (queries.length > 1 || options.check)) {
+  // Worker threads rebuild the program's first pipeline; --check collects results in this thread.
+  process.stderr.write("nexmark: --parallelism runs one query per program, without --check.\n");
+  process.exit(2);
 }
 const config = nexmarkConfiguration({
   numEvents: options.numEvents,

@@ -3,7 +3,7 @@
  * results (as Beam's COUNT_ONLY sink) or collects them with their timestamps, windows and
  * panes for a model check.
  */
-import { Pipeline, parDo, reifyPanes, type ReifiedElement } from "../../src/index.js";
+import { Metrics, Pipeline, parDo, reifyPanes, type ReifiedElement } from "../../src/index.js";
 import type { NexmarkConfiguration } from "./config.js";
 import { QUERIES } from "./queries/index.js";
 import { nexmarkEvents } from "./source.js";
@@ -29,6 +29,8 @@ export interface RunQueryOptions {
   readonly pipelineOptions?: Readonly<Record<string, unknown>>;
 }
 
+const RESULT_COUNTER = "results";
+
 /** Builds and runs query `query` over `config.numEvents` generated events. */
 export async function runQuery(config: NexmarkConfiguration, query: number, options: RunQueryOptions = {}): Promise<QueryRun> {
   const factory = QUERIES[query];
@@ -53,18 +55,24 @@ export async function runQuery(config: NexmarkConfiguration, query: number, opti
       }),
     );
   } else {
+    // A metric, not this closure's variable: with --parallelism, worker threads count too.
+    const counted = Metrics.counter("nexmark", RESULT_COUNTER);
     output.apply(
       "Count",
       parDo<unknown, never>({
         process() {
-          resultCount++;
+          counted.inc();
         },
       }),
     );
   }
   const t0 = performance.now();
-  await p.run().waitUntilFinish();
+  const result = p.run();
+  await result.waitUntilFinish();
   const seconds = (performance.now() - t0) / 1000;
+  if (options.collect !== true) {
+    for (const c of result.metrics().queryMetrics({ namespace: "nexmark", name: RESULT_COUNTER }).counters) resultCount += c.committed;
+  }
   return {
     query,
     name: q.name,

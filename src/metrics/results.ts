@@ -68,6 +68,11 @@ export class JobMetricsStore implements MetricResults {
     for (const c of committed) if (!c.isEmpty) this.into(this.committed, c.step).mergeFrom(c);
   }
 
+  /** The containers per step, attempted and committed (to ship them to another store). */
+  containers(): { readonly attempted: readonly MetricsContainer[]; readonly committed: readonly MetricsContainer[] } {
+    return { attempted: [...this.attempted.values()], committed: [...this.committed.values()] };
+  }
+
   private into(map: Map<string, MetricsContainer>, step: string): MetricsContainer {
     let c = map.get(step);
     if (c === undefined) {

@@ -4,7 +4,7 @@ import { graphFingerprint } from "./fingerprint.js";
 import type { CompositeAnnotation, PCollectionNode, PipelineGraph, PrimitiveSpec, TransformNode } from "./graph.js";
 import type { PTransform } from "./ptransform.js";
 import { PBegin, PCollection, type PValue } from "./pvalue.js";
-import { CapturedRunResult, runCaptureHandler, runnerFor, type PipelineResult } from "./runner.js";
+import { CapturedRunResult, countRun, runCaptureHandler, runnerFor, type PipelineResult } from "./runner.js";
 
 /** Options as the pipeline sees them: a frozen record, typically from `parseOptions`. */
 export type PipelineOptionValues = Readonly<Record<string, unknown>>;
@@ -61,6 +61,7 @@ export class Pipeline {
     const runnerName = typeof this.options["runner"] === "string" ? (this.options["runner"] as string) : "embedded";
     const runner = runnerFor(runnerName);
     this.freeze();
+    countRun();
     return runner.run(this);
   }
 

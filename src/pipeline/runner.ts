@@ -71,6 +71,18 @@ export function captureRuns(handler: RunCaptureHandler): () => void {
   };
 }
 
+let runsStarted = 0;
+
+/** @internal Counts a `Pipeline.run()` that submits (not a captured one); returns how many so far. */
+export function countRun(): number {
+  return ++runsStarted;
+}
+
+/** How many pipelines this thread submitted with `Pipeline.run()` (captured runs excluded). */
+export function runsStartedInThisThread(): number {
+  return runsStarted;
+}
+
 /** @internal The installed capture handler, if any (read by `Pipeline.run`). */
 export function runCaptureHandler(): RunCaptureHandler | undefined {
   return captureHandler;

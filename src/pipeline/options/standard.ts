@@ -17,6 +17,11 @@ export const standardOptions = {
     description:
       "Memory the embedded runner's GroupByKeys may hold before sorting to local disk (e.g. 512MB, 2GB; default: no budget, all in memory)",
   }),
+  parallelism: option.integer({
+    description: "Executors the embedded runner runs the job on: this thread and parallelism-1 worker threads (default 1)",
+    default: 1,
+    min: 1,
+  }),
   tempLocation: option.string({ description: "Directory for temporary files such as spilled GroupByKey data (default: the OS temp directory)" }),
   liftCombines: option.boolean({ description: "Pre-combine before shuffles (embedded runner)", default: true }),
   jobEndpoint: option.string({ description: "host:port of a Beam job service, for --runner=portable or prism" }),

@@ -6,8 +6,8 @@ export interface BundleMetrics {
   startBundle(ops: readonly DoFnOperation[]): { commit(): void; abort(): void };
 }
 
-/** Namespace of the embedded runner's spill counters (`spilledBytes`, `spillRuns`). */
-export const SPILL_NAMESPACE = "beam-ts:embedded";
+/** Namespace of the embedded runner's own metrics (spill counters, thread start-up). */
+export const EMBEDDED_NAMESPACE = "beam-ts:embedded";
 
 /** The job's metrics: each bundle attempt gives every DoFn step a fresh container. */
 export class JobMetrics implements BundleMetrics {
@@ -37,8 +37,8 @@ export class JobMetrics implements BundleMetrics {
   /** Bytes a GroupByKey wrote to local disk under the memory budget, and how many runs. */
   spilled(step: string, bytes: number): void {
     const c = new MetricsContainer(step);
-    c.counter(SPILL_NAMESPACE, "spilledBytes").inc(bytes);
-    c.counter(SPILL_NAMESPACE, "spillRuns").inc(1);
+    c.counter(EMBEDDED_NAMESPACE, "spilledBytes").inc(bytes);
+    c.counter(EMBEDDED_NAMESPACE, "spillRuns").inc(1);
     this.store.record([c], true);
   }
 

@@ -2,9 +2,11 @@ import { tmpdir } from "node:os";
 import { BeamError, JobFailedError, OptionsError } from "../../model/index.js";
 import type { JobState, Pipeline, PipelineResult, Runner } from "../../pipeline/index.js";
 import { JobMetrics } from "./bundle-metrics.js";
-import { CancelledSignal, Executor } from "./executor.js";
-import { crossLanguageUnsupported, planGraph } from "./planner.js";
-import { ManualClock, SystemClock } from "./watermarks/clock.js";
+import { CancelledSignal } from "./executor.js";
+import { ParallelJob } from "./parallel/parallel-job.js";
+import { crossLanguageUnsupported } from "./planner.js";
+import { runPlan, type RunControl } from "./run-plan.js";
+import { pipelineModuleOf } from "../pipeline-module.js";
 
 /** Settings of the embedded runner, read from pipeline options. */
 export interface EmbeddedRunnerSettings {
@@ -20,6 +22,8 @@ export interface EmbeddedRunnerSettings {
   readonly memoryBudget: number | undefined;
   /** Where spill files go. */
   readonly spillDir: string;
+  /** Executors (this thread and worker threads) the job runs on (default 1). */
+  readonly parallelism: number;
 }
 
 const BYTE_UNITS: Readonly<Record<string, number>> = { "": 1, B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40 };
@@ -54,6 +58,7 @@ export function embeddedSettings(options: Readonly<Record<string, unknown>>): Em
     expandComposites: options["expandComposites"] === true,
     memoryBudget: byteSizeOption(options, "memoryBudget"),
     spillDir: typeof options["tempLocation"] === "string" && options["tempLocation"] !== "" ? options["tempLocation"] : tmpdir(),
+    parallelism: intOption(options, "parallelism", 1, 1),
   };
 }
 
@@ -70,8 +75,20 @@ export class EmbeddedRunner implements Runner {
       if (t.primitive?.kind === "external") throw crossLanguageUnsupported(t.fullLabel, t.primitive.urn, t.primitive.expansionService);
     }
     const settings = embeddedSettings(pipeline.options);
+    // Worker threads need the pipeline's module: a missing one is an error at submission.
+    if (runsInParallel(pipeline, settings)) pipelineModuleOf(pipeline.options, "--parallelism");
     return new EmbeddedPipelineResult(pipeline, settings);
   }
+}
+
+/**
+ * Whether a job runs on worker threads: `--parallelism` above 1, and no TestStream (it
+ * plays one ordered script on one clock; such tests run on one thread).
+ */
+function runsInParallel(pipeline: Pipeline, settings: EmbeddedRunnerSettings): boolean {
+  if (settings.parallelism <= 1) return false;
+  for (const t of pipeline.graph().transforms.values()) if (t.primitive?.kind === "testStream") return false;
+  return true;
 }
 
 /** A job of the embedded runner. It starts at once (on the next microtask). */
@@ -80,6 +97,7 @@ class EmbeddedPipelineResult implements PipelineResult {
   private cancelRequested = false;
   private drainRequested = false;
   private wake: (() => void) | undefined;
+  private parallelJob: ParallelJob | undefined;
   private readonly done: Promise<JobState>;
   private readonly jobMetrics = new JobMetrics();
 
@@ -100,6 +118,7 @@ class EmbeddedPipelineResult implements PipelineResult {
 
   async cancel(): Promise<JobState> {
     this.cancelRequested = true;
+    this.parallelJob?.command({ kind: "cancel" });
     this.wake?.();
     try {
       return await this.done;
@@ -111,6 +130,7 @@ class EmbeddedPipelineResult implements PipelineResult {
   async drain(): Promise<JobState> {
     if (this.currentState === "RUNNING") this.currentState = "DRAINING";
     this.drainRequested = true;
+    this.parallelJob?.command({ kind: "drain" });
     this.wake?.();
     try {
       return await this.done;
@@ -126,24 +146,18 @@ class EmbeddedPipelineResult implements PipelineResult {
   private async execute(pipeline: Pipeline, settings: EmbeddedRunnerSettings): Promise<JobState> {
     await Promise.resolve();
     try {
-      const steps = planGraph(pipeline.graph(), {
-        liftCombines: settings.liftCombines,
-        expandComposites: settings.expandComposites,
-      });
-      // A TestStream controls processing time; otherwise it is the wall clock.
-      const clock = steps.some((s) => s.kind === "testStream") ? new ManualClock() : new SystemClock();
-      this.wake = () => clock.wake();
-      const executor = new Executor(steps, {
-        bundleSize: settings.bundleSize,
-        maxBundleRetries: settings.maxBundleRetries,
+      const control: RunControl = {
+        metrics: this.jobMetrics,
         isCancelled: () => this.cancelRequested,
         isDraining: () => this.drainRequested,
-        metrics: this.jobMetrics,
-        memoryBudget: settings.memoryBudget,
-        spillDir: settings.spillDir,
-        clock,
-      });
-      await executor.run();
+        useClock: (clock) => (this.wake = () => clock.wake()),
+      };
+      if (runsInParallel(pipeline, settings)) {
+        this.parallelJob = new ParallelJob(pipeline, settings, control);
+        await this.parallelJob.run();
+      } else {
+        await runPlan(pipeline.graph(), settings, control);
+      }
       this.currentState = this.drainRequested ? "DRAINED" : "DONE";
       return this.currentState;
     } catch (err) {

@@ -1,5 +1,5 @@
-import type { WindowedValue } from "../../model/index.js";
-import { windowCoderOf } from "../../coders/index.js";
+import type { Coder, WindowedValue, WindowingStrategy } from "../../model/index.js";
+import { windowCoderOf, windowedValueCoder } from "../../coders/index.js";
 import { BeamError, MIN_TIMESTAMP } from "../../model/index.js";
 import {
   AssignWindowsOperation,
@@ -24,6 +24,8 @@ import { ImpulseStage, ReadStage, TestStreamStage } from "./source-stages.js";
 import { SortedSpill } from "./spill/sorted-spill.js";
 import { SpillingGroupStage, canSpill, type SpillReporter } from "./spilling-group-stage.js";
 import { StatefulEntry, StatefulStage } from "./stateful-stage.js";
+import { ExchangeSink, keyOwner, type Partitioning } from "./parallel/exchange-sink.js";
+import type { Shard } from "./parallel/shard.js";
 import { SplittableEntry, SplittableStage, type SplittableSettings } from "./splittable-stage.js";
 
 /**
@@ -52,6 +54,14 @@ export interface ExecutorSettings {
   readonly spillDir: string;
   /** Processing time; a job with a TestStream always runs on a ManualClock. */
   readonly clock: Clock;
+  /** This executor's part of a parallel job (`--parallelism`); undefined: the whole job. */
+  readonly parallel?: ParallelPart;
+}
+
+/** What an executor of a parallel job needs: its shard and the PCollections' coders. */
+export interface ParallelPart {
+  readonly shard: Shard;
+  readonly pcollection: (id: string) => { readonly coder: Coder<unknown>; readonly windowing: WindowingStrategy };
 }
 
 interface StagePlan {
@@ -90,6 +100,10 @@ export class Executor {
   private readonly receivers = new Map<string, Receiver>();
   private readonly sideInputs = new SideInputStore();
   private tracker!: ProgressTracker;
+  /** In a parallel job: the exchanges in front of materialized edges, by channel number. */
+  private readonly channels: ExchangeSink[] = [];
+  /** In a parallel job: the PCollections whose watermark is shared between executors. */
+  private readonly exchanged = new Set<string>();
 
   constructor(
     private readonly steps: readonly PlanStep[],
@@ -111,7 +125,7 @@ export class Executor {
           lastYield = performance.now();
         }
         if (this.settings.isCancelled()) throw new CancelledSignal();
-        let progress = false;
+        let progress = this.applyInbox();
         for (const plan of this.plans) {
           const input = this.tracker.inputWatermark(plan.node);
           if (!plan.stage.done) {
@@ -125,6 +139,7 @@ export class Executor {
           }
           if (this.tracker.update(plan.node, plan.stage.outputWatermark(input), plan.stage.idle)) progress = true;
         }
+        this.publishWatermarks();
         if (this.plans.every((p) => p.stage.done)) return;
         if (!progress) await this.waitForWork();
       }
@@ -134,12 +149,28 @@ export class Executor {
     }
   }
 
+  /** Applies what other executors sent (a parallel job), between passes. */
+  private applyInbox(): boolean {
+    const shard = this.settings.parallel?.shard;
+    return shard !== undefined && shard.applyInbox((channel, bytes, count) => this.channels[channel]!.deliver(bytes, count));
+  }
+
+  /** Tells the other executors how far this one's exchanged PCollections got. */
+  private publishWatermarks(): void {
+    const shard = this.settings.parallel?.shard;
+    if (shard === undefined) return;
+    for (const pc of this.exchanged) shard.publishWatermark(pc, this.tracker.localWatermarkOf(pc));
+  }
+
   private async waitForWork(): Promise<void> {
     const { clock } = this.settings;
+    const shard = this.settings.parallel?.shard;
+    if (shard?.hasMessages === true) return;
     let wake = Infinity;
     for (const p of this.plans) if (!p.stage.done) wake = Math.min(wake, p.stage.nextWakeup());
     const sourcesOpen = this.plans.some((p) => p.stage.isSource && !p.stage.done);
-    if (wake === Infinity && !sourcesOpen && !clock.controlled) {
+    const remoteOpen = shard !== undefined && [...this.exchanged].some((pc) => shard.remoteOpen(pc));
+    if (wake === Infinity && !sourcesOpen && !remoteOpen && !clock.controlled) {
       const stuck = this.plans.filter((p) => !p.stage.done).map((p) => p.stage.label);
       throw new BeamError("INTERNAL", `The embedded runner found no runnable step; waiting: ${stuck.join(", ")}.`);
     }
@@ -197,24 +228,60 @@ export class Executor {
   private build(): void {
     const sideInputPcs = new Set<string>();
     for (const s of this.steps) if (s.kind === "parDo") for (const v of s.sideInputs) sideInputPcs.add(v.pcollection.id);
-    for (const pc of sideInputPcs) this.addConsumer(pc, new SideInputSink(`SideInput(${pc})`, this.sideInputs, pc), Infinity);
+    for (const pc of sideInputPcs) {
+      const sink = new SideInputSink(`SideInput(${pc})`, this.sideInputs, pc);
+      this.addConsumer(pc, this.materialize(pc, sink, { kind: "broadcast" }), Infinity);
+    }
 
     for (let i = this.steps.length - 1; i >= 0; i--) this.buildStep(this.steps[i]!, i);
     // Steps were visited last to first; stages run in topological (application) order.
     this.stages.reverse();
     this.plans = this.stages.map((stage) => this.planStage(stage));
-    this.tracker = new ProgressTracker(this.plans.map((p) => p.node));
+    const shard = this.settings.parallel?.shard;
+    const remote = shard && ((pc: string) => (this.exchanged.has(pc) ? shard.remoteWatermark(pc) : Infinity));
+    this.tracker = new ProgressTracker(
+      this.plans.map((p) => p.node),
+      remote,
+    );
+    shard?.wakeOnMessage(() => this.settings.clock.wake());
+  }
+
+  private readonly now = () => this.settings.clock.now();
+
+  /** Index of this executor in a parallel job (0 when it runs the whole job). */
+  private get shardIndex(): number {
+    return this.settings.parallel?.shard.index ?? 0;
+  }
+
+  /**
+   * The sink of a materialized edge: the real one, or in a parallel job an exchange that
+   * routes each element to the executor that should consume it.
+   */
+  private materialize(pc: string, sink: Sink, partitioning: Partitioning): Sink {
+    const parallel = this.settings.parallel;
+    if (parallel === undefined) return sink;
+    const { coder, windowing } = parallel.pcollection(pc);
+    const wvCoder = windowedValueCoder(coder, windowCoderOf(windowing));
+    const exchange = new ExchangeSink(sink, this.channels.length, parallel.shard, wvCoder, partitioning);
+    this.channels.push(exchange);
+    this.exchanged.add(pc);
+    return exchange;
   }
 
   private buildStep(step: PlanStep, index: number): void {
     const out = (pc: string) => this.receiverOf(pc);
     switch (step.kind) {
       case "impulse":
-        this.stages.push(new ImpulseStage(step.label, step.output, out(step.output)));
+      case "read": {
+        const stage =
+          step.kind === "impulse"
+            ? new ImpulseStage(step.label, step.output, out(step.output))
+            : new ReadStage(step.label, step.output, out(step.output), step.source, this.settings.bundleSize);
+        // In a parallel job, the first executor reads; splittable sources spread their pieces.
+        if (this.shardIndex !== 0) stage.done = true;
+        this.stages.push(stage);
         return;
-      case "read":
-        this.stages.push(new ReadStage(step.label, step.output, out(step.output), step.source, this.settings.bundleSize));
-        return;
+      }
       case "testStream": {
         const clock = this.settings.clock;
         if (!(clock instanceof ManualClock)) throw new BeamError("INTERNAL", "A TestStream needs the runner's ManualClock.");
@@ -258,14 +325,16 @@ export class Executor {
             this.settings.metrics,
           );
           this.register(stage.entry, index, stepOutputs(step));
-          this.addConsumer(step.input, new BufferSink(`${step.label}/MainInput`, () => stage.buffer, true), Infinity);
+          const sink = new BufferSink(`${step.label}/MainInput`, () => stage.buffer, true);
+          this.addConsumer(step.input, this.materialize(step.input, sink, { kind: "byKey", keyCoder: step.statefulKeyCoder }), Infinity);
           this.stages.push(stage);
           return;
         }
         if (step.splittable) {
-          const stage = new SplittableStage(step.label, step.input, op, step.doFn as never, SPLITTABLE_SETTINGS);
+          const stage = new SplittableStage(step.label, step.input, op, step.doFn as never, this.splittableSettings(step.input));
           this.register(stage.entry, index, stepOutputs(step));
-          this.addConsumer(step.input, new BufferSink(`${step.label}/MainInput`, () => stage.buffer, true), Infinity);
+          const sink = new BufferSink(`${step.label}/MainInput`, () => stage.buffer, true);
+          this.addConsumer(step.input, this.materialize(step.input, sink, { kind: "broadcast" }), Infinity);
           this.stages.push(stage);
           return;
         }
@@ -283,12 +352,14 @@ export class Executor {
       }
       case "groupByKey": {
         if (this.spills(step)) {
-          const share = Math.max(1, Math.floor(this.settings.memoryBudget! / this.spillingSteps));
+          // The budget is the job's: shared by its spilling GroupByKeys in every executor.
+          const executors = this.settings.parallel?.shard.count ?? 1;
+          const share = Math.max(1, Math.floor(this.settings.memoryBudget! / this.spillingSteps / executors));
           const reporter = { spilled: (bytes: number) => this.settings.metrics.spilled(step.label, bytes) };
           const windowCoder = windowCoderOf(step.windowing);
           const spec = { keyCoder: step.keyCoder, valueCoder: step.valueCoder, windowCoder, windowing: step.windowing };
           const stage = new SpillingGroupStage(step.label, step.input, step.output, out(step.output), spec, new SortedSpill(this.settings.spillDir, share, reporter), this.settings.metrics);
-          this.addConsumer(step.input, stage.sink, Infinity);
+          this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
           this.stages.push(stage);
           return;
         }
@@ -300,8 +371,8 @@ export class Executor {
         }
         const runner = new ReduceRunner(step.keyCoder, step.windowing, groupingReduceFn, this.dropCounters(step.label));
         const make = () => new BundleTable(step.keyCoder, groupingReduceFn);
-        const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, late, MIN_TIMESTAMP);
-        this.addConsumer(step.input, stage.sink, Infinity);
+        const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, late, MIN_TIMESTAMP, this.now);
+        this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
         this.stages.push(stage);
         return;
       }
@@ -309,18 +380,35 @@ export class Executor {
         const reduceFn = combiningReduceFn(step.combineFn);
         const runner = new ReduceRunner(step.keyCoder, step.windowing, reduceFn, this.dropCounters(step.label));
         const make = () => new BundleTable(step.keyCoder, reduceFn);
-        const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, undefined, MIN_TIMESTAMP);
-        this.addConsumer(step.input, stage.sink, Infinity);
+        const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, undefined, MIN_TIMESTAMP, this.now);
+        this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
         this.stages.push(stage);
         return;
       }
       case "reshuffle": {
         const stage = new BufferStage(step.label, step.input, step.output, out(step.output));
-        this.addConsumer(step.input, new BufferSink(step.label, () => stage.buffer), Infinity);
+        this.addConsumer(step.input, this.materialize(step.input, new BufferSink(step.label, () => stage.buffer), { kind: "roundRobin" }), Infinity);
         this.stages.push(stage);
         return;
       }
     }
+  }
+
+  /**
+   * A splittable DoFn's settings. In a parallel job every executor sees every element
+   * (broadcast) and keeps its share of the pieces: piece j of an element goes to executor
+   * (hash(element) + j) mod N, so one impulse's pieces spread over all executors.
+   */
+  private splittableSettings(input: string): SplittableSettings {
+    const parallel = this.settings.parallel;
+    if (parallel === undefined) return SPLITTABLE_SETTINGS;
+    const { index, count } = parallel.shard;
+    const coder = parallel.pcollection(input).coder;
+    return {
+      ...SPLITTABLE_SETTINGS,
+      desiredChunks: SPLITTABLE_SETTINGS.desiredChunks * count,
+      ownsPiece: (element, piece) => (keyOwner(coder, element, count) + piece) % count === index,
+    };
   }
 
   /** Whether a GroupByKey groups through the disk (a memory budget is set and its panes allow it). */

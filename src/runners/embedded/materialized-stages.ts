@@ -23,7 +23,6 @@ export class ReduceStage<S> implements Stage {
   readonly reads: readonly string[];
   private inputWatermark: Instant;
   private output: Instant;
-  private now: Instant = 0;
   private pending: WindowedValue<unknown>[] = [];
   readonly sink: TableSink<S>;
 
@@ -37,6 +36,11 @@ export class ReduceStage<S> implements Stage {
     reporter: LateDataReporter,
     lateOutput: Receiver | undefined,
     startWatermark: Instant,
+    /**
+     * Processing time. Read when a bundle commits too: a pane's processing-time trigger
+     * starts from when its first element arrived, which may be before the stage's first step.
+     */
+    private readonly now: () => Instant,
   ) {
     this.reads = [input];
     this.inputWatermark = startWatermark;
@@ -55,12 +59,11 @@ export class ReduceStage<S> implements Stage {
   }
 
   private env(): ReduceEnv {
-    return { inputWatermark: this.inputWatermark, outputWatermark: this.output, processingTime: this.now };
+    return { inputWatermark: this.inputWatermark, outputWatermark: this.output, processingTime: this.now() };
   }
 
   async step(ctx: StepContext): Promise<boolean> {
     this.inputWatermark = ctx.inputWatermark;
-    this.now = ctx.now;
     this.runner.advance(this.env(), this.pending);
     if (this.pending.length === 0) return false;
     const panes = this.pending;

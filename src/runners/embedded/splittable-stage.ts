@@ -36,6 +36,8 @@ export interface SplittableSettings {
   readonly maxClaims: number;
   /** ...or this many milliseconds, so other work and watermarks move on. */
   readonly maxMillis: number;
+  /** In a parallel job: whether this executor processes piece `piece` of `element`. */
+  readonly ownsPiece?: (element: unknown, piece: number) => boolean;
 }
 
 /**
@@ -107,7 +109,9 @@ export class SplittableStage implements Stage {
     const pieces = fn.splitRestriction
       ? [...this.callUser("splitRestriction", () => fn.splitRestriction!(element, initial, this.settings.desiredChunks))]
       : [initial];
-    return pieces.map((restriction) => {
+    const owns = this.settings.ownsPiece;
+    const mine = owns === undefined ? pieces : pieces.filter((_, j) => owns(element, j));
+    return mine.map((restriction) => {
       const watermarkState = fn.getInitialWatermarkState?.(element, restriction);
       return {
         element,

@@ -5,6 +5,7 @@ import type { Pipeline } from "../../pipeline/index.js";
 import { ARGV_OPTION } from "../../harness/index.js";
 import type { EnvironmentOptions } from "./environment-proto.js";
 import { stagePipeline } from "./staging.js";
+import { pipelineModuleOf } from "../pipeline-module.js";
 
 /** Beam's `--environmentType` values beam-ts supports. */
 export type EnvironmentType = "LOOPBACK" | "PROCESS" | "EXTERNAL" | "DOCKER";
@@ -37,15 +38,7 @@ export interface StagedEnvironment {
 export async function stagedEnvironment(pipeline: Pipeline, type: Exclude<EnvironmentType, "LOOPBACK">): Promise<StagedEnvironment> {
   const options = pipeline.options;
   const config = typeof options["environmentConfig"] === "string" ? options["environmentConfig"] : "";
-  const named = typeof options["pipelineModule"] === "string" && options["pipelineModule"] !== "" ? options["pipelineModule"] : undefined;
-  const entry = named ?? process.argv[1];
-  if (entry === undefined) throw new OptionsError(`--environmentType=${type} needs the pipeline's module: set --pipelineModule=<file>.`);
-  if (named === undefined && /[\\/]node_modules[\\/]/.test(entry)) {
-    throw new OptionsError(
-      `--environmentType=${type} stages the program's entry module, but the entry ${entry} is a tool (a test runner?), ` +
-        `not a pipeline module. Run the pipeline as a program (beam-ts run <module>, tsx <module>) or set --pipelineModule=<file>.`,
-    );
-  }
+  const entry = pipelineModuleOf(options, `--environmentType=${type}`);
   const env = environmentFor(type, config);
   const externals = String(options["stagingExternals"] ?? "")
     .split(",")

@@ -31,7 +31,14 @@ export class ProgressTracker {
   private readonly nodes = new Map<ProgressNode, NodeProgress>();
   private readonly producers = new Map<string, NodeProgress[]>();
 
-  constructor(nodes: readonly ProgressNode[]) {
+  /**
+   * `remote` gives, in a parallel job, the other executors' watermark of a PCollection that
+   * crosses threads (+infinity for one that does not).
+   */
+  constructor(
+    nodes: readonly ProgressNode[],
+    private readonly remote?: (pcollection: string) => Instant,
+  ) {
     for (const node of nodes) {
       const p: NodeProgress = { node, output: MIN_TIMESTAMP, idle: false };
       this.nodes.set(node, p);
@@ -43,8 +50,14 @@ export class ProgressTracker {
     }
   }
 
-  /** The watermark of a PCollection (+infinity when nothing produces it). */
+  /** The watermark of a PCollection (+infinity when nothing produces it), over all executors. */
   watermarkOf(pcollection: string): Instant {
+    const local = this.localWatermarkOf(pcollection);
+    return this.remote === undefined ? local : Math.min(local, this.remote(pcollection));
+  }
+
+  /** The watermark of a PCollection as this executor's stages produce it. */
+  localWatermarkOf(pcollection: string): Instant {
     const list = this.producers.get(pcollection);
     if (list === undefined) return MAX_TIMESTAMP;
     let active = Infinity;

@@ -1,0 +1,108 @@
+import type { Coder, KV, WindowedValue } from "../../../model/index.js";
+import { BufferReader, BufferWriter, encodeToBytes } from "../../../coders/index.js";
+import type { Sink } from "../sinks.js";
+import type { Shard } from "./shard.js";
+
+/**
+ * Where the elements of a materialized edge go in a parallel job:
+ * - `byKey`: to the executor owning the key (hash of its encoded bytes), so a key's
+ *   groups, accumulators, state and timers live in one executor;
+ * - `roundRobin`: spread evenly (Reshuffle: redistributing work is its point);
+ * - `broadcast`: to every executor (side inputs, the input of a splittable DoFn).
+ */
+export type Partitioning =
+  | { readonly kind: "byKey"; readonly keyCoder: Coder<unknown> }
+  | { readonly kind: "roundRobin" }
+  | { readonly kind: "broadcast" };
+
+/** FNV-1a over the key's deterministic encoding: the same owner in every executor. */
+export function keyOwner(keyCoder: Coder<unknown>, key: unknown, count: number): number {
+  const bytes = encodeToBytes(keyCoder, key, true);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return (h >>> 0) % count;
+}
+
+/**
+ * A sink in front of a materialized edge's real sink. Elements this executor keeps go to
+ * the real sink inside the bundle; the others are encoded, one buffer per destination,
+ * and sent when the bundle commits (a failed bundle sends nothing). Elements received
+ * from other executors are applied as a bundle of their own between passes (`deliver`).
+ */
+export class ExchangeSink implements Sink {
+  readonly label: string;
+  private readonly writers: BufferWriter[];
+  private readonly counts: number[];
+  private next: number;
+
+  constructor(
+    private readonly inner: Sink,
+    readonly channel: number,
+    private readonly shard: Shard,
+    private readonly coder: Coder<WindowedValue<unknown>>,
+    private readonly partitioning: Partitioning,
+  ) {
+    this.label = inner.label;
+    this.writers = Array.from({ length: shard.count }, () => new BufferWriter(1 << 16));
+    this.counts = new Array<number>(shard.count).fill(0);
+    this.next = shard.index;
+  }
+
+  startBundle(): void | Promise<void> {
+    this.reset();
+    return this.inner.startBundle();
+  }
+
+  finishBundle(): void | Promise<void> {
+    return this.inner.finishBundle();
+  }
+
+  receive(wv: WindowedValue<unknown>): void {
+    const { index, count } = this.shard;
+    const p = this.partitioning;
+    if (p.kind === "broadcast") {
+      this.inner.receive(wv);
+      for (let to = 0; to < count; to++) if (to !== index) this.write(to, wv);
+      return;
+    }
+    const to = p.kind === "byKey" ? keyOwner(p.keyCoder, (wv.value as KV<unknown, unknown>).key, count) : this.next++ % count;
+    if (to === index) this.inner.receive(wv);
+    else this.write(to, wv);
+  }
+
+  commit(): void {
+    this.inner.commit();
+    for (let to = 0; to < this.counts.length; to++) {
+      if (this.counts[to] === 0) continue;
+      this.shard.sendData(to, this.channel, this.writers[to]!.finish(), this.counts[to]!);
+    }
+    this.reset();
+  }
+
+  abort(): void {
+    this.inner.abort();
+    this.reset();
+  }
+
+  /** Applies elements another executor sent: a bundle of the real sink, committed at once. */
+  deliver(bytes: Uint8Array, count: number): void {
+    const reader = new BufferReader(bytes);
+    void this.inner.startBundle();
+    for (let i = 0; i < count; i++) this.inner.receive(this.coder.decode(reader, true));
+    void this.inner.finishBundle();
+    this.inner.commit();
+  }
+
+  private write(to: number, wv: WindowedValue<unknown>): void {
+    this.coder.encode(wv, this.writers[to]!, true);
+    this.counts[to]!++;
+  }
+
+  private reset(): void {
+    for (let to = 0; to < this.counts.length; to++) {
+      if (this.counts[to] === 0) continue;
+      this.writers[to]!.reset();
+      this.counts[to] = 0;
+    }
+  }
+}

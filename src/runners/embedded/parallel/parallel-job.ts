@@ -1,0 +1,142 @@
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import path from "node:path";
+import { fingerprintFileFor } from "../../../harness/index.js";
+import { MetricsContainer } from "../../../metrics/index.js";
+import { EMBEDDED_NAMESPACE } from "../bundle-metrics.js";
+import { OptionsError } from "../../../model/index.js";
+import { runsStartedInThisThread, type Pipeline } from "../../../pipeline/index.js";
+import { pipelineModuleOf } from "../../pipeline-module.js";
+import type { EmbeddedRunnerSettings } from "../embedded-runner.js";
+import { CancelledSignal } from "../executor.js";
+import { runPlan, type RunControl } from "../run-plan.js";
+import { Shard } from "./shard.js";
+import { fromFailure, mergeReport, type ThreadCommand, type ThreadData, type ThreadReport } from "./thread-protocol.js";
+
+/** thread-entry as this installation runs it (TypeScript from source, or compiled JavaScript). */
+const THREAD_ENTRY = new URL(`./thread-entry${path.extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
+const THREAD_BOOT = new URL("./thread-boot.mjs", import.meta.url);
+
+/**
+ * A job of the embedded runner on N executors (`--parallelism N`): this thread runs
+ * executor 0, and N-1 worker threads run the others, each over the same plan (see
+ * docs/ARCHITECTURE.md, "Parallel execution"). Executors exchange elements at materialized
+ * edges and tell each other their watermarks; the job ends when every executor is done,
+ * and fails (stopping the others) when one fails.
+ */
+export class ParallelJob {
+  private readonly workers: Worker[] = [];
+  private failure: Error | undefined;
+  private stop: (() => void) | undefined;
+
+  constructor(
+    private readonly pipeline: Pipeline,
+    private readonly settings: EmbeddedRunnerSettings,
+    private readonly control: Omit<RunControl, "parallel">,
+  ) {}
+
+  /** Forwards cancel and drain to the worker threads (this thread reads the control's flags). */
+  command(command: ThreadCommand): void {
+    for (const w of this.workers) w.postMessage(command);
+  }
+
+  async run(): Promise<void> {
+    const count = this.settings.parallelism;
+    const graph = this.pipeline.graph();
+    const module = pipelineModuleOf(this.pipeline.options, "--parallelism");
+    const named = this.pipeline.options["pipelineModule"];
+    if ((named === undefined || named === "") && runsStartedInThisThread() > 1) {
+      // A worker serves the first run() its import of the module makes.
+      throw new OptionsError(
+        `--parallelism runs the program's first pipeline only: worker threads rebuild the pipeline by importing ` +
+          `${module}, and its first Pipeline.run() is not this one (this program already ran a pipeline). Run each ` +
+          `pipeline as its own program, or name a module that builds this one with --pipelineModule.`,
+      );
+    }
+    // ports[i][j]: executor i's end of the channel between i and j.
+    const ports: (MessagePort | undefined)[][] = Array.from({ length: count }, () => new Array<MessagePort | undefined>(count));
+    for (let i = 0; i < count; i++) {
+      for (let j = i + 1; j < count; j++) {
+        const { port1, port2 } = new MessageChannel();
+        ports[i]![j] = port1;
+        ports[j]![i] = port2;
+      }
+    }
+    const fingerprint = fingerprintFileFor(graph);
+    const startedAt = performance.now();
+    const finished: Promise<void>[] = [];
+    const ready: Promise<void>[] = [];
+    for (let index = 1; index < count; index++) {
+      const data: ThreadData = { entry: THREAD_ENTRY, index, count, module, fingerprint, options: { ...this.pipeline.options }, ports: ports[index]! };
+      const worker = new Worker(THREAD_BOOT, {
+        workerData: data,
+        transferList: ports[index]!.filter((p): p is MessagePort => p !== undefined),
+        argv: process.argv.slice(2),
+      });
+      this.workers.push(worker);
+      let onReady: () => void = () => {};
+      ready.push(new Promise<void>((resolve) => (onReady = resolve)));
+      finished.push(this.watch(worker, index, onReady));
+    }
+    const shard = new Shard(0, count, ports[0]!);
+    try {
+      // Start together once every worker rebuilt the pipeline (or stop if one could not).
+      await Promise.race([Promise.all(ready), Promise.all(finished)]);
+      if (this.failure !== undefined) throw this.failure;
+      this.recordStartup(performance.now() - startedAt);
+      this.command({ kind: "start" });
+      const own = runPlan(graph, this.settings, {
+        ...this.control,
+        isCancelled: () => this.control.isCancelled() || this.failure !== undefined,
+        useClock: (clock) => {
+          this.stop = () => clock.wake();
+          this.control.useClock(clock);
+        },
+        parallel: { shard, pcollection: (id) => graph.pcollections.get(id)! },
+      }).catch((err: unknown) => this.fail(err));
+      await Promise.all([own, ...finished]);
+      if (this.failure !== undefined) throw this.failure;
+    } finally {
+      shard.close();
+      await Promise.all(this.workers.map((w) => w.terminate()));
+    }
+  }
+
+  /** Resolves when worker `index` reported done (its metrics merged) or failed. */
+  private watch(worker: Worker, index: number, onReady: () => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let reported = false;
+      worker.on("message", (report: ThreadReport) => {
+        if (report.kind === "ready") return onReady();
+        reported = true;
+        if (report.kind === "done") mergeReport(this.control.metrics.results(), report);
+        else if (report.kind === "cancelled") this.fail(new CancelledSignal());
+        else this.fail(fromFailure(report.failure, index));
+        resolve();
+      });
+      worker.on("error", (err) => {
+        reported = true;
+        this.fail(err);
+        resolve();
+      });
+      worker.on("exit", (code) => {
+        if (!reported) this.fail(new Error(`Worker thread ${index} exited (code ${code}) before finishing its part of the job.`));
+        resolve();
+      });
+    });
+  }
+
+  /** How long the worker threads took to start and rebuild the pipeline (a gauge of the job). */
+  private recordStartup(millis: number): void {
+    const c = new MetricsContainer("");
+    c.gauge(EMBEDDED_NAMESPACE, "threadStartupMillis").set(Math.round(millis));
+    this.control.metrics.results().record([c], true);
+  }
+
+  /** The first failure fails the job: every executor stops. */
+  private fail(err: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = err instanceof Error ? err : new Error(String(err));
+    this.command({ kind: "cancel" });
+    this.stop?.();
+  }
+}

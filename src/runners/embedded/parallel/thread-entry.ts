@@ -1,0 +1,86 @@
+/**
+ * A worker thread of a parallel embedded job (`--parallelism N`), loaded by thread-boot.mjs.
+ * Closures cannot cross threads, so the worker rebuilds the pipeline the way a PROCESS
+ * worker does: it imports the pipeline module with `Pipeline.run()` captured, checks the
+ * graph's fingerprint against the main thread's, and runs its share of the job on its own
+ * executor. Nothing after `run()` in the module executes here (its result never finishes).
+ */
+import { parentPort } from "node:worker_threads";
+import { pathToFileURL } from "node:url";
+import { checkFingerprint } from "../../../harness/index.js";
+import { ConstructionError } from "../../../model/index.js";
+import { captureRuns, type Pipeline } from "../../../pipeline/index.js";
+import { JobMetrics } from "../bundle-metrics.js";
+import { embeddedSettings } from "../embedded-runner.js";
+import { CancelledSignal } from "../executor.js";
+import { runPlan } from "../run-plan.js";
+import type { Clock } from "../watermarks/clock.js";
+import { Shard } from "./shard.js";
+import { doneReport, toFailure, type ThreadCommand, type ThreadData, type ThreadReport } from "./thread-protocol.js";
+
+/** How long a module may take after loading to call `run()` (e.g. from an async main). */
+const RUN_GRACE_MS = 60_000;
+
+export async function serveThread(data: ThreadData): Promise<void> {
+  const port = parentPort!;
+  const report = (r: ThreadReport) => port.postMessage(r);
+  let cancelled = false;
+  let draining = false;
+  let clock: Clock | undefined;
+  let start: () => void = () => {};
+  const started = new Promise<void>((resolve) => (start = resolve));
+  port.on("message", (command: ThreadCommand) => {
+    if (command.kind === "start") start();
+    else if (command.kind === "cancel") {
+      cancelled = true;
+      start();
+    }
+    else draining = true;
+    clock?.wake();
+  });
+
+  let served = false;
+  captureRuns((pipeline: Pipeline) => {
+    if (served) return;
+    served = true;
+    const shard = new Shard(data.index, data.count, data.ports);
+    const metrics = new JobMetrics();
+    const run = async () => {
+      const graph = pipeline.graph();
+      checkFingerprint(graph, data.fingerprint);
+      // Every executor starts together, so none runs ahead with a share planned for all.
+      report({ kind: "ready" });
+      await started;
+      if (cancelled) throw new CancelledSignal();
+      await runPlan(graph, embeddedSettings(data.options), {
+        metrics,
+        isCancelled: () => cancelled,
+        isDraining: () => draining,
+        useClock: (c) => (clock = c),
+        parallel: { shard, pcollection: (id) => graph.pcollections.get(id)! },
+      });
+    };
+    run().then(
+      () => report(doneReport(metrics.results())),
+      (err: unknown) => report(err instanceof CancelledSignal ? { kind: "cancelled" } : { kind: "failed", failure: toFailure(err) }),
+    ).finally(() => shard.close());
+  });
+
+  try {
+    await import(pathToFileURL(data.module).href);
+  } catch (err) {
+    if (!served) report({ kind: "failed", failure: toFailure(err) });
+    return;
+  }
+  if (!served) {
+    setTimeout(() => {
+      if (served) return;
+      const err = new ConstructionError(
+        `Worker thread ${data.index} imported ${data.module}, which did not call Pipeline.run() within ${RUN_GRACE_MS / 1000} s. ` +
+          `With --parallelism, every thread rebuilds the pipeline by importing its module: build and run the pipeline when ` +
+          `the module is imported, or name the module that does with --pipelineModule.`,
+      );
+      report({ kind: "failed", failure: toFailure(err) });
+    }, RUN_GRACE_MS).unref();
+  }
+}
