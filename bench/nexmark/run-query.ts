@@ -16,6 +16,8 @@ export interface QueryRun {
   readonly seconds: number;
   readonly eventsPerSec: number;
   readonly resultCount: number;
+  /** With --parallelism: seconds the worker threads took to start (included in `seconds`). */
+  readonly threadStartupSec: number | undefined;
   /** The results with their timestamps, windows and panes (with `collect`). */
   readonly results: readonly ReifiedElement<unknown>[] | undefined;
 }
@@ -70,6 +72,7 @@ export async function runQuery(config: NexmarkConfiguration, query: number, opti
   const result = p.run();
   await result.waitUntilFinish();
   const seconds = (performance.now() - t0) / 1000;
+  const startup = result.metrics().queryMetrics({ name: "threadStartupMillis" }).gauges[0]?.committed.value;
   if (options.collect !== true) {
     for (const c of result.metrics().queryMetrics({ namespace: "nexmark", name: RESULT_COUNTER }).counters) resultCount += c.committed;
   }
@@ -80,6 +83,7 @@ export async function runQuery(config: NexmarkConfiguration, query: number, opti
     seconds,
     eventsPerSec: config.numEvents / seconds,
     resultCount,
+    threadStartupSec: startup === undefined ? undefined : startup / 1000,
     results: options.collect === true ? results : undefined,
   };
 }

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const system = arg("system");
   const query = intArg("query");
   const config = nexmarkConfiguration({ numEvents: intArg("numEvents"), numEventGenerators: intArg("numEventGenerators", 100) });
-  let result: { seconds: number; eventsPerSec: number; resultCount: number };
+  let result: { seconds: number; eventsPerSec: number; resultCount: number; threadStartupSec?: number | undefined };
   if (system === "beam-ts") {
     const parallelism = arg("parallelism");
     const pipelineOptions = parallelism === undefined ? {} : { parallelism: intArg("parallelism") };
@@ -42,8 +42,8 @@ async function main(): Promise<void> {
   } else {
     throw new RangeError(`bench/peers/child: --system must be beam-ts or handwritten, got ${String(system)}.`);
   }
-  const { seconds, eventsPerSec, resultCount } = result;
-  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify({ query, seconds, eventsPerSec, resultCount })}\n`);
+  const { seconds, eventsPerSec, resultCount, threadStartupSec } = result;
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify({ query, seconds, eventsPerSec, resultCount, threadStartupSec })}\n`);
 }
 
 await main();

@@ -8,7 +8,7 @@
  * error.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -16,11 +16,11 @@ import { QUERIES } from "../nexmark/queries/index.js";
 import { HANDWRITTEN_QUERIES } from "./handwritten.js";
 import { ensureEventsFile, parsePythonPerf, PYTHON_QUERIES, pythonArgs, writePythonDriver } from "./python-prism.js";
 
-/** The systems one can ask for (`--systems`); "beam-ts" also brings its multi-threaded variant when the runner has one. */
+/** The systems one can ask for (`--systems`); "beam-ts" brings its 1-thread and multi-threaded variants. */
 export const SYSTEM_GROUPS = ["beam-ts", "handwritten", "python-prism", "java-direct", "java-flink"] as const;
 export type SystemGroup = (typeof SYSTEM_GROUPS)[number];
 
-/** Threads of the multi-threaded beam-ts variant, measured once the embedded runner has a `parallelism` option. */
+/** Threads of the multi-threaded beam-ts variant (`--parallelism`). */
 export const BEAM_TS_THREADS = 2;
 
 export const MARKER_START = "<!-- nexmark:start -->";
@@ -158,18 +158,6 @@ const commandLine = (cmd: string, args: readonly string[]) => [cmd, ...args].map
 // ---------------------------------------------------------------------------------------
 // Systems
 
-/** Whether the embedded runner reads a `parallelism` option (then beam-ts also runs with 2 threads). */
-export function embeddedRunnerHasParallelism(root: string): boolean {
-  const dir = path.join(root, "src", "runners", "embedded");
-  const files = (d: string): string[] =>
-    readdirSync(d).flatMap((f) => {
-      const p = path.join(d, f);
-      return statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") && !p.endsWith(".test.ts") ? [p] : [];
-    });
-  if (!existsSync(dir)) return false;
-  return files(dir).some((f) => /["'`]parallelism["'`]|\bparallelism\s*[?]?:/.test(readFileSync(f, "utf8")));
-}
-
 const CHILD_PREFIX = "BENCH_PEERS_RESULT ";
 
 function nodeChildSystem(root: string, timeoutMs: number, gens: number, id: string, label: string, system: "beam-ts" | "handwritten", queries: readonly number[], extra: string[] = []): SystemDef {
@@ -187,8 +175,9 @@ function nodeChildSystem(root: string, timeoutMs: number, gens: number, id: stri
       if (out.code !== 0 || line === undefined) {
         return { ...base, eventsPerSec: null, resultCount: null, runtimeSec: null, wallSec: out.wallSec, error: `exit ${out.code ?? out.signal}: ${tail(out.stderr || out.stdout)}` };
       }
-      const r = JSON.parse(line.slice(CHILD_PREFIX.length)) as { seconds: number; eventsPerSec: number; resultCount: number };
-      return { ...base, eventsPerSec: r.eventsPerSec, resultCount: r.resultCount, runtimeSec: r.seconds, wallSec: out.wallSec };
+      const r = JSON.parse(line.slice(CHILD_PREFIX.length)) as { seconds: number; eventsPerSec: number; resultCount: number; threadStartupSec?: number };
+      const startup = r.threadStartupSec === undefined ? {} : { note: `includes ${r.threadStartupSec.toFixed(1)} s of worker-thread start-up (pipeline module re-imported)` };
+      return { ...base, eventsPerSec: r.eventsPerSec, resultCount: r.resultCount, runtimeSec: r.seconds, wallSec: out.wallSec, ...startup };
     },
   };
 }
@@ -371,13 +360,11 @@ export async function runPeers(o: PeersOptions): Promise<PeersResults> {
     if (!o.systems.includes(g)) continue;
     if (g === "beam-ts") {
       systems.push(nodeChildSystem(o.root, timeoutMs, gens, "beam-ts", "beam-ts embedded, 1 thread", "beam-ts", beamTsQueries));
-      if (embeddedRunnerHasParallelism(o.root)) {
-        systems.push(
-          nodeChildSystem(o.root, timeoutMs, gens, `beam-ts-${BEAM_TS_THREADS}threads`, `beam-ts embedded, ${BEAM_TS_THREADS} threads`, "beam-ts", beamTsQueries, [
-            `--parallelism=${BEAM_TS_THREADS}`,
-          ]),
-        );
-      }
+      systems.push(
+        nodeChildSystem(o.root, timeoutMs, gens, `beam-ts-${BEAM_TS_THREADS}threads`, `beam-ts embedded, ${BEAM_TS_THREADS} threads`, "beam-ts", beamTsQueries, [
+          `--parallelism=${BEAM_TS_THREADS}`,
+        ]),
+      );
     } else if (g === "handwritten") {
       systems.push(nodeChildSystem(o.root, timeoutMs, gens, "handwritten", "hand-written Node", "handwritten", HANDWRITTEN_QUERIES));
     } else if (g === "python-prism") {
@@ -527,7 +514,15 @@ export function markdown(r: PeersResults): string {
   ];
   for (const numEvents of r.config.sizes) {
     lines.push(`### ${fmtInt(numEvents)} events`, "");
-    const header = ["query", ...r.systems.map((s) => s.label), ...ratioPeers.map((p) => `beam-ts / ${p}`), "result counts"];
+    const threads = `beam-ts-${BEAM_TS_THREADS}threads`;
+    const threadRatio = ids.includes(threads) && ids.includes("beam-ts");
+    const header = [
+      "query",
+      ...r.systems.map((s) => s.label),
+      ...(threadRatio ? [`beam-ts ${BEAM_TS_THREADS} threads / 1 thread`] : []),
+      ...ratioPeers.map((p) => `beam-ts / ${p}`),
+      "result counts",
+    ];
     lines.push(`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 || i === header.length - 1 ? "---" : "---:")).join("|")}|`);
     for (const query of r.config.queries) {
       const find = (id: string) => r.runs.find((x) => x.query === query && x.numEvents === numEvents && x.system === id);
@@ -549,7 +544,10 @@ export function markdown(r: PeersResults): string {
               .map(([s, c]) => `${s} ${fmtInt(c)}`)
               .join(", ")}${check.note !== undefined ? ` ${footnote(check.note)}` : ""}`;
       }
-      lines.push(`| ${[`Q${query}`, ...r.systems.map((s) => cell(find(s.id))), ...ratios, counts].join(" | ")} |`);
+      const b1 = beam?.eventsPerSec;
+      const bN = find(threads)?.eventsPerSec;
+      const scaling = threadRatio ? [b1 && bN ? (bN / b1).toFixed(2) : "—"] : [];
+      lines.push(`| ${[`Q${query}`, ...r.systems.map((s) => cell(find(s.id))), ...scaling, ...ratios, counts].join(" | ")} |`);
     }
     lines.push("");
   }
