@@ -70,6 +70,8 @@ export interface PeersResults {
   readonly systems: readonly { id: string; label: string }[];
   readonly runs: PeerRun[];
   readonly checks: { query: number; numEvents: number; agree: boolean; counts: Record<string, number>; note?: string }[];
+  /** Earlier runs kept for the sizes this run did not measure (see `keepEarlierSizes`). */
+  readonly earlier?: readonly { generatedAt: string; invocation: string; sizes: readonly number[] }[];
 }
 
 interface SystemDef {
@@ -391,7 +393,7 @@ export async function runPeers(o: PeersOptions): Promise<PeersResults> {
     }
   }
 
-  const results: PeersResults = {
+  const fresh: PeersResults = {
     generatedAt: new Date().toISOString(),
     machine: {
       cpuModel: os.cpus()[0]?.model ?? "unknown",
@@ -422,8 +424,9 @@ export async function runPeers(o: PeersOptions): Promise<PeersResults> {
     },
     systems: systems.map((s) => ({ id: s.id, label: s.label })),
     runs,
-    checks: crossCheck(runs, o),
+    checks: crossCheck(runs, o.sizes, o.queries),
   };
+  const results = keepEarlierSizes(fresh, o.jsonPath);
   mkdirSync(path.dirname(o.jsonPath), { recursive: true });
   writeFileSync(o.jsonPath, `${JSON.stringify(results, null, 2)}\n`);
   writeMarkdownSection(o.markdownPath, markdown(results));
@@ -436,10 +439,41 @@ function describe(r: PeerRun, timeoutSec: number): string {
   return `${r.system}: ${Math.round(r.eventsPerSec ?? 0).toLocaleString("en-US")} events/s, ${r.resultCount} results, ${r.runtimeSec?.toFixed(2)} s`;
 }
 
-function crossCheck(runs: readonly PeerRun[], o: PeersOptions): PeersResults["checks"] {
+/**
+ * Adds the runs of the results file at `jsonPath` for the sizes `fresh` did not measure,
+ * so 1M and 10M can be measured in separate invocations (10M with every peer takes hours).
+ */
+function keepEarlierSizes(fresh: PeersResults, jsonPath: string): PeersResults {
+  let old: PeersResults;
+  try {
+    old = JSON.parse(readFileSync(jsonPath, "utf8")) as PeersResults;
+  } catch {
+    return fresh;
+  }
+  const oldSizes = (old.config?.sizes ?? []).filter((n) => !fresh.config.sizes.includes(n));
+  if (oldSizes.length === 0 || !Array.isArray(old.runs)) return fresh;
+  const runs = [...old.runs.filter((r) => oldSizes.includes(r.numEvents)), ...fresh.runs];
+  const sizes = [...oldSizes, ...fresh.config.sizes].sort((a, b) => a - b);
+  const queries = [...new Set([...old.config.queries, ...fresh.config.queries])].sort((a, b) => a - b);
+  const systems = [...fresh.systems, ...old.systems.filter((s) => !fresh.systems.some((f) => f.id === s.id))];
+  const earlier = [
+    ...(old.earlier ?? []).filter((e) => e.sizes.some((n) => oldSizes.includes(n))),
+    { generatedAt: old.generatedAt, invocation: old.commands["invocation"] ?? "npm run bench:peers", sizes: oldSizes },
+  ];
+  return {
+    ...fresh,
+    config: { ...fresh.config, sizes, queries, systems: systems.map((s) => s.id) },
+    systems,
+    runs,
+    checks: crossCheck(runs, sizes, queries),
+    earlier,
+  };
+}
+
+function crossCheck(runs: readonly PeerRun[], sizes: readonly number[], queries: readonly number[]): PeersResults["checks"] {
   const checks: PeersResults["checks"] = [];
-  for (const numEvents of o.sizes) {
-    for (const query of o.queries) {
+  for (const numEvents of sizes) {
+    for (const query of queries) {
       const counts: Record<string, number> = {};
       for (const r of runs) {
         if (r.query === query && r.numEvents === numEvents && r.resultCount !== null && r.timedOut !== true && r.error === undefined) counts[r.system] = r.resultCount;
@@ -497,6 +531,7 @@ export function markdown(r: PeersResults): string {
       (r.versions["beamJava"] ? `; Beam Java ${r.versions["beamJava"]}` : "") +
       (r.versions["flink"] ? `; Flink ${r.versions["flink"]}` : "") +
       ".",
+    ...(r.earlier ?? []).map((e) => `Sizes ${e.sizes.map(fmtInt).join(", ")} events: from the run of ${e.generatedAt.slice(0, 10)} (\`${e.invocation}\`).`),
     `Command: \`${r.commands["invocation"]}\`. Batch, ${r.config.numEventGenerators} event generators, one run per cell, each in a fresh process; timeout ${r.config.timeoutSec} s per run.`,
     "",
     "Events/s = events / the system's own runtime: beam-ts and the hand-written loop from run start to finish, event generation included; " +

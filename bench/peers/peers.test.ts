@@ -56,6 +56,24 @@ describe("bench:peers", () => {
     // Six child processes: ~10 s on an idle machine, ~20 s on a loaded one.
   }, 60_000);
 
+  it("keeps the earlier run's sizes when a later run measures other sizes", async () => {
+    const jsonPath = path.join(dir, "nexmark-results.json");
+    const markdownPath = path.join(dir, "RESULTS.md");
+    const first = JSON.parse(readFileSync(jsonPath, "utf8")) as PeersResults;
+    await runPeers({ sizes: [3_000], queries: [0], systems: ["handwritten"], timeoutSec: 60, root, jsonPath, markdownPath, cacheDir: path.join(dir, "cache"), log: () => {} });
+
+    const json = JSON.parse(readFileSync(jsonPath, "utf8")) as PeersResults;
+    expect(json.config.sizes).toEqual([3_000, 5_000]);
+    expect(json.runs.filter((r) => r.numEvents === 5_000)).toEqual(first.runs);
+    expect(json.runs.filter((r) => r.numEvents === 3_000).map((r) => r.system)).toEqual(["handwritten"]);
+    expect(json.earlier).toEqual([{ generatedAt: first.generatedAt, invocation: first.commands["invocation"], sizes: [5_000] }]);
+    expect(json.systems.map((s) => s.id)).toEqual(expect.arrayContaining(first.systems.map((s) => s.id)));
+    const md = readFileSync(markdownPath, "utf8");
+    expect(md).toContain("### 3,000 events");
+    expect(md).toContain("### 5,000 events");
+    expect(md).toContain("Sizes 5,000 events: from the run of");
+  }, 60_000);
+
   it("replaces only its own section of RESULTS.md", () => {
     const file = path.join(dir, "section.md");
     writeFileSync(file, `before\n\n${MARKER_START}\nold\n${MARKER_END}\nafter\n`);
