@@ -460,8 +460,11 @@ function keepEarlierSizes(fresh: PeersResults, jsonPath: string): PeersResults {
     ...(old.earlier ?? []).filter((e) => e.sizes.some((n) => oldSizes.includes(n))),
     { generatedAt: old.generatedAt, invocation: old.commands["invocation"] ?? "npm run bench:peers", sizes: oldSizes },
   ];
+  // Versions of systems that ran only in the earlier run (null in this one) stay known.
+  const versions = { ...old.versions, ...Object.fromEntries(Object.entries(fresh.versions).filter(([, v]) => v !== null)) };
   return {
     ...fresh,
+    versions,
     config: { ...fresh.config, sizes, queries, systems: systems.map((s) => s.id) },
     systems,
     runs,
