@@ -3,10 +3,9 @@ import { BeamError, JobFailedError, OptionsError } from "../../model/index.js";
 import type { JobState, Pipeline, PipelineResult, Runner } from "../../pipeline/index.js";
 import { JobMetrics } from "./bundle-metrics.js";
 import { CancelledSignal } from "./executor.js";
-import { ParallelJob } from "./parallel/parallel-job.js";
+import { ParallelJob, parallelPipelineModule } from "./parallel/parallel-job.js";
 import { crossLanguageUnsupported } from "./planner.js";
 import { runPlan, type RunControl } from "./run-plan.js";
-import { pipelineModuleOf } from "../pipeline-module.js";
 
 /** Settings of the embedded runner, read from pipeline options. */
 export interface EmbeddedRunnerSettings {
@@ -76,8 +75,8 @@ export class EmbeddedRunner implements Runner {
     }
     const settings = embeddedSettings(pipeline.options);
     // Worker threads need the pipeline's module: a missing one is an error at submission.
-    if (runsInParallel(pipeline, settings)) pipelineModuleOf(pipeline.options, "--parallelism");
-    return new EmbeddedPipelineResult(pipeline, settings);
+    const module = runsInParallel(pipeline, settings) ? parallelPipelineModule(pipeline) : undefined;
+    return new EmbeddedPipelineResult(pipeline, settings, module);
   }
 }
 
@@ -101,8 +100,9 @@ class EmbeddedPipelineResult implements PipelineResult {
   private readonly done: Promise<JobState>;
   private readonly jobMetrics = new JobMetrics();
 
-  constructor(pipeline: Pipeline, settings: EmbeddedRunnerSettings) {
-    this.done = this.execute(pipeline, settings);
+  /** `module`: the pipeline module worker threads import; undefined: one thread. */
+  constructor(pipeline: Pipeline, settings: EmbeddedRunnerSettings, module: string | undefined) {
+    this.done = this.execute(pipeline, settings, module);
     // The job's outcome is delivered by waitUntilFinish; avoid an unhandled rejection
     // warning when the caller only inspects `state`.
     this.done.catch(() => {});
@@ -143,7 +143,7 @@ class EmbeddedPipelineResult implements PipelineResult {
     return this.jobMetrics.results();
   }
 
-  private async execute(pipeline: Pipeline, settings: EmbeddedRunnerSettings): Promise<JobState> {
+  private async execute(pipeline: Pipeline, settings: EmbeddedRunnerSettings, module: string | undefined): Promise<JobState> {
     await Promise.resolve();
     try {
       const control: RunControl = {
@@ -152,8 +152,8 @@ class EmbeddedPipelineResult implements PipelineResult {
         isDraining: () => this.drainRequested,
         useClock: (clock) => (this.wake = () => clock.wake()),
       };
-      if (runsInParallel(pipeline, settings)) {
-        this.parallelJob = new ParallelJob(pipeline, settings, control);
+      if (module !== undefined) {
+        this.parallelJob = new ParallelJob(pipeline, module, settings, control);
         await this.parallelJob.run();
       } else {
         await runPlan(pipeline.graph(), settings, control);

@@ -28,8 +28,10 @@ export class ParallelJob {
   private failure: Error | undefined;
   private stop: (() => void) | undefined;
 
+  /** `module`: what the worker threads import (`parallelPipelineModule`, checked at submission). */
   constructor(
     private readonly pipeline: Pipeline,
+    private readonly module: string,
     private readonly settings: EmbeddedRunnerSettings,
     private readonly control: Omit<RunControl, "parallel">,
   ) {}
@@ -42,16 +44,6 @@ export class ParallelJob {
   async run(): Promise<void> {
     const count = this.settings.parallelism;
     const graph = this.pipeline.graph();
-    const module = pipelineModuleOf(this.pipeline.options, "--parallelism");
-    const named = this.pipeline.options["pipelineModule"];
-    if ((named === undefined || named === "") && runsStartedInThisThread() > 1) {
-      // A worker serves the first run() its import of the module makes.
-      throw new OptionsError(
-        `--parallelism runs the program's first pipeline only: worker threads rebuild the pipeline by importing ` +
-          `${module}, and its first Pipeline.run() is not this one (this program already ran a pipeline). Run each ` +
-          `pipeline as its own program, or name a module that builds this one with --pipelineModule.`,
-      );
-    }
     // ports[i][j]: executor i's end of the channel between i and j.
     const ports: (MessagePort | undefined)[][] = Array.from({ length: count }, () => new Array<MessagePort | undefined>(count));
     for (let i = 0; i < count; i++) {
@@ -66,7 +58,7 @@ export class ParallelJob {
     const finished: Promise<void>[] = [];
     const ready: Promise<void>[] = [];
     for (let index = 1; index < count; index++) {
-      const data: ThreadData = { entry: THREAD_ENTRY, index, count, module, fingerprint, options: { ...this.pipeline.options }, ports: ports[index]! };
+      const data: ThreadData = { entry: THREAD_ENTRY, index, count, module: this.module, fingerprint, options: { ...this.pipeline.options }, ports: ports[index]! };
       const worker = new Worker(THREAD_BOOT, {
         workerData: data,
         transferList: ports[index]!.filter((p): p is MessagePort => p !== undefined),
@@ -139,4 +131,22 @@ export class ParallelJob {
     this.command({ kind: "cancel" });
     this.stop?.();
   }
+}
+
+/**
+ * The module worker threads import to rebuild `pipeline`, checked when the job is submitted:
+ * `--pipelineModule`, else the program's entry, which a worker can only use for the
+ * program's first pipeline (it serves the first `run()` its import makes).
+ */
+export function parallelPipelineModule(pipeline: Pipeline): string {
+  const module = pipelineModuleOf(pipeline.options, "--parallelism");
+  const named = pipeline.options["pipelineModule"];
+  if ((named === undefined || named === "") && runsStartedInThisThread() > 1) {
+    throw new OptionsError(
+      `--parallelism runs the program's first pipeline only: worker threads rebuild the pipeline by importing ` +
+        `${module}, and its first Pipeline.run() is not this one (this program already ran a pipeline). Run each ` +
+        `pipeline as its own program, or name a module that builds this one with --pipelineModule.`,
+    );
+  }
+  return module;
 }
