@@ -84,6 +84,35 @@ describe("coder properties", () => {
     );
   });
 
+  it("writes strings as Beam's UTF-8 bytes on the ASCII fast paths and off them", () => {
+    // Mixed strings of every length around the fast paths' limits (32 bytes decoded by a
+    // loop, 256 characters encoded by one), with non-ASCII characters anywhere, lone
+    // surrogates included (written as U+FFFD, as TextEncoder and Beam do).
+    const text = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 300 }),
+      fc.string({ unit: fc.constantFrom("a", "é", "€", "😀", "\ud800", "z"), maxLength: 300 }),
+      fc.string({ minLength: 250, maxLength: 300 }),
+    );
+    fc.assert(
+      fc.property(text, (s) => {
+        const utf8 = Buffer.from(s, "utf8");
+        const nested = encodeToBytes(stringUtf8Coder, s, true);
+        expect(Buffer.from(nested)).toEqual(Buffer.concat([Buffer.from(encodeToBytes(varIntCoder, utf8.length)), utf8]));
+        expect(Buffer.from(encodeToBytes(stringUtf8Coder, s))).toEqual(utf8);
+        expect(decodeFromBytes(stringUtf8Coder, nested, true)).toBe(utf8.toString("utf8"));
+      }),
+    );
+  });
+
+  it("returns encodings that later encodings do not overwrite (pooled results included)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 200 }), { minLength: 1, maxLength: 200 }), (values) => {
+        const encoded = values.map((v) => encodeToBytes(stringUtf8Coder, v, true));
+        expect(encoded.map((b) => decodeFromBytes(stringUtf8Coder, b, true))).toEqual(values);
+      }),
+    );
+  });
+
   it("nests self-delimiting encodings", () => {
     selfDelimits(bytesCoder, fc.uint8Array());
     selfDelimits(stringUtf8Coder, fc.string());
