@@ -9,13 +9,23 @@ import {
   Pipeline,
   Triggers,
   coGroupByKey,
+  combinePerKey,
   create,
+  doubleCoder,
+  kvCoder,
+  varIntCoder,
   fixedWindows,
   groupByKey,
   kv,
   parDo,
+  statefulParDo,
+  StateSpecs,
+  TimerSpecs,
   windowInto,
   withTimestamps,
+  type ByteReader,
+  type ByteWriter,
+  type CombineFn,
   type KV,
   type MetricQueryResults,
   type PCollection,
@@ -137,6 +147,162 @@ describe("GroupByKey under a memory budget (embedded runner)", () => {
     p.apply(create([kv("a", 1)])).apply(groupByKey<string, number>());
     expect(() => p.run()).toThrow(OptionsError);
     expect(() => p.run()).toThrow(/--memoryBudget must be a size such as 512MB/);
+  });
+});
+
+describe("stateful ParDo under a memory budget (embedded runner)", () => {
+  /**
+   * Per key and window: a bag of the values and a running sum; an event-time timer at the
+   * window's end that sets a second one (a timer set by a timer, already due), a
+   * processing-time timer, and onWindowExpiration reading the state last.
+   */
+  const stateful = statefulParDo({
+    state: { seen: StateSpecs.bag<number>(), sum: StateSpecs.value<number>() },
+    timers: { end: TimerSpecs.timer("EVENT_TIME"), later: TimerSpecs.timer("EVENT_TIME"), flush: TimerSpecs.timer("PROCESSING_TIME") },
+    process(e: KV<string, number>, ctx) {
+      ctx.state.seen.add(e.value);
+      ctx.state.sum.write((ctx.state.sum.read() ?? 0) + e.value);
+      ctx.timers.end.set(ctx.window.maxTimestamp());
+      ctx.timers.flush.setRelative(60_000);
+    },
+    onTimer: {
+      end(ctx) {
+        ctx.output(`${String(ctx.key)} ${ctx.window.toString()} end sum=${ctx.state.sum.read()} [${ctx.state.seen.read().join(",")}]`);
+        ctx.timers.later.set(ctx.window.maxTimestamp());
+      },
+      later(ctx) {
+        ctx.output(`${String(ctx.key)} ${ctx.window.toString()} later @${ctx.fireTimestamp}`);
+      },
+      flush(ctx) {
+        ctx.output(`${String(ctx.key)} ${ctx.window.toString()} flush n=${ctx.state.seen.read().length}`);
+      },
+    },
+    onWindowExpiration(ctx) {
+      ctx.output(`${String(ctx.key)} ${ctx.window.toString()} expired sum=${ctx.state.sum.read()}`);
+    },
+  });
+
+  it("runs sorted by key through the disk and gives what the in-memory run gives", async () => {
+    const build = (p: Pipeline) =>
+      p
+        .apply(create(elements))
+        .apply(withTimestamps((e: KV<string, number>) => e.value * 10))
+        .apply(windowInto<KV<string, number>, IntervalWindow>(fixedWindows(60_000)))
+        .apply("Stateful", stateful) as PCollection<string>;
+    const inMemory = await run({}, build);
+    const spilled = await run({ memoryBudget: "256KB", tempLocation: dir }, build);
+    expect(spillRuns(inMemory.metrics)).toBe(0);
+    expect(spillRuns(spilled.metrics)).toBeGreaterThan(3);
+    // 997 keys × 5 windows, four lines each (end, later, flush, expired).
+    expect(spilled.lines).toHaveLength(997 * 5 * 4);
+    expect(spilled.lines).toEqual(inMemory.lines);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("holds the state of a bounded number of keys at a time, where memory holds them all", async () => {
+    const live = new Set<string>();
+    let most = 0;
+    const build = (p: Pipeline) =>
+      (p
+        .apply(create(Array.from({ length: 40_000 }, (_, i) => kv(`user-${i % 20_000}`, i))))
+        .apply(
+          "Track",
+          statefulParDo({
+            state: { n: StateSpecs.value<number>() },
+            process(e: KV<string, number>, ctx) {
+              ctx.state.n.write((ctx.state.n.read() ?? 0) + 1);
+              live.add(e.key);
+              most = Math.max(most, live.size);
+            },
+            onWindowExpiration(ctx) {
+              live.delete(String(ctx.key));
+              ctx.output(`${String(ctx.key)}=${ctx.state.n.read()}`);
+            },
+          }),
+        ) as PCollection<string>);
+    const inMemory = await run({}, build);
+    const inMemoryMost = most;
+    most = 0;
+    const spilled = await run({ memoryBudget: "256KB", tempLocation: dir }, build);
+    expect(spilled.lines).toEqual(inMemory.lines);
+    expect(spilled.lines).toHaveLength(20_000);
+    expect(inMemoryMost).toBe(20_000);
+    // One step's groups at a time (10,000 elements: 5,000 keys of two).
+    expect(most).toBeLessThanOrEqual(5_000);
+    expect(spillRuns(spilled.metrics)).toBeGreaterThan(0);
+  });
+});
+
+describe("Combine under a memory budget (embedded runner)", () => {
+  /** Mean with a plain-object accumulator (the JS value coder writes it to disk). */
+  const mean: CombineFn<number, { sum: number; n: number }, string> = {
+    createAccumulator: () => ({ sum: 0, n: 0 }),
+    addInput: (a, x) => ({ sum: a.sum + x, n: a.n + 1 }),
+    mergeAccumulators: (accs) => [...accs].reduce((a, b) => ({ sum: a.sum + b.sum, n: a.n + b.n }), { sum: 0, n: 0 }),
+    extractOutput: (a) => `${a.n}/${a.sum}`,
+  };
+  const describeCombined = parDo<KV<string, string>, string>({
+    process(e, ctx) {
+      ctx.output(`${e.key} ${ctx.window.toString()} @${ctx.timestamp} ${ctx.pane.timing} ${ctx.pane.isFirst} ${ctx.pane.isLast} ${e.value}`);
+    },
+  });
+  const build = (fn: CombineFn<number, unknown, string>) => (p: Pipeline) =>
+    p
+      .apply(create(elements))
+      .apply(withTimestamps((e: KV<string, number>) => e.value * 10))
+      .apply(windowInto<KV<string, number>, IntervalWindow>(fixedWindows(60_000)))
+      .apply(combinePerKey(fn))
+      .apply(describeCombined);
+
+  it("writes accumulators to disk when its table outgrows its share, and gives the in-memory panes", async () => {
+    const inMemory = await run({}, build(mean as CombineFn<number, unknown, string>));
+    const spilled = await run({ memoryBudget: "16KB", tempLocation: dir }, build(mean as CombineFn<number, unknown, string>));
+    const roomy = await run({ memoryBudget: "1GB", tempLocation: dir }, build(mean as CombineFn<number, unknown, string>));
+    expect(spillRuns(inMemory.metrics)).toBe(0);
+    expect(spillRuns(spilled.metrics)).toBeGreaterThan(3);
+    expect(spillRuns(roomy.metrics)).toBe(0);
+    // Every key in each of its windows once (4,985 of 997 keys × 5 windows), ON_TIME and only.
+    expect(spilled.lines).toHaveLength(4985);
+    expect(spilled.lines).toEqual(inMemory.lines);
+    expect(roomy.lines).toEqual(inMemory.lines);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  class Tally {
+    constructor(
+      public n = 0,
+      public sum = 0,
+    ) {}
+  }
+  const tally: CombineFn<number, Tally, string> = {
+    createAccumulator: () => new Tally(),
+    addInput: (a, x) => new Tally(a.n + 1, a.sum + x),
+    mergeAccumulators: (accs) => [...accs].reduce((a, b) => new Tally(a.n + b.n, a.sum + b.sum), new Tally()),
+    extractOutput: (a) => `${a.n}/${a.sum}`,
+  };
+
+  it("fails naming the Combine and the fix when its accumulators cannot be encoded", async () => {
+    const failed = run({ memoryBudget: "16KB", tempLocation: dir }, build(tally as CombineFn<number, unknown, string>));
+    await expect(failed).rejects.toThrow(/Combine ".*Combine.*" writes its accumulators to local disk under --memoryBudget.*Give the CombineFn an accumulatorCoder/s);
+  });
+
+  it("writes accumulators with the CombineFn's accumulatorCoder", async () => {
+    const tallyCoder = kvCoder(varIntCoder, doubleCoder);
+    const withCoder: CombineFn<number, Tally, string> = {
+      ...tally,
+      accumulatorCoder: {
+        ...tallyCoder,
+        encode: (t: Tally, w: ByteWriter, nested: boolean) => tallyCoder.encode(kv(t.n, t.sum), w, nested),
+        decode: (r: ByteReader, nested: boolean) => {
+          const { key, value } = tallyCoder.decode(r, nested);
+          return new Tally(key, value);
+        },
+      } as never,
+    };
+    const spilled = await run({ memoryBudget: "16KB", tempLocation: dir }, build(withCoder as CombineFn<number, unknown, string>));
+    const inMemory = await run({}, build(mean as CombineFn<number, unknown, string>));
+    expect(spillRuns(spilled.metrics)).toBeGreaterThan(3);
+    expect(spilled.lines).toEqual(inMemory.lines);
   });
 });
 

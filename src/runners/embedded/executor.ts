@@ -23,6 +23,8 @@ import { BufferSink, SideInputSink, type Sink } from "./sinks.js";
 import { ImpulseStage, ReadStage, TestStreamStage } from "./source-stages.js";
 import { SortedSpill } from "./spill/sorted-spill.js";
 import { SpillingGroupStage, canSpill, type SpillReporter } from "./spilling-group-stage.js";
+import { SpillingCombineStage } from "./spilling-combine-stage.js";
+import { SpillingStatefulStage } from "./spilling-stateful-stage.js";
 import { StatefulEntry, StatefulStage } from "./stateful-stage.js";
 import { ExchangeSink, keyOwner, type Partitioning } from "./parallel/exchange-sink.js";
 import type { Shard } from "./parallel/shard.js";
@@ -325,8 +327,16 @@ export class Executor {
             this.settings.metrics,
           );
           this.register(stage.entry, index, stepOutputs(step));
+          const byKey = { kind: "byKey", keyCoder: step.statefulKeyCoder } as const;
+          if (this.spills(step)) {
+            const spec = { keyCoder: step.statefulKeyCoder, valueCoder: step.statefulValueCoder!, windowCoder: windowCoderOf(step.windowing), windowing: step.windowing };
+            const sorted = new SpillingStatefulStage(step.label, step.input, stage, spec, this.sortedSpill(step.label), this.settings.metrics);
+            this.addConsumer(step.input, this.materialize(step.input, sorted.sink, byKey), Infinity);
+            this.stages.push(sorted);
+            return;
+          }
           const sink = new BufferSink(`${step.label}/MainInput`, () => stage.buffer, true);
-          this.addConsumer(step.input, this.materialize(step.input, sink, { kind: "byKey", keyCoder: step.statefulKeyCoder }), Infinity);
+          this.addConsumer(step.input, this.materialize(step.input, sink, byKey), Infinity);
           this.stages.push(stage);
           return;
         }
@@ -352,13 +362,9 @@ export class Executor {
       }
       case "groupByKey": {
         if (this.spills(step)) {
-          // The budget is the job's: shared by its spilling GroupByKeys in every executor.
-          const executors = this.settings.parallel?.shard.count ?? 1;
-          const share = Math.max(1, Math.floor(this.settings.memoryBudget! / this.spillingSteps / executors));
-          const reporter = { spilled: (bytes: number) => this.settings.metrics.spilled(step.label, bytes) };
           const windowCoder = windowCoderOf(step.windowing);
           const spec = { keyCoder: step.keyCoder, valueCoder: step.valueCoder, windowCoder, windowing: step.windowing };
-          const stage = new SpillingGroupStage(step.label, step.input, step.output, out(step.output), spec, new SortedSpill(this.settings.spillDir, share, reporter), this.settings.metrics);
+          const stage = new SpillingGroupStage(step.label, step.input, step.output, out(step.output), spec, this.sortedSpill(step.label), this.settings.metrics);
           this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
           this.stages.push(stage);
           return;
@@ -377,6 +383,13 @@ export class Executor {
         return;
       }
       case "combinePerKey": {
+        if (this.spills(step)) {
+          const spec = { keyCoder: step.keyCoder, windowCoder: windowCoderOf(step.windowing), windowing: step.windowing, combineFn: step.combineFn, accumulatorCoder: step.accumulatorCoder };
+          const stage = new SpillingCombineStage(step.label, step.input, step.output, out(step.output), spec, this.sortedSpill(step.label), this.spillShare(), this.settings.metrics);
+          this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
+          this.stages.push(stage);
+          return;
+        }
         const reduceFn = combiningReduceFn(step.combineFn);
         const runner = new ReduceRunner(step.keyCoder, step.windowing, reduceFn, this.dropCounters(step.label));
         const make = () => new BundleTable(step.keyCoder, reduceFn);
@@ -411,14 +424,26 @@ export class Executor {
     };
   }
 
-  /** Whether a GroupByKey groups through the disk (a memory budget is set and its panes allow it). */
+  /**
+   * Whether a step goes through the disk when a memory budget is set: a GroupByKey whose
+   * panes allow it, and a stateful ParDo over a bounded input (run sorted by key).
+   */
   private spills(step: PlanStep): boolean {
-    return (
-      this.settings.memoryBudget !== undefined &&
-      step.kind === "groupByKey" &&
-      step.lateOutput === undefined &&
-      canSpill(step.windowing, step.inputBounded)
-    );
+    if (this.settings.memoryBudget === undefined) return false;
+    if (step.kind === "groupByKey") return step.lateOutput === undefined && canSpill(step.windowing, step.inputBounded);
+    if (step.kind === "combinePerKey") return canSpill(step.windowing, step.inputBounded);
+    return step.kind === "parDo" && step.statefulKeyCoder !== undefined && step.inputBounded;
+  }
+
+  /** A spilling step's share of the job's budget: shared by its spilling steps in every executor. */
+  private spillShare(): number {
+    const executors = this.settings.parallel?.shard.count ?? 1;
+    return Math.max(1, Math.floor(this.settings.memoryBudget! / this.spillingSteps / executors));
+  }
+
+  /** An external sort with the step's share of the budget. */
+  private sortedSpill(label: string): SortedSpill {
+    return new SortedSpill(this.settings.spillDir, this.spillShare(), { spilled: (bytes: number) => this.settings.metrics.spilled(label, bytes) });
   }
 
   private get spillingSteps(): number {

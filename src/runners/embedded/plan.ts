@@ -21,6 +21,9 @@ export type PlanStep =
       readonly allowedTimestampSkew: number;
       /** For a stateful DoFn: the deterministic key coder of its KV input. */
       readonly statefulKeyCoder: Coder<unknown> | undefined;
+      /** For a stateful DoFn: the value coder of its KV input (it may run sorted through the disk). */
+      readonly statefulValueCoder: Coder<unknown> | undefined;
+      readonly inputBounded: boolean;
       readonly splittable: boolean;
       readonly windowing: WindowingStrategy;
     }
@@ -51,6 +54,9 @@ export type PlanStep =
       readonly input: string;
       readonly output: string;
       readonly keyCoder: Coder<unknown>;
+      /** The coder of the CombineFn's accumulators (a spilling Combine writes them with it). */
+      readonly accumulatorCoder: Coder<unknown>;
+      readonly inputBounded: boolean;
       readonly windowing: WindowingStrategy;
       readonly combineFn: CombineFn<unknown, unknown, unknown>;
     }

@@ -1,5 +1,6 @@
 import type { Coder, KV } from "../../model/index.js";
 import { UnsupportedFeatureError } from "../../model/index.js";
+import { jsValueCoder } from "../../coders/index.js";
 import type { PipelineGraph, TransformNode } from "../../pipeline/index.js";
 import { deterministicKeyCoder, kvComponents, type CombineFn, type PCollectionView, type Source } from "../../transforms/index.js";
 import type { PlanStep } from "./plan.js";
@@ -55,6 +56,8 @@ function specialComposite(graph: PipelineGraph, t: Readonly<TransformNode>, opti
       input,
       output,
       keyCoder: deterministicKeyCoder(k, t.fullLabel),
+      accumulatorCoder: (a.combineFn as CombineFn<unknown, unknown, unknown>).accumulatorCoder ?? jsValueCoder,
+      inputBounded: inNode.isBounded,
       windowing: inNode.windowing,
       combineFn: a.combineFn as CombineFn<unknown, unknown, unknown>,
     };
@@ -86,6 +89,8 @@ function primitiveStep(graph: PipelineGraph, t: Readonly<TransformNode>): PlanSt
         maxConcurrency: p.maxConcurrency,
         allowedTimestampSkew: p.allowedTimestampSkew,
         statefulKeyCoder: p.stateful ? statefulKeyCoder(graph, input, label) : undefined,
+        statefulValueCoder: p.stateful ? kvComponents(graph.pcollections.get(input)!.coder as Coder<KV<unknown, unknown>>)[1] : undefined,
+        inputBounded: graph.pcollections.get(input)!.isBounded,
         splittable: p.splittable,
         windowing: graph.pcollections.get(input)!.windowing,
       };

@@ -167,6 +167,18 @@ export class StatefulStage implements Stage {
     return garbageCollectionTime(window, this.windowing.allowedLateness, GLOBAL_WINDOW_MAX_TIMESTAMP);
   }
 
+  /**
+   * @internal For sort-based batch execution (SpillingStatefulStage): the next groups start
+   * their own time line, before any element. Every earlier group's timers have fired and
+   * its windows have expired.
+   */
+  restartTime(): void {
+    if (this.buffer.length > 0 || this.timers.size > 0 || this.expiries.size > 0) {
+      throw new Error(`${this.label}: internal error: restarting the time line with work pending.`);
+    }
+    this.inputWatermark = -Infinity;
+  }
+
   // --- Called by StatefulEntry inside a bundle. ---
 
   /** @internal */

@@ -120,6 +120,11 @@ export class SortedSpill {
     return out;
   }
 
+  /** Writes what is in memory to a run file now (a caller that keeps its own table does). */
+  flush(): void {
+    if (this.pending.size > 0) this.spill();
+  }
+
   /** The groups, in group-byte order. Files are removed once read (and by dispose). */
   *groups(): Generator<SpilledGroup> {
     const inMemory = this.sortedPending();
