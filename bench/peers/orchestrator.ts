@@ -269,6 +269,8 @@ type RunJavaNexmark = (opts: {
 }>;
 
 export const JAVA_MODULE = "tools/peers/java-nexmark.mjs";
+/** The queries tools/peers/java-nexmark ports (its Queries.java; 3 in its batch form). */
+export const JAVA_QUERIES: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 /** Parallelism of the local Flink cluster (java-nexmark's default, made explicit). */
 export const FLINK_PARALLELISM = 2;
 
@@ -277,6 +279,7 @@ function javaSystem(o: PeersOptions, timeoutMs: number, gens: number, runner: "d
   return {
     id,
     label: runner === "direct" ? "Beam Java DirectRunner" : `Beam Java on local Flink (parallelism ${FLINK_PARALLELISM})`,
+    queries: JAVA_QUERIES,
     async run(query, numEvents) {
       const opts = { runner, query, numEvents, numEventGenerators: gens, timeoutMs, ...(runner === "flink" ? { parallelism: FLINK_PARALLELISM } : {}) };
       const base = { query, system: id, numEvents, command: `runJavaNexmark(${JSON.stringify(opts)}) from ${JAVA_MODULE}` };
@@ -482,10 +485,13 @@ function crossCheck(runs: readonly PeerRun[], sizes: readonly number[], queries:
         if (r.query === query && r.numEvents === numEvents && r.resultCount !== null && r.timedOut !== true && r.error === undefined) counts[r.system] = r.resultCount;
       }
       const agree = new Set(Object.values(counts)).size <= 1;
-      const note =
-        !agree && counts["python-prism"] !== undefined && query >= 3
-          ? "Beam Python's Nexmark queries beyond 2 are not Beam Java's (e.g. windowing and join details differ): a different count is expected"
-          : undefined;
+      const note = agree
+        ? undefined
+        : query === 6
+          ? "Query 6 emits a pane per seller whenever its trigger (after every winning bid, accumulating, global window) fires, so its count depends on how each runner bundles and fires (a batch Flink job ignores the trigger: one per seller): a different count is expected"
+          : counts["python-prism"] !== undefined && query >= 3
+            ? "Beam Python's Nexmark queries beyond 2 are not Beam Java's (e.g. windowing and join details differ): a different count is expected"
+            : undefined;
       checks.push({ query, numEvents, agree, counts, ...(note !== undefined ? { note } : {}) });
     }
   }

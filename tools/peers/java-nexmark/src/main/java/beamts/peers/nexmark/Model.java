@@ -1,6 +1,7 @@
 package beamts.peers.nexmark;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * The Nexmark data model with Beam's field names (bench/nexmark/model.ts). Times are
@@ -63,6 +64,27 @@ public final class Model {
 
   /** Result of query 3. */
   public record NameCityStateId(String name, String city, String state, long id) implements Serializable {}
+
+  /** A closed auction with its winning bid (WinningBids; result of query 9). */
+  public record AuctionBid(Auction auction, Bid bid) implements Serializable {}
+
+  /** Result of query 4: a category's rounded mean winning price in a window, and whether the pane is its last. */
+  public record CategoryPrice(long category, long price, boolean isLast) implements Serializable {}
+
+  /** Result of query 5: an auction and its number of bids. */
+  public record AuctionCount(long auction, long num) implements Serializable {}
+
+  /**
+   * Query 5's accumulator and combined output: the auctions with the highest bid count seen so
+   * far, in the order they were added, and that count. The list is mutable (addInput appends).
+   */
+  public record TopAuctions(List<Long> auctions, long count) implements Serializable {}
+
+  /** Result of query 6: a seller's rounded mean selling price. */
+  public record SellerPrice(long seller, long price) implements Serializable {}
+
+  /** Result of query 8: a new person who opened an auction in the window they registered in, with its reserve. */
+  public record IdNameReserve(long id, String name, long reserve) implements Serializable {}
 
   /** Minimal JSON string quoting (the generator draws ASCII only, but escape properly anyway). */
   static final class Json {

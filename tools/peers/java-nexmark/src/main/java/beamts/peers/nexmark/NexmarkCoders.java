@@ -1,16 +1,24 @@
 package beamts.peers.nexmark;
 
 import beamts.peers.nexmark.Model.Auction;
+import beamts.peers.nexmark.Model.AuctionBid;
+import beamts.peers.nexmark.Model.AuctionCount;
 import beamts.peers.nexmark.Model.AuctionPrice;
 import beamts.peers.nexmark.Model.Bid;
+import beamts.peers.nexmark.Model.CategoryPrice;
 import beamts.peers.nexmark.Model.Event;
+import beamts.peers.nexmark.Model.IdNameReserve;
 import beamts.peers.nexmark.Model.NameCityStateId;
 import beamts.peers.nexmark.Model.Person;
+import beamts.peers.nexmark.Model.SellerPrice;
+import beamts.peers.nexmark.Model.TopAuctions;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.util.VarInt;
@@ -19,7 +27,8 @@ import org.apache.beam.sdk.util.VarInt;
  * Hand-written coders of the model, in the byte format of bench/nexmark/coders.ts (Beam's
  * Nexmark coders): longs as varints, strings as varint-length-prefixed UTF-8, times as
  * Beam's InstantCoder (8 bytes big-endian, sign bit flipped), an event as a varint tag
- * (0 person, 1 auction, 2 bid) and the record. Each coder is deterministic.
+ * (0 person, 1 auction, 2 bid) and the record. The query results (which beam-ts never
+ * encodes) use the same primitives, a boolean as a varint 0 or 1. Each coder is deterministic.
  */
 final class NexmarkCoders {
   private NexmarkCoders() {}
@@ -211,6 +220,111 @@ final class NexmarkCoders {
     @Override
     public NameCityStateId decode(InputStream in) throws IOException {
       return new NameCityStateId(readString(in), readString(in), readString(in), readLong(in));
+    }
+  }
+
+  static final class AuctionBidCoder extends DeterministicCoder<AuctionBid> {
+    private static final long serialVersionUID = 1L;
+    static final AuctionBidCoder INSTANCE = new AuctionBidCoder();
+
+    @Override
+    public void encode(AuctionBid v, OutputStream out) throws IOException {
+      AuctionCoder.INSTANCE.encode(v.auction(), out);
+      BidCoder.INSTANCE.encode(v.bid(), out);
+    }
+
+    @Override
+    public AuctionBid decode(InputStream in) throws IOException {
+      return new AuctionBid(AuctionCoder.INSTANCE.decode(in), BidCoder.INSTANCE.decode(in));
+    }
+  }
+
+  static final class CategoryPriceCoder extends DeterministicCoder<CategoryPrice> {
+    private static final long serialVersionUID = 1L;
+    static final CategoryPriceCoder INSTANCE = new CategoryPriceCoder();
+
+    @Override
+    public void encode(CategoryPrice v, OutputStream out) throws IOException {
+      writeLong(out, v.category());
+      writeLong(out, v.price());
+      writeLong(out, v.isLast() ? 1 : 0);
+    }
+
+    @Override
+    public CategoryPrice decode(InputStream in) throws IOException {
+      return new CategoryPrice(readLong(in), readLong(in), readLong(in) != 0);
+    }
+  }
+
+  static final class AuctionCountCoder extends DeterministicCoder<AuctionCount> {
+    private static final long serialVersionUID = 1L;
+    static final AuctionCountCoder INSTANCE = new AuctionCountCoder();
+
+    @Override
+    public void encode(AuctionCount v, OutputStream out) throws IOException {
+      writeLong(out, v.auction());
+      writeLong(out, v.num());
+    }
+
+    @Override
+    public AuctionCount decode(InputStream in) throws IOException {
+      return new AuctionCount(readLong(in), readLong(in));
+    }
+  }
+
+  /** The count, the number of auctions, the auctions in order (decoded into a mutable list). */
+  static final class TopAuctionsCoder extends DeterministicCoder<TopAuctions> {
+    private static final long serialVersionUID = 1L;
+    static final TopAuctionsCoder INSTANCE = new TopAuctionsCoder();
+
+    @Override
+    public void encode(TopAuctions v, OutputStream out) throws IOException {
+      writeLong(out, v.count());
+      writeLong(out, v.auctions().size());
+      for (long auction : v.auctions()) writeLong(out, auction);
+    }
+
+    @Override
+    public TopAuctions decode(InputStream in) throws IOException {
+      long count = readLong(in);
+      long size = readLong(in);
+      if (size < 0 || size > Integer.MAX_VALUE) throw new CoderException("invalid list size " + size);
+      List<Long> auctions = new ArrayList<>((int) size);
+      for (long i = 0; i < size; i++) auctions.add(readLong(in));
+      return new TopAuctions(auctions, count);
+    }
+  }
+
+  static final class SellerPriceCoder extends DeterministicCoder<SellerPrice> {
+    private static final long serialVersionUID = 1L;
+    static final SellerPriceCoder INSTANCE = new SellerPriceCoder();
+
+    @Override
+    public void encode(SellerPrice v, OutputStream out) throws IOException {
+      writeLong(out, v.seller());
+      writeLong(out, v.price());
+    }
+
+    @Override
+    public SellerPrice decode(InputStream in) throws IOException {
+      return new SellerPrice(readLong(in), readLong(in));
+    }
+  }
+
+  static final class IdNameReserveCoder extends DeterministicCoder<IdNameReserve> {
+    private static final long serialVersionUID = 1L;
+    static final IdNameReserveCoder INSTANCE = new IdNameReserveCoder();
+
+    @Override
+    public void encode(IdNameReserve v, OutputStream out) throws IOException {
+      writeLong(out, v.id());
+      writeString(out, v.name());
+      writeLong(out, v.reserve());
+    }
+
+    @Override
+    public IdNameReserve decode(InputStream in) throws IOException {
+      return new IdNameReserve(readLong(in), readString(in), readLong(in));
     }
   }
 }

@@ -3,7 +3,7 @@ package beamts.peers.nexmark;
 import java.io.Serializable;
 
 /**
- * The Nexmark configuration knobs that shape the events and queries 0-3 and 7, with Beam's
+ * The Nexmark configuration knobs that shape the events and queries 0-9, with Beam's
  * defaults (a port of bench/nexmark/config.ts). Mutable fields, set from the command line.
  */
 public final class NexmarkConfig implements Serializable {
@@ -38,7 +38,12 @@ public final class NexmarkConfig implements Serializable {
   public int hotAuctionRatio = 2;
   public int hotSellersRatio = 4;
   public int hotBiddersRatio = 4;
+  /** Window size, in seconds, for queries 4, 5, 7 and 8. */
   public long windowSizeSec = 10;
+  /** Sliding window period, in seconds, for queries 4 and 5. */
+  public long windowPeriodSec = 5;
+  /** Fanout of the combines in queries 4, 5 and 7. */
+  public int fanout = 5;
   public int numInFlightAuctions = 100;
   public int numActivePeople = 1000;
   public int auctionSkip = 123;
