@@ -41,6 +41,8 @@ export interface PeerRun {
   readonly error?: string;
   readonly note?: string;
   readonly command?: string;
+  /** For a run kept from an earlier invocation: when it was measured. */
+  readonly measuredAt?: string;
 }
 
 export interface PeersOptions {
@@ -70,8 +72,17 @@ export interface PeersResults {
   readonly systems: readonly { id: string; label: string }[];
   readonly runs: PeerRun[];
   readonly checks: { query: number; numEvents: number; agree: boolean; counts: Record<string, number>; note?: string }[];
-  /** Earlier runs kept for the sizes this run did not measure (see `keepEarlierSizes`). */
-  readonly earlier?: readonly { generatedAt: string; invocation: string; sizes: readonly number[] }[];
+  /** Earlier invocations whose cells this run did not measure again (see `keepEarlierRuns`). */
+  readonly earlier?: readonly EarlierRun[];
+}
+
+/** The cells (system, size, query) kept from one earlier invocation. */
+export interface EarlierRun {
+  readonly generatedAt: string;
+  readonly invocation: string;
+  readonly sizes: readonly number[];
+  readonly queries: readonly number[];
+  readonly systems: readonly string[];
 }
 
 interface SystemDef {
@@ -429,7 +440,7 @@ export async function runPeers(o: PeersOptions): Promise<PeersResults> {
     runs,
     checks: crossCheck(runs, o.sizes, o.queries),
   };
-  const results = keepEarlierSizes(fresh, o.jsonPath);
+  const results = keepEarlierRuns(fresh, o.jsonPath);
   mkdirSync(path.dirname(o.jsonPath), { recursive: true });
   writeFileSync(o.jsonPath, `${JSON.stringify(results, null, 2)}\n`);
   writeMarkdownSection(o.markdownPath, markdown(results));
@@ -443,26 +454,42 @@ function describe(r: PeerRun, timeoutSec: number): string {
 }
 
 /**
- * Adds the runs of the results file at `jsonPath` for the sizes `fresh` did not measure,
- * so 1M and 10M can be measured in separate invocations (10M with every peer takes hours).
+ * Adds the runs of the results file at `jsonPath` for the cells (system, size, query) that
+ * `fresh` did not measure, so slow peers need not run again when beam-ts does, and 1M and
+ * 10M can be measured in separate invocations (10M with every peer takes hours). Each kept
+ * run remembers when it was measured; `earlier` lists the invocations the table still uses.
  */
-function keepEarlierSizes(fresh: PeersResults, jsonPath: string): PeersResults {
+function keepEarlierRuns(fresh: PeersResults, jsonPath: string): PeersResults {
   let old: PeersResults;
   try {
     old = JSON.parse(readFileSync(jsonPath, "utf8")) as PeersResults;
   } catch {
     return fresh;
   }
-  const oldSizes = (old.config?.sizes ?? []).filter((n) => !fresh.config.sizes.includes(n));
-  if (oldSizes.length === 0 || !Array.isArray(old.runs)) return fresh;
-  const runs = [...old.runs.filter((r) => oldSizes.includes(r.numEvents)), ...fresh.runs];
-  const sizes = [...oldSizes, ...fresh.config.sizes].sort((a, b) => a - b);
+  if (!Array.isArray(old.runs)) return fresh;
+  const cell = (r: PeerRun) => `${r.system}|${r.numEvents}|${r.query}`;
+  const measured = new Set(fresh.runs.map(cell));
+  const invocationOf = new Map<string, string>((old.earlier ?? []).map((e) => [e.generatedAt, e.invocation]));
+  invocationOf.set(old.generatedAt, old.commands["invocation"] ?? "npm run bench:peers");
+  // Files written before runs carried `measuredAt` name the invocation of each earlier size.
+  const legacyMeasuredAt = (r: PeerRun) => (old.earlier ?? []).find((e) => e.sizes.includes(r.numEvents) && e.queries === undefined)?.generatedAt;
+  const kept = old.runs.filter((r) => !measured.has(cell(r))).map((r) => ({ ...r, measuredAt: r.measuredAt ?? legacyMeasuredAt(r) ?? old.generatedAt }));
+  if (kept.length === 0) return fresh;
+  const runs = [...kept, ...fresh.runs];
+  const sizes = [...new Set(runs.map((r) => r.numEvents))].sort((a, b) => a - b);
   const queries = [...new Set([...old.config.queries, ...fresh.config.queries])].sort((a, b) => a - b);
-  const systems = [...fresh.systems, ...old.systems.filter((s) => !fresh.systems.some((f) => f.id === s.id))];
-  const earlier = [
-    ...(old.earlier ?? []).filter((e) => e.sizes.some((n) => oldSizes.includes(n))),
-    { generatedAt: old.generatedAt, invocation: old.commands["invocation"] ?? "npm run bench:peers", sizes: oldSizes },
-  ];
+  const systems = [...fresh.systems, ...old.systems.filter((s) => !fresh.systems.some((f) => f.id === s.id) && kept.some((r) => r.system === s.id))];
+  const uniq = <T,>(xs: readonly T[]) => [...new Set(xs)];
+  const earlier: EarlierRun[] = uniq(kept.map((r) => r.measuredAt)).map((at) => {
+    const mine = kept.filter((r) => r.measuredAt === at);
+    return {
+      generatedAt: at,
+      invocation: invocationOf.get(at) ?? "npm run bench:peers",
+      sizes: uniq(mine.map((r) => r.numEvents)).sort((a, b) => a - b),
+      queries: uniq(mine.map((r) => r.query)).sort((a, b) => a - b),
+      systems: uniq(mine.map((r) => r.system)),
+    };
+  });
   // Versions of systems that ran only in the earlier run (null in this one) stay known.
   const versions = { ...old.versions, ...Object.fromEntries(Object.entries(fresh.versions).filter(([, v]) => v !== null)) };
   return {
@@ -522,8 +549,14 @@ export function markdown(r: PeersResults): string {
     if (run.error !== undefined) {
       if (run.error.startsWith(`query ${run.query} is not implemented`)) return "n/a";
       const lines = run.error.split("\n").filter((l) => l.trim() !== "");
-      const summary = lines.length > 1 ? `${lines[0]!.split(":")[0]}: … ${lines[lines.length - 1]!.trim()}` : (lines[0] ?? "");
-      return `not run ${footnote(`${run.system}: ${summary.slice(0, 300)}`)}`;
+      // The line that says why: a gRPC error's details, else the last line that is not a log line.
+      const details = lines.findIndex((l) => /details = "/.test(l));
+      const why =
+        details >= 0
+          ? lines.slice(details, details + 2).join(" ") // gRPC details often continue on the next line
+          : ([...lines].reverse().find((l) => !/^\s*(WARNING|INFO|DEBUG)\b/.test(l)) ?? "");
+      const summary = lines.length > 1 ? `${lines[0]!.split(":")[0]}: … ${why.trim()}` : (lines[0] ?? "");
+      return `${run.error.startsWith("not run") ? "not run" : "failed"} ${footnote(`${run.system}: ${summary.slice(0, 300)}`)}`;
     }
     const value = fmtInt(run.eventsPerSec ?? 0);
     return run.note !== undefined ? `${value} ${footnote(`${run.system}, Q${run.query}, ${fmtInt(run.numEvents)} events: ${run.note}`)}` : value;
@@ -540,7 +573,12 @@ export function markdown(r: PeersResults): string {
       (r.versions["beamJava"] ? `; Beam Java ${r.versions["beamJava"]}` : "") +
       (r.versions["flink"] ? `; Flink ${r.versions["flink"]}` : "") +
       ".",
-    ...(r.earlier ?? []).map((e) => `Sizes ${e.sizes.map(fmtInt).join(", ")} events: from the run of ${e.generatedAt.slice(0, 10)} (\`${e.invocation}\`).`),
+    ...(r.earlier ?? []).map(
+      (e) =>
+        `From the run of ${e.generatedAt.slice(0, 16).replace("T", " ")} UTC (\`${e.invocation}\`): ` +
+        // Files written before cells were kept one by one list sizes only.
+        (e.systems === undefined ? `sizes ${e.sizes.map(fmtInt).join(", ")} events.` : `${e.systems.join(", ")} at ${e.sizes.map(fmtInt).join(", ")} events, queries ${e.queries.join(", ")}.`),
+    ),
     `Command: \`${r.commands["invocation"]}\`. Batch, ${r.config.numEventGenerators} event generators, one run per cell, each in a fresh process; timeout ${r.config.timeoutSec} s per run.`,
     "",
     "Events/s = events / the system's own runtime: beam-ts and the hand-written loop from run start to finish, event generation included; " +
@@ -568,7 +606,8 @@ export function markdown(r: PeersResults): string {
       "result counts",
     ];
     lines.push(`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 || i === header.length - 1 ? "---" : "---:")).join("|")}|`);
-    for (const query of r.config.queries) {
+    // Only the queries measured at this size (sizes may come from runs of other queries).
+    for (const query of r.config.queries.filter((q) => r.runs.some((x) => x.query === q && x.numEvents === numEvents))) {
       const find = (id: string) => r.runs.find((x) => x.query === query && x.numEvents === numEvents && x.system === id);
       const beam = find("beam-ts");
       const ratios = ratioPeers.map((p) => {

@@ -56,7 +56,7 @@ describe("bench:peers", () => {
     // Six child processes: ~10 s on an idle machine, ~20 s on a loaded one.
   }, 60_000);
 
-  it("keeps the earlier run's sizes when a later run measures other sizes", async () => {
+  it("keeps the earlier run's cells when a later run measures other sizes", async () => {
     const jsonPath = path.join(dir, "nexmark-results.json");
     const markdownPath = path.join(dir, "RESULTS.md");
     const first = JSON.parse(readFileSync(jsonPath, "utf8")) as PeersResults;
@@ -64,14 +64,35 @@ describe("bench:peers", () => {
 
     const json = JSON.parse(readFileSync(jsonPath, "utf8")) as PeersResults;
     expect(json.config.sizes).toEqual([3_000, 5_000]);
-    expect(json.runs.filter((r) => r.numEvents === 5_000)).toEqual(first.runs);
+    expect(json.runs.filter((r) => r.numEvents === 5_000)).toEqual(first.runs.map((r) => ({ ...r, measuredAt: first.generatedAt })));
     expect(json.runs.filter((r) => r.numEvents === 3_000).map((r) => r.system)).toEqual(["handwritten"]);
-    expect(json.earlier).toEqual([{ generatedAt: first.generatedAt, invocation: first.commands["invocation"], sizes: [5_000] }]);
+    expect(json.earlier).toEqual([
+      { generatedAt: first.generatedAt, invocation: first.commands["invocation"], sizes: [5_000], queries: [0, 1, 2], systems: ["beam-ts", "beam-ts-2threads", "handwritten"] },
+    ]);
     expect(json.systems.map((s) => s.id)).toEqual(expect.arrayContaining(first.systems.map((s) => s.id)));
     const md = readFileSync(markdownPath, "utf8");
     expect(md).toContain("### 3,000 events");
     expect(md).toContain("### 5,000 events");
-    expect(md).toContain("Sizes 5,000 events: from the run of");
+    expect(md).toContain("beam-ts, beam-ts-2threads, handwritten at 5,000 events, queries 0, 1, 2.");
+  }, 60_000);
+
+  it("measures one system again without dropping the others' cells at that size", async () => {
+    const jsonPath = path.join(dir, "nexmark-results.json");
+    const markdownPath = path.join(dir, "RESULTS.md");
+    const before = JSON.parse(readFileSync(jsonPath, "utf8")) as PeersResults;
+    await runPeers({ sizes: [5_000], queries: [1], systems: ["handwritten"], timeoutSec: 60, root, jsonPath, markdownPath, cacheDir: path.join(dir, "cache"), log: () => {} });
+
+    const json = JSON.parse(readFileSync(jsonPath, "utf8")) as PeersResults;
+    const at5k = json.runs.filter((r) => r.numEvents === 5_000);
+    // The fresh cell replaced the old one; every other 5,000-event cell is still there.
+    expect(at5k.filter((r) => r.system === "handwritten" && r.query === 1)).toHaveLength(1);
+    expect(at5k.find((r) => r.system === "handwritten" && r.query === 1)!.measuredAt).toBeUndefined();
+    expect(at5k.filter((r) => r.system !== "handwritten" || r.query !== 1)).toEqual(
+      before.runs.filter((r) => r.numEvents === 5_000 && (r.system !== "handwritten" || r.query !== 1)),
+    );
+    expect(json.runs.filter((r) => r.numEvents === 3_000)).toHaveLength(1);
+    expect(json.config.queries).toEqual([0, 1, 2]);
+    expect(json.checks.every((c) => c.agree)).toBe(true);
   }, 60_000);
 
   it("replaces only its own section of RESULTS.md", () => {
