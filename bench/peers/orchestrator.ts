@@ -10,6 +10,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import v8 from "node:v8";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { QUERIES } from "../nexmark/queries/index.js";
@@ -173,13 +174,25 @@ const commandLine = (cmd: string, args: readonly string[]) => [cmd, ...args].map
 
 const CHILD_PREFIX = "BENCH_PEERS_RESULT ";
 
+/**
+ * The Node children's heap limit: the JVM's default maximum heap (a quarter of physical
+ * memory), so beam-ts and Beam Java run with the same memory, where Node's own default
+ * (about 4 GiB) is lower. A batch query that holds all its state until the end (Q4, Q6, Q9
+ * group every bid by merging windows) needs it at 10M events on one thread.
+ */
+export function nodeHeapArgs(): string[] {
+  const quarterMiB = Math.floor(os.totalmem() / 4 / 2 ** 20);
+  const defaultMiB = Math.floor(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
+  return quarterMiB > defaultMiB ? [`--max-old-space-size=${quarterMiB}`] : [];
+}
+
 function nodeChildSystem(root: string, timeoutMs: number, gens: number, id: string, label: string, system: "beam-ts" | "handwritten", queries: readonly number[], extra: string[] = []): SystemDef {
   return {
     id,
     label,
     queries,
     async run(query, numEvents) {
-      const args = ["--import", "tsx", "bench/peers/child.ts", `--system=${system}`, `--query=${query}`, `--numEvents=${numEvents}`, `--numEventGenerators=${gens}`, ...extra];
+      const args = [...nodeHeapArgs(), "--import", "tsx", "bench/peers/child.ts", `--system=${system}`, `--query=${query}`, `--numEvents=${numEvents}`, `--numEventGenerators=${gens}`, ...extra];
       const command = commandLine("node", args);
       const base = { query, system: id, numEvents, command };
       const out = await runProcess(process.execPath, args, { cwd: root, timeoutMs });
@@ -421,14 +434,15 @@ export async function runPeers(o: PeersOptions): Promise<PeersResults> {
     config: { sizes: o.sizes, queries: o.queries, systems: systems.map((s) => s.id), timeoutSec: o.timeoutSec, numEventGenerators: gens },
     commands: {
       invocation: o.invocation ?? "npm run bench:peers",
-      "beam-ts": "node --import tsx bench/peers/child.ts --system=beam-ts --query=<q> --numEvents=<n> --numEventGenerators=<g> [--parallelism=<p>]",
-      handwritten: "node --import tsx bench/peers/child.ts --system=handwritten --query=<q> --numEvents=<n> --numEventGenerators=<g>",
+      "beam-ts": "node [--max-old-space-size=<a quarter of RAM, the JVM's default max heap>] --import tsx bench/peers/child.ts --system=beam-ts --query=<q> --numEvents=<n> --numEventGenerators=<g> [--parallelism=<p>]",
+      handwritten: "node [--max-old-space-size=<a quarter of RAM>] --import tsx bench/peers/child.ts --system=handwritten --query=<q> --numEvents=<n> --numEventGenerators=<g>",
       "python-prism":
         "<venv>/bin/python <cache>/nexmark_driver.py --query=<q> --num_events=<n> --input=<cache>/nexmark-events-<n>-g<g>.jsonl --runner=PrismRunner --prism_location=<prism> --environment_type=LOOPBACK",
       java: `runJavaNexmark({runner, query, numEvents, numEventGenerators, timeoutMs}) from ${JAVA_MODULE}`,
     },
     measurement: {
-      "beam-ts": "runtimeSec: Pipeline.run() to waitUntilFinish() in a fresh Node process; includes generating the events (the Nexmark source), excludes process start-up",
+      "beam-ts":
+        "runtimeSec: Pipeline.run() to waitUntilFinish() in a fresh Node process; includes generating the events (the Nexmark source), excludes process start-up. The process's heap limit is the JVM's default maximum heap (a quarter of RAM) when that is above Node's default",
       handwritten: "runtimeSec: the loop, including generating the events, in a fresh Node process",
       "python-prism":
         "runtimeSec: Beam Python's Nexmark launcher's own measure (first to last bundle of its event/result monitor DoFns), which includes reading and parsing the JSON events file but not Python start-up, Prism start-up or job submission; wallSec is the whole process",
@@ -478,7 +492,11 @@ function keepEarlierRuns(fresh: PeersResults, jsonPath: string): PeersResults {
   const runs = [...kept, ...fresh.runs];
   const sizes = [...new Set(runs.map((r) => r.numEvents))].sort((a, b) => a - b);
   const queries = [...new Set([...old.config.queries, ...fresh.config.queries])].sort((a, b) => a - b);
-  const systems = [...fresh.systems, ...old.systems.filter((s) => !fresh.systems.some((f) => f.id === s.id) && kept.some((r) => r.system === s.id))];
+  // Columns in the usual order, whichever invocation measured them.
+  const rank = (id: string) => SYSTEM_GROUPS.findIndex((g) => id === g || id.startsWith(`${g}-`));
+  const systems = [...fresh.systems, ...old.systems.filter((s) => !fresh.systems.some((f) => f.id === s.id) && kept.some((r) => r.system === s.id))].sort(
+    (a, b) => rank(a.id) - rank(b.id),
+  );
   const uniq = <T,>(xs: readonly T[]) => [...new Set(xs)];
   const earlier: EarlierRun[] = uniq(kept.map((r) => r.measuredAt)).map((at) => {
     const mine = kept.filter((r) => r.measuredAt === at);
