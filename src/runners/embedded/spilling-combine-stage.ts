@@ -1,12 +1,13 @@
-import type { BoundedWindow, Coder, Instant, KV, WindowedValue } from "../../model/index.js";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, ON_TIME_AND_ONLY_FIRING, kv } from "../../model/index.js";
+import type { BoundedWindow, Coder, KV, WindowedValue } from "../../model/index.js";
+import { MAX_TIMESTAMP, ON_TIME_AND_ONLY_FIRING, kv } from "../../model/index.js";
 import { BufferReader, BufferWriter, decodeFromBytes } from "../../coders/index.js";
-import { BundleTable, KeyedWindowTable, combiningReduceFn, garbageCollectionTime, windowEntries, type Receiver, type ReduceFn } from "../../runtime/index.js";
+import { BundleTable, KeyedWindowTable, combiningReduceFn, windowEntries, type Receiver, type ReduceFn } from "../../runtime/index.js";
 import type { CombineFn } from "../../transforms/index.js";
 import type { LateDataReporter } from "./materialized-stages.js";
 import type { Sink } from "./sinks.js";
 import type { SortedSpill } from "./spill/sorted-spill.js";
 import type { SpillingGroupSpec } from "./spilling-group-stage.js";
+import { DiskBackedStage } from "./spill/disk-backed-stage.js";
 import type { Stage, StepContext } from "./stage.js";
 
 /** A lifted Combine that may spill: its CombineFn and the coder of its accumulators. */
@@ -33,14 +34,8 @@ const LIVE_OVER_ENCODED = 3;
  * key and window's accumulators go through mergeAccumulators once and extractOutput gives
  * its pane. A Combine that never filled its share emits from the table without encoding.
  */
-export class SpillingCombineStage implements Stage {
-  readonly isSource = false;
-  readonly idle = false;
-  readonly reads: readonly string[];
+export class SpillingCombineStage extends DiskBackedStage implements Stage {
   readonly sink: Sink;
-  private inputWatermark: Instant = -Infinity;
-  private output: Instant = -Infinity;
-  private earliestEnd: Instant = Infinity;
   private table: KeyedWindowTable<unknown>;
   private entries = 0;
   private entryBytes = INITIAL_ENTRY_BYTES;
@@ -51,24 +46,19 @@ export class SpillingCombineStage implements Stage {
   private readonly writer = new BufferWriter();
 
   constructor(
-    readonly label: string,
+    label: string,
     input: string,
     readonly entryPc: string,
     readonly entry: Receiver,
     private readonly spec: SpillingCombineSpec,
-    private readonly spill: SortedSpill,
+    spill: SortedSpill,
     private readonly limitBytes: number,
     reporter: LateDataReporter,
   ) {
-    this.reads = [input];
+    super(label, input, spill, spec.windowing);
     this.reduceFn = combiningReduceFn(spec.combineFn);
     this.table = new KeyedWindowTable(spec.keyCoder);
     this.sink = new CombineSpillSink(label, this, () => new BundleTable(spec.keyCoder, this.reduceFn), reporter);
-  }
-
-  /** @internal the sink's view: a window past its garbage-collection time takes no data. */
-  isLate(window: BoundedWindow): boolean {
-    return garbageCollectionTime(window, this.spec.windowing.allowedLateness, GLOBAL_WINDOW_MAX_TIMESTAMP) < this.inputWatermark;
   }
 
   /** @internal a committed bundle's accumulators, merged into the table. */
@@ -79,7 +69,7 @@ export class SpillingCombineStage implements Stage {
         if (e.count === 1) {
           this.entries++;
           const end = we.window.maxTimestamp();
-          if (end < this.earliestEnd) this.earliestEnd = end;
+          if (end < this.hold) this.hold = end;
         }
         e.state = this.reduceFn.merge(e.state, we.state);
       }
@@ -138,7 +128,7 @@ export class SpillingCombineStage implements Stage {
       const next = this.panes.next();
       if (next.done === true) {
         this.finished = true;
-        this.earliestEnd = Infinity;
+        this.hold = Infinity;
         break;
       }
       batch.push(next.value);
@@ -171,22 +161,10 @@ export class SpillingCombineStage implements Stage {
     }
   }
 
-  outputWatermark(inputWatermark: Instant): Instant {
-    this.output = Math.max(this.output, Math.min(inputWatermark, this.earliestEnd));
-    return this.output;
-  }
-
-  nextWakeup(): Instant {
-    return Infinity;
-  }
-
   get done(): boolean {
     return this.inputWatermark >= MAX_TIMESTAMP && (this.finished || (this.panes === undefined && this.entries === 0 && this.spill.isEmpty));
   }
 
-  async close(): Promise<void> {
-    this.spill.dispose();
-  }
 }
 
 /**

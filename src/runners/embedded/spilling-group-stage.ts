@@ -1,11 +1,11 @@
-import type { BoundedWindow, Coder, Instant, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, ON_TIME_AND_ONLY_FIRING, kv } from "../../model/index.js";
+import type { BoundedWindow, Coder, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
+import { MAX_TIMESTAMP, ON_TIME_AND_ONLY_FIRING, kv } from "../../model/index.js";
 import { BufferReader, BufferWriter, decodeFromBytes, encodeToBytes } from "../../coders/index.js";
-import { garbageCollectionTime } from "../../runtime/index.js";
 import type { Receiver } from "../../runtime/index.js";
 import type { LateDataReporter } from "./materialized-stages.js";
 import type { Sink } from "./sinks.js";
 import { SortedSpill, type SpilledGroup } from "./spill/sorted-spill.js";
+import { DiskBackedStage } from "./spill/disk-backed-stage.js";
 import type { Stage, StepContext } from "./stage.js";
 
 /** Where a spilling stage reports the bytes it wrote to disk. */
@@ -50,34 +50,23 @@ const GROUPS_PER_STEP = 1000;
  * watermark is held at the earliest window end seen until then, as the in-memory stage's
  * holds would.
  */
-export class SpillingGroupStage implements Stage {
-  readonly isSource = false;
-  readonly idle = false;
-  readonly reads: readonly string[];
+export class SpillingGroupStage extends DiskBackedStage implements Stage {
   readonly sink: Sink;
-  private inputWatermark: Instant = -Infinity;
-  private output: Instant = -Infinity;
-  private earliestEnd: Instant = Infinity;
   private groups: Generator<SpilledGroup> | undefined;
   private finished = false;
   private readonly writer = new BufferWriter();
 
   constructor(
-    readonly label: string,
+    label: string,
     input: string,
     readonly entryPc: string,
     readonly entry: Receiver,
     private readonly spec: SpillingGroupSpec,
-    private readonly spill: SortedSpill,
+    spill: SortedSpill,
     reporter: LateDataReporter,
   ) {
-    this.reads = [input];
+    super(label, input, spill, spec.windowing);
     this.sink = new SpillSink(label, this, reporter);
-  }
-
-  /** @internal the sink's view: a window past its garbage-collection time takes no data. */
-  isLate(window: BoundedWindow): boolean {
-    return garbageCollectionTime(window, this.spec.windowing.allowedLateness, GLOBAL_WINDOW_MAX_TIMESTAMP) < this.inputWatermark;
   }
 
   /** @internal a committed element for `window`. */
@@ -88,7 +77,7 @@ export class SpillingGroupStage implements Stage {
     this.spec.windowCoder.encode(window, w, true);
     this.spill.add({ group: w.finish(), value: encodeToBytes(this.spec.valueCoder, value) });
     const end = window.maxTimestamp();
-    if (end < this.earliestEnd) this.earliestEnd = end;
+    if (end < this.hold) this.hold = end;
   }
 
   async step(ctx: StepContext): Promise<boolean> {
@@ -100,7 +89,7 @@ export class SpillingGroupStage implements Stage {
       const next = this.groups.next();
       if (next.done === true) {
         this.finished = true;
-        this.earliestEnd = Infinity;
+        this.hold = Infinity;
         break;
       }
       panes.push(this.pane(next.value));
@@ -118,22 +107,10 @@ export class SpillingGroupStage implements Stage {
     return { value: kv(key, decoded), timestamp: window.maxTimestamp(), windows: [window], pane: ON_TIME_AND_ONLY_FIRING };
   }
 
-  outputWatermark(inputWatermark: Instant): Instant {
-    this.output = Math.max(this.output, Math.min(inputWatermark, this.earliestEnd));
-    return this.output;
-  }
-
-  nextWakeup(): Instant {
-    return Infinity;
-  }
-
   get done(): boolean {
     return this.inputWatermark >= MAX_TIMESTAMP && (this.finished || this.spill.isEmpty);
   }
 
-  async close(): Promise<void> {
-    this.spill.dispose();
-  }
 }
 
 /**

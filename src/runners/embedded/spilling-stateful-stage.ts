@@ -1,10 +1,11 @@
 import type { BoundedWindow, Coder, Instant, WindowedValue, WindowingStrategy } from "../../model/index.js";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, NO_FIRING, kv } from "../../model/index.js";
+import { MAX_TIMESTAMP, NO_FIRING, kv } from "../../model/index.js";
 import { BufferReader, BufferWriter, readInstant, writeInstant } from "../../coders/index.js";
-import { garbageCollectionTime, requireKeyed } from "../../runtime/index.js";
+import { requireKeyed } from "../../runtime/index.js";
 import type { LateDataReporter } from "./materialized-stages.js";
 import type { Sink } from "./sinks.js";
 import type { SortedSpill } from "./spill/sorted-spill.js";
+import { DiskBackedStage } from "./spill/disk-backed-stage.js";
 import type { Stage, StepContext } from "./stage.js";
 import type { StatefulStage } from "./stateful-stage.js";
 
@@ -34,39 +35,27 @@ const ELEMENTS_PER_STEP = 10_000;
  * is late, a timer fires after all of its key and window's elements. Elements of a window
  * past its garbage-collection time when they arrive are dropped and counted, as in memory.
  */
-export class SpillingStatefulStage implements Stage {
-  readonly isSource = false;
-  readonly idle = false;
-  readonly reads: readonly string[];
+export class SpillingStatefulStage extends DiskBackedStage implements Stage {
   readonly entryPc = undefined;
   readonly sink: Sink;
-  private inputWatermark: Instant = -Infinity;
-  private output: Instant = -Infinity;
-  /** The earliest timestamp of the elements not yet processed (holds the output watermark). */
-  private earliest: Instant = Infinity;
   private groups: ReturnType<SortedSpill["groups"]> | undefined;
   private finished = false;
   private readonly writer = new BufferWriter();
 
   constructor(
-    readonly label: string,
+    label: string,
     input: string,
     private readonly inner: StatefulStage,
     private readonly spec: SpillingStatefulSpec,
-    private readonly spill: SortedSpill,
+    spill: SortedSpill,
     reporter: LateDataReporter,
   ) {
-    this.reads = [input];
+    super(label, input, spill, spec.windowing);
     this.sink = new StatefulSpillSink(label, this, reporter);
   }
 
   get entry(): StatefulStage["entry"] {
     return this.inner.entry;
-  }
-
-  /** @internal the sink's view: a window past its garbage-collection time takes no data. */
-  isLate(window: BoundedWindow): boolean {
-    return garbageCollectionTime(window, this.spec.windowing.allowedLateness, GLOBAL_WINDOW_MAX_TIMESTAMP) < this.inputWatermark;
   }
 
   /** @internal a committed element: grouped by key and window, its timestamp kept with its value. */
@@ -80,7 +69,8 @@ export class SpillingStatefulStage implements Stage {
     writeInstant(w, timestamp);
     this.spec.valueCoder.encode(value, w, true);
     this.spill.add({ group, value: w.finish() });
-    if (timestamp < this.earliest) this.earliest = timestamp;
+    // The output watermark waits for the earliest element not yet processed.
+    if (timestamp < this.hold) this.hold = timestamp;
   }
 
   async step(ctx: StepContext): Promise<boolean> {
@@ -92,7 +82,7 @@ export class SpillingStatefulStage implements Stage {
       const next = this.groups.next();
       if (next.done === true) {
         this.finished = true;
-        this.earliest = Infinity;
+        this.hold = Infinity;
         break;
       }
       const reader = new BufferReader(next.value.group);
@@ -112,22 +102,10 @@ export class SpillingStatefulStage implements Stage {
     return true;
   }
 
-  outputWatermark(inputWatermark: Instant): Instant {
-    this.output = Math.max(this.output, Math.min(inputWatermark, this.earliest));
-    return this.output;
-  }
-
-  nextWakeup(): Instant {
-    return Infinity;
-  }
-
   get done(): boolean {
     return this.inputWatermark >= MAX_TIMESTAMP && (this.finished || this.spill.isEmpty);
   }
 
-  async close(): Promise<void> {
-    this.spill.dispose();
-  }
 }
 
 /**
