@@ -10,7 +10,10 @@
  * await p.run().waitUntilFinish();
  */
 import { registerRunner } from "./pipeline/index.js";
-import { EmbeddedRunner, PortableRunner } from "./runners/index.js";
+// Not ./runners/index.js: that loads the portable runner's Job API client, which
+// PortableRunner imports only when a job is submitted.
+import { EmbeddedRunner } from "./runners/embedded/index.js";
+import { PortableRunner } from "./runners/portable/portable-runner.js";
 
 export * from "./model/index.js";
 export * from "./coders/index.js";
@@ -51,7 +54,7 @@ export {
   type StringSet,
 } from "./metrics/index.js";
 export * from "./testing/index.js";
-export { EmbeddedRunner, PortableRunner } from "./runners/index.js";
+export { EmbeddedRunner, PortableRunner };
 
 registerRunner("embedded", () => new EmbeddedRunner());
 registerRunner("portable", () => new PortableRunner());

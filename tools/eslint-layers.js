@@ -24,6 +24,12 @@ export const LAYERS = {
   cli: ["model", "coders", "pipeline", "transforms", "runtime", "runners", "harness", "metrics", "xlang"],
 };
 
+/**
+ * Folders with a second, light import surface besides index.ts: the harness's contract.ts
+ * is what embedded runs use without loading gRPC and the generated protos.
+ */
+const LIGHT_SURFACES = { harness: "contract.js" };
+
 const srcRoot = path.resolve(import.meta.dirname, "..", "src");
 
 function topFolder(file) {
@@ -63,7 +69,8 @@ export const layersRule = {
           return;
         }
         const expectedIndex = path.join(srcRoot, to, "index.js");
-        if (to !== "proto" && target !== expectedIndex && !file.endsWith(".test.ts")) {
+        const light = LIGHT_SURFACES[to] === undefined ? undefined : path.join(srcRoot, to, LIGHT_SURFACES[to]);
+        if (to !== "proto" && target !== expectedIndex && target !== light && !file.endsWith(".test.ts")) {
           context.report({
             node,
             message: `Import src/${to} through its index.ts ('${path.relative(path.dirname(file), expectedIndex)}'), not ${spec}.`,

@@ -1,6 +1,6 @@
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import path from "node:path";
-import { fingerprintFileFor } from "../../../harness/index.js";
+import { fingerprintFileFor } from "../../../harness/contract.js";
 import { MetricsContainer } from "../../../metrics/index.js";
 import { EMBEDDED_NAMESPACE } from "../bundle-metrics.js";
 import { OptionsError } from "../../../model/index.js";

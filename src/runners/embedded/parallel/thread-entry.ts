@@ -7,7 +7,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
-import { checkFingerprint } from "../../../harness/index.js";
+import { checkFingerprint } from "../../../harness/contract.js";
 import { ConstructionError } from "../../../model/index.js";
 import { captureRuns, type Pipeline } from "../../../pipeline/index.js";
 import { JobMetrics } from "../bundle-metrics.js";

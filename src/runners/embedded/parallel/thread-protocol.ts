@@ -1,5 +1,5 @@
 import type { MessagePort } from "node:worker_threads";
-import { decodeUserMetrics, encodeUserMetrics, toMonitoringInfo, type UserMetricPayload } from "../../../harness/index.js";
+import { decodeUserMetrics, encodeUserMetrics, toMonitoringInfo, type UserMetricPayload } from "../../../harness/contract.js";
 import { BeamError } from "../../../model/index.js";
 import type { JobMetricsStore } from "../../../metrics/index.js";
 

@@ -1,0 +1,6 @@
+// The harness's light import surface: what the embedded runner's worker threads and the
+// portable runner's submit-time checks need (the worker contract, metric payloads) without
+// loading gRPC, the generated protos or esbuild, which index.ts brings. Both are re-exported
+// by index.ts too.
+export * from "./worker-contract.js";
+export * from "./monitoring-infos.js";
