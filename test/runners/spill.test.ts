@@ -16,6 +16,7 @@ import {
   varIntCoder,
   fixedWindows,
   groupByKey,
+  sessions,
   kv,
   parDo,
   statefulParDo,
@@ -29,6 +30,7 @@ import {
   type KV,
   type MetricQueryResults,
   type PCollection,
+  type WindowFn,
 } from "../../src/index.js";
 import { SortedSpill } from "../../src/runners/embedded/spill/sorted-spill.js";
 
@@ -60,6 +62,15 @@ const describeGroups = parDo<KV<string, Iterable<number>>, string>({
   process(e, ctx) {
     const p = ctx.pane;
     ctx.output(`${e.key} ${ctx.window.toString()} @${ctx.timestamp} ${p.timing}#${p.index} ${p.isFirst} ${p.isLast} [${[...e.value].join(",")}]`);
+  },
+});
+
+/** As describeGroups, values sorted: merged windows join their values in an order that depends on bundling. */
+const describeSortedGroups = parDo<KV<string, Iterable<number>>, string>({
+  process(e, ctx) {
+    const p = ctx.pane;
+    const values = [...e.value].sort((a, b) => a - b);
+    ctx.output(`${e.key} ${ctx.window.toString()} @${ctx.timestamp} ${p.timing}#${p.index} ${p.isFirst} ${p.isLast} [${values.join(",")}]`);
   },
 });
 
@@ -100,6 +111,75 @@ describe("GroupByKey under a memory budget (embedded runner)", () => {
       return coGroupByKey({ left, right }).apply(
         parDo<KV<string, { left: Iterable<number>; right: Iterable<number> }>, string>({
           process: (e, ctx) => ctx.output(`${e.key} ${[...e.value.left].length} ${[...e.value.right].reduce((a, b) => a + b, 0)}`),
+        }),
+      );
+    };
+    const inMemory = await run({}, build);
+    const spilled = await run({ memoryBudget: "200KB", tempLocation: dir }, build);
+    expect(spillRuns(spilled.metrics)).toBeGreaterThan(0);
+    expect(spilled.lines).toEqual(inMemory.lines);
+  });
+
+  it("merges session windows per key when it reads the key back, as in memory", async () => {
+    // Per key, runs of timestamps 100 ms apart separated by gaps: sessions of 1 s gap merge
+    // many windows each, across many spilled runs.
+    const timed = Array.from({ length: N }, (_, i) => kv(`key-${i % 101}`, i));
+    const build = (p: Pipeline) =>
+      p
+        .apply(create(timed))
+        .apply(withTimestamps((e: KV<string, number>) => Math.floor(e.value / 101) * 100 + (Math.floor(e.value / 5050) % 3) * 5_000))
+        .apply(windowInto<KV<string, number>, IntervalWindow>(sessions(1_000)))
+        .apply(groupByKey<string, number>())
+        .apply(describeSortedGroups);
+    const inMemory = await run({}, build);
+    const spilled = await run({ memoryBudget: "128KB", tempLocation: dir }, build);
+    expect(spillRuns(spilled.metrics)).toBeGreaterThan(3);
+    expect(inMemory.lines.length).toBeGreaterThan(101);
+    expect(spilled.lines).toEqual(inMemory.lines);
+  });
+
+  it("merges with a custom merging WindowFn (one mergeWindows call over a key's windows)", async () => {
+    // Each element gets a 1 ms window; windows in the same second merge into that second.
+    const perSecond: WindowFn<IntervalWindow> = {
+      urn: "beam-ts:test:merge_by_second:v1",
+      isMerging: true,
+      assignWindows: ({ timestamp }) => [new IntervalWindow(timestamp, timestamp + 1)],
+      mergeWindows(windows) {
+        const bySecond = new Map<number, IntervalWindow[]>();
+        for (const w of windows) {
+          const second = Math.floor(w.start / 1000);
+          bySecond.set(second, [...(bySecond.get(second) ?? []), w]);
+        }
+        return [...bySecond.entries()]
+          .filter(([, ws]) => ws.length > 1)
+          .map(([second, ws]) => ({ from: ws, result: new IntervalWindow(second * 1000, second * 1000 + 1000) }));
+      },
+      toString: () => "MergeBySecond",
+    };
+    const build = (p: Pipeline) =>
+      p
+        .apply(create(elements))
+        .apply(withTimestamps((e: KV<string, number>) => e.value * 7))
+        .apply(windowInto<KV<string, number>, IntervalWindow>(perSecond))
+        .apply(groupByKey<string, number>())
+        .apply(describeSortedGroups);
+    const inMemory = await run({}, build);
+    const spilled = await run({ memoryBudget: "128KB", tempLocation: dir }, build);
+    expect(spillRuns(spilled.metrics)).toBeGreaterThan(3);
+    expect(spilled.lines).toEqual(inMemory.lines);
+  });
+
+  it("spills a CoGroupByKey over session windows", async () => {
+    const build = (p: Pipeline) => {
+      const sessionsOf = (name: string, sign: number) =>
+        p
+          .apply(name, create(elements.map((e) => kv(e.key, sign * e.value))))
+          .apply(`${name}Time`, withTimestamps((e: KV<string, number>) => Math.abs(e.value) * 3))
+          .apply(`${name}Sessions`, windowInto<KV<string, number>, IntervalWindow>(sessions(2_000)));
+      return coGroupByKey({ left: sessionsOf("Left", 1), right: sessionsOf("Right", -1) }).apply(
+        parDo<KV<string, { left: Iterable<number>; right: Iterable<number> }>, string>({
+          process: (e, ctx) =>
+            ctx.output(`${e.key} ${ctx.window.toString()} ${[...e.value.left].sort((a, b) => a - b).join(",")} ${[...e.value.right].length}`),
         }),
       );
     };

@@ -22,7 +22,7 @@ import { readsMaterializedInput, stepOutputs, type PlanStep } from "./plan.js";
 import { BufferSink, SideInputSink, type Sink } from "./sinks.js";
 import { ImpulseStage, ReadStage, TestStreamStage } from "./source-stages.js";
 import { SortedSpill } from "./spill/sorted-spill.js";
-import { SpillingGroupStage, canSpill, type SpillReporter } from "./spilling-group-stage.js";
+import { SpillingGroupStage, canSpillCombine, canSpillGroup, type SpillReporter } from "./spilling-group-stage.js";
 import { SpillingCombineStage } from "./spilling-combine-stage.js";
 import { SpillingStatefulStage } from "./spilling-stateful-stage.js";
 import { StatefulEntry, StatefulStage } from "./stateful-stage.js";
@@ -430,8 +430,8 @@ export class Executor {
    */
   private spills(step: PlanStep): boolean {
     if (this.settings.memoryBudget === undefined) return false;
-    if (step.kind === "groupByKey") return step.lateOutput === undefined && canSpill(step.windowing, step.inputBounded);
-    if (step.kind === "combinePerKey") return canSpill(step.windowing, step.inputBounded);
+    if (step.kind === "groupByKey") return step.lateOutput === undefined && canSpillGroup(step.windowing, step.inputBounded);
+    if (step.kind === "combinePerKey") return canSpillCombine(step.windowing, step.inputBounded);
     return step.kind === "parDo" && step.statefulKeyCoder !== undefined && step.inputBounded;
   }
 
