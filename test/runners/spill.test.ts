@@ -12,6 +12,7 @@ import {
   combinePerKey,
   create,
   doubleCoder,
+  flattenAll,
   kvCoder,
   varIntCoder,
   fixedWindows,
@@ -133,9 +134,12 @@ describe("GroupByKey under a memory budget (embedded runner)", () => {
         .apply(describeSortedGroups);
     const inMemory = await run({}, build);
     const spilled = await run({ memoryBudget: "128KB", tempLocation: dir }, build);
+    const unspilled = await run({ memoryBudget: "1GB", tempLocation: dir }, build);
     expect(spillRuns(spilled.metrics)).toBeGreaterThan(3);
+    expect(spillRuns(unspilled.metrics)).toBe(0);
     expect(inMemory.lines.length).toBeGreaterThan(101);
     expect(spilled.lines).toEqual(inMemory.lines);
+    expect(unspilled.lines).toEqual(inMemory.lines);
   });
 
   it("merges with a custom merging WindowFn (one mergeWindows call over a key's windows)", async () => {
@@ -209,6 +213,44 @@ describe("GroupByKey under a memory budget (embedded runner)", () => {
     failures = 0;
     const inMemory = await run({}, build);
     expect(spilled.lines).toEqual(inMemory.lines);
+  });
+
+  it("emits every group of every spilling stage when its share was never filled", async () => {
+    // More groups than one step emits (GroupByKey and Combine: 1,000; stateful: 10,000
+    // elements): the stages must keep stepping after their in-memory table moved into the read.
+    const many = Array.from({ length: 40_000 }, (_, i) => kv(`user-${i % 20_000}`, i));
+    const build = (p: Pipeline) => {
+      const input = p.apply(create(many));
+      const grouped = input
+        .apply(groupByKey<string, number>())
+        .apply("Grouped", parDo<KV<string, Iterable<number>>, string>({ process: (e, ctx) => ctx.output(`g ${e.key} ${[...e.value].length}`) }));
+      const summed = input
+        .apply(combinePerKey<string, number, number, number>({
+          createAccumulator: () => 0,
+          addInput: (a, v) => a + v,
+          mergeAccumulators: (as) => [...as].reduce((a, b) => a + b, 0),
+          extractOutput: (a) => a,
+        }))
+        .apply("Summed", parDo<KV<string, number>, string>({ process: (e, ctx) => ctx.output(`c ${e.key} ${e.value}`) }));
+      const counted = input.apply(
+        "Counted",
+        statefulParDo({
+          state: { n: StateSpecs.value<number>() },
+          process(e: KV<string, number>, ctx) {
+            ctx.state.n.write((ctx.state.n.read() ?? 0) + 1);
+          },
+          onWindowExpiration(ctx) {
+            ctx.output(`s ${String(ctx.key)} ${ctx.state.n.read()}`);
+          },
+        }),
+      ) as PCollection<string>;
+      return flattenAll([grouped, summed, counted]);
+    };
+    const inMemory = await run({}, build);
+    const budgeted = await run({ memoryBudget: "1GB", tempLocation: dir }, build);
+    expect(spillRuns(budgeted.metrics)).toBe(0);
+    expect(inMemory.lines).toHaveLength(60_000);
+    expect(budgeted.lines).toEqual(inMemory.lines);
   });
 
   it("keeps a GroupByKey whose panes depend on arrival in memory (a count trigger)", async () => {

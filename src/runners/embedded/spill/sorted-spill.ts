@@ -79,6 +79,7 @@ function unframe(frames: Uint8Array, into: Uint8Array[]): void {
  */
 export class SortedSpill {
   private pending = new Map<string, FramedValues>();
+  private reading = false;
   private bytes = 0;
   private runs: string[] = [];
   private dir: string | undefined;
@@ -92,8 +93,9 @@ export class SortedSpill {
   ) {}
 
   /** Whether nothing was added (or everything was already handed out). */
+  /** Nothing added, or everything read: a groups() read under way is not empty. */
   get isEmpty(): boolean {
-    return this.pending.size === 0 && this.runs.length === 0;
+    return !this.reading && this.pending.size === 0 && this.runs.length === 0;
   }
 
   add(record: SpillRecord): void {
@@ -127,6 +129,8 @@ export class SortedSpill {
 
   /** The groups, in group-byte order. Files are removed once read (and by dispose). */
   *groups(): Generator<SpilledGroup> {
+    // What is in memory moves into this read at once: until the read ends, the spill is not empty.
+    this.reading = true;
     const inMemory = this.sortedPending();
     while (this.runs.length > MAX_FAN_IN) this.mergeRuns(this.runs.splice(0, MAX_FAN_IN));
     const sources: RecordSource[] = this.runs.map((path) => new RunReader(path));
@@ -151,6 +155,7 @@ export class SortedSpill {
         yield { group: min, values };
       }
     } finally {
+      this.reading = false;
       this.dispose();
     }
   }
