@@ -82,7 +82,7 @@ describe("GroupByKey under a memory budget (embedded runner)", () => {
   it("spills sorted runs to disk and gives the same groups, panes and value order as in memory", async () => {
     const build = (p: Pipeline) => p.apply(create(elements)).apply(groupByKey<string, number>()).apply(describeGroups);
     const inMemory = await run({}, build);
-    const spilled = await run({ memoryBudget: "256KB", tempLocation: dir }, build);
+    const spilled = await run({ memoryBudget: "64KB", tempLocation: dir }, build);
     expect(spillRuns(inMemory.metrics)).toBe(0);
     expect(spillRuns(spilled.metrics)).toBeGreaterThan(3);
     expect(spilled.lines).toHaveLength(997);

@@ -364,7 +364,7 @@ export class Executor {
         if (this.spills(step)) {
           const windowCoder = windowCoderOf(step.windowing);
           const spec = { keyCoder: step.keyCoder, valueCoder: step.valueCoder, windowCoder, windowing: step.windowing };
-          const stage = new SpillingGroupStage(step.label, step.input, step.output, out(step.output), spec, this.sortedSpill(step.label), this.settings.metrics);
+          const stage = new SpillingGroupStage(step.label, step.input, step.output, out(step.output), spec, this.sortedSpill(step.label), this.spillShare(), this.settings.metrics);
           this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
           this.stages.push(stage);
           return;

@@ -1,12 +1,10 @@
-import type { BoundedWindow, Coder, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
-import { MAX_TIMESTAMP, ON_TIME_AND_ONLY_FIRING, kv } from "../../model/index.js";
+import type { BoundedWindow, Coder, WindowedValue, WindowingStrategy } from "../../model/index.js";
+import { ON_TIME_AND_ONLY_FIRING, kv } from "../../model/index.js";
 import { BufferReader, BufferWriter, decodeFromBytes, encodeToBytes } from "../../coders/index.js";
-import type { Receiver } from "../../runtime/index.js";
+import { groupingReduceFn, windowEntries, type KeyedWindowTable, type Receiver, type WindowEntry } from "../../runtime/index.js";
 import type { LateDataReporter } from "./materialized-stages.js";
-import type { Sink } from "./sinks.js";
-import { SortedSpill, type SpilledGroup } from "./spill/sorted-spill.js";
-import { DiskBackedStage } from "./spill/disk-backed-stage.js";
-import type { Stage, StepContext } from "./stage.js";
+import type { SortedSpill, SpilledGroup } from "./spill/sorted-spill.js";
+import { TableBackedStage, type TableSpec } from "./spill/table-backed-stage.js";
 
 /** Where a spilling stage reports the bytes it wrote to disk. */
 export interface SpillReporter {
@@ -14,11 +12,8 @@ export interface SpillReporter {
 }
 
 /** Coders and windowing of a GroupByKey that may spill. */
-export interface SpillingGroupSpec {
-  readonly keyCoder: Coder<unknown>;
+export interface SpillingGroupSpec extends TableSpec {
   readonly valueCoder: Coder<unknown>;
-  readonly windowCoder: Coder<BoundedWindow>;
-  readonly windowing: WindowingStrategy;
 }
 
 /**
@@ -45,159 +40,150 @@ export function canSpillCombine(windowing: WindowingStrategy, inputBounded: bool
   return canSpillGroup(windowing, inputBounded) && !windowing.windowFn.isMerging;
 }
 
-/** Groups emitted per step once the input has ended, so output flows in bounded batches. */
-const GROUPS_PER_STEP = 1000;
+/** One value in memory before any has been measured: a JS object and its array slot. */
+const INITIAL_VALUE_BYTES = 256;
+/** A live value's cost over its encoded size (JS objects, strings, array slots). */
+const LIVE_OVER_ENCODED = 3;
+/** One value in this many is encoded as it arrives, to learn what values cost. */
+const SAMPLE_EVERY = 64;
 
 /**
  * A GroupByKey of the embedded runner under a memory budget (`--memoryBudget`): committed
- * bundles add their elements, encoded with the key, value and window coders, to an
- * external sort (spill/sorted-spill.ts) that writes sorted runs to local disk whenever the
- * stage's share of the budget is full. When the input has ended, the runs are merged and
- * each group is emitted as its window's only pane, a batch of groups per step. The output
- * watermark is held at the earliest window end seen until then, as the in-memory stage's
- * holds would.
+ * bundles add their values to a table per key and window, as in memory
+ * (spill/table-backed-stage.ts); one value in 64 is encoded to learn their size. When the
+ * table's estimated size passes the stage's share, every group is encoded (key and window
+ * as the group, each value with the value coder) into the external sort, which writes a
+ * sorted run to local disk. When the input has ended, a GroupByKey that never spilled
+ * emits its table; otherwise the runs and the table are merged and each group is emitted
+ * as its window's only pane, values in arrival order. The output watermark is held at the
+ * earliest window end seen until then, as the in-memory stage's holds would.
  *
  * With merging windows the sort groups by key alone and each value carries its window:
  * a key's windows are merged by the WindowFn (one mergeWindows call over all of them) when
- * its group is read back, and each merged window's values (in arrival order) form its pane.
- * One key's values are in memory at a time.
+ * its group is read back (or taken from the table), and each merged window's values form
+ * its pane. One key's values are in memory at a time.
  */
-export class SpillingGroupStage extends DiskBackedStage implements Stage {
-  readonly sink: Sink;
-  private groups: Generator<SpilledGroup> | undefined;
-  private finished = false;
+export class SpillingGroupStage extends TableBackedStage<unknown[]> {
   private readonly writer = new BufferWriter();
   private readonly merging: boolean;
+  private sampleCountdown = 0;
+  private sampledBytes = 0;
+  private samples = 0;
 
   constructor(
     label: string,
     input: string,
-    readonly entryPc: string,
-    readonly entry: Receiver,
-    private readonly spec: SpillingGroupSpec,
+    entryPc: string,
+    entry: Receiver,
+    private readonly group: SpillingGroupSpec,
     spill: SortedSpill,
+    limitBytes: number,
     reporter: LateDataReporter,
   ) {
-    super(label, input, spill, spec.windowing);
-    this.merging = spec.windowing.windowFn.isMerging;
-    this.sink = new SpillSink(label, this, reporter);
+    super(label, input, entryPc, entry, group, spill, limitBytes, reporter, groupingReduceFn, INITIAL_VALUE_BYTES);
+    this.merging = group.windowing.windowFn.isMerging;
   }
 
-  /** @internal a committed element for `window`. */
-  add(key: unknown, value: unknown, window: BoundedWindow): void {
+  protected unitsOf(bundleEntry: WindowEntry<unknown[]>): number {
+    const values = bundleEntry.state;
+    this.sampleCountdown -= values.length;
+    if (this.sampleCountdown <= 0) {
+      this.sampleCountdown = SAMPLE_EVERY;
+      this.sampledBytes += encodeToBytes(this.group.valueCoder, values[values.length - 1]).length;
+      this.samples++;
+      this.unitBytes = Math.ceil((this.sampledBytes / this.samples) * LIVE_OVER_ENCODED) + 16;
+    }
+    return values.length;
+  }
+
+  /** Encodes every value of the table into the spill, grouped by key and window (by key alone when merging). */
+  protected write(table: KeyedWindowTable<unknown[]>): number {
     const w = this.writer;
-    w.reset();
-    this.spec.keyCoder.encode(key, w, true);
-    if (this.merging) {
-      const group = w.finish();
+    const { keyCoder, windowCoder, valueCoder } = this.group;
+    let encoded = 0;
+    for (const ke of table.keys()) {
       w.reset();
-      this.spec.windowCoder.encode(window, w, true);
-      this.spec.valueCoder.encode(value, w, false);
-      this.spill.add({ group, value: w.finish() });
-    } else {
-      this.spec.windowCoder.encode(window, w, true);
-      this.spill.add({ group: w.finish(), value: encodeToBytes(this.spec.valueCoder, value) });
-    }
-    const end = window.maxTimestamp();
-    if (end < this.hold) this.hold = end;
-  }
-
-  async step(ctx: StepContext): Promise<boolean> {
-    this.inputWatermark = ctx.inputWatermark;
-    if (this.finished || this.inputWatermark < MAX_TIMESTAMP) return false;
-    this.groups ??= this.spill.groups();
-    const panes: WindowedValue<unknown>[] = [];
-    while (panes.length < GROUPS_PER_STEP) {
-      const next = this.groups.next();
-      if (next.done === true) {
-        this.finished = true;
-        this.hold = Infinity;
-        break;
+      keyCoder.encode(ke.key, w, true);
+      const keyBytes = this.merging ? w.finish() : undefined;
+      for (const we of windowEntries(ke)) {
+        let group = keyBytes;
+        if (group === undefined) {
+          w.reset();
+          keyCoder.encode(ke.key, w, true);
+          windowCoder.encode(we.window, w, true);
+          group = w.finish();
+        }
+        const values: Uint8Array[] = [];
+        for (const v of we.state) {
+          w.reset();
+          if (this.merging) windowCoder.encode(we.window, w, true);
+          valueCoder.encode(v, w, false);
+          const bytes = w.finishPooled();
+          values.push(bytes);
+          encoded += bytes.length;
+        }
+        this.spill.addAll(group, values);
+        encoded += group.length;
       }
-      if (this.merging) this.mergedPanes(next.value, panes);
-      else panes.push(this.pane(next.value));
     }
-    if (panes.length === 0) return false;
-    await ctx.emit(panes);
-    return true;
+    return encoded;
   }
 
-  private pane({ group, values }: SpilledGroup): WindowedValue<unknown> {
-    const reader = new BufferReader(group);
-    const key = this.spec.keyCoder.decode(reader, true);
-    const window = this.spec.windowCoder.decode(reader, true);
-    const decoded = values.map((v) => decodeFromBytes(this.spec.valueCoder, v));
-    return { value: kv(key, decoded), timestamp: window.maxTimestamp(), windows: [window], pane: ON_TIME_AND_ONLY_FIRING };
+  protected *tablePanes(table: KeyedWindowTable<unknown[]>): Generator<WindowedValue<unknown>> {
+    for (const ke of table.keys()) {
+      const windows = windowEntries(ke).map((we) => ({ window: we.window, values: we.state }));
+      yield* this.panesOf(ke.key, this.merging ? this.merged(windows) : windows);
+    }
   }
 
-  /** One key's panes under a merging WindowFn: its windows merged, values by merged window. */
-  private mergedPanes({ group, values }: SpilledGroup, out: WindowedValue<unknown>[]): void {
-    const key = decodeFromBytes(this.spec.keyCoder, group, true);
-    const byWindow = new Map<string, { window: BoundedWindow; values: unknown[] }>();
-    for (const bytes of values) {
-      const reader = new BufferReader(bytes);
-      const window = this.spec.windowCoder.decode(reader, true);
-      const value = this.spec.valueCoder.decode(reader, false);
-      const id = window.id();
-      let entry = byWindow.get(id);
-      if (entry === undefined) byWindow.set(id, (entry = { window, values: [] }));
-      entry.values.push(value);
+  protected *spilledPanes(groups: Generator<SpilledGroup>): Generator<WindowedValue<unknown>> {
+    const { keyCoder, windowCoder, valueCoder } = this.group;
+    for (const { group, values } of groups) {
+      if (!this.merging) {
+        const reader = new BufferReader(group);
+        const key = keyCoder.decode(reader, true);
+        const window = windowCoder.decode(reader, true);
+        yield* this.panesOf(key, [{ window, values: values.map((v) => decodeFromBytes(valueCoder, v)) }]);
+        continue;
+      }
+      const byWindow = new Map<string, WindowValues>();
+      for (const bytes of values) {
+        const reader = new BufferReader(bytes);
+        const window = windowCoder.decode(reader, true);
+        const value = valueCoder.decode(reader, false);
+        const id = window.id();
+        let entry = byWindow.get(id);
+        if (entry === undefined) byWindow.set(id, (entry = { window, values: [] }));
+        entry.values.push(value);
+      }
+      yield* this.panesOf(decodeFromBytes(keyCoder, group, true), this.merged([...byWindow.values()]));
     }
-    const merges = this.spec.windowing.windowFn.mergeWindows!([...byWindow.values()].map((e) => e.window));
+  }
+
+  private *panesOf(key: unknown, windows: Iterable<WindowValues>): Generator<WindowedValue<unknown>> {
+    for (const { window, values } of windows) {
+      yield { value: kv(key, values), timestamp: window.maxTimestamp(), windows: [window], pane: ON_TIME_AND_ONLY_FIRING };
+    }
+  }
+
+  /** One key's windows after the WindowFn's merges (one mergeWindows call over all of them). */
+  private merged(windows: readonly WindowValues[]): Iterable<WindowValues> {
+    const byWindow = new Map(windows.map((e) => [e.window.id(), e]));
+    const merges = this.group.windowing.windowFn.mergeWindows!(windows.map((e) => e.window));
     for (const m of merges) {
       const parts = m.from.map((w) => byWindow.get(w.id())).filter((e) => e !== undefined);
       if (parts.length === 0) continue;
       for (const p of parts) byWindow.delete(p.window.id());
-      const merged = byWindow.get(m.result.id());
-      const into = merged ?? { window: m.result, values: [] };
-      for (const p of parts) into.values.push(...p.values);
+      const into = byWindow.get(m.result.id()) ?? { window: m.result, values: [] };
+      for (const p of parts) for (const v of p.values) into.values.push(v);
       byWindow.set(m.result.id(), into);
     }
-    for (const { window, values: vs } of byWindow.values()) {
-      out.push({ value: kv(key, vs), timestamp: window.maxTimestamp(), windows: [window], pane: ON_TIME_AND_ONLY_FIRING });
-    }
+    return byWindow.values();
   }
-
-  get done(): boolean {
-    return this.inputWatermark >= MAX_TIMESTAMP && (this.finished || this.spill.isEmpty);
-  }
-
 }
 
-/**
- * Feeds a SpillingGroupStage. A bundle's elements wait here until the bundle commits, so a
- * failed bundle adds nothing; elements of expired windows are dropped and counted.
- */
-class SpillSink implements Sink {
-  private pending: { key: unknown; value: unknown; window: BoundedWindow }[] = [];
-  private late = 0;
-
-  constructor(
-    readonly label: string,
-    private readonly stage: SpillingGroupStage,
-    private readonly reporter: LateDataReporter,
-  ) {}
-
-  startBundle(): void {
-    this.pending = [];
-    this.late = 0;
-  }
-  finishBundle(): void {}
-  receive(wv: WindowedValue<unknown>): void {
-    const { key, value } = wv.value as KV<unknown, unknown>;
-    for (const w of wv.windows) {
-      if (this.stage.isLate(w)) this.late++;
-      else this.pending.push({ key, value, window: w });
-    }
-  }
-  commit(): void {
-    if (this.late > 0) this.reporter.droppedDueToLateness(this.label, this.late);
-    for (const e of this.pending) this.stage.add(e.key, e.value, e.window);
-    this.pending = [];
-    this.late = 0;
-  }
-  abort(): void {
-    this.pending = [];
-    this.late = 0;
-  }
+/** A window and its values (one key's). */
+interface WindowValues {
+  readonly window: BoundedWindow;
+  readonly values: unknown[];
 }

@@ -92,20 +92,24 @@ export class SortedSpill {
     private readonly listener: SpillListener,
   ) {}
 
-  /** Whether nothing was added (or everything was already handed out). */
   /** Nothing added, or everything read: a groups() read under way is not empty. */
   get isEmpty(): boolean {
     return !this.reading && this.pending.size === 0 && this.runs.length === 0;
   }
 
   add(record: SpillRecord): void {
-    const id = Buffer.from(record.group.buffer, record.group.byteOffset, record.group.length).toString("latin1");
+    this.addAll(record.group, [record.value]);
+  }
+
+  /** Adds values of one group, in order. */
+  addAll(group: Uint8Array, added: readonly Uint8Array[]): void {
+    const id = Buffer.from(group.buffer, group.byteOffset, group.length).toString("latin1");
     let values = this.pending.get(id);
     if (values === undefined) {
       this.pending.set(id, (values = new FramedValues()));
-      this.bytes += 2 * record.group.length + values.bytes.length + GROUP_OVERHEAD;
+      this.bytes += 2 * group.length + values.bytes.length + GROUP_OVERHEAD;
     }
-    this.bytes += values.append(record.value);
+    for (const value of added) this.bytes += values.append(value);
     if (this.bytes > this.limitBytes) this.spill();
   }
 

@@ -1,0 +1,177 @@
+import type { BoundedWindow, Coder, KV, WindowedValue, WindowingStrategy } from "../../../model/index.js";
+import { MAX_TIMESTAMP } from "../../../model/index.js";
+import { BundleTable, KeyedWindowTable, windowEntries, type Receiver, type ReduceFn, type WindowEntry } from "../../../runtime/index.js";
+import type { LateDataReporter } from "../materialized-stages.js";
+import type { Sink } from "../sinks.js";
+import type { Stage, StepContext } from "../stage.js";
+import { DiskBackedStage } from "./disk-backed-stage.js";
+import type { SortedSpill, SpilledGroup } from "./sorted-spill.js";
+
+/** Panes emitted per step once the input has ended, so output flows in bounded batches. */
+const PANES_PER_STEP = 1000;
+
+/** Key, window and windowing of a keyed step that may go through the disk. */
+export interface TableSpec {
+  readonly keyCoder: Coder<unknown>;
+  readonly windowCoder: Coder<BoundedWindow>;
+  readonly windowing: WindowingStrategy;
+}
+
+/**
+ * A GroupByKey or lifted Combine of a batch job under a memory budget: committed bundles
+ * are reduced into a table per key and window exactly as in memory (values in arrival
+ * order, or accumulators), and nothing is encoded while the table's estimated size
+ * (units × unitBytes, as the subclass counts them) stays within the stage's share. When it
+ * passes the share, the subclass encodes the whole table into the external sort, which
+ * writes it as one sorted run on local disk, and the table starts empty. When the input
+ * has ended, a stage that never spilled emits from its table; otherwise the table is
+ * written too and the runs are merged. Every window fires one ON_TIME pane, stamped with
+ * its end, as the in-memory ReduceRunner fires it for these inputs (spilling-group-stage.ts
+ * `canSpillGroup`).
+ */
+export abstract class TableBackedStage<S> extends DiskBackedStage implements Stage {
+  readonly sink: Sink;
+  protected table: KeyedWindowTable<S>;
+  /** What the table holds, in the subclass's unit (values, or accumulators). */
+  protected units = 0;
+  /** Estimated bytes of memory per unit. */
+  protected unitBytes: number;
+  private spilledRuns = 0;
+  private panes: Iterator<WindowedValue<unknown>> | undefined;
+  private finished = false;
+
+  constructor(
+    label: string,
+    input: string,
+    readonly entryPc: string,
+    readonly entry: Receiver,
+    protected readonly spec: TableSpec,
+    spill: SortedSpill,
+    private readonly limitBytes: number,
+    reporter: LateDataReporter,
+    protected readonly reduceFn: ReduceFn<S>,
+    initialUnitBytes: number,
+  ) {
+    super(label, input, spill, spec.windowing);
+    this.unitBytes = initialUnitBytes;
+    this.table = new KeyedWindowTable(spec.keyCoder);
+    this.sink = new TableSink(label, this, () => new BundleTable(spec.keyCoder, reduceFn), reporter);
+  }
+
+  /** The units a bundle's entry adds to the table (`isNew`: its key and window were not there). */
+  protected abstract unitsOf(bundleEntry: WindowEntry<S>, isNew: boolean): number;
+  /** Encodes every entry of `table` into the spill; returns the bytes encoded. */
+  protected abstract write(table: KeyedWindowTable<S>): number;
+  /** The panes of a table that never went to disk. */
+  protected abstract tablePanes(table: KeyedWindowTable<S>): Generator<WindowedValue<unknown>>;
+  /** The panes of the merged runs. */
+  protected abstract spilledPanes(groups: Generator<SpilledGroup>): Generator<WindowedValue<unknown>>;
+
+  /** @internal a committed bundle, reduced into the table. */
+  absorb(bundle: BundleTable<S>): void {
+    for (const ke of bundle.table.keys()) {
+      for (const we of windowEntries(ke)) {
+        const e = this.table.entry(ke.key, we.window, we.minTimestamp, () => this.reduceFn.create());
+        const isNew = e.count === 1;
+        if (isNew) {
+          const end = we.window.maxTimestamp();
+          if (end < this.hold) this.hold = end;
+        }
+        this.units += this.unitsOf(we, isNew);
+        e.state = this.reduceFn.merge(e.state, we.state);
+      }
+    }
+    if (this.units * this.unitBytes > this.limitBytes) this.spillTable();
+  }
+
+  /** Writes the table as a run, learns what a unit costs from it, and starts a new table. */
+  private spillTable(): void {
+    const encoded = this.write(this.table);
+    this.measured(encoded, this.units);
+    this.table = new KeyedWindowTable(this.spec.keyCoder);
+    this.units = 0;
+    this.spill.flush();
+    this.spilledRuns++;
+  }
+
+  /** Called with what a spilled table encoded to; the subclass may refine unitBytes. */
+  protected measured(encodedBytes: number, units: number): void {
+    void encodedBytes;
+    void units;
+  }
+
+  async step(ctx: StepContext): Promise<boolean> {
+    this.inputWatermark = ctx.inputWatermark;
+    if (this.finished || this.inputWatermark < MAX_TIMESTAMP) return false;
+    if (this.panes === undefined) {
+      const table = this.table;
+      this.table = new KeyedWindowTable(this.spec.keyCoder);
+      this.units = 0;
+      if (this.spilledRuns === 0) this.panes = this.tablePanes(table);
+      else {
+        this.write(table);
+        this.panes = this.spilledPanes(this.spill.groups());
+      }
+    }
+    const batch: WindowedValue<unknown>[] = [];
+    while (batch.length < PANES_PER_STEP) {
+      const next = this.panes.next();
+      if (next.done === true) {
+        this.finished = true;
+        this.hold = Infinity;
+        break;
+      }
+      batch.push(next.value);
+    }
+    if (batch.length === 0) return false;
+    await ctx.emit(batch);
+    return true;
+  }
+
+  get done(): boolean {
+    return this.inputWatermark >= MAX_TIMESTAMP && (this.finished || (this.panes === undefined && this.table.keyCount === 0 && this.spill.isEmpty));
+  }
+}
+
+/**
+ * Feeds a TableBackedStage: a bundle's elements are reduced into a table of their own,
+ * merged into the stage's when the bundle commits (a failed bundle adds nothing); elements
+ * of expired windows are dropped and counted.
+ */
+class TableSink<S> implements Sink {
+  private partial: BundleTable<S>;
+  private late = 0;
+
+  constructor(
+    readonly label: string,
+    private readonly stage: TableBackedStage<S>,
+    private readonly makeTable: () => BundleTable<S>,
+    private readonly reporter: LateDataReporter,
+  ) {
+    this.partial = makeTable();
+  }
+
+  startBundle(): void {
+    this.partial.clear();
+    this.late = 0;
+  }
+  finishBundle(): void {}
+  receive(wv: WindowedValue<unknown>): void {
+    for (const w of wv.windows) {
+      if (this.stage.isLate(w)) this.late++;
+      else this.partial.addParts(wv.value as KV<unknown, unknown>, wv.timestamp, w);
+    }
+  }
+  commit(): void {
+    if (this.late > 0) this.reporter.droppedDueToLateness(this.label, this.late);
+    if (!this.partial.isEmpty) {
+      this.stage.absorb(this.partial);
+      this.partial = this.makeTable();
+    }
+    this.late = 0;
+  }
+  abort(): void {
+    this.partial.clear();
+    this.late = 0;
+  }
+}
