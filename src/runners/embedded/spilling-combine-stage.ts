@@ -31,6 +31,7 @@ const LIVE_OVER_ENCODED = 3;
  * filled its share emits from the table without encoding.
  */
 export class SpillingCombineStage extends TableBackedStage<unknown> {
+  protected readonly encodeAfterSpill = false;
   private readonly writer = new BufferWriter();
 
   constructor(

@@ -43,7 +43,7 @@ export function canSpillCombine(windowing: WindowingStrategy, inputBounded: bool
 /** One value in memory before any has been measured: a JS object and its array slot. */
 const INITIAL_VALUE_BYTES = 256;
 /** A live value's cost over its encoded size (JS objects, strings, array slots). */
-const LIVE_OVER_ENCODED = 3;
+const LIVE_OVER_ENCODED = 4;
 /** One value in this many is encoded as it arrives, to learn what values cost. */
 const SAMPLE_EVERY = 64;
 
@@ -53,7 +53,9 @@ const SAMPLE_EVERY = 64;
  * (spill/table-backed-stage.ts); one value in 64 is encoded to learn their size. When the
  * table's estimated size passes the stage's share, every group is encoded (key and window
  * as the group, each value with the value coder) into the external sort, which writes a
- * sorted run to local disk. When the input has ended, a GroupByKey that never spilled
+ * sorted run to local disk; from then on, bundles are encoded into the sort as they
+ * commit (bytes take far less memory and GC time than a table of objects, and the sort
+ * counts them exactly). When the input has ended, a GroupByKey that never spilled
  * emits its table; otherwise the runs and the table are merged and each group is emitted
  * as its window's only pane, values in arrival order. The output watermark is held at the
  * earliest window end seen until then, as the in-memory stage's holds would.
@@ -64,6 +66,7 @@ const SAMPLE_EVERY = 64;
  * its pane. One key's values are in memory at a time.
  */
 export class SpillingGroupStage extends TableBackedStage<unknown[]> {
+  protected readonly encodeAfterSpill = true;
   private readonly writer = new BufferWriter();
   private readonly merging: boolean;
   private sampleCountdown = 0;
@@ -91,7 +94,7 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
       this.sampleCountdown = SAMPLE_EVERY;
       this.sampledBytes += encodeToBytes(this.group.valueCoder, values[values.length - 1]).length;
       this.samples++;
-      this.unitBytes = Math.ceil((this.sampledBytes / this.samples) * LIVE_OVER_ENCODED) + 16;
+      this.unitBytes = Math.ceil((this.sampledBytes / this.samples) * LIVE_OVER_ENCODED) + 32;
     }
     return values.length;
   }

@@ -58,6 +58,11 @@ export abstract class TableBackedStage<S> extends DiskBackedStage implements Sta
     this.sink = new TableSink(label, this, () => new BundleTable(spec.keyCoder, reduceFn), reporter);
   }
 
+  /**
+   * Whether bundles are encoded into the external sort directly once the stage has spilled
+   * (a GroupByKey: its values gain nothing from a table; a Combine's table keeps combining).
+   */
+  protected abstract readonly encodeAfterSpill: boolean;
   /** The units a bundle's entry adds to the table (`isNew`: its key and window were not there). */
   protected abstract unitsOf(bundleEntry: WindowEntry<S>, isNew: boolean): number;
   /** Encodes every entry of `table` into the spill; returns the bytes encoded. */
@@ -69,6 +74,18 @@ export abstract class TableBackedStage<S> extends DiskBackedStage implements Sta
 
   /** @internal a committed bundle, reduced into the table. */
   absorb(bundle: BundleTable<S>): void {
+    if (this.encodeAfterSpill && this.spilledRuns > 0) {
+      // This stage outgrew its share once: its input is large, so bundles go straight to
+      // the external sort as bytes (far fewer live objects than a table of values).
+      for (const ke of bundle.table.keys()) {
+        for (const we of windowEntries(ke)) {
+          const end = we.window.maxTimestamp();
+          if (end < this.hold) this.hold = end;
+        }
+      }
+      this.write(bundle.table);
+      return;
+    }
     for (const ke of bundle.table.keys()) {
       for (const we of windowEntries(ke)) {
         const e = this.table.entry(ke.key, we.window, we.minTimestamp, () => this.reduceFn.create());
