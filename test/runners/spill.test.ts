@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,6 +35,8 @@ import {
   type PCollection,
   type WindowFn,
 } from "../../src/index.js";
+import { getHeapStatistics } from "node:v8";
+import { embeddedSettings } from "../../src/runners/embedded/index.js";
 import { SortedSpill } from "../../src/runners/embedded/spill/sorted-spill.js";
 
 let dir: string;
@@ -263,6 +267,32 @@ describe("GroupByKey under a memory budget (embedded runner)", () => {
     const { metrics } = await run({ memoryBudget: "1KB", tempLocation: dir }, build);
     expect(spillRuns(metrics)).toBe(0);
   });
+
+  it("has a default budget of half the heap limit for GroupByKeys and Combines; none turns it off", () => {
+    const half = Math.floor(getHeapStatistics().heap_size_limit / 2);
+    expect(embeddedSettings({}).memoryBudget).toEqual({ bytes: half, sortsStatefulSteps: false });
+    expect(embeddedSettings({ memoryBudget: "none" }).memoryBudget).toBeUndefined();
+    expect(embeddedSettings({ memoryBudget: "1.5MB" }).memoryBudget).toEqual({ bytes: 1.5 * 2 ** 20, sortsStatefulSteps: true });
+  });
+
+  it("finishes a GroupByKey larger than the heap without options, where --memoryBudget=none runs out of memory", () => {
+    // 130 MB of values in a 96 MB heap: the default budget (half the heap limit) spills.
+    const runJob = (...args: string[]) =>
+      spawnSync(process.execPath, ["--max-old-space-size=96", "--import", "tsx", fileURLToPath(new URL("./fixtures/large-group-by-key.ts", import.meta.url)), ...args], {
+        encoding: "utf8",
+        env: { ...process.env, TMPDIR: dir },
+        timeout: 120_000,
+      });
+    const byDefault = runJob();
+    expect(byDefault.status, byDefault.stderr).toBe(0);
+    const report = JSON.parse(byDefault.stdout.trim().split("\n").pop()!) as { groups: number; values: number; runs: number };
+    expect(report.groups).toBe(1000);
+    expect(report.values).toBe(600_000);
+    expect(report.runs).toBeGreaterThan(0);
+    const inMemory = runJob("--memoryBudget=none");
+    expect(inMemory.status).not.toBe(0);
+    expect(inMemory.stderr).toMatch(/heap out of memory/);
+  }, 240_000);
 
   it("rejects a malformed --memoryBudget naming the option", () => {
     const p = new Pipeline({ memoryBudget: "lots" });

@@ -15,7 +15,7 @@ export const standardOptions = {
   }),
   memoryBudget: option.string({
     description:
-      "Memory the embedded runner's GroupByKeys may hold before sorting to local disk (e.g. 512MB, 2GB; default: no budget, all in memory)",
+      "Memory the embedded runner's GroupByKeys, Combines and (when given) stateful ParDos of a batch job may hold before going through local disk (e.g. 512MB, 2GB; none: all in memory; default: half the heap limit, GroupByKeys and Combines only)",
   }),
   parallelism: option.integer({
     description: "Executors the embedded runner runs the job on: this thread and parallelism-1 worker threads (default 1)",

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from "node:v8";
 import { tmpdir } from "node:os";
 import { BeamError, JobFailedError, OptionsError } from "../../model/index.js";
 import type { JobState, Pipeline, PipelineResult, Runner } from "../../pipeline/index.js";
@@ -17,12 +18,41 @@ export interface EmbeddedRunnerSettings {
   readonly liftCombines: boolean;
   /** Run Combine.perKey and Reshuffle through their primitive expansions (default false). */
   readonly expandComposites: boolean;
-  /** Bytes GroupByKeys may hold before spilling to disk (undefined: no budget). */
-  readonly memoryBudget: number | undefined;
+  /** What keyed steps may hold before going through local disk (undefined: everything in memory). */
+  readonly memoryBudget: MemoryBudget | undefined;
   /** Where spill files go. */
   readonly spillDir: string;
   /** Executors (this thread and worker threads) the job runs on (default 1). */
   readonly parallelism: number;
+}
+
+/**
+ * The embedded runner's memory budget (`--memoryBudget`): the bytes that the GroupByKeys,
+ * Combines and stateful ParDos of a batch job that can go through local disk share.
+ */
+export interface MemoryBudget {
+  readonly bytes: number;
+  /**
+   * Whether stateful ParDos over bounded inputs run sorted by key (only with an explicit
+   * --memoryBudget: their timers then fire after all of a key's elements, a visible,
+   * valid difference). GroupByKeys and Combines give the same panes either way.
+   */
+  readonly sortsStatefulSteps: boolean;
+}
+
+/**
+ * The budget without --memoryBudget: half of this thread's V8 heap limit (which Node sizes
+ * from the machine's memory, or --max-old-space-size sets), for GroupByKeys and Combines
+ * only, as Flink gives its batch operators a fraction of the task manager's memory.
+ */
+export function defaultMemoryBudget(): MemoryBudget {
+  return { bytes: Math.floor(getHeapStatistics().heap_size_limit / 2), sortsStatefulSteps: false };
+}
+
+function memoryBudgetOption(options: Readonly<Record<string, unknown>>): MemoryBudget | undefined {
+  if (typeof options["memoryBudget"] === "string" && options["memoryBudget"].trim().toLowerCase() === "none") return undefined;
+  const bytes = byteSizeOption(options, "memoryBudget");
+  return bytes === undefined ? defaultMemoryBudget() : { bytes, sortsStatefulSteps: true };
 }
 
 const BYTE_UNITS: Readonly<Record<string, number>> = { "": 1, B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40 };
@@ -35,7 +65,7 @@ function byteSizeOption(options: Readonly<Record<string, unknown>>, name: string
   const m = typeof v === "string" ? /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?B?)\s*$/i.exec(v) : null;
   const unit = m ? BYTE_UNITS[m[2]!.toUpperCase().replace(/^([KMGT])$/, "$1B")] : undefined;
   if (!m || unit === undefined || Number(m[1]) <= 0) {
-    throw new OptionsError(`--${name} must be a size such as 512MB or 2GB (or a number of bytes), got ${String(v)}.`);
+    throw new OptionsError(`--${name} must be a size such as 512MB or 2GB (or a number of bytes, or none), got ${String(v)}.`);
   }
   return Math.floor(Number(m[1]) * unit);
 }
@@ -55,7 +85,7 @@ export function embeddedSettings(options: Readonly<Record<string, unknown>>): Em
     maxBundleRetries: intOption(options, "maxBundleRetries", 2, 0),
     liftCombines: options["liftCombines"] !== false,
     expandComposites: options["expandComposites"] === true,
-    memoryBudget: byteSizeOption(options, "memoryBudget"),
+    memoryBudget: memoryBudgetOption(options),
     spillDir: typeof options["tempLocation"] === "string" && options["tempLocation"] !== "" ? options["tempLocation"] : tmpdir(),
     parallelism: intOption(options, "parallelism", 1, 1),
   };

@@ -16,6 +16,7 @@ import {
 import { keyIdentityFn, type PCollectionView, type StateSpecMap, type TimerSpecMap } from "../../transforms/index.js";
 
 type StatefulSpecs = { readonly state?: StateSpecMap; readonly timers?: TimerSpecMap };
+import type { MemoryBudget } from "./embedded-runner.js";
 import type { BundleMetrics } from "./bundle-metrics.js";
 import { BufferStage, ReduceStage, SideInputStage, type LateDataReporter } from "./materialized-stages.js";
 import { readsMaterializedInput, stepOutputs, type PlanStep } from "./plan.js";
@@ -48,11 +49,10 @@ export interface ExecutorSettings {
   readonly isDraining: () => boolean;
   readonly metrics: BundleMetrics & LateDataReporter & SpillReporter;
   /**
-   * Bytes the job's GroupByKeys may hold in memory before spilling to `spillDir`
-   * (undefined: no budget, everything in memory). Shared equally by the GroupByKeys
-   * that can spill.
+   * What the job's keyed steps may hold in memory before going through `spillDir`
+   * (undefined: no budget, everything in memory), shared equally by the steps that can.
    */
-  readonly memoryBudget: number | undefined;
+  readonly memoryBudget: MemoryBudget | undefined;
   readonly spillDir: string;
   /** Processing time; a job with a TestStream always runs on a ManualClock. */
   readonly clock: Clock;
@@ -425,20 +425,22 @@ export class Executor {
   }
 
   /**
-   * Whether a step goes through the disk when a memory budget is set: a GroupByKey whose
-   * panes allow it, and a stateful ParDo over a bounded input (run sorted by key).
+   * Whether a step goes through the disk when it outgrows its share of the budget: a
+   * GroupByKey or Combine whose panes allow it, and (explicit budgets only) a stateful
+   * ParDo over a bounded input, run sorted by key.
    */
   private spills(step: PlanStep): boolean {
-    if (this.settings.memoryBudget === undefined) return false;
+    const budget = this.settings.memoryBudget;
+    if (budget === undefined) return false;
     if (step.kind === "groupByKey") return step.lateOutput === undefined && canSpillGroup(step.windowing, step.inputBounded);
     if (step.kind === "combinePerKey") return canSpillCombine(step.windowing, step.inputBounded);
-    return step.kind === "parDo" && step.statefulKeyCoder !== undefined && step.inputBounded;
+    return budget.sortsStatefulSteps && step.kind === "parDo" && step.statefulKeyCoder !== undefined && step.inputBounded;
   }
 
   /** A spilling step's share of the job's budget: shared by its spilling steps in every executor. */
   private spillShare(): number {
     const executors = this.settings.parallel?.shard.count ?? 1;
-    return Math.max(1, Math.floor(this.settings.memoryBudget! / this.spillingSteps / executors));
+    return Math.max(1, Math.floor(this.settings.memoryBudget!.bytes / this.spillingSteps / executors));
   }
 
   /** An external sort with the step's share of the budget. */

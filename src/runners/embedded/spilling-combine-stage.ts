@@ -74,7 +74,7 @@ export class SpillingCombineStage extends TableBackedStage<unknown> {
           throw new Error(
             `Combine "${this.label}" writes its accumulators to local disk under --memoryBudget, and its accumulator ` +
               `coder failed: ${err instanceof Error ? err.message : String(err)} Give the CombineFn an accumulatorCoder, ` +
-              `or run without --memoryBudget.`,
+              `or set --memoryBudget=none to keep every accumulator in memory.`,
           );
         }
         const value = w.finish();

@@ -1,4 +1,4 @@
-import type { BoundedWindow, Coder, WindowedValue, WindowingStrategy } from "../../model/index.js";
+import type { BoundedWindow, Coder, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
 import { ON_TIME_AND_ONLY_FIRING, kv } from "../../model/index.js";
 import { BufferReader, BufferWriter, decodeFromBytes, encodeToBytes } from "../../coders/index.js";
 import { groupingReduceFn, windowEntries, type KeyedWindowTable, type Receiver, type WindowEntry } from "../../runtime/index.js";
@@ -161,6 +161,10 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
       }
       yield* this.panesOf(decodeFromBytes(keyCoder, group, true), this.merged([...byWindow.values()]));
     }
+  }
+
+  protected override valuesIn(pane: WindowedValue<unknown>): number {
+    return (pane.value as KV<unknown, unknown[]>).value.length;
   }
 
   private *panesOf(key: unknown, windows: Iterable<WindowValues>): Generator<WindowedValue<unknown>> {

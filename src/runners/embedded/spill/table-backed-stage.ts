@@ -7,8 +7,13 @@ import type { Stage, StepContext } from "../stage.js";
 import { DiskBackedStage } from "./disk-backed-stage.js";
 import type { SortedSpill, SpilledGroup } from "./sorted-spill.js";
 
-/** Panes emitted per step once the input has ended, so output flows in bounded batches. */
+/**
+ * Output per step once the input has ended, so it flows in bounded batches: at most this
+ * many panes, and panes of at most VALUES_PER_STEP values (a GroupByKey's), with at least
+ * one pane per step.
+ */
 const PANES_PER_STEP = 1000;
+const VALUES_PER_STEP = 10_000;
 
 /** Key, window and windowing of a keyed step that may go through the disk. */
 export interface TableSpec {
@@ -111,6 +116,12 @@ export abstract class TableBackedStage<S> extends DiskBackedStage implements Sta
     this.spilledRuns++;
   }
 
+  /** How many values a pane carries, for the step's batch limit (a Combine's: 1). */
+  protected valuesIn(pane: WindowedValue<unknown>): number {
+    void pane;
+    return 1;
+  }
+
   /** Called with what a spilled table encoded to; the subclass may refine unitBytes. */
   protected measured(encodedBytes: number, units: number): void {
     void encodedBytes;
@@ -131,7 +142,8 @@ export abstract class TableBackedStage<S> extends DiskBackedStage implements Sta
       }
     }
     const batch: WindowedValue<unknown>[] = [];
-    while (batch.length < PANES_PER_STEP) {
+    let values = 0;
+    while (batch.length < PANES_PER_STEP && values < VALUES_PER_STEP) {
       const next = this.panes.next();
       if (next.done === true) {
         this.finished = true;
@@ -139,6 +151,7 @@ export abstract class TableBackedStage<S> extends DiskBackedStage implements Sta
         break;
       }
       batch.push(next.value);
+      values += this.valuesIn(next.value);
     }
     if (batch.length === 0) return false;
     await ctx.emit(batch);
