@@ -82,12 +82,7 @@ export abstract class TableBackedStage<S> extends DiskBackedStage implements Sta
     if (this.encodeAfterSpill && this.spilledRuns > 0) {
       // This stage outgrew its share once: its input is large, so bundles go straight to
       // the external sort as bytes (far fewer live objects than a table of values).
-      for (const ke of bundle.table.keys()) {
-        for (const we of windowEntries(ke)) {
-          const end = we.window.maxTimestamp();
-          if (end < this.hold) this.hold = end;
-        }
-      }
+      for (const ke of bundle.table.keys()) for (const we of windowEntries(ke)) this.holdFor(we.window);
       this.write(bundle.table);
       return;
     }
@@ -95,15 +90,18 @@ export abstract class TableBackedStage<S> extends DiskBackedStage implements Sta
       for (const we of windowEntries(ke)) {
         const e = this.table.entry(ke.key, we.window, we.minTimestamp, () => this.reduceFn.create());
         const isNew = e.count === 1;
-        if (isNew) {
-          const end = we.window.maxTimestamp();
-          if (end < this.hold) this.hold = end;
-        }
+        if (isNew) this.holdFor(we.window);
         this.units += this.unitsOf(we, isNew);
         e.state = this.reduceFn.merge(e.state, we.state);
       }
     }
     if (this.units * this.unitBytes > this.limitBytes) this.spillTable();
+  }
+
+  /** The output watermark waits for the end of a window the stage will emit. */
+  private holdFor(window: BoundedWindow): void {
+    const end = window.maxTimestamp();
+    if (end < this.hold) this.hold = end;
   }
 
   /** Writes the table as a run, learns what a unit costs from it, and starts a new table. */
