@@ -294,6 +294,22 @@ describe("GroupByKey under a memory budget (embedded runner)", () => {
     expect(inMemory.stderr).toMatch(/heap out of memory/);
   }, 240_000);
 
+  it("fails naming the GroupByKey and the fix when its values cannot be encoded for the disk", async () => {
+    class Point {
+      constructor(readonly x: number) {}
+    }
+    const build = (p: Pipeline) =>
+      p
+        .apply(create([1, 2, 3]))
+        .apply("ToPoint", parDo<number, KV<string, Point>>({ process: (i, ctx) => ctx.output(kv("k", new Point(i))) }))
+        .apply(groupByKey<string, Point>())
+        .apply(parDo<KV<string, Iterable<Point>>, string>({ process: (e, ctx) => ctx.output(`${[...e.value].length}`) }));
+    expect((await run({}, build)).lines).toEqual(["3"]);
+    await expect(run({ memoryBudget: 1, tempLocation: dir }, build)).rejects.toThrow(
+      /GroupByKey "GroupByKey" outgrew its share of the memory budget.*instance of Point.*--memoryBudget=none/s,
+    );
+  });
+
   it("rejects a malformed --memoryBudget naming the option", () => {
     const p = new Pipeline({ memoryBudget: "lots" });
     p.apply(create([kv("a", 1)])).apply(groupByKey<string, number>());

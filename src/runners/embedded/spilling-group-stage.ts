@@ -92,7 +92,14 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
     this.sampleCountdown -= values.length;
     if (this.sampleCountdown <= 0) {
       this.sampleCountdown = SAMPLE_EVERY;
-      this.sampledBytes += encodeToBytes(this.group.valueCoder, values[values.length - 1]).length;
+      let size: number;
+      try {
+        size = encodeToBytes(this.group.valueCoder, values[values.length - 1]).length;
+      } catch {
+        // Values this coder cannot encode are fine while they stay in memory; write() says why if they cannot.
+        return values.length;
+      }
+      this.sampledBytes += size;
       this.samples++;
       this.unitBytes = Math.ceil((this.sampledBytes / this.samples) * LIVE_OVER_ENCODED) + 32;
     }
@@ -120,7 +127,15 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
         for (const v of we.state) {
           w.reset();
           if (this.merging) windowCoder.encode(we.window, w, true);
-          valueCoder.encode(v, w, false);
+          try {
+            valueCoder.encode(v, w, false);
+          } catch (err) {
+            throw new Error(
+              `GroupByKey "${this.label}" outgrew its share of the memory budget and writes its values to local disk, ` +
+                `and their coder failed: ${err instanceof Error ? err.message : String(err)} Give the PCollection a coder ` +
+                `with .withCoder(...), or set --memoryBudget=none to keep every group in memory.`,
+            );
+          }
           const bytes = w.finishPooled();
           values.push(bytes);
           encoded += bytes.length;
