@@ -112,9 +112,12 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
     const { keyCoder, windowCoder, valueCoder } = this.group;
     let encoded = 0;
     for (const ke of table.keys()) {
-      w.reset();
-      keyCoder.encode(ke.key, w, true);
-      const keyBytes = this.merging ? w.finish() : undefined;
+      let keyBytes: Uint8Array | undefined;
+      if (this.merging) {
+        w.reset();
+        keyCoder.encode(ke.key, w, true);
+        keyBytes = w.finish();
+      }
       for (const we of windowEntries(ke)) {
         let group = keyBytes;
         if (group === undefined) {
