@@ -164,6 +164,14 @@ export class BufferWriter implements ByteWriter {
   }
 
   /**
+   * The bytes written so far as a view of the writer's own buffer, for a caller that copies
+   * them at once: the next write or `reset()` overwrites them.
+   */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /**
    * A copy of the bytes written so far that may share its ArrayBuffer with other small
    * copies, as Node's `Buffer.allocUnsafe` does: V8 keeps arrays of up to 64 bytes on its heap,
    * but a larger one gets an ArrayBuffer of its own, which costs 0.5-2 µs (allocation and the

@@ -2,6 +2,7 @@ import type { Coder } from "../model/index.js";
 import { CoderError } from "../model/index.js";
 import { deterministicJsValueCoder } from "./js-value-coder.js";
 import { iterableCoder, kvCoder, lengthPrefixCoder, nullableCoder } from "./structural.js";
+import { unionCoder } from "./union-coder.js";
 import { CoderUrns } from "./urns.js";
 
 /**
@@ -24,6 +25,8 @@ export function asDeterministic<T>(coder: Coder<T>): Coder<T> {
       return nullableCoder(asDeterministic(c[0] as Coder<unknown>)) as Coder<T>;
     case CoderUrns.lengthPrefix:
       return lengthPrefixCoder(asDeterministic(c[0] as Coder<unknown>)) as Coder<T>;
+    case CoderUrns.union:
+      return unionCoder(c.map((k) => asDeterministic(k))) as Coder<T>;
     default:
       throw new CoderError(`The coder ${coder.toString()} is not deterministic and has no deterministic form.`);
   }

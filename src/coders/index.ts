@@ -16,6 +16,7 @@ export { timerCoder, type TimerData } from "./timer-coder.js";
 export { decodeSchemaProto, type AtomicType, type Field, type FieldType, type Schema } from "./schema.js";
 export { rowCoder, type Row } from "./row-coder.js";
 export { deterministicJsValueCoder, jsValueCoder } from "./js-value-coder.js";
+export { unionCoder, type UnionValue } from "./union-coder.js";
 export { asDeterministic } from "./deterministic.js";
 export { inferCoder } from "./infer.js";
 export { coderFromSpec, type CoderFromSpecOptions, type CoderSpec } from "./registry.js";

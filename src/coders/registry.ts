@@ -8,6 +8,7 @@ import { timerCoder } from "./timer-coder.js";
 import { rowCoder } from "./row-coder.js";
 import { decodeSchemaProto } from "./schema.js";
 import { deterministicJsValueCoder, jsValueCoder } from "./js-value-coder.js";
+import { unionCoder } from "./union-coder.js";
 import { CoderUrns } from "./urns.js";
 
 /** A coder as the Runner API describes it: URN, component coders and payload. */
@@ -70,6 +71,8 @@ export function coderFromSpec(spec: CoderSpec, options: CoderFromSpecOptions = {
       return asAny(timerCoder(part(0), part(1) as Coder<BoundedWindow>));
     case CoderUrns.row:
       return asAny(rowCoder(decodeSchemaProto(spec.payload ?? new Uint8Array())));
+    case CoderUrns.union:
+      return asAny(unionCoder(parts));
     case CoderUrns.jsValue:
       return jsValueCoder;
     case CoderUrns.jsValueDeterministic:

@@ -19,6 +19,8 @@ export const CoderUrns = {
   jsValue: "beam-ts:coder:js_value:v1",
   /** The JS value coder in its deterministic (key) mode. */
   jsValueDeterministic: "beam-ts:coder:js_value_deterministic:v1",
+  /** CoGroupByKey's tagged values: varint tag, then the value in its input's coder (Beam's UnionCoder). */
+  union: "beam-ts:coder:union:v1",
   /** A splittable DoFn's restriction (OffsetRange or JS value); built by the SDK harness. */
   sdfRestriction: "beam-ts:coder:sdf_restriction:v1",
 } as const;

@@ -1,8 +1,8 @@
 import type { KV } from "../model/index.js";
 import { ConstructionError, kv } from "../model/index.js";
 import { PTransform, type PCollection } from "../pipeline/index.js";
-import { kvCoder } from "../coders/index.js";
-import { jsValueCoder, kvComponents } from "./coder-derivation.js";
+import { kvCoder, unionCoder, type UnionValue } from "../coders/index.js";
+import { kvComponents } from "./coder-derivation.js";
 import { flatten } from "./flatten.js";
 import { groupByKey } from "./group-by-key.js";
 import { map } from "./map.js";
@@ -12,11 +12,6 @@ type KeyOf<R> = R[keyof R] extends PCollection<KV<infer K, unknown>> ? K : never
 
 /** For each input tag, the values of that input for the key. */
 export type CoGbkResult<R> = { readonly [Tag in keyof R]: R[Tag] extends PCollection<KV<unknown, infer V>> ? V[] : never };
-
-interface Tagged {
-  readonly t: number;
-  readonly v: unknown;
-}
 
 /**
  * Beam's CoGroupByKey: joins several keyed PCollections, giving per key (and window) the
@@ -42,24 +37,27 @@ class CoGroupByKey<R extends Record<string, PCollection<KV<unknown, unknown>>>> 
   expand(inputs: R): PCollection<KV<KeyOf<R>, CoGbkResult<R>>> {
     const tags = Object.keys(inputs);
     const [keyCoder] = kvComponents(inputs[tags[0]!]!.coder);
+    // Each input's values keep their own coder inside the union (as Beam's UnionCoder), so
+    // they cross threads and the disk as they would in their own PCollection.
+    const valueCoder = unionCoder(tags.map((tag) => kvComponents(inputs[tag]!.coder)[1]));
     const tagged = tags.map((tag, t) =>
       inputs[tag]!
-        .apply(`Tag(${tag})`, map((e: KV<unknown, unknown>): KV<unknown, Tagged> => kv(e.key, { t, v: e.value })))
-        .withCoder(kvCoder(keyCoder, jsValueCoder) as never),
+        .apply(`Tag(${tag})`, map((e: KV<unknown, unknown>): KV<unknown, UnionValue> => kv(e.key, { tag: t, value: e.value })))
+        .withCoder(kvCoder(keyCoder, valueCoder)),
     );
     const grouped = inputs[tags[0]!]!.pipeline
-      .applyTransform(tagged, "Flatten", flatten<KV<unknown, Tagged>>())
-      .apply("GroupByKey", groupByKey<unknown, Tagged>());
+      .applyTransform(tagged, "Flatten", flatten<KV<unknown, UnionValue>>())
+      .apply("GroupByKey", groupByKey<unknown, UnionValue>());
     return grouped.apply(
       "Untag",
-      map((e: KV<unknown, Iterable<Tagged>>) => {
+      map((e: KV<unknown, Iterable<UnionValue>>) => {
         const result: Record<string, unknown[]> = {};
         const lists = tags.map((tag) => {
           const list: unknown[] = [];
           result[tag] = list;
           return list;
         });
-        for (const { t, v } of e.value) lists[t]!.push(v);
+        for (const { tag, value } of e.value) lists[tag]!.push(value);
         return kv(e.key as KeyOf<R>, result as CoGbkResult<R>);
       }),
     );

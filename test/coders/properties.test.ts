@@ -16,8 +16,10 @@ import {
   lengthPrefixCoder,
   nullableCoder,
   stringUtf8Coder,
+  unionCoder,
   varIntCoder,
   windowedValueCoder,
+  type UnionValue,
 } from "../../src/coders/index.js";
 import { IntervalWindow, paneInfo, type BoundedWindow, type Coder, type PaneTiming } from "../../src/model/index.js";
 
@@ -120,6 +122,21 @@ describe("coder properties", () => {
     selfDelimits(jsValueCoder, jsData);
   });
 
+  it("round-trips and nests union values, each in its own input's coder", () => {
+    const union = unionCoder([stringUtf8Coder, varIntCoder, jsValueCoder] as Coder<unknown>[]);
+    const value: fc.Arbitrary<UnionValue> = fc.oneof(
+      fc.string().map((value) => ({ tag: 0, value })),
+      fc.maxSafeInteger().map((value) => ({ tag: 1, value })),
+      jsData.map((value) => ({ tag: 2, value })),
+    );
+    roundTrips(union, value);
+    selfDelimits(union, value);
+    // The tag, then the value exactly as its own coder writes it.
+    expect([...encodeToBytes(union, { tag: 1, value: 300 })]).toEqual([1, ...encodeToBytes(varIntCoder, 300)]);
+    expect(() => encodeToBytes(union, { tag: 3, value: "x" })).toThrow(/tag names none of them/);
+    expect(() => decodeFromBytes(union, Uint8Array.of(7, 0))).toThrow(/read tag 7 but has 3 inputs/);
+  });
+
   it("round-trips JS data through the JS value coder", () => {
     roundTrips(jsValueCoder, jsData);
     roundTrips(jsValueCoder, fc.array(fc.tuple(fc.string(), fc.integer())).map((es) => new Map(es)));
@@ -157,6 +174,9 @@ describe("coder properties", () => {
     const keyed = asDeterministic(kvCoder(jsValueCoder, iterableCoder(jsValueCoder)));
     expect(keyed.deterministic).toBe(true);
     expect(keyed.toString()).toBe("kv<js_value(deterministic), iterable<js_value(deterministic)>>");
+    expect(asDeterministic(unionCoder([stringUtf8Coder, jsValueCoder] as Coder<unknown>[])).toString()).toBe(
+      "union<string_utf8, js_value(deterministic)>",
+    );
   });
 
   it("rejects class instances with an error that names the class and the fix", () => {

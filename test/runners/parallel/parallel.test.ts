@@ -45,6 +45,10 @@ describe("--parallelism: the embedded runner on worker threads", () => {
     expect(threads(metrics, "state")).toBe(2);
   }, 60_000);
 
+  it("joins class instances across threads with CoGroupByKey, each input in its own coder", async () => {
+    await runFixture("joinReadings");
+  }, 60_000);
+
   it("spreads a Reshuffle's elements over the threads", async () => {
     const metrics = await runFixture("reshuffled");
     expect(threads(metrics, "reshuffle")).toBe(2);

@@ -16,6 +16,7 @@ import {
   Durations,
   globalWindows,
   Triggers,
+  coGroupByKey,
   fixedWindows,
   generateSequence,
   groupByKey,
@@ -26,6 +27,12 @@ import {
   sum,
   windowInto,
   withTimestamps,
+  varIntCoder,
+  kvCoder,
+  stringUtf8Coder,
+  type ByteReader,
+  type ByteWriter,
+  type Coder,
   type KV,
   type Pipeline,
 } from "../../../src/index.js";
@@ -136,6 +143,50 @@ function reshuffled(p: Pipeline): void {
   assertThat(out).containsInAnyOrder(range(1_000));
 }
 
+/** A class the JS value coder refuses: only its own coder can take it across threads. */
+export class Reading {
+  constructor(
+    readonly sensor: string,
+    readonly value: number,
+  ) {}
+}
+
+export const readingCoder: Coder<Reading> = {
+  urn: "beam-ts:test:reading:v1",
+  components: [],
+  deterministic: true,
+  encode(r: Reading, w: ByteWriter) {
+    stringUtf8Coder.encode(r.sensor, w, true);
+    varIntCoder.encode(r.value, w, true);
+  },
+  decode(r: ByteReader) {
+    return new Reading(stringUtf8Coder.decode(r, true), varIntCoder.decode(r, true));
+  },
+  toString: () => "ReadingCoder",
+};
+
+/** CoGroupByKey over class instances with their own coders, across threads. */
+function joinReadings(p: Pipeline): void {
+  const numbers = p.apply("Numbers", generateSequence({ from: 0, to: N }));
+  const readings = numbers
+    .apply("Reading", map((i: number) => kv(i % KEYS, new Reading(`s${i % KEYS}`, i))))
+    .withCoder(kvCoder(varIntCoder, readingCoder));
+  const names = p
+    .apply("Sensors", generateSequence({ from: 0, to: KEYS }))
+    .apply("Name", map((k: number) => kv(k, `sensor ${k}`)))
+    .withCoder(kvCoder(varIntCoder, stringUtf8Coder));
+  const joined = coGroupByKey({ readings, names }).apply(
+    "Format",
+    map(({ key, value }: KV<number, { readings: Reading[]; names: string[] }>) => {
+      if (!value.readings.every((r) => r instanceof Reading && r.sensor === `s${key}`)) throw new Error(`key ${key}: not Readings of s${key}`);
+      return `${value.names.join()}=${value.readings.reduce((a, r) => a + r.value, 0)}`;
+    }),
+  );
+  const expected = new Map<number, number>();
+  for (const i of range(N)) expected.set(i % KEYS, (expected.get(i % KEYS) ?? 0) + i);
+  assertThat(joined).containsInAnyOrder([...expected].map(([k, v]) => `sensor ${k}=${v}`));
+}
+
 /** A DoFn that fails on one element, whichever thread sees it. */
 function failing(p: Pipeline): void {
   p.apply("Numbers", generateSequence({ from: 0, to: 1_000 })).apply(
@@ -158,6 +209,7 @@ export const FIXTURES: Readonly<Record<string, (p: Pipeline) => void>> = {
   combineWithSideInput,
   statefulWindows,
   reshuffled,
+  joinReadings,
   processingTimeTrigger,
   failing,
   wrongAssertion,
