@@ -478,12 +478,12 @@ describe("SortedSpill", () => {
   it("groups like an in-memory map, values in insertion order, whatever the limit", () => {
     const bytes = (s: string) => new TextEncoder().encode(s);
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer()), { maxLength: 400 }), fc.integer({ min: 1, max: 4000 }), (records, limit) => {
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer()), { maxLength: 400 }), fc.integer({ min: 1, max: 100_000 }), (records, limit) => {
         const expected = new Map<string, number[]>();
         for (const [k, v] of records) expected.set(`k${k}`, [...(expected.get(`k${k}`) ?? []), v]);
         let runs = 0;
         const spill = new SortedSpill(dir, limit, { spilled: () => void runs++ });
-        for (const [k, v] of records) spill.add({ group: bytes(`k${k}`), value: bytes(String(v)) });
+        for (const [k, v] of records) spill.add(bytes(`k${k}`), bytes(String(v)));
         const actual = new Map<string, number[]>();
         const decoder = new TextDecoder();
         for (const g of spill.groups()) actual.set(decoder.decode(g.group), g.values.map((v) => Number(decoder.decode(v))));
@@ -494,12 +494,30 @@ describe("SortedSpill", () => {
     );
   });
 
+  it("keeps values larger than its slabs and its read chunks whole, next to small ones", () => {
+    const big = (n: number, fill: number) => new Uint8Array(n).fill(fill);
+    const spill = new SortedSpill(dir, 64 * 1024, { spilled: () => {} });
+    const added: [number, Uint8Array][] = [];
+    for (let i = 0; i < 40; i++) {
+      // Every tenth value is 1.5 or 3 MiB: larger than a slab (4 KiB here) and than a 1 MiB read chunk.
+      const value = i % 10 === 3 ? big(i % 20 === 3 ? 3 << 20 : 3 << 19, i) : big(i * 7, i);
+      added.push([i % 3, value]);
+      spill.add(Uint8Array.of(i % 3), value);
+    }
+    const groups = [...spill.groups()];
+    expect(groups.map((g) => g.group[0])).toEqual([0, 1, 2]);
+    for (const g of groups) {
+      const expected = added.filter(([k]) => k === g.group[0]).map(([, v]) => v);
+      expect(g.values.map((v) => [v.length, v[0], v[v.length - 1]])).toEqual(expected.map((v) => [v.length, v[0], v[v.length - 1]]));
+    }
+  });
+
   it("merges more runs than it opens at once", () => {
     const bytes = (s: string) => new TextEncoder().encode(s);
     let runs = 0;
     // Every record spills: 300 runs, merged 64 at a time before the final merge.
     const spill = new SortedSpill(dir, 1, { spilled: () => void runs++ });
-    for (let i = 0; i < 300; i++) spill.add({ group: bytes(`k${i % 7}`), value: bytes(String(i)) });
+    for (let i = 0; i < 300; i++) spill.add(bytes(`k${i % 7}`), bytes(String(i)));
     const groups = [...spill.groups()].map((g) => [new TextDecoder().decode(g.group), g.values.length]);
     expect(runs).toBe(300);
     expect(groups).toEqual(Array.from({ length: 7 }, (_, k) => [`k${k}`, k < 300 % 7 ? 43 : 42]));

@@ -77,9 +77,8 @@ export class SpillingCombineStage extends TableBackedStage<unknown> {
               `or set --memoryBudget=none to keep every accumulator in memory.`,
           );
         }
-        const value = w.finish();
-        this.spill.add({ group, value });
-        encoded += group.length + value.length;
+        this.spill.add(group, w.written());
+        encoded += group.length + w.length;
       }
     }
     return encoded;

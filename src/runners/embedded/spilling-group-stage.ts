@@ -3,7 +3,7 @@ import { ON_TIME_AND_ONLY_FIRING, kv } from "../../model/index.js";
 import { BufferReader, BufferWriter, decodeFromBytes, encodeToBytes } from "../../coders/index.js";
 import { groupingReduceFn, windowEntries, type KeyedWindowTable, type Receiver, type WindowEntry } from "../../runtime/index.js";
 import type { LateDataReporter } from "./materialized-stages.js";
-import type { SortedSpill, SpilledGroup } from "./spill/sorted-spill.js";
+import type { PendingGroup, SortedSpill, SpilledGroup } from "./spill/sorted-spill.js";
 import { TableBackedStage, type TableSpec } from "./spill/table-backed-stage.js";
 
 /** Where a spilling stage reports the bytes it wrote to disk. */
@@ -112,21 +112,22 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
     const { keyCoder, windowCoder, valueCoder } = this.group;
     let encoded = 0;
     for (const ke of table.keys()) {
-      let keyBytes: Uint8Array | undefined;
+      let keyGroup: PendingGroup | undefined;
       if (this.merging) {
         w.reset();
         keyCoder.encode(ke.key, w, true);
-        keyBytes = w.finish();
+        keyGroup = this.spill.group(w.finish());
+        encoded += keyGroup.group.length;
       }
       for (const we of windowEntries(ke)) {
-        let group = keyBytes;
-        if (group === undefined) {
+        let g = keyGroup;
+        if (g === undefined) {
           w.reset();
           keyCoder.encode(ke.key, w, true);
           windowCoder.encode(we.window, w, true);
-          group = w.finish();
+          g = this.spill.group(w.finish());
+          encoded += g.group.length;
         }
-        const values: Uint8Array[] = [];
         for (const v of we.state) {
           w.reset();
           if (this.merging) windowCoder.encode(we.window, w, true);
@@ -139,13 +140,13 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
                 `with .withCoder(...), or set --memoryBudget=none to keep every group in memory.`,
             );
           }
-          const bytes = w.finishPooled();
-          values.push(bytes);
-          encoded += bytes.length;
+          this.spill.append(g, w.written());
+          encoded += w.length;
         }
-        this.spill.addAll(group, values);
-        encoded += group.length;
+        // Only between groups: settling may write a run, after which groups are stale.
+        if (!this.merging) this.spill.settle();
       }
+      if (this.merging) this.spill.settle();
     }
     return encoded;
   }

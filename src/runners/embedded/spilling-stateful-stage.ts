@@ -68,7 +68,7 @@ export class SpillingStatefulStage extends DiskBackedStage implements Stage {
     w.reset();
     writeInstant(w, timestamp);
     this.spec.valueCoder.encode(value, w, true);
-    this.spill.add({ group, value: w.finish() });
+    this.spill.add(group, w.written());
     // The output watermark waits for the earliest element not yet processed.
     if (timestamp < this.hold) this.hold = timestamp;
   }

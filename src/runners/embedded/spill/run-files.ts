@@ -1,26 +1,38 @@
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { frameLength } from "./frame-slabs.js";
 
 /**
- * A spilled record: the grouping key (the encoded key and window; equal bytes mean the
- * same group) and the encoded value.
+ * Reads the records of a sorted run in order: `head` is the next record's group (its
+ * encoded key and window; equal bytes mean the same group), undefined once exhausted.
  */
-export interface SpillRecord {
-  readonly group: Uint8Array;
-  readonly value: Uint8Array;
-}
-
-/** Reads records in order; `head` is the next one (undefined once exhausted). */
 export interface RecordSource {
-  readonly head: SpillRecord | undefined;
+  readonly head: Uint8Array | undefined;
+  /** Adds the head record's values to `into`, in order (views: valid after advancing). */
+  readValues(into: Uint8Array[]): void;
   advance(): void;
   close(): void;
+}
+
+/**
+ * Byte order of two groups. Groups are short (an encoded key and window), so a JS loop
+ * beats Buffer.compare's call into C++.
+ */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
 }
 
 const CHUNK = 1 << 20;
 
 /**
- * Writes a run file: records as [u32 group length][group][u32 value length][value],
- * buffered in 1 MiB chunks. The records must be written in sorted order by the caller.
+ * Writes a run file: records as [u32 group length][group][u32 value length][value], where
+ * a value is the group's values as frames ([u32 length][bytes] each), buffered in 1 MiB
+ * chunks. The records must be written in sorted order by the caller: `begin` a record
+ * with its value's length, then write the value in `part`s.
  */
 export class RunWriter {
   private readonly fd: number;
@@ -32,25 +44,32 @@ export class RunWriter {
     this.fd = openSync(path, "w");
   }
 
-  write(r: SpillRecord): void {
-    const size = 8 + r.group.length + r.value.length;
-    if (this.pos + size > this.buf.length) {
-      this.flush();
-      if (size > this.buf.length) this.buf = Buffer.allocUnsafe(size);
-    }
+  begin(group: Uint8Array, valueLength: number): void {
+    this.reserve(8 + group.length);
     const b = this.buf;
-    b.writeUInt32BE(r.group.length, this.pos);
-    b.set(r.group, this.pos + 4);
-    this.pos += 4 + r.group.length;
-    b.writeUInt32BE(r.value.length, this.pos);
-    b.set(r.value, this.pos + 4);
-    this.pos += 4 + r.value.length;
-    this.bytes += size;
+    b.writeUInt32BE(group.length, this.pos);
+    b.set(group, this.pos + 4);
+    this.pos += 4 + group.length;
+    b.writeUInt32BE(valueLength, this.pos);
+    this.pos += 4;
+    this.bytes += 8 + group.length + valueLength;
+  }
+
+  part(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
   }
 
   close(): void {
     this.flush();
     closeSync(this.fd);
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
   }
 
   private flush(): void {
@@ -60,14 +79,19 @@ export class RunWriter {
   }
 }
 
-/** Reads a run file written by RunWriter, sequentially, one chunk at a time. */
+/**
+ * Reads a run file written by RunWriter, sequentially, a chunk at a time. Records are
+ * views of the chunk they were read into; a chunk is never overwritten (a record that
+ * does not fit moves to a new chunk), so views stay valid while anything holds them.
+ */
 export class RunReader implements RecordSource {
   private readonly fd: number;
-  private buf = Buffer.allocUnsafe(CHUNK);
+  private buf = Buffer.allocUnsafe(0);
   private start = 0;
   private end = 0;
   private eof = false;
-  head: SpillRecord | undefined;
+  head: Uint8Array | undefined;
+  private value = new Uint8Array(0);
 
   constructor(readonly path: string) {
     this.fd = openSync(path, "r");
@@ -80,12 +104,25 @@ export class RunReader implements RecordSource {
     if (!this.ensure(8 + groupLength)) return this.corrupt();
     const valueLength = this.buf.readUInt32BE(this.start + 4 + groupLength);
     if (!this.ensure(8 + groupLength + valueLength)) return this.corrupt();
-    // Copies: the chunk buffer is reused by the next read.
     const at = this.start + 4;
-    const group = Uint8Array.prototype.slice.call(this.buf, at, at + groupLength);
-    const value = Uint8Array.prototype.slice.call(this.buf, at + groupLength + 4, at + groupLength + 4 + valueLength);
+    this.head = this.buf.subarray(at, at + groupLength);
+    this.value = this.buf.subarray(at + groupLength + 4, at + groupLength + 4 + valueLength);
     this.start += 8 + groupLength + valueLength;
-    this.head = { group, value };
+  }
+
+  readValues(into: Uint8Array[]): void {
+    const frames = this.value;
+    for (let at = 0; at < frames.length; ) {
+      const n = frameLength(frames, at);
+      into.push(frames.subarray(at + 4, at + 4 + n));
+      at += 4 + n;
+    }
+  }
+
+  /** Writes the head record to `writer` as it is (merging runs). */
+  copyRecordTo(writer: RunWriter): void {
+    writer.begin(this.head!, this.value.length);
+    writer.part(this.value);
   }
 
   close(): void {
@@ -99,15 +136,13 @@ export class RunReader implements RecordSource {
   private ensure(n: number): boolean {
     while (this.end - this.start < n) {
       if (this.eof) return false;
-      if (this.start > 0) {
-        this.buf.copy(this.buf, 0, this.start, this.end);
+      if (this.start + n > this.buf.length) {
+        // A new chunk (views of the old one may still be held), with the partial record.
+        const next = Buffer.allocUnsafe(Math.max(CHUNK, n));
+        this.buf.copy(next, 0, this.start, this.end);
         this.end -= this.start;
         this.start = 0;
-      }
-      if (n > this.buf.length) {
-        const bigger = Buffer.allocUnsafe(n);
-        this.buf.copy(bigger, 0, 0, this.end);
-        this.buf = bigger;
+        this.buf = next;
       }
       const read = readSync(this.fd, this.buf, this.end, this.buf.length - this.end, null);
       if (read === 0) this.close();
@@ -126,17 +161,4 @@ export class RunReader implements RecordSource {
     this.close();
     throw new Error(`Spill file ${this.path} ends in the middle of a record (truncated or overwritten while the job ran).`);
   }
-}
-
-/** Records held in memory, already sorted. */
-export class ArraySource implements RecordSource {
-  private i = 0;
-  constructor(private readonly records: readonly SpillRecord[]) {}
-  get head(): SpillRecord | undefined {
-    return this.records[this.i];
-  }
-  advance(): void {
-    this.i++;
-  }
-  close(): void {}
 }

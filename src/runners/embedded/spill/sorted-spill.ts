@@ -1,9 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ArraySource, RunReader, RunWriter, type RecordSource, type SpillRecord } from "./run-files.js";
+import { FrameSlabs } from "./frame-slabs.js";
+import { RunReader, RunWriter, compareBytes, type RecordSource } from "./run-files.js";
 
-/** What a group costs in memory beyond its bytes: a map entry, its id string, its buffer object. */
+export { compareBytes } from "./run-files.js";
+
+/** What a group costs in memory beyond its bytes: a map entry, its id string, its objects. */
 const GROUP_OVERHEAD = 200;
+/** What a value costs in memory beyond its frame: its place in the group's list. */
+const VALUE_OVERHEAD = 8;
 
 /** Runs merged at once; more are first merged into bigger runs (bounded open files). */
 const MAX_FAN_IN = 64;
@@ -19,66 +24,28 @@ export interface SpillListener {
   spilled(bytes: number): void;
 }
 
-/**
- * Byte order of two groups. Groups are short (an encoded key and window), so a JS loop
- * beats Buffer.compare's call into C++.
- */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
-}
-
-const byGroup = (a: SpillRecord, b: SpillRecord) => compareBytes(a.group, b.group);
-
-/** A group's values in memory: frames of [u32 length][bytes], in one growable array. */
-class FramedValues {
-  bytes = new Uint8Array(64);
-  length = 0;
-
-  /** Appends a value; returns how much the buffer grew. */
-  append(value: Uint8Array): number {
-    const needed = this.length + 4 + value.length;
-    let grown = 0;
-    if (needed > this.bytes.length) {
-      const next = new Uint8Array(Math.max(needed, this.bytes.length * 2));
-      next.set(this.bytes.subarray(0, this.length));
-      grown = next.length - this.bytes.length;
-      this.bytes = next;
-    }
-    const at = this.length;
-    this.bytes[at] = value.length >>> 24;
-    this.bytes[at + 1] = (value.length >>> 16) & 0xff;
-    this.bytes[at + 2] = (value.length >>> 8) & 0xff;
-    this.bytes[at + 3] = value.length & 0xff;
-    this.bytes.set(value, at + 4);
-    this.length = needed;
-    return grown;
-  }
-}
-
-/** The values in a run of frames (views, not copies). */
-function unframe(frames: Uint8Array, into: Uint8Array[]): void {
-  for (let at = 0; at < frames.length; ) {
-    const n = ((frames[at]! << 24) | (frames[at + 1]! << 16) | (frames[at + 2]! << 8) | frames[at + 3]!) >>> 0;
-    into.push(frames.subarray(at + 4, at + 4 + n));
-    at += 4 + n;
-  }
+/** A group in memory: its bytes and where its values' frames are, in arrival order. */
+export class PendingGroup {
+  readonly frames: number[] = [];
+  framedBytes = 0;
+  constructor(readonly group: Uint8Array) {}
 }
 
 /**
  * An external sort for grouping. Values are kept in memory per group (hashed by the group
- * bytes, each group's values framed in one byte array) until the memory they take passes
+ * bytes; the values' bytes packed into shared slabs) until the memory they take passes
  * `limitBytes`; then the groups are sorted by their bytes and written, one record per group
  * with all its values, to a run file in `parentDir`. `groups()` merges the runs and what is
  * still in memory into groups, each group's values in the order they were added (runs are
  * merged oldest first).
+ *
+ * Values are added to a group from `group()` with `append()` (which copies them, so a
+ * writer's scratch view will do); `settle()` then writes a run if memory passed the limit,
+ * after which groups from `group()` are stale.
  */
 export class SortedSpill {
-  private pending = new Map<string, FramedValues>();
+  private pending = new Map<string, PendingGroup>();
+  private slabs: FrameSlabs;
   private reading = false;
   private bytes = 0;
   private runs: string[] = [];
@@ -90,40 +57,42 @@ export class SortedSpill {
     private readonly parentDir: string,
     private readonly limitBytes: number,
     private readonly listener: SpillListener,
-  ) {}
+  ) {
+    this.slabs = new FrameSlabs(limitBytes);
+  }
 
   /** Nothing added, or everything read: a groups() read under way is not empty. */
   get isEmpty(): boolean {
     return !this.reading && this.pending.size === 0 && this.runs.length === 0;
   }
 
-  add(record: SpillRecord): void {
-    this.addAll(record.group, [record.value]);
+  /** Adds one value to a group and settles. */
+  add(group: Uint8Array, value: Uint8Array): void {
+    this.append(this.group(group), value);
+    this.settle();
   }
 
-  /** Adds values of one group, in order. */
-  addAll(group: Uint8Array, added: readonly Uint8Array[]): void {
-    const id = Buffer.from(group.buffer, group.byteOffset, group.length).toString("latin1");
-    let values = this.pending.get(id);
-    if (values === undefined) {
-      this.pending.set(id, (values = new FramedValues()));
-      this.bytes += 2 * group.length + values.bytes.length + GROUP_OVERHEAD;
+  /** The group with these bytes, to append to until the next `settle()`. */
+  group(bytes: Uint8Array): PendingGroup {
+    const id = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
+    let g = this.pending.get(id);
+    if (g === undefined) {
+      this.pending.set(id, (g = new PendingGroup(bytes)));
+      this.bytes += 2 * bytes.length + GROUP_OVERHEAD;
     }
-    for (const value of added) this.bytes += values.append(value);
-    if (this.bytes > this.limitBytes) this.spill();
+    return g;
   }
 
-  /** What is in memory, one record per group (its values framed), sorted by group bytes. */
-  private sortedPending(): SpillRecord[] {
-    const out: SpillRecord[] = [];
-    // latin1 strings compare code unit by code unit: byte order.
-    for (const id of [...this.pending.keys()].sort()) {
-      const values = this.pending.get(id)!;
-      out.push({ group: Buffer.from(id, "latin1"), value: values.bytes.subarray(0, values.length) });
-    }
-    this.pending = new Map();
-    this.bytes = 0;
-    return out;
+  /** Copies a value into a group, after the values it has. */
+  append(g: PendingGroup, value: Uint8Array): void {
+    g.frames.push(this.slabs.add(value));
+    g.framedBytes += 4 + value.length;
+    this.bytes += VALUE_OVERHEAD;
+  }
+
+  /** Writes a run if memory passed the limit (groups from `group()` are stale then). */
+  settle(): void {
+    if (this.bytes + this.slabs.bytes > this.limitBytes) this.spill();
   }
 
   /** Writes what is in memory to a run file now (a caller that keeps its own table does). */
@@ -135,24 +104,25 @@ export class SortedSpill {
   *groups(): Generator<SpilledGroup> {
     // What is in memory moves into this read at once: until the read ends, the spill is not empty.
     this.reading = true;
-    const inMemory = this.sortedPending();
+    const inMemory = new PendingSource(this.sortedPending(), this.slabs);
+    this.slabs = new FrameSlabs(this.limitBytes);
     while (this.runs.length > MAX_FAN_IN) this.mergeRuns(this.runs.splice(0, MAX_FAN_IN));
     const sources: RecordSource[] = this.runs.map((path) => new RunReader(path));
-    sources.push(new ArraySource(inMemory));
+    sources.push(inMemory);
     this.open.push(...sources);
     try {
       for (;;) {
         let min: Uint8Array | undefined;
         for (const s of sources) {
           const h = s.head;
-          if (h !== undefined && (min === undefined || compareBytes(h.group, min) < 0)) min = h.group;
+          if (h !== undefined && (min === undefined || compareBytes(h, min) < 0)) min = h;
         }
         if (min === undefined) return;
         const values: Uint8Array[] = [];
         // Sources in age order (the runs, then memory), so values keep their arrival order.
         for (const s of sources) {
-          while (s.head !== undefined && compareBytes(s.head.group, min) === 0) {
-            unframe(s.head.value, values);
+          while (s.head !== undefined && compareBytes(s.head, min) === 0) {
+            s.readValues(values);
             s.advance();
           }
         }
@@ -172,13 +142,27 @@ export class SortedSpill {
     this.runs = [];
   }
 
+  /** What is in memory, sorted by group bytes; memory starts empty. */
+  private sortedPending(): PendingGroup[] {
+    // latin1 strings compare code unit by code unit: byte order.
+    const ids = [...this.pending.keys()].sort();
+    const out = ids.map((id) => this.pending.get(id)!);
+    this.pending = new Map();
+    this.bytes = 0;
+    return out;
+  }
+
   private spill(): void {
-    const records = this.sortedPending();
+    const groups = this.sortedPending();
     const writer = new RunWriter(this.nextRunPath());
     try {
-      for (const r of records) writer.write(r);
+      for (const g of groups) {
+        writer.begin(g.group, g.framedBytes);
+        for (const ref of g.frames) writer.part(this.slabs.frame(ref));
+      }
     } finally {
       writer.close();
+      this.slabs.clear();
     }
     this.runs.push(writer.path);
     this.listener.spilled(writer.bytes);
@@ -194,9 +178,9 @@ export class SortedSpill {
     try {
       for (;;) {
         let best: RunReader | undefined;
-        for (const r of readers) if (r.head !== undefined && (best === undefined || byGroup(r.head, best.head!) < 0)) best = r;
+        for (const r of readers) if (r.head !== undefined && (best === undefined || compareBytes(r.head, best.head!) < 0)) best = r;
         if (best === undefined) break;
-        writer.write(best.head!);
+        best.copyRecordTo(writer);
         best.advance();
       }
     } finally {
@@ -211,4 +195,23 @@ export class SortedSpill {
     this.dir ??= mkdtempSync(join(this.parentDir, "beam-ts-spill-"));
     return join(this.dir, `run-${this.runCount++}`);
   }
+}
+
+/** The groups still in memory, sorted, as a source; values are views of their slabs. */
+class PendingSource implements RecordSource {
+  private i = 0;
+  constructor(
+    private readonly groups: readonly PendingGroup[],
+    private readonly slabs: FrameSlabs,
+  ) {}
+  get head(): Uint8Array | undefined {
+    return this.groups[this.i]?.group;
+  }
+  readValues(into: Uint8Array[]): void {
+    for (const ref of this.groups[this.i]!.frames) into.push(this.slabs.value(ref));
+  }
+  advance(): void {
+    this.i++;
+  }
+  close(): void {}
 }
