@@ -1,9 +1,9 @@
 import type { BoundedWindow, Coder, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
-import { ON_TIME_AND_ONLY_FIRING, kv } from "../../model/index.js";
+import { GLOBAL_WINDOW, ON_TIME_AND_ONLY_FIRING, kv } from "../../model/index.js";
 import { BufferReader, BufferWriter, decodeFromBytes, encodeToBytes } from "../../coders/index.js";
-import { groupingReduceFn, windowEntries, type KeyedWindowTable, type Receiver, type WindowEntry } from "../../runtime/index.js";
+import { groupingReduceFn, windowEntries, type BundleTable, type KeyedWindowTable, type Receiver, type WindowEntry } from "../../runtime/index.js";
 import type { LateDataReporter } from "./materialized-stages.js";
-import type { PendingGroup, SortedSpill, SpilledGroup } from "./spill/sorted-spill.js";
+import type { SortedSpill, SpilledGroup } from "./spill/sorted-spill.js";
 import { TableBackedStage, type TableSpec } from "./spill/table-backed-stage.js";
 
 /** Where a spilling stage reports the bytes it wrote to disk. */
@@ -60,10 +60,10 @@ const SAMPLE_EVERY = 64;
  * as its window's only pane, values in arrival order. The output watermark is held at the
  * earliest window end seen until then, as the in-memory stage's holds would.
  *
- * With merging windows the sort groups by key alone and each value carries its window:
- * a key's windows are merged by the WindowFn (one mergeWindows call over all of them) when
- * its group is read back (or taken from the table), and each merged window's values form
- * its pane. One key's values are in memory at a time.
+ * With merging windows the table and the sort group by key alone and each value carries
+ * its window: a key's windows are merged by the WindowFn (one mergeWindows call over all
+ * of them) when its group is read back (or taken from the table), and each merged window's
+ * values form its pane. One key's values are in memory at a time.
  */
 export class SpillingGroupStage extends TableBackedStage<unknown[]> {
   protected readonly encodeAfterSpill = true;
@@ -87,14 +87,26 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
     this.merging = group.windowing.windowFn.isMerging;
   }
 
+  /**
+   * With merging windows the table is keyed by key alone (one entry per key, in a marker
+   * window), each value kept with its window: a key's windows are merged once, when it is
+   * emitted or written, instead of a table entry and a window id per element.
+   */
+  override addToBundle(bundle: BundleTable<unknown[]>, element: KV<unknown, unknown>, timestamp: number, window: BoundedWindow): void {
+    if (!this.merging) return super.addToBundle(bundle, element, timestamp, window);
+    this.holdFor(window);
+    bundle.addParts(kv(element.key, { window, value: element.value } satisfies WindowedItem), timestamp, GLOBAL_WINDOW);
+  }
+
   protected unitsOf(bundleEntry: WindowEntry<unknown[]>): number {
     const values = bundleEntry.state;
     this.sampleCountdown -= values.length;
     if (this.sampleCountdown <= 0) {
       this.sampleCountdown = SAMPLE_EVERY;
+      const last = values[values.length - 1];
       let size: number;
       try {
-        size = encodeToBytes(this.group.valueCoder, values[values.length - 1]).length;
+        size = encodeToBytes(this.group.valueCoder, this.merging ? (last as WindowedItem).value : last).length;
       } catch {
         // Values this coder cannot encode are fine while they stay in memory; write() says why if they cannot.
         return values.length;
@@ -106,55 +118,68 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
     return values.length;
   }
 
-  /** Encodes every value of the table into the spill, grouped by key and window (by key alone when merging). */
+  /** Encodes every value of the table into the spill, grouped by key and window (by key alone when merging, each value after its window). */
   protected write(table: KeyedWindowTable<unknown[]>): number {
     const w = this.writer;
-    const { keyCoder, windowCoder, valueCoder } = this.group;
+    const { keyCoder, windowCoder } = this.group;
     let encoded = 0;
     for (const ke of table.keys()) {
-      let keyGroup: PendingGroup | undefined;
       if (this.merging) {
         w.reset();
         keyCoder.encode(ke.key, w, true);
-        keyGroup = this.spill.group(w.finish());
-        encoded += keyGroup.group.length;
-      }
-      for (const we of windowEntries(ke)) {
-        let g = keyGroup;
-        if (g === undefined) {
+        const g = this.spill.group(w.finish());
+        encoded += g.group.length;
+        for (const item of ke.first.state as WindowedItem[]) {
           w.reset();
-          keyCoder.encode(ke.key, w, true);
-          windowCoder.encode(we.window, w, true);
-          g = this.spill.group(w.finish());
-          encoded += g.group.length;
-        }
-        for (const v of we.state) {
-          w.reset();
-          if (this.merging) windowCoder.encode(we.window, w, true);
-          try {
-            valueCoder.encode(v, w, false);
-          } catch (err) {
-            throw new Error(
-              `GroupByKey "${this.label}" outgrew its share of the memory budget and writes its values to local disk, ` +
-                `and their coder failed: ${err instanceof Error ? err.message : String(err)} Give the PCollection a coder ` +
-                `with .withCoder(...), or set --memoryBudget=none to keep every group in memory.`,
-            );
-          }
+          windowCoder.encode(item.window, w, true);
+          this.encodeValue(item.value);
           this.spill.append(g, w.written());
           encoded += w.length;
         }
         // Only between groups: settling may write a run, after which groups are stale.
-        if (!this.merging) this.spill.settle();
+        this.spill.settle();
+        continue;
       }
-      if (this.merging) this.spill.settle();
+      for (const we of windowEntries(ke)) {
+        w.reset();
+        keyCoder.encode(ke.key, w, true);
+        windowCoder.encode(we.window, w, true);
+        const g = this.spill.group(w.finish());
+        encoded += g.group.length;
+        for (const v of we.state) {
+          w.reset();
+          this.encodeValue(v);
+          this.spill.append(g, w.written());
+          encoded += w.length;
+        }
+        this.spill.settle();
+      }
     }
     return encoded;
   }
 
+  /** Appends a value to the writer, or fails naming the GroupByKey and the fix. */
+  private encodeValue(v: unknown): void {
+    try {
+      this.group.valueCoder.encode(v, this.writer, false);
+    } catch (err) {
+      throw new Error(
+        `GroupByKey "${this.label}" outgrew its share of the memory budget and writes its values to local disk, ` +
+          `and their coder failed: ${err instanceof Error ? err.message : String(err)} Give the PCollection a coder ` +
+          `with .withCoder(...), or set --memoryBudget=none to keep every group in memory.`,
+      );
+    }
+  }
+
   protected *tablePanes(table: KeyedWindowTable<unknown[]>): Generator<WindowedValue<unknown>> {
     for (const ke of table.keys()) {
-      const windows = windowEntries(ke).map((we) => ({ window: we.window, values: we.state }));
-      yield* this.panesOf(ke.key, this.merging ? this.merged(windows) : windows);
+      if (this.merging) {
+        const windows = new WindowGroups();
+        for (const { window, value } of ke.first.state as WindowedItem[]) windows.add(window, value);
+        yield* this.panesOf(ke.key, this.merged(windows));
+      } else {
+        yield* this.panesOf(ke.key, windowEntries(ke).map((we) => ({ window: we.window, values: we.state })));
+      }
     }
   }
 
@@ -168,17 +193,13 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
         yield* this.panesOf(key, [{ window, values: values.map((v) => decodeFromBytes(valueCoder, v)) }]);
         continue;
       }
-      const byWindow = new Map<string, WindowValues>();
+      const windows = new WindowGroups();
       for (const bytes of values) {
         const reader = new BufferReader(bytes);
         const window = windowCoder.decode(reader, true);
-        const value = valueCoder.decode(reader, false);
-        const id = window.id();
-        let entry = byWindow.get(id);
-        if (entry === undefined) byWindow.set(id, (entry = { window, values: [] }));
-        entry.values.push(value);
+        windows.add(window, valueCoder.decode(reader, false));
       }
-      yield* this.panesOf(decodeFromBytes(keyCoder, group, true), this.merged([...byWindow.values()]));
+      yield* this.panesOf(decodeFromBytes(keyCoder, group, true), this.merged(windows));
     }
   }
 
@@ -193,9 +214,9 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
   }
 
   /** One key's windows after the WindowFn's merges (one mergeWindows call over all of them). */
-  private merged(windows: readonly WindowValues[]): Iterable<WindowValues> {
-    const byWindow = new Map(windows.map((e) => [e.window.id(), e]));
-    const merges = this.group.windowing.windowFn.mergeWindows!(windows.map((e) => e.window));
+  private merged(windows: WindowGroups): Iterable<WindowValues> {
+    const byWindow = windows.byId;
+    const merges = this.group.windowing.windowFn.mergeWindows!([...byWindow.values()].map((e) => e.window));
     for (const m of merges) {
       const parts = m.from.map((w) => byWindow.get(w.id())).filter((e) => e !== undefined);
       if (parts.length === 0) continue;
@@ -208,8 +229,25 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
   }
 }
 
+/** A value and its window, before its key's windows are merged. */
+interface WindowedItem {
+  readonly window: BoundedWindow;
+  readonly value: unknown;
+}
+
 /** A window and its values (one key's). */
 interface WindowValues {
   readonly window: BoundedWindow;
   readonly values: unknown[];
+}
+
+/** One key's values by window id, in arrival order. */
+class WindowGroups {
+  readonly byId = new Map<string, WindowValues>();
+  add(window: BoundedWindow, value: unknown): void {
+    const id = window.id();
+    let entry = this.byId.get(id);
+    if (entry === undefined) this.byId.set(id, (entry = { window, values: [] }));
+    entry.values.push(value);
+  }
 }

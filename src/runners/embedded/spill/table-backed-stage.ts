@@ -98,8 +98,16 @@ export abstract class TableBackedStage<S> extends DiskBackedStage implements Sta
     if (this.units * this.unitBytes > this.limitBytes) this.spillTable();
   }
 
+  /**
+   * Adds an element in one of its windows to a bundle's table; a subclass may key the table
+   * otherwise (then it holds the output watermark for `window` itself, with holdFor).
+   */
+  addToBundle(bundle: BundleTable<S>, element: KV<unknown, unknown>, timestamp: number, window: BoundedWindow): void {
+    bundle.addParts(element, timestamp, window);
+  }
+
   /** The output watermark waits for the end of a window the stage will emit. */
-  private holdFor(window: BoundedWindow): void {
+  protected holdFor(window: BoundedWindow): void {
     const end = window.maxTimestamp();
     if (end < this.hold) this.hold = end;
   }
@@ -187,7 +195,7 @@ class TableSink<S> implements Sink {
   receive(wv: WindowedValue<unknown>): void {
     for (const w of wv.windows) {
       if (this.stage.isLate(w)) this.late++;
-      else this.partial.addParts(wv.value as KV<unknown, unknown>, wv.timestamp, w);
+      else this.stage.addToBundle(this.partial, wv.value as KV<unknown, unknown>, wv.timestamp, w);
     }
   }
   commit(): void {
