@@ -268,8 +268,8 @@ describe("GroupByKey under a memory budget (embedded runner)", () => {
     expect(spillRuns(metrics)).toBe(0);
   });
 
-  it("has a default budget of half the heap limit for GroupByKeys and Combines; none turns it off", () => {
-    const half = Math.floor(getHeapStatistics().heap_size_limit / 2);
+  it("has a default budget of half the heap limit, at most 512 MiB, for GroupByKeys and Combines; none turns it off", () => {
+    const half = Math.min(512 * 2 ** 20, Math.floor(getHeapStatistics().heap_size_limit / 2));
     expect(embeddedSettings({}).memoryBudget).toEqual({ bytes: half, sortsStatefulSteps: false });
     expect(embeddedSettings({ memoryBudget: "none" }).memoryBudget).toBeUndefined();
     expect(embeddedSettings({ memoryBudget: "1.5MB" }).memoryBudget).toEqual({ bytes: 1.5 * 2 ** 20, sortsStatefulSteps: true });

@@ -41,12 +41,21 @@ export interface MemoryBudget {
 }
 
 /**
+ * The most the default budget gives: past it, a table of live JS objects costs more in
+ * garbage collection than sorting through the disk does. Measured on Nexmark at 10M events
+ * (merging windows, 6 GB heap): Q9 290 s with half the heap, 113 s with 512 MiB; Q4 121 s
+ * and 99 s.
+ */
+const DEFAULT_BUDGET_CAP = 512 * 2 ** 20;
+
+/**
  * The budget without --memoryBudget: half of this thread's V8 heap limit (which Node sizes
- * from the machine's memory, or --max-old-space-size sets), for GroupByKeys and Combines
- * only, as Flink gives its batch operators a fraction of the task manager's memory.
+ * from the machine's memory, or --max-old-space-size sets), at most 512 MiB, for
+ * GroupByKeys and Combines only, as Flink gives its batch operators a fraction of the task
+ * manager's memory.
  */
 export function defaultMemoryBudget(): MemoryBudget {
-  return { bytes: Math.floor(getHeapStatistics().heap_size_limit / 2), sortsStatefulSteps: false };
+  return { bytes: Math.min(DEFAULT_BUDGET_CAP, Math.floor(getHeapStatistics().heap_size_limit / 2)), sortsStatefulSteps: false };
 }
 
 function memoryBudgetOption(options: Readonly<Record<string, unknown>>): MemoryBudget | undefined {
