@@ -1,4 +1,4 @@
-import type { BoundedWindow, Coder, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
+import type { BoundedWindow, Coder, Instant, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
 import { GLOBAL_WINDOW, ON_TIME_AND_ONLY_FIRING, kv } from "../../model/index.js";
 import { BufferReader, BufferWriter, decodeFromBytes, encodeToBytes } from "../../coders/index.js";
 import { groupingReduceFn, windowEntries, type BundleTable, type KeyedWindowTable, type Receiver, type WindowEntry } from "../../runtime/index.js";
@@ -92,7 +92,7 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
    * window), each value kept with its window: a key's windows are merged once, when it is
    * emitted or written, instead of a table entry and a window id per element.
    */
-  override addToBundle(bundle: BundleTable<unknown[]>, element: KV<unknown, unknown>, timestamp: number, window: BoundedWindow): void {
+  override addToBundle(bundle: BundleTable<unknown[]>, element: KV<unknown, unknown>, timestamp: Instant, window: BoundedWindow): void {
     if (!this.merging) return super.addToBundle(bundle, element, timestamp, window);
     this.holdFor(window);
     bundle.addParts(kv(element.key, { window, value: element.value } satisfies WindowedItem), timestamp, GLOBAL_WINDOW);

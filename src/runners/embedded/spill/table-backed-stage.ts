@@ -1,4 +1,4 @@
-import type { BoundedWindow, Coder, KV, WindowedValue, WindowingStrategy } from "../../../model/index.js";
+import type { BoundedWindow, Coder, Instant, KV, WindowedValue, WindowingStrategy } from "../../../model/index.js";
 import { MAX_TIMESTAMP } from "../../../model/index.js";
 import { BundleTable, KeyedWindowTable, windowEntries, type Receiver, type ReduceFn, type WindowEntry } from "../../../runtime/index.js";
 import type { LateDataReporter } from "../materialized-stages.js";
@@ -99,10 +99,11 @@ export abstract class TableBackedStage<S> extends DiskBackedStage implements Sta
   }
 
   /**
-   * Adds an element in one of its windows to a bundle's table; a subclass may key the table
-   * otherwise (then it holds the output watermark for `window` itself, with holdFor).
+   * @internal Adds an element in one of its windows to a bundle's table; a subclass may key
+   * the table otherwise (then it holds the output watermark for `window` itself, with
+   * holdFor, before the bundle commits: a failed bundle can only have held it earlier).
    */
-  addToBundle(bundle: BundleTable<S>, element: KV<unknown, unknown>, timestamp: number, window: BoundedWindow): void {
+  addToBundle(bundle: BundleTable<S>, element: KV<unknown, unknown>, timestamp: Instant, window: BoundedWindow): void {
     bundle.addParts(element, timestamp, window);
   }
 
