@@ -53,9 +53,7 @@ export class FrameSlabs {
 
   /** The value of the frame at `ref` as a view. */
   value(ref: number): Uint8Array {
-    const slab = this.slabs[Math.floor(ref / SLAB_BYTES)]!;
-    const at = ref % SLAB_BYTES;
-    return slab.subarray(at + 4, at + 4 + frameLength(slab, at));
+    return this.frame(ref).subarray(4);
   }
 
   /** Forgets every frame (views handed out stay valid: the slabs are not reused). */

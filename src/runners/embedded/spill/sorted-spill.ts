@@ -3,8 +3,6 @@ import { join } from "node:path";
 import { FrameSlabs } from "./frame-slabs.js";
 import { RunReader, RunWriter, compareBytes, type RecordSource } from "./run-files.js";
 
-export { compareBytes } from "./run-files.js";
-
 /** What a group costs in memory beyond its bytes: a map entry, its id string, its objects. */
 const GROUP_OVERHEAD = 200;
 /** What a value costs in memory beyond its frame: its place in the group's list. */
