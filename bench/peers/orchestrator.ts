@@ -202,7 +202,7 @@ function nodeChildSystem(root: string, timeoutMs: number, gens: number, id: stri
         return { ...base, eventsPerSec: null, resultCount: null, runtimeSec: null, wallSec: out.wallSec, error: `exit ${out.code ?? out.signal}: ${tail(out.stderr || out.stdout)}` };
       }
       const r = JSON.parse(line.slice(CHILD_PREFIX.length)) as { seconds: number; eventsPerSec: number; resultCount: number; threadStartupSec?: number };
-      const startup = r.threadStartupSec === undefined ? {} : { note: `includes ${r.threadStartupSec.toFixed(1)} s of worker-thread start-up (pipeline module re-imported)` };
+      const startup = r.threadStartupSec === undefined ? {} : { note: `the worker thread was ready after ${r.threadStartupSec.toFixed(1)} s (pipeline module re-imported; the main thread's executor ran meanwhile)` };
       return { ...base, eventsPerSec: r.eventsPerSec, resultCount: r.resultCount, runtimeSec: r.seconds, wallSec: out.wallSec, ...startup };
     },
   };

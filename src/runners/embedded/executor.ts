@@ -27,8 +27,9 @@ import { SpillingGroupStage, canSpillCombine, canSpillGroup, type SpillReporter 
 import { SpillingCombineStage } from "./spilling-combine-stage.js";
 import { SpillingStatefulStage } from "./spilling-stateful-stage.js";
 import { StatefulEntry, StatefulStage } from "./stateful-stage.js";
-import { ExchangeSink, keyOwner, type Partitioning } from "./parallel/exchange-sink.js";
+import { ExchangeSink, type Partitioning } from "./parallel/exchange-sink.js";
 import type { Shard } from "./parallel/shard.js";
+import { pieceSharing } from "./parallel/piece-claims.js";
 import { SplittableEntry, SplittableStage, type SplittableSettings } from "./splittable-stage.js";
 
 /**
@@ -341,7 +342,7 @@ export class Executor {
           return;
         }
         if (step.splittable) {
-          const stage = new SplittableStage(step.label, step.input, op, step.doFn as never, this.splittableSettings(step.input));
+          const stage = new SplittableStage(step.label, step.input, op, step.doFn as never, this.splittableSettings(step.label, step.input));
           this.register(stage.entry, index, stepOutputs(step));
           const sink = new BufferSink(`${step.label}/MainInput`, () => stage.buffer, true);
           this.addConsumer(step.input, this.materialize(step.input, sink, { kind: "broadcast" }), Infinity);
@@ -409,18 +410,17 @@ export class Executor {
 
   /**
    * A splittable DoFn's settings. In a parallel job every executor sees every element
-   * (broadcast) and keeps its share of the pieces: piece j of an element goes to executor
-   * (hash(element) + j) mod N, so one impulse's pieces spread over all executors.
+   * (broadcast) and splits it into the same pieces, taken on demand when bounded (see
+   * parallel/piece-claims.ts), so one impulse's pieces spread over all executors.
    */
-  private splittableSettings(input: string): SplittableSettings {
+  private splittableSettings(step: string, input: string): SplittableSettings {
     const parallel = this.settings.parallel;
     if (parallel === undefined) return SPLITTABLE_SETTINGS;
-    const { index, count } = parallel.shard;
-    const coder = parallel.pcollection(input).coder;
+    const { index, count, claims } = parallel.shard;
     return {
       ...SPLITTABLE_SETTINGS,
       desiredChunks: SPLITTABLE_SETTINGS.desiredChunks * count,
-      ownsPiece: (element, piece) => (keyOwner(coder, element, count) + piece) % count === index,
+      sharing: pieceSharing(claims, step, parallel.pcollection(input).coder, index, count),
     };
   }
 

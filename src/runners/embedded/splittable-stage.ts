@@ -26,6 +26,8 @@ interface WorkItem {
   /** The output watermark this work promises (estimator's, else the element's timestamp). */
   readonly watermark: Instant;
   readonly notBefore: Instant;
+  /** Taken on demand (a parallel job's bounded piece): the executor takes the next when it ends. */
+  readonly onDemand: boolean;
 }
 
 /** Settings of splittable execution. */
@@ -36,8 +38,35 @@ export interface SplittableSettings {
   readonly maxClaims: number;
   /** ...or this many milliseconds, so other work and watermarks move on. */
   readonly maxMillis: number;
-  /** In a parallel job: whether this executor processes piece `piece` of `element`. */
-  readonly ownsPiece?: (element: unknown, piece: number) => boolean;
+  /** In a parallel job: how the executors share each element's pieces. */
+  readonly sharing?: PieceSharing;
+}
+
+/** How the executors of a parallel job share the pieces of a splittable DoFn's elements. */
+export interface PieceSharing {
+  /**
+   * The pieces of one element (of `pieceCount`) this executor runs. `onDemand`: every piece
+   * is bounded, so pieces may be taken one at a time as executors run out of work;
+   * otherwise (unbounded pieces run forever) each executor's share is fixed up front.
+   */
+  share(element: unknown, timestamp: Instant, window: BoundedWindow, pieceCount: number, onDemand: boolean): SharedPieces;
+}
+
+/** One element's pieces as an executor of a parallel job gets them. */
+export interface SharedPieces {
+  /** True when pieces are taken on demand (one at a time), false for a fixed share. */
+  readonly onDemand: boolean;
+  /** The index of the next piece this executor runs, or undefined when none is left for it. */
+  next(): number | undefined;
+}
+
+/** An element whose pieces are taken on demand, with those not taken yet. */
+interface PendingPieces {
+  readonly wv: WindowedValue<unknown>;
+  readonly pieces: readonly unknown[];
+  readonly shared: SharedPieces;
+  /** The lowest initial watermark of its pieces: what they hold until taken. */
+  readonly watermark: Instant;
 }
 
 /**
@@ -60,6 +89,8 @@ export class SplittableStage implements Stage {
   /** Input elements waiting, one window each. */
   buffer: WindowedValue<unknown>[] = [];
   private queue: WorkItem[] = [];
+  /** Elements (parallel jobs) whose bounded pieces are taken one at a time, when idle. */
+  private pending: PendingPieces[] = [];
   private inputWatermark: Instant = -Infinity;
   private output: Instant = -Infinity;
   private drained = false;
@@ -86,7 +117,14 @@ export class SplittableStage implements Stage {
     }
     if (ctx.draining && !this.drained) {
       this.drained = true;
+      while (this.takePiece(ctx.now));
       this.queue = this.queue.flatMap((w) => this.truncate(w));
+      did = true;
+    }
+    // One piece taken on demand at a time: the next when the last one ends, so an executor
+    // that is slower or started later leaves more to the others.
+    if (this.pending.length > 0 && !this.queue.some((w) => w.onDemand)) {
+      this.takePiece(ctx.now);
       did = true;
     }
     // Run each item that is due once per step (residuals wait for the next step), so other
@@ -109,21 +147,48 @@ export class SplittableStage implements Stage {
     const pieces = fn.splitRestriction
       ? [...this.callUser("splitRestriction", () => fn.splitRestriction!(element, initial, this.settings.desiredChunks))]
       : [initial];
-    const owns = this.settings.ownsPiece;
-    const mine = owns === undefined ? pieces : pieces.filter((_, j) => owns(element, j));
-    return mine.map((restriction) => {
-      const watermarkState = fn.getInitialWatermarkState?.(element, restriction);
-      return {
-        element,
-        timestamp: wv.timestamp,
-        window: wv.windows[0]!,
-        pane: wv.pane,
-        restriction,
-        watermarkState,
-        watermark: this.initialWatermark(watermarkState, wv.timestamp),
-        notBefore: now,
-      };
-    });
+    const sharing = this.settings.sharing;
+    if (sharing === undefined) return pieces.map((r) => this.workItem(wv, r, now, false));
+    const bounded = pieces.every((r) => fn.newTracker(element, r).isBounded());
+    const shared = sharing.share(element, wv.timestamp, wv.windows[0]!, pieces.length, bounded);
+    if (shared.onDemand) {
+      let watermark = Infinity;
+      for (const r of pieces) watermark = Math.min(watermark, this.initialWatermark(fn.getInitialWatermarkState?.(element, r), wv.timestamp));
+      this.pending.push({ wv, pieces, shared, watermark });
+      return [];
+    }
+    const mine: WorkItem[] = [];
+    for (let j = shared.next(); j !== undefined; j = shared.next()) mine.push(this.workItem(wv, pieces[j], now, false));
+    return mine;
+  }
+
+  /** Takes the next piece left of the elements shared on demand; false when none is left. */
+  private takePiece(now: Instant): boolean {
+    while (this.pending.length > 0) {
+      const p = this.pending[0]!;
+      const j = p.shared.next();
+      if (j !== undefined) {
+        this.queue.push(this.workItem(p.wv, p.pieces[j], now, true));
+        return true;
+      }
+      this.pending.shift();
+    }
+    return false;
+  }
+
+  private workItem(wv: WindowedValue<unknown>, restriction: unknown, now: Instant, onDemand: boolean): WorkItem {
+    const watermarkState = this.fn.getInitialWatermarkState?.(wv.value, restriction);
+    return {
+      element: wv.value,
+      timestamp: wv.timestamp,
+      window: wv.windows[0]!,
+      pane: wv.pane,
+      restriction,
+      watermarkState,
+      watermark: this.initialWatermark(watermarkState, wv.timestamp),
+      notBefore: now,
+      onDemand,
+    };
   }
 
   private initialWatermark(state: unknown, timestamp: Instant): Instant {
@@ -158,6 +223,7 @@ export class SplittableStage implements Stage {
     let wm = inputWatermark;
     for (const wv of this.buffer) if (wv.timestamp < wm) wm = wv.timestamp;
     for (const w of this.queue) if (w.watermark < wm) wm = w.watermark;
+    for (const p of this.pending) if (p.watermark < wm) wm = p.watermark;
     const running = this.entry.current;
     if (running !== undefined && running.watermark < wm) wm = running.watermark;
     this.output = Math.max(this.output, wm);
@@ -171,7 +237,7 @@ export class SplittableStage implements Stage {
   }
 
   get done(): boolean {
-    return this.inputWatermark >= MAX_TIMESTAMP && this.buffer.length === 0 && this.queue.length === 0;
+    return this.inputWatermark >= MAX_TIMESTAMP && this.buffer.length === 0 && this.queue.length === 0 && this.pending.length === 0;
   }
 }
 

@@ -9,6 +9,7 @@ const MODULE = fileURLToPath(new URL("./pipeline-module.ts", import.meta.url));
 afterEach(() => {
   delete process.env[FIXTURE_ENV];
   delete process.env["BEAM_TS_PARALLEL_WORKER_FIXTURE"];
+  delete process.env["BEAM_TS_PARALLEL_WORKER_DELAY_MS"];
 });
 
 /** Runs fixture `name` in this thread and one worker thread; returns the job's metrics. */
@@ -30,10 +31,21 @@ function threads(metrics: MetricQueryResults, namespace: string): number {
 describe("--parallelism: the embedded runner on worker threads", () => {
   it("groups by key across threads: every key's values meet in one thread, and both threads do work", async () => {
     const metrics = await runFixture("groupAndSum");
-    expect(threads(metrics, "source")).toBe(2);
     expect(threads(metrics, "group")).toBe(2);
     const startup = metrics.gauges.find((g) => g.name === "threadStartupMillis");
     expect(startup?.committed.value).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("shares a splittable source's pieces on demand: both threads read a slow source, each piece once", async () => {
+    const metrics = await runFixture("slowSource");
+    expect(threads(metrics, "source")).toBe(2);
+  }, 60_000);
+
+  it("starts reading before the worker threads are ready: a late worker leaves the pieces to the others", async () => {
+    // With fixed shares, the worker would read half of the source whenever it started.
+    process.env["BEAM_TS_PARALLEL_WORKER_DELAY_MS"] = "3000";
+    const metrics = await runFixture("fastSource");
+    expect(threads(metrics, "source")).toBe(1);
   }, 60_000);
 
   it("runs a lifted Combine.perKey and a singleton side input (broadcast to every thread)", async () => {

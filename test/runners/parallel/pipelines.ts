@@ -187,6 +187,34 @@ function joinReadings(p: Pipeline): void {
   assertThat(joined).containsInAnyOrder([...expected].map(([k, v]) => `sensor ${k}=${v}`));
 }
 
+/** A source whose every element takes 40 ms: its pieces are worth sharing. */
+function slowSource(p: Pipeline): void {
+  const out = p
+    .apply("Numbers", generateSequence({ from: 0, to: SLOW_ELEMENTS }))
+    .apply(
+      "Slow",
+      map((i: number) => {
+        const until = performance.now() + 40;
+        while (performance.now() < until);
+        return i;
+      }),
+    )
+    .apply("SeenBySource", threadsOf("source"));
+  assertThat(out).containsInAnyOrder(range(SLOW_ELEMENTS));
+}
+
+/** Elements of `slowSource`: 2.6 s of work in all. */
+const SLOW_ELEMENTS = 64;
+
+/** A fast source with a grouped sum after it (every element once, whoever read it). */
+function fastSource(p: Pipeline): void {
+  const total = p
+    .apply("Numbers", generateSequence({ from: 0, to: N }))
+    .apply("SeenBySource", threadsOf("source"))
+    .apply("Total", combineGlobally(sum()));
+  assertThat(total).containsInAnyOrder([(N * (N - 1)) / 2]);
+}
+
 /** A DoFn that fails on one element, whichever thread sees it. */
 function failing(p: Pipeline): void {
   p.apply("Numbers", generateSequence({ from: 0, to: 1_000 })).apply(
@@ -213,4 +241,6 @@ export const FIXTURES: Readonly<Record<string, (p: Pipeline) => void>> = {
   processingTimeTrigger,
   failing,
   wrongAssertion,
+  slowSource,
+  fastSource,
 };

@@ -9,6 +9,7 @@ import { pipelineModuleOf } from "../../pipeline-module.js";
 import type { EmbeddedRunnerSettings } from "../embedded-runner.js";
 import { CancelledSignal } from "../executor.js";
 import { runPlan, type RunControl } from "../run-plan.js";
+import { PieceClaims } from "./piece-claims.js";
 import { Shard } from "./shard.js";
 import { fromFailure, mergeReport, type ThreadCommand, type ThreadData, type ThreadReport } from "./thread-protocol.js";
 
@@ -54,11 +55,12 @@ export class ParallelJob {
       }
     }
     const fingerprint = fingerprintFileFor(graph);
+    const claims = PieceClaims.create();
     const startedAt = performance.now();
     const finished: Promise<void>[] = [];
     const ready: Promise<void>[] = [];
     for (let index = 1; index < count; index++) {
-      const data: ThreadData = { entry: THREAD_ENTRY, index, count, module: this.module, fingerprint, options: { ...this.pipeline.options }, ports: ports[index]! };
+      const data: ThreadData = { entry: THREAD_ENTRY, index, count, module: this.module, fingerprint, options: { ...this.pipeline.options }, ports: ports[index]!, claims: claims.buffer };
       const worker = new Worker(THREAD_BOOT, {
         workerData: data,
         transferList: ports[index]!.filter((p): p is MessagePort => p !== undefined),
@@ -69,13 +71,10 @@ export class ParallelJob {
       ready.push(new Promise<void>((resolve) => (onReady = resolve)));
       finished.push(this.watch(worker, index, onReady));
     }
-    const shard = new Shard(0, count, ports[0]!);
+    const shard = new Shard(0, count, ports[0]!, claims);
+    // This executor starts at once; each worker starts when it has rebuilt the pipeline.
+    void Promise.all(ready).then(() => this.recordStartup(performance.now() - startedAt));
     try {
-      // Start together once every worker rebuilt the pipeline (or stop if one could not).
-      await Promise.race([Promise.all(ready), Promise.all(finished)]);
-      if (this.failure !== undefined) throw this.failure;
-      this.recordStartup(performance.now() - startedAt);
-      this.command({ kind: "start" });
       const own = runPlan(graph, this.settings, {
         ...this.control,
         isCancelled: () => this.control.isCancelled() || this.failure !== undefined,

@@ -1,6 +1,7 @@
 import type { MessagePort } from "node:worker_threads";
 import type { Instant } from "../../../model/index.js";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../model/index.js";
+import type { PieceClaims } from "./piece-claims.js";
 
 /**
  * What one executor of a parallel job sends another. Each pair of executors has its own
@@ -15,8 +16,9 @@ export type ShardMessage =
 
 /**
  * One executor's place in a parallel job (`--parallelism N`): its index, a port to every
- * other executor, the messages received and not yet applied, and the watermarks the
- * others reported for the PCollections that cross threads.
+ * other executor, the messages received and not yet applied, the watermarks the others
+ * reported for the PCollections that cross threads, and the job's table of splittable
+ * pieces taken on demand (shared memory).
  */
 export class Shard {
   private readonly inbox: { readonly from: number; readonly message: ShardMessage }[] = [];
@@ -29,6 +31,7 @@ export class Shard {
     readonly index: number,
     readonly count: number,
     private readonly peers: readonly (MessagePort | undefined)[],
+    readonly claims: PieceClaims,
   ) {
     for (let i = 0; i < count; i++) {
       peers[i]?.on("message", (message: ShardMessage) => {

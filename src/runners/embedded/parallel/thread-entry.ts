@@ -15,6 +15,7 @@ import { embeddedSettings } from "../embedded-runner.js";
 import { CancelledSignal } from "../executor.js";
 import { runPlan } from "../run-plan.js";
 import type { Clock } from "../watermarks/clock.js";
+import { PieceClaims } from "./piece-claims.js";
 import { Shard } from "./shard.js";
 import { doneReport, toFailure, type ThreadCommand, type ThreadData, type ThreadReport } from "./thread-protocol.js";
 
@@ -27,14 +28,8 @@ export async function serveThread(data: ThreadData): Promise<void> {
   let cancelled = false;
   let draining = false;
   let clock: Clock | undefined;
-  let start: () => void = () => {};
-  const started = new Promise<void>((resolve) => (start = resolve));
   port.on("message", (command: ThreadCommand) => {
-    if (command.kind === "start") start();
-    else if (command.kind === "cancel") {
-      cancelled = true;
-      start();
-    }
+    if (command.kind === "cancel") cancelled = true;
     else draining = true;
     clock?.wake();
   });
@@ -43,14 +38,14 @@ export async function serveThread(data: ThreadData): Promise<void> {
   captureRuns((pipeline: Pipeline) => {
     if (served) return;
     served = true;
-    const shard = new Shard(data.index, data.count, data.ports);
+    const shard = new Shard(data.index, data.count, data.ports, new PieceClaims(data.claims));
     const metrics = new JobMetrics();
     const run = async () => {
       const graph = pipeline.graph();
       checkFingerprint(graph, data.fingerprint);
-      // Every executor starts together, so none runs ahead with a share planned for all.
+      // Executor 0 is already running: data and watermarks it sent wait in the ports, and
+      // splittable pieces are taken on demand, so a late executor just does less.
       report({ kind: "ready" });
-      await started;
       if (cancelled) throw new CancelledSignal();
       await runPlan(graph, embeddedSettings(data.options), {
         metrics,

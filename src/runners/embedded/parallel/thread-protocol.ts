@@ -17,10 +17,12 @@ export interface ThreadData {
   readonly options: Readonly<Record<string, unknown>>;
   /** `ports[i]`: the port to executor i (undefined at `index`). */
   readonly ports: readonly (MessagePort | undefined)[];
+  /** The job's PieceClaims table (shared, not copied). */
+  readonly claims: SharedArrayBuffer;
 }
 
 /** What the main thread tells a worker thread. */
-export type ThreadCommand = { readonly kind: "start" } | { readonly kind: "cancel" } | { readonly kind: "drain" };
+export type ThreadCommand = { readonly kind: "cancel" } | { readonly kind: "drain" };
 
 /** A failure, as it crosses threads (an Error does not keep its class). */
 export interface ThreadFailure {
@@ -31,7 +33,7 @@ export interface ThreadFailure {
 
 /** What a worker thread reports when its executor ends. */
 export type ThreadReport =
-  /** The pipeline is rebuilt and its fingerprint matches: waiting for "start". */
+  /** The pipeline is rebuilt and its fingerprint matches: the executor starts. */
   | { readonly kind: "ready" }
   | { readonly kind: "done"; readonly attempted: UserMetricPayload[]; readonly committed: UserMetricPayload[] }
   | { readonly kind: "cancelled" }
