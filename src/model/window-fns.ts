@@ -48,6 +48,10 @@ export function fixedWindows(size: Duration, offset: Duration = 0): WindowFn<Int
   // grouping sees one window object and computes its id once.
   let last: readonly IntervalWindow[] = [];
   let lastStart = Infinity;
+  // Likewise a side input's window: main windows repeat, and a new side window would
+  // compute its id again for every element.
+  let lastMain: BoundedWindow | undefined;
+  let lastSide: IntervalWindow | undefined;
   const fn: WindowFn<IntervalWindow> = {
     urn: WindowFnUrns.fixed,
     isMerging: false,
@@ -59,9 +63,11 @@ export function fixedWindows(size: Duration, offset: Duration = 0): WindowFn<Int
       return last;
     },
     getSideInputWindow(main: BoundedWindow) {
+      if (main === lastMain) return lastSide!;
       // Beam maps a main window to the side window that holds its last timestamp.
       const start = windowStart(main.maxTimestamp(), size, off);
-      return new IntervalWindow(start, start + size);
+      lastMain = main;
+      return (lastSide = new IntervalWindow(start, start + size));
     },
     toString: () => `FixedWindows(${size}ms${off ? `, offset ${off}ms` : ""})`,
   };
