@@ -602,7 +602,7 @@ export function markdown(r: PeersResults): string {
     "Events/s = events / the system's own runtime: beam-ts and the hand-written loop from run start to finish, event generation included; " +
       "Beam Python from the first to the last bundle of its monitor DoFns (reading and parsing its JSON events file included; Python and Prism start-up excluded — see `wallSec` in the JSON); " +
       "Beam Java from pipeline.run() to the end of waitUntilFinish() (JVM start-up excluded, Flink's local cluster start-up included). " +
-      "Ratios are beam-ts (1 thread) events/s over the peer's.",
+      `Ratios are beam-ts (1 thread) events/s over the peer's, except the last: beam-ts on ${BEAM_TS_THREADS} threads over Beam on Flink with parallelism 2 (both use two cores).`,
     ...(r.systems.some((s) => s.id.startsWith("java-"))
       ? [
           "",
@@ -616,11 +616,14 @@ export function markdown(r: PeersResults): string {
     lines.push(`### ${fmtInt(numEvents)} events`, "");
     const threads = `beam-ts-${BEAM_TS_THREADS}threads`;
     const threadRatio = ids.includes(threads) && ids.includes("beam-ts");
+    // Flink runs with parallelism 2: beam-ts on as many threads is the like-for-like ratio.
+    const threadsVsFlink = ids.includes(threads) && ids.includes("java-flink");
     const header = [
       "query",
       ...r.systems.map((s) => s.label),
       ...(threadRatio ? [`beam-ts ${BEAM_TS_THREADS} threads / 1 thread`] : []),
       ...ratioPeers.map((p) => `beam-ts / ${p}`),
+      ...(threadsVsFlink ? [`beam-ts ${BEAM_TS_THREADS} threads / java-flink`] : []),
       "result counts",
     ];
     lines.push(`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 || i === header.length - 1 ? "---" : "---:")).join("|")}|`);
@@ -648,7 +651,9 @@ export function markdown(r: PeersResults): string {
       const b1 = beam?.eventsPerSec;
       const bN = find(threads)?.eventsPerSec;
       const scaling = threadRatio ? [b1 && bN ? (bN / b1).toFixed(2) : "—"] : [];
-      lines.push(`| ${[`Q${query}`, ...r.systems.map((s) => cell(find(s.id))), ...scaling, ...ratios, counts].join(" | ")} |`);
+      const flink = find("java-flink")?.eventsPerSec;
+      const vsFlink = threadsVsFlink ? [bN && flink ? (bN / flink).toFixed(2) : "—"] : [];
+      lines.push(`| ${[`Q${query}`, ...r.systems.map((s) => cell(find(s.id))), ...scaling, ...ratios, ...vsFlink, counts].join(" | ")} |`);
     }
     lines.push("");
   }

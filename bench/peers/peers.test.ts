@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { nexmarkConfiguration } from "../nexmark/config.js";
 import { runHandwritten } from "./handwritten.js";
-import { MARKER_END, MARKER_START, runPeers, writeMarkdownSection, type PeersResults } from "./orchestrator.js";
+import { MARKER_END, MARKER_START, markdown, runPeers, writeMarkdownSection, type PeerRun, type PeersResults } from "./orchestrator.js";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const dir = mkdtempSync(path.join(os.tmpdir(), "bench-peers-"));
@@ -100,6 +100,28 @@ describe("bench:peers", () => {
     writeFileSync(file, `before\n\n${MARKER_START}\nold\n${MARKER_END}\nafter\n`);
     writeMarkdownSection(file, `${MARKER_START}\nnew\n${MARKER_END}`);
     expect(readFileSync(file, "utf8")).toBe(`before\n\n${MARKER_START}\nnew\n${MARKER_END}\nafter\n`);
+  });
+
+  it("compares beam-ts on 2 threads with Flink at parallelism 2 in a column of its own", () => {
+    const run = (system: string, eventsPerSec: number): PeerRun => ({ query: 1, system, numEvents: 1_000, eventsPerSec, resultCount: 920, runtimeSec: 1_000 / eventsPerSec });
+    const systems = [
+      { id: "beam-ts", label: "beam-ts embedded, 1 thread" },
+      { id: "beam-ts-2threads", label: "beam-ts embedded, 2 threads" },
+      { id: "java-flink", label: "Beam Java on local Flink (parallelism 2)" },
+    ];
+    const md = markdown({
+      generatedAt: "2026-11-26T21:00:00.000Z",
+      machine: {},
+      versions: {},
+      config: { sizes: [1_000], queries: [1], systems: systems.map((s) => s.id), timeoutSec: 60, numEventGenerators: 100 },
+      commands: { invocation: "npm run bench:peers" },
+      measurement: {},
+      systems,
+      runs: [run("beam-ts", 600), run("beam-ts-2threads", 1_000), run("java-flink", 400)],
+      checks: [{ query: 1, numEvents: 1_000, agree: true, counts: { "beam-ts": 920, "beam-ts-2threads": 920, "java-flink": 920 } }],
+    });
+    expect(md).toMatch(/\| beam-ts 2 threads \/ 1 thread \| beam-ts \/ java-flink \| beam-ts 2 threads \/ java-flink \| result counts \|/);
+    expect(md).toContain("| Q1 | 600 | 1,000 | 400 | 1.67 | 1.50 | 2.50 | 920 (all agree) |");
   });
 
   it("hand-written query 2 selects every auctionSkip-th auction's bids", () => {
