@@ -181,18 +181,29 @@ export class BufferStage implements Stage {
   }
 }
 
+/** The pushed-back elements of one main-input window. */
+interface WaitingWindow {
+  readonly window: BoundedWindow;
+  readonly elements: WindowedValue<unknown>[];
+  minTimestamp: Instant;
+}
+
 /**
  * The main input of a ParDo with side inputs. An element waits (is pushed back, and holds
  * the watermark) until every side input is ready for its window: a fired pane arrived in
  * the matching side window, or the side input's watermark passed that window's end.
+ * Waiting elements are kept by window, so a pass checks each window once and the
+ * watermark reads one minimum per window: rescanning every waiting element on every pass
+ * made a batch job quadratic in its passes (Nexmark Q7 at 10M on 2 threads: 235 s).
  */
 export class SideInputStage implements Stage {
   readonly isSource = false;
   readonly idle = false;
   readonly reads: readonly string[];
   readonly entryPc = undefined;
-  /** Elements waiting, one window each. */
+  /** Elements arrived since the last step, one window each. */
   buffer: WindowedValue<unknown>[] = [];
+  private readonly waiting = new Map<string, WaitingWindow>();
   private inputWatermark: Instant = -Infinity;
   private output: Instant = -Infinity;
 
@@ -209,22 +220,27 @@ export class SideInputStage implements Stage {
 
   async step(ctx: StepContext): Promise<boolean> {
     this.inputWatermark = ctx.inputWatermark;
-    if (this.buffer.length === 0) return false;
-    const ready: WindowedValue<unknown>[] = [];
-    const waiting: WindowedValue<unknown>[] = [];
-    const readiness = new Map<string, boolean>();
-    for (const wv of this.buffer) {
-      const w = wv.windows[0]!;
-      const id = w.id();
-      let ok = readiness.get(id);
-      if (ok === undefined) {
-        ok = this.views.every((v) => this.store.isReady(v, w, this.sideWatermark(v.pcollection.id)));
-        readiness.set(id, ok);
+    if (this.buffer.length > 0) {
+      for (const wv of this.buffer) {
+        const w = wv.windows[0]!;
+        const id = w.id();
+        const group = this.waiting.get(id);
+        if (group === undefined) this.waiting.set(id, { window: w, elements: [wv], minTimestamp: wv.timestamp });
+        else {
+          group.elements.push(wv);
+          if (wv.timestamp < group.minTimestamp) group.minTimestamp = wv.timestamp;
+        }
       }
-      (ok ? ready : waiting).push(wv);
+      this.buffer = [];
     }
-    this.buffer = waiting;
-    if (ready.length === 0) return false;
+    let ready: WindowedValue<unknown>[] | undefined;
+    for (const [id, group] of this.waiting) {
+      if (!this.views.every((v) => this.store.isReady(v, group.window, this.sideWatermark(v.pcollection.id)))) continue;
+      this.waiting.delete(id);
+      if (ready === undefined) ready = group.elements;
+      else for (const wv of group.elements) ready.push(wv);
+    }
+    if (ready === undefined) return false;
     await ctx.emit(ready);
     return true;
   }
@@ -232,6 +248,7 @@ export class SideInputStage implements Stage {
   outputWatermark(inputWatermark: Instant): Instant {
     let wm = inputWatermark;
     for (const wv of this.buffer) if (wv.timestamp < wm) wm = wv.timestamp;
+    for (const group of this.waiting.values()) if (group.minTimestamp < wm) wm = group.minTimestamp;
     this.output = Math.max(this.output, wm);
     return this.output;
   }
@@ -241,6 +258,6 @@ export class SideInputStage implements Stage {
   }
 
   get done(): boolean {
-    return this.inputWatermark >= MAX_TIMESTAMP && this.buffer.length === 0;
+    return this.inputWatermark >= MAX_TIMESTAMP && this.buffer.length === 0 && this.waiting.size === 0;
   }
 }
