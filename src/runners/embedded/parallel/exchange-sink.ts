@@ -17,10 +17,14 @@ export type Partitioning =
 
 /** FNV-1a over the key's deterministic encoding: the same owner in every executor. */
 export function keyOwner(keyCoder: Coder<unknown>, key: unknown, count: number): number {
-  const bytes = encodeToBytes(keyCoder, key, true);
+  return (fnv1a(encodeToBytes(keyCoder, key, true)) >>> 0) % count;
+}
+
+/** 32-bit FNV-1a of `bytes` (signed). */
+export function fnv1a(bytes: Uint8Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return (h >>> 0) % count;
+  return h | 0;
 }
 
 /**

@@ -16,6 +16,7 @@
 import { BufferWriter, encodeToBytes } from "../../../coders/index.js";
 import type { Coder } from "../../../model/index.js";
 import type { PieceSharing } from "../splittable-stage.js";
+import { fnv1a } from "./exchange-sink.js";
 
 /** Int32s per slot: state, hash 1, hash 2, next piece. */
 const SLOT_INTS = 4;
@@ -81,12 +82,6 @@ export class PieceClaims {
     }
     return undefined;
   }
-}
-
-function fnv1a(bytes: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return h | 0;
 }
 
 /** A second hash, independent enough of FNV-1a that the pair is a 64-bit key. */
