@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import { layersRule } from "./tools/eslint-layers.js";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "src/proto/", ".cache/", "out/", "tmp/"] },
+  { ignores: ["node_modules/", "dist/", "src/proto/", ".cache/", "out/", "tmp/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -22,6 +22,6 @@ export default tseslint.config(
   },
   {
     files: ["tools/**/*.js", "bin/**/*.js"],
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
   },
 );

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // `beam-ts boot` as one executable, for runners that start a PROCESS environment's command
 // with Beam's boot flags and no shell (--environmentConfig='{"command": ".../beam-ts-boot.js"}').
-import { register } from "tsx/esm/api";
+import { loadBuilt } from "./load-built.js";
 
-register();
 process.argv.splice(2, 0, "boot");
-await import("../src/cli/main.ts");
+await loadBuilt("cli/main.js");

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The beam-ts command. Registers tsx so pipeline modules can be TypeScript, then hands
-// over to src/cli/main.ts.
-import { register } from "tsx/esm/api";
+// The beam-ts command: the compiled CLI in dist/ (`npm run build`, run by `npm install`
+// in a clone and by `npm pack` for the package).
+import { loadBuilt } from "./load-built.js";
 
-register();
-await import("../src/cli/main.ts");
+await loadBuilt("cli/main.js");

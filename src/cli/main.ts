@@ -5,12 +5,15 @@
  * (`[node, <module>, ...options]`), so a module that parses its options from
  * `process.argv.slice(2)` and runs its pipeline at top level works unchanged.
  */
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { OptionsError } from "../model/index.js";
 import { bootCommand, workerPoolCommand } from "./worker-commands.js";
 import { expansionServiceCommand } from "./expansion-service-command.js";
 
-const USAGE = `Usage: beam-ts run <pipeline module (.ts or .js)> [--option=value ...]
+const USAGE = `Usage: beam-ts --version
+       beam-ts run <pipeline module (.ts or .js)> [--option=value ...]
        beam-ts boot --id=<worker id> --provision_endpoint=<host:port> [...]
        beam-ts worker-pool [--port=<port>] [--host=<address>]
        beam-ts expansion-service [--port=<port>] [--host=<address>] [--module=<file> ...]
@@ -27,6 +30,10 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (command === "--version" || command === "-v" || command === "version") {
+    console.log(packageVersion());
+    return 0;
+  }
   if (command === "boot") return bootCommand(argv.slice(1));
   if (command === "worker-pool") return workerPoolCommand(argv.slice(1));
   if (command === "expansion-service") return expansionServiceCommand(argv.slice(1));
@@ -40,8 +47,28 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const modulePath = path.resolve(file);
   process.argv = [process.argv[0]!, modulePath, ...rest];
+  if (TYPESCRIPT.test(modulePath)) await registerTypeScript();
   await import(pathToFileURL(modulePath).href);
   return 0;
+}
+
+const TYPESCRIPT = /\.(ts|mts|cts|tsx)$/;
+
+/**
+ * TypeScript pipeline modules load through tsx's loader hooks (this process only: worker
+ * threads and workers in their own processes run an esbuild bundle). Node 20 cannot load
+ * TypeScript at all, and the type stripping of later versions neither resolves the `.js`
+ * specifiers that NodeNext projects write nor compiles enums and parameter properties.
+ */
+async function registerTypeScript(): Promise<void> {
+  const { register } = await import("tsx/esm/api");
+  register();
+}
+
+/** This installation's version, from its package.json (one folder above src/ or dist/). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
 }
 
 try {
@@ -49,5 +76,6 @@ try {
   if (code !== 0) process.exitCode = code;
 } catch (err) {
   console.error(err instanceof Error ? err.message : String(err));
-  process.exitCode = 1;
+  // Exit code 2 for a usage error, as defineOptions' parseOrExit does.
+  process.exitCode = err instanceof OptionsError ? 2 : 1;
 }

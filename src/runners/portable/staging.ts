@@ -4,12 +4,12 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Plugin } from "esbuild";
 import { JobFailedError } from "../../model/index.js";
 import type { PipelineGraph } from "../../pipeline/index.js";
-import { STAGED_BUNDLE, STAGED_FINGERPRINT, WorkerEnv, fingerprintFileFor } from "../../harness/index.js";
+import { STAGED_BUNDLE, STAGED_FINGERPRINT, fingerprintFileFor } from "../../harness/index.js";
 import { ArtifactFilePayload, ArtifactStagingToRolePayload, type ArtifactInformation } from "../../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
 import { BEAM_URNS } from "../../proto/urns.js";
+import { bundlePipeline } from "../pipeline-bundle.js";
 import { artifactKey } from "./job-client.js";
 
 const TYPES = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardArtifacts.Types"];
@@ -57,7 +57,12 @@ export async function stagePipeline(options: StagingOptions): Promise<StagedPipe
   const dir = await mkdtemp(path.join(os.tmpdir(), "beam-ts-staging-"));
   try {
     const bundleFile = path.join(dir, STAGED_BUNDLE);
-    await bundle(entry, bundleFile, options.externals ?? []);
+    const main = [
+      `import { pipelineModuleEvaluated } from ${JSON.stringify(workerEntryPath())};`,
+      `import ${JSON.stringify(entry)};`,
+      `pipelineModuleEvaluated();`,
+    ].join("\n");
+    await bundlePipeline({ module: entry, main, output: { outfile: bundleFile }, packages: "bundle", externals: options.externals ?? [] });
     const fingerprintFile = path.join(dir, STAGED_FINGERPRINT);
     await writeFile(fingerprintFile, fingerprintFileFor(options.graph));
     const dependencies: ArtifactInformation[] = [];
@@ -95,65 +100,4 @@ function workerEntryPath(): string {
     if (existsSync(file)) return file;
   }
   throw new JobFailedError(`beam-ts's worker entry (src/harness/worker-entry) is missing from this installation at ${import.meta.url}.`);
-}
-
-async function bundle(entry: string, outfile: string, externals: readonly string[]): Promise<void> {
-  // Loaded on demand: esbuild is a build tool of the submitter, never part of a worker.
-  const esbuild = await import("esbuild");
-  const workerEntry = workerEntryPath();
-  const main = [
-    `import { pipelineModuleEvaluated } from ${JSON.stringify(workerEntry)};`,
-    `import ${JSON.stringify(entry)};`,
-    `pipelineModuleEvaluated();`,
-  ].join("\n");
-  try {
-    await esbuild.build({
-      stdin: { contents: main, resolveDir: path.dirname(entry), sourcefile: "beam-ts-worker-main.mjs", loader: "js" },
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      keepNames: true,
-      outfile,
-      sourcemap: "inline",
-      sourcesContent: false,
-      logLevel: "silent",
-      // CommonJS packages inside an ESM bundle call require() for Node builtins.
-      banner: { js: `import { createRequire as __beamTsCreateRequire } from "node:module";\nconst require = __beamTsCreateRequire(import.meta.url);` },
-      external: ["esbuild"],
-      plugins: externals.length > 0 ? [externalPackages(externals, path.dirname(entry))] : [],
-    });
-  } catch (err) {
-    const errors = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ?? [];
-    const detail = errors.length > 0 ? errors.map((e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ""}${e.text}`).join("\n  ") : String(err);
-    throw new JobFailedError(
-      `Cannot bundle the pipeline module ${entry} for the workers with esbuild:\n  ${detail}\n` +
-        `Fix the module, or leave a package that cannot be bundled (a native addon) out with --stagingExternals=<package>.`,
-      { cause: err },
-    );
-  }
-}
-
-/**
- * Packages left out of the bundle: each import becomes `require` through a require
- * function rooted at `$BEAM_TS_PACKAGES_FROM` on the worker (a directory whose node_modules
- * has them, e.g. the app directory of a container image), else at the submitter's module
- * directory (same host or same layout).
- */
-function externalPackages(packages: readonly string[], fallbackDir: string): Plugin {
-  const escaped = packages.map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
-  const filter = new RegExp(`^(?:${escaped.join("|")})(?:/.*)?$`);
-  return {
-    name: "beam-ts-staging-externals",
-    setup(build) {
-      build.onResolve({ filter }, (args) => ({ path: args.path, namespace: "beam-ts-external" }));
-      build.onLoad({ filter: /.*/, namespace: "beam-ts-external" }, (args) => ({
-        loader: "js",
-        contents: [
-          `const from = process.env[${JSON.stringify(WorkerEnv.packagesFrom)}] || ${JSON.stringify(fallbackDir)};`,
-          `module.exports = require("node:module").createRequire(from.endsWith("/") ? from : from + "/")(${JSON.stringify(args.path)});`,
-        ].join("\n"),
-      }));
-    },
-  };
 }

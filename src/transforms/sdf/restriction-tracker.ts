@@ -56,8 +56,11 @@ export interface RestrictionTracker<R, P> {
   checkDone(): void;
   /** Whether the restriction is finite (Beam's `IsBounded.BOUNDED`). */
   isBounded(): boolean;
-  /** Known completed and remaining work (Beam's `HasProgress`); runners use it to size splits. */
-  getProgress?(): Progress;
+  /**
+   * Known completed and remaining work (Beam's `HasProgress`); runners use it to size splits.
+   * Absent or undefined when the tracker cannot tell (a forwarding tracker mirrors its inner one).
+   */
+  getProgress?: (() => Progress) | undefined;
 }
 
 /**

@@ -1,5 +1,4 @@
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import path from "node:path";
 import { fingerprintFileFor } from "../../../harness/contract.js";
 import { MetricsContainer } from "../../../metrics/index.js";
 import { EMBEDDED_NAMESPACE } from "../bundle-metrics.js";
@@ -11,11 +10,8 @@ import { CancelledSignal } from "../executor.js";
 import { runPlan, type RunControl } from "../run-plan.js";
 import { PieceClaims } from "./piece-claims.js";
 import { Shard } from "./shard.js";
+import { bundleForThreads, type ThreadBundle } from "./thread-bundle.js";
 import { fromFailure, mergeReport, type ThreadCommand, type ThreadData, type ThreadReport } from "./thread-protocol.js";
-
-/** thread-entry as this installation runs it (TypeScript from source, or compiled JavaScript). */
-const THREAD_ENTRY = new URL(`./thread-entry${path.extname(new URL(import.meta.url).pathname)}`, import.meta.url).href;
-const THREAD_BOOT = new URL("./thread-boot.mjs", import.meta.url);
 
 /**
  * A job of the embedded runner on N executors (`--parallelism N`): this thread runs
@@ -57,23 +53,12 @@ export class ParallelJob {
     const fingerprint = fingerprintFileFor(graph);
     const claims = PieceClaims.create();
     const startedAt = performance.now();
-    const finished: Promise<void>[] = [];
-    const ready: Promise<void>[] = [];
-    for (let index = 1; index < count; index++) {
-      const data: ThreadData = { entry: THREAD_ENTRY, index, count, module: this.module, fingerprint, options: { ...this.pipeline.options }, ports: ports[index]!, claims: claims.buffer };
-      const worker = new Worker(THREAD_BOOT, {
-        workerData: data,
-        transferList: ports[index]!.filter((p): p is MessagePort => p !== undefined),
-        argv: process.argv.slice(2),
-      });
-      this.workers.push(worker);
-      let onReady: () => void = () => {};
-      ready.push(new Promise<void>((resolve) => (onReady = resolve)));
-      finished.push(this.watch(worker, index, onReady));
-    }
+    // The threads run a bundle of the module. Made before this executor starts: esbuild
+    // answers through this thread's event loop, which a busy executor would keep waiting.
+    const bundle = await bundleForThreads(this.module);
+    const finished = this.startWorkers(bundle, count, ports, fingerprint, claims, startedAt);
+    // This executor starts at once; each worker takes work when it has rebuilt the pipeline.
     const shard = new Shard(0, count, ports[0]!, claims);
-    // This executor starts at once; each worker starts when it has rebuilt the pipeline.
-    void Promise.all(ready).then(() => this.recordStartup(performance.now() - startedAt));
     try {
       const own = runPlan(graph, this.settings, {
         ...this.control,
@@ -89,7 +74,39 @@ export class ParallelJob {
     } finally {
       shard.close();
       await Promise.all(this.workers.map((w) => w.terminate()));
+      await bundle.dispose();
     }
+  }
+
+  /** Starts worker threads 1..count-1 on the bundle; resolves each when it ended. */
+  private startWorkers(
+    bundle: ThreadBundle,
+    count: number,
+    ports: (MessagePort | undefined)[][],
+    fingerprint: string,
+    claims: PieceClaims,
+    startedAt: number,
+  ): Promise<void>[] {
+    const finished: Promise<void>[] = [];
+    const ready: Promise<void>[] = [];
+    for (let index = 1; index < count; index++) {
+      const data: ThreadData = { index, count, module: this.module, fingerprint, options: { ...this.pipeline.options }, ports: ports[index]!, claims: claims.buffer };
+      const worker = new Worker(bundle.file, {
+        workerData: data,
+        transferList: ports[index]!.filter((p): p is MessagePort => p !== undefined),
+        argv: process.argv.slice(2),
+        // Not the parent's execArgv: a TypeScript loader there (tsx) would load itself into
+        // every thread for nothing. Source maps give the bundle the module's file:line
+        // positions, which default transform names are made of (pipeline/naming.ts).
+        execArgv: ["--enable-source-maps"],
+      });
+      this.workers.push(worker);
+      let onReady: () => void = () => {};
+      ready.push(new Promise<void>((resolve) => (onReady = resolve)));
+      finished.push(this.watch(worker, index, onReady));
+    }
+    void Promise.all(ready).then(() => this.recordStartup(performance.now() - startedAt));
+    return finished;
   }
 
   /** Resolves when worker `index` reported done (its metrics merged) or failed. */

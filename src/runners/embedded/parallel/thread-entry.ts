@@ -1,12 +1,12 @@
 /**
- * A worker thread of a parallel embedded job (`--parallelism N`), loaded by thread-boot.mjs.
- * Closures cannot cross threads, so the worker rebuilds the pipeline the way a PROCESS
- * worker does: it imports the pipeline module with `Pipeline.run()` captured, checks the
- * graph's fingerprint against the main thread's, and runs its share of the job on its own
- * executor. Nothing after `run()` in the module executes here (its result never finishes).
+ * A worker thread of a parallel embedded job (`--parallelism N`). Closures cannot cross
+ * threads, so the worker rebuilds the pipeline the way a PROCESS worker does: the thread
+ * runs a bundle of this entry and the pipeline module (thread-bundle.ts), whose main calls
+ * `serveThread` with the module's dynamic import; it imports the module with
+ * `Pipeline.run()` captured, checks the graph's fingerprint against the main thread's, and
+ * runs its share of the job on its own executor. Nothing after `run()` in the module executes here (its result never finishes).
  */
 import { parentPort } from "node:worker_threads";
-import { pathToFileURL } from "node:url";
 import { checkFingerprint } from "../../../harness/contract.js";
 import { ConstructionError } from "../../../model/index.js";
 import { captureRuns, type Pipeline } from "../../../pipeline/index.js";
@@ -22,7 +22,7 @@ import { doneReport, toFailure, type ThreadCommand, type ThreadData, type Thread
 /** How long a module may take after loading to call `run()` (e.g. from an async main). */
 const RUN_GRACE_MS = 60_000;
 
-export async function serveThread(data: ThreadData): Promise<void> {
+export async function serveThread(data: ThreadData, importModule: () => Promise<unknown>): Promise<void> {
   const port = parentPort!;
   const report = (r: ThreadReport) => port.postMessage(r);
   let cancelled = false;
@@ -62,7 +62,7 @@ export async function serveThread(data: ThreadData): Promise<void> {
   });
 
   try {
-    await import(pathToFileURL(data.module).href);
+    await importModule();
   } catch (err) {
     if (!served) report({ kind: "failed", failure: toFailure(err) });
     return;

@@ -5,11 +5,9 @@ import type { JobMetricsStore } from "../../../metrics/index.js";
 
 /** What the main thread gives a worker thread of a parallel job (`workerData`). */
 export interface ThreadData {
-  /** URL of thread-entry (a .ts URL when beam-ts runs from source). */
-  readonly entry: string;
   readonly index: number;
   readonly count: number;
-  /** The pipeline module the worker imports to rebuild the graph. */
+  /** The pipeline module the worker rebuilds the graph from (bundled with the thread's entry). */
   readonly module: string;
   /** The submitter's fingerprint.json text. */
   readonly fingerprint: string;
