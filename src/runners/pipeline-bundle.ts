@@ -1,7 +1,8 @@
 import { builtinModules } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { BuildOptions, Plugin } from "esbuild";
+import { readFile } from "node:fs/promises";
+import type { BuildOptions, Loader, Plugin } from "esbuild";
 import { JobFailedError } from "../model/index.js";
 import { WorkerEnv } from "../harness/contract.js";
 
@@ -29,13 +30,16 @@ export interface BundleRequest {
  * Bundles a pipeline module with esbuild (ESM, platform node, names kept so default transform
  * names and DoFn classes match the submitter's). An inline source map without sources gives
  * workers the submitter's file:line positions, which default transform names are made of
- * (pipeline/naming.ts): workers run with source maps enabled.
+ * (pipeline/naming.ts): workers run with source maps enabled. Each bundled file keeps its
+ * own `import.meta.url` (and `dirname`, `filename`), so a default such as
+ * `new URL("./data/*.txt", import.meta.url)` names the same file in a worker as in the
+ * submitter, not a path inside the bundle's temporary folder.
  */
 export async function bundlePipeline(request: BundleRequest): Promise<void> {
   // Loaded on demand: esbuild is a tool of the submitting process, never part of a worker.
   const esbuild = await import("esbuild");
   const externals = request.externals ?? [];
-  const plugins: Plugin[] = [];
+  const plugins: Plugin[] = [importMetaOfSources()];
   if (request.packages === "in-place") plugins.push(installedPackagesInPlace());
   else if (externals.length > 0) plugins.push(externalPackages(externals, path.dirname(request.module)));
   const output: BuildOptions =
@@ -57,6 +61,7 @@ export async function bundlePipeline(request: BundleRequest): Promise<void> {
       // CommonJS packages inside an ESM bundle call require() for Node builtins.
       banner: { js: `import { createRequire as __beamTsCreateRequire } from "node:module";\nconst require = __beamTsCreateRequire(import.meta.url);` },
       external: ["esbuild"],
+      define: META_DEFINES,
       plugins,
     });
   } catch (err) {
@@ -68,6 +73,33 @@ export async function bundlePipeline(request: BundleRequest): Promise<void> {
       { cause: err },
     );
   }
+}
+
+const META = { url: "__beamTsImportMetaUrl", dirname: "__beamTsImportMetaDirname", filename: "__beamTsImportMetaFilename" } as const;
+const META_DEFINES = Object.fromEntries(Object.entries(META).map(([k, v]) => [`import.meta.${k}`, v]));
+const LOADERS: Record<string, Loader> = { ".ts": "ts", ".mts": "ts", ".cts": "ts", ".tsx": "tsx", ".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "jsx" };
+
+/**
+ * Declares, in each file that uses `import.meta`, the constants `META_DEFINES` turns
+ * `import.meta.url`, `.dirname` and `.filename` into, with the file's own location. The
+ * declaration goes on the first line (a hashbang there becomes a comment) so that line
+ * numbers, and with them default transform names, stay the file's.
+ */
+function importMetaOfSources(): Plugin {
+  return {
+    name: "beam-ts-import-meta",
+    setup(build) {
+      build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
+        const loader = LOADERS[path.extname(args.path)];
+        if (loader === undefined || args.namespace !== "file") return undefined;
+        const text = await readFile(args.path, "utf8");
+        if (!text.includes("import.meta")) return undefined;
+        const values = { url: pathToFileURL(args.path).href, dirname: path.dirname(args.path), filename: args.path };
+        const declaration = `const ${Object.entries(META).map(([k, name]) => `${name} = ${JSON.stringify(values[k as keyof typeof META])}`).join(", ")};`;
+        return { contents: declaration + (text.startsWith("#!") ? "//" : "") + text, loader, resolveDir: path.dirname(args.path) };
+      });
+    },
+  };
 }
 
 const BUILTINS = new Set(builtinModules);

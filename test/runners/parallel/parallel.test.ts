@@ -41,6 +41,11 @@ describe("--parallelism: the embedded runner on worker threads", () => {
     expect(threads(metrics, "source")).toBe(2);
   }, 60_000);
 
+  it("gives code in worker threads its own file's import.meta.url, not the bundle's", async () => {
+    const metrics = await runFixture("importMetaUrl");
+    expect(threads(metrics, "source")).toBe(2);
+  }, 60_000);
+
   it("starts reading before the worker threads are ready: a late worker leaves the pieces to the others", async () => {
     // With fixed shares, the worker would read half of the source whenever it started.
     process.env["BEAM_TS_PARALLEL_WORKER_DELAY_MS"] = "3000";

@@ -232,7 +232,28 @@ function wrongAssertion(p: Pipeline): void {
   assertThat(out.apply("Size", map((g: KV<string, Iterable<number>>) => [...g.value].length))).containsInAnyOrder([99]);
 }
 
+/**
+ * DoFns that read `import.meta.url` in whichever thread runs them: every thread must see
+ * this file's URL, not one inside the worker threads' bundle.
+ */
+function importMetaUrl(p: Pipeline): void {
+  const urls = p
+    .apply("Numbers", generateSequence({ from: 0, to: SLOW_ELEMENTS }))
+    .apply(
+      "Url",
+      map((i: number) => {
+        const until = performance.now() + 20;
+        while (performance.now() < until);
+        return `${i % 2}:${import.meta.url}`;
+      }),
+    )
+    .apply("SeenBySource", threadsOf("source"))
+    .apply("Count", countPerElement());
+  assertThat(urls).containsInAnyOrder([kv(`0:${import.meta.url}`, SLOW_ELEMENTS / 2), kv(`1:${import.meta.url}`, SLOW_ELEMENTS / 2)]);
+}
+
 export const FIXTURES: Readonly<Record<string, (p: Pipeline) => void>> = {
+  importMetaUrl,
   groupAndSum,
   combineWithSideInput,
   statefulWindows,
