@@ -53,6 +53,24 @@ describe("examples/wordcount on portable runners", () => {
     expect(await wordcount("flink-process", args)).toEqual(EXPECTED);
   }, 180_000);
 
+  it.runIf(inject("prismEndpoint") !== "")(
+    "reads the example's default input, a path next to its module, with workers in their own processes on Prism",
+    async () => {
+      // The default --input is computed from import.meta.url: the staged bundle must keep the
+      // module's own URL, not the worker's staging folder (which matches no file).
+      const counts = async (name: string, args: string[]) => {
+        const prefix = path.join(dir, name, "counts");
+        await run("node", ["bin/beam-ts.js", "run", "examples/wordcount/main.ts", `--output=${prefix}`, ...args], { cwd: root });
+        return countsAt(prefix);
+      };
+      const embedded = await counts("default-embedded", []);
+      expect(embedded.length).toBeGreaterThan(10);
+      const args = ["--runner=prism", `--jobEndpoint=${inject("prismEndpoint")}`, "--environmentType=PROCESS"];
+      expect(await counts("default-prism-process", args)).toEqual(embedded);
+    },
+    180_000,
+  );
+
   it("starts its own local Spark job service for --runner=spark without --jobEndpoint", async () => {
     expect(await wordcount("spark-preset", ["--runner=spark"])).toEqual(EXPECTED);
   }, 300_000);
