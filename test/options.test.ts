@@ -1,6 +1,22 @@
-import { inspect } from "node:util";
-import { describe, expect, it } from "vitest";
-import { HelpRequested, OptionsError, defineOptions, option, redactOptions } from "../src/index.js";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { inspect, promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  HelpRequested,
+  OptionsError,
+  Pipeline,
+  create,
+  defineOptions,
+  option,
+  redactOptions,
+  registerRunner,
+  type PipelineResult,
+} from "../src/index.js";
+import { captureRuns } from "../src/pipeline/index.js";
 
 const Options = defineOptions({
   input: option.string({ description: "Files to read", default: "data/*.txt" }),
@@ -81,4 +97,129 @@ describe("pipeline options", () => {
   it("refuses to redefine a standard option", () => {
     expect(() => defineOptions({ runner: option.string({ description: "x" }) })).toThrow(/standard option/);
   });
+});
+
+/** The problems `parse` reports for `argv` (the message of its OptionsError), or "" when it parses. */
+function problemsOf(argv: string[]): string {
+  try {
+    Options.parse(["--output=o", ...argv]);
+    return "";
+  } catch (e) {
+    expect(e).toBeInstanceOf(OptionsError);
+    return (e as Error).message;
+  }
+}
+
+describe("standard options", () => {
+  let dir = "";
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "beam-ts-options-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("rejects an unknown --runner where options are parsed, listing the known runners", () => {
+    const message = problemsOf(["--runner=flinkk", "--limit=0"]);
+    expect(message).toMatch(/--runner=flinkk: no runner named "flinkk"; known runners: embedded, .*flink/);
+    expect(message).toContain("--limit=0");
+    expect(problemsOf(["--runner=flink"])).toBe("");
+  });
+
+  it("rejects a malformed --memoryBudget where options are parsed, and accepts sizes, bytes and none", () => {
+    expect(problemsOf(["--memoryBudget=12XB"])).toContain('--memoryBudget=12XB: expected a size such as 512MB or 2GB');
+    expect(problemsOf(["--memoryBudget=0"])).toContain("--memoryBudget=0: expected a size");
+    for (const ok of ["512MB", "1.5gb", "64K", "1048576", "none"]) expect(problemsOf([`--memoryBudget=${ok}`])).toBe("");
+    expect(Options.help()).toMatch(/--memoryBudget=<size>/);
+  });
+
+  it("requires --tempLocation to be an existing directory for the embedded runner, naming the path and the fix", async () => {
+    const missing = path.join(dir, "missing");
+    const message = problemsOf([`--tempLocation=${missing}`]);
+    expect(message).toContain(`--tempLocation=${missing}: no such directory. Create it (mkdir -p "${missing}")`);
+    expect(message).toContain("or leave out --tempLocation to use the OS temp directory");
+    await writeFile(path.join(dir, "file"), "x");
+    expect(problemsOf([`--tempLocation=${path.join(dir, "file")}`])).toContain("not a directory");
+    expect(problemsOf([`--tempLocation=${dir}`])).toBe("");
+    // For a job service the path is the service's to resolve.
+    expect(problemsOf(["--runner=flink", `--tempLocation=${missing}`])).toBe("");
+  });
+
+  it("reports what the selected runner needs with the other problems: --jobEndpoint for --runner=portable", () => {
+    expect(problemsOf(["--runner=portable", "--limit=0"])).toMatch(/--limit=0.*\n.*--runner=portable needs --jobEndpoint=host:port/s);
+    expect(problemsOf(["--runner=portable", "--jobEndpoint=localhost:8099"])).toBe("");
+  });
+
+  it("does not check the submitter's directories again in a worker (captured runs)", () => {
+    const uninstall = captureRuns(() => {});
+    try {
+      expect(problemsOf([`--tempLocation=${path.join(dir, "missing")}`])).toBe("");
+    } finally {
+      uninstall();
+    }
+  });
+
+  it("never shows a runner the values of secret options", () => {
+    registerRunner("echo-options", () => ({
+      name: "echo-options",
+      run: (): PipelineResult => {
+        throw new Error("not run");
+      },
+      checkOptions: (options) => [`saw ${JSON.stringify(options)}`],
+    }));
+    const message = problemsOf(["--runner=echo-options", "--apiKey=hunter2"]);
+    expect(message).toContain('"apiKey":"****"');
+    expect(message).not.toContain("hunter2");
+  });
+
+  it("fails Pipeline.run() with an OptionsError for options given as a record", () => {
+    const p = new Pipeline({ runner: "nope" });
+    p.apply(create([1]));
+    expect(() => p.run()).toThrow(OptionsError);
+    expect(() => p.run()).toThrow(/No runner named "nope" \(--runner=nope\)/);
+  });
+});
+
+describe("options of a program run from the command line", () => {
+  const program = fileURLToPath(new URL("./fixtures/options-program.ts", import.meta.url));
+  const runProgram = promisify(execFile);
+
+  /** Runs the program; resolves with its exit code and output, whatever the code. */
+  async function exitOf(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await runProgram(process.execPath, ["--import", "tsx", program, ...args], {
+        cwd: path.dirname(program),
+        env: { ...process.env, BEAM_TS_JOB_SERVICES: "" },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (e) {
+      const failed = e as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  }
+
+  it("exits with code 2 naming the option, without a stack trace, for a bad --runner, --memoryBudget or --tempLocation", async () => {
+    const missing = path.join(os.tmpdir(), "beam-ts-options-no-such-dir", "spill");
+    const cases: [string[], RegExp[]][] = [
+      [["--runner=foo"], [/--runner=foo: no runner named "foo"; known runners: embedded/]],
+      [["--memoryBudget=12XB"], [/--memoryBudget=12XB: expected a size such as 512MB/]],
+      [[`--tempLocation=${missing}`], [/--tempLocation=\S+spill: no such directory\. Create it/]],
+      // Every problem at once, a secret's value hidden.
+      [["--memoryBudget=12XB", `--tempLocation=${missing}`, "--pin=hunter2"], [/--memoryBudget=12XB/, /--pin=\*\*\*\*/, /--tempLocation=/]],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => exitOf(...args)));
+    runs.forEach((run, i) => {
+      expect(run.code, run.stderr).toBe(2);
+      for (const problem of cases[i]![1]) expect(run.stderr).toMatch(problem);
+      expect(run.stderr).toContain("Invalid pipeline options:");
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+      expect(run.stderr).not.toContain("hunter2");
+    });
+  }, 60_000);
+
+  it("runs when its options are valid", async () => {
+    const run = await exitOf("--memoryBudget=64MB", `--tempLocation=${os.tmpdir()}`);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe("done\n");
+  }, 60_000);
 });

@@ -1,6 +1,19 @@
 // Type-level tests: checked by `tsc --noEmit` (part of `npm test`), never executed.
 // Each @ts-expect-error pins something that must NOT compile.
-import { Pipeline, combinePerKey, create, groupByKey, kv, map, sum, coGroupByKey, type KV, type PCollection } from "../src/index.js";
+import {
+  Pipeline,
+  coGroupByKey,
+  combinePerKey,
+  create,
+  defineOptions,
+  groupByKey,
+  kv,
+  map,
+  option,
+  sum,
+  type KV,
+  type PCollection,
+} from "../src/index.js";
 
 const p = new Pipeline();
 const numbers: PCollection<number> = p.apply(create([1, 2, 3]));
@@ -29,3 +42,17 @@ const users = p.apply(create([kv("u1", { name: "Ann" })]));
 const orders = p.apply(create([kv("u1", 12.5)]));
 const joined = coGroupByKey({ users, orders });
 joined.apply(map((e: KV<string, { users: { name: string }[]; orders: number[] }>) => e.value.orders.length));
+
+// option.choice keeps its choices' literal types inside defineOptions, without `as const`.
+const ChoiceOptions = defineOptions({
+  mode: option.choice(["fast", "exact"], { description: "Mode", default: "fast" }),
+  level: option.choice(["low", "high"], { description: "Level" }),
+});
+const chosen = ChoiceOptions.parse([]);
+const mode: "fast" | "exact" = chosen.mode;
+const level: "low" | "high" | undefined = chosen.level;
+// @ts-expect-error a choice option holds one of its choices, not any string
+const notAChoice: typeof chosen.mode = "slow";
+// @ts-expect-error the default must be one of the choices
+option.choice(["fast", "exact"], { description: "Mode", default: "slow" });
+void [mode, level, notAChoice];

@@ -1,4 +1,4 @@
-import { ConstructionError } from "../model/index.js";
+import { OptionsError } from "../model/index.js";
 import { JobMetricsStore, type MetricResults } from "../metrics/index.js";
 import type { Pipeline } from "./pipeline.js";
 
@@ -26,6 +26,14 @@ export interface PipelineResult {
 export interface Runner {
   readonly name: string;
   run(pipeline: Pipeline): PipelineResult;
+  /**
+   * The problems this runner finds in pipeline options that each parsed on its own (a
+   * `--tempLocation` that is no directory, a missing `--jobEndpoint`), one sentence each,
+   * naming the option and the fix. Parsing calls it for the selected runner, so
+   * `parseOrExit` reports these with every other problem (exit code 2); secret options'
+   * values arrive as "****". `run()` must still check options given as a plain record.
+   */
+  checkOptions?(options: Readonly<Record<string, unknown>>): readonly string[];
 }
 
 const runners = new Map<string, () => Runner>();
@@ -35,13 +43,18 @@ export function registerRunner(name: string, factory: () => Runner): void {
   runners.set(name, factory);
 }
 
-/** The runner registered under `name`. */
+/** The names `--runner` accepts, in registration order. */
+export function registeredRunnerNames(): string[] {
+  return [...runners.keys()];
+}
+
+/** The runner registered under `name`; an OptionsError naming `--runner` if there is none. */
 export function runnerFor(name: string): Runner {
   const factory = runners.get(name);
   if (factory === undefined) {
-    const known = [...runners.keys()];
-    throw new ConstructionError(
-      `No runner named "${name}". Known runners: ${known.length ? known.join(", ") : "none registered"}. ` +
+    const known = registeredRunnerNames();
+    throw new OptionsError(
+      `No runner named "${name}" (--runner=${name}). Known runners: ${known.length ? known.join(", ") : "none registered"}. ` +
         `Import beam-ts (the package entry registers the embedded runner) or pass --runner=embedded.`,
     );
   }
@@ -86,6 +99,19 @@ export function runsStartedInThisThread(): number {
 /** @internal The installed capture handler, if any (read by `Pipeline.run`). */
 export function runCaptureHandler(): RunCaptureHandler | undefined {
   return captureHandler;
+}
+
+/**
+ * @internal The problems the runner named by `options.runner` finds in `options` (its
+ * `checkOptions`); none for an unknown runner (the `runner` option reports it) and none in
+ * worker mode (`captureRuns`): a worker re-parses the submitter's command line, which the
+ * submitter already checked, in an environment whose directories may differ.
+ */
+export function runnerOptionProblems(options: Readonly<Record<string, unknown>>): readonly string[] {
+  if (captureHandler !== undefined) return [];
+  const name = typeof options["runner"] === "string" ? options["runner"] : "embedded";
+  const factory = runners.get(name);
+  return factory?.().checkOptions?.(options) ?? [];
 }
 
 /**

@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promis
 import os from "node:os";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Pipeline, assertThat, create, map, type PCollection } from "../../src/index.js";
 import {
   expandGlob,
-  globToRegExp,
   readJsonLines,
   readText,
   shardFileName,
@@ -90,9 +90,39 @@ describe("glob expansion", () => {
     expect(await expandGlob(`${dir}/nope/*.txt`)).toEqual([]);
   });
 
-  it("escapes regex characters", () => {
-    expect(globToRegExp("a.b+(c)*").test("a.b+(c)xyz")).toBe(true);
-    expect(globToRegExp("a.b").test("axb")).toBe(false);
+  it("matches {a,b} alternatives, within a segment and across segments", async () => {
+    expect(await expandGlob(`${dir}/{a,b}.txt`)).toEqual(["a.txt", "b.txt"].map((f) => path.join(dir, f)));
+    expect(await expandGlob(`${dir}/*.{txt,csv}`)).toEqual(["a.txt", "ab.txt", "b.txt", "c.csv"].map((f) => path.join(dir, f)));
+    expect(await expandGlob(`${dir}/{a,sub/d}.txt`)).toEqual(["a.txt", "sub/d.txt"].map((f) => path.join(dir, f)));
+    expect(await expandGlob(`${dir}/{sub,nope}/**/*.csv`)).toEqual([path.join(dir, "sub/deep/f.csv")]);
+  });
+
+  it("matches ranges and dot files, and takes \\ escapes and other characters literally", async () => {
+    for (const f of [".hidden.txt", "a.b+(c)xyz", "{x}.txt", "(1)/g.txt", "!bang.txt"]) await put(f, "x");
+    expect(await expandGlob(`${dir}/[a-b].txt`)).toEqual(["a.txt", "b.txt"].map((f) => path.join(dir, f)));
+    expect(await expandGlob(`${dir}/*.txt`)).toContain(path.join(dir, ".hidden.txt"));
+    expect(await expandGlob(`${dir}/a.b+(c)*`)).toEqual([path.join(dir, "a.b+(c)xyz")]);
+    expect(await expandGlob(`${dir}/a.?`)).toEqual([]);
+    expect(await expandGlob(`${dir}/\\{x\\}.*`)).toEqual([path.join(dir, "{x}.txt")]);
+    expect(await expandGlob(`${dir}/*/g.txt`)).toEqual([path.join(dir, "(1)/g.txt")]);
+    expect(await expandGlob(`${dir}/!bang*`)).toEqual([path.join(dir, "!bang.txt")]);
+  });
+
+  it("matches {p,q} as the union of what p and q match (property)", async () => {
+    const names = ["a", "b", "ab", "ba", "a.csv", "b.txt", "ab.txt", "x.csv"];
+    const part = fc
+      .array(fc.constantFrom("a", "b", ".txt", ".csv", "*", "?", "[ab]", "[!a]"), { minLength: 1, maxLength: 4 })
+      .map((tokens) => tokens.join(""));
+    await fc.assert(
+      fc.asyncProperty(fc.subarray(names, { minLength: 1 }), part, part, async (files, p, q) => {
+        const folder = await mkdtemp(path.join(dir, "prop-"));
+        for (const f of files) await writeFile(path.join(folder, f), "x");
+        const union = [...new Set([...(await expandGlob(`${folder}/${p}`)), ...(await expandGlob(`${folder}/${q}`))])].sort();
+        expect(await expandGlob(`${folder}/{${p},${q}}`)).toEqual(union);
+        await rm(folder, { recursive: true });
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it("is expanded when the pipeline runs, not when it is built", async () => {
@@ -108,6 +138,15 @@ describe("glob expansion", () => {
     const pattern = `${dir}/nothing-*.txt`;
     await expect(run((p) => void p.apply(readText(pattern)))).rejects.toThrow(pattern);
     await expect(run((p) => void p.apply(readText(pattern)))).rejects.toThrow(/emptyMatch/);
+  });
+
+  it("reads the files a {a,b} pattern names", async () => {
+    await put("data/a.csv", "1\n2\n");
+    await put("data/b.csv", "3\n");
+    await put("data/c.csv", "4\n");
+    const out: string[] = [];
+    await run((p) => collect(p.apply(readText(`${dir}/data/{a,b}.csv`)), out));
+    expect(out.sort()).toEqual(["1", "2", "3"]);
   });
 
   it("reads nothing when emptyMatch is allow", async () => {

@@ -316,6 +316,15 @@ describe("GroupByKey under a memory budget (embedded runner)", () => {
     expect(() => p.run()).toThrow(OptionsError);
     expect(() => p.run()).toThrow(/--memoryBudget must be a size such as 512MB/);
   });
+
+  it("rejects a --tempLocation that is not an existing directory when the job is submitted, naming the path and the fix", () => {
+    const missing = join(dir, "missing");
+    const p = new Pipeline({ memoryBudget: "1KB", tempLocation: missing });
+    p.apply(create([kv("a", 1)])).apply(groupByKey<string, number>());
+    expect(() => p.run()).toThrow(OptionsError);
+    expect(() => p.run()).toThrow(`--tempLocation=${missing}: no such directory. Create it (mkdir -p "${missing}")`);
+    expect(() => embeddedSettings({ tempLocation: missing, memoryBudget: "lots" })).toThrow(/--memoryBudget must be.*\n.*--tempLocation=/s);
+  });
 });
 
 describe("stateful ParDo under a memory budget (embedded runner)", () => {

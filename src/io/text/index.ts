@@ -8,7 +8,7 @@ export {
   type JsonLinesWithDeadLetter,
   type ReadJsonLinesOptions,
 } from "./json-lines.js";
-export { expandGlob, globToRegExp } from "./file-glob.js";
+export { expandGlob } from "./file-glob.js";
 export type { ReadCompression } from "./lines.js";
 export type { WriteCompression } from "./shard-writer.js";
 export { TextIOError } from "./text-io-error.js";

@@ -77,7 +77,9 @@ class ExpandGlobDoFn implements DoFn<Uint8Array, string> {
 /**
  * Beam's FileIO.match: the names (absolute paths, sorted) of the files matching a glob,
  * expanded when the pipeline runs, then reshuffled so files are read in parallel.
- * Supports `*`, `?`, `**` and `[abc]`; a path without wildcards matches itself.
+ * Supports `*`, `?`, `**`, `[abc]`, `{a,b}` and `\` escapes (see `expandGlob`); a path
+ * without wildcards matches itself. As Beam's FileIO.match, no match fails the job unless
+ * `emptyMatch: "allow"`.
  *
  * @example const files = p.apply(matchFiles("logs/**\/*.log"));
  */
@@ -112,7 +114,7 @@ class MatchFiles extends PTransform<PBegin, PCollection<string>> {
  * a last line without terminator is still a line. Files ending in ".gz" are gunzipped
  * (`compression: "auto"`). No match fails the job unless `emptyMatch: "allow"`.
  *
- * @example const lines = p.apply(readText("data/*.csv", { skipHeaderLines: 1 }));
+ * @example const lines = p.apply(readText("data/{2024,2025}/*.csv", { skipHeaderLines: 1 }));
  */
 export function readText(filePattern: string, options: ReadTextOptions = {}): PTransform<PBegin, PCollection<string>> {
   return new ReadText(filePattern, resolveReadOptions("readText", filePattern, options));

@@ -3,3 +3,4 @@ export { option, HelpRequested, type OptionDef, type OptionSpecs, type OptionVal
 export { defineOptions, PipelineOptionsSpec, type ParsedOptions } from "./parse.js";
 export { standardOptions, type StandardOptionSpecs } from "./standard.js";
 export { redactOptions, secretNamesOf } from "./redact.js";
+export { parseByteSize } from "./byte-size.js";

@@ -47,6 +47,7 @@ function parseNumber(text: string, integer: boolean, min: number, max: number): 
  * const Options = defineOptions({
  *   input: option.string({ description: "Files to read (glob)", default: "data/*.txt" }),
  *   apiKey: option.string({ description: "Service key", secret: true }),
+ *   mode: option.choice(["fast", "exact"], { description: "Algorithm", default: "fast" }), // "fast" | "exact"
  * });
  */
 export const option = {
@@ -70,13 +71,15 @@ export const option = {
       if (t === "false") return false;
       throw `expected true or false, got "${t}"`;
     }),
+  // `const C`: the choices keep their literal types without `as const`; NoInfer: a default
+  // outside them is an error rather than a reason to widen C to string.
   choice: (<C extends string>(choices: readonly C[], o: Common & { default?: C; required?: boolean }) =>
     def(choices.join("|"), o, (t) => {
       if ((choices as readonly string[]).includes(t)) return t as C;
       throw `expected one of ${choices.join(", ")}, got "${t}"`;
     })) as {
-    <C extends string>(choices: readonly C[], o: WithDefault<C> | Required): OptionDef<C>;
-    <C extends string>(choices: readonly C[], o: Common): OptionDef<C | undefined>;
+    <const C extends string>(choices: readonly C[], o: WithDefault<NoInfer<C>> | Required): OptionDef<C>;
+    <const C extends string>(choices: readonly C[], o: Common): OptionDef<C | undefined>;
   },
 };
 

@@ -1,7 +1,8 @@
 import { OptionsError } from "../../model/index.js";
+import { runnerOptionProblems } from "../runner.js";
 import { HelpRequested, type OptionDef, type OptionSpecs, type OptionValues } from "./option.js";
 import { formatHelp } from "./help.js";
-import { redactedView } from "./redact.js";
+import { redactOptions, redactedView } from "./redact.js";
 import { standardOptions, type StandardOptionSpecs } from "./standard.js";
 
 /** Parsed options: the values, typed, with secrets hidden when printed or serialised. */
@@ -53,7 +54,9 @@ export class PipelineOptionsSpec<S extends OptionSpecs> {
 
   /**
    * Parses `--name=value` (also `--name value`, `--flag` and `--no-flag` for booleans,
-   * kebab-case names). Throws OptionsError listing every problem, or HelpRequested.
+   * kebab-case names), then lets the selected runner check what it needs (`Runner.checkOptions`,
+   * e.g. that `--tempLocation` is an existing directory). Throws OptionsError listing every
+   * problem, or HelpRequested.
    */
   parse(argv: readonly string[]): ParsedOptions<S> {
     const specs = this.specs as OptionSpecs;
@@ -110,6 +113,9 @@ export class PipelineOptionsSpec<S extends OptionSpecs> {
         );
       }
     }
+    // What the selected runner needs of options that parsed (an existing --tempLocation, ...);
+    // skipped when --runner itself is invalid. Runners never see secret values.
+    if (typeof values["runner"] === "string") problems.push(...runnerOptionProblems(redactOptions(values, this.secretNames())));
     if (problems.length > 0) {
       throw new OptionsError(`Invalid pipeline options:\n  ${problems.join("\n  ")}\nRun with --help to see every option.`);
     }

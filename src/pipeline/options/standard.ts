@@ -1,11 +1,41 @@
-import { option } from "./option.js";
+import { registeredRunnerNames } from "../runner.js";
+import { parseByteSize } from "./byte-size.js";
+import { option, type OptionDef } from "./option.js";
+
+/**
+ * `base` (shown as `--name=<type>`) whose parsed value `check` also validates, throwing a
+ * message as `OptionDef.parse` does, so the problem is reported where options are parsed.
+ */
+function checked<T>(base: OptionDef<T>, check: (value: T) => void, type = base.type): OptionDef<T> {
+  return {
+    ...base,
+    type,
+    parse(text: string): T {
+      const value = base.parse(text);
+      check(value);
+      return value;
+    },
+  };
+}
+
+/** `--runner` must name a registered runner (once any is registered: the package entry registers them). */
+function checkRunnerName(name: string): void {
+  const known = registeredRunnerNames();
+  if (known.length > 0 && !known.includes(name)) throw `no runner named "${name}"; known runners: ${known.join(", ")}`;
+}
+
+/** `--memoryBudget` is a size such as 512MB, a number of bytes, or none. */
+function checkByteSize(text: string | undefined): void {
+  if (text === undefined || text.trim().toLowerCase() === "none" || parseByteSize(text) !== undefined) return;
+  throw `expected a size such as 512MB or 2GB (binary units), a number of bytes, or none, got "${text}"`;
+}
 
 /**
  * Options every pipeline understands, whatever else it defines. Runners read the ones
  * that apply to them.
  */
 export const standardOptions = {
-  runner: option.string({ description: "The runner that executes the pipeline", default: "embedded" }),
+  runner: checked(option.string({ description: "The runner that executes the pipeline", default: "embedded" }), checkRunnerName),
   jobName: option.string({ description: "A name for the job, shown by runners and in metrics" }),
   bundleSize: option.integer({ description: "Elements per bundle (embedded runner)", default: 1000, min: 1 }),
   maxBundleRetries: option.integer({
@@ -13,16 +43,23 @@ export const standardOptions = {
     default: 2,
     min: 0,
   }),
-  memoryBudget: option.string({
-    description:
-      "Memory the embedded runner's GroupByKeys, Combines and (when given) stateful ParDos of a batch job may hold before going through local disk (e.g. 512MB, 2GB; none: all in memory; default: half the heap limit, GroupByKeys and Combines only)",
-  }),
+  memoryBudget: checked(
+    option.string({
+      description:
+        "Memory the embedded runner's GroupByKeys, Combines and (when given) stateful ParDos of a batch job may hold before going through local disk (e.g. 512MB, 2GB; none: all in memory; default: half the heap limit, GroupByKeys and Combines only)",
+    }),
+    checkByteSize,
+    "size",
+  ),
   parallelism: option.integer({
     description: "Executors the embedded runner runs the job on: this thread and parallelism-1 worker threads (default 1)",
     default: 1,
     min: 1,
   }),
-  tempLocation: option.string({ description: "Directory for temporary files such as spilled GroupByKey data (default: the OS temp directory)" }),
+  tempLocation: option.string({
+    description:
+      "An existing directory for temporary files such as spilled GroupByKey data (embedded runner; default: the OS temp directory)",
+  }),
   liftCombines: option.boolean({ description: "Pre-combine before shuffles (embedded runner)", default: true }),
   jobEndpoint: option.string({ description: "host:port of a Beam job service, for --runner=portable or prism" }),
   allowUnsafeTriggers: option.boolean({

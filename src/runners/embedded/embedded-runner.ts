@@ -1,7 +1,9 @@
-import { getHeapStatistics } from "node:v8";
+import { accessSync, constants, statSync } from "node:fs";
 import { tmpdir } from "node:os";
+import path from "node:path";
+import { getHeapStatistics } from "node:v8";
 import { BeamError, JobFailedError, OptionsError } from "../../model/index.js";
-import type { JobState, Pipeline, PipelineResult, Runner } from "../../pipeline/index.js";
+import { parseByteSize, type JobState, type Pipeline, type PipelineResult, type Runner } from "../../pipeline/index.js";
 import { JobMetrics } from "./bundle-metrics.js";
 import { CancelledSignal } from "./executor.js";
 import { ParallelJob, parallelPipelineModule } from "./parallel/parallel-job.js";
@@ -58,46 +60,74 @@ export function defaultMemoryBudget(): MemoryBudget {
   return { bytes: Math.min(DEFAULT_BUDGET_CAP, Math.floor(getHeapStatistics().heap_size_limit / 2)), sortsStatefulSteps: false };
 }
 
-function memoryBudgetOption(options: Readonly<Record<string, unknown>>): MemoryBudget | undefined {
-  if (typeof options["memoryBudget"] === "string" && options["memoryBudget"].trim().toLowerCase() === "none") return undefined;
-  const bytes = byteSizeOption(options, "memoryBudget");
-  return bytes === undefined ? defaultMemoryBudget() : { bytes, sortsStatefulSteps: true };
-}
-
-const BYTE_UNITS: Readonly<Record<string, number>> = { "": 1, B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40 };
-
-/** `--memoryBudget`: a number of bytes, or a size such as 512MB or 1.5GB (binary units). */
-function byteSizeOption(options: Readonly<Record<string, unknown>>, name: string): number | undefined {
-  const v = options[name];
-  if (v === undefined || v === "") return undefined;
-  if (typeof v === "number" && Number.isFinite(v) && v > 0) return Math.floor(v);
-  const m = typeof v === "string" ? /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?B?)\s*$/i.exec(v) : null;
-  const unit = m ? BYTE_UNITS[m[2]!.toUpperCase().replace(/^([KMGT])$/, "$1B")] : undefined;
-  if (!m || unit === undefined || Number(m[1]) <= 0) {
-    throw new OptionsError(`--${name} must be a size such as 512MB or 2GB (or a number of bytes, or none), got ${String(v)}.`);
+/** `--memoryBudget`: none, a number of bytes, or a size such as 512MB or 1.5GB (binary units). */
+function memoryBudgetOption(options: Readonly<Record<string, unknown>>, problems: string[]): MemoryBudget | undefined {
+  const v = options["memoryBudget"];
+  if (v === undefined || v === "") return defaultMemoryBudget();
+  if (typeof v === "string" && v.trim().toLowerCase() === "none") return undefined;
+  const bytes = typeof v === "number" ? (Number.isFinite(v) && v >= 1 ? Math.floor(v) : undefined) : typeof v === "string" ? parseByteSize(v) : undefined;
+  if (bytes === undefined) {
+    problems.push(`--memoryBudget must be a size such as 512MB or 2GB (or a number of bytes, or none), got ${String(v)}.`);
+    return undefined;
   }
-  return Math.floor(Number(m[1]) * unit);
+  return { bytes, sortsStatefulSteps: true };
 }
 
-function intOption(options: Readonly<Record<string, unknown>>, name: string, fallback: number, min: number): number {
+function intOption(options: Readonly<Record<string, unknown>>, name: string, fallback: number, min: number, problems: string[]): number {
   const v = options[name] ?? fallback;
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-    throw new OptionsError(`--${name} must be an integer >= ${min}, got ${String(v)}.`);
+    problems.push(`--${name} must be an integer >= ${min}, got ${String(v)}.`);
+    return fallback;
   }
   return v;
 }
 
-/** Reads the embedded runner's settings from pipeline options, validating them. */
-export function embeddedSettings(options: Readonly<Record<string, unknown>>): EmbeddedRunnerSettings {
-  return {
-    bundleSize: intOption(options, "bundleSize", 1000, 1),
-    maxBundleRetries: intOption(options, "maxBundleRetries", 2, 0),
+/**
+ * `--tempLocation`: where spill files go, an existing directory this process can write to
+ * (checked at submission, not when the first spill fails); the OS temp directory if unset.
+ */
+function spillDirOption(options: Readonly<Record<string, unknown>>, problems: string[]): string {
+  const v = options["tempLocation"];
+  if (v === undefined || v === "") return tmpdir();
+  const dir = String(v);
+  const resolved = path.isAbsolute(dir) ? "" : ` (${path.resolve(dir)})`;
+  const omit = `leave out --tempLocation to use the OS temp directory (${tmpdir()})`;
+  let problem: string | undefined;
+  try {
+    if (!statSync(dir).isDirectory()) problem = `not a directory${resolved}. Name a directory, or ${omit}.`;
+    else accessSync(dir, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    problem =
+      code === "ENOENT" || code === "ENOTDIR"
+        ? `no such directory${resolved}. Create it (mkdir -p ${JSON.stringify(dir)}) or ${omit}.`
+        : `this directory${resolved} cannot be written to (${code ?? String(err)}). Make it writable, name another one, or ${omit}.`;
+  }
+  if (problem !== undefined) problems.push(`--tempLocation=${dir}: ${problem}`);
+  return dir;
+}
+
+/** The embedded runner's settings with every problem in the options (empty when they are valid). */
+function readSettings(options: Readonly<Record<string, unknown>>): { settings: EmbeddedRunnerSettings; problems: string[] } {
+  const problems: string[] = [];
+  const settings: EmbeddedRunnerSettings = {
+    bundleSize: intOption(options, "bundleSize", 1000, 1, problems),
+    maxBundleRetries: intOption(options, "maxBundleRetries", 2, 0, problems),
     liftCombines: options["liftCombines"] !== false,
     expandComposites: options["expandComposites"] === true,
-    memoryBudget: memoryBudgetOption(options),
-    spillDir: typeof options["tempLocation"] === "string" && options["tempLocation"] !== "" ? options["tempLocation"] : tmpdir(),
-    parallelism: intOption(options, "parallelism", 1, 1),
+    memoryBudget: memoryBudgetOption(options, problems),
+    spillDir: spillDirOption(options, problems),
+    parallelism: intOption(options, "parallelism", 1, 1, problems),
   };
+  return { settings, problems };
+}
+
+/** Reads the embedded runner's settings from pipeline options; an OptionsError lists every problem. */
+export function embeddedSettings(options: Readonly<Record<string, unknown>>): EmbeddedRunnerSettings {
+  const { settings, problems } = readSettings(options);
+  if (problems.length === 1) throw new OptionsError(problems[0]!);
+  if (problems.length > 1) throw new OptionsError(`Invalid pipeline options for the embedded runner:\n  ${problems.join("\n  ")}`);
+  return settings;
 }
 
 /**
@@ -106,6 +136,11 @@ export function embeddedSettings(options: Readonly<Record<string, unknown>>): Em
  */
 export class EmbeddedRunner implements Runner {
   readonly name = "embedded";
+
+  /** The settings' problems, reported when options are parsed (`run()` checks them again). */
+  checkOptions(options: Readonly<Record<string, unknown>>): readonly string[] {
+    return readSettings(options).problems;
+  }
 
   run(pipeline: Pipeline): PipelineResult {
     // Unsupported is loud, at submission: a cross-language transform needs a portable runner.

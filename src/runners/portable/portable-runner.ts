@@ -23,6 +23,12 @@ import type { JobServiceHandle, PortableJob } from "./portable-job.js";
 export class PortableRunner implements Runner {
   readonly name = "portable";
 
+  /** Reported when options are parsed: `--runner=portable` needs `--jobEndpoint`. */
+  checkOptions(options: Readonly<Record<string, unknown>>): readonly string[] {
+    const problem = jobEndpointProblem(options);
+    return problem === undefined ? [] : [problem];
+  }
+
   run(pipeline: Pipeline): PipelineResult {
     if (process.env[WorkerEnv.workerId]) {
       // The worker entry captures run() in a worker; reaching a runner means the module
@@ -39,11 +45,16 @@ export class PortableRunner implements Runner {
     if (typeof endpoint === "string" && endpoint !== "") return new PortableResult(pipeline, async () => ({ endpoint, stop: async () => {} }));
     const preset = LOCAL_PRESETS[String(pipeline.options["runner"])];
     if (preset !== undefined) return new PortableResult(pipeline, () => startLocal(preset));
-    throw new OptionsError(
-      `--runner=${String(pipeline.options["runner"])} needs --jobEndpoint=host:port of a Beam job service ` +
-        `(or use --runner=prism, flink or spark, which start a local one).`,
-    );
+    throw new OptionsError(jobEndpointProblem(pipeline.options)!);
   }
+}
+
+/** Without `--jobEndpoint`, only the runners with a local job service (LOCAL_PRESETS) can run. */
+function jobEndpointProblem(options: Readonly<Record<string, unknown>>): string | undefined {
+  const endpoint = options["jobEndpoint"];
+  const runner = String(options["runner"]);
+  if ((typeof endpoint === "string" && endpoint !== "") || LOCAL_PRESETS[runner] !== undefined) return undefined;
+  return `--runner=${runner} needs --jobEndpoint=host:port of a Beam job service (or use --runner=prism, flink or spark, which start a local one).`;
 }
 
 /**
