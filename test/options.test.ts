@@ -145,6 +145,14 @@ describe("standard options", () => {
     expect(problemsOf(["--runner=flink", `--tempLocation=${missing}`])).toBe("");
   });
 
+  it("requires --pipelineModule to name an existing file, for the embedded and the portable runners", () => {
+    const missing = path.join(dir, "no-such-module.ts");
+    for (const runner of ["embedded", "flink"]) {
+      expect(problemsOf([`--runner=${runner}`, `--pipelineModule=${missing}`])).toContain(`--pipelineModule=${missing}: no such file`);
+    }
+    expect(problemsOf([`--pipelineModule=${import.meta.filename}`])).toBe("");
+  });
+
   it("reports what the selected runner needs with the other problems: --jobEndpoint for --runner=portable", () => {
     expect(problemsOf(["--runner=portable", "--limit=0"])).toMatch(/--limit=0.*\n.*--runner=portable needs --jobEndpoint=host:port/s);
     expect(problemsOf(["--runner=portable", "--jobEndpoint=localhost:8099"])).toBe("");

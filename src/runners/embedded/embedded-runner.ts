@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { getHeapStatistics } from "node:v8";
 import { BeamError, JobFailedError, OptionsError } from "../../model/index.js";
+import { pipelineModuleProblem } from "../pipeline-module.js";
 import { parseByteSize, type JobState, type Pipeline, type PipelineResult, type Runner } from "../../pipeline/index.js";
 import { JobMetrics } from "./bundle-metrics.js";
 import { CancelledSignal } from "./executor.js";
@@ -139,7 +140,8 @@ export class EmbeddedRunner implements Runner {
 
   /** The settings' problems, reported when options are parsed (`run()` checks them again). */
   checkOptions(options: Readonly<Record<string, unknown>>): readonly string[] {
-    return readSettings(options).problems;
+    const module = pipelineModuleProblem(options);
+    return [...readSettings(options).problems, ...(module === undefined ? [] : [module])];
   }
 
   run(pipeline: Pipeline): PipelineResult {

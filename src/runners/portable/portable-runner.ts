@@ -1,4 +1,5 @@
 import { BeamError, OptionsError } from "../../model/index.js";
+import { pipelineModuleProblem } from "../pipeline-module.js";
 import type { JobState, Pipeline, PipelineResult, Runner } from "../../pipeline/index.js";
 import { JobMetricsStore } from "../../metrics/index.js";
 import { WorkerEnv } from "../../harness/contract.js";
@@ -25,8 +26,7 @@ export class PortableRunner implements Runner {
 
   /** Reported when options are parsed: `--runner=portable` needs `--jobEndpoint`. */
   checkOptions(options: Readonly<Record<string, unknown>>): readonly string[] {
-    const problem = jobEndpointProblem(options);
-    return problem === undefined ? [] : [problem];
+    return [jobEndpointProblem(options), pipelineModuleProblem(options)].filter((p): p is string => p !== undefined);
   }
 
   run(pipeline: Pipeline): PipelineResult {
