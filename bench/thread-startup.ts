@@ -8,6 +8,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { Pipeline, combineGlobally, defineOptions, generateSequence, map, option, sum } from "../src/index.js";
 
 const Options = defineOptions({
@@ -35,11 +36,21 @@ if (options.child) {
     if (r.status !== 0) throw new Error(`run ${i} failed (${r.status}): ${r.stderr}`);
     figures.push(JSON.parse(r.stdout.trim().split("\n").pop()!));
   }
+  // The floor: a worker thread that loads nothing but posts a message, in the same run.
+  const empty: number[] = [];
+  for (let i = 0; i < options.runs; i++) {
+    const started = performance.now();
+    const w = new Worker(`require("node:worker_threads").parentPort.postMessage(0)`, { eval: true });
+    await new Promise((resolve) => w.once("message", resolve));
+    empty.push(Math.round(performance.now() - started));
+    await w.terminate();
+  }
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const startups = figures.map((f) => f.threadStartupMillis);
   const jobs = figures.map((f) => f.jobMillis);
   process.stdout.write(
     `thread start-up (ms): median ${median([...startups])}, min ${Math.min(...startups)}, max ${Math.max(...startups)}\n` +
-      `whole job of 100,000 elements on 2 threads (ms): median ${median([...jobs])}\n`,
+      `whole job of 100,000 elements on 2 threads (ms): median ${median([...jobs])}\n` +
+      `an empty worker thread (ms): median ${median([...empty])}; beam-ts thread / empty thread: ${(median([...startups]) / median([...empty])).toFixed(1)}\n`,
   );
 }
