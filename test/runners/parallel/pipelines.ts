@@ -187,6 +187,12 @@ function joinReadings(p: Pipeline): void {
   assertThat(joined).containsInAnyOrder([...expected].map(([k, v]) => `sensor ${k}=${v}`));
 }
 
+/** Keeps this thread busy for `ms` milliseconds (a slow element). */
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
 /** A source whose every element takes 40 ms: its pieces are worth sharing. */
 function slowSource(p: Pipeline): void {
   const out = p
@@ -194,8 +200,7 @@ function slowSource(p: Pipeline): void {
     .apply(
       "Slow",
       map((i: number) => {
-        const until = performance.now() + 40;
-        while (performance.now() < until);
+        busy(40);
         return i;
       }),
     )
@@ -242,8 +247,7 @@ function importMetaUrl(p: Pipeline): void {
     .apply(
       "Url",
       map((i: number) => {
-        const until = performance.now() + 20;
-        while (performance.now() < until);
+        busy(20);
         return `${i % 2}:${import.meta.url}`;
       }),
     )
