@@ -102,7 +102,9 @@ function hotKeyFanout<K, In, Acc, Out>(
   return ptransform(`CombinePerKeyWithHotKeyFanout(${nameOf(fn)})`, (input: PCollection<KV<K, In>>) => {
     const [keyCoder, valueCoder] = kvComponents(input.coder);
     const nonceKeyCoder = kvCoder(keyCoder, varIntCoder);
-    return input
+    const p = input.pipeline;
+    const original = input.windowing;
+    const withNonces = input
       .apply(
         "AddNonce",
         map((e: KV<K, In>) => {
@@ -110,11 +112,17 @@ function hotKeyFanout<K, In, Acc, Out>(
           return kv(kv(e.key, n > 1 ? Math.floor(Math.random() * n) : 0), e.value);
         }),
       )
-      .withCoder(kvCoder(nonceKeyCoder, valueCoder) as never)
+      .withCoder(kvCoder(nonceKeyCoder, valueCoder) as never);
+    // As Beam Java: the pre-combine never accumulates (each of its panes reaches the final
+    // combine, which accumulates them if the user asked to), and the final combine runs
+    // under the input's own windowing strategy, its trigger included.
+    if (original.accumulationMode === "ACCUMULATING") p.setWindowing(withNonces, { ...original, accumulationMode: "DISCARDING" });
+    const accumulators = withNonces
       .apply("PreCombine", new CombinePerKey<KV<K, number>, In, Acc, Acc>(toAccumulator, "PreCombine"))
       .apply("StripNonce", map((e: KV<KV<K, number>, Acc>) => kv(e.key.key, e.value)))
-      .withCoder(kvCoder(keyCoder, fn.accumulatorCoder ?? (jsValueCoder as Coder<Acc>)) as never)
-      .apply("PostCombine", new CombinePerKey<K, Acc, Acc, Out>(mergeAccumulators, "PostCombine"));
+      .withCoder(kvCoder(keyCoder, fn.accumulatorCoder ?? (jsValueCoder as Coder<Acc>)) as never);
+    p.setWindowing(accumulators, original);
+    return accumulators.apply("PostCombine", new CombinePerKey<K, Acc, Acc, Out>(mergeAccumulators, "PostCombine"));
   });
 }
 

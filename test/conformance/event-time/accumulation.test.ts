@@ -1,5 +1,6 @@
 import { describe } from "vitest";
-import { Triggers, assertThat, fixedWindows, globalWindows, kv } from "../../../src/index.js";
+import { IntervalWindow, Triggers, assertThat, combinePerKey, fixedWindows, globalWindows, kv, sum, windowInto, type KV } from "../../../src/index.js";
+import { testStream } from "../../../src/testing/index.js";
 import { EVENT_TIME_RUNNERS, runOn } from "../runners.js";
 import { pinnedIt } from "../portable-pins.js";
 import { GLOBAL_MAX, groupScript, pane, sumScript } from "./helpers.js";
@@ -94,6 +95,18 @@ for (const runner of EVENT_TIME_RUNNERS) {
           pane(kv("b", 10), GLOBAL_MAX, "global", "EARLY#0/-1 first"),
           pane(kv("b", 10), GLOBAL_MAX, "global", "ON_TIME#1/0 last"),
         ]);
+      });
+    });
+
+    it("accumulates a hot-key fanout's panes once: the pre-combine discards, the final combine accumulates", async () => {
+      // As Beam Java's PerKeyWithHotKeyFanout: an accumulating pre-combine would add each
+      // earlier pane again at the final combine (b's on-time pane was 200 for one 100).
+      await runOn(runner, (p) => {
+        const sums = p
+          .apply(testStream<KV<string, number>>("b:100@5s a:1@1s | a:2@2s | a:3@3s | wm 10s"))
+          .apply(windowInto(tenSeconds, { trigger: Triggers.afterWatermark({ early: Triggers.afterCount(1) }), accumulationMode: "ACCUMULATING" }))
+          .apply(combinePerKey(sum(), { hotKeyFanout: 3 }));
+        assertThat(sums).inOnTimePane(new IntervalWindow(0, 10_000)).containsInAnyOrder([kv("a", 6), kv("b", 100)]);
       });
     });
   });
