@@ -9,6 +9,8 @@ export interface WindowEntry<S> {
   maxTimestamp: Instant;
   /** How many times `entry` returned this entry: the elements added to it. */
   count: number;
+  /** Every element's timestamp, when the table keeps them (`keepTimestamps`). */
+  timestamps?: Instant[];
 }
 
 /** All windows of one key. The first window has its own slot: most keys have one window. */
@@ -27,7 +29,15 @@ export class KeyedWindowTable<S> {
   private readonly entries = new Map<KeyIdentity, KeyEntry<S>>();
   private readonly identity: (key: unknown) => KeyIdentity;
 
-  constructor(keyCoder: Coder<unknown>) {
+  /**
+   * `keepTimestamps`: entries list every element's timestamp, for the EARLIEST timestamp
+   * combiner, whose hold is the earliest timestamp not behind the output watermark (Beam
+   * holds element by element; a range cannot tell which elements are late).
+   */
+  constructor(
+    keyCoder: Coder<unknown>,
+    private readonly keepTimestamps = false,
+  ) {
     this.identity = keyIdentityFn(keyCoder);
   }
 
@@ -43,7 +53,7 @@ export class KeyedWindowTable<S> {
     const id = this.identity(key);
     const ke = this.entries.get(id);
     if (ke === undefined) {
-      const we: WindowEntry<S> = { window, state: init(), minTimestamp: timestamp, maxTimestamp: timestamp, count: 1 };
+      const we = this.newEntry(window, timestamp, init);
       this.entries.set(id, { key, first: we, more: undefined });
       return we;
     }
@@ -53,7 +63,7 @@ export class KeyedWindowTable<S> {
       const wid = window.id();
       we = ke.more?.get(wid);
       if (we === undefined) {
-        we = { window, state: init(), minTimestamp: timestamp, maxTimestamp: timestamp, count: 1 };
+        we = this.newEntry(window, timestamp, init);
         (ke.more ??= new Map()).set(wid, we);
         return we;
       }
@@ -61,6 +71,13 @@ export class KeyedWindowTable<S> {
     we.count++;
     if (timestamp < we.minTimestamp) we.minTimestamp = timestamp;
     if (timestamp > we.maxTimestamp) we.maxTimestamp = timestamp;
+    we.timestamps?.push(timestamp);
+    return we;
+  }
+
+  private newEntry(window: BoundedWindow, timestamp: Instant, init: () => S): WindowEntry<S> {
+    const we: WindowEntry<S> = { window, state: init(), minTimestamp: timestamp, maxTimestamp: timestamp, count: 1 };
+    if (this.keepTimestamps) we.timestamps = [timestamp];
     return we;
   }
 

@@ -52,6 +52,7 @@ export const PINS: Readonly<Record<string, Readonly<Record<string, string>>>> = 
     "does not merge new sessions into a session whose trigger finished, and drops data for that exact window": P_MERGING_TRIGGERS,
     "computes EARLIEST over the elements since the last firing, and gives an empty pane the max timestamp": P_EMPTY_PANES,
     "stamps discarding early panes by their own elements under EARLIEST": P_HOLDS,
+    "holds element by element under EARLIEST: elements behind the watermark in the same bundle do not discard the others' hold": P_HOLDS,
     "gives a late-only pane the window's max timestamp under EARLIEST": P_LATE_DATA,
     "gives a late-only pane the window's max timestamp under LATEST": P_LATE_DATA,
     "combines EARLIEST holds across a session merge": P_HOLDS,

@@ -3,7 +3,6 @@ import { windowCoderOf, windowedValueCoder } from "../../coders/index.js";
 import { BeamError, MIN_TIMESTAMP } from "../../model/index.js";
 import {
   AssignWindowsOperation,
-  BundleTable,
   DoFnOperation,
   ReduceRunner,
   SideInputStore,
@@ -13,7 +12,7 @@ import {
   type Operation,
   type Receiver,
 } from "../../runtime/index.js";
-import { keyIdentityFn, type PCollectionView, type StateSpecMap, type TimerSpecMap } from "../../transforms/index.js";
+import { keyIdentifier, type PCollectionView, type StateSpecMap, type TimerSpecMap } from "../../transforms/index.js";
 
 type StatefulSpecs = { readonly state?: StateSpecMap; readonly timers?: TimerSpecMap };
 import type { MemoryBudget } from "./embedded-runner.js";
@@ -323,7 +322,7 @@ export class Executor {
             step.input,
             op,
             step.doFn as StatefulSpecs,
-            keyIdentityFn(step.statefulKeyCoder),
+            keyIdentifier(step.statefulKeyCoder),
             step.windowing,
             this.settings.metrics,
           );
@@ -377,7 +376,7 @@ export class Executor {
           late = { receive: (wv) => lateStage.buffer.push(wv) };
         }
         const runner = new ReduceRunner(step.keyCoder, step.windowing, groupingReduceFn, this.dropCounters(step.label));
-        const make = () => new BundleTable(step.keyCoder, groupingReduceFn);
+        const make = () => runner.newBundleTable(step.keyCoder);
         const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, late, MIN_TIMESTAMP, this.now);
         this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
         this.stages.push(stage);
@@ -393,7 +392,7 @@ export class Executor {
         }
         const reduceFn = combiningReduceFn(step.combineFn);
         const runner = new ReduceRunner(step.keyCoder, step.windowing, reduceFn, this.dropCounters(step.label));
-        const make = () => new BundleTable(step.keyCoder, reduceFn);
+        const make = () => runner.newBundleTable(step.keyCoder);
         const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, undefined, MIN_TIMESTAMP, this.now);
         this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
         this.stages.push(stage);

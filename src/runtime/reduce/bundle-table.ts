@@ -12,11 +12,13 @@ export class BundleTable<S> {
   readonly table: KeyedWindowTable<S>;
   private readonly create: () => S;
 
+  /** `keepTimestamps`: see KeyedWindowTable (ReduceRunner.newBundleTable sets it). */
   constructor(
     keyCoder: Coder<unknown>,
     private readonly reduceFn: ReduceFn<S>,
+    keepTimestamps = false,
   ) {
-    this.table = new KeyedWindowTable(keyCoder);
+    this.table = new KeyedWindowTable(keyCoder, keepTimestamps);
     this.create = () => reduceFn.create();
   }
 

@@ -1,10 +1,10 @@
 import type { BoundedWindow, Coder, Instant, PaneTiming, WindowedValue, WindowingStrategy } from "../../model/index.js";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, kv, paneInfo } from "../../model/index.js";
-import { keyIdentityFn, type KeyIdentity } from "../../transforms/index.js";
+import { keyIdentifier, type KeyIdentifier, type KeyIdentity } from "../../transforms/index.js";
 import { triggerStateMachine, type TriggerEnv, type TriggerState, type TriggerStateMachine } from "../triggers/index.js";
 import { windowEntries, type WindowEntry } from "../keyed-window-table.js";
 import { MinHeap } from "../min-heap.js";
-import type { BundleTable } from "./bundle-table.js";
+import { BundleTable } from "./bundle-table.js";
 import type { ReduceFn } from "./reduce-fn.js";
 import { garbageCollectionTime, paneTiming } from "./pane-timing.js";
 
@@ -62,6 +62,8 @@ export interface DropCounters {
 export class ReduceRunner<S> {
   private readonly keys = new Map<KeyIdentity, Map<string, WindowState<S>>>();
   private readonly identity: (key: unknown) => KeyIdentity;
+  /** The key a pane carries: decoded from the key's encoding, as Beam's runners output it. */
+  private readonly outputKey: KeyIdentifier["outputKey"];
   private readonly trigger: TriggerStateMachine;
   private readonly accumulating: boolean;
   private readonly eventHeap = new MinHeap<WindowState<S>>();
@@ -76,10 +78,17 @@ export class ReduceRunner<S> {
     private readonly reduceFn: ReduceFn<S>,
     private readonly drops: DropCounters,
   ) {
-    this.identity = keyIdentityFn(keyCoder);
+    const keys = keyIdentifier(keyCoder);
+    this.identity = keys.id;
+    this.outputKey = keys.outputKey;
     this.trigger = triggerStateMachine(windowing.trigger, { merging: windowing.windowFn.isMerging });
     this.accumulating = windowing.accumulationMode === "ACCUMULATING";
     this.env = { window: undefined as unknown as BoundedWindow, watermark: 0, processingTime: 0, synchronizedProcessingTime: 0 };
+  }
+
+  /** A bundle's table for this runner (it keeps timestamps when the hold needs them). */
+  newBundleTable(keyCoder: Coder<unknown>): BundleTable<S> {
+    return new BundleTable(keyCoder, this.reduceFn, this.windowing.timestampCombiner === "EARLIEST");
   }
 
   /** Open windows (key and window pairs) holding state. */
@@ -167,7 +176,7 @@ export class ReduceRunner<S> {
     ws.count += we.count;
     ws.unseen += we.count;
     ws.unseenTimestamp = we.minTimestamp;
-    this.addElementHolds(ws, we.minTimestamp, we.maxTimestamp, env);
+    this.addElementHolds(ws, we, env);
     return ws;
   }
 
@@ -223,7 +232,7 @@ export class ReduceRunner<S> {
   private newWindow(key: unknown, keyId: KeyIdentity, window: BoundedWindow, data: S): WindowState<S> {
     this.windowCount++;
     return {
-      key,
+      key: this.outputKey(key, keyId),
       keyId,
       window,
       gcTime: garbageCollectionTime(window, this.windowing.allowedLateness, GLOBAL_WINDOW_MAX_TIMESTAMP),
@@ -256,22 +265,32 @@ export class ReduceRunner<S> {
   }
 
   /**
-   * Beam's WatermarkHold.addHolds: elements hold the output watermark at their output time
-   * (by the timestamp combiner), unless that is behind the output watermark or the input
-   * watermark has passed the window's end; such late elements hold at the window's
-   * garbage-collection time instead, so their pane is not dropped downstream.
+   * Beam's WatermarkHold.addHolds, element by element: an element holds the output
+   * watermark at its output time (by the timestamp combiner) unless that is behind the
+   * output watermark or the input watermark has passed the window's end; such late elements
+   * hold at the window's garbage-collection time instead, so their pane is not dropped
+   * downstream. A bundle's entry may hold both kinds: its on-time elements' hold is the
+   * earliest (EARLIEST, from the entry's timestamps), latest or end-of-window one of them.
    */
-  private addElementHolds(ws: WindowState<S>, minTs: Instant, maxTs: Instant, env: ReduceEnv): void {
+  private addElementHolds(ws: WindowState<S>, we: WindowEntry<S>, env: ReduceEnv): void {
     const end = ws.window.maxTimestamp();
     const combiner = this.windowing.timestampCombiner;
-    const candidate = combiner === "END_OF_WINDOW" ? end : combiner === "EARLIEST" ? minTs : maxTs;
-    if (candidate >= env.outputWatermark && end >= env.inputWatermark) {
-      const prev = ws.elementHold;
-      ws.elementHold =
-        prev === undefined ? candidate : combiner === "LATEST" ? Math.max(prev, candidate) : Math.min(prev, candidate);
-      return;
+    const outputWm = env.outputWatermark;
+    const open = end >= env.inputWatermark;
+    let hold: Instant | undefined;
+    let late: boolean;
+    if (combiner === "END_OF_WINDOW") {
+      late = !open || end < outputWm;
+      if (!late) hold = end;
+    } else {
+      late = !open || we.minTimestamp < outputWm;
+      if (open && we.maxTimestamp >= outputWm) hold = combiner === "LATEST" ? we.maxTimestamp : earliestNotBefore(we, outputWm);
     }
-    if (ws.gcTime >= env.inputWatermark && (ws.extraHold === undefined || ws.gcTime < ws.extraHold)) ws.extraHold = ws.gcTime;
+    if (hold !== undefined) {
+      const prev = ws.elementHold;
+      ws.elementHold = prev === undefined ? hold : combiner === "LATEST" ? Math.max(prev, hold) : Math.min(prev, hold);
+    }
+    if (late && ws.gcTime >= env.inputWatermark && (ws.extraHold === undefined || ws.gcTime < ws.extraHold)) ws.extraHold = ws.gcTime;
   }
 
   /** Emits a pane of `ws` (if Beam would), then resets or closes the window. */
@@ -426,4 +445,15 @@ function minDefined(a: Instant | undefined, b: Instant | undefined, max: boolean
   if (a === undefined) return b;
   if (b === undefined) return a;
   return max ? Math.max(a, b) : Math.min(a, b);
+}
+
+/**
+ * The earliest of an entry's timestamps at or after `threshold` (its maximum is): its
+ * minimum when that is not behind, else a scan of its timestamps (without them, the maximum).
+ */
+function earliestNotBefore<S>(we: WindowEntry<S>, threshold: Instant): Instant {
+  if (we.minTimestamp >= threshold) return we.minTimestamp;
+  let earliest = we.maxTimestamp;
+  for (const t of we.timestamps ?? []) if (t >= threshold && t < earliest) earliest = t;
+  return earliest;
 }

@@ -16,6 +16,19 @@ for (const runner of EVENT_TIME_RUNNERS) {
       });
     });
 
+    it("holds element by element under EARLIEST: elements behind the watermark in the same bundle do not discard the others' hold", async () => {
+      // Beam's WatermarkHold.addHolds judges each element: 2s and 3s are behind the output
+      // watermark (5s) and hold nothing, 7s and 8s hold at 7s, whatever the bundles.
+      await runOn(runner, (p) => {
+        const oneBundle = sumScript(p, "wm 5s | a:1@2s a:2@3s a:3@7s a:4@8s | wm 20s", tenSeconds, { timestampCombiner: "EARLIEST" });
+        assertThat(oneBundle, "OneBundle").containsInAnyOrder([pane(kv("a", 10), 7_000, "0..10000", "ON_TIME#0/0 first last")]);
+      });
+      await runOn(runner, (p) => {
+        const twoBundles = sumScript(p, "wm 5s | a:1@2s a:2@3s | a:3@7s a:4@8s | wm 20s", tenSeconds, { timestampCombiner: "EARLIEST" });
+        assertThat(twoBundles, "TwoBundles").containsInAnyOrder([pane(kv("a", 10), 7_000, "0..10000", "ON_TIME#0/0 first last")]);
+      });
+    });
+
     it("stamps a pane with its latest element's timestamp under LATEST", async () => {
       await runOn(runner, (p) => {
         const out = sumScript(p, "a:1@3s a:2@1s | a:3@7s | wm 20s", tenSeconds, { timestampCombiner: "LATEST" });
