@@ -3,6 +3,7 @@ import { CoderError } from "../model/index.js";
 import { deterministicJsValueCoder } from "./js-value-coder.js";
 import { iterableCoder, kvCoder, lengthPrefixCoder, nullableCoder } from "./structural.js";
 import { unionCoder } from "./union-coder.js";
+import { shardedKeyCoder } from "./sharded-key-coder.js";
 import { CoderUrns } from "./urns.js";
 
 /**
@@ -27,6 +28,8 @@ export function asDeterministic<T>(coder: Coder<T>): Coder<T> {
       return lengthPrefixCoder(asDeterministic(c[0] as Coder<unknown>)) as Coder<T>;
     case CoderUrns.union:
       return unionCoder(c.map((k) => asDeterministic(k))) as Coder<T>;
+    case CoderUrns.shardedKey:
+      return shardedKeyCoder(asDeterministic(c[0] as Coder<unknown>)) as Coder<T>;
     default:
       throw new CoderError(`The coder ${coder.toString()} is not deterministic and has no deterministic form.`);
   }

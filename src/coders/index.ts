@@ -17,6 +17,10 @@ export { decodeSchemaProto, type AtomicType, type Field, type FieldType, type Sc
 export { rowCoder, type Row } from "./row-coder.js";
 export { deterministicJsValueCoder, jsValueCoder } from "./js-value-coder.js";
 export { unionCoder, type UnionValue } from "./union-coder.js";
+export { shardedKeyCoder, type ShardedKey } from "./sharded-key-coder.js";
+export { stateBackedIterableCoder, type IterableStateReader } from "./state-backed-iterable-coder.js";
+export { customWindowCoder } from "./custom-window-coder.js";
+export { bigDecimalCoder, formatBigDecimal, parseBigDecimal, type BigDecimal } from "./big-decimal-coder.js";
 export { asDeterministic } from "./deterministic.js";
 export { inferCoder } from "./infer.js";
 export { coderFromSpec, type CoderFromSpecOptions, type CoderSpec } from "./registry.js";

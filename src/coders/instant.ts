@@ -28,6 +28,11 @@ export function writeInstant(writer: ByteWriter, t: Instant): void {
   writer.writeFixed64BE(BigInt(ms) ^ (1n << 63n));
 }
 
+/** Writes an exact 64-bit millisecond value as Beam's InstantCoder does (see writeInstant). */
+export function writeInstantMillis(writer: ByteWriter, millis: bigint): void {
+  writer.writeFixed64BE(millis ^ (1n << 63n));
+}
+
 /** The exact 64-bit millisecond value Beam uses on the wire for an instant. */
 export function exactMillis(t: Instant): bigint {
   if (t <= MIN_TIMESTAMP) return EXACT_MIN;

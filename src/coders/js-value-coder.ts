@@ -10,7 +10,9 @@ import { CoderUrns } from "./urns.js";
  * prototype would be lost silently otherwise.
  *
  * In deterministic mode (used for keys) equal values encode to equal bytes: object keys
- * are sorted, Map and Set entries are sorted by their encoding, and -0 becomes 0.
+ * are sorted and Map and Set entries are sorted by their encoding. -0 stays -0 (a double),
+ * so, grouped by their bytes as Beam groups keys, -0 and 0 are two keys, as they are in
+ * Beam Java (DoubleCoder) and Python (floats), and a -0 key decodes to -0.
  */
 const enum Tag {
   Undefined = 0,
@@ -67,7 +69,7 @@ class JsValueCoder implements Coder<unknown> {
         w.writeUtf8(v, true);
         return;
       case "number":
-        if (Number.isSafeInteger(v) && !(Object.is(v, -0) && !this.deterministic)) {
+        if (Number.isSafeInteger(v) && !Object.is(v, -0)) {
           if (v >= 0) {
             w.writeByte(Tag.PosInt);
             w.writeVarInt(v);

@@ -9,6 +9,9 @@ import { rowCoder } from "./row-coder.js";
 import { decodeSchemaProto } from "./schema.js";
 import { deterministicJsValueCoder, jsValueCoder } from "./js-value-coder.js";
 import { unionCoder } from "./union-coder.js";
+import { shardedKeyCoder } from "./sharded-key-coder.js";
+import { stateBackedIterableCoder, type IterableStateReader } from "./state-backed-iterable-coder.js";
+import { customWindowCoder } from "./custom-window-coder.js";
 import { CoderUrns } from "./urns.js";
 
 /** A coder as the Runner API describes it: URN, component coders and payload. */
@@ -21,6 +24,11 @@ export interface CoderSpec {
 export interface CoderFromSpecOptions {
   /** Decode varints as bigint (exact 64-bit) instead of number. */
   readonly bigintVarInts?: boolean;
+  /**
+   * Reads the elements a state-backed iterable left on the state channel; without it,
+   * `beam:coder:state_backed_iterable:v1` decodes only iterables sent whole.
+   */
+  readonly readIterableState?: IterableStateReader;
   /**
    * Coders of URNs this layer does not know (a layer above defines them, e.g. the harness's
    * restriction coder); consulted before giving up, with the components already built.
@@ -71,6 +79,12 @@ export function coderFromSpec(spec: CoderSpec, options: CoderFromSpecOptions = {
       return asAny(timerCoder(part(0), part(1) as Coder<BoundedWindow>));
     case CoderUrns.row:
       return asAny(rowCoder(decodeSchemaProto(spec.payload ?? new Uint8Array())));
+    case CoderUrns.shardedKey:
+      return asAny(shardedKeyCoder(part(0)));
+    case CoderUrns.stateBackedIterable:
+      return asAny(stateBackedIterableCoder(part(0), options.readIterableState));
+    case CoderUrns.customWindow:
+      return asAny(customWindowCoder(part(0) as Coder<BoundedWindow>));
     case CoderUrns.union:
       return asAny(unionCoder(parts));
     case CoderUrns.jsValue:

@@ -1,11 +1,17 @@
-import type { ByteReader, ByteWriter, Coder } from "../model/index.js";
+import type { ByteReader, ByteWriter, Coder, Instant } from "../model/index.js";
 import { CoderError, describeValue } from "../model/index.js";
 import { bytesCoder, boolCoder, doubleCoder, stringUtf8Coder, varIntCoder } from "./primitives.js";
 import { iterableCoder, nullableCoder } from "./structural.js";
+import { bigDecimalCoder } from "./big-decimal-coder.js";
+import { readInstant, writeInstant } from "./instant.js";
 import type { AtomicType, FieldType, Schema } from "./schema.js";
-import { CoderUrns } from "./urns.js";
+import { CoderUrns, LogicalTypeUrns } from "./urns.js";
 
-/** A row: field name to value. INT64 values decode as numbers, or bigints beyond 2^53. */
+/**
+ * A row: field name to value. INT64 values decode as numbers, or bigints beyond 2^53.
+ * Logical types take their representation's values, except millis_instant (an Instant,
+ * JS milliseconds) and decimal (a BigDecimal).
+ */
 export type Row = Record<string, unknown>;
 
 /** One byte, two's complement. */
@@ -48,6 +54,25 @@ const int64Coder: Coder<number | bigint> = {
     return Number.isSafeInteger(n) ? n : big;
   },
   toString: () => "int64",
+};
+
+/** Java's InstantCoder, the wire form of millis_instant (Java's DATETIME) fields. */
+const instantCoder: Coder<Instant> = {
+  urn: "beam-ts:coder:schema_instant",
+  components: [],
+  deterministic: true,
+  encode: (v: Instant, w: ByteWriter) => writeInstant(w, v),
+  decode: (r: ByteReader) => readInstant(r),
+  toString: () => "instant",
+};
+
+/**
+ * Logical types whose wire form is not their representation's, as Python's RowCoder
+ * special-cases them (TimestampCoder, DecimalCoder) to read what Java's RowCoder writes.
+ */
+const LOGICAL_TYPE_CODERS: Readonly<Record<string, Coder<unknown>>> = {
+  [LogicalTypeUrns.millisInstant]: instantCoder as Coder<unknown>,
+  [LogicalTypeUrns.decimal]: bigDecimalCoder as Coder<unknown>,
 };
 
 const ATOMIC_CODERS: Record<AtomicType, Coder<unknown>> = {
@@ -108,7 +133,7 @@ function baseCoder(type: FieldType): Coder<unknown> {
     case "row":
       return rowCoder(type.schema) as Coder<unknown>;
     case "logical":
-      return baseCoder(type.representation);
+      return LOGICAL_TYPE_CODERS[type.urn] ?? baseCoder(type.representation);
   }
 }
 
@@ -120,8 +145,10 @@ function valueCoder(type: FieldType): Coder<unknown> {
 
 /**
  * Beam's RowCoder: the field count (varint), a null bitmap (varint byte length, then
- * bytes with bit i set when field i is null; trailing zero bytes dropped), then every
- * non-null field, nested, in encoding order.
+ * bytes with bit i set when the schema's field i is null; trailing zero bytes dropped),
+ * then every non-null field, nested, in encoding order. The encoding order is the
+ * schema's unless it sets encoding positions; the bitmap stays in schema order either
+ * way (Python's RowCoderImpl).
  */
 class RowCoder implements Coder<Row> {
   readonly urn = CoderUrns.row;
@@ -130,15 +157,19 @@ class RowCoder implements Coder<Row> {
   private readonly names: readonly string[];
   private readonly nullable: readonly boolean[];
   private readonly coders: readonly Coder<unknown>[];
+  /** The schema index of the field at each encoding position. */
+  private readonly order: readonly number[];
 
   constructor(readonly schema: Schema) {
-    const fields =
-      schema.encodingPositionsSet === true
-        ? [...schema.fields].sort((a, b) => (a.encodingPosition ?? 0) - (b.encodingPosition ?? 0))
-        : schema.fields;
+    const fields = schema.fields;
     this.names = fields.map((f) => f.name);
     this.nullable = fields.map((f) => f.type.nullable === true);
     this.coders = fields.map((f) => baseCoder(f.type));
+    const order = fields.map((_, i) => i);
+    if (schema.encodingPositionsSet === true) {
+      order.sort((a, b) => (fields[a]?.encodingPosition ?? 0) - (fields[b]?.encodingPosition ?? 0));
+    }
+    this.order = order;
     this.deterministic = this.coders.every((c) => c.deterministic);
   }
 
@@ -162,7 +193,7 @@ class RowCoder implements Coder<Row> {
     }
     writer.writeVarInt(bitmapLength);
     writer.writeBytes(bitmap.subarray(0, bitmapLength));
-    for (let i = 0; i < n; i++) {
+    for (const i of this.order) {
       const v = row[this.names[i] as string];
       if (v !== null && v !== undefined) (this.coders[i] as Coder<unknown>).encode(v, writer, true);
     }
@@ -175,8 +206,10 @@ class RowCoder implements Coder<Row> {
     }
     const bitmap = reader.readBytes(reader.readVarInt());
     const row: Row = {};
-    for (let i = 0; i < this.names.length; i++) {
-      const isNull = i >= n || (((bitmap[i >> 3] ?? 0) >> (i & 7)) & 1) === 1;
+    // Fields past the encoded count were added to the schema since: null, as in Beam.
+    for (let k = 0; k < this.order.length; k++) {
+      const i = this.order[k] as number;
+      const isNull = k >= n || (((bitmap[i >> 3] ?? 0) >> (i & 7)) & 1) === 1;
       row[this.names[i] as string] = isNull ? null : (this.coders[i] as Coder<unknown>).decode(reader, true);
     }
     return row;

@@ -62,20 +62,39 @@ class IterableCoder<T> extends WrapperCoder<Iterable<T>, T> {
     for (const item of items) this.inner.encode(item, writer, true);
   }
   decode(reader: ByteReader): T[] {
-    const count = reader.readInt32BE();
     const out: T[] = [];
-    if (count >= 0) {
-      for (let i = 0; i < count; i++) out.push(this.inner.decode(reader, true));
-      return out;
-    }
-    for (let block = reader.readVarInt(); block > 0; block = reader.readVarInt()) {
-      for (let i = 0; i < block; i++) out.push(this.inner.decode(reader, true));
+    const terminator = readIterableElements(reader, this.inner, out);
+    if (terminator !== 0) {
+      // As Java's IterableLikeCoder: only a state-backed iterable may end in a state token.
+      throw new CoderError(
+        `iterable coder read the block terminator ${terminator} after ${out.length} elements; -1 starts the state token of a beam:coder:state_backed_iterable:v1, which this coder is not.`,
+      );
     }
     return out;
   }
   toString(): string {
     return `iterable<${this.inner.toString()}>`;
   }
+}
+
+/**
+ * Reads the elements of Beam's iterable encoding into `out`: a 4-byte big-endian count then
+ * the elements, nested; or, when the count is -1 (unknown length), varint-counted blocks of
+ * elements up to a block count that is not positive, the terminator. Returns the
+ * terminator: 0 for a complete iterable (and for the counted form), -1 when a state token
+ * for the remaining elements follows (state_backed_iterable), anything else is corrupt.
+ */
+export function readIterableElements<T>(reader: ByteReader, elementCoder: Coder<T>, out: T[]): number {
+  const count = reader.readInt32BE();
+  if (count >= 0) {
+    for (let i = 0; i < count; i++) out.push(elementCoder.decode(reader, true));
+    return 0;
+  }
+  let block = reader.readVarInt();
+  for (; block > 0; block = reader.readVarInt()) {
+    for (let i = 0; i < block; i++) out.push(elementCoder.decode(reader, true));
+  }
+  return block;
 }
 
 /** The inner encoding (outer context) preceded by its varint byte length. */

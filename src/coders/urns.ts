@@ -15,6 +15,11 @@ export const CoderUrns = {
   paramWindowedValue: "beam:coder:param_windowed_value:v1",
   nullable: "beam:coder:nullable:v1",
   row: "beam:coder:row:v1",
+  shardedKey: "beam:coder:sharded_key:v1",
+  /** Elements inline, possibly followed by a token for the rest on the Fn API state channel. */
+  stateBackedIterable: "beam:coder:state_backed_iterable:v1",
+  /** A window in its own coder, prefixed with its max timestamp (Beam's TimestampPrefixingWindowCoder). */
+  customWindow: "beam:coder:custom_window:v1",
   /** Our general coder for JS values; not understood by other SDKs. */
   jsValue: "beam-ts:coder:js_value:v1",
   /** The JS value coder in its deterministic (key) mode. */
@@ -23,4 +28,15 @@ export const CoderUrns = {
   union: "beam-ts:coder:union:v1",
   /** A splittable DoFn's restriction (OffsetRange or JS value); built by the SDK harness. */
   sdfRestriction: "beam-ts:coder:sdf_restriction:v1",
+} as const;
+
+/**
+ * Logical types of Beam schemas (schema.proto LogicalTypes) whose wire form is not their
+ * representation type's, so the row coder has a coder of its own for them.
+ */
+export const LogicalTypeUrns = {
+  /** An instant as Java's InstantCoder writes it (8 bytes), not as its INT64 representation. */
+  millisInstant: "beam:logical_type:millis_instant:v1",
+  /** Java's BigDecimalCoder (scale, then the unscaled value), not its BYTES representation. */
+  decimal: "beam:logical_type:decimal:v1",
 } as const;

@@ -354,8 +354,15 @@ function timestamp(ms: number) {
   return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (((ms % 1000) + 1000) % 1000) * 1_000_000 };
 }
 
+/**
+ * The coders the harness decodes, as capabilities. Not state_backed_iterable: the harness
+ * decodes elements synchronously and cannot fetch the part of an iterable a runner leaves
+ * on the state channel, so runners must keep sending iterables whole.
+ */
+const CODER_CAPABILITIES = Object.values(CoderUrns).filter((urn) => urn !== CoderUrns.stateBackedIterable);
+
 function environment(env: EnvironmentOptions): Environment {
-  return environmentProto(env, [...Object.values(CoderUrns), BeamTsUrns.doFn]);
+  return environmentProto(env, [...CODER_CAPABILITIES, BeamTsUrns.doFn]);
 }
 
 let js: Coder<unknown> | undefined;
