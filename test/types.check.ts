@@ -9,11 +9,16 @@ import {
   groupByKey,
   kv,
   map,
+  flatMap,
+  createTimestamped,
+  timestamped,
+  type TimestampedValue,
   option,
   sum,
   type KV,
   type PCollection,
 } from "../src/index.js";
+import { testStream } from "../src/testing/index.js";
 
 const p = new Pipeline();
 const numbers: PCollection<number> = p.apply(create([1, 2, 3]));
@@ -56,3 +61,21 @@ const notAChoice: typeof chosen.mode = "slow";
 // @ts-expect-error the default must be one of the choices
 option.choice(["fast", "exact"], { description: "Mode", default: "slow" });
 void [mode, level, notAChoice];
+
+// A map or flatMap that returns timestamped(value, t) outputs the value: the output type is
+// the value's; a plain object with a `value` field stays that object.
+const stampedOut: PCollection<string> = numbers.apply(map((n: number) => timestamped(String(n), n)));
+const stampedMany: PCollection<number> = numbers.apply(flatMap((n: number) => [timestamped(n, 1), timestamped(n + 1, 2)]));
+const plainOut: PCollection<{ value: number; timestamp: number }> = numbers.apply(map((n: number) => ({ value: n, timestamp: 0 })));
+// @ts-expect-error the output of a timestamped map is the value, not the wrapper
+const notWrapped: PCollection<TimestampedValue<string>> = numbers.apply(map((n: number) => timestamped(String(n), n)));
+const createdAt: PCollection<string> = p.apply(createTimestamped([timestamped("a", 1), { value: "b", timestamp: 2 }]));
+void [stampedOut, stampedMany, plainOut, notWrapped, createdAt];
+
+// A testStream of KVs says so (kv: true): "a:b" parses as a KV only then.
+const kvStream: PCollection<KV<string, number>> = p.apply(testStream<KV<string, number>>("a:1", { kv: true }));
+// @ts-expect-error a stream of KVs needs kv: true (or its own parse)
+p.apply(testStream<KV<string, number>>("a:1"));
+// @ts-expect-error kv: true is for streams of KVs only
+p.apply(testStream<string>("a:b", { kv: true }));
+void kvStream;

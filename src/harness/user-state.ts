@@ -1,8 +1,8 @@
-import type { BoundedWindow, Coder } from "../model/index.js";
+import type { BoundedWindow, Coder, ValueWithTimestamp } from "../model/index.js";
 import { UnsupportedFeatureError } from "../model/index.js";
 import { BufferReader, BufferWriter, CoderUrns, boolCoder, lengthPrefixCoder, varIntCoder } from "../coders/index.js";
 import { StateTable, stateAccessors, type StateEntry } from "../runtime/index.js";
-import type { StateSpec, StateSpecMap, TimestampedValue } from "../transforms/index.js";
+import type { StateSpec, StateSpecMap } from "../transforms/index.js";
 import type { StateKey } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
 import type { StateSpec as ProtoStateSpec } from "../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
 
@@ -294,7 +294,7 @@ export class BundleUserState {
         await this.writeMultimap(l, c, current as Map<unknown, unknown> | Set<unknown> | undefined);
         return;
       case "orderedList": {
-        const values = (current as TimestampedValue<unknown>[] | undefined) ?? [];
+        const values = (current as ValueWithTimestamp<unknown>[] | undefined) ?? [];
         const key = c.protocol === "orderedList" ? this.orderedListKey(l, c) : this.bagKey(l, c);
         // Nothing to clear in a list that was empty (Prism 2.77 fails a clear of an ordered
         // list it has never stored).
@@ -373,9 +373,9 @@ function encodeAll(coder: Coder<unknown>, values: readonly unknown[]): Uint8Arra
 }
 
 /** Ordered-list elements: the sort key as a varint of millis, then the length-prefixed value. */
-function decodeTimestamped(coder: Coder<unknown>, bytes: Uint8Array): TimestampedValue<unknown>[] {
+function decodeTimestamped(coder: Coder<unknown>, bytes: Uint8Array): ValueWithTimestamp<unknown>[] {
   const reader = new BufferReader(bytes);
-  const out: TimestampedValue<unknown>[] = [];
+  const out: ValueWithTimestamp<unknown>[] = [];
   while (reader.remaining > 0) {
     const timestamp = varIntCoder.decode(reader, true);
     out.push({ value: coder.decode(reader, true), timestamp });
@@ -383,7 +383,7 @@ function decodeTimestamped(coder: Coder<unknown>, bytes: Uint8Array): Timestampe
   return out;
 }
 
-function encodeTimestamped(coder: Coder<unknown>, values: readonly TimestampedValue<unknown>[]): Uint8Array {
+function encodeTimestamped(coder: Coder<unknown>, values: readonly ValueWithTimestamp<unknown>[]): Uint8Array {
   const w = new BufferWriter();
   for (const v of values) {
     varIntCoder.encode(v.timestamp, w, true);

@@ -5,6 +5,7 @@ export * from "./kv.js";
 export * from "./pane.js";
 export * from "./window.js";
 export * from "./windowed-value.js";
+export * from "./timestamped-value.js";
 export * from "./coder.js";
 export * from "./window-fn.js";
 export * from "./window-fns.js";

@@ -1,14 +1,27 @@
-import type { Coder, Duration, Instant } from "../model/index.js";
+import type { Coder, Duration, Instant, KV } from "../model/index.js";
 import { ConstructionError, MIN_TIMESTAMP, kv } from "../model/index.js";
 import type { PBegin, PCollection, PTransform } from "../pipeline/index.js";
 import { TestStream } from "./test-stream.js";
 
 /** Options of testStream. */
 export interface MarbleOptions<T> {
-  /** Turns an element token into a value. Default: see `parseMarbleValue`. */
+  /**
+   * Elements are `key:value` KVs (the key a string, the value parsed as `parseMarbleValue`
+   * does; see `parseMarbleKv`). Required, and only allowed, for a stream of KVs.
+   */
+  readonly kv?: boolean;
+  /** Turns an element token into a value. Default: `parseMarbleValue`, or `parseMarbleKv` with `kv`. */
   readonly parse?: (token: string) => T;
   readonly coder?: Coder<T>;
 }
+
+/**
+ * testStream's options, by element type: a stream of KVs says so with `kv: true` (or parses
+ * its own tokens), so `a:b` in a stream of strings stays the string "a:b".
+ */
+export type MarbleArgs<T> = [T] extends [KV<unknown, unknown>]
+  ? [options: MarbleOptions<T> & ({ readonly kv: true } | { readonly parse: (token: string) => T })]
+  : [options?: MarbleOptions<T> & { readonly kv?: false }];
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 
@@ -22,23 +35,32 @@ export function parseMarbleTime(text: string, where: string): number {
 }
 
 /**
- * The default element parser: numbers become numbers, `key:value` becomes a KV (value
- * parsed the same way), `"quoted"` stays a string without the quotes, anything else is a
- * string.
+ * The default element parser: numbers become numbers, `"quoted"` stays a string without
+ * the quotes, anything else (`a:b` included) is a string.
  */
 export function parseMarbleValue(token: string): unknown {
   if (/^"(.*)"$/.test(token)) return token.slice(1, -1);
   if (/^-?\d+(\.\d+)?$/.test(token)) return Number(token);
-  const colon = token.indexOf(":");
-  if (colon > 0 && colon < token.length - 1) return kv(token.slice(0, colon), parseMarbleValue(token.slice(colon + 1)));
   return token;
+}
+
+/**
+ * The element parser of a stream of KVs (`kv: true`): `key:value`, the key a string (up to
+ * the first colon), the value parsed by `parseMarbleValue`. `where` names the line for errors.
+ */
+export function parseMarbleKv(token: string, where = "the script"): KV<string, unknown> {
+  const colon = token.indexOf(":");
+  if (colon <= 0 || colon === token.length - 1) {
+    throw new ConstructionError(`testStream: "${token}" in ${where} is not key:value; a stream with kv: true has KV elements only.`);
+  }
+  return kv(token.slice(0, colon), parseMarbleValue(token.slice(colon + 1)));
 }
 
 /**
  * A TestStream written as text, one event per line (or separated by `|`):
  *
  * - `a@1s b@2s` — a bundle of elements; `value@time`, or a bare value at the current
- *   watermark;
+ *   watermark; with `{ kv: true }` (required for a stream of KVs) each value is `key:value`;
  * - `wm 10s` — advance the watermark to 10 s (`wm inf` or `end`: to +infinity);
  * - `pt +5s` — advance processing time by 5 s;
  * - `# ...` — a comment.
@@ -51,10 +73,12 @@ export function parseMarbleValue(token: string): unknown {
  *   alice:3@1s bob:5@2s
  *   wm 1m          # the first minute is complete
  *   alice:1@30s    # late, within the allowed lateness
- * `));
+ * `, { kv: true }));
  */
-export function testStream<T>(script: string, options: MarbleOptions<T> = {}): PTransform<PBegin, PCollection<T>> {
-  const parse = options.parse ?? (parseMarbleValue as (token: string) => T);
+export function testStream<T>(script: string, ...args: MarbleArgs<T>): PTransform<PBegin, PCollection<T>> {
+  const options: MarbleOptions<T> = args[0] ?? {};
+  const parseKv = options.kv === true;
+  const parse = options.parse ?? (parseKv ? undefined : (parseMarbleValue as (token: string) => T));
   const stream = TestStream.create<T>(options.coder);
   let watermark: Instant = MIN_TIMESTAMP;
   const lines = script.split("\n").flatMap((line, n) =>
@@ -86,8 +110,9 @@ export function testStream<T>(script: string, options: MarbleOptions<T> = {}): P
     stream.addElements(
       ...words.map((token) => {
         const at = token.lastIndexOf("@");
-        if (at < 0) return { value: parse(token), timestamp: watermark };
-        return { value: parse(token.slice(0, at)), timestamp: parseMarbleTime(token.slice(at + 1), where) };
+        const text = at < 0 ? token : token.slice(0, at);
+        const value = parse !== undefined ? parse(text) : (parseMarbleKv(text, where) as T);
+        return { value, timestamp: at < 0 ? watermark : parseMarbleTime(token.slice(at + 1), where) };
       }),
     );
   }

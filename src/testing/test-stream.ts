@@ -1,8 +1,7 @@
-import type { Coder, Duration, Instant, TestStreamEvent } from "../model/index.js";
+import type { Coder, Duration, Instant, TestStreamEvent, ValueWithTimestamp } from "../model/index.js";
 import { ConstructionError, GLOBAL_WINDOWING, MAX_TIMESTAMP, MIN_TIMESTAMP, describeValue, formatInstant } from "../model/index.js";
 import { PTransform, type PBegin, type PCollection } from "../pipeline/index.js";
 import { inferCoder } from "../coders/index.js";
-import type { TimestampedValue } from "../transforms/index.js";
 
 /**
  * Beam's TestStream: a scripted unbounded source for tests. Elements arrive in the
@@ -41,7 +40,7 @@ export class TestStream<T> {
    * Beam); `{ value, timestamp }` objects carry their own. Elements behind the watermark
    * are allowed: that is how tests produce late data.
    */
-  addElements(...elements: readonly (TimestampedValue<T> | T)[]): this {
+  addElements(...elements: readonly (ValueWithTimestamp<T> | T)[]): this {
     if (elements.length === 0) throw new ConstructionError("TestStream.addElements needs at least one element.");
     const stamped = elements.map((e) => (isTimestamped(e) ? e : { value: e, timestamp: Math.max(this.watermark, MIN_TIMESTAMP) }));
     for (const e of stamped) {
@@ -81,7 +80,7 @@ export class TestStream<T> {
   }
 }
 
-function isTimestamped<T>(e: TimestampedValue<T> | T): e is TimestampedValue<T> {
+function isTimestamped<T>(e: ValueWithTimestamp<T> | T): e is ValueWithTimestamp<T> {
   return typeof e === "object" && e !== null && "timestamp" in e && "value" in e && Object.keys(e).length === 2;
 }
 

@@ -37,8 +37,10 @@ const EMPTY: unique symbol = Symbol("beam-ts.empty");
 type BinaryAcc<T> = T | typeof EMPTY;
 
 /**
- * Wraps an associative, commutative binary function as a CombineFn. An empty input has
- * no output value (extractOutput gives undefined), so combineGlobally inserts no default.
+ * Wraps an associative, commutative binary function as a CombineFn (Beam Java's
+ * BinaryCombineFn). An empty input has no value: extractOutput gives undefined, which is
+ * what combineGlobally emits for an empty input in the global window (Java's identity(),
+ * null by default).
  */
 export function binaryCombineFn<T>(fn: BinaryCombiner<T>): CombineFn<T, BinaryAcc<T>, T> {
   return {
@@ -59,7 +61,7 @@ export function binaryCombineFn<T>(fn: BinaryCombiner<T>): CombineFn<T, BinaryAc
 
 const IS_BINARY = Symbol.for("beam-ts.binaryCombineFn");
 
-/** True for CombineFns made from a binary function (they have no default for empty input). */
+/** True for CombineFns made from a binary function (their result for no input is undefined). */
 export function isBinaryCombineFn(fn: object): boolean {
   return IS_BINARY in fn;
 }

@@ -1,8 +1,8 @@
 import type { Coder, KV } from "../model/index.js";
-import { ConstructionError, kv } from "../model/index.js";
+import { ConstructionError, WindowFnUrns, kv } from "../model/index.js";
 import { PTransform, ptransform, type PCollection } from "../pipeline/index.js";
 import { kvCoder, stringUtf8Coder, varIntCoder } from "../coders/index.js";
-import { combineAll, isBinaryCombineFn, toCombineFn, type CombineFn, type CombineFnLike } from "./combine-fn.js";
+import { combineAll, toCombineFn, type CombineFn, type CombineFnLike } from "./combine-fn.js";
 import { jsValueCoder, kvComponents } from "./coder-derivation.js";
 import { flatten } from "./flatten.js";
 import { groupByKey } from "./group-by-key.js";
@@ -126,19 +126,23 @@ function hotKeyFanout<K, In, Acc, Out>(
   });
 }
 
-/** Options of combineGlobally. */
+/** Options of combineGlobally and of the transforms that combine globally (latestGlobally, sampleGlobally). */
 export interface CombineGloballyOptions {
   /**
-   * Emit nothing for an empty input instead of the combiner's empty result. Required when
-   * the input is not in the global window, as in Beam.
+   * Emit nothing for an empty input instead of the combiner's result for no input. Required
+   * when the input is not in the global window, as in Beam (Java's withoutDefaults(),
+   * Python's without_defaults()).
    */
   readonly withoutDefaults?: boolean;
 }
 
 /**
  * Beam's Combine.globally: combines all elements (per window) into one. On an empty input
- * in the global window it emits the CombineFn's result for no input (e.g. sum → 0),
- * unless `withoutDefaults`.
+ * in the global window it emits the CombineFn's result for no input,
+ * `extractOutput(createAccumulator())` (Beam's defaultValue(): sum and count give 0, mean
+ * NaN, toList [], latest and a binary function undefined, Java's null), unless
+ * `withoutDefaults`. With defaults the input must be in the global window: it is a
+ * ConstructionError otherwise, as in Beam Java and Python.
  *
  * @example const total = amounts.apply(combineGlobally(sum()));
  */
@@ -148,14 +152,8 @@ export function combineGlobally<In, Acc, Out>(
 ): PTransform<PCollection<In>, PCollection<Out>> {
   const fn = toCombineFn(fnLike);
   return ptransform(`CombineGlobally(${nameOf(fn)})`, (input: PCollection<In>) => {
-    const isGlobal = input.windowing.windowFn.urn === "beam:window_fn:global_windows:v1";
-    const insertDefault = !options.withoutDefaults && !isBinaryCombineFn(fn);
-    if (insertDefault && !isGlobal) {
-      throw new ConstructionError(
-        `combineGlobally on ${input.toString()}: default values are not supported when the input is not ` +
-          `in the global window (there is no window to put them in). Use combineGlobally(fn, { withoutDefaults: true }).`,
-      );
-    }
+    const insertDefault = !options.withoutDefaults;
+    if (insertDefault) requireGlobalWindow(input);
     const outputCoder = fn.outputCoder ?? (jsValueCoder as Coder<Out>);
     const combined = input
       .apply("KeyByVoid", map((x: In) => kv("", x)))
@@ -185,4 +183,20 @@ export function combineGlobally<In, Acc, Out>(
       .withCoder(outputCoder);
     return input.pipeline.applyTransform([combined, defaultIfEmpty], "Flatten", flatten<Out>());
   });
+}
+
+/**
+ * Beam's check for defaults (Java's Combine.Globally.expand, Python's CombineGlobally):
+ * the default of an empty input goes to the global window, so an input in other windows
+ * must say withoutDefaults (an empty window then has no output).
+ */
+function requireGlobalWindow<T>(input: PCollection<T>): void {
+  const windowFn = input.windowing.windowFn;
+  if (windowFn.urn === WindowFnUrns.global) return;
+  throw new ConstructionError(
+    `Default values are not supported in combineGlobally if the input is not windowed by the global window: ` +
+      `${input.toString()} is windowed by ${windowFn.toString()}, and an empty window has no output to put a default in. Pass ` +
+      `{ withoutDefaults: true } to combineGlobally (or to latestGlobally / sampleGlobally) to output nothing for an ` +
+      `empty window, or read the combined PCollection with asSingleton(pc, { defaultValue }) to get a default there.`,
+  );
 }

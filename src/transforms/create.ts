@@ -1,5 +1,6 @@
-import type { Coder } from "../model/index.js";
-import { PTransform, type PBegin, type PCollection } from "../pipeline/index.js";
+import type { Coder, ValueWithTimestamp } from "../model/index.js";
+import { TimestampedValue } from "../model/index.js";
+import { PTransform, ptransform, type PBegin, type PCollection } from "../pipeline/index.js";
 import { inferCoder } from "../coders/index.js";
 import { impulse } from "./impulse.js";
 import { parDo } from "./par-do.js";
@@ -38,4 +39,33 @@ class Create<T> extends PTransform<PBegin, PCollection<T>> {
       .apply("Values", parDo(new CreateDoFn(this.values)))
       .withCoder(this.coder);
   }
+}
+
+/** Emits fixed values, each at its own timestamp. */
+class CreateTimestampedDoFn<T> implements DoFn<Uint8Array, T> {
+  constructor(readonly values: readonly ValueWithTimestamp<T>[]) {}
+  process(_impulse: Uint8Array, ctx: { outputWithTimestamp(v: T, t: number): void }): void {
+    for (const v of this.values) ctx.outputWithTimestamp(v.value, v.timestamp);
+  }
+}
+
+/**
+ * A PCollection of the given values, each at its event timestamp, in the global window
+ * (Beam's `Create.timestamped`): for tests and small jobs that need event time without a
+ * parDo. Values are `timestamped(value, t)` or plain `{ value, timestamp }` objects; the
+ * coder is inferred from the values unless `coder` is given.
+ *
+ * @example
+ * const clicks = p.apply(createTimestamped([timestamped("home", 1_000), timestamped("cart", 61_000)]));
+ */
+export function createTimestamped<T>(values: Iterable<ValueWithTimestamp<T>>, options?: { coder?: Coder<T> }): PTransform<PBegin, PCollection<T>> {
+  // Validated here, at construction, as TimestampedValue validates its timestamp.
+  const array = [...values].map((v) => (v instanceof TimestampedValue ? v : new TimestampedValue(v.value, v.timestamp)));
+  const coder = options?.coder ?? (inferCoder(array.map((v) => v.value)) as Coder<T>);
+  return ptransform("CreateTimestamped", (input: PBegin) =>
+    input
+      .apply("Impulse", impulse())
+      .apply("Values", parDo(new CreateTimestampedDoFn(array)))
+      .withCoder(coder),
+  );
 }

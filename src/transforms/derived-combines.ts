@@ -1,11 +1,11 @@
-import type { KV } from "../model/index.js";
+import type { KV, ValueWithTimestamp } from "../model/index.js";
 import { kv } from "../model/index.js";
 import { ptransform, type PCollection, type PTransform } from "../pipeline/index.js";
 import { jsValueCoder, kvCoder, varIntCoder } from "../coders/index.js";
-import { combineGlobally, combinePerKey } from "./combine.js";
+import { combineGlobally, combinePerKey, type CombineGloballyOptions } from "./combine.js";
 import { asDeterministic, kvComponents } from "./coder-derivation.js";
 import { count } from "./combiners/arithmetic.js";
-import { latest, type TimestampedValue } from "./combiners/latest.js";
+import { latest } from "./combiners/latest.js";
 import { sample } from "./combiners/sample.js";
 import { keys } from "./kv-transforms.js";
 import { map } from "./map.js";
@@ -36,12 +36,18 @@ export function distinct<T>(): PTransform<PCollection<T>, PCollection<T>> {
   );
 }
 
-/** The element with the latest event timestamp (Beam's Latest.globally); per window. */
-export function latestGlobally<T>(): PTransform<PCollection<T>, PCollection<T | undefined>> {
+/**
+ * The element with the latest event timestamp (Beam's Latest.globally); per window. An
+ * empty input in the global window gives undefined (Beam Java's null, Python's None),
+ * unless `withoutDefaults`, which an input in other windows needs, as for combineGlobally.
+ *
+ * @example const newest = events.apply(latestGlobally());
+ */
+export function latestGlobally<T>(options: CombineGloballyOptions = {}): PTransform<PCollection<T>, PCollection<T | undefined>> {
   return ptransform("LatestGlobally", (input: PCollection<T>) =>
     input
-      .apply("Reify", map((value: T, ctx): TimestampedValue<T> => ({ value, timestamp: ctx.timestamp })))
-      .apply("Latest", combineGlobally(latest<T>(), { withoutDefaults: true })),
+      .apply("Reify", map<T, ValueWithTimestamp<T>>((value, ctx) => ({ value, timestamp: ctx.timestamp })))
+      .apply("Latest", combineGlobally(latest<T>(), options)),
   );
 }
 
@@ -57,9 +63,13 @@ export function latestPerKey<K, V>(): PTransform<PCollection<KV<K, V>>, PCollect
   });
 }
 
-/** A uniform sample of at most `n` elements (Beam's Sample.fixedSizeGlobally). */
-export function sampleGlobally<T>(n: number): PTransform<PCollection<T>, PCollection<T[]>> {
-  return ptransform(`SampleGlobally(${n})`, (input: PCollection<T>) => input.apply("Sample", combineGlobally(sample<T>(n))));
+/**
+ * A uniform sample of at most `n` elements (Beam's Sample.fixedSizeGlobally). An empty
+ * input in the global window gives [], unless `withoutDefaults`, which an input in other
+ * windows needs, as for combineGlobally.
+ */
+export function sampleGlobally<T>(n: number, options: CombineGloballyOptions = {}): PTransform<PCollection<T>, PCollection<T[]>> {
+  return ptransform(`SampleGlobally(${n})`, (input: PCollection<T>) => input.apply("Sample", combineGlobally(sample<T>(n), options)));
 }
 
 /** Per key, a uniform sample of at most `n` values (Beam's Sample.fixedSizePerKey). */

@@ -1,3 +1,4 @@
+import { TimestampedValue } from "../model/index.js";
 import { ptransform, defaultName, type PCollection, type PTransform } from "../pipeline/index.js";
 import type { DoFn, ProcessContext } from "./do-fn.js";
 import { parDo, type ParDoOptions } from "./par-do.js";
@@ -10,53 +11,79 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
   return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as { then?: unknown }).then === "function";
 }
 
+/** A value a map/flatMap function returns: the output, or the output with its event time. */
+export type MapResult<Out> = Out | TimestampedValue<Out>;
+
+/** Outputs `v`, at its own timestamp when it is a TimestampedValue. */
+function emit<Out>(ctx: ProcessContext<Out>, v: MapResult<Out>): void {
+  if (v instanceof TimestampedValue) ctx.outputWithTimestamp(v.value as Out, v.timestamp);
+  else ctx.output(v);
+}
+
 /** A DoFn that applies a function; `fn` is a field so the fingerprint sees its source. */
 class MapDoFn<In, Out> implements DoFn<In, Out> {
-  constructor(readonly fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<Out>) {}
+  constructor(readonly fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<MapResult<Out>>) {}
   process(element: In, ctx: ProcessContext<Out>): void | Promise<void> {
     const out = this.fn(element, ctx);
-    if (isThenable(out)) return Promise.resolve(out).then((v) => ctx.output(v));
-    ctx.output(out);
+    if (isThenable(out)) return Promise.resolve(out).then((v) => emit(ctx, v));
+    emit(ctx, out);
   }
 }
 
 /**
- * One output per element. An async function is awaited (with bounded concurrency).
+ * One output per element. An async function is awaited (with bounded concurrency). A
+ * function that returns `timestamped(value, t)` outputs the value at event time `t` (as
+ * Beam Python's Map returning a TimestampedValue).
  *
  * @example lines.apply(map((line: string) => line.length))
+ * @example events.apply(map((e: Event) => timestamped(e, e.at)))
  */
 export function map<In, Out>(
-  fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<Out>,
+  fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<TimestampedValue<Out>>,
+  options?: ParDoOptions,
+): PTransform<PCollection<In>, PCollection<Out>>;
+export function map<In, Out>(fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<Out>, options?: ParDoOptions): PTransform<PCollection<In>, PCollection<Out>>;
+export function map<In, Out>(
+  fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<MapResult<Out>>,
   options?: ParDoOptions,
 ): PTransform<PCollection<In>, PCollection<Out>> {
   return named(defaultName("Map", fn), parDo(new MapDoFn(fn), options));
 }
 
 class FlatMapDoFn<In, Out> implements DoFn<In, Out> {
-  constructor(readonly fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<Iterable<Out>> | AsyncIterable<Out>) {}
+  constructor(readonly fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<Iterable<MapResult<Out>>> | AsyncIterable<MapResult<Out>>) {}
   process(element: In, ctx: ProcessContext<Out>): void | Promise<void> {
     const out = this.fn(element, ctx);
     if (isThenable(out)) {
       return Promise.resolve(out).then((values) => {
-        for (const v of values) ctx.output(v);
+        for (const v of values) emit(ctx, v);
       });
     }
     if (Symbol.asyncIterator in (out as object)) {
       return (async () => {
-        for await (const v of out as AsyncIterable<Out>) ctx.output(v);
+        for await (const v of out as AsyncIterable<MapResult<Out>>) emit(ctx, v);
       })();
     }
-    for (const v of out as Iterable<Out>) ctx.output(v);
+    for (const v of out as Iterable<MapResult<Out>>) emit(ctx, v);
   }
 }
 
 /**
- * Zero or more outputs per element, from an iterable, a promise of one, or an async iterable.
+ * Zero or more outputs per element, from an iterable, a promise of one, or an async
+ * iterable. Outputs given as `timestamped(value, t)` go out at event time `t`.
  *
  * @example lines.apply(flatMap((line: string) => line.split(" ")))
  */
 export function flatMap<In, Out>(
+  fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<Iterable<TimestampedValue<Out>>> | AsyncIterable<TimestampedValue<Out>>,
+  options?: ParDoOptions,
+): PTransform<PCollection<In>, PCollection<Out>>;
+export function flatMap<In, Out>(
   fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<Iterable<Out>> | AsyncIterable<Out>,
+  options?: ParDoOptions,
+): PTransform<PCollection<In>, PCollection<Out>>;
+export function flatMap<In, Out>(
+  fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<Iterable<MapResult<Out>>> | AsyncIterable<MapResult<Out>>,
   options?: ParDoOptions,
 ): PTransform<PCollection<In>, PCollection<Out>> {
   return named(defaultName("FlatMap", fn), parDo(new FlatMapDoFn(fn), options));

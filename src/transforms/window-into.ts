@@ -7,10 +7,14 @@ import type {
   WindowFn,
   WindowingStrategy,
 } from "../model/index.js";
-import { ConstructionError, describeTrigger, validateTrigger } from "../model/index.js";
+import { ConstructionError, describeTrigger, describeValue, validateTrigger } from "../model/index.js";
 import { PTransform, type PCollection } from "../pipeline/index.js";
 
-/** Options of windowInto beyond the WindowFn. */
+/**
+ * Options of windowInto beyond the WindowFn. Each is validated when the transform is
+ * applied: an unknown option or an enumerated option outside its values is a
+ * ConstructionError naming the transform, the value and the valid ones.
+ */
 export interface WindowIntoOptions {
   /** How late (after the watermark passes a window's end) data is still accepted. */
   readonly allowedLateness?: Duration;
@@ -51,6 +55,25 @@ export function windowInto<T, W extends BoundedWindow>(
   return new WindowInto<T>(windowFn as WindowFn<BoundedWindow>, options);
 }
 
+/** The values of each enumerated option (keyed so the compiler checks they are all there). */
+const TIMESTAMP_COMBINERS = Object.keys({ END_OF_WINDOW: 0, EARLIEST: 0, LATEST: 0 } satisfies Record<TimestampCombiner, 0>);
+const ACCUMULATION_MODES = Object.keys({ DISCARDING: 0, ACCUMULATING: 0 } satisfies Record<AccumulationMode, 0>);
+const OPTION_NAMES = Object.keys({
+  allowedLateness: 0,
+  timestampCombiner: 0,
+  trigger: 0,
+  accumulationMode: 0,
+} satisfies Record<keyof WindowIntoOptions, 0>);
+
+/**
+ * Beam options windowInto does not take, with what beam-ts does instead (Java's
+ * Window.withOnTimeBehavior and the ClosingBehavior of withAllowedLateness).
+ */
+const FIXED_BEHAVIOURS: Readonly<Record<string, string>> = {
+  onTimeBehavior: "the ON_TIME pane always fires, even when empty (Beam's default, FIRE_ALWAYS)",
+  closingBehavior: "the final pane at garbage collection fires only when non-empty (Beam's default, FIRE_IF_NON_EMPTY)",
+};
+
 class WindowInto<T> extends PTransform<PCollection<T>, PCollection<T>> {
   constructor(
     private readonly windowFn: WindowFn<BoundedWindow>,
@@ -66,8 +89,8 @@ class WindowInto<T> extends PTransform<PCollection<T>, PCollection<T>> {
     if (this.windowFn.isMerging && typeof this.windowFn.mergeWindows !== "function") {
       throw new ConstructionError(`${this.windowFn.toString()} says it is merging but has no mergeWindows().`);
     }
+    this.validateOptions();
     const lateness = this.options.allowedLateness ?? input.windowing.allowedLateness;
-    if (!(lateness >= 0)) throw new ConstructionError(`allowedLateness must be >= 0 ms, got ${lateness}.`);
     const { trigger, accumulationMode } = this.triggering(input.windowing);
     const windowing: WindowingStrategy = {
       ...input.windowing,
@@ -81,6 +104,42 @@ class WindowInto<T> extends PTransform<PCollection<T>, PCollection<T>> {
       { tag: "main", coder: input.coder as never, windowing, isBounded: input.isBounded },
     ]);
     return out as PCollection<T>;
+  }
+
+  /**
+   * Rejects what Beam would not take (Python's WindowInto raises on an unknown argument;
+   * Java's enums admit no other value) rather than let it act as a default.
+   */
+  private validateOptions(): void {
+    const options: unknown = this.options;
+    if (typeof options !== "object" || options === null || Array.isArray(options)) {
+      throw new ConstructionError(`${this.name}: windowInto's options must be an object like { allowedLateness: 0 }; got ${shown(options)}.`);
+    }
+    for (const name of Object.keys(options)) {
+      if (OPTION_NAMES.includes(name)) continue;
+      const fixed = FIXED_BEHAVIOURS[name];
+      throw new ConstructionError(
+        `${this.name}: windowInto has no option ${JSON.stringify(name)}` +
+          (fixed !== undefined ? ` (in beam-ts ${fixed})` : "") +
+          `; its options are ${OPTION_NAMES.join(", ")}.`,
+      );
+    }
+    const { timestampCombiner, accumulationMode, allowedLateness } = this.options;
+    this.requireOneOf("timestampCombiner", timestampCombiner, TIMESTAMP_COMBINERS, "Beam's TimestampCombiner");
+    this.requireOneOf("accumulationMode", accumulationMode, ACCUMULATION_MODES, "Beam's AccumulationMode");
+    if (allowedLateness !== undefined && !(typeof allowedLateness === "number" && allowedLateness >= 0)) {
+      throw new ConstructionError(
+        `${this.name}: allowedLateness must be a duration in milliseconds, >= 0 (e.g. Durations.minutes(10)); got ${shown(allowedLateness)}.`,
+      );
+    }
+  }
+
+  /** Throws unless `value` is absent or one of `valid`. */
+  private requireOneOf(option: string, value: unknown, valid: readonly string[], what: string): void {
+    if (value === undefined || (typeof value === "string" && valid.includes(value))) return;
+    throw new ConstructionError(
+      `${this.name}: ${option} must be one of ${valid.map((v) => JSON.stringify(v)).join(", ")} (${what}); got ${shown(value)}.`,
+    );
   }
 
   /** The trigger and accumulation mode of the output, validated as Beam validates them. */
@@ -100,14 +159,14 @@ class WindowInto<T> extends PTransform<PCollection<T>, PCollection<T>> {
         );
       }
     }
-    if (accumulationMode !== undefined && accumulationMode !== "DISCARDING" && accumulationMode !== "ACCUMULATING") {
-      throw new ConstructionError(
-        `${this.name}: accumulationMode must be "DISCARDING" or "ACCUMULATING", got ${JSON.stringify(accumulationMode)}.`,
-      );
-    }
     return {
       trigger: trigger ?? inputWindowing.trigger,
       accumulationMode: accumulationMode ?? inputWindowing.accumulationMode,
     };
   }
+}
+
+/** An option's value in a message (describeValue, but NaN stays NaN). */
+function shown(value: unknown): string {
+  return typeof value === "number" ? String(value) : describeValue(value);
 }

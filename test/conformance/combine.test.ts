@@ -29,8 +29,10 @@ import {
   windowInto,
   withTimestamps,
   Pipeline,
+  ConstructionError,
   type CombineFn,
   type KV,
+  type PCollection,
 } from "../../src/index.js";
 import { BATCH_RUNNERS, runOn } from "./runners.js";
 
@@ -73,6 +75,44 @@ for (const runner of BATCH_RUNNERS) {
         assertThat(p.apply("Nums", create([1, 2, 3, 4])).apply("Sum", combineGlobally(sum())), "Total").equals(10);
         assertThat(p.apply("None", create<number>([])).apply("SumNone", combineGlobally(sum())), "Default").equals(0);
         assertThat(p.apply("None2", create<number>([])).apply("NoDefault", combineGlobally(sum(), { withoutDefaults: true })), "Empty").isEmpty();
+      });
+    });
+
+    it("emits Beam's default for an empty input in the global window from every globally-combining transform", async () => {
+      await runOn(runner, (p) => {
+        const empty = p.apply("Empty", create<number>([]));
+        const one = <T>(name: string, pc: PCollection<T>, check: (x: T) => boolean) =>
+          assertThat(pc, name).satisfies((xs) => xs.length === 1 && check(xs[0] as T));
+        one("Count", empty.apply("Count", combineGlobally(count())), (x) => x === 0);
+        one("Mean", empty.apply("Mean", combineGlobally(mean())), (x) => Number.isNaN(x));
+        one("Min", empty.apply("Min", combineGlobally(min<number>())), (x) => x === undefined);
+        one("Max", empty.apply("Max", combineGlobally(max<number>())), (x) => x === undefined);
+        one("Top", empty.apply("Top", combineGlobally(top(2, (a: number, b: number) => a - b))), (x) => x.length === 0);
+        one("Largest", empty.apply("Largest", combineGlobally(largest(2))), (x) => x.length === 0);
+        one("ToList", empty.apply("ToList", combineGlobally(toList<number>())), (x) => x.length === 0);
+        one("ToSet", empty.apply("ToSet", combineGlobally(toSet<number>())), (x) => x.size === 0);
+        // A binary function's result for no input is Java's BinaryCombineFn.identity(): null.
+        one("Binary", empty.apply("Binary", combineGlobally((a: number, b: number) => a + b)), (x) => x === undefined);
+        one("SampleGlobally", empty.apply("SampleGlobally", sampleGlobally<number>(3)), (x) => x.length === 0);
+        // Beam Java's Latest.globally() gives null, Python's Latest.Globally None.
+        one("LatestGlobally", empty.apply("LatestGlobally", latestGlobally<number>()), (x) => x === undefined);
+        assertThat(empty.apply("LatestWithoutDefaults", latestGlobally<number>({ withoutDefaults: true })), "LatestWithoutDefaults").isEmpty();
+        assertThat(empty.apply("SampleWithoutDefaults", sampleGlobally<number>(3, { withoutDefaults: true })), "SampleWithoutDefaults").isEmpty();
+      });
+    });
+
+    it("emits nothing for an empty window with withoutDefaults, from the derived global combines too", async () => {
+      await runOn(runner, (p) => {
+        const windowed = p
+          .apply(create([1_000, 2_000, 130_000]))
+          .apply(withTimestamps((t: number) => t))
+          .apply(windowInto(fixedWindows(60_000)));
+        const latest = windowed.apply("Latest", latestGlobally<number>({ withoutDefaults: true }));
+        assertThat(latest, "Latest").containsInAnyOrder([2_000, 130_000]);
+        const sampled = windowed.apply("Sample", sampleGlobally<number>(5, { withoutDefaults: true })).apply(map((xs: number[]) => xs.length));
+        assertThat(sampled, "Sample").containsInAnyOrder([2, 1]);
+        const summed = windowed.apply("Binary", combineGlobally((a: number, b: number) => a + b, { withoutDefaults: true }));
+        assertThat(summed, "Binary").containsInAnyOrder([3_000, 130_000]);
       });
     });
 
@@ -153,6 +193,28 @@ describe("Combine construction", () => {
     const p = new Pipeline();
     const windowed = p.apply(create([1])).apply(windowInto(fixedWindows(1000)));
     expect(() => windowed.apply(combineGlobally(sum()))).toThrow(/withoutDefaults/);
+  });
+
+  it("rejects defaults on a non-global window from every globally-combining transform, naming it and the fix", () => {
+    const p = new Pipeline();
+    const windowed = p.apply(create([1])).apply(windowInto(fixedWindows(1000)));
+    const cases: Array<[string, () => unknown]> = [
+      ["LatestGlobally", () => windowed.apply(latestGlobally<number>())],
+      ["SampleGlobally(2)", () => windowed.apply(sampleGlobally<number>(2))],
+      ["CombineGlobally(binary)", () => windowed.apply("CombineGlobally(binary)", combineGlobally((a: number, b: number) => a + b))],
+      ["CombineGlobally(Count)", () => windowed.apply(combineGlobally(count()))],
+    ];
+    for (const [label, apply] of cases) {
+      let error: unknown;
+      try {
+        apply();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConstructionError);
+      expect((error as Error).message).toMatch(new RegExp(`In transform "${label.replace(/[()]/g, "\\$&")}[^"]*".*FixedWindows.*withoutDefaults: true`));
+    }
+    expect(() => windowed.apply("Allowed", latestGlobally<number>({ withoutDefaults: true }))).not.toThrow();
   });
 
   it("rejects a function combiner that does not take two arguments", () => {

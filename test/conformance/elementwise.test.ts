@@ -15,6 +15,8 @@ import {
   values,
   withKeys,
   withTimestamps,
+  createTimestamped,
+  timestamped,
   windowInto,
   fixedWindows,
   IntervalWindow,
@@ -163,6 +165,28 @@ for (const runner of BATCH_RUNNERS) {
           .apply(map((x: number, ctx) => `${x}@${ctx.timestamp}`));
         assertThat(out, "All").containsInAnyOrder(["1000@1000", "61000@61000", "62000@62000"]);
         assertThat(out, "SecondMinute").inWindow(new IntervalWindow(60_000, 120_000)).containsInAnyOrder(["61000@61000", "62000@62000"]);
+      });
+    });
+
+    it("creates timestamped values, each in the window of its own timestamp (Create.timestamped)", async () => {
+      await runOn(runner, (p) => {
+        const out = p
+          .apply(createTimestamped([timestamped("a", 1_000), { value: "b", timestamp: 61_000 }, timestamped("c", 62_000)]))
+          .apply(windowInto(fixedWindows(60_000)))
+          .apply(map((x: string, ctx) => `${x}@${ctx.timestamp}`));
+        assertThat(out, "All").containsInAnyOrder(["a@1000", "b@61000", "c@62000"]);
+        assertThat(out, "SecondMinute").inWindow(new IntervalWindow(60_000, 120_000)).containsInAnyOrder(["b@61000", "c@62000"]);
+      });
+    });
+
+    it("outputs a map's or flatMap's timestamped(value, t) at event time t, and a plain { value, timestamp } object as it is", async () => {
+      await runOn(runner, (p) => {
+        const stamped = p.apply("Numbers", create([1, 2])).apply("Stamp", map((x: number) => timestamped(x * 10, x * 1_000)));
+        assertThat(stamped.apply("ShowStamped", map((x: number, ctx) => `${x}@${ctx.timestamp}`)), "Map").containsInAnyOrder(["10@1000", "20@2000"]);
+        const many = p.apply("Letters", create(["ab"])).apply("Spread", flatMap((s: string) => [...s].map((c, i) => timestamped(c, 5_000 + i))));
+        assertThat(many.apply("ShowMany", map((c: string, ctx) => `${c}@${ctx.timestamp}`)), "FlatMap").containsInAnyOrder(["a@5000", "b@5001"]);
+        const plain = p.apply("Plain", create([3])).apply("Object", map((x: number) => ({ value: x, timestamp: 9 })));
+        assertThat(plain, "PlainObject").containsInAnyOrder([{ value: 3, timestamp: 9 }]);
       });
     });
 

@@ -3,13 +3,17 @@ import {
   assertThat,
   coGroupByKey,
   create,
+  doubleCoder,
   fixedWindows,
   groupByKey,
   IntervalWindow,
   kv,
+  kvCoder,
   map,
   sessions,
   slidingWindows,
+  stringUtf8Coder,
+  varIntCoder,
   windowInto,
   withTimestamps,
   type KV,
@@ -41,6 +45,25 @@ for (const runner of BATCH_RUNNERS) {
           .apply(groupByKey<{ id: number; region: string }, number>())
           .apply(map((e: KV<{ id: number }, Iterable<number>>) => kv(e.key.id, [...e.value].sort())));
         assertThat(grouped).containsInAnyOrder([kv(1, [1, 2]), kv(2, [3])]);
+      });
+    });
+
+    it("groups keys by their encoded bytes and outputs the key those bytes decode to", async () => {
+      await runOn(runner, (p) => {
+        const describe = (e: KV<unknown, Iterable<number>>) =>
+          `${Object.is(e.key, -0) ? "-0" : String(e.key)}:${[...e.value].sort((a, b) => a - b).join(",")}`;
+        const zeros = [-0, 0, -0];
+        const indices = p.apply("Indices", create([0, 1, 2]));
+        // The JS value coder writes -0 as a double and 0 as an integer: two keys, as in Beam.
+        const jsKeyed = indices.apply("KeyByJsValue", map((i: number) => kv(zeros[i], i)));
+        assertThat(jsKeyed.apply("GroupJs", groupByKey()).apply("DescribeJs", map(describe)), "JsValue").containsInAnyOrder(["-0:0,2", "0:1"]);
+        // The double coder writes the sign bit: two keys.
+        const doubleKeyed = indices.apply("KeyByDouble", map((i: number) => kv(zeros[i], i))).withCoder(kvCoder(doubleCoder, varIntCoder));
+        assertThat(doubleKeyed.apply("GroupDouble", groupByKey()).apply("DescribeDouble", map(describe)), "Double").containsInAnyOrder(["-0:0,2", "0:1"]);
+        // UTF-8 writes a lone surrogate as U+FFFD: one key, output as U+FFFD.
+        const strings = ["\uD800", "\uFFFD", "\uDC00"];
+        const stringKeyed = indices.apply("KeyByString", map((i: number) => kv(strings[i], i))).withCoder(kvCoder(stringUtf8Coder, varIntCoder));
+        assertThat(stringKeyed.apply("GroupString", groupByKey()).apply("DescribeString", map(describe)), "String").containsInAnyOrder(["\uFFFD:0,1,2"]);
       });
     });
 

@@ -19,7 +19,7 @@ describe("examples/sessions", () => {
           ada:cart@2500
           wm 10s               # the session [0, 4.5s) is complete
           ada:checkout@3s      # late, within the allowed lateness
-        `),
+        `, { kv: true }),
       )
       .apply(sessionCounts({ gap: 2000, earlyEvery: 1000, allowedLateness: 60_000 }))
       .apply(reifyPanes());

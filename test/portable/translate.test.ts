@@ -65,6 +65,17 @@ describe("Runner API translation", () => {
     expect(strategies.some((w) => w.windowFn?.urn === "beam:window_fn:fixed_windows:v1" && w.allowedLateness === 5_000n)).toBe(true);
   });
 
+  it("advertises the standard coders the harness decodes, but not state_backed_iterable, whose state it cannot read", () => {
+    const p = new Pipeline();
+    p.apply(create([1]));
+    const envs = Object.values(roundTrip(p).components!.environments);
+    expect(envs.length).toBeGreaterThan(0);
+    for (const env of envs) {
+      expect(env.capabilities).toEqual(expect.arrayContaining(["beam:coder:sharded_key:v1", "beam:coder:custom_window:v1", "beam:coder:row:v1"]));
+      expect(env.capabilities).not.toContain("beam:coder:state_backed_iterable:v1");
+    }
+  });
+
   it("gives every PCollection a coder the coder registry rebuilds with the same URN structure", () => {
     const p = new Pipeline();
     p.apply(create([kv("a", 1)])).apply(groupByKey<string, number>());
@@ -220,7 +231,7 @@ describe("Runner API translation", () => {
 
   it("carries a TestStream's events: encoded elements, watermarks and processing time, in milliseconds", () => {
     const p = new Pipeline();
-    p.apply("Events", testStream<KV<string, number>>("a:1@2s | wm 5s | pt +3s"));
+    p.apply("Events", testStream<KV<string, number>>("a:1@2s | wm 5s | pt +3s", { kv: true }));
     const proto = roundTrip(p);
     const node = Object.values(proto.components!.transforms).find((t) => t.uniqueName === "Events")!;
     expect(node.spec!.urn).toBe("beam:transform:teststream:v1");

@@ -175,7 +175,7 @@ describe("streaming job lifecycle", () => {
   it("accepts the same GroupByKey once a trigger is set; the window's expiry adds Beam's empty ON_TIME pane", async () => {
     const p = new Pipeline();
     const grouped = p
-      .apply(testStream<KV<string, number>>("a:1@1s | a:2@2s"))
+      .apply(testStream<KV<string, number>>("a:1@1s | a:2@2s", { kv: true }))
       .apply(windowInto(globalWindows(), { trigger: Triggers.repeatedly(Triggers.afterCount(1)), accumulationMode: "DISCARDING" }))
       .apply(groupByKey<string, number>())
       .apply(map((g: KV<string, Iterable<number>>) => [...g.value]));
@@ -188,7 +188,7 @@ describe("streaming job lifecycle", () => {
   it("rejects a trigger that may finish early unless --allowUnsafeTriggers", async () => {
     const build = (p: Pipeline) =>
       p
-        .apply(testStream<KV<string, number>>("a:1@1s | a:2@2s | a:3@3s"))
+        .apply(testStream<KV<string, number>>("a:1@1s | a:2@2s | a:3@3s", { kv: true }))
         .apply(windowInto(globalWindows(), { trigger: Triggers.afterCount(2), accumulationMode: "DISCARDING" }))
         .apply(groupByKey<string, number>());
     expect(() => build(new Pipeline())).toThrow(/unsafe trigger AfterPane.elementCountAtLeast\(2\) may lose data/);

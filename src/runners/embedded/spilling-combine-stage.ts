@@ -90,7 +90,7 @@ export class SpillingCombineStage extends TableBackedStage<unknown> {
   }
 
   protected *tablePanes(table: KeyedWindowTable<unknown>): Generator<WindowedValue<unknown>> {
-    for (const ke of table.keys()) for (const we of windowEntries(ke)) yield this.pane(ke.key, we.window, we.state);
+    for (const ke of table.keys()) for (const we of windowEntries(ke)) yield this.pane(this.outputKey(ke.key), we.window, we.state);
   }
 
   protected *spilledPanes(groups: Generator<SpilledGroup>): Generator<WindowedValue<unknown>> {

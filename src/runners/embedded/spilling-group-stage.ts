@@ -173,12 +173,13 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
 
   protected *tablePanes(table: KeyedWindowTable<unknown[]>): Generator<WindowedValue<unknown>> {
     for (const ke of table.keys()) {
+      const key = this.outputKey(ke.key);
       if (this.merging) {
         const windows = new WindowGroups();
         for (const { window, value } of ke.first.state as WindowedItem[]) windows.add(window, value);
-        yield* this.panesOf(ke.key, this.merged(windows));
+        yield* this.panesOf(key, this.merged(windows));
       } else {
-        yield* this.panesOf(ke.key, windowEntries(ke).map((we) => ({ window: we.window, values: we.state })));
+        yield* this.panesOf(key, windowEntries(ke).map((we) => ({ window: we.window, values: we.state })));
       }
     }
   }

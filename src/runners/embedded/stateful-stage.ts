@@ -14,7 +14,7 @@ import {
   type StateEntry,
   type TimerEntry,
 } from "../../runtime/index.js";
-import type { KeyIdentity, StateSpecMap, Timer, TimerFamily, TimerSpecMap } from "../../transforms/index.js";
+import type { KeyIdentifier, StateSpecMap, Timer, TimerFamily, TimerSpecMap } from "../../transforms/index.js";
 import type { LateDataReporter } from "./materialized-stages.js";
 import type { Stage, StepContext } from "./stage.js";
 
@@ -53,7 +53,7 @@ export class StatefulStage implements Stage {
   readonly entry: StatefulEntry;
   /** Elements waiting, one window each, in arrival order. */
   buffer: WindowedValue<unknown>[] = [];
-  private readonly state = new StateTable();
+  private readonly state: StateTable;
   private readonly timers = new TimerTable();
   private readonly expiries = new MinHeap<StateEntry>();
   private inputWatermark: Instant = -Infinity;
@@ -67,11 +67,12 @@ export class StatefulStage implements Stage {
     input: string,
     op: DoFnOperation,
     private readonly doFn: { readonly state?: StateSpecMap; readonly timers?: TimerSpecMap },
-    private readonly identity: (key: unknown) => KeyIdentity,
+    private readonly keys: KeyIdentifier,
     private readonly windowing: WindowingStrategy,
     private readonly reporter: LateDataReporter,
   ) {
     this.reads = [input];
+    this.state = new StateTable(keys.outputKey);
     this.entry = new StatefulEntry(label, op, this);
   }
 
@@ -200,7 +201,7 @@ export class StatefulStage implements Stage {
   /** @internal the state and timers of (key, window), for an element. */
   bind(key: unknown, window: BoundedWindow, timestamp: Instant): Bound {
     this.currentTimestamp = timestamp;
-    const e = this.state.entry(key, this.identity(key), window);
+    const e = this.state.entry(key, this.keys.id(key), window);
     return this.bound(e);
   }
 

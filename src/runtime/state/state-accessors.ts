@@ -1,4 +1,4 @@
-import type { Instant } from "../../model/index.js";
+import type { Instant, ValueWithTimestamp } from "../../model/index.js";
 import type {
   BagState,
   CombineFn,
@@ -8,7 +8,6 @@ import type {
   SetState,
   StateSpec,
   StateSpecMap,
-  TimestampedValue,
   ValueState,
 } from "../../transforms/index.js";
 import type { StateEntry, StateTable } from "./state-table.js";
@@ -142,9 +141,9 @@ function combining(fn: CombineFn<unknown, unknown, unknown>, name: string, table
 
 function orderedList(name: string, table: StateTable, e: StateEntry): OrderedListState<unknown> {
   const cells = e.cells;
-  const list = () => (cells.get(name) as TimestampedValue<unknown>[] | undefined) ?? [];
+  const list = () => (cells.get(name) as ValueWithTimestamp<unknown>[] | undefined) ?? [];
   /** First index whose timestamp is >= t (the list is sorted by timestamp, stable). */
-  const lowerBound = (l: readonly TimestampedValue<unknown>[], t: Instant) => {
+  const lowerBound = (l: readonly ValueWithTimestamp<unknown>[], t: Instant) => {
     let lo = 0;
     let hi = l.length;
     while (lo < hi) {
@@ -157,7 +156,7 @@ function orderedList(name: string, table: StateTable, e: StateEntry): OrderedLis
   const s: OrderedListState<unknown> = {
     add(value, sortKey) {
       table.beforeChange(e, name, copyArray);
-      let l = cells.get(name) as TimestampedValue<unknown>[] | undefined;
+      let l = cells.get(name) as ValueWithTimestamp<unknown>[] | undefined;
       if (l === undefined) cells.set(name, (l = []));
       // After equal timestamps, so values with one sort key keep their insertion order.
       let i = lowerBound(l, sortKey);
@@ -171,7 +170,7 @@ function orderedList(name: string, table: StateTable, e: StateEntry): OrderedLis
     },
     clearRange(from, to) {
       table.beforeChange(e, name, copyArray);
-      const l = cells.get(name) as TimestampedValue<unknown>[] | undefined;
+      const l = cells.get(name) as ValueWithTimestamp<unknown>[] | undefined;
       if (l === undefined) return;
       l.splice(lowerBound(l, from), lowerBound(l, to) - lowerBound(l, from));
       if (l.length === 0) cells.delete(name);

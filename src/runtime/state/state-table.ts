@@ -23,6 +23,13 @@ export class StateTable {
   private journal: (() => void)[] = [];
   private bundle = 0;
 
+  /**
+   * `outputKey` gives the key an entry keeps, which its timers and onWindowExpiration see
+   * (the embedded runner's: the key decoded from its encoding, as Beam's runners give it);
+   * by default the key of the first element.
+   */
+  constructor(private readonly outputKey: (key: unknown, keyId: KeyIdentity) => unknown = (key) => key) {}
+
   /** The entry of (key, window), created on first use. */
   entry(key: unknown, keyId: KeyIdentity, window: BoundedWindow): StateEntry {
     let windows = this.entries.get(keyId);
@@ -30,7 +37,7 @@ export class StateTable {
     const wid = window.id();
     let e = windows.get(wid);
     if (e === undefined) {
-      e = { key, keyId, window, cells: new Map(), accessors: undefined, touched: new Map() };
+      e = { key: this.outputKey(key, keyId), keyId, window, cells: new Map(), accessors: undefined, touched: new Map() };
       windows.set(wid, e);
       const created = e;
       this.journal.push(() => this.drop(created));

@@ -1,14 +1,13 @@
-import type { Coder, Instant } from "../../model/index.js";
+import type { Coder, Instant, ValueWithTimestamp } from "../../model/index.js";
 import { ConstructionError, GLOBAL_WINDOWING } from "../../model/index.js";
 import { PTransform, type PBegin, type PCollection } from "../../pipeline/index.js";
 import { jsValueCoder } from "../../coders/index.js";
-import type { TimestampedValue } from "../combiners/latest.js";
 
 
 /** What one `read` call of a source reader returns. */
 export interface SourceReadResult<T> {
   /** Elements available now (possibly none). */
-  readonly elements: readonly TimestampedValue<T>[];
+  readonly elements: readonly ValueWithTimestamp<T>[];
   /**
    * The source's watermark after these elements: a promise that no later element has an
    * earlier timestamp. It never goes backwards (the runner checks).

@@ -1,6 +1,5 @@
-import type { Instant } from "../../model/index.js";
+import type { Instant, ValueWithTimestamp } from "../../model/index.js";
 import type { CombineFn } from "../combine-fn.js";
-import type { TimestampedValue } from "../combiners/latest.js";
 
 /** One cell of per-key-and-window state, as Beam's ValueState. */
 export interface ValueState<T> {
@@ -59,8 +58,8 @@ export interface SetState<T> {
 /** Values sorted by a timestamp key (Beam's OrderedListState). Ranges are [from, to). */
 export interface OrderedListState<T> {
   add(value: T, sortKey: Instant): void;
-  read(): readonly TimestampedValue<T>[];
-  readRange(from: Instant, to: Instant): readonly TimestampedValue<T>[];
+  read(): readonly ValueWithTimestamp<T>[];
+  readRange(from: Instant, to: Instant): readonly ValueWithTimestamp<T>[];
   clearRange(from: Instant, to: Instant): void;
   isEmpty(): boolean;
   clear(): void;

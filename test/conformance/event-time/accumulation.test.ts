@@ -103,7 +103,7 @@ for (const runner of EVENT_TIME_RUNNERS) {
       // earlier pane again at the final combine (b's on-time pane was 200 for one 100).
       await runOn(runner, (p) => {
         const sums = p
-          .apply(testStream<KV<string, number>>("b:100@5s a:1@1s | a:2@2s | a:3@3s | wm 10s"))
+          .apply(testStream<KV<string, number>>("b:100@5s a:1@1s | a:2@2s | a:3@3s | wm 10s", { kv: true }))
           .apply(windowInto(tenSeconds, { trigger: Triggers.afterWatermark({ early: Triggers.afterCount(1) }), accumulationMode: "ACCUMULATING" }))
           .apply(combinePerKey(sum(), { hotKeyFanout: 3 }));
         assertThat(sums).inOnTimePane(new IntervalWindow(0, 10_000)).containsInAnyOrder([kv("a", 6), kv("b", 100)]);

@@ -38,7 +38,7 @@ export function groupScript(
   options: WindowIntoOptions = {},
 ): PCollection<ReifiedElement<KV<string, number[]>>> {
   return p
-    .apply(testStream<KV<string, number>>(script))
+    .apply(testStream<KV<string, number>>(script, { kv: true }))
     .apply(windowInto(windowFn, options))
     .apply(groupByKey<string, number>())
     .apply(map(sortedValues))
@@ -53,7 +53,7 @@ export function sumScript(
   options: WindowIntoOptions = {},
 ): PCollection<ReifiedElement<KV<string, number>>> {
   return p
-    .apply(testStream<KV<string, number>>(script))
+    .apply(testStream<KV<string, number>>(script, { kv: true }))
     .apply(windowInto(windowFn, options))
     .apply(combinePerKey(sum()))
     .apply(reifyPanes());

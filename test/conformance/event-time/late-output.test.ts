@@ -29,7 +29,7 @@ const describeLate = map((e: KV<string, number>, ctx) => ({ value: e, timestamp:
 
 function withLateData(p: Pipeline, script: string, windowFn: WindowFn<BoundedWindow>, allowedLateness = 0) {
   const { grouped, late } = p
-    .apply(testStream<KV<string, number>>(script))
+    .apply(testStream<KV<string, number>>(script, { kv: true }))
     .apply(windowInto(windowFn, { allowedLateness }))
     .apply(groupByKeyWithLateData<string, number>());
   return { grouped: grouped.apply(map(sortedValues)).apply(reifyPanes()), late: late.apply("DescribeLate", describeLate) };
@@ -38,7 +38,7 @@ function withLateData(p: Pipeline, script: string, windowFn: WindowFn<BoundedWin
 /** First GroupByKey (sum per key), re-keyed to one key, then a second GroupByKey. */
 function twoGroupings(p: Pipeline, script: string, allowedLateness = 0) {
   return p
-    .apply(testStream<KV<string, number>>(script))
+    .apply(testStream<KV<string, number>>(script, { kv: true }))
     .apply(windowInto(tenSeconds, { allowedLateness }))
     .apply("SumPerKey", combinePerKey(sum()))
     .apply("ReKey", map((e: KV<string, number>) => kv("all", e.value)))

@@ -59,7 +59,7 @@ for (const runner of EVENT_TIME_RUNNERS) {
     it("checks the on-time pane alone with inOnTimePane", async () => {
       await runOn(runner, (p) => {
         const sums = p
-          .apply(testStream<KV<string, number>>("a:1@1s | a:2@2s | wm 12s | a:3@3s | wm 40s"))
+          .apply(testStream<KV<string, number>>("a:1@1s | a:2@2s | wm 12s | a:3@3s | wm 40s", { kv: true }))
           .apply(windowInto(tenSeconds, { trigger: earlyAndLate, accumulationMode: "ACCUMULATING", allowedLateness: 20_000 }))
           .apply(combinePerKey(sum()));
         assertThat(sums).inOnTimePane(first).containsInAnyOrder([kv("a", 3)]);
@@ -69,7 +69,7 @@ for (const runner of EVENT_TIME_RUNNERS) {
     it("checks all early panes together with inEarlyPane and all late panes with inLatePane", async () => {
       await runOn(runner, (p) => {
         const sums = p
-          .apply(testStream<KV<string, number>>("a:1@1s | a:2@2s | wm 12s | a:3@3s | a:4@4s | wm 40s"))
+          .apply(testStream<KV<string, number>>("a:1@1s | a:2@2s | wm 12s | a:3@3s | a:4@4s | wm 40s", { kv: true }))
           .apply(windowInto(tenSeconds, { trigger: earlyAndLate, accumulationMode: "DISCARDING", allowedLateness: 20_000 }))
           .apply(combinePerKey(sum()));
         assertThat(sums).inEarlyPane(first).containsInAnyOrder([kv("a", 1), kv("a", 2)]);
@@ -80,7 +80,7 @@ for (const runner of EVENT_TIME_RUNNERS) {
     it("checks early and on-time panes together with inCombinedNonLatePanes", async () => {
       await runOn(runner, (p) => {
         const sums = p
-          .apply(testStream<KV<string, number>>("a:1@1s | a:2@2s | a:5@5s | wm 12s | a:3@3s | wm 40s"))
+          .apply(testStream<KV<string, number>>("a:1@1s | a:2@2s | a:5@5s | wm 12s | a:3@3s | wm 40s", { kv: true }))
           .apply(
             windowInto(tenSeconds, {
               trigger: Triggers.afterWatermark({ early: Triggers.afterCount(2), late: Triggers.afterCount(1) }),
@@ -96,7 +96,7 @@ for (const runner of EVENT_TIME_RUNNERS) {
     it("checks the final pane of a never-triggered window with inFinalPane", async () => {
       await runOn(runner, (p) => {
         const sums = p
-          .apply(testStream<KV<string, number>>("a:1@1s | wm 5s | a:2@2s | wm 12s | a:4@4s"))
+          .apply(testStream<KV<string, number>>("a:1@1s | wm 5s | a:2@2s | wm 12s | a:4@4s", { kv: true }))
           .apply(windowInto(tenSeconds, { trigger: Triggers.never(), accumulationMode: "DISCARDING", allowedLateness: 5_000 }))
           .apply(combinePerKey(sum()));
         assertThat(sums).inFinalPane(first).containsInAnyOrder([kv("a", 7)]);
@@ -107,7 +107,7 @@ for (const runner of EVENT_TIME_RUNNERS) {
     it("sees no panes at all for a window that received no data", async () => {
       await runOn(runner, (p) => {
         const sums = p
-          .apply(testStream<KV<string, number>>("a:1@1s | a:3@25s"))
+          .apply(testStream<KV<string, number>>("a:1@1s | a:3@25s", { kv: true }))
           .apply(windowInto(tenSeconds))
           .apply(combinePerKey(sum()));
         assertThat(sums).inWindow(new IntervalWindow(10_000, 20_000)).isEmpty();

@@ -27,7 +27,7 @@ describe("event time smoke", () => {
         wm 5s
         a:3@11s
         wm 20s
-      `))
+      `, { kv: true }))
       .apply(windowInto(fixedWindows(10_000)))
       .apply(groupByKey<string, number>())
       .apply(map(sortedValues))
@@ -47,7 +47,7 @@ describe("event time smoke", () => {
         a:1@1s
         wm 30s
         a:100@2s
-      `))
+      `, { kv: true }))
       .apply(windowInto(fixedWindows(10_000)))
       .apply(combinePerKey(sum()))
       .apply(reifyPanes());
@@ -67,7 +67,7 @@ describe("event time smoke", () => {
         a:2@2s
         a:3@3s
         wm 40s
-      `))
+      `, { kv: true }))
       .apply(windowInto(fixedWindows(10_000), { allowedLateness: 10_000 }))
       .apply(combinePerKey(sum()))
       .apply(reifyPanes());
@@ -87,7 +87,7 @@ describe("event time smoke", () => {
         a:2@2s
         a:3@3s
         wm 20s
-      `))
+      `, { kv: true }))
       .apply(
         windowInto(fixedWindows(10_000), {
           trigger: Triggers.afterWatermark({ early: Triggers.afterCount(1) }),
@@ -114,7 +114,7 @@ describe("event time smoke", () => {
         wm 20s
         a:3@5500
         wm 60s
-      `))
+      `, { kv: true }))
       .apply(windowInto(sessions(5_000), { allowedLateness: 30_000, accumulationMode: "ACCUMULATING" }))
       .apply(combinePerKey(sum()))
       .apply(reifyPanes());
@@ -129,7 +129,7 @@ describe("event time smoke", () => {
   it("keeps merging a key's session across bundles after the merged session fired early", async () => {
     const p = new Pipeline();
     const out = p
-      .apply(testStream<KV<string, number>>("a:1@6200 | pt +500 | a:1@6250 | pt +600 | a:1@6300 | wm 7000 | pt +2s | a:1@6350"))
+      .apply(testStream<KV<string, number>>("a:1@6200 | pt +500 | a:1@6250 | pt +600 | a:1@6300 | wm 7000 | pt +2s | a:1@6350", { kv: true }))
       .apply(
         windowInto(sessions(2000), {
           trigger: Triggers.afterWatermark({ early: Triggers.afterProcessingTime(1000), late: Triggers.afterCount(1) }),

@@ -127,7 +127,7 @@ for (const runner of EVENT_TIME_RUNNERS) {
 
     it("rejects orFinally as an unsafe trigger without allowUnsafeTriggers", () => {
       const p = new Pipeline({ ...runner.options });
-      const windowed = p.apply(testStream<KV<string, number>>("a:1@1s")).apply(
+      const windowed = p.apply(testStream<KV<string, number>>("a:1@1s", { kv: true })).apply(
         windowInto(tenSeconds, {
           trigger: Triggers.orFinally(Triggers.repeatedly(Triggers.afterCount(2)), Triggers.afterWatermark()),
           accumulationMode: "DISCARDING",

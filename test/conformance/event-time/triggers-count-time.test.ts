@@ -83,7 +83,7 @@ for (const runner of EVENT_TIME_RUNNERS) {
     it("rejects a top-level afterCount trigger as unsafe unless allowUnsafeTriggers is set", () => {
       const p = new Pipeline({ ...runner.options });
       const windowed = p
-        .apply(testStream<KV<string, number>>("a:1@1s"))
+        .apply(testStream<KV<string, number>>("a:1@1s", { kv: true }))
         .apply(windowInto(tenSeconds, { trigger: Triggers.afterCount(2), accumulationMode: "DISCARDING" }));
       // Beam's GroupByKey.applicableTo: "Unsafe trigger ... may lose data".
       expect(() => windowed.apply(groupByKey<string, number>())).toThrow(/unsafe trigger/i);
@@ -182,7 +182,7 @@ for (const runner of EVENT_TIME_RUNNERS) {
     it("fires the continuation of a processing-time trigger on synchronized processing time after a second GroupByKey", async () => {
       await runOn(runner, (p) => {
         const firstSums = p
-          .apply(testStream<KV<string, number>>("a:1@1s | pt +6s | pt +6s | wm 20s"))
+          .apply(testStream<KV<string, number>>("a:1@1s | pt +6s | pt +6s | wm 20s", { kv: true }))
           .apply(
             windowInto(tenSeconds, {
               trigger: Triggers.repeatedly(Triggers.afterProcessingTime(5_000)),

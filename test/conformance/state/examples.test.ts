@@ -24,7 +24,7 @@ for (const runner of STATE_RUNNERS) {
               wm 13s
               y:4@14s                  # y forgotten at wm 13s: accepted
               x:5@20s                  # within x's new TTL: dropped
-            `),
+            `, { kv: true }),
           )
           .apply(dedupWithTtl(10_000))
           .apply(reifyPanes());
@@ -46,7 +46,7 @@ for (const runner of STATE_RUNNERS) {
               a:1@1s a:2@2s a:3@3s a:4@4s b:1@5s
               wm 20s
               a:5@21s
-            `),
+            `, { kv: true }),
           )
           .apply(batchPerKey(3, 10_000))
           .apply(reifyPanes());
@@ -75,7 +75,7 @@ for (const runner of STATE_RUNNERS) {
               bob:purchase@15m                    # 13 minutes after the view: too slow
               erin:cart@20m erin:purchase@21m     # never viewed
               wm 40m
-            `),
+            `, { kv: true }),
           )
           .apply(funnelDetector(10 * MINUTE))
           .apply(reifyPanes());
@@ -101,7 +101,7 @@ for (const runner of STATE_RUNNERS) {
               pt +10s          # interval 2 for a
               pt +10s          # interval 3: nothing left
               b:2@7s b:3@8s b:4@9s
-            `),
+            `, { kv: true }),
           )
           .apply(rateLimiter(2, 10_000));
         assertThat(out).containsInAnyOrder([

@@ -36,7 +36,7 @@ const collectThenExpire: StatefulDoFn<string, number, string, { values: StateSpe
 
 function countThenExpire(p: Pipeline, script: string, allowedLateness: number): PCollection<ReifiedElement<string>> {
   return p
-    .apply(testStream<KV<string, number>>(script))
+    .apply(testStream<KV<string, number>>(script, { kv: true }))
     .apply(windowInto(fixedWindows(10_000), { allowedLateness }))
     .apply(statefulParDo(collectThenExpire))
     .apply(reifyPanes());
@@ -113,7 +113,7 @@ for (const runner of STATE_RUNNERS) {
     itOn(runner, ["prism"], ["flink"])("timers of an expired window are dropped with its state: a pending processing-time timer never fires", async () => {
       await runOn(runner, (p) => {
         const out = p
-          .apply(testStream<KV<string, number>>("a:1@1s | wm 20s | pt +120s | wm 40s"))
+          .apply(testStream<KV<string, number>>("a:1@1s | wm 20s | pt +120s | wm 40s", { kv: true }))
           .apply(windowInto(fixedWindows(10_000)))
           .apply(
             statefulParDo({
@@ -141,7 +141,7 @@ for (const runner of STATE_RUNNERS) {
     itOn(runner, ["flink"])("an event-time timer at the window's max timestamp fires before onWindowExpiration, which then sees what the timer left", async () => {
       await runOn(runner, (p) => {
         const out = p
-          .apply(testStream<KV<string, number>>("a:1@1s a:2@2s | wm 30s"))
+          .apply(testStream<KV<string, number>>("a:1@1s a:2@2s | wm 30s", { kv: true }))
           .apply(windowInto(fixedWindows(10_000)))
           .apply(
             statefulParDo({

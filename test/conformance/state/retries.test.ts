@@ -13,7 +13,7 @@ for (const runner of STATE_RUNNERS) {
     itOn(runner, ["prism", "flink"])("a bundle that fails once is retried, and its state shows no trace of the failed attempt", async () => {
       attempts = 0;
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, number>>("a:1 a:1 | a:1 b:1")).apply(
+        const out = p.apply(testStream<KV<string, number>>("a:1 a:1 | a:1 b:1", { kv: true })).apply(
           statefulParDo({
             state: { count: StateSpecs.value<number>(), seen: StateSpecs.bag<number>() },
             process(e: KV<string, number>, ctx) {
@@ -36,7 +36,7 @@ for (const runner of STATE_RUNNERS) {
       attempts = 0;
       await runOn(runner, (p) => {
         const out = p
-          .apply(testStream<KV<string, number>>("a:1@1s a:2@2s | wm 60s"))
+          .apply(testStream<KV<string, number>>("a:1@1s a:2@2s | wm 60s", { kv: true }))
           .apply(
             statefulParDo({
               state: { buffer: StateSpecs.bag<number>() },
@@ -66,7 +66,7 @@ for (const runner of STATE_RUNNERS) {
     itOn(runner, ["prism", "flink"])("a timer set by a failed attempt is undone: it never fires if the retry does not set it", async () => {
       attempts = 0;
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, number>>("a:1@1s | wm 60s")).apply(
+        const out = p.apply(testStream<KV<string, number>>("a:1@1s | wm 60s", { kv: true })).apply(
           statefulParDo({
             timers: { ghost: TimerSpecs.timer("EVENT_TIME"), real: TimerSpecs.timer("EVENT_TIME") },
             process(_e: KV<string, number>, ctx) {
@@ -95,7 +95,7 @@ for (const runner of STATE_RUNNERS) {
     itOn(runner, ["prism", "flink"])("a timer cleared by a failed attempt is restored and still fires", async () => {
       attempts = 0;
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, number>>("a:1@1s | a:2@2s | wm 60s")).apply(
+        const out = p.apply(testStream<KV<string, number>>("a:1@1s | a:2@2s | wm 60s", { kv: true })).apply(
           statefulParDo({
             timers: { t: TimerSpecs.timer("EVENT_TIME") },
             process(e: KV<string, number>, ctx) {

@@ -46,7 +46,7 @@ for (const runner of STATE_RUNNERS) {
   describe(`state kinds on ${runner.name}`, () => {
     it("value state reads undefined until written, keeps the last write, and reads undefined again after clear", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, string>>("a:r1@1 a:w5@2 a:r2@3 a:w7@4 a:r3@5 a:c@6 a:r4@7 b:r5@8")).apply(
+        const out = p.apply(testStream<KV<string, string>>("a:r1@1 a:w5@2 a:r2@3 a:w7@4 a:r3@5 a:c@6 a:r4@7 b:r5@8", { kv: true })).apply(
           statefulParDo({
             state: { v: StateSpecs.value<number>() },
             process(e: KV<string, string>, ctx) {
@@ -63,7 +63,7 @@ for (const runner of STATE_RUNNERS) {
 
     it("bag state keeps every added value (duplicates included), reports isEmpty, and clear empties it", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, string>>("a:e1@1 a:a3@2 a:a1@3 a:a2@4 a:a2@5 | a:e2@6 a:r1@7 a:c@8 a:e3@9 a:r2@10")).apply(
+        const out = p.apply(testStream<KV<string, string>>("a:e1@1 a:a3@2 a:a1@3 a:a2@4 a:a2@5 | a:e2@6 a:r1@7 a:c@8 a:e3@9 a:r2@10", { kv: true })).apply(
           statefulParDo({
             state: { bag: StateSpecs.bag<number>() },
             process(e: KV<string, string>, ctx) {
@@ -81,7 +81,7 @@ for (const runner of STATE_RUNNERS) {
 
     it("combining state folds inputs through a custom CombineFn; empty, it reads the output of a fresh accumulator", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, string>>("a:e1@1 a:r1@2 a:a3@3 | a:a5@4 a:e2@5 a:r2@6 | a:c@7 a:e3@8 a:r3@9 b:a10@10 b:r4@11")).apply(
+        const out = p.apply(testStream<KV<string, string>>("a:e1@1 a:r1@2 a:a3@3 | a:a5@4 a:e2@5 a:r2@6 | a:c@7 a:e3@8 a:r3@9 b:a10@10 b:r4@11", { kv: true })).apply(
           statefulParDo({
             state: { acc: StateSpecs.combining(countAndSum) },
             process(e: KV<string, string>, ctx) {
@@ -108,7 +108,7 @@ for (const runner of STATE_RUNNERS) {
     // Flink serves only bag user state: refused before submission (UnsupportedFeatureError).
     itOn(runner, [], ["flink"])("map state: put and get, putIfAbsent keeps a present value, remove, keys/values/entries, isEmpty and clear", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, string>>("a:p1@1 | a:p2@2 | a:r1@3 a:d@4 a:r2@5 | a:c@6 a:r3@7")).apply(
+        const out = p.apply(testStream<KV<string, string>>("a:p1@1 | a:p2@2 | a:r1@3 a:d@4 a:r2@5 | a:c@6 a:r3@7", { kv: true })).apply(
           statefulParDo({
             state: { m: StateSpecs.map<string, number>() },
             process(e: KV<string, string>, ctx) {
@@ -166,7 +166,7 @@ for (const runner of STATE_RUNNERS) {
     // Flink serves only bag user state: refused before submission (UnsupportedFeatureError).
     itOn(runner, [], ["flink"])("set state: add returns true only for a value not yet there; has, remove, read, isEmpty and clear", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, string>>("a:s1@1 a:s2@2 a:s1@3 | a:h1@4 a:h3@5 a:x1@6 a:h1@7 a:s1@8 a:r@9 | a:c@10 a:e@11")).apply(
+        const out = p.apply(testStream<KV<string, string>>("a:s1@1 a:s2@2 a:s1@3 | a:h1@4 a:h3@5 a:x1@6 a:h1@7 a:s1@8 a:r@9 | a:c@10 a:e@11", { kv: true })).apply(
           statefulParDo({
             state: { s: StateSpecs.set<number>() },
             process(e: KV<string, string>, ctx) {
@@ -199,7 +199,7 @@ for (const runner of STATE_RUNNERS) {
     // Flink serves only bag user state: refused before submission (UnsupportedFeatureError).
     itOn(runner, [], ["flink"])("ordered list state reads its values sorted by sort key, whatever the order they were added in", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, string>>("a:a30@1 a:a10@2 | a:a40@3 a:a20@4 | a:r@5")).apply(
+        const out = p.apply(testStream<KV<string, string>>("a:a30@1 a:a10@2 | a:a40@3 a:a20@4 | a:r@5", { kv: true })).apply(
           statefulParDo({
             state: { list: StateSpecs.orderedList<string>() },
             process(e: KV<string, string>, ctx) {
@@ -216,7 +216,7 @@ for (const runner of STATE_RUNNERS) {
     // Flink serves only bag user state: refused before submission (UnsupportedFeatureError).
     itOn(runner, [], ["flink"])("ordered list readRange and clearRange cover the half-open range [from, to)", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, string>>("a:a40@1 a:a10@2 a:a30@3 a:a20@4 | a:q@5")).apply(
+        const out = p.apply(testStream<KV<string, string>>("a:a40@1 a:a10@2 a:a30@3 a:a20@4 | a:q@5", { kv: true })).apply(
           statefulParDo({
             state: { list: StateSpecs.orderedList<string>() },
             process(e: KV<string, string>, ctx) {
@@ -249,7 +249,7 @@ for (const runner of STATE_RUNNERS) {
 
     it("state is scoped per key and persists across bundles and watermark advances", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, number>>("a:1@1s b:1@1s | wm 5s | a:1@6s | wm 10s | a:1@11s b:1@12s")).apply(
+        const out = p.apply(testStream<KV<string, number>>("a:1@1s b:1@1s | wm 5s | a:1@6s | wm 10s | a:1@11s b:1@12s", { kv: true })).apply(
           statefulParDo({
             state: { count: StateSpecs.value<number>() },
             process(e: KV<string, number>, ctx) {
@@ -266,7 +266,7 @@ for (const runner of STATE_RUNNERS) {
     it("state is scoped per window: the same key in two windows has separate state", async () => {
       await runOn(runner, (p) => {
         const out = p
-          .apply(testStream<KV<string, number>>("a:1@1s a:1@2s a:1@11s a:1@3s b:1@4s"))
+          .apply(testStream<KV<string, number>>("a:1@1s a:1@2s a:1@11s a:1@3s b:1@4s", { kv: true }))
           .apply(windowInto(fixedWindows(10_000)))
           .apply(
             statefulParDo({
@@ -326,7 +326,7 @@ for (const runner of STATE_RUNNERS) {
 
     it("several state cells of one DoFn are independent of each other", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, number>>("a:1@1 a:2@2 | a:3@3")).apply(
+        const out = p.apply(testStream<KV<string, number>>("a:1@1 a:2@2 | a:3@3", { kv: true })).apply(
           statefulParDo({
             state: { first: StateSpecs.value<number>(), last: StateSpecs.value<number>(), all: StateSpecs.bag<number>() },
             process(e: KV<string, number>, ctx) {

@@ -36,7 +36,7 @@ describe("state and timers smoke", () => {
   it("fires an event-time timer when the watermark passes it and flushes buffered state", async () => {
     const p = new Pipeline();
     const out = p
-      .apply(testStream<KV<string, number>>("a:1@1s a:2@2s | b:5@3s | wm 20s | a:7@25s"))
+      .apply(testStream<KV<string, number>>("a:1@1s a:2@2s | b:5@3s | wm 20s | a:7@25s", { kv: true }))
       .apply(windowInto(fixedWindows(60_000)))
       .apply(
         statefulParDo({

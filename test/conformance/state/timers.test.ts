@@ -48,7 +48,7 @@ for (const runner of STATE_RUNNERS) {
     itOn(runner, ["prism"])("an event-time timer fires once the watermark passes its time, not when the watermark reaches it", async () => {
       await runOn(runner, (p) => {
         // With the watermark at exactly 5s the timer for 5s must not fire: a:2@5s still joins the buffer.
-        const out = p.apply(testStream<KV<string, number>>("a:1@1s | wm 5s | a:2@5s | wm 6s | wm 30s")).apply(bufferUntil(() => 5000));
+        const out = p.apply(testStream<KV<string, number>>("a:1@1s | wm 5s | a:2@5s | wm 6s | wm 30s", { kv: true })).apply(bufferUntil(() => 5000));
         assertThat(out).containsInAnyOrder(["a[1,2]@5000"]);
       });
     });
@@ -57,7 +57,7 @@ for (const runner of STATE_RUNNERS) {
       await runOn(runner, (p) => {
         // a:10 sets 10s, a:20 moves it to 20s; at wm 15s nothing fires, so a:0@16s is still buffered.
         const out = p
-          .apply(testStream<KV<string, number>>("a:10@1s | a:20@2s | wm 15s | a:0@16s | wm 25s"))
+          .apply(testStream<KV<string, number>>("a:10@1s | a:20@2s | wm 15s | a:0@16s | wm 25s", { kv: true }))
           .apply(bufferUntil((e) => (e.value > 0 ? e.value * 1000 : undefined)));
         assertThat(out).containsInAnyOrder(["a[0,10,20]@20000"]);
       });
@@ -67,7 +67,7 @@ for (const runner of STATE_RUNNERS) {
     itOn(runner, ["flink"])("a timer can be moved earlier than first set", async () => {
       await runOn(runner, (p) => {
         const out = p
-          .apply(testStream<KV<string, number>>("a:30@1s | a:8@2s | wm 10s | a:0@11s | wm 40s"))
+          .apply(testStream<KV<string, number>>("a:30@1s | a:8@2s | wm 10s | a:0@11s | wm 40s", { kv: true }))
           .apply(bufferUntil((e) => (e.value > 0 ? e.value * 1000 : undefined)));
         // Fired at 8s (moved), so a:0@11s went into a buffer that nothing flushes afterwards.
         assertThat(out).containsInAnyOrder(["a[8,30]@8000"]);
@@ -76,7 +76,7 @@ for (const runner of STATE_RUNNERS) {
 
     it("clearing a timer cancels it", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, number>>("a:10@1s b:10@1s | a:-1@2s | wm 60s")).apply(
+        const out = p.apply(testStream<KV<string, number>>("a:10@1s b:10@1s | a:-1@2s | wm 60s", { kv: true })).apply(
           statefulParDo({
             timers: { t: TimerSpecs.timer("EVENT_TIME") },
             process(e: KV<string, number>, ctx) {
@@ -97,7 +97,7 @@ for (const runner of STATE_RUNNERS) {
     it("onTimer sees the key, the window, the firing time, the time domain and the timer's name", async () => {
       await runOn(runner, (p) => {
         const out = p
-          .apply(testStream<KV<string, number>>("a:1@1s b:1@12s"))
+          .apply(testStream<KV<string, number>>("a:1@1s b:1@12s", { kv: true }))
           .apply(windowInto(fixedWindows(10_000)))
           .apply(
             statefulParDo({
@@ -119,7 +119,7 @@ for (const runner of STATE_RUNNERS) {
     it("timers are kept per key and window: the same timer of two keys and two windows fires four times", async () => {
       await runOn(runner, (p) => {
         const out = p
-          .apply(testStream<KV<string, number>>("a:1@1s b:1@2s a:1@11s b:1@12s a:1@3s"))
+          .apply(testStream<KV<string, number>>("a:1@1s b:1@2s a:1@11s b:1@12s a:1@3s", { kv: true }))
           .apply(windowInto(fixedWindows(10_000)))
           .apply(
             statefulParDo({
@@ -149,7 +149,7 @@ for (const runner of STATE_RUNNERS) {
     it("a timer family holds one independent timer per dynamic tag; ctx.timerId names the tag", async () => {
       await runOn(runner, (p) => {
         // Tags t5 and t8; t5 is set twice (moved from 5s to 6s) and so fires once.
-        const out = p.apply(testStream<KV<string, number>>("a:5@1s a:8@1s | a:5@2s | b:5@1s")).apply(
+        const out = p.apply(testStream<KV<string, number>>("a:5@1s a:8@1s | a:5@2s | b:5@1s", { kv: true })).apply(
           statefulParDo({
             timers: { reminders: TimerSpecs.timerFamily("EVENT_TIME") },
             process(e: KV<string, number>, ctx) {
@@ -168,7 +168,7 @@ for (const runner of STATE_RUNNERS) {
 
     it("clearing one tag of a timer family leaves the other tags set", async () => {
       await runOn(runner, (p) => {
-        const out = p.apply(testStream<KV<string, number>>("a:1@1s a:2@1s a:3@1s | a:-2@2s")).apply(
+        const out = p.apply(testStream<KV<string, number>>("a:1@1s a:2@1s a:3@1s | a:-2@2s", { kv: true })).apply(
           statefulParDo({
             timers: { family: TimerSpecs.timerFamily("EVENT_TIME") },
             process(e: KV<string, number>, ctx) {
@@ -189,7 +189,7 @@ for (const runner of STATE_RUNNERS) {
     it("onTimer can read and write state and set another timer, whose callback sees that state", async () => {
       await runOn(runner, (p) => {
         const out = p
-          .apply(testStream<KV<string, number>>("a:1@1s a:2@2s | wm 60s"))
+          .apply(testStream<KV<string, number>>("a:1@1s a:2@2s | wm 60s", { kv: true }))
           .apply(
             statefulParDo({
               state: { sum: StateSpecs.value<number>(), note: StateSpecs.value<string>() },
@@ -274,7 +274,7 @@ for (const runner of STATE_RUNNERS) {
     it("event-time timer outputs default to the firing time, or to the outputTimestamp set, or to an explicit outputWithTimestamp", async () => {
       await runOn(runner, (p) => {
         const out = p
-          .apply(testStream<KV<string, number>>("a:1@1s b:2@2s c:3@3s | wm 60s"))
+          .apply(testStream<KV<string, number>>("a:1@1s b:2@2s c:3@3s | wm 60s", { kv: true }))
           .apply(
             statefulParDo({
               timers: { t: TimerSpecs.timer("EVENT_TIME") },
@@ -306,7 +306,7 @@ for (const runner of STATE_RUNNERS) {
     itOn(runner, ["prism"], ["flink"])("processing-time timers set with setRelative fire when the test clock (pt +Ns) reaches them; outputs default to the setting element's timestamp", async () => {
       await runOn(runner, (p) => {
         const out = p
-          .apply(testStream<KV<string, number>>("a:1@1s | pt +3s | a:2@2s | pt +3s | a:3@3s"))
+          .apply(testStream<KV<string, number>>("a:1@1s | pt +3s | a:2@2s | pt +3s | a:3@3s", { kv: true }))
           .apply(
             statefulParDo({
               state: { buffer: StateSpecs.bag<number>(), armed: StateSpecs.value<boolean>() },
@@ -341,7 +341,7 @@ for (const runner of STATE_RUNNERS) {
     itOn(runner, [], ["flink"])("a processing-time timer's explicit outputTimestamp is the timestamp of its outputs", async () => {
       await runOn(runner, (p) => {
         const out = p
-          .apply(testStream<KV<string, number>>("a:1@1s | pt +10s"))
+          .apply(testStream<KV<string, number>>("a:1@1s | pt +10s", { kv: true }))
           .apply(
             statefulParDo({
               timers: { t: TimerSpecs.timer("PROCESSING_TIME") },
@@ -390,7 +390,7 @@ for (const runner of STATE_RUNNERS) {
     it("a pending timer holds the output watermark at its output timestamp, so a downstream GroupByKey sees timer outputs on time", async () => {
       await runOn(runner, (p) => {
         const out = p
-          .apply(testStream<KV<string, number>>("a:1@1s a:2@2s b:5@3s | wm 20s | a:7@25s"))
+          .apply(testStream<KV<string, number>>("a:1@1s a:2@2s b:5@3s | wm 20s | a:7@25s", { kv: true }))
           .apply(windowInto(fixedWindows(10_000)))
           .apply(
             statefulParDo({
@@ -422,7 +422,7 @@ for (const runner of STATE_RUNNERS) {
         // The timer fires at 25s but outputs at 5s; re-windowed into 10s windows, the output is
         // on time for [0s, 10s) only because the timer held the watermark at 5s.
         const out = p
-          .apply(testStream<KV<string, number>>("a:1@1s | wm 12s | wm 40s"))
+          .apply(testStream<KV<string, number>>("a:1@1s | wm 12s | wm 40s", { kv: true }))
           .apply(windowInto(fixedWindows(60_000)))
           .apply(
             statefulParDo({
@@ -449,7 +449,7 @@ for (const runner of STATE_RUNNERS) {
       await runOn(runner, (p) => {
         // Beam checks the firing time against window end + allowed lateness (here 9.999s + 10s).
         const out = p
-          .apply(testStream<KV<string, number>>("a:1@1s | wm 30s"))
+          .apply(testStream<KV<string, number>>("a:1@1s | wm 30s", { kv: true }))
           .apply(windowInto(fixedWindows(10_000), { allowedLateness: 10_000 }))
           .apply(
             statefulParDo({
@@ -474,7 +474,7 @@ for (const runner of STATE_RUNNERS) {
         runOn(
           runner,
           (p) => {
-            p.apply(testStream<KV<string, number>>("a:1@1s"))
+            p.apply(testStream<KV<string, number>>("a:1@1s", { kv: true }))
               .apply(windowInto(fixedWindows(10_000)))
               .apply(
                 "SetsLateTimer",
@@ -499,7 +499,7 @@ for (const runner of STATE_RUNNERS) {
         runOn(
           runner,
           (p) => {
-            p.apply(testStream<KV<string, number>>("a:1@5s")).apply(
+            p.apply(testStream<KV<string, number>>("a:1@5s", { kv: true })).apply(
               statefulParDo({
                 timers: { t: TimerSpecs.timer("EVENT_TIME") },
                 process(_e: KV<string, number>, ctx) {
@@ -520,7 +520,7 @@ for (const runner of STATE_RUNNERS) {
         runOn(
           runner,
           (p) => {
-            p.apply(testStream<KV<string, number>>("a:1@1s")).apply(
+            p.apply(testStream<KV<string, number>>("a:1@1s", { kv: true })).apply(
               statefulParDo({
                 timers: { t: TimerSpecs.timer("EVENT_TIME") },
                 process(_e: KV<string, number>, ctx) {
@@ -541,7 +541,7 @@ for (const runner of STATE_RUNNERS) {
         runOn(
           runner,
           (p) => {
-            p.apply(testStream<KV<string, number>>("a:1@1s")).apply(
+            p.apply(testStream<KV<string, number>>("a:1@1s", { kv: true })).apply(
               statefulParDo({
                 timers: { t: TimerSpecs.timer("EVENT_TIME") },
                 process(_e: KV<string, number>, ctx) {

@@ -1,6 +1,7 @@
 import type { BoundedWindow, Coder, Instant, KV, WindowedValue, WindowingStrategy } from "../../../model/index.js";
 import { MAX_TIMESTAMP } from "../../../model/index.js";
 import { BundleTable, KeyedWindowTable, windowEntries, type Receiver, type ReduceFn, type WindowEntry } from "../../../runtime/index.js";
+import { keyIdentifier } from "../../../transforms/index.js";
 import type { LateDataReporter } from "../materialized-stages.js";
 import type { Sink } from "../sinks.js";
 import type { Stage, StepContext } from "../stage.js";
@@ -43,6 +44,11 @@ export abstract class TableBackedStage<S> extends DiskBackedStage implements Sta
   protected unitBytes: number;
   private spilledRuns = 0;
   private panes: Iterator<WindowedValue<unknown>> | undefined;
+  /**
+   * The key of a pane taken from the table: the key decoded from its encoding, as the keys
+   * of spilled panes (read back from disk) and of the in-memory ReduceRunner's panes are.
+   */
+  protected readonly outputKey: (key: unknown) => unknown;
   private finished = false;
 
   constructor(
@@ -58,6 +64,8 @@ export abstract class TableBackedStage<S> extends DiskBackedStage implements Sta
     initialUnitBytes: number,
   ) {
     super(label, input, spill, spec.windowing);
+    const keys = keyIdentifier(spec.keyCoder);
+    this.outputKey = (key) => keys.outputKey(key);
     this.unitBytes = initialUnitBytes;
     this.table = new KeyedWindowTable(spec.keyCoder);
     this.sink = new TableSink(label, this, () => new BundleTable(spec.keyCoder, reduceFn), reporter);
