@@ -1,3 +1,4 @@
+import { appendFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import { UnsupportedFeatureError } from "../../src/index.js";
 import type { RunnerUnderTest } from "./runners.js";
@@ -18,6 +19,27 @@ const F_CUSTOM_WINDOWFN = "Flink runs only Beam's standard WindowFns ('Unknown o
 const F_RUNNER_COUNTERS = "Flink does not report the runner's droppedDueToLateness / droppedDueToClosedWindow counters to the submitting SDK";
 const F_LATE_DATA = "Flink's streaming GroupByKey handles late data differently from Beam's model here (late panes missing, or late elements kept/dropped differently)";
 const F_PANES = "Flink's panes differ from Beam's model here (an extra early/on-time pane, or different pane timing: its TestStream lines are not single bundles and it evaluates triggers per element)";
+const EARLIEST_TRANSFORMED =
+  "the Runner API has no EARLIEST_TRANSFORMED timestamp combiner: a portable runner takes it as EARLIEST from a WindowFn without getTransformedOutputTime and refuses one that shifts output times";
+
+/** Every reason by name, for docs/PORTABLE_PINS.md (test/conformance/portable-pins-doc.test.ts). */
+export const PIN_REASONS: Readonly<Record<string, string>> = {
+  LATE_OUTPUT,
+  P_MERGING_TRIGGERS,
+  P_CUSTOM_MERGING,
+  P_PROCESSING_TIME,
+  P_EMPTY_PANES,
+  P_LATE_DATA,
+  P_COUNT_TRIGGERS,
+  P_HOLDS,
+  P_SESSIONS,
+  F_PROCESSING_TIME,
+  F_CUSTOM_WINDOWFN,
+  F_RUNNER_COUNTERS,
+  F_LATE_DATA,
+  F_PANES,
+  EARLIEST_TRANSFORMED,
+};
 
 /**
  * Scenarios a portable runner is known to run differently from Beam's model as the
@@ -79,6 +101,9 @@ export const PINS: Readonly<Record<string, Readonly<Record<string, string>>>> = 
     "does not fire early on processing time that has not passed the delay": P_PROCESSING_TIME,
     "merges session windows per key and keeps sessions that only touch apart": P_SESSIONS,
     "merges windows with a user-defined merging WindowFn, also windows that do not overlap": P_CUSTOM_MERGING,
+    "keeps a merged session in its late phase and adds up the late counts of the sessions it merged": P_MERGING_TRIGGERS,
+    "stamps each window's pane with the earliest of the WindowFn's transformed output times under EARLIEST_TRANSFORMED": EARLIEST_TRANSFORMED,
+    "judges an element's hold by its transformed output time under EARLIEST_TRANSFORMED": EARLIEST_TRANSFORMED,
   },
   flink: {
     "emits the combiner's empty result for an empty on-time pane": F_PANES,
@@ -147,6 +172,9 @@ export const PINS: Readonly<Record<string, Readonly<Record<string, string>>>> = 
     "fires a late first pane for a key whose window only ever received late data": F_LATE_DATA,
     "drops elements for a closed window under droppedDueToClosedWindow, and after expiry under droppedDueToLateness": F_LATE_DATA,
     "drops a late element whose own session has expired even if it would bridge two sessions": F_LATE_DATA,
+    "keeps a merged session in its late phase and adds up the late counts of the sessions it merged": F_LATE_DATA,
+    "stamps each window's pane with the earliest of the WindowFn's transformed output times under EARLIEST_TRANSFORMED": EARLIEST_TRANSFORMED,
+    "judges an element's hold by its transformed output time under EARLIEST_TRANSFORMED": EARLIEST_TRANSFORMED,
   },
 };
 
@@ -156,14 +184,14 @@ export const PINS: Readonly<Record<string, Readonly<Record<string, string>>>> = 
  * share an early or late pane depends on timing. These scenarios must still run to the
  * end on the runner; only the assertion on pane contents may fail.
  */
-const VARYING_REASONS: ReadonlySet<string> = new Set([F_PANES, F_LATE_DATA]);
+export const VARYING_REASONS: ReadonlySet<string> = new Set([F_PANES, F_LATE_DATA]);
 
 /**
  * Pins of what a runner cannot do at all: the portable runner refuses such a pipeline
  * before submission (runners/portable/runner-capabilities.ts), and the scenario asserts that
  * refusal, an UnsupportedFeatureError, instead of the output.
  */
-const UNSUPPORTED_REASONS: ReadonlySet<string> = new Set([LATE_OUTPUT, P_CUSTOM_MERGING, F_PROCESSING_TIME, F_CUSTOM_WINDOWFN]);
+export const UNSUPPORTED_REASONS: ReadonlySet<string> = new Set([LATE_OUTPUT, P_CUSTOM_MERGING, F_PROCESSING_TIME, F_CUSTOM_WINDOWFN, EARLIEST_TRANSFORMED]);
 
 /** A failed assertion on a pipeline's output or counters, as opposed to a failed job. */
 function isOutputMismatch(err: unknown): boolean {
@@ -176,6 +204,29 @@ function isOutputMismatch(err: unknown): boolean {
 const PORTABLE_TIMEOUT_MS = 120_000;
 
 /**
+ * With BEAM_TS_PINS_REPORT=<file>, each pinned scenario's outcome is appended to the file
+ * as a JSON line ({ runner, scenario, reason, outcome }): how the pins are re-examined
+ * against the runners' current behaviour (docs/PORTABLE_PINS.md).
+ */
+function recordOutcome(runner: string, scenario: string, reason: string, outcome: "passed" | "failed" | "unsupported", err?: unknown): void {
+  const file = process.env["BEAM_TS_PINS_REPORT"];
+  if (file === undefined || file === "") return;
+  const detail = err instanceof Error ? err.message.split("\n").slice(0, 3).join(" ") : undefined;
+  appendFileSync(file, `${JSON.stringify({ runner, scenario, reason, outcome, detail })}\n`);
+}
+
+/** Runs `fn`, recording whether it passed; rethrows its error. */
+async function observed(runner: string, scenario: string, reason: string, fn: () => void | Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    recordOutcome(runner, scenario, reason, err instanceof UnsupportedFeatureError ? "unsupported" : "failed", err);
+    throw err;
+  }
+  recordOutcome(runner, scenario, reason, "passed");
+}
+
+/**
  * `it` for a scenario on `runner`; when the scenario is pinned there: a check of the
  * UnsupportedFeatureError for what the runner cannot do, `it.fails` for what it does
  * differently, or a run to the end for pane contents that vary.
@@ -186,11 +237,12 @@ export function pinnedIt(runner: RunnerUnderTest): (name: string, fn: () => void
     const reason = PINS[runner.name]?.[name];
     const time = timeout ?? (portable ? PORTABLE_TIMEOUT_MS : undefined);
     if (reason === undefined) return it(name, fn, time);
-    if (UNSUPPORTED_REASONS.has(reason)) return it(name, () => expect(Promise.resolve().then(fn)).rejects.toBeInstanceOf(UnsupportedFeatureError), time);
-    if (!VARYING_REASONS.has(reason)) return it.fails(name, fn, time);
+    const run = () => observed(runner.name, name, reason, fn);
+    if (UNSUPPORTED_REASONS.has(reason)) return it(name, () => expect(run()).rejects.toBeInstanceOf(UnsupportedFeatureError), time);
+    if (!VARYING_REASONS.has(reason)) return it.fails(name, run, time);
     it(name, async () => {
       try {
-        await fn();
+        await run();
       } catch (err) {
         if (!isOutputMismatch(err)) throw err;
       }
