@@ -49,6 +49,30 @@ export interface WindowFn<W extends BoundedWindow = BoundedWindow> {
    */
   getSideInputWindow?(mainWindow: BoundedWindow): W;
   /**
+   * The output time of an element with timestamp `inputTimestamp` in `window`, used only by
+   * the EARLIEST_TRANSFORMED timestamp combiner: a grouped pane is stamped with (and holds the
+   * watermark at) the earliest of these over its elements. Without it the output time is the
+   * element's timestamp, so EARLIEST_TRANSFORMED is EARLIEST. Beam Python's
+   * `WindowFn.get_transformed_output_time`; Beam Java had it as `WindowFn.getOutputTime`
+   * until BEAM-12011 removed it in 2021, with the contract kept here: the result lies between
+   * `inputTimestamp` and `window.maxTimestamp()` (both included), and does not decrease as
+   * `inputTimestamp` grows. Overlapping windows can move a later window's output times past
+   * the end of the earlier windows, so that its pane does not hold the watermark back from
+   * passing them downstream. For a merging WindowFn, `window` is the element's own window,
+   * before merging.
+   *
+   * @example
+   * // Sliding windows whose later windows do not hold back the earlier ones (Java's old
+   * // SlidingWindows.getOutputTime).
+   * const sliding = slidingWindows(60_000, 10_000);
+   * const shifted: WindowFn<IntervalWindow> = {
+   *   ...sliding,
+   *   urn: "beam-ts:window_fn:shifted_sliding:v1",
+   *   getTransformedOutputTime: (w, t) => Math.max(t, w.maxTimestamp() - 10_000 + 1),
+   * };
+   */
+  getTransformedOutputTime?(window: W, inputTimestamp: Instant): Instant;
+  /**
    * The coder of W. Built-in window types (global, interval) are known to the coder
    * registry; custom window types must supply one.
    */
@@ -56,3 +80,4 @@ export interface WindowFn<W extends BoundedWindow = BoundedWindow> {
   /** A description for messages and the graph fingerprint, e.g. `FixedWindows(60000ms)`. */
   toString(): string;
 }
+

@@ -6,9 +6,12 @@ import { DEFAULT_TRIGGER, describeTrigger, type Trigger } from "./trigger.js";
 
 /**
  * How the output timestamp of a grouped pane is chosen from its inputs' timestamps
- * (Beam's TimestampCombiner). END_OF_WINDOW is Beam's default.
+ * (Beam's TimestampCombiner). END_OF_WINDOW is Beam's default. EARLIEST_TRANSFORMED (Beam
+ * Python's OUTPUT_AT_EARLIEST_TRANSFORMED) is EARLIEST over the output times the WindowFn's
+ * `getTransformedOutputTime` gives each element; the Runner API has no such value, so
+ * portable runners take it only when the WindowFn has no such hook (it is then EARLIEST).
  */
-export type TimestampCombiner = "EARLIEST" | "LATEST" | "END_OF_WINDOW";
+export type TimestampCombiner = "EARLIEST" | "LATEST" | "END_OF_WINDOW" | "EARLIEST_TRANSFORMED";
 
 /** Whether a later pane of a window repeats the elements of earlier panes. */
 export type AccumulationMode = "DISCARDING" | "ACCUMULATING";

@@ -1,7 +1,11 @@
 import type { BoundedWindow, Coder, Instant } from "../model/index.js";
 import { keyIdentityFn, type KeyIdentity } from "../transforms/index.js";
 
-/** The state of one (key, window) in a table, with the input timestamp range it saw. */
+/**
+ * The state of one (key, window) in a table, with the range of the times it was given: the
+ * elements' timestamps (a grouping step under EARLIEST_TRANSFORMED gives their transformed
+ * output times instead).
+ */
 export interface WindowEntry<S> {
   readonly window: BoundedWindow;
   state: S;

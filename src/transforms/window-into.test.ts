@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConstructionError, fixedWindows } from "../model/index.js";
+import { ConstructionError, fixedWindows, type IntervalWindow, type WindowFn } from "../model/index.js";
 import { Pipeline } from "../pipeline/index.js";
 import { create } from "./create.js";
 import { windowInto, type WindowIntoOptions } from "./window-into.js";
@@ -19,7 +19,7 @@ function errorOf(options: unknown): Error {
 describe("windowInto options", () => {
   it("rejects an unknown timestamp combiner, naming the transform, the value and the valid ones", () => {
     expect(errorOf({ timestampCombiner: "EARLIST" }).message).toMatch(
-      /^In transform "WindowInto\(FixedWindows\(1000ms\)\)": .*timestampCombiner must be one of "END_OF_WINDOW", "EARLIEST", "LATEST" \(Beam's TimestampCombiner\); got "EARLIST"\.$/,
+      /^In transform "WindowInto\(FixedWindows\(1000ms\)\)": .*timestampCombiner must be one of "END_OF_WINDOW", "EARLIEST", "LATEST", "EARLIEST_TRANSFORMED" \(Beam's TimestampCombiner\); got "EARLIST"\.$/,
     );
     expect(errorOf({ timestampCombiner: "earliest" }).message).toMatch(/got "earliest"/);
     expect(errorOf({ timestampCombiner: null }).message).toMatch(/timestampCombiner must be one of .*; got null/);
@@ -45,9 +45,17 @@ describe("windowInto options", () => {
     expect(errorOf(null).message).toMatch(/options must be an object/);
   });
 
+  it("rejects a WindowFn whose getTransformedOutputTime is not a function", () => {
+    const input = new Pipeline().apply(create([1]));
+    const broken = { ...fixedWindows(1000), getTransformedOutputTime: 5 } as unknown as WindowFn<IntervalWindow>;
+    expect(() => input.apply(windowInto(broken, { timestampCombiner: "EARLIEST_TRANSFORMED" }))).toThrow(
+      /WindowInto\(FixedWindows\(1000ms\)\): FixedWindows\(1000ms\)'s getTransformedOutputTime must be a function \(window, timestamp\) => output time; got 5\./,
+    );
+  });
+
   it("accepts every valid value of each enumerated option and keeps it in the windowing strategy", () => {
     const input = new Pipeline().apply(create([1]));
-    for (const timestampCombiner of ["END_OF_WINDOW", "EARLIEST", "LATEST"] as const) {
+    for (const timestampCombiner of ["END_OF_WINDOW", "EARLIEST", "LATEST", "EARLIEST_TRANSFORMED"] as const) {
       for (const accumulationMode of ["DISCARDING", "ACCUMULATING"] as const) {
         const out = input.apply(`${timestampCombiner}-${accumulationMode}`, windowInto(fixedWindows(1000), { timestampCombiner, accumulationMode, allowedLateness: 0 }));
         expect(out.windowing.timestampCombiner).toBe(timestampCombiner);

@@ -18,7 +18,12 @@ import { PTransform, type PCollection } from "../pipeline/index.js";
 export interface WindowIntoOptions {
   /** How late (after the watermark passes a window's end) data is still accepted. */
   readonly allowedLateness?: Duration;
-  /** Output timestamp of grouped panes: END_OF_WINDOW (default), EARLIEST or LATEST. */
+  /**
+   * Output timestamp of grouped panes: END_OF_WINDOW (default), EARLIEST, LATEST, or
+   * EARLIEST_TRANSFORMED (the earliest of the output times the WindowFn's
+   * `getTransformedOutputTime` gives the pane's elements; Beam Python's
+   * OUTPUT_AT_EARLIEST_TRANSFORMED).
+   */
   readonly timestampCombiner?: TimestampCombiner;
   /**
    * When GroupByKey emits panes of a window (Beam's Window.triggering). Defaults to the
@@ -56,7 +61,7 @@ export function windowInto<T, W extends BoundedWindow>(
 }
 
 /** The values of each enumerated option (keyed so the compiler checks they are all there). */
-const TIMESTAMP_COMBINERS = Object.keys({ END_OF_WINDOW: 0, EARLIEST: 0, LATEST: 0 } satisfies Record<TimestampCombiner, 0>);
+const TIMESTAMP_COMBINERS = Object.keys({ END_OF_WINDOW: 0, EARLIEST: 0, LATEST: 0, EARLIEST_TRANSFORMED: 0 } satisfies Record<TimestampCombiner, 0>);
 const ACCUMULATION_MODES = Object.keys({ DISCARDING: 0, ACCUMULATING: 0 } satisfies Record<AccumulationMode, 0>);
 const OPTION_NAMES = Object.keys({
   allowedLateness: 0,
@@ -88,6 +93,12 @@ class WindowInto<T> extends PTransform<PCollection<T>, PCollection<T>> {
     }
     if (this.windowFn.isMerging && typeof this.windowFn.mergeWindows !== "function") {
       throw new ConstructionError(`${this.windowFn.toString()} says it is merging but has no mergeWindows().`);
+    }
+    const shift: unknown = this.windowFn.getTransformedOutputTime;
+    if (shift !== undefined && typeof shift !== "function") {
+      throw new ConstructionError(
+        `${this.name}: ${this.windowFn.toString()}'s getTransformedOutputTime must be a function (window, timestamp) => output time; got ${shown(shift)}.`,
+      );
     }
     this.validateOptions();
     const lateness = this.options.allowedLateness ?? input.windowing.allowedLateness;

@@ -5,6 +5,7 @@ import {
   StateSpecs,
   UnsupportedFeatureError,
   create,
+  fixedWindows,
   groupByKey,
   groupByKeyWithLateData,
   kv,
@@ -44,6 +45,18 @@ const lateGrouping = (p: Pipeline) => p.apply(create([kv("a", 1)])).apply("Late"
 const processingTimeScript = (p: Pipeline) => p.apply("Script", testStream<number>("1@1 | pt +5s | 2@2"));
 const customMerging = (p: Pipeline) =>
   p.apply(create([kv("a", 1)])).apply("Merge", windowInto<KV<string, number>, IntervalWindow>(mergeAll)).apply(groupByKey<string, number>());
+/** Ten-second windows whose output times are at least 6 s into the window. */
+const shiftedFixed: WindowFn<IntervalWindow> = {
+  ...fixedWindows(10_000),
+  urn: "beam-ts:test:shifted_fixed:v1",
+  getTransformedOutputTime: (w, t) => Math.max(t, w.start + 6_000),
+  toString: () => "ShiftedFixed",
+};
+const earliestTransformed = (fn: WindowFn<IntervalWindow>) => (p: Pipeline) =>
+  p
+    .apply(create([kv("a", 1)]))
+    .apply("Window", windowInto<KV<string, number>, IntervalWindow>(fn, { timestampCombiner: "EARLIEST_TRANSFORMED" }))
+    .apply(groupByKey<string, number>());
 const mapState = (p: Pipeline) =>
   p.apply(create([kv("a", 1)])).apply(
     "Remember",
@@ -83,6 +96,22 @@ describe("portable runners refuse what they cannot run, before submission", () =
   it("accepts the identity WindowFn inside a Reshuffle on Flink (runners run Reshuffle natively)", () => {
     const p = new Pipeline({ runner: "flink", jobEndpoint: NOWHERE });
     p.apply(create([kv("a", 1)])).apply(reshuffle());
+    const result = p.run();
+    return expect(result.waitUntilFinish()).rejects.not.toBeInstanceOf(UnsupportedFeatureError);
+  });
+
+  it("refuses EARLIEST_TRANSFORMED from a WindowFn that shifts output times on every portable runner, naming the transform", () => {
+    for (const runner of ["prism", "flink", "spark", "portable"]) {
+      const err = refusal({ runner }, earliestTransformed(shiftedFixed));
+      expect(err.feature).toBe("EARLIEST_TRANSFORMED timestamp combiner");
+      expect(err.message).toMatch(/^Window: its output is windowed by ShiftedFixed, whose getTransformedOutputTime shifts output times/);
+      expect(err.message).toContain('Use timestampCombiner "EARLIEST", or run on the embedded runner.');
+    }
+  });
+
+  it("accepts EARLIEST_TRANSFORMED from a WindowFn that transforms nothing (it goes as EARLIEST)", () => {
+    const p = new Pipeline({ runner: "prism", jobEndpoint: NOWHERE });
+    earliestTransformed(fixedWindows(10_000))(p);
     const result = p.run();
     return expect(result.waitUntilFinish()).rejects.not.toBeInstanceOf(UnsupportedFeatureError);
   });

@@ -29,6 +29,7 @@ import { pipelineToProto } from "../../src/runners/portable/pipeline-proto.js";
 import { triggerFromProto, triggerToProto } from "../../src/runners/portable/trigger-proto.js";
 import {
   CombinePayload,
+  OutputTime_Enum,
   ParDoPayload,
   Pipeline as ProtoPipeline,
   TestStreamPayload,
@@ -220,6 +221,14 @@ describe("Runner API translation", () => {
         expect(triggerFromProto(triggerToProto(t))).toEqual(t);
       }),
     );
+  });
+
+  it("sends EARLIEST_TRANSFORMED as EARLIEST_IN_PANE for a WindowFn without getTransformedOutputTime (the Runner API has no such OutputTime)", () => {
+    const p = new Pipeline();
+    p.apply(create([kv("a", 1)])).apply(windowInto(fixedWindows(10_000), { timestampCombiner: "EARLIEST_TRANSFORMED" }));
+    const proto = roundTrip(p);
+    const fixed = Object.values(proto.components!.windowingStrategies).filter((w) => w.windowFn?.urn === "beam:window_fn:fixed_windows:v1");
+    expect(fixed.map((w) => w.outputTime)).toEqual([OutputTime_Enum.EARLIEST_IN_PANE]);
   });
 
   it("marks sessions as needing merge and unbounded PCollections as unbounded", () => {

@@ -47,6 +47,7 @@ import { BEAM_URNS } from "../../proto/urns.js";
 import { triggerToProto } from "./trigger-proto.js";
 import { combinePerKeySpec } from "./combine-proto.js";
 import { environmentProto, type EnvironmentOptions } from "./environment-proto.js";
+import { portableTimestampCombiner, transformedOutputTimeRefusal } from "./runner-capabilities.js";
 
 const PRIMITIVES = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardPTransforms.Primitives"];
 const COMPOSITES = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardPTransforms.Composites"];
@@ -110,11 +111,12 @@ class Translator {
     for (const pc of this.graph.pcollections.values()) {
       const coder = grouped.has(pc.id) ? groupingCoder(pc.coder) : pc.coder;
       this.declaredCoders.set(pc.id, coder);
+      const producer = this.graph.transforms.get(pc.producer)?.fullLabel ?? pc.producer;
       this.components.pcollections[pc.id] = {
-        uniqueName: `${this.graph.transforms.get(pc.producer)?.fullLabel ?? pc.producer}.${pc.tag}`,
+        uniqueName: `${producer}.${pc.tag}`,
         coderId: this.coder(coder),
         isBounded: pc.isBounded ? IsBounded_Enum.BOUNDED : IsBounded_Enum.UNBOUNDED,
-        windowingStrategyId: this.windowing(pc.windowing),
+        windowingStrategyId: this.windowing(pc.windowing, producer),
         displayData: [],
       };
     }
@@ -292,7 +294,8 @@ class Translator {
     }
   }
 
-  private windowing(ws: WindowingStrategy): string {
+  /** The id of `ws` in the components; `producer` names a transform whose output it windows. */
+  private windowing(ws: WindowingStrategy, producer: string): string {
     const windowCoder = windowCoderOf(ws);
     const proto: ProtoWindowingStrategy = {
       windowFn: this.windowFnSpec(ws.windowFn, ws.windowFn.toString()),
@@ -300,12 +303,7 @@ class Translator {
       windowCoderId: this.coder(windowCoder as Coder<unknown>),
       trigger: triggerToProto(ws.trigger),
       accumulationMode: ws.accumulationMode === "ACCUMULATING" ? AccumulationMode_Enum.ACCUMULATING : AccumulationMode_Enum.DISCARDING,
-      outputTime:
-        ws.timestampCombiner === "EARLIEST"
-          ? OutputTime_Enum.EARLIEST_IN_PANE
-          : ws.timestampCombiner === "LATEST"
-            ? OutputTime_Enum.LATEST_IN_PANE
-            : OutputTime_Enum.END_OF_WINDOW,
+      outputTime: outputTimeOf(ws, producer),
       closingBehavior: ClosingBehavior_Enum.EMIT_IF_NONEMPTY,
       allowedLateness: BigInt(ws.allowedLateness),
       onTimeBehavior: OnTimeBehavior_Enum.FIRE_ALWAYS,
@@ -340,6 +338,24 @@ function mainInputOf(t: Readonly<TransformNode>): string {
   const p = t.primitive as Extract<TransformNode["primitive"], { kind: "parDo" }>;
   const sides = new Set(p.sideInputs.map((s) => s.pcollection));
   return Object.values(t.inputs).find((pc) => !sides.has(pc))!;
+}
+
+/**
+ * The Runner API OutputTime of a windowing. EARLIEST_TRANSFORMED goes as EARLIEST_IN_PANE
+ * when the WindowFn transforms nothing, and is refused otherwise (portableTimestampCombiner);
+ * runners meet that refusal earlier, with the transform named, in checkRunnerSupport.
+ */
+function outputTimeOf(ws: WindowingStrategy, producer: string): OutputTime_Enum {
+  switch (portableTimestampCombiner(ws)) {
+    case "EARLIEST":
+      return OutputTime_Enum.EARLIEST_IN_PANE;
+    case "LATEST":
+      return OutputTime_Enum.LATEST_IN_PANE;
+    case "END_OF_WINDOW":
+      return OutputTime_Enum.END_OF_WINDOW;
+    case undefined:
+      throw transformedOutputTimeRefusal(ws, producer);
+  }
 }
 
 function spec(urn: string, payload: Uint8Array = new Uint8Array(0)): FunctionSpec {

@@ -1,4 +1,4 @@
-import { UnsupportedFeatureError, WindowFnUrns, type WindowingStrategy } from "../../model/index.js";
+import { UnsupportedFeatureError, WindowFnUrns, type TimestampCombiner, type WindowingStrategy } from "../../model/index.js";
 import type { PipelineGraph, TransformNode } from "../../pipeline/index.js";
 import type { StateSpecMap } from "../../transforms/index.js";
 
@@ -69,7 +69,34 @@ function checkFlink(t: Readonly<TransformNode>): void {
 
 const STANDARD_WINDOW_FNS: ReadonlySet<string> = new Set(Object.values(WindowFnUrns));
 
+/**
+ * The timestamp combiner a portable runner is given (the Runner API's OutputTime), or
+ * undefined when there is none for it. The Runner API has no EARLIEST_TRANSFORMED (Beam
+ * Python's OUTPUT_AT_EARLIEST_TRANSFORMED: its Windowing.to_runner_api fails with "unknown
+ * enum label" for it, whatever the WindowFn). beam-ts sends it as EARLIEST_IN_PANE when
+ * the WindowFn has no getTransformedOutputTime (every standard WindowFn): its output times
+ * are then the elements' timestamps, so EARLIEST_TRANSFORMED is EARLIEST exactly. A
+ * WindowFn that shifts output times cannot be expressed, as the runner computes the holds.
+ */
+export function portableTimestampCombiner(windowing: WindowingStrategy): Exclude<TimestampCombiner, "EARLIEST_TRANSFORMED"> | undefined {
+  const combiner = windowing.timestampCombiner;
+  if (combiner !== "EARLIEST_TRANSFORMED") return combiner;
+  return windowing.windowFn.getTransformedOutputTime === undefined ? "EARLIEST" : undefined;
+}
+
+/** The refusal of a windowing whose timestamp combiner the Runner API cannot carry. */
+export function transformedOutputTimeRefusal(windowing: WindowingStrategy, where: string): UnsupportedFeatureError {
+  return new UnsupportedFeatureError(
+    "EARLIEST_TRANSFORMED timestamp combiner",
+    `${where}: its output is windowed by ${windowing.windowFn.toString()}, whose getTransformedOutputTime shifts output times, with the ` +
+      "EARLIEST_TRANSFORMED timestamp combiner; the Runner API has no such timestamp combiner (a portable runner's GroupByKey stamps " +
+      'panes END_OF_WINDOW, EARLIEST or LATEST from the elements\' own timestamps). Use timestampCombiner "EARLIEST", or run on the ' +
+      "embedded runner.",
+  );
+}
+
 function checkWindowing(runner: string, windowing: WindowingStrategy, producer: Readonly<TransformNode>): void {
+  if (portableTimestampCombiner(windowing) === undefined) throw transformedOutputTimeRefusal(windowing, producer.fullLabel);
   const fn = windowing.windowFn;
   if (STANDARD_WINDOW_FNS.has(fn.urn)) return;
   if (runner === "flink") {

@@ -12,18 +12,24 @@ export class BundleTable<S> {
   readonly table: KeyedWindowTable<S>;
   private readonly create: () => S;
 
-  /** `keepTimestamps`: see KeyedWindowTable (ReduceRunner.newBundleTable sets it). */
+  /**
+   * `keepTimestamps`: see KeyedWindowTable. `outputTime`: what the table records for an
+   * element instead of its timestamp (the EARLIEST_TRANSFORMED timestamp combiner's output
+   * time); absent, the timestamp itself. ReduceRunner.newBundleTable sets both.
+   */
   constructor(
     keyCoder: Coder<unknown>,
     private readonly reduceFn: ReduceFn<S>,
     keepTimestamps = false,
+    private readonly outputTime?: (window: BoundedWindow, timestamp: Instant) => Instant,
   ) {
     this.table = new KeyedWindowTable(keyCoder, keepTimestamps);
     this.create = () => reduceFn.create();
   }
 
   addParts(element: KV<unknown, unknown>, timestamp: Instant, window: BoundedWindow): void {
-    const e = this.table.entry(element.key, window, timestamp, this.create);
+    const time = this.outputTime === undefined ? timestamp : this.outputTime(window, timestamp);
+    const e = this.table.entry(element.key, window, time, this.create);
     e.state = this.reduceFn.add(e.state, element.value);
   }
 

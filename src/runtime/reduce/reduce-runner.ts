@@ -7,6 +7,7 @@ import { MinHeap } from "../min-heap.js";
 import { BundleTable } from "./bundle-table.js";
 import type { ReduceFn } from "./reduce-fn.js";
 import { garbageCollectionTime, paneTiming } from "./pane-timing.js";
+import { transformedOutputTime } from "./output-time.js";
 
 /** The watermarks and clock a ReduceRunner acts on. */
 export interface ReduceEnv {
@@ -32,6 +33,11 @@ interface WindowState<S> {
   trigger: TriggerState;
   /** The trigger finished: the window is closed and takes no more elements. */
   closed: boolean;
+  /**
+   * Made by the bundle being absorbed and not yet run through the trigger: Beam's NEW window
+   * (MergingActiveWindowSet), which has no state to merge. Cleared by `check`.
+   */
+  fresh: boolean;
   panesEmitted: number;
   nonSpeculativeEmitted: number;
   lastTiming: PaneTiming | undefined;
@@ -86,9 +92,22 @@ export class ReduceRunner<S> {
     this.env = { window: undefined as unknown as BoundedWindow, watermark: 0, processingTime: 0, synchronizedProcessingTime: 0 };
   }
 
-  /** A bundle's table for this runner (it keeps timestamps when the hold needs them). */
+  /**
+   * A bundle's table for this runner. It keeps every element's time when the hold needs them
+   * (EARLIEST and EARLIEST_TRANSFORMED) and, for EARLIEST_TRANSFORMED, records the WindowFn's
+   * transformed output times instead of the timestamps: the holds and pane timestamps below
+   * then treat it as EARLIEST over those times (Beam Python's
+   * OutputAtEarliestTransformedInputTimestampImpl).
+   */
   newBundleTable(keyCoder: Coder<unknown>): BundleTable<S> {
-    return new BundleTable(keyCoder, this.reduceFn, this.windowing.timestampCombiner === "EARLIEST");
+    const { timestampCombiner, windowFn } = this.windowing;
+    const transformed = timestampCombiner === "EARLIEST_TRANSFORMED" && windowFn.getTransformedOutputTime !== undefined;
+    return new BundleTable(
+      keyCoder,
+      this.reduceFn,
+      timestampCombiner === "EARLIEST" || timestampCombiner === "EARLIEST_TRANSFORMED",
+      transformed ? (window, timestamp) => transformedOutputTime(windowFn, window, timestamp) : undefined,
+    );
   }
 
   /** Open windows (key and window pairs) holding state. */
@@ -169,6 +188,7 @@ export class ReduceRunner<S> {
     }
     if (ws === undefined) {
       ws = this.newWindow(key, keyId, we.window, we.state);
+      ws.fresh = true;
       windows.set(wid, ws);
     } else {
       ws.data = this.reduceFn.merge(ws.data, we.state);
@@ -186,6 +206,7 @@ export class ReduceRunner<S> {
     const tenv = this.triggerEnv(ws.window, env);
     for (let i = 0; i < ws.unseen; i++) this.trigger.onElement(ws.trigger, tenv, ws.unseenTimestamp);
     ws.unseen = 0;
+    ws.fresh = false;
     if (!ws.closed && this.trigger.shouldFire(ws.trigger, tenv)) this.fire(ws, env, false, out);
     if (!ws.dead) this.schedule(ws, env);
   }
@@ -242,6 +263,7 @@ export class ReduceRunner<S> {
       unseenTimestamp: 0,
       trigger: this.trigger.init(),
       closed: false,
+      fresh: false,
       panesEmitted: 0,
       nonSpeculativeEmitted: 0,
       lastTiming: undefined,
@@ -271,6 +293,9 @@ export class ReduceRunner<S> {
    * hold at the window's garbage-collection time instead, so their pane is not dropped
    * downstream. A bundle's entry may hold both kinds: its on-time elements' hold is the
    * earliest (EARLIEST, from the entry's timestamps), latest or end-of-window one of them.
+   * Under EARLIEST_TRANSFORMED the entry's times are the transformed output times (see
+   * newBundleTable), so it holds as EARLIEST does, judging lateness by the shifted time as
+   * Java's WatermarkHold.addElementHold did.
    */
   private addElementHolds(ws: WindowState<S>, we: WindowEntry<S>, env: ReduceEnv): void {
     const end = ws.window.maxTimestamp();
@@ -387,6 +412,17 @@ export class ReduceRunner<S> {
    * check. As in Beam's MergingActiveWindowSet, closed windows (finished triggers) take no
    * part, windows that fired but are open do, and the merged window starts its pane
    * numbering afresh unless it is one of the windows merged (then it keeps that one's).
+   *
+   * The trigger merges the states of the windows that existed before this bundle only, as
+   * Java's ReduceFnRunner.OnMergeCallback hands TriggerStateMachineRunner.onMerge only the
+   * ACTIVE windows ("NEW windows by definition have no existing state"): the new elements'
+   * own windows have not run the trigger yet, and counting their untouched state would,
+   * for instance, put a session that a late element extends back into afterWatermark's
+   * early phase (and fire it at once) when every session it merges is in its late phase.
+   * When only new windows merge, the merged window starts as a new one (Java would run
+   * onMerge over no windows, where "finished in all merging windows" holds vacuously: a
+   * late afterWatermark() session made of two late elements of one bundle would close at
+   * once and drop them, while one late element alone fires a late pane).
    */
   private mergeWindows(windows: Map<string, WindowState<S>>, touched: WindowState<S>[], env: ReduceEnv): WindowState<S>[] {
     const open = [...windows.values()].filter((w) => !w.closed);
@@ -400,13 +436,17 @@ export class ReduceRunner<S> {
       const resultId = m.result.id();
       if (parts.length === 1 && parts[0]!.window.id() === resultId) continue;
       const merged = this.newWindow(parts[0]!.key, parts[0]!.keyId, m.result, this.reduceFn.create());
-      const sameIndex = parts.findIndex((p) => p.window.id() === resultId);
-      merged.trigger = this.trigger.onMerge(
-        parts.map((p) => p.trigger),
-        this.triggerEnv(m.result, env),
-        sameIndex >= 0 ? sameIndex : undefined,
-      );
-      const same = parts[sameIndex];
+      const active = parts.filter((p) => !p.fresh);
+      const activeSame = active.findIndex((p) => p.window.id() === resultId);
+      merged.trigger =
+        active.length === 0
+          ? this.trigger.init()
+          : this.trigger.onMerge(
+              active.map((p) => p.trigger),
+              this.triggerEnv(m.result, env),
+              activeSame >= 0 ? activeSame : undefined,
+            );
+      const same = parts.find((p) => p.window.id() === resultId);
       if (same !== undefined) {
         merged.panesEmitted = same.panesEmitted;
         merged.nonSpeculativeEmitted = same.nonSpeculativeEmitted;

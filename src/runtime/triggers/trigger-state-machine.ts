@@ -41,7 +41,10 @@ export interface TriggerStateMachine {
    * `resultIndex` (optional) is the position in `merged` of the result window's own state
    * when the result window was itself one of the merged windows (a session that absorbed
    * another); Beam starts the result's finished bits from that window's. Without it the
-   * result window is treated as new.
+   * result window is treated as new. `merged` holds only windows that have run the trigger
+   * (Java's ReduceFnRunner passes only ACTIVE windows, not the NEW windows of the elements
+   * being added): an untouched state would count as "not finished" in the
+   * finished-in-all-merged-windows tests of afterWatermark.
    */
   onMerge(merged: readonly TriggerState[], env: TriggerEnv, resultIndex?: number): TriggerState;
   /** Whether the trigger fires now. */

@@ -77,6 +77,27 @@ for (const runner of EVENT_TIME_RUNNERS) {
       });
     });
 
+    it("keeps a merged session in its late phase and adds up the late counts of the sessions it merged", async () => {
+      await runOn(runner, (p) => {
+        // Both sessions fired on time, so their early phase is over. a:4 is a late element of
+        // [1000,6000) (late count 1 of 3). a:3 bridges the two sessions: the merged window
+        // stays late (Java's ReduceFnRunner hands the trigger only the merged windows that
+        // have state, not the late element's own new window; Python's AfterWatermark keeps
+        // is_late) with late count 1 + 0 + 1; a:6 extends it again, the count reaches 3 and
+        // the late pane fires with all three. Nothing fires at the merges themselves.
+        const out = groupScript(p, "a:1@1s | a:2@10s | wm 20s | a:4@1s | a:3@5500 | a:6@12s | wm 60s", fiveSecondGap, {
+          trigger: Triggers.afterWatermark({ late: Triggers.afterCount(3) }),
+          accumulationMode: "DISCARDING",
+          allowedLateness: 30_000,
+        });
+        assertThat(out).containsInAnyOrder([
+          pane(kv("a", [1]), 5_999, "1000..6000", "ON_TIME#0/0 first"),
+          pane(kv("a", [2]), 14_999, "10000..15000", "ON_TIME#0/0 first"),
+          pane(kv("a", [3, 4, 6]), 16_999, "1000..17000", "LATE#0/0 first"),
+        ]);
+      });
+    });
+
     it("opens a new late session for a late element that merges with nothing", async () => {
       await runOn(runner, (p) => {
         const out = groupScript(p, "a:1@1s | wm 8s | wm 20s | a:2@12s | wm 60s", fiveSecondGap, { allowedLateness: 10_000 });

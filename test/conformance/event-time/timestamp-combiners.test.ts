@@ -1,10 +1,30 @@
 import { describe } from "vitest";
-import { Triggers, assertThat, fixedWindows, kv, sessions, slidingWindows } from "../../../src/index.js";
+import { Triggers, assertThat, fixedWindows, kv, sessions, slidingWindows, type IntervalWindow, type WindowFn } from "../../../src/index.js";
 import { EVENT_TIME_RUNNERS, runOn } from "../runners.js";
 import { pinnedIt } from "../portable-pins.js";
 import { groupScript, pane, sumScript } from "./helpers.js";
 
 const tenSeconds = fixedWindows(10_000);
+
+/**
+ * Sliding windows of 20 s every 10 s whose later window does not hold back the earlier one:
+ * an element's output time in a window is at least the start of the window's last period
+ * (Beam Java's SlidingWindows.getOutputTime before BEAM-12011).
+ */
+const shiftedSliding: WindowFn<IntervalWindow> = {
+  ...slidingWindows(20_000, 10_000),
+  urn: "beam-ts:test:shifted_sliding:v1",
+  getTransformedOutputTime: (w, t) => Math.max(t, w.maxTimestamp() - 10_000 + 1),
+  toString: () => "ShiftedSliding",
+};
+
+/** Ten-second windows whose output times are at least 6 s into the window. */
+const shiftedFixed: WindowFn<IntervalWindow> = {
+  ...fixedWindows(10_000),
+  urn: "beam-ts:test:shifted_fixed:v1",
+  getTransformedOutputTime: (w, t) => Math.max(t, w.start + 6_000),
+  toString: () => "ShiftedFixed",
+};
 
 for (const runner of EVENT_TIME_RUNNERS) {
   describe(`event time: timestamp combiners on ${runner.name}`, () => {
@@ -26,6 +46,36 @@ for (const runner of EVENT_TIME_RUNNERS) {
       await runOn(runner, (p) => {
         const twoBundles = sumScript(p, "wm 5s | a:1@2s a:2@3s | a:3@7s a:4@8s | wm 20s", tenSeconds, { timestampCombiner: "EARLIEST" });
         assertThat(twoBundles, "TwoBundles").containsInAnyOrder([pane(kv("a", 10), 7_000, "0..10000", "ON_TIME#0/0 first last")]);
+      });
+    });
+
+    it("stamps a pane with its earliest element's timestamp under EARLIEST_TRANSFORMED when the WindowFn transforms nothing", async () => {
+      // Without getTransformedOutputTime an output time is the element's timestamp (Python's
+      // WindowFn default); portable runners get EARLIEST_IN_PANE.
+      await runOn(runner, (p) => {
+        const out = sumScript(p, "a:1@3s a:2@1s | a:3@7s | wm 20s", tenSeconds, { timestampCombiner: "EARLIEST_TRANSFORMED" });
+        assertThat(out).containsInAnyOrder([pane(kv("a", 6), 1_000, "0..10000", "ON_TIME#0/0 first last")]);
+      });
+    });
+
+    it("stamps each window's pane with the earliest of the WindowFn's transformed output times under EARLIEST_TRANSFORMED", async () => {
+      await runOn(runner, (p) => {
+        // 15 s is in [0,20) (output time 15 s) and [10,30) (shifted to 20 s, past [0,20)).
+        const out = sumScript(p, "a:1@15s a:2@17s | wm 40s", shiftedSliding, { timestampCombiner: "EARLIEST_TRANSFORMED" });
+        assertThat(out).containsInAnyOrder([
+          pane(kv("a", 3), 15_000, "0..20000", "ON_TIME#0/0 first last"),
+          pane(kv("a", 3), 20_000, "10000..30000", "ON_TIME#0/0 first last"),
+        ]);
+      });
+    });
+
+    it("judges an element's hold by its transformed output time under EARLIEST_TRANSFORMED", async () => {
+      await runOn(runner, (p) => {
+        // With the output watermark at 5 s, 2 s would hold nothing under EARLIEST (the pane
+        // would be stamped 8 s); shifted to 6 s it holds there, as Java's WatermarkHold
+        // judged the shifted time.
+        const out = sumScript(p, "wm 5s | a:1@2s a:2@8s | wm 20s", shiftedFixed, { timestampCombiner: "EARLIEST_TRANSFORMED" });
+        assertThat(out).containsInAnyOrder([pane(kv("a", 3), 6_000, "0..10000", "ON_TIME#0/0 first last")]);
       });
     });
 
