@@ -8,7 +8,8 @@ import {
   create,
   map,
   splittableParDo,
-  type OffsetRange,
+  OffsetRange,
+  OffsetRangeTracker,
   type PCollection,
   type SplittableDoFn,
 } from "../../src/index.js";
@@ -90,6 +91,36 @@ describe("readText through a splittable DoFn", () => {
     expect(processed.length).toBeGreaterThan(initial.length); // residuals of checkpoints ran too
     expect(out.length).toBe(lines.length);
     expect(sorted(out)).toEqual(sorted(lines));
+  });
+
+  it("reads a line of 50 MB (whose offset is claimed after the checkpoint budget ran out) once, and the lines around it", async () => {
+    const file = path.join(dir, "long-line.txt");
+    const long = "x".repeat(50 * 1024 * 1024);
+    await writeFile(file, `first\n${long}\nlast\n`);
+    const lengths: number[] = [];
+    const p = new Pipeline({ runner: "embedded" });
+    collect(p.apply(readText(file)).apply(map((line: string) => line.length)), lengths);
+    await p.run().waitUntilFinish();
+    expect(lengths.sort((a, b) => a - b)).toEqual([4, 5, long.length]);
+  }, 60_000);
+
+  it("fails a splittable DoFn whose checkpoints make no progress, naming it and the restriction", async () => {
+    // A tracker whose trySplit(0) hands back the whole restriction: without the guard the
+    // runner would process the same restriction for ever.
+    const stuck: SplittableDoFn<number, number, OffsetRange> = {
+      getInitialRestriction: () => new OffsetRange(0, 1_000_000),
+      newTracker: (_e, r) => {
+        const tracker = new OffsetRangeTracker(r);
+        tracker.trySplit = () => ({ primary: r, residual: r });
+        return tracker;
+      },
+      process: (_e, ctx) => {
+        for (let i = ctx.tracker.currentRestriction().from; ctx.tracker.tryClaim(i); i++);
+      },
+    };
+    const p = new Pipeline({ runner: "embedded", maxBundleRetries: 0 });
+    p.apply(create([1])).apply("Stuck", splittableParDo(stuck));
+    await expect(p.run().waitUntilFinish()).rejects.toThrow(/Splittable DoFn "Stuck[^"]*" made no progress.*\[0, 1000000\)|Splittable DoFn "Stuck[^"]*" made no progress/s);
   });
 
   for (const runner of SDF_RUNNERS) {

@@ -1,5 +1,6 @@
+import { isDeepStrictEqual } from "node:util";
 import type { BoundedWindow, Instant, PaneInfo, WindowedValue } from "../../model/index.js";
-import { MAX_TIMESTAMP } from "../../model/index.js";
+import { BeamError, MAX_TIMESTAMP, describeValue } from "../../model/index.js";
 import type { DoFnOperation, Operation } from "../../runtime/index.js";
 import {
   ForwardingRestrictionTracker,
@@ -28,7 +29,12 @@ interface WorkItem {
   readonly notBefore: Instant;
   /** Taken on demand (a parallel job's bounded piece): the executor takes the next when it ends. */
   readonly onDemand: boolean;
+  /** Checkpoints in a row whose residual was this same restriction (no progress). */
+  readonly stalls?: number;
 }
+
+/** Checkpoints in a row without progress after which a splittable DoFn fails (it would loop for ever). */
+const MAX_STALLS = 3;
 
 /** Settings of splittable execution. */
 export interface SplittableSettings {
@@ -318,9 +324,23 @@ export class SplittableEntry implements Operation {
       tracker.checkDone();
       return;
     }
+    // The runner's checkpoint comes after a successful claim, so its residual is smaller
+    // than the restriction; a tracker whose trySplit(0) gives the whole restriction back
+    // would make the runner process it for ever. (A resume(delay) without progress is a
+    // source polling for data, as Beam allows.)
+    const stalls = split === tracker.checkpointed && isDeepStrictEqual(split.residual, w.restriction) ? (w.stalls ?? 0) + 1 : 0;
+    if (stalls >= MAX_STALLS) {
+      throw new BeamError(
+        "SDF_NO_PROGRESS",
+        `Splittable DoFn "${this.label}" made no progress: its tracker's trySplit(0) returned the whole restriction ` +
+          `${describeValue(w.restriction)} as the residual at ${MAX_STALLS} checkpoints in a row, so it would be processed for ever. ` +
+          `A checkpoint (trySplit(0)) must keep the claimed positions in the primary and return only the unclaimed rest.`,
+      );
+    }
     const watermark = estimator?.currentWatermark() ?? w.timestamp;
     this.residual = {
       ...w,
+      stalls,
       restriction: split.residual,
       watermarkState: estimator?.getState() ?? w.watermarkState,
       watermark: Math.max(watermark, w.watermark),
@@ -358,8 +378,11 @@ export class SplittableEntry implements Operation {
 
 /**
  * A tracker that checkpoints itself: once `process` has claimed `maxClaims` positions or
- * run `maxMillis`, the next claim first splits at fraction 0 (Beam's checkpoint), so the
- * claim fails and `process` returns with the rest as a residual.
+ * run `maxMillis`, the claim that reaches the budget is followed by a split at fraction 0
+ * (Beam's checkpoint), so the next claim fails and `process` returns with the rest as a
+ * residual. The split comes after a successful claim, never before the first: a call whose
+ * first claim comes late (a text line of 50 MB read before its offset is claimed) still
+ * processes that position, instead of handing the whole restriction back for ever.
  */
 const MAX_CLOCK_STRIDE = 64;
 
@@ -381,11 +404,12 @@ class CheckpointingTracker<R, P> extends ForwardingRestrictionTracker<R, P> {
   }
 
   override tryClaim(position: P): boolean {
+    if (!this.inner.tryClaim(position)) return false;
     const claims = ++this.claims;
-    if (this.checkpointed === undefined && (claims > this.settings.maxClaims || (claims >= this.nextClock && this.pastDeadline(claims)))) {
+    if (this.checkpointed === undefined && (claims >= this.settings.maxClaims || (claims >= this.nextClock && this.pastDeadline(claims)))) {
       this.checkpointed = this.inner.trySplit(0);
     }
-    return this.inner.tryClaim(position);
+    return true;
   }
 
   /**
