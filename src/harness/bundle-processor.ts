@@ -116,11 +116,17 @@ export class BundleProcessor {
     await this.drainStateful();
   }
 
-  /** Runs the timers of one timer block the runner fired for a stateful ParDo. */
-  async receiveTimers(transformId: string, timerFamilyId: string, data: Uint8Array): Promise<void> {
+  /**
+   * Runs the timers of one timer block the runner fired for a stateful ParDo. Side inputs
+   * of the timers' windows are fetched first (onTimer and onWindowExpiration read them).
+   */
+  async receiveTimers(transformId: string, timerFamilyId: string, data: Uint8Array, fetch: SideInputFetcher): Promise<void> {
     const op = this.stateful.get(transformId);
     if (op === undefined) throw new Error(`Timers for ${transformId}, which is no stateful ParDo of descriptor ${this.descriptor.id}.`);
-    op.receiveTimers(timerFamilyId, data);
+    const timers = op.decodeTimers(timerFamilyId, data);
+    // Fetched before the timers are queued: a data frame may run the queue meanwhile.
+    if (this.sideInputs.declaredCount > 0) await this.sideInputs.prefetchWindows(timers.map((t) => t.window), fetch);
+    op.queueTimers(timers);
     await this.drainStateful();
   }
 

@@ -208,11 +208,11 @@ export class FnHarness {
           for await (const frame of channel.frames(instructionId, transformId)) await processor.receive(transformId, frame, fetch);
         }),
         (async () => {
-          for await (const t of channel.timerFrames(instructionId, timerStreams)) await processor.receiveTimers(t.transformId, t.timerFamilyId, t.data);
+          for await (const t of channel.timerFrames(instructionId, timerStreams)) await processor.receiveTimers(t.transformId, t.timerFamilyId, t.data, fetch);
         })(),
       ]);
       // Timer streams the runner does not end (window expiration) arrived before the data ended.
-      for (const t of channel.takeTimers(instructionId)) await processor.receiveTimers(t.transformId, t.timerFamilyId, t.data);
+      for (const t of channel.takeTimers(instructionId)) await processor.receiveTimers(t.transformId, t.timerFamilyId, t.data, fetch);
       await processor.finish();
     } catch (err) {
       this.onMetrics(processor.metrics(), false);

@@ -1,7 +1,16 @@
 import type { BoundedWindow, Coder, Instant, KV, WindowedValue } from "../model/index.js";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP, NO_FIRING, formatInstant } from "../model/index.js";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, formatInstant } from "../model/index.js";
 import { CoderUrns, encodeToBytes, timerCoder, type TimerData } from "../coders/index.js";
-import { checkedTimerOutput, garbageCollectionTime, requireKeyed, windowExpiryContext, type DoFnOperation, type Operation, type StateEntry } from "../runtime/index.js";
+import {
+  checkedTimerOutput,
+  garbageCollectionTime,
+  onTimerContext,
+  requireKeyed,
+  windowExpiryContext,
+  type DoFnOperation,
+  type Operation,
+  type StateEntry,
+} from "../runtime/index.js";
 import type { StateSpecMap, TimeDomain, Timer, TimerFamily, TimerSpecMap } from "../transforms/index.js";
 import { BundleTimers, decodeFiredTimers, type FiredTimer, type TimerFamilyDecl } from "./timers.js";
 import { BundleUserState, userStateCells, type UserStateCell, type UserStateClient } from "./user-state.js";
@@ -135,9 +144,14 @@ export class FnApiStatefulOperation implements Operation {
     return this.queue.length >= 64 ? this.drain() : undefined;
   }
 
-  /** Queues the timers of one timer block the runner sent for `familyId`. */
-  receiveTimers(familyId: string, data: Uint8Array): void {
-    for (const timer of decodeFiredTimers(this.timerCoder, this.config.keyCoder, familyId, data)) this.queue.push({ timer });
+  /** Decodes one timer block the runner sent for `familyId`. */
+  decodeTimers(familyId: string, data: Uint8Array): FiredTimer[] {
+    return decodeFiredTimers(this.timerCoder, this.config.keyCoder, familyId, data);
+  }
+
+  /** Queues fired timers after the work already queued. */
+  queueTimers(timers: readonly FiredTimer[]): void {
+    for (const timer of timers) this.queue.push({ timer });
   }
 
   /** Runs the queued work; resolves when the queue is empty. */
@@ -232,27 +246,17 @@ export class FnApiStatefulOperation implements Operation {
 
   private fire(t: FiredTimer, e: StateEntry): void {
     const decl = this.families.get(t.family)!;
-    const op = this.config.op;
     const b = this.bound(e, t.keyBytes);
     this.currentTimestamp = t.holdTimestamp;
-    const at = t.holdTimestamp;
-    const ctx = {
+    const timer = {
       key: t.key,
       window: t.window,
       fireTimestamp: t.fireTimestamp,
-      timestamp: at,
-      timeDomain: decl.domain,
+      outputTimestamp: t.holdTimestamp,
+      domain: decl.domain,
       timerId: decl.plain ? decl.id : t.tag,
-      state: b.state,
-      timers: b.timers,
-      output: (value: unknown) => op.emit(undefined, value, at, [t.window], NO_FIRING),
-      outputWithTimestamp: (value: unknown, timestamp: Instant) => {
-        if (timestamp < at - op.allowedSkew) op.skewError(timestamp, at);
-        op.emit(undefined, value, timestamp, [t.window], NO_FIRING);
-      },
-      metrics: op.metrics,
     };
-    op.callStatefulCallback(t.family, ctx, t.window);
+    this.config.op.callStatefulCallback(t.family, onTimerContext(timer, b, this.config.op), t.window);
   }
 
   private expiryContext(e: StateEntry, keyBytes: Uint8Array): object {

@@ -21,9 +21,12 @@ import {
   statefulParDo,
   sum,
   windowInto,
+  asSingleton,
   type CombineFn,
   type KV,
+  type StateSpec,
   type Trigger,
+  type ValueState,
 } from "../../src/index.js";
 import { pipelineToProto } from "../../src/runners/portable/pipeline-proto.js";
 import { triggerFromProto, triggerToProto } from "../../src/runners/portable/trigger-proto.js";
@@ -130,6 +133,35 @@ describe("Runner API translation", () => {
     expect(payload.timerFamilySpecs[payload.onWindowExpirationTimerFamilySpec]).toBeUndefined();
     // The runner keys state by the input's KV coder.
     expect(coders[proto.components!.pcollections[t.inputs[Object.keys(t.inputs)[0]!]!]!.coderId]!.spec!.urn).toBe("beam:coder:kv:v1");
+  });
+
+  it("declares a stateful ParDo's side inputs and tagged outputs beside its keyed main input", () => {
+    const p = new Pipeline();
+    const limit = asSingleton(p.apply("Limit", create([3])));
+    p.apply(create([kv("a", 1)])).apply(
+      "Limited",
+      statefulParDo<string, number, number, { n: StateSpec<ValueState<number>> }, Record<never, never>, { deadLetter: number }>(
+        {
+          state: { n: StateSpecs.value<number>() },
+          process(e, ctx) {
+            if (e.value > ctx.sideInput(limit)) ctx.outputTo("deadLetter", e.value);
+          },
+        },
+        { sideInputs: [limit], outputs: ["deadLetter"] },
+      ),
+    );
+    const proto = roundTrip(p);
+    const t = Object.values(proto.components!.transforms).find((x) => x.uniqueName === "Limited")!;
+    const payload = ParDoPayload.decode(t.spec!.payload);
+    expect(Object.keys(payload.sideInputs)).toEqual(["side0"]);
+    expect(payload.sideInputs["side0"]!.accessPattern!.urn).toBe("beam:side_input:iterable:v1");
+    expect(Object.keys(t.outputs).sort()).toEqual(["deadLetter", "main"]);
+    // The main input is keyed (a KV coder, the runner keys state by it); the side input keeps its own coder.
+    const coderOf = (pc: string) => proto.components!.coders[proto.components!.pcollections[pc]!.coderId]!.spec!.urn;
+    const mainTag = Object.keys(t.inputs).find((tag) => tag !== "side0")!;
+    expect(coderOf(t.inputs[mainTag]!)).toBe("beam:coder:kv:v1");
+    expect(coderOf(t.inputs["side0"]!)).not.toBe("beam:coder:kv:v1");
+    expect(proto.requirements).toContain("beam:requirement:pardo:stateful:v1");
   });
 
   it("declares a splittable ParDo's restriction coder as KV(restriction, watermark estimator state)", () => {

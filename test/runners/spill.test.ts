@@ -25,6 +25,11 @@ import {
   statefulParDo,
   StateSpecs,
   TimerSpecs,
+  asSingleton,
+  combineGlobally,
+  sum,
+  generateSequence,
+  map,
   windowInto,
   withTimestamps,
   type ByteReader,
@@ -33,6 +38,8 @@ import {
   type KV,
   type MetricQueryResults,
   type PCollection,
+  type StateSpec,
+  type ValueState,
   type WindowFn,
 } from "../../src/index.js";
 import { getHeapStatistics } from "node:v8";
@@ -406,6 +413,42 @@ describe("stateful ParDo under a memory budget (embedded runner)", () => {
     expect(inMemoryMost).toBe(20_000);
     // One step's groups at a time (10,000 elements: 5,000 keys of two).
     expect(most).toBeLessThanOrEqual(5_000);
+    expect(spillRuns(spilled.metrics)).toBeGreaterThan(0);
+  });
+
+  it("waits for side inputs that end after the input, and emits to tagged outputs, as in memory", async () => {
+    const build = (p: Pipeline) => {
+      // The side input ends passes after the input: a splittable source checkpoints every 10,000 claims.
+      const factor = asSingleton(
+        p
+          .apply("Factor", generateSequence({ from: 0, to: 50_000 }))
+          .apply(map((i: number) => (i === 0 ? 5 : 0)))
+          .apply(combineGlobally(sum())),
+      );
+      const { main, odd } = p.apply(create(Array.from({ length: 200 }, (_, i) => kv(`key-${i % 7}`, i)))).apply(
+        "Stateful",
+        statefulParDo<string, number, string, { n: StateSpec<ValueState<number>> }, Record<never, never>, { odd: string }>(
+          {
+            state: { n: StateSpecs.value<number>() },
+            process(e, ctx) {
+              ctx.state.n.write((ctx.state.n.read() ?? 0) + 1);
+              if (e.value % 2 === 1) ctx.outputTo("odd", `${e.key} odd ${e.value * ctx.sideInput(factor)}`);
+            },
+            onWindowExpiration(ctx) {
+              ctx.output(`${ctx.key} n=${ctx.state.n.read()} x${ctx.sideInput(factor)}`);
+            },
+          },
+          { sideInputs: [factor], outputs: ["odd"] },
+        ),
+      );
+      return flattenAll([main, odd]);
+    };
+    const inMemory = await run({}, build);
+    const spilled = await run({ memoryBudget: "1KB", tempLocation: dir }, build);
+    expect(spilled.lines).toEqual(inMemory.lines);
+    expect(spilled.lines).toHaveLength(7 + 100);
+    expect(spilled.lines).toContain("key-0 n=29 x5");
+    expect(spilled.lines).toContain("key-1 odd 5");
     expect(spillRuns(spilled.metrics)).toBeGreaterThan(0);
   });
 });

@@ -18,6 +18,7 @@ type StatefulSpecs = { readonly state?: StateSpecMap; readonly timers?: TimerSpe
 import type { MemoryBudget } from "./embedded-runner.js";
 import type { BundleMetrics } from "./bundle-metrics.js";
 import { BufferStage, ReduceStage, SideInputStage, type LateDataReporter } from "./materialized-stages.js";
+import { PushedBackElements } from "./pushed-back-elements.js";
 import { readsMaterializedInput, stepOutputs, type PlanStep } from "./plan.js";
 import { BufferSink, SideInputSink, type Sink } from "./sinks.js";
 import { ImpulseStage, ReadStage, TestStreamStage } from "./source-stages.js";
@@ -325,6 +326,7 @@ export class Executor {
             keyIdentifier(step.statefulKeyCoder),
             step.windowing,
             this.settings.metrics,
+            step.sideInputs.length > 0 ? new PushedBackElements(step.sideInputs, this.sideInputs, (pc) => this.tracker.watermarkOf(pc)) : undefined,
           );
           this.register(stage.entry, index, stepOutputs(step));
           const byKey = { kind: "byKey", keyCoder: step.statefulKeyCoder } as const;

@@ -3,6 +3,7 @@ import { MAX_TIMESTAMP } from "../../model/index.js";
 import { BundleTable, DoFnOperation, ReduceRunner, type Receiver, type ReduceEnv } from "../../runtime/index.js";
 import type { PCollectionView } from "../../transforms/index.js";
 import type { SideInputStore } from "../../runtime/index.js";
+import { PushedBackElements } from "./pushed-back-elements.js";
 import type { Sink } from "./sinks.js";
 import type { Stage, StepContext } from "./stage.js";
 
@@ -181,20 +182,9 @@ export class BufferStage implements Stage {
   }
 }
 
-/** The pushed-back elements of one main-input window. */
-interface WaitingWindow {
-  readonly window: BoundedWindow;
-  readonly elements: WindowedValue<unknown>[];
-  minTimestamp: Instant;
-}
-
 /**
  * The main input of a ParDo with side inputs. An element waits (is pushed back, and holds
- * the watermark) until every side input is ready for its window: a fired pane arrived in
- * the matching side window, or the side input's watermark passed that window's end.
- * Waiting elements are kept by window, so a pass checks each window once and the
- * watermark reads one minimum per window: rescanning every waiting element on every pass
- * made a batch job quadratic in its passes (Nexmark Q7 at 10M on 2 threads: 235 s).
+ * the watermark) until every side input is ready for its window (PushedBackElements).
  */
 export class SideInputStage implements Stage {
   readonly isSource = false;
@@ -203,7 +193,7 @@ export class SideInputStage implements Stage {
   readonly entryPc = undefined;
   /** Elements arrived since the last step, one window each. */
   buffer: WindowedValue<unknown>[] = [];
-  private readonly waiting = new Map<string, WaitingWindow>();
+  private readonly waiting: PushedBackElements;
   private inputWatermark: Instant = -Infinity;
   private output: Instant = -Infinity;
 
@@ -211,44 +201,29 @@ export class SideInputStage implements Stage {
     readonly label: string,
     input: string,
     readonly entry: DoFnOperation,
-    private readonly views: readonly PCollectionView<unknown>[],
-    private readonly store: SideInputStore,
-    private readonly sideWatermark: (pc: string) => Instant,
+    views: readonly PCollectionView<unknown>[],
+    store: SideInputStore,
+    sideWatermark: (pc: string) => Instant,
   ) {
     this.reads = [input];
+    this.waiting = new PushedBackElements(views, store, sideWatermark);
   }
 
   async step(ctx: StepContext): Promise<boolean> {
     this.inputWatermark = ctx.inputWatermark;
     if (this.buffer.length > 0) {
-      for (const wv of this.buffer) {
-        const w = wv.windows[0]!;
-        const id = w.id();
-        const group = this.waiting.get(id);
-        if (group === undefined) this.waiting.set(id, { window: w, elements: [wv], minTimestamp: wv.timestamp });
-        else {
-          group.elements.push(wv);
-          if (wv.timestamp < group.minTimestamp) group.minTimestamp = wv.timestamp;
-        }
-      }
+      this.waiting.add(this.buffer);
       this.buffer = [];
     }
-    let ready: WindowedValue<unknown>[] | undefined;
-    for (const [id, group] of this.waiting) {
-      if (!this.views.every((v) => this.store.isReady(v, group.window, this.sideWatermark(v.pcollection.id)))) continue;
-      this.waiting.delete(id);
-      if (ready === undefined) ready = group.elements;
-      else for (const wv of group.elements) ready.push(wv);
-    }
+    const ready = this.waiting.takeReady();
     if (ready === undefined) return false;
     await ctx.emit(ready);
     return true;
   }
 
   outputWatermark(inputWatermark: Instant): Instant {
-    let wm = inputWatermark;
+    let wm = Math.min(inputWatermark, this.waiting.minTimestamp);
     for (const wv of this.buffer) if (wv.timestamp < wm) wm = wv.timestamp;
-    for (const group of this.waiting.values()) if (group.minTimestamp < wm) wm = group.minTimestamp;
     this.output = Math.max(this.output, wm);
     return this.output;
   }

@@ -75,7 +75,9 @@ export class SpillingStatefulStage extends DiskBackedStage implements Stage {
 
   async step(ctx: StepContext): Promise<boolean> {
     this.inputWatermark = ctx.inputWatermark;
-    if (this.finished || this.inputWatermark < MAX_TIMESTAMP) return false;
+    // With side inputs, the groups wait until every side input is complete, as a batch
+    // runner materializes side inputs before the stage that reads them: no group waits then.
+    if (this.finished || this.inputWatermark < MAX_TIMESTAMP || !this.inner.sideInputsComplete) return false;
     this.groups ??= this.spill.groups();
     const elements: WindowedValue<unknown>[] = [];
     while (elements.length < ELEMENTS_PER_STEP) {

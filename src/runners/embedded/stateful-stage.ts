@@ -6,6 +6,7 @@ import {
   TimerTable,
   checkedTimerOutput,
   garbageCollectionTime,
+  onTimerContext,
   requireKeyed,
   stateAccessors,
   windowExpiryContext,
@@ -16,6 +17,7 @@ import {
 } from "../../runtime/index.js";
 import type { KeyIdentifier, StateSpecMap, Timer, TimerFamily, TimerSpecMap } from "../../transforms/index.js";
 import type { LateDataReporter } from "./materialized-stages.js";
+import type { PushedBackElements } from "./pushed-back-elements.js";
 import type { Stage, StepContext } from "./stage.js";
 
 /** A window expiry, carried through a bundle like an element. */
@@ -44,6 +46,13 @@ interface Bound {
  * after `onWindowExpiration`, when the watermark passes its end plus the allowed lateness.
  * Pending timers hold the output watermark at their output timestamps. State and timer
  * changes are journaled and undone when a bundle fails.
+ *
+ * With side inputs, an element waits (is pushed back) until they are ready for its window,
+ * as in a ParDo. Waiting elements also hold the watermark that fires event-time timers and
+ * expires windows, as Flink's DoFnOperator holds its timer watermark back by its
+ * pushed-back elements: a window never expires, nor a timer fires, ahead of elements of
+ * its time that have not been processed. So a timer's (and an expiring window's) side
+ * inputs are always ready: its window's elements were processed first.
  */
 export class StatefulStage implements Stage {
   readonly isSource = false;
@@ -56,6 +65,7 @@ export class StatefulStage implements Stage {
   private readonly state: StateTable;
   private readonly timers = new TimerTable();
   private readonly expiries = new MinHeap<StateEntry>();
+  /** The watermark timers and expiries follow: the input's, held back by pushed-back elements. */
   private inputWatermark: Instant = -Infinity;
   private output: Instant = -Infinity;
   private now: Instant = 0;
@@ -70,6 +80,8 @@ export class StatefulStage implements Stage {
     private readonly keys: KeyIdentifier,
     private readonly windowing: WindowingStrategy,
     private readonly reporter: LateDataReporter,
+    /** Elements waiting for their side inputs; undefined without side inputs. */
+    private readonly pushedBack?: PushedBackElements,
   ) {
     this.reads = [input];
     this.state = new StateTable(keys.outputKey);
@@ -92,10 +104,19 @@ export class StatefulStage implements Stage {
       });
       if (late > 0) this.reporter.droppedDueToLateness(this.label, late);
       this.now = ctx.now;
-      if (onTime.length > 0) await ctx.emit(onTime);
+      if (this.pushedBack !== undefined) this.pushedBack.add(onTime);
+      else if (onTime.length > 0) await ctx.emit(onTime);
       did = true;
     }
-    this.inputWatermark = ctx.inputWatermark;
+    const ready = this.pushedBack?.takeReady();
+    if (ready !== undefined) {
+      this.now = ctx.now;
+      await ctx.emit(ready);
+      did = true;
+    }
+    // Monotonic: an element that waits may be behind the watermark already reached (but
+    // not late: its window has not expired, and the held watermark stays below its end).
+    this.inputWatermark = Math.max(this.inputWatermark, Math.min(ctx.inputWatermark, this.pushedBack?.minTimestamp ?? Infinity));
     this.now = ctx.now;
     for (let round = 0; ; round++) {
       const work = this.dueWork();
@@ -150,7 +171,7 @@ export class StatefulStage implements Stage {
   }
 
   outputWatermark(inputWatermark: Instant): Instant {
-    let wm = Math.min(inputWatermark, this.timers.minHold());
+    let wm = Math.min(inputWatermark, this.timers.minHold(), this.pushedBack?.minTimestamp ?? Infinity);
     for (const wv of this.buffer) if (wv.timestamp < wm) wm = wv.timestamp;
     this.output = Math.max(this.output, wm);
     return this.output;
@@ -161,7 +182,21 @@ export class StatefulStage implements Stage {
   }
 
   get done(): boolean {
-    return this.inputWatermark >= MAX_TIMESTAMP && this.buffer.length === 0 && this.timers.size === 0 && this.expiries.size === 0;
+    return (
+      this.inputWatermark >= MAX_TIMESTAMP &&
+      this.buffer.length === 0 &&
+      (this.pushedBack?.size ?? 0) === 0 &&
+      this.timers.size === 0 &&
+      this.expiries.size === 0
+    );
+  }
+
+  /**
+   * @internal For sort-based batch execution: whether every side input is complete, so no
+   * element will wait (the sorted groups then run on their own time lines).
+   */
+  get sideInputsComplete(): boolean {
+    return this.pushedBack?.sideInputsComplete ?? true;
   }
 
   private gcTime(window: BoundedWindow): Instant {
@@ -174,7 +209,7 @@ export class StatefulStage implements Stage {
    * its windows have expired.
    */
   restartTime(): void {
-    if (this.buffer.length > 0 || this.timers.size > 0 || this.expiries.size > 0) {
+    if (this.buffer.length > 0 || (this.pushedBack?.size ?? 0) > 0 || this.timers.size > 0 || this.expiries.size > 0) {
       throw new Error(`${this.label}: internal error: restarting the time line with work pending.`);
     }
     this.inputWatermark = -Infinity;
@@ -217,22 +252,8 @@ export class StatefulStage implements Stage {
   timerContext(t: TimerEntry, op: DoFnOperation): object {
     this.currentTimestamp = t.outputTimestamp;
     const b = this.bound(this.state.entry(t.key, t.keyId, t.window));
-    return {
-      key: t.key,
-      window: t.window,
-      fireTimestamp: t.fireTimestamp,
-      timestamp: t.outputTimestamp,
-      timeDomain: t.domain,
-      timerId: t.tag,
-      state: b.state,
-      timers: b.timers,
-      output: (value: unknown) => op.emit(undefined, value, t.outputTimestamp, [t.window], NO_FIRING),
-      outputWithTimestamp: (value: unknown, timestamp: Instant) => {
-        if (timestamp < t.outputTimestamp - op.allowedSkew) op.skewError(timestamp, t.outputTimestamp);
-        op.emit(undefined, value, timestamp, [t.window], NO_FIRING);
-      },
-      metrics: op.metrics,
-    };
+    const timer = { key: t.key, window: t.window, fireTimestamp: t.fireTimestamp, outputTimestamp: t.outputTimestamp, domain: t.domain, timerId: t.tag };
+    return onTimerContext(timer, b, op);
   }
 
   /** @internal the context of onWindowExpiration. */

@@ -4,3 +4,4 @@ export * from "./timer-table.js";
 export * from "./timer-checks.js";
 export * from "./keyed-input.js";
 export * from "./expiry-context.js";
+export * from "./timer-context.js";
