@@ -3,6 +3,36 @@
 import {
   Pipeline,
   coGroupByKey,
+  combineGlobally,
+  combineGroupedValues,
+  count,
+  countPerElement,
+  distinct,
+  filter,
+  fixedWindows,
+  flattenAll,
+  groupByKeyWithLateData,
+  keys,
+  kvSwap,
+  largest,
+  latestGlobally,
+  latestPerKey,
+  max,
+  mean,
+  min,
+  partition,
+  reshuffle,
+  sampleGlobally,
+  samplePerKey,
+  smallest,
+  toList,
+  toSet,
+  top,
+  values,
+  windowInto,
+  withKeys,
+  withTimestamps,
+  type GroupedWithLateData,
   combinePerKey,
   create,
   defineOptions,
@@ -15,8 +45,15 @@ import {
   type TimestampedValue,
   option,
   sum,
+  asSingleton,
+  statefulParDo,
+  TimerSpecs,
   type KV,
   type PCollection,
+  type StatefulDoFn,
+  type StatefulProcessContext,
+  type Timer,
+  type TimerSpec,
 } from "../src/index.js";
 import { testStream } from "../src/testing/index.js";
 
@@ -35,6 +72,134 @@ numbers.apply(combinePerKey(sum()));
 // On KVs it compiles and the output is typed.
 const grouped: PCollection<KV<string, Iterable<number>>> = pairs.apply(groupByKey<string, number>());
 void grouped;
+
+// Transforms take their type arguments from the PCollection they are applied to. Each
+// output below is declared without an annotation (an annotation is itself a type to infer
+// from, and would hide a failure to infer from the input) and compared for exact equality
+// with the expected type (assignability would let a wider or narrower type through).
+type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+const words: PCollection<string> = p.apply(create(["a", "bb"]));
+const inferred = {
+  groupByKey: pairs.apply(groupByKey()),
+  groupByKeyNamed: pairs.apply("Group", groupByKey()),
+  groupByKeyWithLateData: pairs.apply(groupByKeyWithLateData()),
+  countPerElement: words.apply(countPerElement()),
+  distinct: words.apply(distinct()),
+  keys: pairs.apply(keys()),
+  values: pairs.apply(values()),
+  kvSwap: pairs.apply(kvSwap()),
+  withKeys: words.apply(withKeys((w) => w.length)),
+  reshuffle: words.apply(reshuffle()),
+  windowInto: words.apply(windowInto(fixedWindows(60_000))),
+  withTimestamps: numbers.apply(withTimestamps((n) => n)),
+  filter: words.apply(filter((w) => w.length > 1)),
+  filterGuard: words.apply(filter((w): w is "a" => w === "a")),
+  partition: words.apply(partition(2, (w) => w.length % 2)),
+  flattenAll: flattenAll([words, words]),
+  combinePerKey: pairs.apply(combinePerKey(sum())),
+  combinePerKeyBinary: pairs.apply(combinePerKey((a, b) => Math.max(a, b))),
+  combinePerKeyFanout: pairs.apply(combinePerKey(mean(), { hotKeyFanout: (key) => key.length })),
+  combinePerKeyToSet: pairs.apply(combinePerKey(toSet())),
+  combineGroupedValues: pairs.apply(groupByKey()).apply(combineGroupedValues(toList())),
+  combineGroupedValuesBinary: pairs.apply(groupByKey()).apply(combineGroupedValues((a, b) => a + b)),
+  toList: numbers.apply(combineGlobally(toList())),
+  toSet: words.apply(combineGlobally(toSet())),
+  count: words.apply(combineGlobally(count())),
+  mean: numbers.apply(combineGlobally(mean())),
+  min: numbers.apply(combineGlobally(min())),
+  max: words.apply(combineGlobally(max())),
+  top: words.apply(combineGlobally(top(2, (a, b) => a.length - b.length))),
+  largest: numbers.apply(combineGlobally(largest(3))),
+  smallest: words.apply(combineGlobally(smallest(3))),
+  combineGloballyBinary: numbers.apply(combineGlobally((a, b) => a + b)),
+  latestGlobally: words.apply(latestGlobally()),
+  latestPerKey: pairs.apply(latestPerKey()),
+  sampleGlobally: words.apply(sampleGlobally(2)),
+  samplePerKey: pairs.apply(samplePerKey(2)),
+  chained: pairs.apply(groupByKey()).apply(map((e) => kv(e.key, [...e.value].length))),
+};
+type Expected = {
+  groupByKey: PCollection<KV<string, Iterable<number>>>;
+  groupByKeyNamed: PCollection<KV<string, Iterable<number>>>;
+  groupByKeyWithLateData: GroupedWithLateData<string, number>;
+  countPerElement: PCollection<KV<string, number>>;
+  distinct: PCollection<string>;
+  keys: PCollection<string>;
+  values: PCollection<number>;
+  kvSwap: PCollection<KV<number, string>>;
+  withKeys: PCollection<KV<number, string>>;
+  reshuffle: PCollection<string>;
+  windowInto: PCollection<string>;
+  withTimestamps: PCollection<number>;
+  filter: PCollection<string>;
+  filterGuard: PCollection<"a">;
+  partition: PCollection<string>[];
+  flattenAll: PCollection<string>;
+  combinePerKey: PCollection<KV<string, number>>;
+  combinePerKeyBinary: PCollection<KV<string, number>>;
+  combinePerKeyFanout: PCollection<KV<string, number>>;
+  combinePerKeyToSet: PCollection<KV<string, Set<number>>>;
+  combineGroupedValues: PCollection<KV<string, number[]>>;
+  combineGroupedValuesBinary: PCollection<KV<string, number>>;
+  toList: PCollection<number[]>;
+  toSet: PCollection<Set<string>>;
+  count: PCollection<number>;
+  mean: PCollection<number>;
+  min: PCollection<number | undefined>;
+  max: PCollection<string | undefined>;
+  top: PCollection<string[]>;
+  largest: PCollection<number[]>;
+  smallest: PCollection<string[]>;
+  // A binary function's result for no input is undefined.
+  combineGloballyBinary: PCollection<number | undefined>;
+  latestGlobally: PCollection<string | undefined>;
+  latestPerKey: PCollection<KV<string, number | undefined>>;
+  sampleGlobally: PCollection<string[]>;
+  samplePerKey: PCollection<KV<string, number[]>>;
+  chained: PCollection<KV<string, number>>;
+};
+// The transforms whose inferred output is not the expected type: none, so the empty object
+// has every property required (a failure lists the transforms as missing properties).
+type NotAsExpected = {
+  [Name in keyof Expected]: Equal<(typeof inferred)[Name], Expected[Name]> extends true ? never : Name;
+}[keyof Expected];
+const notAsExpected: Record<NotAsExpected, "not the expected type"> = {};
+void [inferred, notAsExpected];
+
+// Inference keeps misuse a compile error: the KV transforms reject PCollections of non-KVs,
+// and a CombineFn's input type must be the elements' type.
+// @ts-expect-error numbers are not KVs
+numbers.apply(groupByKeyWithLateData());
+// @ts-expect-error numbers are not KVs
+numbers.apply(keys());
+// @ts-expect-error numbers are not KVs
+numbers.apply(values());
+// @ts-expect-error numbers are not KVs
+numbers.apply(kvSwap());
+// @ts-expect-error numbers are not KVs
+numbers.apply(latestPerKey());
+// @ts-expect-error numbers are not KVs
+numbers.apply(samplePerKey(2));
+// @ts-expect-error numbers are not grouped KVs
+numbers.apply(combineGroupedValues(sum()));
+// @ts-expect-error ungrouped KVs are not grouped KVs
+pairs.apply(combineGroupedValues(sum()));
+// @ts-expect-error sum() adds numbers, not strings
+words.apply(combineGlobally(sum()));
+// @ts-expect-error mean() of KVs' values needs combinePerKey
+pairs.apply(combineGlobally(mean()));
+// @ts-expect-error the values are numbers: a callback's parameter is typed from the input
+pairs.apply(map((e) => e.value.toUpperCase()));
+// @ts-expect-error the grouped values are numbers
+pairs.apply(groupByKey()).apply(combineGroupedValues((a, b) => a.concat(b)));
+
+// Explicit type arguments keep working, and a transform built away from apply (kept in a
+// variable, with nothing to infer from) takes them.
+const explicitCounts: PCollection<KV<string, number>> = words.apply(countPerElement<string>());
+const keysOfPairs = keys<string, number>();
+const explicitKeys: PCollection<string> = pairs.apply(keysOfPairs);
+const explicitList: PCollection<number[]> = numbers.apply(combineGlobally(toList<number>()));
+void [explicitCounts, explicitKeys, explicitList];
 
 // A map's output type follows the function.
 const lengths: PCollection<number> = p.apply(create(["ab"])).apply(map((s: string) => s.length));
@@ -79,3 +244,37 @@ p.apply(testStream<KV<string, number>>("a:1"));
 // @ts-expect-error kv: true is for streams of KVs only
 p.apply(testStream<string>("a:b", { kv: true }));
 void kvStream;
+
+// A stateful ParDo's tagged outputs are typed as a ParDo's: { main, ...tags }, and
+// ctx.outputTo in process, onTimer and onWindowExpiration takes only declared tags with
+// their element types; side inputs read as in a ParDo.
+const minimum = asSingleton(numbers);
+const deadLetters: StatefulDoFn<string, number, string, Record<never, never>, { retry: TimerSpec<Timer> }, { deadLetter: number }> = {
+  timers: { retry: TimerSpecs.timer("EVENT_TIME") },
+  process(e, ctx) {
+    if (e.value < ctx.sideInput(minimum)) ctx.outputTo("deadLetter", e.value);
+    else ctx.output(e.key);
+    // @ts-expect-error "late" is not a declared output tag
+    ctx.outputTo("late", e.value);
+  },
+  onTimer: {
+    retry(ctx) {
+      ctx.outputTo("deadLetter", ctx.sideInput(minimum));
+      // @ts-expect-error deadLetter holds numbers
+      ctx.outputTo("deadLetter", "x");
+    },
+  },
+  onWindowExpiration(ctx) {
+    ctx.outputTo("deadLetter", 0);
+  },
+};
+const split = pairs.apply(statefulParDo(deadLetters, { sideInputs: [minimum], outputs: ["deadLetter"] }));
+const splitMain: PCollection<string> = split.main;
+const splitDead: PCollection<number> = split.deadLetter;
+// @ts-expect-error only declared tags are outputs
+void split.late;
+// Without `outputs`, the result is the main PCollection.
+const single: PCollection<string> = pairs.apply(statefulParDo({ process: (e: KV<string, number>, ctx: StatefulProcessContext<string, string, Record<never, never>, Record<never, never>>) => ctx.output(e.key) }));
+// @ts-expect-error an output tag must be declared on the DoFn's type to be listed
+pairs.apply(statefulParDo(deadLetters, { outputs: ["deadLetter", "other"] }));
+void [splitMain, splitDead, single];

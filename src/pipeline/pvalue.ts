@@ -27,7 +27,24 @@ export class PCollection<T> {
     readonly id: string,
   ) {}
 
-  /** Applies a transform to this PCollection, optionally under a given name. */
+  /**
+   * Applies a transform to this PCollection, optionally under a given name, and returns the
+   * transform's output.
+   *
+   * A generic transform written in the call takes its type arguments from this PCollection,
+   * so they need not be given: on a `PCollection<KV<string, number>>`, `groupByKey()` gives
+   * a `PCollection<KV<string, Iterable<number>>>` and `combinePerKey(sum())` a
+   * `PCollection<KV<string, number>>`, and the parameters of `map((e) => ...)` or
+   * `filter((e) => ...)` are typed. Misuse still does not compile: `groupByKey()` on a
+   * PCollection that is not of KVs is an error. Explicit type arguments keep working; a
+   * transform built away from `apply` (kept in a variable) has no input to infer from and
+   * needs them.
+   *
+   * @example
+   * const words: PCollection<string> = lines.apply(flatMap((line: string) => line.split(" ")));
+   * const counts = words.apply(countPerElement()); // PCollection<KV<string, number>>
+   * const initials = counts.apply(keys()).apply(map((w) => w[0])); // w: string
+   */
   apply<Out extends PValue>(transform: PTransform<PCollection<T>, Out>): Out;
   apply<Out extends PValue>(name: string, transform: PTransform<PCollection<T>, Out>): Out;
   apply<Out extends PValue>(

@@ -26,11 +26,14 @@ function nameOf(fn: object): string {
 }
 
 /**
- * Beam's Combine.groupedValues: combines the grouped values of each key.
+ * Beam's Combine.groupedValues: combines the grouped values of each key. The key and value
+ * types come from the input at `apply`; with a binary function the output values have the
+ * input values' type.
  *
  * @example grouped.apply(combineGroupedValues(sum()))
+ * @example grouped.apply(combineGroupedValues((a, b) => Math.max(a, b)))
  */
-export function combineGroupedValues<K, In, Acc, Out>(
+export function combineGroupedValues<K, In, Acc, Out = In>(
   fnLike: CombineFnLike<In, Acc, Out>,
 ): PTransform<PCollection<KV<K, Iterable<In>>>, PCollection<KV<K, Out>>> {
   const fn = toCombineFn(fnLike);
@@ -45,12 +48,14 @@ export function combineGroupedValues<K, In, Acc, Out>(
 /**
  * Beam's Combine.perKey: for each key (and window), combines its values. Runners lift it:
  * values are pre-combined in each bundle before the shuffle. Accepts a CombineFn or a
- * binary function.
+ * binary function (whose output values have the input values' type). The key and value
+ * types come from the input at `apply`; only PCollections of KVs are accepted, anything
+ * else does not compile.
  *
  * @example sales.apply(combinePerKey(sum()))
- * @example sales.apply(combinePerKey((a: number, b: number) => Math.max(a, b)))
+ * @example sales.apply(combinePerKey((a, b) => Math.max(a, b)))
  */
-export function combinePerKey<K, In, Acc, Out>(
+export function combinePerKey<K, In, Acc, Out = In>(
   fnLike: CombineFnLike<In, Acc, Out>,
   options: CombinePerKeyOptions<K> = {},
 ): PTransform<PCollection<KV<K, In>>, PCollection<KV<K, Out>>> {
@@ -142,11 +147,15 @@ export interface CombineGloballyOptions {
  * `extractOutput(createAccumulator())` (Beam's defaultValue(): sum and count give 0, mean
  * NaN, toList [], latest and a binary function undefined, Java's null), unless
  * `withoutDefaults`. With defaults the input must be in the global window: it is a
- * ConstructionError otherwise, as in Beam Java and Python.
+ * ConstructionError otherwise, as in Beam Java and Python. The element type comes from the
+ * input at `apply`; a binary function's output is the element type or undefined (its result
+ * for no input).
  *
- * @example const total = amounts.apply(combineGlobally(sum()));
+ * @example const total = amounts.apply(combineGlobally(sum())); // PCollection<number>
+ * @example const all = amounts.apply(combineGlobally(toList())); // PCollection<number[]>
+ * @example const most = amounts.apply(combineGlobally((a, b) => Math.max(a, b))); // PCollection<number | undefined>
  */
-export function combineGlobally<In, Acc, Out>(
+export function combineGlobally<In, Acc, Out = In | undefined>(
   fnLike: CombineFnLike<In, Acc, Out>,
   options: CombineGloballyOptions = {},
 ): PTransform<PCollection<In>, PCollection<Out>> {

@@ -26,7 +26,11 @@ export function countPerElement<T>(): PTransform<PCollection<T>, PCollection<KV<
   });
 }
 
-/** The distinct elements, by encoded equality (Beam's Distinct), per window. */
+/**
+ * The distinct elements, by encoded equality (Beam's Distinct), per window.
+ *
+ * @example const uniqueWords = words.apply(distinct()); // PCollection<string>
+ */
 export function distinct<T>(): PTransform<PCollection<T>, PCollection<T>> {
   return ptransform("Distinct", (input: PCollection<T>) =>
     input
@@ -51,7 +55,11 @@ export function latestGlobally<T>(options: CombineGloballyOptions = {}): PTransf
   );
 }
 
-/** For each key, the value with the latest event timestamp (Beam's Latest.perKey). */
+/**
+ * For each key, the value with the latest event timestamp (Beam's Latest.perKey).
+ *
+ * @example const lastReading = readingsBySensor.apply(latestPerKey()); // KV<string, Reading | undefined>
+ */
 export function latestPerKey<K, V>(): PTransform<PCollection<KV<K, V>>, PCollection<KV<K, V | undefined>>> {
   return ptransform("LatestPerKey", (input: PCollection<KV<K, V>>) => {
     const [k] = kvComponents(input.coder);
@@ -67,12 +75,18 @@ export function latestPerKey<K, V>(): PTransform<PCollection<KV<K, V>>, PCollect
  * A uniform sample of at most `n` elements (Beam's Sample.fixedSizeGlobally). An empty
  * input in the global window gives [], unless `withoutDefaults`, which an input in other
  * windows needs, as for combineGlobally.
+ *
+ * @example const some = users.apply(sampleGlobally(10)); // PCollection<User[]>
  */
 export function sampleGlobally<T>(n: number, options: CombineGloballyOptions = {}): PTransform<PCollection<T>, PCollection<T[]>> {
   return ptransform(`SampleGlobally(${n})`, (input: PCollection<T>) => input.apply("Sample", combineGlobally(sample<T>(n), options)));
 }
 
-/** Per key, a uniform sample of at most `n` values (Beam's Sample.fixedSizePerKey). */
+/**
+ * Per key, a uniform sample of at most `n` values (Beam's Sample.fixedSizePerKey).
+ *
+ * @example const examples = ordersByUser.apply(samplePerKey(3)); // KV<string, Order[]>
+ */
 export function samplePerKey<K, V>(n: number): PTransform<PCollection<KV<K, V>>, PCollection<KV<K, V[]>>> {
   return ptransform(`SamplePerKey(${n})`, (input: PCollection<KV<K, V>>) => input.apply("Sample", combinePerKey(sample<V>(n))));
 }

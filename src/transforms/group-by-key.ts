@@ -7,9 +7,9 @@ import { groupedCoder } from "./coder-derivation.js";
  * Beam's GroupByKey: for each key and window, KVs of the key and its values, emitted
  * when the windowing's trigger fires (by default once, when the watermark passes the end
  * of the window). Only PCollections of KVs can be grouped; anything else does not
- * compile. The key coder must be deterministic.
+ * compile. The key coder must be deterministic. K and V come from the input at `apply`.
  *
- * @example const byUser = clicks.apply(groupByKey<string, Click>());
+ * @example const byUser = clicks.apply(groupByKey()); // KV<string, Click> in, KV<string, Iterable<Click>> out
  */
 export function groupByKey<K, V>(): PTransform<PCollection<KV<K, V>>, PCollection<KV<K, Iterable<V>>>> {
   return new GroupByKey<K, V>("GroupByKey");
@@ -30,7 +30,7 @@ export type GroupedWithLateData<K, V> = {
  * GroupByKey that routes elements too late for their window to a second output instead
  * of dropping them (beam-ts extension; Beam only counts them in droppedDueToLateness).
  *
- * @example const { grouped, late } = events.apply(groupByKeyWithLateData<string, Click>());
+ * @example const { grouped, late } = clicks.apply(groupByKeyWithLateData());
  */
 export function groupByKeyWithLateData<K, V>(): PTransform<PCollection<KV<K, V>>, GroupedWithLateData<K, V>> {
   return new GroupByKeyWithLateData<K, V>("GroupByKey");

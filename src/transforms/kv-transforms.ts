@@ -5,21 +5,33 @@ import { kvCoder } from "../coders/index.js";
 import { jsValueCoder, kvComponents } from "./coder-derivation.js";
 import { map } from "./map.js";
 
-/** The keys of a PCollection of KVs (Beam's Keys). */
+/**
+ * The keys of a PCollection of KVs (Beam's Keys).
+ *
+ * @example const words = counts.apply(keys()); // PCollection<string> from KV<string, number>
+ */
 export function keys<K, V>(): PTransform<PCollection<KV<K, V>>, PCollection<K>> {
   return ptransform("Keys", (input: PCollection<KV<K, V>>) =>
     input.apply("Keys", map((e: KV<K, V>) => e.key)).withCoder(kvComponents(input.coder)[0]),
   );
 }
 
-/** The values of a PCollection of KVs (Beam's Values). */
+/**
+ * The values of a PCollection of KVs (Beam's Values).
+ *
+ * @example const totals = counts.apply(values()); // PCollection<number> from KV<string, number>
+ */
 export function values<K, V>(): PTransform<PCollection<KV<K, V>>, PCollection<V>> {
   return ptransform("Values", (input: PCollection<KV<K, V>>) =>
     input.apply("Values", map((e: KV<K, V>) => e.value)).withCoder(kvComponents(input.coder)[1]),
   );
 }
 
-/** Swaps key and value (Beam's KvSwap). */
+/**
+ * Swaps key and value (Beam's KvSwap).
+ *
+ * @example const byCount = counts.apply(kvSwap()); // KV<number, string> from KV<string, number>
+ */
 export function kvSwap<K, V>(): PTransform<PCollection<KV<K, V>>, PCollection<KV<V, K>>> {
   return ptransform("KvSwap", (input: PCollection<KV<K, V>>) => {
     const [k, v] = kvComponents(input.coder);
@@ -30,7 +42,7 @@ export function kvSwap<K, V>(): PTransform<PCollection<KV<K, V>>, PCollection<KV
 /**
  * Keys each element by `fn(element)`, or by a constant key (Beam's WithKeys).
  *
- * @example users.apply(withKeys((u: User) => u.country))
+ * @example users.apply(withKeys((u) => u.country)) // KV<string, User>
  */
 export function withKeys<T, K>(
   keyFn: ((element: T) => K) | { readonly constant: K },

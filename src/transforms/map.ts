@@ -105,7 +105,7 @@ class FilterDoFn<T> implements DoFn<T, T> {
 /**
  * Keeps the elements for which `predicate` is true. A type guard narrows the output type.
  *
- * @example nums.apply(filter((n: number) => n % 2 === 0))
+ * @example nums.apply(filter((n) => n % 2 === 0))
  */
 export function filter<T, S extends T>(predicate: (element: T) => element is S): PTransform<PCollection<T>, PCollection<S>>;
 export function filter<T>(

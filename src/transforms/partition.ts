@@ -26,7 +26,7 @@ class PartitionDoFn<T> implements DoFn<T, T, Outputs> {
 /**
  * Beam's Partition: splits a PCollection into `n` by the index `fn` returns.
  *
- * @example const [small, large] = orders.apply(partition(2, (o: Order) => (o.amount < 100 ? 0 : 1)));
+ * @example const [small, large] = orders.apply(partition(2, (o) => (o.amount < 100 ? 0 : 1)));
  */
 export function partition<T>(
   n: number,

@@ -29,6 +29,8 @@ class Restore implements DoFn<KV<number, Iterable<Reified>>, unknown> {
  * Beam's Reshuffle: redistributes elements between workers and checkpoints them, keeping
  * each element's value, timestamp and windows. Use it to break fusion after a high
  * fan-out step. Expands to a GroupByKey on random keys; runners may execute it directly.
+ *
+ * @example const spread = expanded.apply(reshuffle()); // same element type as expanded
  */
 export function reshuffle<T>(): PTransform<PCollection<T>, PCollection<T>> {
   return new Reshuffle<T>("Reshuffle");

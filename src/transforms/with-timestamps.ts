@@ -25,7 +25,7 @@ class WithTimestampsDoFn<T> implements DoFn<T, T> {
  * from `create` start at the minimum, so any is fine there) unless `allowedTimestampSkew`
  * says how much earlier it may be.
  *
- * @example events.apply(withTimestamps((e: Event) => e.time))
+ * @example events.apply(withTimestamps((e) => e.time))
  */
 export function withTimestamps<T>(
   fn: (element: T) => Instant | Date,

@@ -1,6 +1,10 @@
 import type { CombineFn } from "../combine-fn.js";
 
-/** All elements as an array, in no particular order (Beam Python's ToList). */
+/**
+ * All elements as an array, in no particular order (Beam Python's ToList).
+ *
+ * @example nums.apply(combineGlobally(toList())) // PCollection<number[]>
+ */
 export function toList<T>(): CombineFn<T, T[], T[]> {
   return {
     name: "ToList",
@@ -21,6 +25,8 @@ export function toList<T>(): CombineFn<T, T[], T[]> {
 /**
  * The distinct elements as a Set (Beam Python's ToSet). Equality is JS SameValueZero, so
  * use it for primitives; for objects, key them first or use `distinct()`.
+ *
+ * @example tagsByUser.apply(combinePerKey(toSet())) // KV<string, Set<string>>
  */
 export function toSet<T>(): CombineFn<T, Set<T>, Set<T>> {
   return {
