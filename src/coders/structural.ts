@@ -1,5 +1,5 @@
 import type { ByteReader, ByteWriter, Coder, KV } from "../model/index.js";
-import { CoderError, describeValue } from "../model/index.js";
+import { CoderError, describeValue, isKv } from "../model/index.js";
 import { CoderUrns } from "./urns.js";
 import { BufferReader, BufferWriter } from "./byte-buffer.js";
 
@@ -30,7 +30,7 @@ class KvCoder<K, V> implements Coder<KV<K, V>> {
     this.deterministic = keyCoder.deterministic && valueCoder.deterministic;
   }
   encode(value: KV<K, V>, writer: ByteWriter, nested: boolean): void {
-    if (value === null || typeof value !== "object" || !("key" in value)) {
+    if (!isKv(value)) {
       throw new CoderError(
         `kv coder expected a KV ({ key, value }) but got ${describeValue(value)}. Build KVs with kv(key, value).`,
       );

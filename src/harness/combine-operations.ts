@@ -1,5 +1,5 @@
-import type { BoundedWindow, Coder, Instant, KV, WindowedValue } from "../model/index.js";
-import { NO_FIRING, UnsupportedFeatureError, kv } from "../model/index.js";
+import type { BoundedWindow, Coder, Instant, WindowedValue } from "../model/index.js";
+import { NO_FIRING, UnsupportedFeatureError, isKv, kv, notAKvError } from "../model/index.js";
 import type { TransformNode } from "../pipeline/index.js";
 import { KeyedWindowTable, userCodeError, type Operation, type Receiver, type WindowEntry } from "../runtime/index.js";
 import { combineAll, type CombineFn } from "../transforms/index.js";
@@ -104,7 +104,8 @@ class PerKeyOperation implements Operation {
   startBundle(): void {}
 
   receive(wv: WindowedValue<unknown>): void {
-    const e = wv.value as KV<unknown, unknown>;
+    if (!isKv(wv.value)) throw notAKvError(this.label, wv.value);
+    const e = wv.value;
     let value: unknown;
     try {
       value = this.apply(e.value);
@@ -152,7 +153,8 @@ class PrecombineOperation implements Operation {
   }
 
   receive(wv: WindowedValue<unknown>): void {
-    const e = wv.value as KV<unknown, unknown>;
+    if (!isKv(wv.value)) throw notAKvError(this.label, wv.value);
+    const e = wv.value;
     for (const w of wv.windows) {
       try {
         const entry = this.table.entry(e.key, w, wv.timestamp, this.create);

@@ -1,5 +1,5 @@
 import type { KV } from "../model/index.js";
-import { ConstructionError, kv } from "../model/index.js";
+import { ConstructionError, isKv, kv, notAKvError } from "../model/index.js";
 import { PTransform, type PCollection } from "../pipeline/index.js";
 import { kvCoder, unionCoder, type UnionValue } from "../coders/index.js";
 import { kvComponents } from "./coder-derivation.js";
@@ -42,7 +42,14 @@ class CoGroupByKey<R extends Record<string, PCollection<KV<unknown, unknown>>>> 
     const valueCoder = unionCoder(tags.map((tag) => kvComponents(inputs[tag]!.coder)[1]));
     const tagged = tags.map((tag, t) =>
       inputs[tag]!
-        .apply(`Tag(${tag})`, map((e: KV<unknown, unknown>): KV<unknown, UnionValue> => kv(e.key, { tag: t, value: e.value })))
+        .apply(
+          `Tag(${tag})`,
+          map((e: KV<unknown, unknown>): KV<unknown, UnionValue> => {
+            // The types stop most non-KVs, not all (a cast, a parsed JSON line): fail, never group under undefined.
+            if (!isKv(e)) throw notAKvError(`CoGroupByKey input ${tag}`, e);
+            return kv(e.key, { tag: t, value: e.value });
+          }),
+        )
         .withCoder(kvCoder(keyCoder, valueCoder)),
     );
     const grouped = inputs[tags[0]!]!.pipeline

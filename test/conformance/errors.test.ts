@@ -4,7 +4,14 @@ import {
   JobFailedError,
   UserCodeError,
   assertThat,
+  coGroupByKey,
+  combinePerKey,
   create,
+  groupByKey,
+  kv,
+  sum,
+  type KV,
+  type Pipeline,
   fixedWindows,
   map,
   windowInto,
@@ -51,6 +58,21 @@ for (const runner of BATCH_RUNNERS) {
       expect(cause.window).toContain("1970-01-01T00:00:00.000Z");
       expect(cause.cause).toBe(original);
       expect(err.message).toMatch(/Transform "CheckPrice" failed while processing element -3 in window .*RangeError: negative price/);
+    });
+
+    it("fails elements that are not KVs before GroupByKey, Combine.perKey and CoGroupByKey, never grouping them under undefined", async () => {
+      // [k, v] arrays and { k, v } objects pass as KVs only through a cast (e.g. a JSON line's
+      // asserted type); Beam's KvCoder rejects them when encoding, beam-ts also where it does not encode.
+      const notKvs = () => [["a", 1], { k: "b", v: 2 }, "c:3"] as unknown as KV<string, number>[];
+      for (const [name, build] of [
+        ["GroupByKey", (p: Pipeline) => void p.apply(create(notKvs())).apply("Group", groupByKey())],
+        ["CombinePerKey", (p: Pipeline) => void p.apply(create(notKvs())).apply("Sum", combinePerKey(sum()))],
+        ["CoGroupByKey", (p: Pipeline) => void coGroupByKey({ left: p.apply("Left", create(notKvs())), right: p.apply("Right", create([kv("a", 1)])) })],
+      ] as const) {
+        const err = await failure(runOn(runner, build, { maxBundleRetries: 0 }));
+        expect(err.message, name).toMatch(/not a KV|expected a KV/);
+        expect(err.message, name).toMatch(/\["a",1\]|\{"k":"b","v":2\}|"c:3"|c:3/);
+      }
     });
 
     it("truncates huge elements in error messages", async () => {

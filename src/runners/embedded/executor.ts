@@ -16,6 +16,7 @@ import { keyIdentifier, type PCollectionView, type StateSpecMap, type TimerSpecM
 
 type StatefulSpecs = { readonly state?: StateSpecMap; readonly timers?: TimerSpecMap };
 import type { MemoryBudget } from "./embedded-runner.js";
+import { KvCheckSink } from "./kv-check-sink.js";
 import type { BundleMetrics } from "./bundle-metrics.js";
 import { BufferStage, ReduceStage, SideInputStage, type LateDataReporter } from "./materialized-stages.js";
 import { PushedBackElements } from "./pushed-back-elements.js";
@@ -261,14 +262,17 @@ export class Executor {
    * routes each element to the executor that should consume it.
    */
   private materialize(pc: string, sink: Sink, partitioning: Partitioning): Sink {
+    // Grouping by key needs KVs: checked where the elements leave for the grouping step
+    // (before an exchange between threads, which partitions them by key).
+    const checked = (s: Sink) => (partitioning.kind === "byKey" ? new KvCheckSink(s) : s);
     const parallel = this.settings.parallel;
-    if (parallel === undefined) return sink;
+    if (parallel === undefined) return checked(sink);
     const { coder, windowing } = parallel.pcollection(pc);
     const wvCoder = windowedValueCoder(coder, windowCoderOf(windowing));
     const exchange = new ExchangeSink(sink, this.channels.length, parallel.shard, wvCoder, partitioning);
     this.channels.push(exchange);
     this.exchanged.add(pc);
-    return exchange;
+    return checked(exchange);
   }
 
   private buildStep(step: PlanStep, index: number): void {
