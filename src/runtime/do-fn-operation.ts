@@ -129,8 +129,16 @@ export class DoFnOperation implements Operation {
     if (fn?.teardown && wasSetUp) {
       try {
         await fn.teardown();
-      } catch {
-        // Beam ignores teardown failures: teardown is best effort and must not mask the job's outcome.
+      } catch (err) {
+        // As Beam: teardown is best effort and must not change the job's outcome, but its
+        // failure is reported (Java logs "Exception while cleaning up DoFn"): a process
+        // warning, which Node prints to stderr and `process.on("warning")` receives.
+        const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        process.emitWarning(`teardown of the DoFn of "${this.label}" threw ${message}; the job goes on.`, {
+          type: "BeamTeardownWarning",
+          code: "BEAM_TEARDOWN_FAILED",
+          ...(err instanceof Error && err.stack !== undefined ? { detail: err.stack } : {}),
+        });
       }
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GLOBAL_WINDOW, assertThat, create, map, parDo, reshuffle, type DoFn, type ProcessContext } from "../../src/index.js";
+import { GLOBAL_WINDOW, Pipeline, assertThat, create, map, parDo, reshuffle, type DoFn, type ProcessContext } from "../../src/index.js";
 import { BATCH_RUNNERS, runOn, NO_BUNDLE_RETRIES } from "./runners.js";
 
 /**
@@ -115,3 +115,31 @@ for (const runner of BATCH_RUNNERS) {
     });
   });
 }
+
+describe("DoFn teardown failures (embedded runner)", () => {
+  it("do not fail the job, and are reported as a process warning naming the step and the error", async () => {
+    const warnings: Error[] = [];
+    const listen = (w: Error) => warnings.push(w);
+    process.on("warning", listen);
+    try {
+      const p = new Pipeline();
+      const out = p.apply(create([1, 2])).apply(
+        "Leaky",
+        parDo<number, number>({
+          process: (x, ctx) => ctx.output(x),
+          teardown: () => {
+            throw new Error("connection already closed");
+          },
+        }),
+      );
+      assertThat(out).containsInAnyOrder([1, 2]);
+      await p.run().waitUntilFinish();
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off("warning", listen);
+    }
+    const teardown = warnings.filter((w) => w.name === "BeamTeardownWarning");
+    expect(teardown.length).toBeGreaterThan(0);
+    expect(teardown[0]!.message).toMatch(/teardown of the DoFn of "Leaky" threw Error: connection already closed/);
+  });
+});
