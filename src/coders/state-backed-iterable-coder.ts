@@ -1,7 +1,7 @@
 import type { ByteReader, ByteWriter, Coder } from "../model/index.js";
-import { CoderError, describeValue } from "../model/index.js";
+import { CoderError } from "../model/index.js";
 import { BufferReader } from "./byte-buffer.js";
-import { readIterableElements } from "./structural.js";
+import { readIterableElements, writeCountedIterable } from "./structural.js";
 import { CoderUrns } from "./urns.js";
 
 /**
@@ -41,12 +41,7 @@ class StateBackedIterableCoder<T> implements Coder<Iterable<T>> {
   }
 
   encode(value: Iterable<T>, writer: ByteWriter): void {
-    if (value === null || typeof value !== "object" || !(Symbol.iterator in value)) {
-      throw new CoderError(`state_backed_iterable coder expected an iterable but got ${describeValue(value)}.`);
-    }
-    const items = Array.isArray(value) ? (value as T[]) : [...value];
-    writer.writeInt32BE(items.length);
-    for (const item of items) this.elementCoder.encode(item, writer, true);
+    writeCountedIterable("state_backed_iterable", this.elementCoder, value, writer);
   }
 
   decode(reader: ByteReader): T[] {

@@ -54,12 +54,7 @@ class KvCoder<K, V> implements Coder<KV<K, V>> {
 class IterableCoder<T> extends WrapperCoder<Iterable<T>, T> {
   readonly urn = CoderUrns.iterable;
   encode(value: Iterable<T>, writer: ByteWriter): void {
-    if (value === null || typeof value !== "object" || !(Symbol.iterator in value)) {
-      throw new CoderError(`iterable coder expected an iterable but got ${describeValue(value)}.`);
-    }
-    const items = Array.isArray(value) ? (value as T[]) : [...value];
-    writer.writeInt32BE(items.length);
-    for (const item of items) this.inner.encode(item, writer, true);
+    writeCountedIterable("iterable", this.inner, value, writer);
   }
   decode(reader: ByteReader): T[] {
     const out: T[] = [];
@@ -84,6 +79,20 @@ class IterableCoder<T> extends WrapperCoder<Iterable<T>, T> {
  * terminator: 0 for a complete iterable (and for the counted form), -1 when a state token
  * for the remaining elements follows (state_backed_iterable), anything else is corrupt.
  */
+/**
+ * Writes an iterable in Beam's counted form (a 4-byte big-endian count, then the elements,
+ * nested): the encoding of the iterable and state_backed_iterable coders. `coder` names the
+ * coder in the error for a value that is not iterable.
+ */
+export function writeCountedIterable<T>(coder: string, elementCoder: Coder<T>, value: Iterable<T>, writer: ByteWriter): void {
+  if (value === null || typeof value !== "object" || !(Symbol.iterator in value)) {
+    throw new CoderError(`${coder} coder expected an iterable but got ${describeValue(value)}.`);
+  }
+  const items = Array.isArray(value) ? (value as T[]) : [...value];
+  writer.writeInt32BE(items.length);
+  for (const item of items) elementCoder.encode(item, writer, true);
+}
+
 export function readIterableElements<T>(reader: ByteReader, elementCoder: Coder<T>, out: T[]): number {
   const count = reader.readInt32BE();
   if (count >= 0) {

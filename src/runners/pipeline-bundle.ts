@@ -1,6 +1,7 @@
 import { builtinModules } from "node:module";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { existsSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { readFile } from "node:fs/promises";
 import type { BuildOptions, Loader, Plugin } from "esbuild";
 import { JobFailedError } from "../model/index.js";
@@ -73,6 +74,19 @@ export async function bundlePipeline(request: BundleRequest): Promise<void> {
       { cause: err },
     );
   }
+}
+
+/**
+ * The file of one of beam-ts's own modules (`relative` to `base`, a module's URL, without
+ * extension) as this installation has it: TypeScript sources in a clone, built JavaScript
+ * in the package (dist/ holds .d.ts files, never .ts).
+ */
+export function installedModule(relative: string, base: string): string {
+  for (const ext of [".ts", ".js"]) {
+    const file = fileURLToPath(new URL(`${relative}${ext}`, base));
+    if (existsSync(file)) return file;
+  }
+  throw new JobFailedError(`beam-ts's module ${relative} is missing from this installation at ${base}.`);
 }
 
 const META = { url: "__beamTsImportMetaUrl", dirname: "__beamTsImportMetaDirname", filename: "__beamTsImportMetaFilename" } as const;

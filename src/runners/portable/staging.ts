@@ -3,13 +3,12 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { JobFailedError } from "../../model/index.js";
 import type { PipelineGraph } from "../../pipeline/index.js";
 import { STAGED_BUNDLE, STAGED_FINGERPRINT, fingerprintFileFor } from "../../harness/index.js";
 import { ArtifactFilePayload, ArtifactStagingToRolePayload, type ArtifactInformation } from "../../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
 import { BEAM_URNS } from "../../proto/urns.js";
-import { bundlePipeline } from "../pipeline-bundle.js";
+import { bundlePipeline, installedModule } from "../pipeline-bundle.js";
 import { artifactKey } from "./job-client.js";
 
 const TYPES = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardArtifacts.Types"];
@@ -58,7 +57,7 @@ export async function stagePipeline(options: StagingOptions): Promise<StagedPipe
   try {
     const bundleFile = path.join(dir, STAGED_BUNDLE);
     const main = [
-      `import { pipelineModuleEvaluated } from ${JSON.stringify(workerEntryPath())};`,
+      `import { pipelineModuleEvaluated } from ${JSON.stringify(installedModule("../../harness/worker-entry", import.meta.url))};`,
       `import ${JSON.stringify(entry)};`,
       `pipelineModuleEvaluated();`,
     ].join("\n");
@@ -93,11 +92,3 @@ function fileArtifact(file: string, stagedName: string, bytes: Uint8Array): Arti
   };
 }
 
-/** beam-ts's worker entry, next to this installation's harness (TypeScript sources, or built JavaScript). */
-function workerEntryPath(): string {
-  for (const ext of [".ts", ".js"]) {
-    const file = fileURLToPath(new URL(`../../harness/worker-entry${ext}`, import.meta.url));
-    if (existsSync(file)) return file;
-  }
-  throw new JobFailedError(`beam-ts's worker entry (src/harness/worker-entry) is missing from this installation at ${import.meta.url}.`);
-}

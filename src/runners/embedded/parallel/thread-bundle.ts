@@ -1,10 +1,7 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { JobFailedError } from "../../../model/index.js";
-import { bundlePipeline } from "../../pipeline-bundle.js";
+import { bundlePipeline, installedModule } from "../../pipeline-bundle.js";
 
 /** The bundle worker threads run, and how to remove it. */
 export interface ThreadBundle {
@@ -26,7 +23,7 @@ export async function bundleForThreads(module: string): Promise<ThreadBundle> {
   const outdir = await mkdtemp(path.join(os.tmpdir(), "beam-ts-threads-"));
   const main = [
     `import { workerData } from "node:worker_threads";`,
-    `import { serveThread } from ${JSON.stringify(threadEntryPath())};`,
+    `import { serveThread } from ${JSON.stringify(installedModule("./thread-entry", import.meta.url))};`,
     `await serveThread(workerData, () => import(${JSON.stringify(module)}));`,
   ].join("\n");
   try {
@@ -36,13 +33,4 @@ export async function bundleForThreads(module: string): Promise<ThreadBundle> {
     throw err;
   }
   return { file: path.join(outdir, "thread-main.mjs"), dispose: () => rm(outdir, { recursive: true, force: true }) };
-}
-
-/** thread-entry as this installation has it (TypeScript sources, or built JavaScript). */
-function threadEntryPath(): string {
-  for (const ext of [".ts", ".js"]) {
-    const file = fileURLToPath(new URL(`./thread-entry${ext}`, import.meta.url));
-    if (existsSync(file)) return file;
-  }
-  throw new JobFailedError(`beam-ts's thread entry is missing from this installation at ${import.meta.url}.`);
 }
