@@ -39,6 +39,7 @@ import {
   groupByKey,
   kv,
   map,
+  parDo,
   flatMap,
   createTimestamped,
   timestamped,
@@ -54,6 +55,8 @@ import {
   type StatefulProcessContext,
   type Timer,
   type TimerSpec,
+  type BadRecord,
+  badRecordErrorHandler,
 } from "../src/index.js";
 import { testStream } from "../src/testing/index.js";
 
@@ -278,3 +281,23 @@ const single: PCollection<string> = pairs.apply(statefulParDo({ process: (e: KV<
 // @ts-expect-error an output tag must be declared on the DoFn's type to be listed
 pairs.apply(statefulParDo(deadLetters, { outputs: ["deadLetter", "other"] }));
 void [splitMain, splitDead, single];
+
+// Dead letters: withExceptionHandling keeps the output's type and adds failures of BadRecords.
+const strings: PCollection<string> = p.apply("DeadLetterStrings", create(["1", "x"]));
+const parsedWithFailures = strings.apply(map((s: string) => Number(s)).withExceptionHandling());
+const parsedOk: PCollection<number> = parsedWithFailures.output;
+const parsedBad: PCollection<BadRecord> = parsedWithFailures.failures;
+// @ts-expect-error the output holds numbers
+const parsedWrong: PCollection<string> = parsedWithFailures.output;
+const handler = badRecordErrorHandler(strings.pipeline, map((r: BadRecord) => r.step));
+// With an error handler the failures go there: the result is the output alone.
+const handled: PCollection<number> = strings.apply(map((s: string) => Number(s)).withExceptionHandling({ errorHandler: handler }));
+const taggedWithFailures = strings.apply(
+  parDo<string, number, { odd: string }>({ process: (s, ctx) => ctx.outputTo("odd", s) }, { outputs: ["odd"] }).withExceptionHandling(),
+);
+const taggedOdd: PCollection<string> = taggedWithFailures.odd;
+const taggedFailures: PCollection<BadRecord> = taggedWithFailures.failures;
+const kept: PCollection<string> = strings.apply(filter((s: string) => s.length > 0).withExceptionHandling()).output;
+// @ts-expect-error catch takes error classes or a predicate
+map((s: string) => s).withExceptionHandling({ catch: ["TypeError"] });
+void [parsedOk, parsedBad, parsedWrong, handled, taggedOdd, taggedFailures, kept];

@@ -35,6 +35,7 @@ export class Pipeline {
   private readonly root: TransformNode;
   private nextId = 0;
   private frozen = false;
+  private readonly beforeRun: (() => void)[] = [];
 
   constructor(options: PipelineOptionValues = {}) {
     this.options = options;
@@ -51,6 +52,8 @@ export class Pipeline {
 
   /** Hands the pipeline to the runner named by the `runner` option (default: embedded). */
   run(): PipelineResult {
+    // Error handlers apply their sinks now, so the graph every runner (and worker) sees is whole.
+    for (const hook of this.beforeRun.splice(0)) hook();
     // Worker mode (captureRuns): the graph is rebuilt to be served, not run again.
     const capture = runCaptureHandler();
     if (capture !== undefined) {
@@ -63,6 +66,15 @@ export class Pipeline {
     this.freeze();
     countRun();
     return runner.run(this);
+  }
+
+  /**
+   * @internal Calls `hook` when `run()` is called, before the graph is frozen: pipeline-level
+   * error handlers apply their sinks then.
+   */
+  onBeforeRun(hook: () => void): void {
+    this.checkNotFrozen("onBeforeRun");
+    this.beforeRun.push(hook);
   }
 
   /** Freezes the graph: no transform can be applied after this. */

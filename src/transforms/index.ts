@@ -24,3 +24,4 @@ export * from "./sources/index.js";
 export * from "./state/index.js";
 export * from "./sdf/index.js";
 export * from "./external.js";
+export * from "./exception-handling/index.js";

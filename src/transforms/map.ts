@@ -1,7 +1,7 @@
 import { TimestampedValue } from "../model/index.js";
 import { ptransform, defaultName, type PCollection, type PTransform } from "../pipeline/index.js";
 import type { DoFn, ProcessContext } from "./do-fn.js";
-import { parDo, type ParDoOptions } from "./par-do.js";
+import { ParDo, type ParDoOptions, type ParDoTransform } from "./par-do.js";
 
 /** Anything that may be awaited or not. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -41,13 +41,13 @@ class MapDoFn<In, Out> implements DoFn<In, Out> {
 export function map<In, Out>(
   fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<TimestampedValue<Out>>,
   options?: ParDoOptions,
-): PTransform<PCollection<In>, PCollection<Out>>;
-export function map<In, Out>(fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<Out>, options?: ParDoOptions): PTransform<PCollection<In>, PCollection<Out>>;
+): ParDoTransform<In, PCollection<Out>>;
+export function map<In, Out>(fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<Out>, options?: ParDoOptions): ParDoTransform<In, PCollection<Out>>;
 export function map<In, Out>(
   fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<MapResult<Out>>,
   options?: ParDoOptions,
-): PTransform<PCollection<In>, PCollection<Out>> {
-  return named(defaultName("Map", fn), parDo(new MapDoFn(fn), options));
+): ParDoTransform<In, PCollection<Out>> {
+  return asParDo(new MapDoFn(fn), options, defaultName("Map", fn));
 }
 
 class FlatMapDoFn<In, Out> implements DoFn<In, Out> {
@@ -77,16 +77,16 @@ class FlatMapDoFn<In, Out> implements DoFn<In, Out> {
 export function flatMap<In, Out>(
   fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<Iterable<TimestampedValue<Out>>> | AsyncIterable<TimestampedValue<Out>>,
   options?: ParDoOptions,
-): PTransform<PCollection<In>, PCollection<Out>>;
+): ParDoTransform<In, PCollection<Out>>;
 export function flatMap<In, Out>(
   fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<Iterable<Out>> | AsyncIterable<Out>,
   options?: ParDoOptions,
-): PTransform<PCollection<In>, PCollection<Out>>;
+): ParDoTransform<In, PCollection<Out>>;
 export function flatMap<In, Out>(
   fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<Iterable<MapResult<Out>>> | AsyncIterable<MapResult<Out>>,
   options?: ParDoOptions,
-): PTransform<PCollection<In>, PCollection<Out>> {
-  return named(defaultName("FlatMap", fn), parDo(new FlatMapDoFn(fn), options));
+): ParDoTransform<In, PCollection<Out>> {
+  return asParDo(new FlatMapDoFn(fn), options, defaultName("FlatMap", fn));
 }
 
 class FilterDoFn<T> implements DoFn<T, T> {
@@ -107,16 +107,21 @@ class FilterDoFn<T> implements DoFn<T, T> {
  *
  * @example nums.apply(filter((n) => n % 2 === 0))
  */
-export function filter<T, S extends T>(predicate: (element: T) => element is S): PTransform<PCollection<T>, PCollection<S>>;
+export function filter<T, S extends T>(predicate: (element: T) => element is S): ParDoTransform<T, PCollection<S>>;
 export function filter<T>(
   predicate: (element: T, ctx: ProcessContext<T>) => MaybePromise<boolean>,
   options?: ParDoOptions,
-): PTransform<PCollection<T>, PCollection<T>>;
+): ParDoTransform<T, PCollection<T>>;
 export function filter<T>(
   predicate: (element: T, ctx: ProcessContext<T>) => MaybePromise<boolean>,
   options?: ParDoOptions,
-): PTransform<PCollection<T>, PCollection<T>> {
-  return named(defaultName("Filter", predicate), parDo(new FilterDoFn(predicate), options));
+): ParDoTransform<T, PCollection<T>> {
+  return asParDo(new FilterDoFn(predicate), options, defaultName("Filter", predicate));
+}
+
+/** A ParDo of `doFn` under the name map, flatMap or filter gives it. */
+function asParDo<In, Out>(doFn: DoFn<In, Out>, options: ParDoOptions | undefined, name: string): ParDoTransform<In, PCollection<Out>> {
+  return new ParDo<In, Out>(doFn, options ?? {}, name) as unknown as ParDoTransform<In, PCollection<Out>>;
 }
 
 /** Gives a transform another default name; the primitive inside records on this node. */

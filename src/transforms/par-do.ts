@@ -1,5 +1,7 @@
 import { ConstructionError } from "../model/index.js";
-import { PTransform, defaultName, type PCollection } from "../pipeline/index.js";
+import { PTransform, defaultName, type PCollection, type PValue } from "../pipeline/index.js";
+import type { ErrorHandler } from "./exception-handling/error-handler.js";
+import { WithExceptionHandling, type ExceptionHandlingOptions, type ParDoOutput, type WithFailures } from "./exception-handling/with-exception-handling.js";
 import { jsValueCoder } from "./coder-derivation.js";
 import type { DoFn, OutputTags } from "./do-fn.js";
 import type { PCollectionView } from "./side-input-view.js";
@@ -33,7 +35,7 @@ export type TaggedOutputs<Out, Tags extends OutputTags> = { readonly main: PColl
  * @example
  * words.apply("Upper", parDo<string, string>({ process: (w, ctx) => ctx.output(w.toUpperCase()) }))
  */
-export function parDo<In, Out>(doFn: DoFn<In, Out>, options?: ParDoOptions): PTransform<PCollection<In>, PCollection<Out>>;
+export function parDo<In, Out>(doFn: DoFn<In, Out>, options?: ParDoOptions): ParDoTransform<In, PCollection<Out>>;
 /**
  * A ParDo with tagged outputs: declare the tags, emit with `ctx.outputTo(tag, value)`, and
  * get `{ main, ...tags }` back.
@@ -44,15 +46,33 @@ export function parDo<In, Out>(doFn: DoFn<In, Out>, options?: ParDoOptions): PTr
 export function parDo<In, Out, Tags extends OutputTags>(
   doFn: DoFn<In, Out, Tags>,
   options: ParDoOptions & { readonly outputs: readonly (keyof Tags & string)[] },
-): PTransform<PCollection<In>, TaggedOutputs<Out, Tags>>;
+): ParDoTransform<In, TaggedOutputs<Out, Tags>>;
 export function parDo<In, Out, Tags extends OutputTags>(
   doFn: DoFn<In, Out, Tags>,
   options: ParDoOptions & { readonly outputs?: readonly (keyof Tags & string)[] } = {},
-): PTransform<PCollection<In>, PCollection<Out> | TaggedOutputs<Out, Tags>> {
-  return new ParDo(doFn as DoFn<In, Out, OutputTags>, options, defaultName("ParDo", doFnName(doFn))) as unknown as PTransform<
-    PCollection<In>,
+): ParDoTransform<In, PCollection<Out> | TaggedOutputs<Out, Tags>> {
+  return new ParDo(doFn as DoFn<In, Out, OutputTags>, options, defaultName("ParDo", doFnName(doFn))) as unknown as ParDoTransform<
+    In,
     PCollection<Out> | TaggedOutputs<Out, Tags>
   >;
+}
+
+/**
+ * A ParDo (also what map, flatMap and filter return): a transform that can send the
+ * elements its DoFn fails on to a dead-letter output instead of failing the job.
+ */
+export interface ParDoTransform<In, Out extends ParDoOutput> extends PTransform<PCollection<In>, Out> {
+  /**
+   * Beam's `with_exception_handling`: an element whose `process` throws (or rejects) goes to
+   * `failures` as a BadRecord, with none of its outputs; the job goes on. Returns
+   * `{ output, failures }`, or only the output when the failures go to an `errorHandler`.
+   *
+   * @example
+   * const { output: orders, failures } = lines.apply("Parse", map(parseOrder).withExceptionHandling());
+   * failures.apply(writeJsonLines("out/bad-orders"));
+   */
+  withExceptionHandling(options: ExceptionHandlingOptions & { readonly errorHandler: ErrorHandler }): PTransform<PCollection<In>, Out>;
+  withExceptionHandling(options?: ExceptionHandlingOptions): PTransform<PCollection<In>, WithFailures<Out>>;
 }
 
 function doFnName(doFn: object): { name?: string } {
@@ -70,6 +90,17 @@ export class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out>
     private readonly splittable = false,
   ) {
     super(name);
+  }
+
+  /** See ParDoTransform.withExceptionHandling. */
+  withExceptionHandling(options: ExceptionHandlingOptions = {}): PTransform<PCollection<In>, PValue> {
+    if (this.stateful || this.splittable) {
+      throw new ConstructionError(
+        `withExceptionHandling works on ParDos of plain DoFns; "${this.name}" is ${this.stateful ? "stateful" : "splittable"}. ` +
+          `Catch errors inside its process method and output them to a tagged output instead.`,
+      );
+    }
+    return new WithExceptionHandling<In, ParDoOutput>(this.name, this.name, this.doFn, this.options, options);
   }
 
   expand(input: PCollection<In>): PCollection<Out> | TaggedOutputs<Out, OutputTags> {
