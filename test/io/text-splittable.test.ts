@@ -13,7 +13,8 @@ import {
   type PCollection,
   type SplittableDoFn,
 } from "../../src/index.js";
-import { readJsonLines, readText, type BadLine } from "../../src/io/text/index.js";
+import { readJsonLines, readText } from "../../src/io/text/index.js";
+import type { BadRecord } from "../../src/index.js";
 import { ReadFileLinesFn, type TextFile } from "../../src/io/text/read-file-fn.js";
 import { resolveReadOptions } from "../../src/io/text/read-text.js";
 import { SDF_RUNNERS } from "../conformance/sdf/sdf-runners.js";
@@ -168,28 +169,29 @@ describe("readJsonLines through a splittable DoFn", () => {
   it("routes bad lines to the dead-letter output with their line numbers", async () => {
     const { file, good } = await bigJsonFile(33_333);
     const values: number[] = [];
-    const bad: BadLine[] = [];
+    const bad: BadRecord[] = [];
     const p = new Pipeline({ runner: "embedded" });
-    const { main, deadLetter } = p.apply(readJsonLines<{ n: number }>(file, { deadLetter: true }));
-    collect(main.apply(map((v: { n: number }) => v.n)), values);
-    collect(deadLetter, bad, "CollectBad");
+    const { output, failures } = p.apply(readJsonLines<{ n: number }>(file, { invalidJson: "deadLetter" }));
+    collect(output.apply(map((v: { n: number }) => v.n)), values);
+    collect(failures, bad, "CollectBad");
     await p.run().waitUntilFinish();
     expect(values.sort((a, b) => a - b)).toEqual(good);
     expect(bad).toHaveLength(1);
-    expect(bad[0]).toMatchObject({ file, line: 33_333, text: '{"n": oops 33333}' });
+    expect(bad[0]!.error.description).toBe(`parsing line 33333 of "${file}" as JSON`);
+    expect(bad[0]!.element.preview).toBe(JSON.stringify('{"n": oops 33333}'));
   });
 
   it("numbers bad lines of a gzipped file, counting header lines", async () => {
     const file = path.join(dir, "x.jsonl.gz");
     await writeFile(file, gzipSync('header\n{"a":1}\nbad\n{"a":2}\n'));
-    const bad: BadLine[] = [];
+    const bad: BadRecord[] = [];
     const values: unknown[] = [];
     const p = new Pipeline({ runner: "embedded" });
-    const { main, deadLetter } = p.apply(readJsonLines<unknown>(file, { deadLetter: true, skipHeaderLines: 1 }));
-    collect(main, values);
-    collect(deadLetter, bad, "CollectBad");
+    const { output, failures } = p.apply(readJsonLines<unknown>(file, { invalidJson: "deadLetter", skipHeaderLines: 1 }));
+    collect(output, values);
+    collect(failures, bad, "CollectBad");
     await p.run().waitUntilFinish();
     expect(values).toHaveLength(2);
-    expect(bad).toEqual([expect.objectContaining({ file, line: 3, text: "bad" })]);
+    expect(bad.map((b) => [b.element.preview, b.error.description])).toEqual([['"bad"', `parsing line 3 of "${file}" as JSON`]]);
   });
 });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Pipeline, assertThat, create, map, type PCollection } from "../../src/index.js";
+import { Pipeline, assertThat, create, map, type BadRecord, type PCollection } from "../../src/index.js";
 import {
   expandGlob,
   readJsonLines,
@@ -12,7 +12,6 @@ import {
   shardFileName,
   writeJsonLines,
   writeText,
-  type BadLine,
 } from "../../src/io/text/index.js";
 import { splitLines } from "../../src/io/text/lines.js";
 import { SDF_RUNNERS } from "../conformance/sdf/sdf-runners.js";
@@ -223,7 +222,7 @@ describe("writeText", () => {
     await run((p) => collect(p.apply(create(input)).apply(writeText(prefix, { numShards: 3, suffix: ".txt" })), names));
     const expected = [0, 1, 2].map((i) => `${prefix}-0000${i}-of-00003.txt`);
     expect(names.sort()).toEqual(expected);
-    expect((await readdir(path.join(dir, "out"))).sort()).toEqual(expected.map((f) => path.basename(f)));
+    expect((await readdir(path.join(dir, "out"))).sort()).toEqual(["_part.txt_SUCCESS", ...expected.map((f) => path.basename(f))]);
     expect((await linesOf(expected)).sort()).toEqual([...input].sort());
     await run((p) => assertThat(p.apply(readText(`${prefix}-*-of-00003.txt`))).containsInAnyOrder(input));
   });
@@ -233,7 +232,8 @@ describe("writeText", () => {
     const prefix = path.join(dir, "auto");
     const names: string[] = [];
     await run((p) => collect(p.apply(create(input)).apply(writeText(prefix)), names), { bundleSize: 2 });
-    const files = (await readdir(dir)).sort();
+    expect(await readdir(dir)).toContain("_auto_SUCCESS");
+    const files = (await readdir(dir)).filter((f) => f !== "_auto_SUCCESS").sort();
     expect(files.length).toBeGreaterThan(1);
     expect(names.map((n) => path.basename(n)).sort()).toEqual(files);
     files.forEach((f, i) => expect(f).toBe(path.basename(shardFileName(prefix, i, files.length))));
@@ -243,14 +243,14 @@ describe("writeText", () => {
   it("writes one empty shard for an empty input", async () => {
     const prefix = path.join(dir, "empty");
     await run((p) => void p.apply(create<string>([])).apply(writeText(prefix, { suffix: ".txt" })));
-    expect(await readdir(dir)).toEqual(["empty-00000-of-00001.txt"]);
+    expect((await readdir(dir)).sort()).toEqual(["_empty.txt_SUCCESS", "empty-00000-of-00001.txt"]);
     expect(await readFile(`${prefix}-00000-of-00001.txt`, "utf8")).toBe("");
   });
 
   it("writes empty files for shards no element went to", async () => {
     const prefix = path.join(dir, "few");
     await run((p) => void p.apply(create(["only"])).apply(writeText(prefix, { numShards: 3 })));
-    expect((await readdir(dir)).sort()).toEqual(["few-00000-of-00003", "few-00001-of-00003", "few-00002-of-00003"]);
+    expect((await readdir(dir)).sort()).toEqual(["_few_SUCCESS", "few-00000-of-00003", "few-00001-of-00003", "few-00002-of-00003"]);
     expect(await linesOf([0, 1, 2].map((i) => shardFileName(prefix, i, 3)))).toEqual(["only"]);
   });
 
@@ -293,8 +293,8 @@ describe("writeText", () => {
   it("leaves no temporary directory behind and creates parent directories", async () => {
     const prefix = path.join(dir, "a", "b", "c", "out");
     await run((p) => void p.apply(create(["1", "2", "3"])).apply(writeText(prefix)), { bundleSize: 1 });
-    expect((await readdir(path.join(dir, "a", "b", "c"))).every((f) => f.startsWith("out-"))).toBe(true);
-    expect((await readdir(path.join(dir, "a", "b", "c"))).length).toBe(3);
+    expect((await readdir(path.join(dir, "a", "b", "c"))).every((f) => f.startsWith("out-") || f === "_out_SUCCESS")).toBe(true);
+    expect((await readdir(path.join(dir, "a", "b", "c"))).length).toBe(4);
   });
 
   it("writes no final file when the job fails", async () => {
@@ -370,7 +370,7 @@ describe("retries", () => {
       { bundleSize: 3 },
     );
     expect(failed).toBe(true);
-    const files = (await readdir(dir)).sort();
+    const files = (await readdir(dir)).filter((f) => f !== "_retry_SUCCESS").sort();
     expect(files.every((f) => f.startsWith("retry-"))).toBe(true);
     expect((await linesOf(files.map((f) => path.join(dir, f)))).sort()).toEqual([...input].sort());
   });
@@ -396,19 +396,31 @@ describe("JSON lines", () => {
 
   it("fails on a bad line naming the file and line number", async () => {
     const file = await put("bad.jsonl", '{"id":1}\n{"id": oops}\n');
-    await expect(run((p) => void p.apply(readJsonLines(file)))).rejects.toThrow(/line 2 of ".*bad\.jsonl".*oops.*deadLetter/s);
+    await expect(run((p) => void p.apply(readJsonLines(file)))).rejects.toThrow(/line 2 of ".*bad\.jsonl".*oops.*invalidJson: "deadLetter"/s);
   });
 
-  it("routes bad lines to the dead-letter output", async () => {
+  it("routes bad lines to the failures output as BadRecords", async () => {
     const file = await put("mixed.jsonl", 'header\n{"id":1}\nnot json\n[1,2]\n');
-    const bad: BadLine[] = [];
+    const bad: BadRecord[] = [];
     await run((p) => {
-      const { main, deadLetter } = p.apply(readJsonLines<unknown>(file, { deadLetter: true, skipHeaderLines: 1 }));
-      assertThat(main).containsInAnyOrder([{ id: 1 }, [1, 2]]);
-      collect(deadLetter, bad);
+      const { output, failures } = p.apply(readJsonLines<unknown>(file, { invalidJson: "deadLetter", skipHeaderLines: 1 }));
+      assertThat(output).containsInAnyOrder([{ id: 1 }, [1, 2]]);
+      collect(failures, bad);
     });
     expect(bad).toHaveLength(1);
-    expect(bad[0]).toMatchObject({ file, line: 3, text: "not json" });
-    expect(bad[0]!.error.length).toBeGreaterThan(0);
+    expect(bad[0]).toMatchObject({
+      step: "ReadJsonLines/ParseLines",
+      element: { preview: '"not json"', coder: "beam:coder:string_utf8:v1" },
+      error: { type: "SyntaxError", description: `parsing line 3 of "${file}" as JSON` },
+      attempt: 1,
+    });
+    expect(Buffer.from(bad[0]!.element.encoded!).toString()).toBe("not json");
+  });
+
+  it("writes byte arrays as base64 in JSON lines (a BadRecord's encoded element)", async () => {
+    const prefix = path.join(dir, "bytes");
+    await run((p) => void p.apply(create([{ id: 1, raw: new Uint8Array([0, 255, 7]) }])).apply(writeJsonLines(prefix, { numShards: 1 })));
+    const written = await readFile(shardFileName(prefix, 0, 1), "utf8");
+    expect(written).toBe('{"id":1,"raw":"AP8H"}\n');
   });
 });

@@ -1,5 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import type { OffsetRange, RestrictionTracker } from "../../transforms/index.js";
+import { invalidUtf8In, type InvalidUtf8 } from "./invalid-utf8.js";
 
 /** Bytes read per positioned read. */
 export const READ_CHUNK_BYTES = 64 * 1024;
@@ -31,10 +32,38 @@ export function bufferSource(bytes: Uint8Array): PositionedSource {
   };
 }
 
+/**
+ * A PositionedSource over a stream read front to back (a decompressed file): positions
+ * count the stream's bytes, and reads must come in order, as LineScanner makes them when
+ * it only moves forward (no `seek`).
+ */
+export function streamSource(chunks: AsyncIterable<Uint8Array | string>): PositionedSource {
+  const it = chunks[Symbol.asyncIterator]();
+  let chunk: Buffer = Buffer.alloc(0);
+  let next = 0; // stream position of chunk[0]
+  return {
+    async read(buffer, offset, length, position) {
+      if (position !== next) throw new Error(`Internal: a stream is read forward only (read at byte ${position}, next is ${next}).`);
+      while (chunk.length === 0) {
+        const r = await it.next();
+        if (r.done === true) return 0;
+        const v = r.value;
+        chunk = typeof v === "string" ? Buffer.from(v, "utf8") : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      }
+      const n = chunk.copy(buffer, offset, 0, Math.min(length, chunk.length));
+      chunk = chunk.subarray(n);
+      next += n;
+      return n;
+    },
+  };
+}
+
 /** A line found by LineScanner: where it starts, and its text when decoded. */
 export interface ScannedLine {
   readonly offset: number;
   readonly text: string | undefined;
+  /** Set when the decoded line's bytes are not valid UTF-8 (its text then holds U+FFFD). */
+  readonly invalid?: InvalidUtf8;
 }
 
 /** LineScanner.tryNext: the line is not all buffered yet. */
@@ -44,7 +73,10 @@ export const MORE: unique symbol = Symbol("more");
 export interface LineAt {
   /** Byte offset of the line's first byte (0 for the first line, BOM included). */
   readonly offset: number;
+  /** The decoded text; an ill-formed UTF-8 sequence reads as U+FFFD. */
   readonly text: string;
+  /** Set when the line's bytes are not valid UTF-8. */
+  readonly invalid?: InvalidUtf8;
 }
 
 /**
@@ -129,9 +161,8 @@ export class LineScanner {
         }
         if (i + 1 < len && b[i + 1] === LF) terminator = 2;
       }
-      const text = decode ? b.toString("utf8", textStart - bufStart, i) : undefined;
       this.pos = this.scanned = bufStart + i + terminator;
-      return { offset, text };
+      return this.line(offset, textStart - bufStart, i, decode);
     }
     const end = bufStart + len;
     if (!this.eof) {
@@ -142,7 +173,19 @@ export class LineScanner {
     this.pos = this.scanned = end;
     // A file holding only a BOM has no line.
     if (end === textStart) return undefined;
-    return { offset, text: decode ? b.toString("utf8", textStart - bufStart, len) : undefined };
+    return this.line(offset, textStart - bufStart, len, decode);
+  }
+
+  /**
+   * The line held by `buf[from, to)`. A line is always decoded whole (terminators are
+   * ASCII, never inside a multi-byte character), so a character split across reads or
+   * byte ranges is never seen as invalid.
+   */
+  private line(offset: number, from: number, to: number, decode: boolean): ScannedLine {
+    if (!decode) return { offset, text: undefined };
+    const text = this.buf.toString("utf8", from, to);
+    const invalid = invalidUtf8In(this.buf, from, to, this.bufStart + from, text);
+    return invalid === undefined ? { offset, text } : { offset, text, invalid };
   }
 
   /** Drops bytes before `pos`, grows the buffer when full, and reads one more chunk. */
@@ -210,7 +253,7 @@ export async function readLinesInRange(
       return;
     }
     if (!tracker.tryClaim(line.offset)) return;
-    const pending = emit({ offset: line.offset, text: line.text! });
+    const pending = emit(line as LineAt);
     if (pending !== undefined) await pending;
   }
 }

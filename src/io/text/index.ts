@@ -4,11 +4,10 @@ export { shardFileName, writeText, type WriteTextOptions } from "./write-text.js
 export {
   readJsonLines,
   writeJsonLines,
-  type BadLine,
-  type JsonLinesWithDeadLetter,
   type ReadJsonLinesOptions,
 } from "./json-lines.js";
 export { expandGlob } from "./file-glob.js";
 export type { ReadCompression } from "./lines.js";
 export type { WriteCompression } from "./shard-writer.js";
 export { TextIOError } from "./text-io-error.js";
+export { INVALID_UTF8_LINES_METRIC, type InvalidUtf8Treatment } from "./invalid-utf8.js";

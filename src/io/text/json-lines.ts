@@ -1,70 +1,64 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { ConstructionError } from "../../model/index.js";
 import { PTransform, type PBegin, type PCollection } from "../../pipeline/index.js";
-import { map, parDo, splittableParDo, type DoFn, type ProcessContext, type TaggedOutputs } from "../../transforms/index.js";
+import { stringUtf8Coder } from "../../coders/index.js";
+import {
+  flattenAll,
+  map,
+  parDo,
+  splittableParDo,
+  type DoFn,
+  type ProcessContext,
+  type BadRecord,
+  type WithFailures,
+} from "../../transforms/index.js";
 import { fileSource, lineNumberAt } from "./byte-range-lines.js";
-import { ReadFileLinesFn, StatFilesDoFn, type FileLine } from "./read-file-fn.js";
-import { matchFiles, resolveReadOptions, type ReadTextOptions, type ResolvedReadOptions } from "./read-text.js";
+import { RouteInvalidUtf8DoFn, type MaybeInvalidLine } from "./invalid-utf8.js";
+import { ReadFileLinesFn, StatFilesDoFn } from "./read-file-fn.js";
+import { matchFiles, resolveReadOptions, toMaybeInvalidLine, type ReadTextOptions, type ResolvedReadOptions } from "./read-text.js";
 import { TextIOError, messageOf, truncate } from "./text-io-error.js";
 import { writeText, type WriteTextOptions } from "./write-text.js";
 
-/** A line that is not valid JSON, as sent to the dead-letter output. */
-export interface BadLine {
-  /** The file (absolute path). */
-  readonly file: string;
-  /** The 1-based line number in the file, counting header lines. */
-  readonly line: number;
-  /** The line's text. */
-  readonly text: string;
-  /** Why JSON.parse rejected it. */
-  readonly error: string;
-}
-
-/** Options of readJsonLines. */
+/**
+ * Options of readJsonLines: readText's (a line that is not UTF-8 fails the job unless
+ * `invalidUtf8` says otherwise) and what to do with a line that is not JSON.
+ */
 export interface ReadJsonLinesOptions extends ReadTextOptions {
   /**
-   * false (default): a line that is not JSON fails the job. true: such lines go to a
-   * `deadLetter` output and the transform returns `{ main, deadLetter }`.
+   * "fail" (default): a line that is not JSON fails the job, naming the file and line.
+   * "deadLetter": it goes to a `failures` output as a BadRecord and the transform returns
+   * `{ output, failures }` (with `invalidUtf8: "deadLetter"` both kinds share `failures`).
    */
-  readonly deadLetter?: boolean;
+  readonly invalidJson?: "fail" | "deadLetter";
   /** Passed to JSON.parse. */
   readonly reviver?: (this: unknown, key: string, value: unknown) => unknown;
 }
 
-/** The outputs of readJsonLines with `deadLetter: true`. */
-export type JsonLinesWithDeadLetter<T> = TaggedOutputs<T, { deadLetter: BadLine }>;
-
-/** A line on its way from the reader to the JSON parser. */
-interface JsonLineRecord {
-  readonly file: string;
-  readonly text: string;
-  /** Byte offset of the line start (files read by byte ranges). */
-  readonly offset?: number;
-  /** 1-based line number (compressed files, read as a stream). */
-  readonly line?: number;
-}
-
-function toRecord(file: string, line: FileLine): JsonLineRecord {
-  return line.line !== undefined ? { file, text: line.text, line: line.line } : { file, text: line.text, offset: line.offset };
-}
+/**
+ * A line on its way from the reader to the JSON parser: its file, text, and byte offset
+ * (files read by byte ranges) or 1-based line number (compressed files, read as a stream).
+ */
+type JsonLineRecord = MaybeInvalidLine;
 
 /** Known line starts of a file, used to number bad lines without rereading from the start. */
 type KnownLines = { offset: number; line: number }[];
 const MAX_KNOWN_LINES = 64;
 
-class ParseJsonDoFn<T> implements DoFn<JsonLineRecord, T, { deadLetter: BadLine }> {
+class ParseJsonDoFn<T> implements DoFn<JsonLineRecord, T, { failures: BadRecord }> {
   private known = new Map<string, KnownLines>();
 
   constructor(
     readonly deadLetter: boolean,
     readonly reviver: ReadJsonLinesOptions["reviver"],
+    /** The full label of the parsing step, for BadRecords (set at expansion). */
+    readonly step: { label: string },
   ) {}
 
   setup(): void {
     this.known = new Map();
   }
 
-  process(record: JsonLineRecord, ctx: ProcessContext<T, { deadLetter: BadLine }>): void | Promise<void> {
+  process(record: JsonLineRecord, ctx: ProcessContext<T, { failures: BadRecord }>): void | Promise<void> {
     let value: T;
     try {
       value = JSON.parse(record.text, this.reviver) as T;
@@ -75,17 +69,30 @@ class ParseJsonDoFn<T> implements DoFn<JsonLineRecord, T, { deadLetter: BadLine 
   }
 
   /** A line that is not JSON: find its line number (only now, it costs a read), then fail or dead-letter it. */
-  private async badLine(record: JsonLineRecord, err: unknown, ctx: ProcessContext<T, { deadLetter: BadLine }>): Promise<void> {
+  private async badLine(record: JsonLineRecord, err: unknown, ctx: ProcessContext<T, { failures: BadRecord }>): Promise<void> {
     const { file, text } = record;
     const line = record.line ?? (await this.lineNumber(file, record.offset ?? 0));
     if (this.deadLetter) {
-      ctx.outputTo("deadLetter", { file, line, text, error: messageOf(err) });
+      ctx.outputTo("failures", {
+        step: this.step.label,
+        element: { preview: truncate(text), encoded: new Uint8Array(Buffer.from(text, "utf8")), coder: stringUtf8Coder.urn },
+        error: {
+          type: err instanceof Error ? err.name : typeof err,
+          message: messageOf(err),
+          stack: "",
+          description: `parsing line ${line} of "${file}" as JSON`,
+        },
+        window: ctx.window.toString(),
+        timestamp: ctx.timestamp,
+        attempt: 1,
+        failedAt: Date.now(),
+      });
       return;
     }
     throw new TextIOError(
       `readJsonLines: line ${line} of "${file}" is not valid JSON (${messageOf(err)}): ${truncate(text)}. ` +
-        `Fix the input, or pass { deadLetter: true } to route bad lines to a "deadLetter" output.`,
-      { cause: err },
+        `Fix the input, or pass { invalidJson: "deadLetter" } to send bad lines to a "failures" output.`,
+      { cause: err, retryable: false },
     );
   }
 
@@ -113,32 +120,38 @@ class ParseJsonDoFn<T> implements DoFn<JsonLineRecord, T, { deadLetter: BadLine 
 /**
  * Reads JSON Lines: one JSON value per line of every file matching `filePattern` (same
  * matching, decompression and header options as readText). The values are not checked
- * against T. A line that is not JSON fails the job with its file and line number, or,
- * with `deadLetter: true`, goes to the `deadLetter` output as a BadLine.
+ * against T. A line that is not JSON fails the job with its file and line number, or, with
+ * `invalidJson: "deadLetter"`, goes to a `failures` output as a BadRecord (its description
+ * names the file and line). A line that is not UTF-8 is treated before parsing, as
+ * readText's `invalidUtf8` says. With either "deadLetter" the result is `{ output, failures }`.
  *
  * @example const orders = p.apply(readJsonLines<Order>("orders/*.jsonl"));
- * @example const { main, deadLetter } = p.apply(readJsonLines<Order>("orders/*.jsonl", { deadLetter: true }));
+ * @example const { output, failures } = p.apply(readJsonLines<Order>("orders/*.jsonl", { invalidJson: "deadLetter" }));
  */
 export function readJsonLines<T>(
   filePattern: string,
-  options?: ReadJsonLinesOptions & { readonly deadLetter?: false },
+  options?: ReadJsonLinesOptions & { readonly invalidJson?: "fail"; readonly invalidUtf8?: "fail" | "replace" },
 ): PTransform<PBegin, PCollection<T>>;
 export function readJsonLines<T>(
   filePattern: string,
-  options: ReadJsonLinesOptions & { readonly deadLetter: true },
-): PTransform<PBegin, JsonLinesWithDeadLetter<T>>;
-export function readJsonLines<T>(
-  filePattern: string,
-  options: ReadJsonLinesOptions = {},
-): PTransform<PBegin, PCollection<T> | JsonLinesWithDeadLetter<T>> {
+  options: ReadJsonLinesOptions & ({ readonly invalidJson: "deadLetter" } | { readonly invalidUtf8: "deadLetter" }),
+): PTransform<PBegin, WithFailures<PCollection<T>>>;
+export function readJsonLines<T>(filePattern: string, options?: ReadJsonLinesOptions): PTransform<PBegin, PCollection<T> | WithFailures<PCollection<T>>>;
+export function readJsonLines<T>(filePattern: string, options: ReadJsonLinesOptions = {}): PTransform<PBegin, PCollection<T> | WithFailures<PCollection<T>>> {
   const resolved = resolveReadOptions("readJsonLines", filePattern, options);
   if (options.reviver !== undefined && typeof options.reviver !== "function") {
     throw new ConstructionError(`readJsonLines: reviver must be a function, got ${typeof options.reviver}.`);
   }
-  return new ReadJsonLines<T>(filePattern, resolved, options.deadLetter === true, options.reviver);
+  const invalidJson = options.invalidJson ?? "fail";
+  if (invalidJson !== "fail" && invalidJson !== "deadLetter") {
+    throw new ConstructionError(`readJsonLines: invalidJson must be "fail" or "deadLetter", got ${String(invalidJson)}.`);
+  }
+  return new ReadJsonLines<T>(filePattern, resolved, invalidJson === "deadLetter", options.reviver);
 }
 
-class ReadJsonLines<T> extends PTransform<PBegin, PCollection<T> | JsonLinesWithDeadLetter<T>> {
+type JsonLinesOutput<T> = PCollection<T> | WithFailures<PCollection<T>>;
+
+class ReadJsonLines<T> extends PTransform<PBegin, JsonLinesOutput<T>> {
   constructor(
     private readonly pattern: string,
     private readonly options: ResolvedReadOptions,
@@ -147,21 +160,48 @@ class ReadJsonLines<T> extends PTransform<PBegin, PCollection<T> | JsonLinesWith
   ) {
     super("ReadJsonLines");
   }
-  expand(input: PBegin): PCollection<T> | JsonLinesWithDeadLetter<T> {
-    const lines = input
+  expand(input: PBegin): JsonLinesOutput<T> {
+    const read = input
       .apply("MatchFiles", matchFiles(this.pattern, { emptyMatch: this.options.emptyMatch }))
       .apply("StatFiles", parDo(new StatFilesDoFn()))
-      .apply("ReadLines", splittableParDo(new ReadFileLinesFn(this.options, toRecord)));
-    const fn = new ParseJsonDoFn<T>(this.deadLetter, this.reviver);
-    if (!this.deadLetter) return lines.apply("ParseLines", parDo<JsonLineRecord, T>(fn as DoFn<JsonLineRecord, T>));
-    return lines.apply("ParseLines", parDo<JsonLineRecord, T, { deadLetter: BadLine }>(fn, { outputs: ["deadLetter"] }));
+      .apply("ReadLines", splittableParDo(new ReadFileLinesFn(this.options, toMaybeInvalidLine)));
+    let lines = read;
+    const failures: PCollection<BadRecord>[] = [];
+    if (this.options.invalidUtf8 === "deadLetter") {
+      // The splittable DoFn has one output: this step sends lines that are not UTF-8 to `failures`.
+      const step = `${input.pipeline.currentLabel()}/ReadLines`;
+      const route = new RouteInvalidUtf8DoFn(step, (line: JsonLineRecord) => line);
+      const routed = read.apply("RouteInvalidUtf8", parDo(route, { outputs: ["failures"] }));
+      lines = routed.main;
+      failures.push(routed.failures);
+    }
+    const step = { label: `${input.pipeline.currentLabel()}/ParseLines` };
+    const fn = new ParseJsonDoFn<T>(this.deadLetter, this.reviver, step);
+    if (!this.deadLetter) {
+      const output = lines.apply("ParseLines", parDo<JsonLineRecord, T>(fn as DoFn<JsonLineRecord, T>));
+      return failures.length === 0 ? output : { output, failures: failures[0]! };
+    }
+    const parsed = lines.apply("ParseLines", parDo<JsonLineRecord, T, { failures: BadRecord }>(fn, { outputs: ["failures"] }));
+    failures.push(parsed.failures);
+    return { output: parsed.main, failures: failures.length === 1 ? failures[0]! : flattenAll(failures, "Failures") };
   }
+}
+
+/**
+ * Byte arrays (a BadRecord's encoded element, a Buffer) are written as base64 strings:
+ * JSON.stringify would write a Uint8Array as an object of indices and a Buffer as
+ * `{ type, data }`, neither of which anyone reads back.
+ */
+function bytesAsBase64(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("base64");
+  return value;
 }
 
 function toJsonLine(value: unknown): string {
   let text: string | undefined;
   try {
-    text = JSON.stringify(value);
+    text = JSON.stringify(value, bytesAsBase64);
   } catch (err) {
     throw new TextIOError(`writeJsonLines: cannot serialise an element to JSON: ${messageOf(err)}.`, { cause: err });
   }
@@ -175,8 +215,9 @@ function toJsonLine(value: unknown): string {
 }
 
 /**
- * Writes JSON Lines: each element as one line of JSON.stringify, with writeText's file
- * naming, sharding and atomic finalisation. Outputs the final file names.
+ * Writes JSON Lines: each element as one line of JSON.stringify (byte arrays as base64
+ * strings), with writeText's file naming, sharding and atomic finalisation. Outputs the
+ * final file names.
  *
  * @example orders.apply(writeJsonLines("out/orders", { suffix: ".jsonl" }))
  */

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream";
-import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
+import { LineScanner, MORE, streamSource, type LineAt } from "./byte-range-lines.js";
 
 /** How files are decompressed: by extension (`.gz`), always gzip, or never. */
 export type ReadCompression = "auto" | "gzip" | "none";
@@ -15,8 +15,9 @@ export function isGzipped(file: string, compression: ReadCompression): boolean {
  * Streams the lines of a file: split on "\n", "\r\n" or "\r", without terminators; a
  * leading UTF-8 BOM is dropped; a last line without terminator is still a line; an
  * empty file has no lines. Only one chunk (plus a partial line) is in memory at a time.
+ * Offsets count the bytes of the (decompressed) stream.
  */
-export async function* readLines(file: string, compression: ReadCompression): AsyncGenerator<string> {
+export async function* readLines(file: string, compression: ReadCompression): AsyncGenerator<LineAt> {
   const raw = createReadStream(file);
   const source = isGzipped(file, compression)
     ? pipeline(raw, createGunzip(), () => {
@@ -24,47 +25,32 @@ export async function* readLines(file: string, compression: ReadCompression): As
       })
     : raw;
   try {
-    yield* splitLines(source as AsyncIterable<Buffer>);
+    yield* streamLines(source as AsyncIterable<Buffer>);
   } finally {
     raw.destroy();
     source.destroy();
   }
 }
 
-/** Splits a stream of UTF-8 chunks into lines (see readLines). */
+/**
+ * The lines of a stream of chunks, with the same rules as LineScanner (the reader of byte
+ * ranges), which does the work: lines are cut at byte level and decoded whole, so a
+ * character split across chunks is decoded once, and invalid UTF-8 is flagged exactly.
+ */
+export async function* streamLines(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<LineAt> {
+  const scanner = new LineScanner(streamSource(chunks));
+  for (;;) {
+    let line = scanner.tryNext(true);
+    while (line === MORE) {
+      await scanner.readMore();
+      line = scanner.tryNext(true);
+    }
+    if (line === undefined) return;
+    yield line as LineAt;
+  }
+}
+
+/** The texts of streamLines (U+FFFD for invalid UTF-8). */
 export async function* splitLines(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
-  const decoder = new StringDecoder("utf8");
-  let pending = "";
-  let atStart = true;
-  let skipLf = false; // the previous chunk ended with "\r": a "\n" starting the next one belongs to it
-  const terminator = /\r\n|\n|\r/g;
-
-  function* take(text: string, final: boolean): Generator<string> {
-    if (atStart && text.length > 0) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      atStart = false;
-    }
-    if (skipLf && text.length > 0) {
-      if (text.charCodeAt(0) === 10) text = text.slice(1);
-      skipLf = false;
-    }
-    const buffer = pending + text;
-    let from = 0;
-    terminator.lastIndex = 0;
-    for (let m = terminator.exec(buffer); m !== null; m = terminator.exec(buffer)) {
-      yield buffer.slice(from, m.index);
-      from = m.index + m[0].length;
-      if (m[0] === "\r" && from === buffer.length) skipLf = true;
-    }
-    pending = buffer.slice(from);
-    if (final && pending.length > 0) {
-      yield pending;
-      pending = "";
-    }
-  }
-
-  for await (const chunk of chunks) {
-    yield* take(typeof chunk === "string" ? chunk : decoder.write(chunk), false);
-  }
-  yield* take(decoder.end(), true);
+  for await (const line of streamLines(chunks)) yield line.text;
 }

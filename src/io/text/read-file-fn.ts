@@ -9,7 +9,8 @@ import {
   type SplittableDoFn,
   type SplittableProcessContext,
 } from "../../transforms/index.js";
-import { fileSource, readLinesInRange } from "./byte-range-lines.js";
+import { fileSource, lineNumberAt, readLinesInRange, type LineAt } from "./byte-range-lines.js";
+import { INVALID_UTF8_LINES_METRIC, invalidUtf8Message, type InvalidUtf8 } from "./invalid-utf8.js";
 import { isGzipped, readLines } from "./lines.js";
 import type { ResolvedReadOptions } from "./read-text.js";
 import { TextIOError, messageOf } from "./text-io-error.js";
@@ -29,6 +30,8 @@ export interface FileLine {
   readonly text: string;
   readonly offset?: number;
   readonly line?: number;
+  /** Set, with `invalidUtf8: "deadLetter"`, when the line is not valid UTF-8. */
+  readonly invalid?: InvalidUtf8;
 }
 
 /** Byte ranges are never cut smaller than this at the initial split, so small files stay whole. */
@@ -113,17 +116,26 @@ export class ReadFileLinesFn<Out> implements SplittableDoFn<TextFile, Out, Offse
     let downstream: unknown = undefined; // an error of a fused downstream step: not ours to wrap
     try {
       handle = await open(file.path, "r");
+      const source = fileSource(handle);
+      const emit = (line: LineAt): void => {
+        try {
+          ctx.output(this.toOutput(file.path, line));
+        } catch (err) {
+          downstream = err;
+          throw err;
+        }
+      };
       await readLinesInRange(
-        fileSource(handle),
+        source,
         ctx.tracker,
         (line) => {
           at = line.offset;
-          try {
-            ctx.output(this.toOutput(file.path, line));
-          } catch (err) {
-            downstream = err;
-            throw err;
+          if (line.invalid !== undefined && this.options.invalidUtf8 !== "deadLetter") {
+            // Numbering the line costs a read from the file's start: only for a failure.
+            const number = () => lineNumberAt(source, line.offset);
+            return this.invalidLine(file.path, line.text, line.invalid, ctx, number).then(() => emit(line));
           }
+          emit(line);
         },
         { skipHeaderLines: this.options.skipHeaderLines },
       );
@@ -140,13 +152,16 @@ export class ReadFileLinesFn<Out> implements SplittableDoFn<TextFile, Out, Offse
     let index = 0;
     let downstream: unknown = undefined;
     try {
-      for await (const text of readLines(file.path, this.options.compression)) {
+      for await (const { text, invalid } of readLines(file.path, this.options.compression)) {
         const line = index++;
         if (line < this.options.skipHeaderLines) continue;
         // The tracker refuses splits, so this claim fails only if something else went wrong.
         if (!tracker.tryClaim(line)) return;
+        if (invalid !== undefined && this.options.invalidUtf8 !== "deadLetter") {
+          await this.invalidLine(file.path, text, invalid, ctx, () => Promise.resolve(line + 1), true);
+        }
         try {
-          ctx.output(this.toOutput(file.path, { text, line: line + 1 }));
+          ctx.output(this.toOutput(file.path, invalid === undefined ? { text, line: line + 1 } : { text, line: line + 1, invalid }));
         } catch (err) {
           downstream = err;
           throw err;
@@ -160,5 +175,22 @@ export class ReadFileLinesFn<Out> implements SplittableDoFn<TextFile, Out, Offse
       throw new TextIOError(`Cannot read "${file.path}" (at line ${index + 1}): ${messageOf(err)}.${hint}`, { cause: err });
     }
     tracker.tryClaim(tracker.currentRestriction().to);
+  }
+
+  /** A line that is not UTF-8, with `invalidUtf8` "fail" (throws) or "replace" (counts it). */
+  private async invalidLine(
+    file: string,
+    text: string,
+    invalid: InvalidUtf8,
+    ctx: SplittableProcessContext<Out, OffsetRange, number>,
+    lineNumber: () => Promise<number>,
+    compressed = false,
+  ): Promise<void> {
+    if (this.options.invalidUtf8 === "replace") {
+      ctx.metrics.counter(INVALID_UTF8_LINES_METRIC.namespace, INVALID_UTF8_LINES_METRIC.name).inc();
+      return;
+    }
+    const line = await lineNumber();
+    throw new TextIOError(invalidUtf8Message(this.options.reader, { file, line, compressed }, invalid, text), { retryable: false });
   }
 }

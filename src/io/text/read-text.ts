@@ -1,10 +1,25 @@
 import { ConstructionError } from "../../model/index.js";
 import { stringUtf8Coder } from "../../coders/index.js";
 import { PTransform, type PBegin, type PCollection } from "../../pipeline/index.js";
-import { impulse, parDo, reshuffle, splittableParDo, type DoFn, type ProcessContext } from "../../transforms/index.js";
+import {
+  impulse,
+  parDo,
+  reshuffle,
+  splittableParDo,
+  type DoFn,
+  type ProcessContext,
+  type WithFailures,
+} from "../../transforms/index.js";
+import { withoutWriteArtifacts } from "../files/index.js";
 import { expandGlob } from "./file-glob.js";
+import {
+  INVALID_UTF8_TREATMENTS,
+  RouteInvalidUtf8DoFn,
+  type InvalidUtf8Treatment,
+  type MaybeInvalidLine,
+} from "./invalid-utf8.js";
 import type { ReadCompression } from "./lines.js";
-import { ReadFileLinesFn, StatFilesDoFn } from "./read-file-fn.js";
+import { ReadFileLinesFn, StatFilesDoFn, type FileLine } from "./read-file-fn.js";
 import { TextIOError, messageOf } from "./text-io-error.js";
 
 /** What to do when a file pattern matches no file. */
@@ -22,6 +37,12 @@ export interface ReadTextOptions extends MatchFilesOptions {
   readonly skipHeaderLines?: number;
   /** "auto" (default) gunzips files ending in ".gz"; "gzip" gunzips all; "none" none. */
   readonly compression?: ReadCompression;
+  /**
+   * What a line that is not valid UTF-8 does: "fail" (default) fails the job naming the
+   * file and byte offset; "replace" reads bad bytes as U+FFFD and counts the line in
+   * INVALID_UTF8_LINES_METRIC; "deadLetter" sends it to a `failures` output of BadRecords.
+   */
+  readonly invalidUtf8?: InvalidUtf8Treatment;
 }
 
 /** @internal ReadTextOptions with defaults applied and checked. */
@@ -29,6 +50,9 @@ export interface ResolvedReadOptions {
   readonly skipHeaderLines: number;
   readonly compression: ReadCompression;
   readonly emptyMatch: EmptyMatchTreatment;
+  readonly invalidUtf8: InvalidUtf8Treatment;
+  /** The reader's name, for messages ("readText"). */
+  readonly reader: string;
 }
 
 /** @internal Checks a pattern and read options at construction time. */
@@ -48,7 +72,11 @@ export function resolveReadOptions(what: string, pattern: string, options: ReadT
   if (!["allow", "disallow"].includes(emptyMatch)) {
     throw new ConstructionError(`${what}: emptyMatch must be "allow" or "disallow", got ${String(emptyMatch)}.`);
   }
-  return { skipHeaderLines, compression, emptyMatch };
+  const invalidUtf8 = options.invalidUtf8 ?? "fail";
+  if (!INVALID_UTF8_TREATMENTS.includes(invalidUtf8)) {
+    throw new ConstructionError(`${what}: invalidUtf8 must be "fail", "replace" or "deadLetter", got ${String(invalidUtf8)}.`);
+  }
+  return { skipHeaderLines, compression, emptyMatch, invalidUtf8, reader: what };
 }
 
 /** Expands the glob when the pipeline runs (not when it is built). */
@@ -60,7 +88,8 @@ class ExpandGlobDoFn implements DoFn<Uint8Array, string> {
   async process(_impulse: Uint8Array, ctx: ProcessContext<string>): Promise<void> {
     let files: string[];
     try {
-      files = await expandGlob(this.pattern);
+      // Writes' success markers and temporary files are never data (src/io/files).
+      files = await withoutWriteArtifacts(this.pattern, await expandGlob(this.pattern));
     } catch (err) {
       throw new TextIOError(`Cannot expand file pattern "${this.pattern}": ${messageOf(err)}`, { cause: err });
     }
@@ -79,7 +108,8 @@ class ExpandGlobDoFn implements DoFn<Uint8Array, string> {
  * expanded when the pipeline runs, then reshuffled so files are read in parallel.
  * Supports `*`, `?`, `**`, `[abc]`, `{a,b}` and `\` escapes (see `expandGlob`); a path
  * without wildcards matches itself. As Beam's FileIO.match, no match fails the job unless
- * `emptyMatch: "allow"`.
+ * `emptyMatch: "allow"`. A wildcard never matches writes' own files: success markers
+ * (`_..._SUCCESS`) and files under `.temp-beam-*` directories.
  *
  * @example const files = p.apply(matchFiles("logs/**\/*.log"));
  */
@@ -113,25 +143,57 @@ class MatchFiles extends PTransform<PBegin, PCollection<string>> {
  * Lines end at "\n", "\r\n" or "\r" (not part of the output); a UTF-8 BOM is dropped;
  * a last line without terminator is still a line. Files ending in ".gz" are gunzipped
  * (`compression: "auto"`). No match fails the job unless `emptyMatch: "allow"`.
+ * Text is UTF-8: a line that is not fails the job naming the file and byte offset, unless
+ * `invalidUtf8` is "replace" (U+FFFD, counted) or "deadLetter" (the transform then returns
+ * `{ output, failures }`, see InvalidUtf8Treatment).
  *
  * @example const lines = p.apply(readText("data/{2024,2025}/*.csv", { skipHeaderLines: 1 }));
+ * @example const { output, failures } = p.apply(readText("legacy/*.txt", { invalidUtf8: "deadLetter" }));
  */
-export function readText(filePattern: string, options: ReadTextOptions = {}): PTransform<PBegin, PCollection<string>> {
+export function readText(
+  filePattern: string,
+  options?: ReadTextOptions & { readonly invalidUtf8?: "fail" | "replace" },
+): PTransform<PBegin, PCollection<string>>;
+export function readText(
+  filePattern: string,
+  options: ReadTextOptions & { readonly invalidUtf8: "deadLetter" },
+): PTransform<PBegin, WithFailures<PCollection<string>>>;
+export function readText(
+  filePattern: string,
+  options?: ReadTextOptions,
+): PTransform<PBegin, PCollection<string> | WithFailures<PCollection<string>>>;
+export function readText(
+  filePattern: string,
+  options: ReadTextOptions = {},
+): PTransform<PBegin, PCollection<string> | WithFailures<PCollection<string>>> {
   return new ReadText(filePattern, resolveReadOptions("readText", filePattern, options));
 }
 
-class ReadText extends PTransform<PBegin, PCollection<string>> {
+class ReadText extends PTransform<PBegin, PCollection<string> | WithFailures<PCollection<string>>> {
   constructor(
     private readonly pattern: string,
     private readonly options: ResolvedReadOptions,
   ) {
     super("ReadText");
   }
-  expand(input: PBegin): PCollection<string> {
-    return input
+  expand(input: PBegin): PCollection<string> | WithFailures<PCollection<string>> {
+    const files = input
       .apply("MatchFiles", new MatchFiles(this.pattern, this.options.emptyMatch))
-      .apply("StatFiles", parDo(new StatFilesDoFn()))
-      .apply("ReadLines", splittableParDo(new ReadFileLinesFn(this.options, (_file, line) => line.text)))
-      .withCoder(stringUtf8Coder);
+      .apply("StatFiles", parDo(new StatFilesDoFn()));
+    if (this.options.invalidUtf8 !== "deadLetter") {
+      return files.apply("ReadLines", splittableParDo(new ReadFileLinesFn(this.options, (_file, line) => line.text))).withCoder(stringUtf8Coder);
+    }
+    // The splittable DoFn has one output: lines go on as records, and the next step routes them.
+    const step = `${input.pipeline.currentLabel()}/ReadLines`;
+    const routed = files
+      .apply("ReadLines", splittableParDo(new ReadFileLinesFn(this.options, toMaybeInvalidLine)))
+      .apply("RouteInvalidUtf8", parDo(new RouteInvalidUtf8DoFn(step, (line: MaybeInvalidLine) => line.text), { outputs: ["failures"] }));
+    return { output: routed.main.withCoder(stringUtf8Coder), failures: routed.failures };
   }
+}
+
+/** @internal A line as the record RouteInvalidUtf8DoFn routes. */
+export function toMaybeInvalidLine(file: string, line: FileLine): MaybeInvalidLine {
+  const at = line.line !== undefined ? { line: line.line } : { offset: line.offset };
+  return line.invalid === undefined ? { file, text: line.text, ...at } : { file, text: line.text, ...at, invalid: line.invalid };
 }

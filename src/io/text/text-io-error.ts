@@ -1,9 +1,16 @@
 import { BeamError } from "../../model/index.js";
 
-/** A text IO step failed at run time: a missing match, an unreadable file, a bad line. */
+/**
+ * A text IO step failed at run time: a missing match, an unreadable file, a bad line.
+ * `retryable: false` marks a failure a retry cannot fix (the bytes of a file), so the
+ * runner fails the bundle at once.
+ */
 export class TextIOError extends BeamError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** Read by the runner's retry policy; undefined lets the runner decide. */
+  readonly retryable: boolean | undefined;
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
     super("IO", message, options);
+    this.retryable = options?.retryable;
   }
 }
 

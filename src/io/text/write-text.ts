@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { GlobalWindow, KV } from "../../model/index.js";
 import { ConstructionError, GLOBAL_WINDOW, describeValue, globalWindows, kv } from "../../model/index.js";
@@ -19,8 +18,11 @@ import {
   type PCollectionView,
   type ProcessContext,
 } from "../../transforms/index.js";
+import { createTempDirectory, finalizeWrite, shardFileName } from "../files/index.js";
 import { ShardWriter, type WriteCompression } from "./shard-writer.js";
-import { TextIOError, messageOf } from "./text-io-error.js";
+import { TextIOError } from "./text-io-error.js";
+
+export { shardFileName };
 
 /** Options of writeText. */
 export interface WriteTextOptions {
@@ -50,12 +52,6 @@ interface WriteSettings {
 interface TempShard {
   readonly tempFile: string;
   readonly shard: number;
-}
-
-/** Beam's default shard template: `${prefix}-SSSSS-of-NNNNN${suffix}`. */
-export function shardFileName(prefix: string, index: number, count: number, suffix = ""): string {
-  const pad = (n: number) => String(n).padStart(5, "0");
-  return `${prefix}-${pad(index)}-of-${pad(count)}${suffix}`;
 }
 
 function checkLine(line: unknown): string {
@@ -159,9 +155,9 @@ class WriteShardDoFn implements DoFn<KV<number, Iterable<string>>, TempShard> {
 }
 
 /**
- * Runs once with every temporary file: numbers them, renames them to their final names
- * (an atomic rename, so a final name never shows a partial file) and removes the
- * temporary directory. Temporary files of failed bundle attempts never get here.
+ * Runs once with every temporary file: numbers them and hands them to `finalizeWrite`
+ * (src/io/files), which replaces the previous output of the prefix with them and writes
+ * the success marker. Temporary files of failed bundle attempts never get here.
  */
 class FinalizeDoFn implements DoFn<readonly TempShard[], string> {
   constructor(
@@ -188,9 +184,9 @@ class FinalizeDoFn implements DoFn<readonly TempShard[], string> {
       // As Beam: an empty input still produces one (empty) file.
       if (ordered.length === 0) ordered.push(await this.writeEmpty(tempDir));
     }
-    const finals = ordered.map((_, i) => shardFileName(this.settings.prefix, i, ordered.length, this.settings.suffix));
-    for (let i = 0; i < ordered.length; i++) await moveIntoPlace(ordered[i]!, finals[i]!);
-    await rm(tempDir, { recursive: true, force: true });
+    const { prefix, suffix } = this.settings;
+    const finals = ordered.map((_, i) => shardFileName(prefix, i, ordered.length, suffix));
+    await finalizeWrite({ prefix, suffix }, tempDir, ordered.map((tempFile, i) => ({ tempFile, finalFile: finals[i]! })));
     for (const f of finals) ctx.output(f);
   }
 
@@ -198,26 +194,6 @@ class FinalizeDoFn implements DoFn<readonly TempShard[], string> {
     const writer = await ShardWriter.open(tempFileIn(tempDir), this.settings.compression, this.settings.header);
     await writer.close(this.settings.footer);
     return writer.file;
-  }
-}
-
-/** Renames atomically; a retried finalize finds already-moved files in place. */
-async function moveIntoPlace(tempFile: string, finalFile: string): Promise<void> {
-  try {
-    await mkdir(path.dirname(finalFile), { recursive: true });
-    await rename(tempFile, finalFile);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" && (await exists(finalFile))) return;
-    throw new TextIOError(`Cannot move the written file "${tempFile}" to "${finalFile}": ${messageOf(err)}`, { cause: err });
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -250,6 +226,11 @@ function resolveWriteSettings(what: string, prefix: string, options: WriteTextOp
  * runner chooses the number of files (one per bundle). Windows are not kept: all
  * elements are written together.
  *
+ * The write replaces the previous output of the same prefix and suffix (its shards, of any
+ * count; no other file) and then writes the success marker `_${basename}${suffix}_SUCCESS`
+ * listing the new files: a consumer that sees the marker sees one complete run, even after
+ * a crash at any point. readText and matchFiles skip markers matched by a wildcard.
+ *
  * @example lines.apply(writeText("out/words", { suffix: ".txt", numShards: 3 }))
  */
 export function writeText(prefix: string, options: WriteTextOptions = {}): PTransform<PCollection<string>, PCollection<string>> {
@@ -269,12 +250,12 @@ class WriteText extends PTransform<PCollection<string>, PCollection<string>> {
     }
     const s = this.settings;
     const p = input.pipeline;
-    const outputDir = path.dirname(s.prefix);
-    // Chosen when the pipeline runs (as Beam Python's initialize_write), shared as a side input.
+    // Created when the pipeline runs (as Beam Python's initialize_write), shared as a side
+    // input; its name tells later writes of this prefix that it belongs to an earlier job.
     const tempDir = asSingleton(
       p
         .apply("TempDir", impulse())
-        .apply("ChooseTempDir", map(() => path.join(outputDir, `.temp-beam-${randomUUID()}`)))
+        .apply("ChooseTempDir", map(() => createTempDirectory(s.prefix, s.suffix)))
         .withCoder(stringUtf8Coder),
     );
     const lines =
