@@ -12,6 +12,7 @@ import {
   create,
   defineOptions,
   option,
+  Secret,
   redactOptions,
   registerRunner,
   type PipelineResult,
@@ -59,7 +60,8 @@ describe("pipeline options", () => {
     expect(message).toContain("--limit=0: expected a number between 1 and Infinity, got 0");
     expect(message).toContain('--ratio=abc: expected a number, got "abc"');
     expect(message).toContain('--mode=slow: expected one of fast, safe, got "slow"');
-    expect(message).toContain('"stray" is not an option');
+    expect(message).toContain("Argument 5 is not an option (its text is not shown)");
+    expect(message).not.toContain("stray");
     expect(message).toContain("--output is required");
   });
 
@@ -78,9 +80,49 @@ describe("pipeline options", () => {
     expect(help).toMatch(/Standard options:[\s\S]*--runner=<string>/);
   });
 
+  it("gives a secret option's value as a Secret, read only through reveal()", () => {
+    const o = Options.parse(["--output=o", "--apiKey=hunter2"]);
+    // The type says so: a Secret, which must be revealed to be used.
+    const key: Secret<string> | undefined = o.apiKey;
+    // @ts-expect-error a secret option's value is a Secret, not a string
+    const bare: string | undefined = o.apiKey;
+    // @ts-expect-error a flag cannot be secret
+    option.boolean({ description: "Flag", secret: true });
+    expect(typeof bare).toBe("object");
+    expect(key).toBeInstanceOf(Secret);
+    expect(key?.reveal()).toBe("hunter2");
+    expect(`${key}`).toBe("****");
+    const WithDefault = defineOptions({ token: option.string({ description: "Token", secret: true, default: "t0k3n" }) });
+    const token: Secret<string> = WithDefault.parse([]).token;
+    expect(token.reveal()).toBe("t0k3n");
+    expect(WithDefault.help()).toMatch(/Token \(default: \*\*\*\*\) \[secret\]/);
+    const Pin = defineOptions({ pin: option.integer({ description: "PIN", secret: true, required: true }) });
+    const pin: Secret<number> = Pin.parse(["--pin", "1234"]).pin;
+    expect(pin.reveal()).toBe(1234);
+  });
+
+  it("keeps secret values hidden in copies of the options: spread, structuredClone, a nested record", () => {
+    const o = Options.parse(["--output=o", "--apiKey=hunter2"]);
+    for (const copy of [{ ...o }, structuredClone({ ...o }), { job: { options: { ...o } } }]) {
+      expect(inspect(copy, { depth: 5 })).not.toContain("hunter2");
+      expect(JSON.stringify(copy)).not.toContain("hunter2");
+    }
+  });
+
+  it("never echoes the value of a misspelled flag or a stray argument: it names the flag and the closest option", () => {
+    for (const argv of [["--apiKye", "hunter2"], ["--apiKye=hunter2"], ["--api-kye", "hunter2", "--limit=2"], ["--apiKey=", "hunter2"]]) {
+      const message = problemsOf(argv);
+      expect(message).not.toContain("hunter2");
+      if (argv[0] !== "--apiKey=") expect(message).toContain("Unknown option --apiKye. Did you mean --apiKey?");
+    }
+    // The word after an unknown flag is its value, not a stray argument of its own.
+    expect(problemsOf(["--apiKye", "hunter2"])).not.toMatch(/is not an option/);
+    expect(problemsOf(["--apiKey=", "hunter2"])).toContain("Argument 3 is not an option (its text is not shown)");
+  });
+
   it("never shows secret values when options are printed, inspected, serialised or invalid", () => {
     const o = Options.parse(["--output=o", "--apiKey=hunter2"]);
-    expect(o.apiKey).toBe("hunter2");
+    expect(o.apiKey?.reveal()).toBe("hunter2");
     expect(inspect(o)).not.toContain("hunter2");
     expect(JSON.stringify(o)).not.toContain("hunter2");
     expect(String(o)).not.toContain("hunter2");
@@ -92,6 +134,15 @@ describe("pipeline options", () => {
     } catch (e) {
       expect((e as Error).message).not.toContain("1234");
     }
+  });
+
+  it("shows no secret value when an error holding the options is inspected", () => {
+    const o = Options.parse(["--output=o", "--apiKey=hunter2"]);
+    const err = Object.assign(new Error(`failed with ${o.apiKey}`), { options: o, copy: { ...o }, key: o.apiKey });
+    for (const text of [inspect(err, { depth: 5 }), inspect(err, { customInspect: false, depth: 5 }), String(err)]) {
+      expect(text).not.toContain("hunter2");
+    }
+    expect(err.message).toBe("failed with ****");
   });
 
   it("refuses to redefine a standard option", () => {
@@ -223,6 +274,20 @@ describe("options of a program run from the command line", () => {
       expect(run.stderr).not.toMatch(/^\s+at /m);
       expect(run.stderr).not.toContain("hunter2");
     });
+  }, 60_000);
+
+  it("prints no secret value when it crashes with an uncaught error holding its options", async () => {
+    const crash = fileURLToPath(new URL("./fixtures/secret-crash-program.ts", import.meta.url));
+    let failed: { code: number; stderr: string } | undefined;
+    try {
+      await runProgram(process.execPath, ["--import", "tsx", crash, "--apiKey=hunter2"], { cwd: path.dirname(crash) });
+    } catch (e) {
+      failed = e as { code: number; stderr: string };
+    }
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain("could not connect with key ****");
+    expect(failed?.stderr).toMatch(/key: Secret \[\*\*\*\*\]/);
+    expect(failed?.stderr).not.toContain("hunter2");
   }, 60_000);
 
   it("runs when its options are valid", async () => {

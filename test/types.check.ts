@@ -301,3 +301,39 @@ const kept: PCollection<string> = strings.apply(filter((s: string) => s.length >
 // @ts-expect-error catch takes error classes or a predicate
 map((s: string) => s).withExceptionHandling({ catch: ["TypeError"] });
 void [parsedOk, parsedBad, parsedWrong, handled, taggedOdd, taggedFailures, kept];
+
+// Schemas: one definition gives the runtime schema and the row type (RowOf).
+import { schema as rowSchema, t as ft, type BigDecimal as Decimal, type Instant as At, type RowOf } from "../src/index.js";
+const Everything = rowSchema({
+  b: ft.byte(), s16: ft.int16(), s32: ft.int32(), s64: ft.int64(), f: ft.float(), d: ft.double(), str: ft.string(), ok: ft.boolean(), raw: ft.bytes(),
+  dec: ft.decimal(), ts: ft.timestamp(), dt: ft.datetime(), us: ft.microsInstant(), day: ft.date(), tod: ft.time(), local: ft.localDateTime(),
+  fb: ft.fixedBytes(4), vb: ft.varBytes(4), fc: ft.fixedChar(2), vc: ft.varChar(9), id: ft.uuid(), py: ft.pythonCallable(),
+  color: ft.enumeration("RED", "GREEN"), either: ft.oneOf({ n: ft.int32(), s: ft.string() }),
+  list: ft.array(ft.string()), seq: ft.iterable(ft.int64()), lookup: ft.map(ft.string(), ft.double()),
+  address: ft.row({ street: ft.string(), zip: ft.string() }).nullable(),
+});
+type Everything = RowOf<typeof Everything>;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const rowTypes: [
+  Same<Everything["b"] | Everything["s16"] | Everything["s32"] | Everything["f"] | Everything["d"], number>,
+  Same<Everything["s64"], bigint>, Same<Everything["str"], string>, Same<Everything["ok"], boolean>, Same<Everything["raw"], Uint8Array>,
+  Same<Everything["dec"], Decimal>, Same<Everything["ts"] | Everything["dt"], At>, Same<Everything["us"], bigint>,
+  Same<Everything["day"] | Everything["tod"], number>, Same<Everything["local"], { readonly date: number; readonly time: number }>,
+  Same<Everything["fb"] | Everything["vb"], Uint8Array>, Same<Everything["fc"] | Everything["vc"] | Everything["id"] | Everything["py"], string>,
+  Same<Everything["color"], "RED" | "GREEN">,
+  Same<Everything["either"], { readonly case: "n"; readonly value: number } | { readonly case: "s"; readonly value: string }>,
+  Same<Everything["list"], readonly string[]>, Same<Everything["seq"], Iterable<bigint>>, Same<Everything["lookup"], ReadonlyMap<string, number>>,
+  // nullable adds `| null`
+  Same<Everything["address"], { readonly street: string; readonly zip: string } | null>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+const Address = rowSchema({ street: ft.string(), zip: ft.string() });
+// @ts-expect-error a misspelled field is an error
+const misspelled: RowOf<typeof Address> = { street: "Main St", zpi: "12345" };
+// @ts-expect-error an int64 is a bigint, not a number
+const wrongInt: RowOf<typeof Everything>["s64"] = 1;
+// withSchema types the PCollection with the row type; a PCollection of another row type cannot take it.
+const addresses: PCollection<RowOf<typeof Address>> = p.apply("Addresses", create<unknown>([])).withSchema(Address);
+const zips: PCollection<string> = addresses.apply(map((a) => a.zip));
+// @ts-expect-error numbers are not rows of Address
+p.apply("Numbers", create([1, 2])).withSchema(Address);
+void [Everything, rowTypes, misspelled, wrongInt, zips];

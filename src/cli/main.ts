@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { OptionsError } from "../model/index.js";
+import { BeamError, OptionsError, formatFailure, verboseFailures } from "../model/index.js";
 import { bootCommand, workerPoolCommand } from "./worker-commands.js";
 import { expansionServiceCommand } from "./expansion-service-command.js";
 
@@ -65,6 +65,11 @@ async function registerTypeScript(): Promise<void> {
   register();
 }
 
+/** Whether the pipeline's options ask for `--verbose` (the module may fail before parsing them). */
+function verboseFlag(args: readonly string[]): boolean {
+  return args.some((a) => a === "--verbose" || a === "--verbose=true");
+}
+
 /** This installation's version, from its package.json (one folder above src/ or dist/). */
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -75,7 +80,11 @@ try {
   const code = await main(process.argv.slice(2));
   if (code !== 0) process.exitCode = code;
 } catch (err) {
-  console.error(err instanceof Error ? err.message : String(err));
+  // A failure prints once: a beam-ts error as its message and cause chain (every stack with
+  // --verbose or BEAM_TS_VERBOSE=1), a usage error as its message, any other error (a bug
+  // in the module itself) with its stack.
+  const verbose = !(err instanceof BeamError) || verboseFailures({ verbose: verboseFlag(process.argv.slice(2)) });
+  console.error(err instanceof OptionsError ? err.message : formatFailure(err, { verbose }));
   // Exit code 2 for a usage error, as defineOptions' parseOrExit does.
   process.exitCode = err instanceof OptionsError ? 2 : 1;
 }

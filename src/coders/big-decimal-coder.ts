@@ -1,18 +1,8 @@
-import type { ByteReader, ByteWriter, Coder } from "../model/index.js";
+import type { BigDecimal, ByteReader, ByteWriter, Coder } from "../model/index.js";
 import { CoderError, describeValue } from "../model/index.js";
 
-/**
- * An exact decimal number as Java's BigDecimal holds it: `unscaledValue × 10^-scale`. The
- * scale is part of the value ("1.0" is 10 at scale 1, "1.00" 100 at scale 2). Values of the
- * schema logical type `beam:logical_type:decimal:v1` (SQL DECIMAL, Java BigDecimal fields).
- *
- * @example
- * const price: BigDecimal = { unscaledValue: 31415n, scale: 4 }; // 3.1415
- */
-export interface BigDecimal {
-  readonly unscaledValue: bigint;
-  readonly scale: number;
-}
+/** The decimal value type is a model value (schemas use it); its coder lives here. */
+export type { BigDecimal } from "../model/index.js";
 
 const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 

@@ -1,11 +1,11 @@
 import type { ByteReader, ByteWriter, Coder } from "../model/index.js";
-import { CoderError, describeValue } from "../model/index.js";
+import { CoderError, Secret, describeValue } from "../model/index.js";
 import { BufferWriter } from "./byte-buffer.js";
 import { CoderUrns } from "./urns.js";
 
 /**
  * A compact tagged binary encoding for JS data: primitives, arrays, plain objects,
- * Uint8Array, bigint, Date, Map and Set, nested freely. Class instances, functions and
+ * Uint8Array, bigint, Date, Map, Set and Secret, nested freely. Class instances, functions and
  * symbols are rejected with an error that asks for an explicit coder, because their
  * prototype would be lost silently otherwise.
  *
@@ -13,6 +13,11 @@ import { CoderUrns } from "./urns.js";
  * are sorted and Map and Set entries are sorted by their encoding. -0 stays -0 (a double),
  * so, grouped by their bytes as Beam groups keys, -0 and 0 are two keys, as they are in
  * Beam Java (DoubleCoder) and Python (floats), and a -0 key decodes to -0.
+ *
+ * A Secret (an element holding parsed options, say) is written under its own tag around its
+ * revealed value, so it decodes as a Secret in the executor, thread or worker that reads it
+ * and stays `****` in metrics, logs and errors there. The bytes hold the value, as any
+ * encoding must that is decoded again: shuffled and spilled data is not redacted.
  */
 const enum Tag {
   Undefined = 0,
@@ -30,6 +35,7 @@ const enum Tag {
   Date = 12,
   Map = 13,
   Set = 14,
+  Secret = 15,
 }
 
 const MAX_DEPTH = 512;
@@ -156,7 +162,11 @@ class JsValueCoder implements Coder<unknown> {
       return;
     }
     const proto: unknown = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) throw this.unsupported(v);
+    if (proto !== Object.prototype && proto !== null) {
+      // Asked of class instances only, so plain data pays nothing for it.
+      if (Secret.isSecret(v)) return this.writeSecret(v, w, depth);
+      throw this.unsupported(v);
+    }
     const record = v as Record<string, unknown>;
     const keys = Object.keys(record);
     if (this.deterministic) keys.sort();
@@ -165,6 +175,19 @@ class JsValueCoder implements Coder<unknown> {
     for (const k of keys) {
       w.writeUtf8(k, true);
       this.write(record[k], w, depth);
+    }
+  }
+
+  private writeSecret(v: Secret<unknown>, w: ByteWriter, depth: number): void {
+    w.writeByte(Tag.Secret);
+    try {
+      this.write(v.reveal(), w, depth);
+    } catch {
+      // The inner error describes the value: say what failed without it.
+      throw new CoderError(
+        `The default JS value coder cannot encode the value inside a Secret (not shown): it handles primitives, ` +
+          `arrays, plain objects, Uint8Array, bigint, Date, Map and Set. Keep a secret as a string or plain data.`,
+      );
     }
   }
 
@@ -181,7 +204,7 @@ class JsValueCoder implements Coder<unknown> {
         : `a ${typeof v}`;
     return new CoderError(
       `The default JS value coder cannot encode ${what} (${describeValue(v)}): it handles primitives, arrays, ` +
-        `plain objects, Uint8Array, bigint, Date, Map and Set. Give the PCollection a coder for this type ` +
+        `plain objects, Uint8Array, bigint, Date, Map, Set and Secret. Give the PCollection a coder for this type ` +
         `with .withCoder(...), or output plain data.`,
     );
   }
@@ -241,6 +264,8 @@ class JsValueCoder implements Coder<unknown> {
         for (let i = 0; i < n; i++) out.add(this.read(r));
         return out;
       }
+      case Tag.Secret:
+        return new Secret(this.read(r));
       default:
         throw new CoderError(`js_value coder read the unknown tag ${tag} at offset ${r.position - 1}.`);
     }

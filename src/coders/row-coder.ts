@@ -1,16 +1,18 @@
 import type { ByteReader, ByteWriter, Coder, Instant } from "../model/index.js";
-import { CoderError, describeValue } from "../model/index.js";
-import { bytesCoder, boolCoder, doubleCoder, stringUtf8Coder, varIntCoder } from "./primitives.js";
+import { CoderError, describeValue, rowMismatch } from "../model/index.js";
+import { bytesCoder, boolCoder, doubleCoder, stringUtf8Coder } from "./primitives.js";
 import { iterableCoder, nullableCoder } from "./structural.js";
 import { bigDecimalCoder } from "./big-decimal-coder.js";
 import { readInstant, writeInstant } from "./instant.js";
+import { logicalValueCoder } from "./logical-type-coders.js";
 import type { AtomicType, FieldType, Schema } from "./schema.js";
+import { encodeSchemaProto } from "./schema-proto-writer.js";
 import { CoderUrns, LogicalTypeUrns } from "./urns.js";
 
 /**
- * A row: field name to value. INT64 values decode as numbers, or bigints beyond 2^53.
- * Logical types take their representation's values, except millis_instant (an Instant,
- * JS milliseconds) and decimal (a BigDecimal).
+ * A row: field name to value. INT64 values are bigints; logical types have the JS values
+ * docs/ARCHITECTURE.md "Schemas" lists (millis_instant an Instant, decimal a BigDecimal,
+ * enumerations their case names, ...); unknown logical types their representation's.
  */
 export type Row = Record<string, unknown>;
 
@@ -42,17 +44,13 @@ const floatCoder: Coder<number> = {
   toString: () => "float",
 };
 
-/** Beam's VarLong as a number when it is a safe integer, else a bigint. */
-const int64Coder: Coder<number | bigint> = {
+/** Beam's VarLong, always a bigint: exact over Java's whole long range, one JS type. */
+const int64Coder: Coder<bigint> = {
   urn: CoderUrns.varint,
   components: [],
   deterministic: true,
-  encode: (v: number | bigint, w: ByteWriter) => w.writeVarInt(v),
-  decode: (r: ByteReader) => {
-    const big = r.readVarBigInt();
-    const n = Number(big);
-    return Number.isSafeInteger(n) ? n : big;
-  },
+  encode: (v: bigint, w: ByteWriter) => w.writeVarInt(BigInt.asUintN(64, BigInt(v))),
+  decode: (r: ByteReader) => BigInt.asIntN(64, r.readVarBigInt()),
   toString: () => "int64",
 };
 
@@ -75,10 +73,23 @@ const LOGICAL_TYPE_CODERS: Readonly<Record<string, Coder<unknown>>> = {
   [LogicalTypeUrns.decimal]: bigDecimalCoder as Coder<unknown>,
 };
 
+/**
+ * Java's VarIntCoder: an int as the varint of its unsigned 32 bits (five bytes when
+ * negative). Reads the sign-extended 64-bit form (ten bytes) too, as older SDKs wrote it.
+ */
+const int32Coder: Coder<number> = {
+  urn: "beam-ts:coder:schema_int32",
+  components: [],
+  deterministic: true,
+  encode: (v: number, w: ByteWriter) => w.writeVarInt(v >>> 0),
+  decode: (r: ByteReader) => Number(BigInt.asIntN(32, r.readVarBigInt())),
+  toString: () => "int32",
+};
+
 const ATOMIC_CODERS: Record<AtomicType, Coder<unknown>> = {
   BYTE: byteCoder as Coder<unknown>,
   INT16: int16Coder as Coder<unknown>,
-  INT32: varIntCoder as Coder<unknown>,
+  INT32: int32Coder as Coder<unknown>,
   INT64: int64Coder as Coder<unknown>,
   FLOAT: floatCoder as Coder<unknown>,
   DOUBLE: doubleCoder as Coder<unknown>,
@@ -131,9 +142,10 @@ function baseCoder(type: FieldType): Coder<unknown> {
     case "map":
       return new MapCoder(valueCoder(type.key), valueCoder(type.value)) as Coder<unknown>;
     case "row":
-      return rowCoder(type.schema) as Coder<unknown>;
+      // Nested rows are checked with their parent's value, once.
+      return new RowCoder(type.schema, undefined) as Coder<unknown>;
     case "logical":
-      return LOGICAL_TYPE_CODERS[type.urn] ?? baseCoder(type.representation);
+      return LOGICAL_TYPE_CODERS[type.urn] ?? logicalValueCoder(type, baseCoder(type.representation));
   }
 }
 
@@ -154,13 +166,21 @@ class RowCoder implements Coder<Row> {
   readonly urn = CoderUrns.row;
   readonly components: readonly Coder<unknown>[] = [];
   readonly deterministic: boolean;
+  private encodedSchema: Uint8Array | undefined;
   private readonly names: readonly string[];
   private readonly nullable: readonly boolean[];
   private readonly coders: readonly Coder<unknown>[];
   /** The schema index of the field at each encoding position. */
   private readonly order: readonly number[];
 
-  constructor(readonly schema: Schema) {
+  /**
+   * @param check the name a value check starts its field paths with (`Order`), or undefined
+   *   for a row nested in one that checks
+   */
+  constructor(
+    readonly schema: Schema,
+    private readonly check: string | undefined,
+  ) {
     const fields = schema.fields;
     this.names = fields.map((f) => f.name);
     this.nullable = fields.map((f) => f.type.nullable === true);
@@ -173,7 +193,16 @@ class RowCoder implements Coder<Row> {
     this.deterministic = this.coders.every((c) => c.deterministic);
   }
 
+  /** The schema proto: the coder's Runner API payload, which carries the schema to other SDKs. */
+  get payload(): Uint8Array {
+    return (this.encodedSchema ??= encodeSchemaProto(this.schema));
+  }
+
   encode(row: Row, writer: ByteWriter): void {
+    if (this.check !== undefined) {
+      const problem = rowMismatch(this.schema, row, this.check);
+      if (problem !== undefined) throw new CoderError(`${problem}. The row coder writes only values of the schema's types (docs/ARCHITECTURE.md, "Schemas").`);
+    }
     if (row === null || typeof row !== "object") {
       throw new CoderError(`row coder expected an object with fields ${this.names.join(", ")} but got ${describeValue(row)}.`);
     }
@@ -220,6 +249,15 @@ class RowCoder implements Coder<Row> {
   }
 }
 
-export function rowCoder(schema: Schema): Coder<Row> {
-  return new RowCoder(schema);
+/**
+ * Beam's RowCoder (`beam:coder:row:v1`) for rows of `schema`, with the schema proto as its
+ * payload. Every value is checked against the schema before a byte is written; errors name
+ * the field path from `options.name` (`Order.address.zip: expected string, got 12345`).
+ *
+ * @example
+ * const coder = rowCoder({ fields: [{ name: "word", type: { kind: "atomic", type: "STRING" } }] }, { name: "Word" });
+ * encodeToBytes(coder, { word: "beam" }); // 01 00 04 "beam"
+ */
+export function rowCoder(schema: Schema, options: { readonly name?: string } = {}): Coder<Row> {
+  return new RowCoder(schema, options.name ?? "row");
 }

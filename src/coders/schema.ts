@@ -1,37 +1,12 @@
 import { CoderError } from "../model/index.js";
 
+import type { AtomicType, Field, FieldType, Schema } from "../model/index.js";
+
 /**
- * Beam schemas (schema.proto): named, typed fields. Rows with a schema are plain objects
- * keyed by field name; the row coder encodes them as every Beam SDK does.
+ * Beam schemas (schema.proto): named, typed fields. The types are model values
+ * (src/model/schema); this module reads their proto form, `schema-proto-writer.ts` writes it.
  */
-export type AtomicType = "BYTE" | "INT16" | "INT32" | "INT64" | "FLOAT" | "DOUBLE" | "STRING" | "BOOLEAN" | "BYTES";
-
-export type FieldType =
-  | { readonly kind: "atomic"; readonly type: AtomicType; readonly nullable?: boolean }
-  | { readonly kind: "array" | "iterable"; readonly element: FieldType; readonly nullable?: boolean }
-  | { readonly kind: "map"; readonly key: FieldType; readonly value: FieldType; readonly nullable?: boolean }
-  | { readonly kind: "row"; readonly schema: Schema; readonly nullable?: boolean }
-  | {
-      readonly kind: "logical";
-      readonly urn: string;
-      readonly representation: FieldType;
-      readonly nullable?: boolean;
-    };
-
-export interface Field {
-  readonly name: string;
-  readonly type: FieldType;
-  readonly description?: string;
-  /** Position on the wire when the schema says encoding positions are set. */
-  readonly encodingPosition?: number;
-}
-
-export interface Schema {
-  readonly fields: readonly Field[];
-  /** Beam's schema id (a UUID); rows of equal ids share a coder. */
-  readonly id?: string;
-  readonly encodingPositionsSet?: boolean;
-}
+export type { AtomicType, Field, FieldType, Schema } from "../model/index.js";
 
 const ATOMIC_BY_NUMBER: readonly (AtomicType | undefined)[] = [
   undefined,
@@ -63,6 +38,24 @@ class ProtoReader {
       if (b < 0x80) return result;
       factor *= 128;
     }
+  }
+  /** A varint as the full 64 bits it may hold (negative int32/int64 values take ten bytes). */
+  bigVarint(): bigint {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      if (this.pos >= this.bytes.length) throw new CoderError("Truncated protobuf varint in a schema payload.");
+      const b = this.bytes[this.pos++] as number;
+      result |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return BigInt.asUintN(64, result);
+      shift += 7n;
+    }
+  }
+  fixed(n: number): Uint8Array {
+    if (this.pos + n > this.bytes.length) throw new CoderError("Truncated protobuf field in a schema payload.");
+    const out = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
   }
   lengthDelimited(): Uint8Array {
     const n = this.varint();
@@ -168,13 +161,20 @@ function decodeFieldType(bytes: Uint8Array): FieldType {
         const m = new ProtoReader(r.lengthDelimited());
         let urn = "";
         let representation: FieldType | undefined;
+        let argumentType: FieldType | undefined;
+        let argumentBytes: Uint8Array | undefined;
         m.fields((f, w) => {
           if (f === 1) urn = utf8.decode(m.lengthDelimited());
           else if (f === 3) representation = decodeFieldType(m.lengthDelimited());
+          else if (f === 4) argumentType = decodeFieldType(m.lengthDelimited());
+          else if (f === 5) argumentBytes = m.lengthDelimited();
           else m.skip(w);
         });
         if (representation === undefined) throw new CoderError(`Logical type ${urn} has no representation type.`);
-        type = { kind: "logical", urn, representation };
+        type =
+          argumentType === undefined || argumentBytes === undefined
+            ? { kind: "logical", urn, representation }
+            : { kind: "logical", urn, representation, argumentType, argument: decodeFieldValue(argumentType, argumentBytes) };
         break;
       }
       default:
@@ -194,4 +194,58 @@ function singleType(bytes: Uint8Array, fieldNumber: number): FieldType {
   });
   if (type === undefined) throw new CoderError("Schema collection type without an element type.");
   return type;
+}
+
+/**
+ * Reads a schema.proto FieldValue of a known type: what logical types' arguments are (an
+ * INT32 length, an enumeration's MAP<STRING, INT32>, bytes). Maps become JS Maps, INT64s
+ * bigints; a FieldValue with nothing set is null.
+ */
+function decodeFieldValue(type: FieldType, bytes: Uint8Array): unknown {
+  const r = new ProtoReader(bytes);
+  let value: unknown = null;
+  r.fields((field, wire) => {
+    const inner = (): Uint8Array => r.lengthDelimited();
+    if (field === 1 && type.kind === "atomic") value = decodeAtomicValue(inner());
+    else if ((field === 2 || field === 3) && (type.kind === "array" || type.kind === "iterable")) {
+      const list = new ProtoReader(inner());
+      const out: unknown[] = [];
+      list.fields((f, w) => (f === 1 ? out.push(decodeFieldValue(type.element, list.lengthDelimited())) : list.skip(w)));
+      value = out;
+    } else if (field === 4 && type.kind === "map") {
+      const entries = new ProtoReader(inner());
+      const out = new Map<unknown, unknown>();
+      entries.fields((f, w) => {
+        if (f !== 1) return entries.skip(w);
+        const e = new ProtoReader(entries.lengthDelimited());
+        let k: unknown = null;
+        let v: unknown = null;
+        e.fields((ef, ew) => {
+          if (ef === 1) k = decodeFieldValue(type.key, e.lengthDelimited());
+          else if (ef === 2) v = decodeFieldValue(type.value, e.lengthDelimited());
+          else e.skip(ew);
+        });
+        out.set(k, v);
+      });
+      value = out;
+    } else r.skip(wire);
+  });
+  return value;
+}
+
+function decodeAtomicValue(bytes: Uint8Array): unknown {
+  const r = new ProtoReader(bytes);
+  let value: unknown = null;
+  r.fields((field, wire) => {
+    if (field >= 1 && field <= 4 && wire === 0) {
+      const big = r.bigVarint();
+      value = field === 4 ? BigInt.asIntN(64, big) : Number(BigInt.asIntN(32, big));
+    } else if (field === 5 && wire === 5) value = new DataView(r.fixed(4).slice().buffer).getFloat32(0, true);
+    else if (field === 6 && wire === 1) value = new DataView(r.fixed(8).slice().buffer).getFloat64(0, true);
+    else if (field === 7 && wire === 2) value = utf8.decode(r.lengthDelimited());
+    else if (field === 8 && wire === 0) value = r.varint() !== 0;
+    else if (field === 9 && wire === 2) value = r.lengthDelimited().slice();
+    else r.skip(wire);
+  });
+  return value;
 }

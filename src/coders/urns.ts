@@ -30,13 +30,5 @@ export const CoderUrns = {
   sdfRestriction: "beam-ts:coder:sdf_restriction:v1",
 } as const;
 
-/**
- * Logical types of Beam schemas (schema.proto LogicalTypes) whose wire form is not their
- * representation type's, so the row coder has a coder of its own for them.
- */
-export const LogicalTypeUrns = {
-  /** An instant as Java's InstantCoder writes it (8 bytes), not as its INT64 representation. */
-  millisInstant: "beam:logical_type:millis_instant:v1",
-  /** Java's BigDecimalCoder (scale, then the unscaled value), not its BYTES representation. */
-  decimal: "beam:logical_type:decimal:v1",
-} as const;
+/** Logical types of Beam schemas: their URNs live with the schema model values. */
+export { LogicalTypeUrns } from "../model/index.js";

@@ -1,5 +1,6 @@
-import type { Coder, WindowingStrategy } from "../model/index.js";
+import type { Coder, RowSchema, WindowingStrategy } from "../model/index.js";
 import { ConstructionError } from "../model/index.js";
+import { rowCoder } from "../coders/index.js";
 import type { Pipeline } from "./pipeline.js";
 import type { PTransform } from "./ptransform.js";
 
@@ -83,6 +84,23 @@ export class PCollection<T> {
     }
     this.pipeline.setCoder(this, coder as Coder<unknown>);
     return this;
+  }
+
+  /**
+   * Attaches a schema: the PCollection's elements are rows of it, encoded with Beam's RowCoder
+   * (`beam:coder:row:v1`, the schema proto in its payload), so other SDKs read them and a
+   * portable runner carries the schema. Each row is checked against the schema where it is
+   * encoded, naming the field (`Order.address.zip: expected string, got 12345`). The row type
+   * must be this PCollection's element type or narrower (from `unknown`, say): call it right
+   * after the transform that produces the rows, as `withCoder`.
+   *
+   * @example
+   * const Word = schema({ word: t.string(), count: t.int64() }, { name: "Word" });
+   * const words = lines.apply(map((l: string) => ({ word: l, count: 1n }))).withSchema(Word); // PCollection<RowOf<typeof Word>>
+   */
+  withSchema<R extends T>(schema: RowSchema<R>): PCollection<R> {
+    this.withCoder(rowCoder(schema.schema, { name: schema.name }) as Coder<unknown> as Coder<T>);
+    return this as unknown as PCollection<R>;
   }
 
   toString(): string {

@@ -1,10 +1,11 @@
 import type { BoundedWindow, Instant, PaneInfo, WindowedValue } from "../model/index.js";
-import { NO_FIRING, formatInstant } from "../model/index.js";
+import { BeamError, NO_FIRING, formatInstant } from "../model/index.js";
 import type { DoFn, FinishBundleContext, OutputTags, PCollectionView, ProcessContext } from "../transforms/index.js";
 import { MetricsContainer, MetricsEnvironment, syncScope } from "../metrics/index.js";
 import type { Operation } from "./operation.js";
 import { DISCARD, type Receiver } from "./receiver.js";
 import { userCodeError } from "./user-code-error.js";
+import { PendingCalls } from "./pending-calls.js";
 
 type AnyDoFn = DoFn<unknown, unknown, OutputTags>;
 
@@ -25,6 +26,11 @@ export interface DoFnOperationConfig {
   readonly maxConcurrency: number;
   /** How far outputWithTimestamp may go before the input's timestamp (ms; default 0). */
   readonly allowedTimestampSkew?: number;
+  /**
+   * Where calls whose promise has not settled are recorded (the host's stall detection and
+   * lull warnings read it); default: a registry of this operation's own.
+   */
+  readonly pendingCalls?: PendingCalls;
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
@@ -56,6 +62,7 @@ export class DoFnOperation implements Operation {
   private failure: unknown;
   private idleWaiters: Array<() => void> = [];
   private shared: Context;
+  private readonly pending: PendingCalls;
   /**
    * Metrics of the current bundle attempt; the host sets a fresh container before each
    * bundle. It is current (MetricsEnvironment) whenever this DoFn's code runs.
@@ -65,6 +72,7 @@ export class DoFnOperation implements Operation {
   constructor(private readonly config: DoFnOperationConfig) {
     this.label = config.label;
     this.metrics = new MetricsContainer(config.label);
+    this.pending = config.pendingCalls ?? new PendingCalls();
     const process = (config.template as AnyDoFn).process;
     this.asyncMode = ASYNC_KINDS.has(process?.constructor?.name ?? "");
     this.shared = new Context(this);
@@ -76,7 +84,7 @@ export class DoFnOperation implements Operation {
     if (fn.startBundle) {
       const previous = MetricsEnvironment.enter(this.metrics);
       try {
-        await MetricsEnvironment.runAsync(this.metrics, () => fn.startBundle!({ metrics: this.metrics }));
+        await this.awaitCall("startBundle", MetricsEnvironment.runAsync(this.metrics, () => fn.startBundle!({ metrics: this.metrics })));
       } catch (err) {
         throw userCodeError(this.label, err);
       } finally {
@@ -110,7 +118,7 @@ export class DoFnOperation implements Operation {
     if (fn.finishBundle) {
       const previous = MetricsEnvironment.enter(this.metrics);
       try {
-        await MetricsEnvironment.runAsync(this.metrics, () => fn.finishBundle!(this.finishContext()));
+        await this.awaitCall("finishBundle", MetricsEnvironment.runAsync(this.metrics, () => fn.finishBundle!(this.finishContext())));
       } catch (err) {
         throw userCodeError(this.label, err);
       } finally {
@@ -153,7 +161,7 @@ export class DoFnOperation implements Operation {
       this.setUp = true;
       if (this.instance.setup) {
         try {
-          await this.instance.setup();
+          await this.awaitCall("setup", this.instance.setup());
         } catch (err) {
           throw userCodeError(this.label, err);
         }
@@ -212,9 +220,12 @@ export class DoFnOperation implements Operation {
         (this.instance as unknown as { process(v: unknown, c: object): unknown }).process(value, ctx),
       );
       if (isThenable(result)) {
-        return Promise.resolve(result).catch((err: unknown) => {
-          throw userCodeError(this.label, err, value, window);
-        });
+        const call = this.pending.begin(this.label, "process", value, window);
+        return Promise.resolve(result)
+          .catch((err: unknown) => {
+            throw userCodeError(this.label, err, value, window);
+          })
+          .finally(() => this.pending.end(call));
       }
       return result;
     } catch (err) {
@@ -275,13 +286,32 @@ export class DoFnOperation implements Operation {
       this.shared = new Context(this);
     }
     this.inFlight++;
+    const call = this.pending.begin(this.label, "process", element, window);
     work.then(
-      () => this.settle(),
+      () => {
+        this.pending.end(call);
+        this.settle();
+      },
       (err: unknown) => {
+        this.pending.end(call);
         this.failure ??= userCodeError(this.label, err, element, window);
         this.settle();
       },
     );
+  }
+
+  /**
+   * Awaits what a lifecycle method returned, recorded as pending while it is a promise, so
+   * a stalled `finishBundle` is named like a stalled `process`.
+   */
+  private async awaitCall(method: string, result: unknown): Promise<void> {
+    if (!isThenable(result)) return;
+    const call = this.pending.begin(this.label, method);
+    try {
+      await result;
+    } finally {
+      this.pending.end(call);
+    }
   }
 
   private settle(): void {
@@ -318,7 +348,8 @@ export class DoFnOperation implements Operation {
   emit(tag: string | undefined, value: unknown, timestamp: Instant, windows: readonly BoundedWindow[], pane: PaneInfo): void {
     const target = tag === undefined ? this.config.mainOutput : this.config.taggedOutputs.get(tag);
     if (target === undefined) {
-      throw new Error(
+      throw new BeamError(
+        "UNDECLARED_OUTPUT",
         `output tag "${tag}" was not declared; declare it with parDo(fn, { outputs: [${JSON.stringify(tag)}] }).`,
       );
     }
@@ -333,7 +364,8 @@ export class DoFnOperation implements Operation {
 
   /** @internal used by Context: Beam's check that outputs do not move back in event time. */
   skewError(output: Instant, input: Instant): never {
-    throw new Error(
+    throw new BeamError(
+      "TIMESTAMP_SKEW",
       `cannot output with timestamp ${formatInstant(output)}: outputs must be no earlier than the input's ` +
         `timestamp ${formatInstant(input)} minus the allowed skew (${this.allowedSkew} ms), or they could be late ` +
         `downstream. Pass parDo(fn, { allowedTimestampSkew }) (withTimestamps has the same option) if you mean it.`,
@@ -343,7 +375,8 @@ export class DoFnOperation implements Operation {
   /** @internal used by Context */
   readSide<V>(view: PCollectionView<V>, window: BoundedWindow): V {
     if (!this.config.declaredViews.has(view as PCollectionView<unknown>)) {
-      throw new Error(
+      throw new BeamError(
+        "UNDECLARED_SIDE_INPUT",
         `side input ${view.toString()} was not declared; pass it in parDo(fn, { sideInputs: [view] }).`,
       );
     }

@@ -6,6 +6,7 @@ import { jsValueCoder } from "./coder-derivation.js";
 import type { DoFn, OutputTags } from "./do-fn.js";
 import type { PCollectionView } from "./side-input-view.js";
 import { isStatefulDoFn } from "./state/stateful-do-fn.js";
+import { timedDoFn } from "./element-timeout.js";
 
 /** The default bound on concurrent async `process` calls per bundle. */
 export const DEFAULT_MAX_CONCURRENCY = 16;
@@ -22,6 +23,17 @@ export interface ParDoOptions {
    * event time can make it late downstream, so Beam forbids it by default.
    */
   readonly allowedTimestampSkew?: number;
+  /**
+   * Milliseconds an async `process` call (one returning a promise or an async iterable) may
+   * take: past it the element fails with an ElementTimeoutError, as if `process` had
+   * thrown it (the bundle is retried; with `withExceptionHandling` the element goes to the
+   * failures output). Default: none. A synchronous call cannot be interrupted in
+   * JavaScript and is not timed; `setup`, `startBundle` and `finishBundle` are not timed.
+   *
+   * @example
+   * ids.apply(parDo(lookupFn, { timeout: 10_000 }))
+   */
+  readonly timeout?: number;
 }
 
 /** A ParDo's outputs when it has tagged outputs: `main` plus one PCollection per tag. */
@@ -100,7 +112,7 @@ export class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out>
           `Catch errors inside its process method and output them to a tagged output instead.`,
       );
     }
-    return new WithExceptionHandling<In, ParDoOutput>(this.name, this.name, this.doFn, this.options, options);
+    return new WithExceptionHandling<In>(this.name, this.name, this.doFn, this.options, options);
   }
 
   expand(input: PCollection<In>): PCollection<Out> | TaggedOutputs<Out, OutputTags> {
@@ -120,6 +132,7 @@ export class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out>
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
       throw new ConstructionError(`maxConcurrency must be a positive integer, got ${maxConcurrency}.`);
     }
+    const doFn = this.timed(input);
     const views = this.options.sideInputs ?? [];
     for (const v of views) {
       if (v.pcollection.pipeline !== input.pipeline) {
@@ -137,7 +150,7 @@ export class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out>
     const outputs = p.addPrimitive(
       {
         kind: "parDo",
-        doFn: this.doFn,
+        doFn,
         mainOutputTag: "main",
         sideInputs: views.map((v, i) => ({ tag: `side${i}`, pcollection: v.pcollection.id, view: v })),
         maxConcurrency,
@@ -157,5 +170,17 @@ export class ParDo<In, Out> extends PTransform<PCollection<In>, PCollection<Out>
     const result: Record<string, PCollection<unknown>> = {};
     ["main", ...tags].forEach((tag, i) => (result[tag] = outputs[i]!));
     return result as TaggedOutputs<Out, OutputTags>;
+  }
+
+  /** The DoFn the graph runs: the user's, wrapped in a TimeoutDoFn when `timeout` is set. */
+  private timed(input: PCollection<In>): DoFn<In, Out, OutputTags> {
+    const timeout = this.options.timeout;
+    if (timeout !== undefined && (this.stateful || this.splittable)) {
+      throw new ConstructionError(
+        `timeout applies to the async process calls of a parDo; ${this.stateful ? "stateful DoFns run synchronously" : "a splittable DoFn checkpoints instead"} ` +
+          `(leave the timeout out).`,
+      );
+    }
+    return timedDoFn(this.doFn, timeout, { step: input.pipeline.currentLabel() });
   }
 }

@@ -33,7 +33,17 @@ export function requestedTransform(urn: string, payload: Uint8Array): RequestedT
 
 function decodeRow(schema: ProtoSchema | undefined, row: Uint8Array): Row {
   if (schema === undefined || schema.fields.length === 0) return {};
-  return decodeFromBytes(rowCoder(decodeSchemaProto(ProtoSchema.encode(schema).finish())), row);
+  return safeNumbers(decodeFromBytes(rowCoder(decodeSchemaProto(ProtoSchema.encode(schema).finish())), row)) as Row;
+}
+
+/** Configuration INT64s (bigints in rows) as numbers where exact, as ServedTransform documents. */
+function safeNumbers(v: unknown): unknown {
+  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v;
+  if (Array.isArray(v)) return v.map(safeNumbers);
+  if (typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, safeNumbers(x)]));
+  }
+  return v;
 }
 
 function firstNonSpace(bytes: Uint8Array): number | undefined {

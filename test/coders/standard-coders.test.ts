@@ -66,10 +66,9 @@ function num(x: unknown): number {
   return typeof x === "bigint" ? Number(x) : (x as number);
 }
 
-/** A 64-bit integer from the file: a number when exact, else a bigint. */
-function int64(x: unknown): number | bigint {
-  const big = BigInt(x as bigint);
-  return Number.isSafeInteger(Number(big)) ? Number(big) : big;
+/** A 64-bit integer from the file: rows hold INT64s as bigints. */
+function int64(x: unknown): bigint {
+  return BigInt(x as bigint);
 }
 
 function window(x: unknown): unknown {
@@ -203,6 +202,11 @@ function fieldValue(t: FieldType, x: unknown): unknown {
           return Number(BigInt.asIntN(64, BigInt(x as bigint) - (1n << 63n)));
         case LogicalTypeUrns.decimal:
           return parseBigDecimal(x as string);
+        case LogicalTypeUrns.microsInstant: {
+          // A bigint of microseconds since the epoch (Python's Timestamp.micros).
+          const r = x as { seconds: bigint; micros: bigint };
+          return BigInt(r.seconds) * 1_000_000n + BigInt(r.micros);
+        }
         default:
           return fieldValue(t.representation, x);
       }

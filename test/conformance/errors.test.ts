@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   AssertionFailedError,
   JobFailedError,
+  PermanentError,
   UserCodeError,
   assertThat,
   coGroupByKey,
@@ -114,7 +115,29 @@ for (const runner of BATCH_RUNNERS) {
         ),
       );
       expect(attempts).toBe(3);
-      expect(err.message).toMatch(/failed 3 times/);
+      expect(err.message).toMatch(/failed 3 times; transient error, retried with backoff up to --maxBundleRetries=2/);
+    });
+
+    it("attempts a bundle whose user code throws a PermanentError once, and says why it was not retried", async () => {
+      let attempts = 0;
+      const err = await failure(
+        runOn(
+          runner,
+          (p) => {
+            p.apply(create([1])).apply(
+              "RejectsRecord",
+              map((n: number) => {
+                attempts++;
+                throw new PermanentError(`record ${n} has no id`);
+              }),
+            );
+          },
+          { maxBundleRetries: 2 },
+        ),
+      );
+      expect(attempts).toBe(1);
+      expect(err.message).toContain("record 1 has no id");
+      if (!NO_BUNDLE_RETRIES.has(runner.name)) expect(err.message).toContain("(failed once; permanent error, not retried: it is a PermanentError)");
     });
 
     it("fails assertions with a readable diff and does not retry them", async () => {

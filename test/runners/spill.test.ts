@@ -311,8 +311,11 @@ describe("GroupByKey under a memory budget (embedded runner)", () => {
         .apply("ToPoint", parDo<number, KV<string, Point>>({ process: (i, ctx) => ctx.output(kv("k", new Point(i))) }))
         .apply(groupByKey<string, Point>())
         .apply(parDo<KV<string, Iterable<Point>>, string>({ process: (e, ctx) => ctx.output(`${[...e.value].length}`) }));
-    expect((await run({}, build)).lines).toEqual(["3"]);
-    await expect(run({ memoryBudget: 1, tempLocation: dir }, build)).rejects.toThrow(
+    // --enforceEncodability (the default) fails such values at the GroupByKey whatever the
+    // budget (test/runners/enforcement); without it, they fail only where the disk needs them.
+    const unchecked = { enforceEncodability: false };
+    expect((await run(unchecked, build)).lines).toEqual(["3"]);
+    await expect(run({ ...unchecked, memoryBudget: 1, tempLocation: dir }, build)).rejects.toThrow(
       /GroupByKey "GroupByKey" outgrew its share of the memory budget.*instance of Point.*--memoryBudget=none/s,
     );
   });

@@ -1,4 +1,4 @@
-import { OptionsError } from "../../model/index.js";
+import { OptionsError, Secret } from "../../model/index.js";
 
 /** How one option is parsed, described and shown. */
 export interface OptionDef<T> {
@@ -6,28 +6,48 @@ export interface OptionDef<T> {
   readonly description: string;
   readonly default: T | undefined;
   readonly required: boolean;
-  /** Secret values are printed as "****" wherever options are shown. */
+  /** A secret option's value (and default) is a Secret: "****" wherever it is shown. */
   readonly secret: boolean;
-  /** Parses the text after `--name=`; throws a message (string) when the text is invalid. */
+  /**
+   * Parses the text after `--name=` (into a Secret for a secret option); throws a message
+   * (string) when the text is invalid.
+   */
   parse(text: string): T;
 }
 
 interface Common {
   readonly description: string;
-  readonly secret?: boolean;
 }
 
 type WithDefault<T> = Common & { readonly default: T };
 type Required = Common & { readonly required: true };
+/** `secret: true`: the option's value is a Secret, so its type says it must be revealed. */
+type IsSecret = { readonly secret: true };
+type NotSecret = { readonly secret?: false };
 
-function def<T>(type: string, o: Common & { default?: T; required?: boolean }, parse: (text: string) => T): OptionDef<never> {
+/** The overloads of a builder of T options: with a default or required, or not; secret or not. */
+type Builder<T, Extra = unknown> = {
+  (o: (WithDefault<T> | Required) & Extra & IsSecret): OptionDef<Secret<T>>;
+  (o: Common & Extra & IsSecret): OptionDef<Secret<T> | undefined>;
+  (o: (WithDefault<T> | Required) & Extra & NotSecret): OptionDef<T>;
+  (o: Common & Extra & NotSecret): OptionDef<T | undefined>;
+};
+
+function def<T>(
+  type: string,
+  o: Common & { default?: T; required?: boolean; secret?: boolean },
+  parse: (text: string) => T,
+): OptionDef<never> {
+  // A secret's value is wrapped where it is made, so no copy of the options (a spread, a
+  // structured clone, an element) ever holds it bare.
+  const secret = o.secret === true;
   return {
     type,
     description: o.description,
-    default: o.default,
+    default: secret && o.default !== undefined ? new Secret(o.default) : o.default,
     required: o.required === true,
-    secret: o.secret === true,
-    parse,
+    secret,
+    parse: secret ? (text: string) => new Secret(parse(text)) : parse,
   } as OptionDef<never>;
 }
 
@@ -39,32 +59,29 @@ function parseNumber(text: string, integer: boolean, min: number, max: number): 
   return n;
 }
 
+type Range = { readonly min?: number; readonly max?: number };
+
 /**
  * Builders for option definitions. An option with a default (or required) has a
- * non-optional type; others may be undefined.
+ * non-optional type; others may be undefined. A `secret: true` option's value is a
+ * `Secret` (`Secret<string>`, `Secret<number>`, ...): it prints as "****" and is read
+ * with `reveal()`. Flags (booleans) cannot be secret.
  *
  * @example
  * const Options = defineOptions({
  *   input: option.string({ description: "Files to read (glob)", default: "data/*.txt" }),
- *   apiKey: option.string({ description: "Service key", secret: true }),
+ *   apiKey: option.string({ description: "Service key", secret: true }), // Secret<string> | undefined
  *   mode: option.choice(["fast", "exact"], { description: "Algorithm", default: "fast" }), // "fast" | "exact"
  * });
+ * const options = Options.parse(process.argv.slice(2));
+ * const headers = { authorization: `Bearer ${options.apiKey?.reveal() ?? ""}` }; // the one deliberate read
  */
 export const option = {
-  string: ((o: Common & { default?: string; required?: boolean }) => def("string", o, (t) => t)) as {
-    (o: WithDefault<string> | Required): OptionDef<string>;
-    (o: Common): OptionDef<string | undefined>;
-  },
-  integer: ((o: Common & { default?: number; required?: boolean; min?: number; max?: number }) =>
-    def("integer", o, (t) => parseNumber(t, true, o.min ?? -Infinity, o.max ?? Infinity))) as {
-    (o: (WithDefault<number> | Required) & { min?: number; max?: number }): OptionDef<number>;
-    (o: Common & { min?: number; max?: number }): OptionDef<number | undefined>;
-  },
-  number: ((o: Common & { default?: number; required?: boolean; min?: number; max?: number }) =>
-    def("number", o, (t) => parseNumber(t, false, o.min ?? -Infinity, o.max ?? Infinity))) as {
-    (o: (WithDefault<number> | Required) & { min?: number; max?: number }): OptionDef<number>;
-    (o: Common & { min?: number; max?: number }): OptionDef<number | undefined>;
-  },
+  string: ((o: Common & { default?: string; required?: boolean }) => def("string", o, (t) => t)) as Builder<string>,
+  integer: ((o: Common & { default?: number; required?: boolean } & Range) =>
+    def("integer", o, (t) => parseNumber(t, true, o.min ?? -Infinity, o.max ?? Infinity))) as Builder<number, Range>,
+  number: ((o: Common & { default?: number; required?: boolean } & Range) =>
+    def("number", o, (t) => parseNumber(t, false, o.min ?? -Infinity, o.max ?? Infinity))) as Builder<number, Range>,
   boolean: (o: Common & { default?: boolean }): OptionDef<boolean> =>
     def("boolean", { ...o, default: o.default ?? false }, (t) => {
       if (t === "true" || t === "") return true;
@@ -78,8 +95,10 @@ export const option = {
       if ((choices as readonly string[]).includes(t)) return t as C;
       throw `expected one of ${choices.join(", ")}, got "${t}"`;
     })) as {
-    <const C extends string>(choices: readonly C[], o: WithDefault<NoInfer<C>> | Required): OptionDef<C>;
-    <const C extends string>(choices: readonly C[], o: Common): OptionDef<C | undefined>;
+    <const C extends string>(choices: readonly C[], o: (WithDefault<NoInfer<C>> | Required) & IsSecret): OptionDef<Secret<C>>;
+    <const C extends string>(choices: readonly C[], o: Common & IsSecret): OptionDef<Secret<C> | undefined>;
+    <const C extends string>(choices: readonly C[], o: (WithDefault<NoInfer<C>> | Required) & NotSecret): OptionDef<C>;
+    <const C extends string>(choices: readonly C[], o: Common & NotSecret): OptionDef<C | undefined>;
   },
 };
 

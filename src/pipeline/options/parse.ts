@@ -67,7 +67,8 @@ export class PipelineOptionsSpec<S extends OptionSpecs> {
       const arg = argv[i] as string;
       if (arg === "--help" || arg === "-h") throw new HelpRequested(this.help());
       if (!arg.startsWith("--")) {
-        problems.push(`"${arg}" is not an option; options look like --name=value.`);
+        // Not echoed: a stray word may be a secret (`--apiKey= hunter2`, a pasted key).
+        problems.push(`Argument ${i + 1} is not an option (its text is not shown); options look like --name=value.`);
         continue;
       }
       const eq = arg.indexOf("=");
@@ -79,6 +80,10 @@ export class PipelineOptionsSpec<S extends OptionSpecs> {
       }
       const spec = specs[name];
       if (spec === undefined) {
+        // `--apiKye VALUE`: the misspelled flag's value may be a secret. Take the word after
+        // an unknown flag as its value, so it is neither echoed nor reported on its own.
+        const next = argv[i + 1];
+        if (text === undefined && next !== undefined && !next.startsWith("--")) i++;
         problems.push(`Unknown option --${name}.${suggestion(name, known)}`);
         continue;
       }

@@ -1,14 +1,22 @@
+import { Secret } from "../../model/index.js";
+
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 const SECRETS = Symbol("beam-ts.secretOptions");
 
 /**
- * Options as shown to people and logs: every secret option's value is "****". Use it
- * wherever options are printed; parsed options already print this way.
+ * Options as shown to people and logs: every Secret value, and every value of an option
+ * named in `secrets` (for plain records), is the string "****". Parsed options' secret
+ * values are Secrets, which already print this way; this gives a copy whose values are all
+ * plain, e.g. for a runner's `checkOptions`.
+ *
+ * @example
+ * redactOptions(Options.parse(["--apiKey=hunter2"])).apiKey // "****"
+ * redactOptions({ token: "t0k" }, new Set(["token"]))       // { token: "****" }
  */
 export function redactOptions(options: Readonly<Record<string, unknown>>, secrets?: ReadonlySet<string>): Record<string, unknown> {
   const hidden = secrets ?? secretNamesOf(options);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) out[k] = hidden.has(k) && v !== undefined ? "****" : v;
+  for (const [k, v] of Object.entries(options)) out[k] = (hidden.has(k) && v !== undefined) || Secret.isSecret(v) ? "****" : v;
   return out;
 }
 

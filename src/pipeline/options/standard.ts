@@ -61,6 +61,16 @@ export const standardOptions = {
       "An existing directory for temporary files such as spilled GroupByKey data (embedded runner; default: the OS temp directory)",
   }),
   liftCombines: option.boolean({ description: "Pre-combine before shuffles (embedded runner)", default: true }),
+  enforceImmutability: option.boolean({
+    description:
+      "Fail a DoFn that changes its input or a value after outputting it (embedded runner; every element up to 10,000 per PCollection, then one in 100)",
+    default: true,
+  }),
+  enforceEncodability: option.boolean({
+    description:
+      "Encode elements crossing a GroupByKey, Combine, Reshuffle, stateful or side input with their PCollection's coder and go on with the decoded copy, at every parallelism (embedded runner; every element up to 10,000 per PCollection, then one in 100)",
+    default: true,
+  }),
   jobEndpoint: option.string({ description: "host:port of a Beam job service, for --runner=portable or prism" }),
   allowUnsafeTriggers: option.boolean({
     description: "Allow triggers that may finish before their window expires (later data is dropped)",

@@ -2,7 +2,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { getHeapStatistics } from "node:v8";
-import { BeamError, JobFailedError, OptionsError } from "../../model/index.js";
+import { BeamError, JobFailedError, OptionsError, verboseFailures } from "../../model/index.js";
 import { pipelineModuleProblem } from "../pipeline-module.js";
 import { parseByteSize, type JobState, type Pipeline, type PipelineResult, type Runner } from "../../pipeline/index.js";
 import { JobMetrics } from "./bundle-metrics.js";
@@ -10,6 +10,7 @@ import { CancelledSignal } from "./executor.js";
 import { ParallelJob, parallelPipelineModule } from "./parallel/parallel-job.js";
 import { crossLanguageUnsupported } from "./planner.js";
 import { runPlan, type RunControl } from "./run-plan.js";
+import { handleSignalsFor } from "./job-signals.js";
 
 /** Settings of the embedded runner, read from pipeline options. */
 export interface EmbeddedRunnerSettings {
@@ -27,6 +28,16 @@ export interface EmbeddedRunnerSettings {
   readonly spillDir: string;
   /** Executors (this thread and worker threads) the job runs on (default 1). */
   readonly parallelism: number;
+  /**
+   * Fail a DoFn that changes its input, or a value after outputting it (default true; every
+   * element of each PCollection up to 10,000 or 1 MiB of encodings, then one in 100). Beam DirectRunner's option.
+   */
+  readonly enforceImmutability: boolean;
+  /**
+   * Encode every element that crosses a materialized edge with its PCollection's coder and go
+   * on with the decoded copy, so one thread behaves as many (default true). Beam DirectRunner's option.
+   */
+  readonly enforceEncodability: boolean;
 }
 
 /**
@@ -83,6 +94,16 @@ function intOption(options: Readonly<Record<string, unknown>>, name: string, fal
   return v;
 }
 
+/** A boolean option: true, false, or (from a plain record) the strings "true" and "false". */
+function booleanOption(options: Readonly<Record<string, unknown>>, name: string, fallback: boolean, problems: string[]): boolean {
+  const v = options[name];
+  if (v === undefined || v === "") return fallback;
+  if (v === true || v === "true") return true;
+  if (v === false || v === "false") return false;
+  problems.push(`--${name} must be true or false, got ${String(v)}.`);
+  return fallback;
+}
+
 /**
  * `--tempLocation`: where spill files go, an existing directory this process can write to
  * (checked at submission, not when the first spill fails); the OS temp directory if unset.
@@ -119,6 +140,8 @@ function readSettings(options: Readonly<Record<string, unknown>>): { settings: E
     memoryBudget: memoryBudgetOption(options, problems),
     spillDir: spillDirOption(options, problems),
     parallelism: intOption(options, "parallelism", 1, 1, problems),
+    enforceImmutability: booleanOption(options, "enforceImmutability", true, problems),
+    enforceEncodability: booleanOption(options, "enforceEncodability", true, problems),
   };
   return { settings, problems };
 }
@@ -166,6 +189,14 @@ function runsInParallel(pipeline: Pipeline, settings: EmbeddedRunnerSettings): b
   return true;
 }
 
+/** How the terminal names a job: its --jobName, else the program's file. */
+function jobNameOf(pipeline: Pipeline): string {
+  const name = pipeline.options["jobName"];
+  if (typeof name === "string" && name !== "") return `job "${name}"`;
+  const entry = process.argv[1];
+  return entry !== undefined ? `the job of ${path.basename(entry)}` : "the job";
+}
+
 /** A job of the embedded runner. It starts at once (on the next microtask). */
 class EmbeddedPipelineResult implements PipelineResult {
   private currentState: JobState = "RUNNING";
@@ -175,10 +206,15 @@ class EmbeddedPipelineResult implements PipelineResult {
   private parallelJob: ParallelJob | undefined;
   private readonly done: Promise<JobState>;
   private readonly jobMetrics = new JobMetrics();
+  /** Aborted by cancel(): executors stop waiting for user code at once. */
+  private readonly cancelling = new AbortController();
 
   /** `module`: the pipeline module worker threads import; undefined: one thread. */
   constructor(pipeline: Pipeline, settings: EmbeddedRunnerSettings, module: string | undefined) {
+    // While it runs, the first SIGINT/SIGTERM drains the job and a second cancels it (job-signals.ts).
+    const ended = handleSignalsFor({ name: jobNameOf(pipeline), drain: () => void this.drain(), cancel: () => void this.cancel() });
     this.done = this.execute(pipeline, settings, module);
+    void this.done.then(ended, ended);
     // The job's outcome is delivered by waitUntilFinish; avoid an unhandled rejection
     // warning when the caller only inspects `state`.
     this.done.catch(() => {});
@@ -195,6 +231,7 @@ class EmbeddedPipelineResult implements PipelineResult {
   async cancel(): Promise<JobState> {
     this.cancelRequested = true;
     this.parallelJob?.command({ kind: "cancel" });
+    this.cancelling.abort();
     this.wake?.();
     try {
       return await this.done;
@@ -227,6 +264,7 @@ class EmbeddedPipelineResult implements PipelineResult {
         isCancelled: () => this.cancelRequested,
         isDraining: () => this.drainRequested,
         useClock: (clock) => (this.wake = () => clock.wake()),
+        cancelSignal: this.cancelling.signal,
       };
       if (module !== undefined) {
         this.parallelJob = new ParallelJob(pipeline, module, settings, control);
@@ -243,7 +281,7 @@ class EmbeddedPipelineResult implements PipelineResult {
       }
       this.currentState = "FAILED";
       const reason = err instanceof Error ? err.message : String(err);
-      const failure = new JobFailedError(`Pipeline failed: ${reason}`, { cause: err });
+      const failure = new JobFailedError(`Pipeline failed: ${reason}`, { cause: err, verbose: verboseFailures(pipeline.options) });
       if (err instanceof BeamError) Object.defineProperty(failure, "failureCode", { value: err.code });
       throw failure;
     }

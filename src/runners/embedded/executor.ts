@@ -1,6 +1,6 @@
 import type { Coder, WindowedValue, WindowingStrategy } from "../../model/index.js";
 import { windowCoderOf, windowedValueCoder } from "../../coders/index.js";
-import { BeamError, MIN_TIMESTAMP } from "../../model/index.js";
+import { BeamError, MIN_TIMESTAMP, StalledError } from "../../model/index.js";
 import {
   AssignWindowsOperation,
   DoFnOperation,
@@ -9,6 +9,10 @@ import {
   combiningReduceFn,
   fanOut,
   groupingReduceFn,
+  PendingCalls,
+  attemptsNote,
+  backoffDelay,
+  classifyFailure,
   type Operation,
   type Receiver,
 } from "../../runtime/index.js";
@@ -32,6 +36,8 @@ import { ExchangeSink, type Partitioning } from "./parallel/exchange-sink.js";
 import type { Shard } from "./parallel/shard.js";
 import { pieceSharing } from "./parallel/piece-claims.js";
 import { SplittableEntry, SplittableStage, type SplittableSettings } from "./splittable-stage.js";
+import { EncodabilitySink } from "./encodability-sink.js";
+import { ImmutabilityCheckingReceiver, ImmutabilityJournal } from "./immutability-enforcement.js";
 
 /**
  * Splittable DoFns: pieces asked of splitRestriction per element, and the checkpoint
@@ -41,6 +47,8 @@ import { SplittableEntry, SplittableStage, type SplittableSettings } from "./spl
 const SPLITTABLE_SETTINGS: SplittableSettings = { desiredChunks: 4, maxClaims: 10_000, maxMillis: 100 };
 import type { Stage, StepContext } from "./stage.js";
 import { ManualClock, type Clock } from "./watermarks/clock.js";
+import { LullWatchdog } from "./lull-watchdog.js";
+import { onEmptyEventLoop } from "./empty-event-loop.js";
 import { ProgressTracker, type ProgressNode } from "./watermarks/progress-tracker.js";
 
 /** Settings of one execution. */
@@ -60,6 +68,33 @@ export interface ExecutorSettings {
   readonly clock: Clock;
   /** This executor's part of a parallel job (`--parallelism`); undefined: the whole job. */
   readonly parallel?: ParallelPart;
+  /**
+   * How a bundle retry waits for its backoff (tests pass a recording one); default: a
+   * timer, ended early by a cancel.
+   */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** What is checked of user code (`--enforceImmutability`, `--enforceEncodability`); undefined: nothing. */
+  readonly enforcement?: Enforcement;
+  /**
+   * Aborted when the job is cancelled: ends a wait for user code at once (`isCancelled`
+   * is only polled, between elements and passes).
+   */
+  readonly cancelSignal?: AbortSignal;
+  /** How long a call into user code may be pending before a lull warning (default 5 minutes). */
+  readonly lullTimeoutMillis?: number;
+}
+
+/**
+ * The model checks of the embedded runner, as Beam DirectRunner's `enforceImmutability` and
+ * `enforceEncodability` (docs/ARCHITECTURE.md, "Immutability and encodability").
+ */
+export interface Enforcement {
+  /** DoFns must not change their inputs, nor values after outputting them (checked, sampled past the first elements). */
+  readonly immutability: boolean;
+  /** Elements crossing a materialized edge go through their PCollection's coder, and the copy goes on. */
+  readonly encodability: boolean;
+  /** A PCollection's coder, how to name it, and the full label of the step that outputs it. */
+  readonly pcollection: (id: string) => { readonly coder: Coder<unknown>; readonly description: string; readonly producer: string };
 }
 
 /** What an executor of a parallel job needs: its shard and the PCollections' coders. */
@@ -75,13 +110,24 @@ interface StagePlan {
   readonly ops: readonly Operation[];
   readonly sinks: readonly Sink[];
   readonly doFnOps: readonly DoFnOperation[];
+  /** Under --enforceImmutability, a stage whose entry is a DoFn step: the step and its input's coder. */
+  readonly entryInput?: { readonly step: string; readonly coder: Coder<unknown> };
 }
+
+/** Longest stretch of a retry's backoff between two checks for a cancel. */
+const BACKOFF_SLICE_MS = 100;
 
 /** Longest stretch of work between two yields to the event loop. */
 const YIELD_EVERY_MS = 20;
 
 /** Signals cancellation out of a running bundle loop. */
 export class CancelledSignal extends Error {}
+
+/**
+ * How long a cancelled or stalled executor waits for sources to close and DoFns to tear
+ * down: Beam calls teardown best effort, and the user code that stalled may hang there too.
+ */
+const CLEANUP_GRACE_MS = 1000;
 
 /**
  * Runs a plan: one operation per step, fused edges as direct calls, materialized edges as
@@ -91,7 +137,8 @@ export class CancelledSignal extends Error {}
  * watermark jumps to +infinity and every window fires in the first pass.
  *
  * Bundles are all-or-nothing: sinks commit only when every operation of the bundle
- * finished, and a failed bundle is retried with fresh DoFn instances.
+ * finished, and a failed bundle is retried with fresh DoFn instances, after a backoff,
+ * unless its failure is permanent (runtime/retry-policy.ts).
  */
 export class Executor {
   private readonly stages: Stage[] = [];
@@ -108,27 +155,36 @@ export class Executor {
   private readonly channels: ExchangeSink[] = [];
   /** In a parallel job: the PCollections whose watermark is shared between executors. */
   private readonly exchanged = new Set<string>();
+  /** Under --enforceImmutability: the bundle's checked elements, verified before it commits. */
+  private readonly journal: ImmutabilityJournal | undefined;
+  /** The DoFn step that outputs each PCollection a ParDo produces. */
+  private readonly doFnProducers = new Map<string, string>();
+  /** Calls into user code whose promise has not settled (stall detection, lull warnings). */
+  readonly pendingCalls = new PendingCalls();
+  /** Why the run stops early (a cancel, a stall), once known. */
+  private interruption: Error | undefined;
+  /** Rejects the stage step the run loop is waiting for (one at a time). */
+  private onInterrupt: ((reason: Error) => void) | undefined;
+  /** The stage whose step the run loop is in, for a stall's message. */
+  private currentStage: string | undefined;
+  private lastYield = performance.now();
 
   constructor(
     private readonly steps: readonly PlanStep[],
     private readonly settings: ExecutorSettings,
   ) {
+    if (settings.enforcement?.immutability === true) this.journal = new ImmutabilityJournal();
     this.build();
   }
 
-  /** Runs until every stage is done (or the job is cancelled). */
+  /** Runs until every stage is done (or the job is cancelled, or stalls for good). */
   async run(): Promise<void> {
     const { clock } = this.settings;
-    let lastYield = performance.now();
+    const unwatch = this.watch();
     try {
       for (;;) {
-        // A source that always has data would otherwise keep this loop on microtasks and
-        // starve timers and I/O (cancel, drain, async sources): yield now and then.
-        if (performance.now() - lastYield > YIELD_EVERY_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
-          lastYield = performance.now();
-        }
-        if (this.settings.isCancelled()) throw new CancelledSignal();
+        const pause = this.pause();
+        if (pause) await pause;
         let progress = this.applyInbox();
         for (const plan of this.plans) {
           const input = this.tracker.inputWatermark(plan.node);
@@ -139,7 +195,8 @@ export class Executor {
               draining: this.settings.isDraining(),
               emit: (elements) => this.emit(plan, elements),
             };
-            if (await plan.stage.step(ctx)) progress = true;
+            this.currentStage = plan.stage.label;
+            if (await this.interruptible(plan.stage.step(ctx))) progress = true;
           }
           if (this.tracker.update(plan.node, plan.stage.outputWatermark(input), plan.stage.idle)) progress = true;
         }
@@ -148,9 +205,105 @@ export class Executor {
         if (!progress) await this.waitForWork();
       }
     } finally {
+      unwatch();
+      await this.cleanUp();
+    }
+  }
+
+  /**
+   * Between elements and between passes: stops a cancelled or stalled run, and yields to
+   * the event loop when the work since the last yield took longer than YIELD_EVERY_MS (a
+   * source that always has data, or a bundle of slow synchronous calls, would otherwise
+   * keep timers, I/O, cancel, drain and signals waiting). One clock read; undefined when
+   * there is nothing to wait for.
+   */
+  private pause(): Promise<void> | undefined {
+    this.throwIfStopped();
+    if (performance.now() - this.lastYield <= YIELD_EVERY_MS) return undefined;
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.lastYield = performance.now();
+      this.throwIfStopped();
+    });
+  }
+
+  private throwIfStopped(): void {
+    if (this.interruption !== undefined) throw this.interruption;
+    if (this.settings.isCancelled()) throw new CancelledSignal();
+  }
+
+  /**
+   * A stage's step, ended at once by a cancel or a stall: the step may be waiting for user
+   * code (an async process call, a source's read) that takes long or never settles. What
+   * was abandoned stops at its next pause (or never resumes).
+   */
+  private interruptible<T>(work: Promise<T>): Promise<T> {
+    if (this.interruption !== undefined) return Promise.reject(this.interruption);
+    return new Promise<T>((resolve, reject) => {
+      this.onInterrupt = reject;
+      work.then(resolve, reject).finally(() => {
+        if (this.onInterrupt === reject) this.onInterrupt = undefined;
+      });
+    });
+  }
+
+  /** Stops the run: the current wait ends with `reason`, and every later pause throws it. */
+  private interrupt(reason: Error): void {
+    if (this.interruption !== undefined) return;
+    this.interruption = reason;
+    this.onInterrupt?.(reason);
+    this.settings.clock.wake();
+  }
+
+  /**
+   * While the run lasts: a cancel ends waits at once; an empty event loop (`beforeExit`)
+   * means that what the run waits for can never settle (nothing is left to settle it: the
+   * runner's own timers and ports do not keep the loop alive while it waits for user code),
+   * so the job fails at once instead of the process exiting with code 13 and no word; and
+   * calls pending for long get lull warnings. Returns the function that stops watching.
+   */
+  private watch(): () => void {
+    const signal = this.settings.cancelSignal;
+    const onCancel = () => this.interrupt(new CancelledSignal());
+    signal?.addEventListener("abort", onCancel, { once: true });
+    if (signal?.aborted === true) onCancel();
+    const stopStallCheck = onEmptyEventLoop(() => this.interrupt(this.stallError()));
+    const stopWatchdog = new LullWatchdog(this.pendingCalls, this.settings.lullTimeoutMillis).start();
+    return () => {
+      signal?.removeEventListener("abort", onCancel);
+      stopStallCheck();
+      stopWatchdog();
+    };
+  }
+
+  /** The failure of a run whose thread has nothing left to run while it waits. */
+  private stallError(): StalledError {
+    const pending = this.pendingCalls;
+    const what =
+      pending.size > 0
+        ? `${pending.describe()} returned a promise that never settled`
+        : `step "${this.currentStage ?? "?"}" waits for a promise that never settled`;
+    return new StalledError(
+      `The job stalled: ${what}, and nothing is left that could settle it (the event loop is empty). ` +
+        `A promise whose resolve is never called (a lost callback, an event that fired before it was awaited) ` +
+        `holds its bundle for ever: make every path settle it, or give the ParDo a timeout ` +
+        `(parDo(fn, { timeout: ms })) to fail such elements.`,
+    );
+  }
+
+  /**
+   * Closes sources and tears DoFns down. After a cancel or a stall this waits at most
+   * CLEANUP_GRACE_MS: the user code that hung may hang in teardown too.
+   */
+  private async cleanUp(): Promise<void> {
+    const closing = (async () => {
       await Promise.all(this.stages.map((s) => s.close?.()));
       await Promise.all(this.allOps.map((op) => op.teardown?.()));
-    }
+    })();
+    if (this.interruption === undefined && !this.settings.isCancelled()) return closing;
+    closing.catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closing, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLEANUP_GRACE_MS)))]);
+    clearTimeout(timer);
   }
 
   /** Applies what other executors sent (a parallel job), between passes. */
@@ -184,11 +337,17 @@ export class Executor {
   /** Runs elements through a stage's fused chain in bundles of at most bundleSize. */
   private async emit(plan: StagePlan, elements: readonly WindowedValue<unknown>[]): Promise<void> {
     const size = this.settings.bundleSize;
-    if (elements.length <= size) return this.runBundle(plan, elements);
+    if (elements.length <= size) return this.bundle(plan, elements);
     for (let i = 0; i < elements.length; i += size) {
       if (this.settings.isCancelled()) throw new CancelledSignal();
-      await this.runBundle(plan, elements.slice(i, i + size));
+      await this.bundle(plan, elements.slice(i, i + size));
     }
+  }
+
+  /** Runs one bundle; a DoFn step that is the stage's entry gets its inputs checked (--enforceImmutability). */
+  private bundle(plan: StagePlan, elements: readonly WindowedValue<unknown>[]): Promise<void> {
+    this.journal?.expectEntry(plan.entryInput && { ...plan.entryInput, elements });
+    return this.runBundle(plan, elements);
   }
 
   private async runBundle(plan: StagePlan, elements: readonly WindowedValue<unknown>[]): Promise<void> {
@@ -206,26 +365,51 @@ export class Executor {
               const wait = op.whenReady();
               if (wait) await wait;
             }
+            // A bundle of slow elements must not hold a cancel (or a signal) for its whole length.
+            const pause = this.pause();
+            if (pause) await pause;
           }
         }
         for (const op of plan.ops) await op.finishBundle();
+        // An abandoned bundle whose wait ended after a cancel must not commit.
+        this.throwIfStopped();
         for (const sink of plan.sinks) sink.commit();
         metrics.commit();
         return;
       } catch (err) {
         for (const sink of plan.sinks) sink.abort();
         metrics.abort();
+        // A cancel or stall is not retried; the run's clean-up tears down, with a bound.
+        if (err instanceof CancelledSignal || err === this.interruption) throw err;
         // Beam discards DoFn instances after a failure; the retry gets fresh ones.
         await Promise.all(plan.doFnOps.map((op) => op.teardown()));
-        const deterministic = err instanceof BeamError && err.code === "ASSERTION";
-        if (attempt >= maxBundleRetries || deterministic) {
-          if (err instanceof BeamError && attempt > 0) {
-            err.message += ` (failed ${attempt + 1} times; see --maxBundleRetries)`;
+        // Only failures that may pass are retried (runtime/retry-policy.ts), after a backoff.
+        const failure = classifyFailure(err);
+        if (failure.permanent || attempt >= maxBundleRetries) {
+          if (err instanceof BeamError && (attempt > 0 || maxBundleRetries > 0)) {
+            const note = attemptsNote(attempt + 1, failure, maxBundleRetries);
+            // A multi-line message (an assertion's diff) gets the note on a line of its own.
+            err.message += err.message.includes("\n") ? `\n${note}` : ` ${note}`;
           }
           throw err;
         }
+        await this.backoff(backoffDelay(attempt + 1));
       }
     }
+  }
+
+  /** Waits before retrying a bundle; a cancel ends the wait, and the job, at once. */
+  private async backoff(ms: number): Promise<void> {
+    const { sleep, isCancelled } = this.settings;
+    if (sleep !== undefined) {
+      await sleep(ms);
+    } else {
+      // In slices, so a cancel during a long backoff is seen within BACKOFF_SLICE_MS.
+      for (let left = ms; left > 0 && !isCancelled(); left -= BACKOFF_SLICE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(left, BACKOFF_SLICE_MS)));
+      }
+    }
+    if (isCancelled()) throw new CancelledSignal();
   }
 
   /** Creates operations from the last step to the first, so every output has its receiver. */
@@ -264,7 +448,10 @@ export class Executor {
   private materialize(pc: string, sink: Sink, partitioning: Partitioning): Sink {
     // Grouping by key needs KVs: checked where the elements leave for the grouping step
     // (before an exchange between threads, which partitions them by key).
-    const checked = (s: Sink) => (partitioning.kind === "byKey" ? new KvCheckSink(s) : s);
+    const checked = (s: Sink) => {
+      const copied = this.encodable(pc, s);
+      return partitioning.kind === "byKey" ? new KvCheckSink(copied) : copied;
+    };
     const parallel = this.settings.parallel;
     if (parallel === undefined) return checked(sink);
     const { coder, windowing } = parallel.pcollection(pc);
@@ -275,6 +462,17 @@ export class Executor {
     return checked(exchange);
   }
 
+  /**
+   * Under --enforceEncodability, elements entering a materialized edge go through their
+   * PCollection's coder and the copy goes on, at every parallelism (encodability-sink.ts).
+   */
+  private encodable(pc: string, sink: Sink): Sink {
+    const enforcement = this.settings.enforcement;
+    if (enforcement?.encodability !== true) return sink;
+    const { coder, description, producer } = enforcement.pcollection(pc);
+    return new EncodabilitySink(sink, coder, { pcollection: description, producer });
+  }
+
   private buildStep(step: PlanStep, index: number): void {
     const out = (pc: string) => this.receiverOf(pc);
     switch (step.kind) {
@@ -283,7 +481,7 @@ export class Executor {
         const stage =
           step.kind === "impulse"
             ? new ImpulseStage(step.label, step.output, out(step.output))
-            : new ReadStage(step.label, step.output, out(step.output), step.source, this.settings.bundleSize);
+            : new ReadStage(step.label, step.output, out(step.output), step.source, this.settings.bundleSize, this.pendingCalls);
         // In a parallel job, the first executor reads; splittable sources spread their pieces.
         if (this.shardIndex !== 0) stage.done = true;
         this.stages.push(stage);
@@ -309,6 +507,7 @@ export class Executor {
         return;
       }
       case "parDo": {
+        for (const pc of Object.values(step.outputs)) this.doFnProducers.set(pc, step.label);
         const tagged = new Map<string, Receiver>();
         for (const [tag, pc] of Object.entries(step.outputs)) if (tag !== "main") tagged.set(tag, out(pc));
         const op = new DoFnOperation({
@@ -320,6 +519,7 @@ export class Executor {
           declaredViews: new Set<PCollectionView<unknown>>(step.sideInputs),
           maxConcurrency: step.maxConcurrency,
           allowedTimestampSkew: step.allowedTimestampSkew,
+          pendingCalls: this.pendingCalls,
         });
         if (step.statefulKeyCoder !== undefined) {
           const stage = new StatefulStage(
@@ -481,7 +681,11 @@ export class Executor {
   private receiverOf(pc: string): Receiver {
     let r = this.receivers.get(pc);
     if (r === undefined) {
-      r = fanOut(this.consumers.get(pc) ?? []);
+      const consumers = this.consumers.get(pc) ?? [];
+      const producer = this.doFnProducers.get(pc);
+      // Checked where a DoFn outputs it (to anyone) or reads it; else nothing can change it.
+      const checked = this.journal !== undefined && consumers.length > 0 && (producer !== undefined || consumers.some((c) => c instanceof DoFnOperation));
+      r = checked ? new ImmutabilityCheckingReceiver(this.settings.enforcement!.pcollection(pc).coder, consumers, producer, this.journal!) : fanOut(consumers);
       this.receivers.set(pc, r);
     }
     return r;
@@ -506,6 +710,14 @@ export class Executor {
     const ops = [...reached].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
     const doFnOps = ops.filter((op): op is DoFnOperation => op instanceof DoFnOperation);
     if (entry instanceof StatefulEntry || entry instanceof SplittableEntry) doFnOps.push(entry.op);
+    // Last, so that it verifies the bundle's checked elements after every finishBundle.
+    if (this.journal !== undefined) ops.push(this.journal);
+    // A ParDo reading its pushed-back main input is the stage's entry: its inputs are checked
+    // by the journal. Stateful and splittable entries read copies (--enforceEncodability).
+    const entryInput =
+      this.journal !== undefined && entry instanceof DoFnOperation && stage.reads.length === 1
+        ? { step: entry.label, coder: this.settings.enforcement!.pcollection(stage.reads[0]!).coder }
+        : undefined;
     return {
       stage,
       node: { label: stage.label, reads: stage.reads, produces: [...produced], isSource: stage.isSource },
@@ -513,6 +725,7 @@ export class Executor {
       // The stateful entry commits and aborts the stage's state journal like a sink.
       sinks: ops.filter((op): op is Sink => "commit" in op),
       doFnOps,
+      ...(entryInput !== undefined ? { entryInput } : {}),
     };
   }
 }

@@ -1,6 +1,6 @@
 import type { Instant, TestStreamEvent, WindowedValue } from "../../model/index.js";
 import { GLOBAL_WINDOW, MAX_TIMESTAMP, MIN_TIMESTAMP, NO_FIRING, UserCodeError, inGlobalWindow } from "../../model/index.js";
-import type { Receiver } from "../../runtime/index.js";
+import type { PendingCalls, Receiver } from "../../runtime/index.js";
 import type { Source, SourceReader, SourceReadResult } from "../../transforms/index.js";
 import type { Stage, StepContext } from "./stage.js";
 import type { ManualClock } from "./watermarks/clock.js";
@@ -51,6 +51,8 @@ export class ReadStage extends SourceStage {
     entry: Receiver,
     private readonly source: Source<unknown>,
     private readonly bundleSize: number,
+    /** Where a read that returned a promise is recorded while pending (stall detection). */
+    private readonly pendingCalls?: PendingCalls,
   ) {
     super(label, entryPc, entry);
   }
@@ -96,12 +98,15 @@ export class ReadStage extends SourceStage {
   }
 
   private async call<R>(what: string, fn: () => R | Promise<R>): Promise<R> {
+    const pending = this.pendingCalls?.begin(this.label, what);
     try {
       return await fn();
     } catch (err) {
       throw new UserCodeError(this.label, undefined, undefined, `Source "${this.label}" failed in ${what}(): ${String(err)}`, {
         cause: err,
       });
+    } finally {
+      if (pending !== undefined) this.pendingCalls!.end(pending);
     }
   }
 }

@@ -19,7 +19,20 @@ export function configurationPayload(config: Readonly<Record<string, unknown>>, 
   const present: Row = {};
   for (const [k, v] of Object.entries(config)) if (v !== null && v !== undefined) present[k] = v;
   const s = schema ?? inferConfigSchema(present, label);
-  return ExternalConfigurationPayload.encode({ schema: schemaToProto(s), payload: Buffer.from(encodeToBytes(rowCoder(s), present)) }).finish();
+  const row = int64sAsBigints({ kind: "row", schema: s }, present) as Row;
+  return ExternalConfigurationPayload.encode({ schema: schemaToProto(s), payload: Buffer.from(encodeToBytes(rowCoder(s, { name: label }), row)) }).finish();
+}
+
+/** Config records hold integers as numbers; the row coder's INT64 values are bigints. */
+function int64sAsBigints(type: FieldType, v: unknown): unknown {
+  if (v === null || v === undefined) return v;
+  if (type.kind === "atomic" && type.type === "INT64" && typeof v === "number" && Number.isInteger(v)) return BigInt(v);
+  if ((type.kind === "array" || type.kind === "iterable") && Array.isArray(v)) return v.map((e) => int64sAsBigints(type.element, e));
+  if (type.kind === "row" && typeof v === "object") {
+    const r = v as Row;
+    return Object.fromEntries(type.schema.fields.map((f) => [f.name, int64sAsBigints(f.type, r[f.name])]));
+  }
+  return v;
 }
 
 /** The Beam schema of a configuration record, field by field (see `configurationPayload`). */

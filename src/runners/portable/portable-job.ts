@@ -1,10 +1,11 @@
-import { BeamError, JobFailedError } from "../../model/index.js";
+import { BeamError, JobFailedError, verboseFailures } from "../../model/index.js";
 import type { JobState, Pipeline } from "../../pipeline/index.js";
 import type { JobMetricsStore } from "../../metrics/index.js";
 import { WorkerPool } from "../../harness/index.js";
 import { JobState_Enum } from "../../proto/org/apache/beam/model/job_management/v1/beam_job_api.js";
 import { expandExternalTransforms } from "./expansion.js";
 import { JobServiceConnection } from "./job-client.js";
+import { jobServiceOptions } from "./job-options.js";
 import { runnerMetrics } from "./job-metrics.js";
 import { fingerprintOf, pipelineToProto, type EnvironmentOptions } from "./pipeline-proto.js";
 import { optionUrn } from "./portable-runner.js";
@@ -113,7 +114,8 @@ export class PortableJob {
         // A bundle that failed in our own workers explains the failure best.
         const first = errors[0];
         const reason = first instanceof Error ? first.message : messages.slice(-5).join("\n");
-        const failure = new JobFailedError(`Pipeline failed on the runner at ${this.job.endpoint}: ${reason}`, { cause: first });
+        const verbose = verboseFailures(this.pipeline.options);
+        const failure = new JobFailedError(`Pipeline failed on the runner at ${this.job.endpoint}: ${reason}`, { cause: first, verbose });
         if (first instanceof BeamError) Object.defineProperty(failure, "failureCode", { value: first.code });
         throw failure;
       }
@@ -121,7 +123,7 @@ export class PortableJob {
     } catch (err) {
       this.current = "FAILED";
       if (err instanceof BeamError) throw err;
-      throw new JobFailedError(`Pipeline failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new JobFailedError(`Pipeline failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err, verbose: verboseFailures(this.pipeline.options) });
     } finally {
       // After a failure a runner may still be starting workers for the job (Prism does,
       // and dies if the pool is gone): leave the pool up a moment longer.
@@ -157,16 +159,8 @@ export class PortableJob {
     }
   }
 
-  /**
-   * Pipeline options as the runner should see them: plain values under Beam's portable
-   * option URNs (`beam:option:job_name:v1`, which Java's PipelineOptionsTranslation and
-   * Python read back into camelCase / snake_case names).
-   */
+  /** Pipeline options as the runner should see them (secret values revealed: see jobServiceOptions). */
   private publicOptions(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(this.pipeline.options)) {
-      if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[optionUrn(k)] = v;
-    }
-    return out;
+    return jobServiceOptions(this.pipeline.options);
   }
 }

@@ -5,6 +5,7 @@ import { combineGlobally } from "../combine.js";
 import { count } from "../combiners/index.js";
 import type { DoFn, OutputTags } from "../do-fn.js";
 import { parDo, ParDo, type ParDoOptions } from "../par-do.js";
+import { timedDoFn } from "../element-timeout.js";
 import { asSingleton, type PCollectionView } from "../side-input-view.js";
 import { windowInto } from "../window-into.js";
 import type { BadRecord } from "./bad-record.js";
@@ -80,7 +81,7 @@ function checkLimits(options: ExceptionHandlingOptions): void {
  * ParDo, holding the ParDo (named after its DoFn, as Python's inner `ParDo(...)`) and, when
  * a limit is set, the steps that count failures per window and fail the job past it.
  */
-export class WithExceptionHandling<In, Out extends ParDoOutput> extends PTransform<PCollection<In>, PValue> {
+export class WithExceptionHandling<In> extends PTransform<PCollection<In>, PValue> {
   constructor(
     name: string,
     private readonly innerName: string,
@@ -103,12 +104,14 @@ export class WithExceptionHandling<In, Out extends ParDoOutput> extends PTransfo
       inputCoder: input.coder as never,
       accepts: errorFilter(this.options.catch),
     };
-    const wrapper = new ExceptionHandlingDoFn(this.doFn as DoFn<unknown, unknown, OutputTags>, settings);
+    // A timeout fails the user's call inside the wrapper, so a timed-out element is a dead letter.
+    const { timeout, ...parDoOptions } = this.parDoOptions;
+    const wrapper = new ExceptionHandlingDoFn(timedDoFn(this.doFn as DoFn<unknown, unknown, OutputTags>, timeout, settings), settings);
     const tags = this.parDoOptions.outputs;
     const inner = ptransform(this.innerName, (pc: PCollection<In>) => {
       // The failing step is the inner ParDo; its label is known only now.
       settings.step = pc.pipeline.currentLabel();
-      const all = new ParDo<In, unknown>(wrapper as DoFn<In, unknown, OutputTags>, { ...this.parDoOptions, outputs: [...(tags ?? []), FAILURES_TAG] }, this.innerName);
+      const all = new ParDo<In, unknown>(wrapper as DoFn<In, unknown, OutputTags>, { ...parDoOptions, outputs: [...(tags ?? []), FAILURES_TAG] }, this.innerName);
       return all.expand(pc) as Record<string, PCollection<unknown>>;
     });
     const result = input.apply(inner);

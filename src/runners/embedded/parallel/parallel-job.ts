@@ -11,7 +11,13 @@ import { runPlan, type RunControl } from "../run-plan.js";
 import { PieceClaims } from "./piece-claims.js";
 import { Shard } from "./shard.js";
 import { bundleForThreads, type ThreadBundle } from "./thread-bundle.js";
-import { fromFailure, mergeReport, type ThreadCommand, type ThreadData, type ThreadReport } from "./thread-protocol.js";
+import { fromFailure, mergeReport, toThreadOptions, type ThreadCommand, type ThreadData, type ThreadReport } from "./thread-protocol.js";
+
+/**
+ * How long a worker thread may take to stop after a cancel or a failure before it is
+ * terminated: enough to see the command between two elements and tear its DoFns down.
+ */
+const WORKER_STOP_GRACE_MS = 1000;
 
 /**
  * A job of the embedded runner on N executors (`--parallelism N`): this thread runs
@@ -24,6 +30,8 @@ export class ParallelJob {
   private readonly workers: Worker[] = [];
   private failure: Error | undefined;
   private stop: (() => void) | undefined;
+  /** Aborted when the job stops early (a failure, a cancel): every wait ends. */
+  private readonly stopping = new AbortController();
 
   /** `module`: what the worker threads import (`parallelPipelineModule`, checked at submission). */
   constructor(
@@ -59,23 +67,60 @@ export class ParallelJob {
     const finished = this.startWorkers(bundle, count, ports, fingerprint, claims, startedAt);
     // This executor starts at once; each worker takes work when it has rebuilt the pipeline.
     const shard = new Shard(0, count, ports[0]!, claims);
+    const cancelled = this.control.cancelSignal;
+    const onCancel = () => this.stopping.abort();
+    cancelled?.addEventListener("abort", onCancel, { once: true });
+    if (cancelled?.aborted === true) onCancel();
+    // While executor 0 runs, the workers do not keep this thread's event loop alive: if it
+    // empties, executor 0 waits for user code that can never settle (Executor's stall check).
+    for (const w of this.workers) w.unref();
     try {
       const own = runPlan(graph, this.settings, {
         ...this.control,
+        cancelSignal: this.stopping.signal,
         isCancelled: () => this.control.isCancelled() || this.failure !== undefined,
         useClock: (clock) => {
           this.stop = () => clock.wake();
           this.control.useClock(clock);
         },
         parallel: { shard, pcollection: (id) => graph.pcollections.get(id)! },
-      }).catch((err: unknown) => this.fail(err));
-      await Promise.all([own, ...finished]);
+      })
+        .catch((err: unknown) => this.fail(err))
+        .finally(() => {
+          for (const w of this.workers) w.ref();
+        });
+      await own;
+      const reported = await this.workersEnded(finished);
       if (this.failure !== undefined) throw this.failure;
+      // Cancelled after executor 0 ended, with a worker that never answered.
+      if (!reported) throw new CancelledSignal();
     } finally {
+      cancelled?.removeEventListener("abort", onCancel);
       shard.close();
       await Promise.all(this.workers.map((w) => w.terminate()));
       await bundle.dispose();
     }
+  }
+
+  /**
+   * Waits for the workers to report. Once the job stops early, a worker gets
+   * WORKER_STOP_GRACE_MS to see the cancel (it checks between elements) and tear its DoFns
+   * down; one stuck in user code (a synchronous loop, a wait that ignores the cancel) is
+   * then terminated by run(), which a thread, unlike this one, can be. Returns whether
+   * every worker reported.
+   */
+  private async workersEnded(finished: readonly Promise<void>[]): Promise<boolean> {
+    const all = Promise.all(finished).then(() => true);
+    const stopped = this.stopping.signal;
+    const whenStopped = new Promise<boolean>((resolve) => {
+      if (stopped.aborted) resolve(false);
+      else stopped.addEventListener("abort", () => resolve(false), { once: true });
+    });
+    if (await Promise.race([all, whenStopped])) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([all, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), WORKER_STOP_GRACE_MS)))]);
+    clearTimeout(timer);
+    return ended;
   }
 
   /** Starts worker threads 1..count-1 on the bundle; resolves each when it ended. */
@@ -90,7 +135,7 @@ export class ParallelJob {
     const finished: Promise<void>[] = [];
     const ready: Promise<void>[] = [];
     for (let index = 1; index < count; index++) {
-      const data: ThreadData = { index, count, module: this.module, fingerprint, options: { ...this.pipeline.options }, ports: ports[index]!, claims: claims.buffer };
+      const data: ThreadData = { index, count, module: this.module, fingerprint, options: toThreadOptions(this.pipeline.options), ports: ports[index]!, claims: claims.buffer };
       const worker = new Worker(bundle.file, {
         workerData: data,
         transferList: ports[index]!.filter((p): p is MessagePort => p !== undefined),
@@ -145,6 +190,7 @@ export class ParallelJob {
     if (this.failure !== undefined) return;
     this.failure = err instanceof Error ? err : new Error(String(err));
     this.command({ kind: "cancel" });
+    this.stopping.abort();
     this.stop?.();
   }
 }

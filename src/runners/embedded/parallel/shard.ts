@@ -38,6 +38,9 @@ export class Shard {
         this.inbox.push({ from: i, message });
         this.onMessage?.();
       });
+      // The ports never keep a thread alive: an executor waiting for messages sleeps on a
+      // timer, so an empty event loop means it waits for user code that cannot settle.
+      peers[i]?.unref();
     }
   }
 

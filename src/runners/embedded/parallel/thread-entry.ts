@@ -17,7 +17,7 @@ import { runPlan } from "../run-plan.js";
 import type { Clock } from "../watermarks/clock.js";
 import { PieceClaims } from "./piece-claims.js";
 import { Shard } from "./shard.js";
-import { doneReport, toFailure, type ThreadCommand, type ThreadData, type ThreadReport } from "./thread-protocol.js";
+import { doneReport, fromThreadOptions, toFailure, type ThreadCommand, type ThreadData, type ThreadReport } from "./thread-protocol.js";
 
 /** How long a module may take after loading to call `run()` (e.g. from an async main). */
 const RUN_GRACE_MS = 60_000;
@@ -28,9 +28,12 @@ export async function serveThread(data: ThreadData, importModule: () => Promise<
   let cancelled = false;
   let draining = false;
   let clock: Clock | undefined;
+  const cancelling = new AbortController();
   port.on("message", (command: ThreadCommand) => {
-    if (command.kind === "cancel") cancelled = true;
-    else draining = true;
+    if (command.kind === "cancel") {
+      cancelled = true;
+      cancelling.abort();
+    } else draining = true;
     clock?.wake();
   });
 
@@ -47,13 +50,22 @@ export async function serveThread(data: ThreadData, importModule: () => Promise<
       // splittable pieces are taken on demand, so a late executor just does less.
       report({ kind: "ready" });
       if (cancelled) throw new CancelledSignal();
-      await runPlan(graph, embeddedSettings(data.options), {
-        metrics,
-        isCancelled: () => cancelled,
-        isDraining: () => draining,
-        useClock: (c) => (clock = c),
-        parallel: { shard, pcollection: (id) => graph.pcollections.get(id)! },
-      });
+      // While the executor runs, the parent's port does not keep this thread alive: an empty
+      // event loop then means the executor waits for user code that can never settle, which
+      // it reports as a stall (Executor) instead of hanging the job.
+      port.unref();
+      try {
+        await runPlan(graph, embeddedSettings(fromThreadOptions(data.options)), {
+          metrics,
+          isCancelled: () => cancelled,
+          isDraining: () => draining,
+          useClock: (c) => (clock = c),
+          cancelSignal: cancelling.signal,
+          parallel: { shard, pcollection: (id) => graph.pcollections.get(id)! },
+        });
+      } finally {
+        port.ref();
+      }
     };
     run().then(
       () => report(doneReport(metrics.results())),

@@ -1,6 +1,6 @@
 import type { MessagePort } from "node:worker_threads";
 import { decodeUserMetrics, encodeUserMetrics, toMonitoringInfo, type UserMetricPayload } from "../../../harness/contract.js";
-import { BeamError } from "../../../model/index.js";
+import { BeamError, Secret } from "../../../model/index.js";
 import type { JobMetricsStore } from "../../../metrics/index.js";
 
 /** What the main thread gives a worker thread of a parallel job (`workerData`). */
@@ -12,11 +12,39 @@ export interface ThreadData {
   /** The submitter's fingerprint.json text. */
   readonly fingerprint: string;
   /** The submitter's pipeline options: every executor runs with the same settings. */
-  readonly options: Readonly<Record<string, unknown>>;
+  readonly options: ThreadOptions;
   /** `ports[i]`: the port to executor i (undefined at `index`). */
   readonly ports: readonly (MessagePort | undefined)[];
   /** The job's PieceClaims table (shared, not copied). */
   readonly claims: SharedArrayBuffer;
+}
+
+/**
+ * Pipeline options as they cross to a worker thread. `workerData` is structured-cloned,
+ * which turns a Secret into an empty object, so secret values travel apart, revealed (to
+ * this process's own thread only), and are wrapped again on arrival.
+ */
+export interface ThreadOptions {
+  readonly plain: Readonly<Record<string, unknown>>;
+  readonly secrets: Readonly<Record<string, unknown>>;
+}
+
+/** `options` ready for `workerData`: each Secret value set apart. */
+export function toThreadOptions(options: Readonly<Record<string, unknown>>): ThreadOptions {
+  const plain: Record<string, unknown> = {};
+  const secrets: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (Secret.isSecret(value)) secrets[name] = value.reveal();
+    else plain[name] = value;
+  }
+  return { plain, secrets };
+}
+
+/** The submitter's options in a worker thread, their secret values Secrets again. */
+export function fromThreadOptions(options: ThreadOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...options.plain };
+  for (const [name, value] of Object.entries(options.secrets)) out[name] = new Secret(value);
+  return out;
 }
 
 /** What the main thread tells a worker thread. */
