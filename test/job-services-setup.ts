@@ -1,7 +1,9 @@
 import type { TestProject } from "vitest/node";
 import { startFlink, startPrism, startSpark, type JobService } from "../tools/runners/job-services.mjs";
+import { startPostgres } from "../tools/servers/postgres.mjs";
+import { startRedis } from "../tools/servers/redis.mjs";
 
-const services: JobService[] = [];
+const services: Pick<JobService, "stop">[] = [];
 
 const STARTERS = {
   prism: () => startPrism(),
@@ -28,6 +30,23 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide("prismEndpoint", endpoint("prism"));
   project.provide("flinkEndpoint", endpoint("flink"));
   project.provide("sparkEndpoint", endpoint("spark"));
+  // Database and broker servers for the connectors' tests (tools/servers). BEAM_TS_SERVERS
+  // (a comma list, e.g. "postgres") starts fewer; default all; "" none.
+  const servers = (process.env["BEAM_TS_SERVERS"] ?? "postgres,redis").split(",").map((s) => s.trim());
+  if (servers.includes("postgres")) {
+    const pg = await startPostgres();
+    services.push({ stop: pg.stop });
+    project.provide("postgresUrl", pg.url);
+  } else {
+    project.provide("postgresUrl", "");
+  }
+  if (servers.includes("redis")) {
+    const redis = await startRedis();
+    services.push({ stop: redis.stop });
+    project.provide("redisUrl", redis.url);
+  } else {
+    project.provide("redisUrl", "");
+  }
 }
 
 export async function teardown(): Promise<void> {
@@ -40,5 +59,9 @@ declare module "vitest" {
     prismEndpoint: string;
     flinkEndpoint: string;
     sparkEndpoint: string;
+    /** postgresql://postgres:<password>@127.0.0.1:<port>/postgres (tools/servers/postgres.mjs), or "" when BEAM_TS_SERVERS left it out. */
+    postgresUrl: string;
+    /** redis://:<password>@127.0.0.1:<port> (tools/servers/redis.mjs), or "" when BEAM_TS_SERVERS left it out. */
+    redisUrl: string;
   }
 }

@@ -151,6 +151,7 @@ describe("the package: npm pack, installed into an empty project", () => {
     expect(packed).toContain("dist/index.js");
     expect(packed).toContain("dist/index.d.ts");
     expect(packed).toContain("dist/io/text/index.d.ts");
+    expect(packed).toContain("dist/io/redis/index.d.ts");
     expect(packed).toContain("dist/proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js");
     expect(packed).toContain("dist/runners/embedded/parallel/thread-entry.js");
     expect(packed).toContain("bin/beam-ts.js");

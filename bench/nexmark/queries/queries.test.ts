@@ -37,7 +37,16 @@ for (const { name, config } of CONFIGURATIONS) {
       for (const streaming of [false, true]) {
         if (streaming && QUERIES[query]!(config, { streaming }).batchOnly === true) continue;
         it(`query ${query} in ${streaming ? "streaming" : "batch"} gives exactly the model's results`, async () => {
-          const run = await runQuery(config, query, { streaming, collect: true });
+          // The models read the generators' events in one time order. A streaming run reads
+          // each generator's piece in turns of at most 100 ms, so with several generators one
+          // can run ahead: a bid placed before its auction (another generator's) then has its
+          // provisional window closed before the auction arrives, and the join (queries 4, 6,
+          // 9) loses it — Beam's multi-generator UnboundedEventSource can do the same. Turns
+          // are long enough for the models when elements are fast; the immutability check
+          // (10 µs per element for the first 10,000) made them short enough to split, so it is
+          // off here (its own tests are in test/runners/enforcement).
+          const pipelineOptions = streaming && config.numEventGenerators > 1 ? { enforceImmutability: false } : {};
+          const run = await runQuery(config, query, { streaming, collect: true, pipelineOptions });
           const model = MODELS[query]!;
           const events = config.numEventGenerators === 1 ? standardEvents(config) : splitEventsInTimeOrder(config);
           const expected = model.expected(events, config);
