@@ -152,6 +152,9 @@ describe("the package: npm pack, installed into an empty project", () => {
     expect(packed).toContain("dist/index.d.ts");
     expect(packed).toContain("dist/io/text/index.d.ts");
     expect(packed).toContain("dist/io/redis/index.d.ts");
+    expect(packed).toContain("dist/io/parquet/index.d.ts");
+    expect(packed).toContain("dist/io/csv/index.d.ts");
+    expect(packed).toContain("dist/io/avro/index.d.ts");
     expect(packed).toContain("dist/proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js");
     expect(packed).toContain("dist/runners/embedded/parallel/thread-entry.js");
     expect(packed).toContain("bin/beam-ts.js");
@@ -213,8 +216,10 @@ let runs = 0;
 async function runPipelineModule(node?: string): Promise<{ lines: string[]; threadStartupMillis: number }> {
   const outDir = path.join(work, `out-${runs++}`);
   const { stdout } = await inProject("npx", ["beam-ts", "run", "pipeline.ts", "--mode=exact", "--parallelism=2", `--output=${outDir}/counts`], node);
-  const files = await readdir(outDir);
-  const text = (await Promise.all(files.map((f) => readFile(path.join(outDir, f), "utf8")))).join("");
+  // The shards the write's success marker lists (docs: "How output files become visible").
+  const marker = JSON.parse(await readFile(path.join(outDir, "_counts_SUCCESS"), "utf8")) as { files: string[] };
+  expect((await readdir(outDir)).sort()).toEqual(["_counts_SUCCESS", ...marker.files].sort());
+  const text = (await Promise.all(marker.files.map((f) => readFile(path.join(outDir, f), "utf8")))).join("");
   const figures = JSON.parse(stdout.trim().split("\n").pop()!) as { threadStartupMillis: number };
   return { lines: text.split("\n").filter((l) => l !== "").sort(), threadStartupMillis: figures.threadStartupMillis };
 }

@@ -5,3 +5,4 @@ export { isSuccessMarker, readSuccessMarker, successMarkerFile, type SuccessMani
 export { shardFileName, shardNameMatcher } from "./shard-template.js";
 export { withoutWriteArtifacts } from "./write-artifacts.js";
 export { FileIOError } from "./file-io-error.js";
+export { ShardedWrite, type ShardSink, type ShardedWriteSettings } from "./sharded-write.js";

@@ -1,24 +1,8 @@
-import { randomUUID } from "node:crypto";
 import path from "node:path";
-import type { GlobalWindow, KV } from "../../model/index.js";
-import { ConstructionError, GLOBAL_WINDOW, describeValue, globalWindows, kv } from "../../model/index.js";
-import { kvCoder, stringUtf8Coder, varIntCoder } from "../../coders/index.js";
-import { PTransform, type PCollection } from "../../pipeline/index.js";
-import {
-  asSingleton,
-  combineGlobally,
-  groupByKey,
-  impulse,
-  map,
-  parDo,
-  toList,
-  windowInto,
-  type DoFn,
-  type FinishBundleContext,
-  type PCollectionView,
-  type ProcessContext,
-} from "../../transforms/index.js";
-import { createTempDirectory, finalizeWrite, shardFileName } from "../files/index.js";
+import { ConstructionError, describeValue } from "../../model/index.js";
+import { stringUtf8Coder } from "../../coders/index.js";
+import type { PCollection, PTransform } from "../../pipeline/index.js";
+import { ShardedWrite, shardFileName, type ShardSink } from "../files/index.js";
 import { ShardWriter, type WriteCompression } from "./shard-writer.js";
 import { TextIOError } from "./text-io-error.js";
 
@@ -48,12 +32,6 @@ interface WriteSettings {
   readonly compression: WriteCompression;
 }
 
-/** A written temporary file; `shard` is -1 when the runner chose the sharding. */
-interface TempShard {
-  readonly tempFile: string;
-  readonly shard: number;
-}
-
 function checkLine(line: unknown): string {
   if (typeof line === "string") return line;
   throw new TextIOError(
@@ -62,139 +40,15 @@ function checkLine(line: unknown): string {
   );
 }
 
-function tempFileIn(tempDir: string): string {
-  return path.join(tempDir, randomUUID());
-}
-
-/** Without numShards: one temporary file per bundle, opened on the first element. */
-class WriteBundleDoFn implements DoFn<string, TempShard> {
-  private writer: ShardWriter | undefined;
-  private opening: Promise<ShardWriter> | undefined;
-
-  constructor(
-    readonly settings: WriteSettings,
-    readonly tempDir: PCollectionView<string>,
-  ) {}
-
-  startBundle(): void {
-    this.writer = undefined;
-    this.opening = undefined;
-  }
-
-  process(line: string, ctx: ProcessContext<TempShard>): void | Promise<void> {
-    const text = checkLine(line);
-    if (this.writer !== undefined) return this.writer.write(text);
-    if (this.opening === undefined) {
-      const file = tempFileIn(ctx.sideInput(this.tempDir));
-      this.opening = ShardWriter.open(file, this.settings.compression, this.settings.header);
-    }
-    return this.opening.then((w) => {
-      this.writer = w;
-      return w.write(text);
-    });
-  }
-
-  async finishBundle(ctx: FinishBundleContext<TempShard>): Promise<void> {
-    const writer = this.writer ?? (await this.opening);
-    this.writer = undefined;
-    this.opening = undefined;
-    if (writer === undefined) return;
-    await writer.close(this.settings.footer);
-    ctx.output({ tempFile: writer.file, shard: -1 }, GLOBAL_WINDOW.maxTimestamp(), GLOBAL_WINDOW);
-  }
-
-  async teardown(): Promise<void> {
-    // After a failed bundle: delete its partial file (the temp dir goes at finalize anyway).
-    const writer = this.writer ?? (await this.opening?.catch(() => undefined));
-    this.writer = undefined;
-    this.opening = undefined;
-    await writer?.abort();
-  }
-}
-
-/** With numShards: keys each line by a shard, round-robin from a random start per bundle. */
-class AssignShardDoFn implements DoFn<string, KV<number, string>> {
-  private next = 0;
-  constructor(readonly numShards: number) {}
-  startBundle(): void {
-    this.next = Math.floor(Math.random() * this.numShards);
-  }
-  process(line: string, ctx: ProcessContext<KV<number, string>>): void {
-    ctx.output(kv(this.next, checkLine(line)));
-    this.next = (this.next + 1) % this.numShards;
-  }
-}
-
-/** With numShards: writes the lines of one shard to one temporary file. */
-class WriteShardDoFn implements DoFn<KV<number, Iterable<string>>, TempShard> {
-  private writer: ShardWriter | undefined;
-
-  constructor(
-    readonly settings: WriteSettings,
-    readonly tempDir: PCollectionView<string>,
-  ) {}
-
-  async process(shard: KV<number, Iterable<string>>, ctx: ProcessContext<TempShard>): Promise<void> {
-    const file = tempFileIn(ctx.sideInput(this.tempDir));
-    const writer = await ShardWriter.open(file, this.settings.compression, this.settings.header);
-    this.writer = writer;
-    for (const line of shard.value) {
-      const wait = writer.write(line);
-      if (wait) await wait;
-    }
-    await writer.close(this.settings.footer);
-    this.writer = undefined;
-    ctx.output({ tempFile: file, shard: shard.key });
-  }
-
-  async teardown(): Promise<void> {
-    const writer = this.writer;
-    this.writer = undefined;
-    await writer?.abort();
-  }
-}
-
-/**
- * Runs once with every temporary file: numbers them and hands them to `finalizeWrite`
- * (src/io/files), which replaces the previous output of the prefix with them and writes
- * the success marker. Temporary files of failed bundle attempts never get here.
- */
-class FinalizeDoFn implements DoFn<readonly TempShard[], string> {
-  constructor(
-    readonly settings: WriteSettings,
-    readonly tempDir: PCollectionView<string>,
-  ) {}
-
-  async process(results: readonly TempShard[], ctx: ProcessContext<string>): Promise<void> {
-    const tempDir = ctx.sideInput(this.tempDir);
-    const { numShards } = this.settings;
-    const ordered: string[] = [];
-    if (numShards !== undefined) {
-      const byShard = new Map<number, string>();
-      for (const r of results) {
-        if (byShard.has(r.shard)) {
-          throw new TextIOError(`Internal: shard ${r.shard} of "${this.settings.prefix}" was written twice.`);
-        }
-        byShard.set(r.shard, r.tempFile);
-      }
-      // Shards no element went to are written empty, so there are always numShards files.
-      for (let i = 0; i < numShards; i++) ordered.push(byShard.get(i) ?? (await this.writeEmpty(tempDir)));
-    } else {
-      ordered.push(...results.map((r) => r.tempFile).sort());
-      // As Beam: an empty input still produces one (empty) file.
-      if (ordered.length === 0) ordered.push(await this.writeEmpty(tempDir));
-    }
-    const { prefix, suffix } = this.settings;
-    const finals = ordered.map((_, i) => shardFileName(prefix, i, ordered.length, suffix));
-    await finalizeWrite({ prefix, suffix }, tempDir, ordered.map((tempFile, i) => ({ tempFile, finalFile: finals[i]! })));
-    for (const f of finals) ctx.output(f);
-  }
-
-  private async writeEmpty(tempDir: string): Promise<string> {
-    const writer = await ShardWriter.open(tempFileIn(tempDir), this.settings.compression, this.settings.header);
-    await writer.close(this.settings.footer);
-    return writer.file;
-  }
+/** A text file of lines, with the header and footer of the settings. */
+async function openTextShard(settings: WriteSettings, file: string): Promise<ShardSink<string>> {
+  const writer = await ShardWriter.open(file, settings.compression, settings.header);
+  return {
+    file,
+    write: (line) => writer.write(line),
+    close: () => writer.close(settings.footer),
+    abort: () => writer.abort(),
+  };
 }
 
 function resolveWriteSettings(what: string, prefix: string, options: WriteTextOptions): WriteSettings {
@@ -234,45 +88,14 @@ function resolveWriteSettings(what: string, prefix: string, options: WriteTextOp
  * @example lines.apply(writeText("out/words", { suffix: ".txt", numShards: 3 }))
  */
 export function writeText(prefix: string, options: WriteTextOptions = {}): PTransform<PCollection<string>, PCollection<string>> {
-  return new WriteText(resolveWriteSettings("writeText", prefix, options));
-}
-
-class WriteText extends PTransform<PCollection<string>, PCollection<string>> {
-  constructor(private readonly settings: WriteSettings) {
-    super("WriteText");
-  }
-
-  expand(input: PCollection<string>): PCollection<string> {
-    if (!input.isBounded) {
-      throw new ConstructionError(
-        `writeText needs a bounded input; ${input.toString()} is unbounded. Streaming file writes are not supported yet.`,
-      );
-    }
-    const s = this.settings;
-    const p = input.pipeline;
-    // Created when the pipeline runs (as Beam Python's initialize_write), shared as a side
-    // input; its name tells later writes of this prefix that it belongs to an earlier job.
-    const tempDir = asSingleton(
-      p
-        .apply("TempDir", impulse())
-        .apply("ChooseTempDir", map(() => createTempDirectory(s.prefix, s.suffix)))
-        .withCoder(stringUtf8Coder),
-    );
-    const lines =
-      input.windowing.windowFn.urn === "beam:window_fn:global_windows:v1"
-        ? input
-        : input.apply("RewindowGlobally", windowInto<string, GlobalWindow>(globalWindows()));
-    const written =
-      s.numShards === undefined
-        ? lines.apply("WriteBundles", parDo(new WriteBundleDoFn(s, tempDir), { sideInputs: [tempDir], maxConcurrency: 1 }))
-        : lines
-            .apply("AssignShards", parDo(new AssignShardDoFn(s.numShards)))
-            .withCoder(kvCoder(varIntCoder, stringUtf8Coder))
-            .apply("GroupByShard", groupByKey<number, string>())
-            .apply("WriteShards", parDo(new WriteShardDoFn(s, tempDir), { sideInputs: [tempDir], maxConcurrency: 1 }));
-    return written
-      .apply("GatherTempFiles", combineGlobally(toList<TempShard>()))
-      .apply("Finalize", parDo(new FinalizeDoFn(s, tempDir), { sideInputs: [tempDir] }))
-      .withCoder(stringUtf8Coder);
-  }
+  const settings = resolveWriteSettings("writeText", prefix, options);
+  return new ShardedWrite("WriteText", {
+    what: "writeText",
+    prefix: settings.prefix,
+    suffix: settings.suffix,
+    numShards: settings.numShards,
+    openShard: (file) => openTextShard(settings, file),
+    check: checkLine,
+    elementCoder: stringUtf8Coder,
+  });
 }

@@ -1,0 +1,22 @@
+import { BeamError } from "../../model/index.js";
+
+/**
+ * An Avro IO step failed: a file that is not Avro, a corrupt or truncated block, a value
+ * that does not fit the schema. `retryable: false` marks a failure a retry cannot fix (the
+ * bytes of a file), so the runner fails the bundle at once. Code `"IO"`.
+ *
+ * @example throw new AvroIOError(`readAvro: corrupt block at byte 4096 of "a.avro"`, { retryable: false })
+ */
+export class AvroIOError extends BeamError {
+  /** Read by the runner's retry policy; undefined lets the runner decide. */
+  readonly retryable: boolean | undefined;
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super("IO", message, options);
+    this.retryable = options?.retryable;
+  }
+}
+
+/** The message of any thrown value. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

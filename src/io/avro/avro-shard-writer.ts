@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rm, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+import { describeValue } from "../../model/index.js";
+import type { ShardSink } from "../files/index.js";
+import { AvroIOError, messageOf } from "./avro-io-error.js";
+import type { AvroMapping } from "./avro-values.js";
+import type { AvscType } from "./avsc-module.js";
+import { encodeBlock, encodeHeader, type AvroCodec } from "./container-format.js";
+
+/** What every shard of one writeAvro shares. */
+export interface AvroShardSettings {
+  readonly schemaJson: string;
+  readonly type: AvscType;
+  readonly mapping: AvroMapping;
+  readonly codec: AvroCodec;
+  readonly syncInterval: number;
+}
+
+/**
+ * Writes one Avro object container file: the header on open, then records buffered into
+ * blocks of about `syncInterval` bytes (before compression), each ended by the file's
+ * random sync marker. `write` returns a promise only when a block is written.
+ */
+export class AvroShardWriter implements ShardSink<unknown> {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private count = 0;
+  private written = 0;
+
+  private constructor(
+    readonly file: string,
+    private readonly handle: FileHandle,
+    private readonly settings: AvroShardSettings,
+    private readonly sync: Buffer,
+  ) {}
+
+  static async open(file: string, settings: AvroShardSettings): Promise<AvroShardWriter> {
+    let handle: FileHandle;
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      handle = await open(file, "wx");
+    } catch (err) {
+      throw new AvroIOError(`writeAvro: cannot create "${file}": ${messageOf(err)}`, { cause: err });
+    }
+    const sync = randomBytes(16);
+    const writer = new AvroShardWriter(file, handle, settings, sync);
+    await writer.append(encodeHeader(settings.schemaJson, settings.codec, sync));
+    return writer;
+  }
+
+  write(element: unknown): void | Promise<void> {
+    let bytes: Buffer;
+    try {
+      bytes = this.settings.type.toBuffer(this.settings.mapping.write(element));
+    } catch (err) {
+      throw new AvroIOError(
+        `writeAvro: record ${this.written + 1} of "${this.file}" does not fit the Avro schema: ${describeValue(element)}: ${messageOf(err)}. ` +
+          `Convert the elements to the schema first (long fields take bigint, timestamp-millis an Instant number, maps a Map or object).`,
+        { cause: err, retryable: false },
+      );
+    }
+    this.written++;
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    this.count++;
+    if (this.pendingBytes >= this.settings.syncInterval) return this.flushBlock();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flushBlock();
+    } finally {
+      await this.handle.close();
+    }
+  }
+
+  async abort(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+    await rm(this.file, { force: true }).catch(() => undefined);
+  }
+
+  private async flushBlock(): Promise<void> {
+    if (this.count === 0) return;
+    const block = encodeBlock(this.count, Buffer.concat(this.pending), this.settings.codec, this.sync);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.count = 0;
+    await this.append(block);
+  }
+
+  private async append(bytes: Buffer): Promise<void> {
+    try {
+      await this.handle.writeFile(bytes);
+    } catch (err) {
+      throw new AvroIOError(`writeAvro: cannot write "${this.file}": ${messageOf(err)}`, { cause: err });
+    }
+  }
+}

@@ -1,0 +1,203 @@
+import { createReadStream } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
+import { createGunzip } from "node:zlib";
+import { stringUtf8Coder } from "../../coders/index.js";
+import type { BadRecord, DoFn, ProcessContext } from "../../transforms/index.js";
+import { TextIOError, fileSource, isGzipped, lineNumberAt, messageOf, truncate, type ReadCompression } from "../text/internal.js";
+import type { CsvDialect } from "./csv-dialect.js";
+import { parseCsvLine } from "./csv-line.js";
+import { loadCsvParse, parserOptions, type CsvCells, type CsvParseModule } from "./csv-parser.js";
+import type { CsvFieldCodec } from "./csv-values.js";
+
+/**
+ * A record on its way to ParseCsv: its file, its text, and where it starts — a byte
+ * `offset` (lines read by byte ranges) or a 1-based `line` (compressed files, whole-file
+ * reads). Whole-file reads have parsed it already (`cells`), or say why they could not (`error`).
+ */
+export interface CsvRecordText {
+  readonly file: string;
+  readonly text: string;
+  readonly offset?: number;
+  readonly line?: number;
+  readonly cells?: CsvCells;
+  readonly error?: string;
+}
+
+/** What ParseCsv makes of cells: rows of a schema, records keyed by the header, or arrays. */
+export type CsvShape =
+  | { readonly kind: "schema"; readonly fields: readonly { readonly name: string; readonly nullable: boolean; readonly codec: CsvFieldCodec }[] }
+  | { readonly kind: "keyed" }
+  | { readonly kind: "array" };
+
+/** ParseCsv's settings, fixed at construction. */
+export interface ParseCsvSettings {
+  readonly dialect: CsvDialect;
+  readonly shape: CsvShape;
+  /** The file's first record after `skipLines` is its header. */
+  readonly header: boolean;
+  readonly skipLines: number;
+  /** A record with more or fewer cells than the header (or schema) is bad; else missing cells are null and extra ones dropped. */
+  readonly strict: boolean;
+  readonly compression: ReadCompression;
+  readonly deadLetter: boolean;
+}
+
+/** Headers kept per DoFn instance. */
+const MAX_HEADERS = 64;
+
+/** A record ParseCsv rejects, and why. */
+class BadCsvRecord extends Error {}
+
+/**
+ * Parses (when not yet parsed) and converts CSV records: cells to typed rows of the schema,
+ * to records keyed by the file's header, or to arrays. The header of each file is read once
+ * per DoFn instance, from the file's start, so every byte range of a file shares it. A bad
+ * record (unparsable text, wrong cell count, a value its field type cannot hold) fails the
+ * job naming the file, line, text and reason, or goes to `failures` as a BadRecord.
+ */
+export class ParseCsvDoFn implements DoFn<CsvRecordText, unknown, { failures: BadRecord }> {
+  private headers = new Map<string, Promise<string[]>>();
+  private csv: CsvParseModule | undefined;
+
+  constructor(
+    readonly settings: ParseCsvSettings,
+    /** The full label of this step, for BadRecords (set at expansion). */
+    readonly step: { label: string },
+  ) {}
+
+  setup(): void {
+    this.headers = new Map();
+  }
+
+  async process(record: CsvRecordText, ctx: ProcessContext<unknown, { failures: BadRecord }>): Promise<void> {
+    this.csv ??= await loadCsvParse();
+    let value: unknown;
+    try {
+      if (record.error !== undefined) throw new BadCsvRecord(record.error);
+      const cells = record.cells ?? this.parseLine(record.text);
+      if (cells === undefined) return; // an empty or comment line
+      value = await this.convert(record.file, cells);
+    } catch (err) {
+      if (!(err instanceof BadCsvRecord)) throw err;
+      await this.badRecord(record, err.message, ctx);
+      return;
+    }
+    ctx.output(value);
+  }
+
+  private parseLine(text: string): CsvCells | undefined {
+    try {
+      return parseCsvLine(text, this.settings.dialect);
+    } catch (err) {
+      const hint = /quote/i.test(messageOf(err)) ? ` (if quoted fields hold line breaks, read with { splittable: false })` : "";
+      throw new BadCsvRecord(messageOf(err) + hint);
+    }
+  }
+
+  private async convert(file: string, cells: CsvCells): Promise<unknown> {
+    const { shape, strict, dialect } = this.settings;
+    const names = this.settings.header ? await this.header(file) : undefined;
+    const expected = names?.length ?? (shape.kind === "schema" ? shape.fields.length : undefined);
+    if (strict && expected !== undefined && cells.length !== expected) {
+      throw new BadCsvRecord(`expected ${expected} fields, got ${cells.length} (pass { strict: false } to read missing fields as null and drop extra ones)`);
+    }
+    const text = (cell: string | null | undefined): string | undefined => (cell === null ? dialect.nullValue : cell);
+    if (shape.kind === "array") return cells.map((c) => text(c));
+    if (shape.kind === "keyed") {
+      const out: Record<string, string> = {};
+      names!.forEach((name, i) => {
+        const cell = text(cells[i]);
+        if (cell !== undefined) out[name] = cell;
+      });
+      return out;
+    }
+    const row: Record<string, unknown> = {};
+    for (const [i, field] of shape.fields.entries()) {
+      const at = names === undefined ? i : names.indexOf(field.name);
+      if (at < 0) {
+        throw new TextIOError(
+          `readCsv: the header of "${file}" has no column "${field.name}" (it has ${names!.map((n) => JSON.stringify(n)).join(", ")}). ` +
+            `Rename the schema field, or pass { header: false } to match columns by position.`,
+          { retryable: false },
+        );
+      }
+      const cell = cells[at];
+      if (cell === null || cell === undefined) {
+        if (field.nullable) {
+          row[field.name] = null;
+          continue;
+        }
+        if (cell === undefined) throw new BadCsvRecord(`field "${field.name}" is missing and not nullable`);
+      }
+      try {
+        row[field.name] = field.codec.parse(cell ?? dialect.nullValue);
+      } catch (err) {
+        throw new BadCsvRecord(`field "${field.name}": ${messageOf(err)}`);
+      }
+    }
+    return row;
+  }
+
+  /** The header of a file: its first record after skipLines (read once, shared by its byte ranges). */
+  private header(file: string): Promise<string[]> {
+    let names = this.headers.get(file);
+    if (names === undefined) {
+      names = this.readHeader(file);
+      // Files come one after another: keep the headers of the last few only.
+      if (this.headers.size >= MAX_HEADERS) this.headers.delete(this.headers.keys().next().value!);
+      this.headers.set(file, names);
+    }
+    return names;
+  }
+
+  private async readHeader(file: string): Promise<string[]> {
+    const input = createReadStream(file);
+    const source = isGzipped(file, this.settings.compression) ? input.pipe(createGunzip()) : input;
+    const parser = this.csv!.parseStream({ ...parserOptions(this.settings.dialect), bom: true, from_line: this.settings.skipLines + 1, to: 1 });
+    source.on("error", (err: Error) => parser.destroy(err));
+    source.pipe(parser);
+    try {
+      for await (const cells of parser as AsyncIterable<CsvCells>) return cells.map((c) => c ?? this.settings.dialect.nullValue);
+    } catch (err) {
+      throw new TextIOError(`readCsv: cannot read the header of "${file}" (line ${this.settings.skipLines + 1}): ${messageOf(err)}.`, { cause: err, retryable: false });
+    } finally {
+      input.destroy();
+    }
+    return [];
+  }
+
+  private async badRecord(record: CsvRecordText, reason: string, ctx: ProcessContext<unknown, { failures: BadRecord }>): Promise<void> {
+    const line = record.line ?? (await this.lineNumber(record.file, record.offset ?? 0));
+    const where = `line ${line} of "${record.file}"`;
+    if (this.settings.deadLetter) {
+      ctx.outputTo("failures", {
+        step: this.step.label,
+        element: { preview: truncate(record.text), encoded: new Uint8Array(Buffer.from(record.text, "utf8")), coder: stringUtf8Coder.urn },
+        error: { type: "BadCsvRecord", message: reason, stack: "", description: `parsing ${where} as CSV` },
+        window: ctx.window.toString(),
+        timestamp: ctx.timestamp,
+        attempt: 1,
+        failedAt: Date.now(),
+      });
+      return;
+    }
+    throw new TextIOError(
+      `readCsv: ${where} is not a valid CSV record: ${reason}. Text: ${truncate(record.text)}. ` +
+        `Fix the input, or pass { invalidRecords: "deadLetter" } to send bad records to a "failures" output.`,
+      { retryable: false },
+    );
+  }
+
+  /** Numbering a line costs a read from the file's start: only done for a bad record. */
+  private async lineNumber(file: string, offset: number): Promise<number> {
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(file, "r");
+      return await lineNumberAt(fileSource(handle), offset);
+    } catch (err) {
+      throw new TextIOError(`readCsv: cannot read "${file}" to number its lines: ${messageOf(err)}.`, { cause: err });
+    } finally {
+      await handle?.close();
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Pipeline, create, map, schema, t, type PCollection, type RowOf } from "../../src/index.js";
+import { readAvro, writeAvro } from "../../src/io/avro/index.js";
+import { cacheDir } from "../../tools/runners/job-services.mjs";
+import { PYTHON_BEAM_VERSION } from "../../tools/runners/python-beam.mjs";
+
+// Beam Python's avroio reads and writes with fastavro; the venv of the cross-language tests has it.
+const PYTHON = path.join(cacheDir(), "python", `apache-beam-${PYTHON_BEAM_VERSION}`, "bin", "python");
+const HAVE_PYTHON = existsSync(PYTHON);
+const run = promisify(execFile);
+
+const TITLE = HAVE_PYTHON
+  ? "Avro interop with Beam Python's fastavro"
+  : `Avro interop with Beam Python (skipped: no venv at ${PYTHON}; create it with node tools/runners/python-beam.mjs)`;
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "beam-ts-avro-py-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function python(script: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run(PYTHON, ["-c", script, ...args], { maxBuffer: 1 << 24 });
+  return stdout;
+}
+
+function collect<T>(pc: PCollection<T>, sink: T[]): void {
+  pc.apply("Collect", map((x: T) => (sink.push(x), x)));
+}
+
+const READ_PY = `
+import sys, json, glob, fastavro
+out = []
+for f in sorted(glob.glob(sys.argv[1])):
+    with open(f, "rb") as fo:
+        r = fastavro.reader(fo)
+        codec = r.codec
+        for rec in r:
+            out.append({**rec, "id": str(rec["id"])})  # exact: JSON numbers lose bits past 2^53
+def enc(v):
+    if isinstance(v, bytes): return v.hex()
+    return str(v)
+print(json.dumps({"codec": codec, "records": out}, default=enc))
+`;
+
+const WRITE_PY = `
+import sys, datetime, decimal, uuid, fastavro
+schema = fastavro.parse_schema({"type": "record", "name": "Event", "fields": [
+  {"name": "id", "type": "long"},
+  {"name": "at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+  {"name": "day", "type": {"type": "int", "logicalType": "date"}},
+  {"name": "price", "type": {"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 2}},
+  {"name": "key", "type": {"type": "string", "logicalType": "uuid"}},
+  {"name": "note", "type": ["null", "string"]},
+  {"name": "attrs", "type": {"type": "map", "values": "long"}},
+  {"name": "kind", "type": {"type": "enum", "name": "Kind", "symbols": ["A", "B"]}}]})
+recs = [{"id": 2**62 + i, "at": datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(milliseconds=i),
+         "day": datetime.date(2024, 1, 1), "price": decimal.Decimal("-12.34") * i, "key": uuid.UUID(int=i),
+         "note": None if i % 2 else "n%d" % i, "attrs": {"k": i}, "kind": "AB"[i % 2]} for i in range(500)]
+with open(sys.argv[1], "wb") as fo:
+    fastavro.writer(fo, schema, recs, codec="deflate", sync_interval=1000)
+`;
+
+describe(TITLE, () => {
+  it.skipIf(!HAVE_PYTHON)("writes files Python reads: longs beyond 2^53, timestamps, nullable and nested fields", async () => {
+    const Row = schema({ id: t.int64(), at: t.timestamp(), tags: t.array(t.string()), home: t.row({ city: t.string() }).nullable() }, { name: "Row" });
+    const rows: RowOf<typeof Row>[] = [
+      { id: 2n ** 62n + 1n, at: Date.UTC(2024, 0, 2, 3, 4, 5, 6), tags: ["a", "b"], home: { city: "Oslo" } },
+      { id: -5n, at: 0, tags: [], home: null },
+    ];
+    const prefix = path.join(dir, "to-python");
+    const p = new Pipeline({ runner: "embedded" });
+    p.apply(create(rows)).withSchema(Row).apply(writeAvro(prefix, { schema: Row, numShards: 2 }));
+    await p.run().waitUntilFinish();
+    const got = JSON.parse(await python(READ_PY, `${prefix}-*.avro`)) as { codec: string; records: Record<string, unknown>[] };
+    expect(got.codec).toBe("deflate");
+    const byId = new Map(got.records.map((r) => [String(r.id), r]));
+    expect(byId.get(String(2n ** 62n + 1n))).toEqual({ id: "4611686018427387905", at: "2024-01-02 03:04:05.006000+00:00", tags: ["a", "b"], home: { city: "Oslo" } });
+    expect(byId.get("-5")).toEqual({ id: "-5", at: "1970-01-01 00:00:00+00:00", tags: [], home: null });
+  });
+
+  it.skipIf(!HAVE_PYTHON)("reads files Python writes, split or not: logical types, decimals, maps, enums", async () => {
+    const file = path.join(dir, "from-python.avro");
+    await python(WRITE_PY, file);
+    const read: Record<string, unknown>[] = [];
+    const p = new Pipeline({ runner: "embedded" });
+    collect(p.apply(readAvro(file, { minSplitBytes: 2048 })), read);
+    await p.run().waitUntilFinish();
+    expect(read).toHaveLength(500);
+    read.sort((a, b) => ((a.id as bigint) < (b.id as bigint) ? -1 : 1));
+    expect(read[3]).toEqual({
+      id: 2n ** 62n + 3n,
+      at: Date.UTC(2024, 0, 1) + 3,
+      day: 19723,
+      price: { unscaledValue: -3702n, scale: 2 },
+      key: "00000000-0000-0000-0000-000000000003",
+      note: null,
+      attrs: new Map([["k", 3n]]),
+      kind: "B",
+    });
+    expect(read[4]!.note).toBe("n4");
+  });
+});

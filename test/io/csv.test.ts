@@ -1,0 +1,228 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import fc from "fast-check";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConstructionError, Pipeline, create, map, schema, t, type BadRecord, type PCollection, type RowOf } from "../../src/index.js";
+import { readCsv, writeCsv } from "../../src/io/csv/index.js";
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "beam-ts-csv-"));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function run(build: (p: Pipeline) => void): Promise<void> {
+  const p = new Pipeline({ runner: "embedded", maxBundleRetries: 0 });
+  build(p);
+  await p.run().waitUntilFinish();
+}
+
+function collect<T>(pc: PCollection<T>, sink: T[], name = "Collect"): void {
+  pc.apply(
+    name,
+    map((x: T) => {
+      sink.push(x);
+      return x;
+    }),
+  );
+}
+
+async function put(name: string, content: string | Uint8Array): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, content);
+  return file;
+}
+
+async function readAll<T>(build: (p: Pipeline) => PCollection<T>): Promise<T[]> {
+  const out: T[] = [];
+  await run((p) => collect(build(p), out));
+  return out;
+}
+
+const Trip = schema({ id: t.int64(), fare: t.decimal(), at: t.timestamp(), day: t.date(), ok: t.boolean(), note: t.string().nullable(), n: t.int32().nullable() }, { name: "Trip" });
+type Trip = RowOf<typeof Trip>;
+const byId = (a: { id: bigint }, b: { id: bigint }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+describe("readCsv", () => {
+  it("reads typed rows of a schema, columns matched by header name, and attaches the schema", async () => {
+    const file = await put(
+      "trips.csv",
+      'n,id,fare,at,day,ok,note\n7,1,12.50,2024-05-01T12:00:00.000Z,2024-05-01,true,""\n,9007199254740993,-0.1,2024-05-01T14:00:00+02:00,1999-12-31,FALSE,\n',
+    );
+    let coderUrn = "";
+    const rows = await readAll((p) => {
+      const out: PCollection<Trip> = p.apply(readCsv(file, { schema: Trip })); // typed by the schema
+      coderUrn = out.coder.urn;
+      return out;
+    });
+    expect(coderUrn).toBe("beam:coder:row:v1");
+    expect(rows.sort(byId)).toEqual([
+      { id: 1n, fare: { unscaledValue: 1250n, scale: 2 }, at: Date.UTC(2024, 4, 1, 12), day: 19844, ok: true, note: "", n: 7 },
+      { id: 9007199254740993n, fare: { unscaledValue: -1n, scale: 1 }, at: Date.UTC(2024, 4, 1, 12), day: 10956, ok: false, note: null, n: null },
+    ]);
+  });
+
+  it("keys string records by the header without a schema, and gives arrays with header: false", async () => {
+    const file = await put("plain.csv", "skipped line\nname;city\n# a comment\nAda;'Lon;don'\n\nBob;\n");
+    const options = { delimiter: ";", quote: "'", comment: "#", skipLines: 1 } as const;
+    const keyed: Record<string, string>[] = await readAll((p) => p.apply(readCsv(file, options)));
+    expect(keyed.sort((a, b) => a["name"]!.localeCompare(b["name"]!))).toEqual([
+      { name: "Ada", city: "Lon;don" },
+      { name: "Bob", city: "" },
+    ]);
+    const arrays: string[][] = await readAll((p) => p.apply(readCsv(file, { ...options, header: false })));
+    expect(arrays.sort()).toEqual([["Ada", "Lon;don"], ["Bob", ""], ["name", "city"]].sort());
+  });
+
+  it("reads gzipped files and skips success markers", async () => {
+    await put("a.csv.gz", gzipSync("x,y\n1,2\n"));
+    await put("_a_SUCCESS", "{}");
+    expect(await readAll((p) => p.apply(readCsv(`${dir}/*`)))).toEqual([{ x: "1", y: "2" }]);
+    expect(await readAll((p) => p.apply(readCsv(`${dir}/*`, { splittable: false })))).toEqual([{ x: "1", y: "2" }]);
+  });
+
+  it("reads bytes that are not UTF-8 as U+FFFD with invalidUtf8: \"replace\", and fails on them by default", async () => {
+    const file = await put("latin1.csv", Buffer.concat([Buffer.from("name\n"), Buffer.from([0x63, 0x61, 0x66, 0xe9]), Buffer.from("\n")]));
+    expect(await readAll((p) => p.apply(readCsv(file, { invalidUtf8: "replace" })))).toEqual([{ name: "caf\uFFFD" }]);
+    await expect(run((p) => void p.apply(readCsv(file)))).rejects.toThrow(/latin1\.csv.*not valid UTF-8|UTF-8.*latin1\.csv/s);
+  });
+
+  it("with strict: false reads missing fields as null and drops extra ones", async () => {
+    const file = await put("ragged.csv", "id,note,n\n1\n2,a,3,extra\n");
+    const rows = await readAll((p) => p.apply(readCsv(file, { schema: schema({ id: t.int64(), note: t.string().nullable(), n: t.int32().nullable() }), strict: false })));
+    expect(rows.sort(byId)).toEqual([
+      { id: 1n, note: null, n: null },
+      { id: 2n, note: "a", n: 3 },
+    ]);
+  });
+
+  it("fails on a record with the wrong field count, naming the file, line, text and the fix", async () => {
+    const file = await put("short.csv", "a,b\n1,2\n3\n");
+    await expect(run((p) => void p.apply(readCsv(file)))).rejects.toThrow(/line 3 of ".*short\.csv" is not a valid CSV record: expected 2 fields, got 1.*Text: "3".*invalidRecords: "deadLetter"/s);
+  });
+
+  it("fails on an unparsable number, naming the field", async () => {
+    const file = await put("num.csv", "id,fare,at,day,ok,note,n\n1,2.0,2024-01-01T00:00Z,2024-01-01,true,x,1\n2,abc,2024-01-01T00:00Z,2024-01-01,true,x,1\n");
+    await expect(run((p) => void p.apply(readCsv(file, { schema: Trip })))).rejects.toThrow(/line 3 of ".*num\.csv".*field "fare": expected a decimal number.*"abc"/s);
+  });
+
+  it("fails on an unterminated quote, in both read modes", async () => {
+    const file = await put("quote.csv", 'a,b\n1,"open\n2,3\n');
+    await expect(run((p) => void p.apply(readCsv(file)))).rejects.toThrow(/line 2 of ".*quote\.csv" is not a valid CSV record: .*[Qq]uote.*splittable: false/s);
+    await expect(run((p) => void p.apply(readCsv(file, { splittable: false })))).rejects.toThrow(/line 2 of ".*quote\.csv" is not a valid CSV record: .*Quote Not Closed/s);
+  });
+
+  it("fails when the header lacks a schema field, naming the columns it has", async () => {
+    const file = await put("cols.csv", "id,other\n1,2\n");
+    await expect(run((p) => void p.apply(readCsv(file, { schema: schema({ id: t.int64(), fare: t.double() }) })))).rejects.toThrow(/header of ".*cols\.csv" has no column "fare" \(it has "id", "other"\)/);
+  });
+
+  for (const splittable of [true, false]) {
+    it(`sends bad records to failures as BadRecords with invalidRecords: "deadLetter" (splittable: ${splittable})`, async () => {
+      const S = schema({ id: t.int64(), v: t.double() });
+      const file = await put("mixed.csv", 'id,v\n1,1.5\n2\n3,x\n4,"4"\n5,"unterminated\n');
+      const good: unknown[] = [];
+      const bad: BadRecord[] = [];
+      await run((p) => {
+        const { output, failures } = p.apply(readCsv(file, { schema: S, splittable, invalidRecords: "deadLetter" }));
+        collect(output, good, "Good");
+        collect(failures, bad, "Bad");
+      });
+      expect(good.sort()).toEqual([{ id: 1n, v: 1.5 }, { id: 4n, v: 4 }]);
+      const descriptions = bad.map((b) => b.error.description).sort();
+      expect(descriptions).toEqual([3, 4, 6].map((n) => `parsing line ${n} of "${file}" as CSV`));
+      expect(bad.every((b) => b.step === "ReadCsv/ParseCsv")).toBe(true);
+      expect(bad.find((b) => b.error.description!.includes("line 4"))).toMatchObject({ element: { preview: '"3,x"' }, error: { message: expect.stringMatching(/field "v": expected a number/) } });
+    });
+  }
+
+  it("reads a large file in byte ranges exactly as one whole-file read, the header shared by every range", async () => {
+    const lines = ["id,name,score,pad"];
+    for (let i = 0; i < 12_000; i++) lines.push(`${i},"name ${i % 13 === 0 ? "with, comma" : "é" + i}",${(i * 0.25).toFixed(2)},padding-${i}`);
+    const file = await put("big.csv", lines.join("\r\n") + "\r\n");
+    // The embedded runner asks for 4 or more ranges of at least 64 KiB each: this file makes 4.
+    expect((await stat(file)).size).toBeGreaterThan(4 * 64 * 1024);
+    const split = await readAll((p) => p.apply(readCsv(file)));
+    const whole = await readAll((p) => p.apply(readCsv(file, { splittable: false })));
+    expect(split.length).toBe(12_000);
+    const key = (r: Record<string, string>) => Number(r["id"]);
+    expect([...split].sort((a, b) => key(a) - key(b))).toEqual([...whole].sort((a, b) => key(a) - key(b)));
+    expect(split.find((r) => r["id"] === "26")).toEqual({ id: "26", name: "name with, comma", score: "6.50", pad: "padding-26" });
+  });
+
+  it("rejects at construction a field type a CSV cell cannot hold, and bad options", () => {
+    expect(() => readCsv("x.csv", { schema: schema({ tags: t.array(t.string()) }) })).toThrow(/field "tags" has type .* which a CSV cell cannot hold/);
+    expect(() => readCsv("x.csv", { invalidRecords: "skip" as "fail" })).toThrow(ConstructionError);
+    expect(() => writeCsv("out", {})).toThrow(/needs \{ schema \} or \{ columns/);
+  });
+});
+
+describe("writeCsv", () => {
+  it("writes a header and RFC 4180 records through writeText's sharding and finalization", async () => {
+    const prefix = path.join(dir, "out");
+    await run((p) => void p.apply(create([{ a: "x,y", b: null }, { a: "", b: 'q"' }])).apply(writeCsv(prefix, { columns: ["a", "b"], numShards: 1 })));
+    const text = await readFile(`${prefix}-00000-of-00001.csv`, "utf8");
+    expect(text.split("\n").slice(1).sort()).toEqual(["", '"","q"""', '"x,y",'].sort());
+    expect(text.startsWith("a,b\n")).toBe(true);
+    expect(existsSync(path.join(dir, "_out.csv_SUCCESS"))).toBe(true);
+  });
+
+  it("round-trips rows of a schema through writeCsv and readCsv (quotes, delimiters, line breaks, nulls)", async () => {
+    const S = schema({ id: t.int64(), s: t.string().nullable(), d: t.double(), dec: t.decimal().nullable(), at: t.timestamp(), b: t.bytes() });
+    const text = fc.string({ unit: fc.constantFrom("a", ",", ";", '"', "'", " ", "\n", "\r", "é", "😀", "#") });
+    const row = fc.record({
+      s: fc.option(text, { nil: null }),
+      d: fc.double({ noNaN: true, noDefaultInfinity: false }),
+      dec: fc.option(fc.record({ unscaledValue: fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), scale: fc.integer({ min: 0, max: 6 }) }), { nil: null }),
+      at: fc.integer({ min: 0, max: 253_402_300_799_999 }),
+      b: fc.uint8Array({ maxLength: 6 }),
+    });
+    const dialect = fc.constantFrom({}, { delimiter: ";", quote: "'", nullValue: "NULL" }, { delimiter: "\t", escape: "\\" });
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { maxLength: 12 }), dialect, async (raw, dia) => {
+        const rows = raw.map((r, i) => ({ id: BigInt(i), ...r, d: Object.is(r.d, -0) ? 0 : r.d }));
+        const prefix = path.join(dir, `rt${n++}`);
+        await run((p) => void p.apply(create<RowOf<typeof S>>(rows)).withSchema(S).apply(writeCsv(prefix, { schema: S, ...dia })));
+        const back = await readAll((p) => p.apply(readCsv(`${prefix}-*`, { schema: S, splittable: false, ...dia })));
+        expect([...back].sort(byId)).toEqual(rows);
+      }),
+      { numRuns: 8 },
+    );
+  });
+});
+
+const PYTHON = path.resolve(".cache/runners/python/apache-beam-2.77.0/bin/python");
+const execFileAsync = promisify(execFile);
+
+describe.skipIf(!existsSync(PYTHON))("CSV against Python's csv module (Beam 2.77 venv; skipped when .cache/runners/python/apache-beam-2.77.0 is missing)", () => {
+  const records = [
+    ["plain", "with,comma", 'with "quotes"'],
+    ["line\nbreak", "crlf\r\nbreak", ""],
+    [" spaced ", "é😀", "'single'"],
+    ["", "", "x"],
+  ];
+
+  it("reads what Python's csv.writer writes, and Python's csv.reader reads what writeCsv writes", async () => {
+    const pyFile = path.join(dir, "py.csv");
+    const script = `import csv, json, sys\nrows = json.loads(sys.argv[2])\nwith open(sys.argv[1], "w", newline="") as f:\n    csv.writer(f, lineterminator="\\n").writerows(rows)\n`;
+    await execFileAsync(PYTHON, ["-c", script, pyFile, JSON.stringify(records)]);
+    const ours = await readAll((p) => p.apply(readCsv(pyFile, { header: false, splittable: false })));
+    expect(ours.sort()).toEqual([...records].sort());
+
+    const prefix = path.join(dir, "ts");
+    await run((p) => void p.apply(create(records.map(([a, b, c]) => ({ a, b, c })))).apply(writeCsv(prefix, { columns: ["a", "b", "c"], header: false, numShards: 1 })));
+    const read = `import csv, json, sys\nwith open(sys.argv[1], newline="") as f:\n    print(json.dumps(list(csv.reader(f))))\n`;
+    const { stdout } = await execFileAsync(PYTHON, ["-c", read, `${prefix}-00000-of-00001.csv`]);
+    expect((JSON.parse(stdout) as string[][]).sort()).toEqual([...records].sort());
+  });
+});
