@@ -2,16 +2,9 @@ import type { BoundedWindow, Instant, PaneInfo } from "../model/index.js";
 import { ConstructionError, ElementTimeoutError } from "../model/index.js";
 import type { DoFn, DoFnMetrics, FinishBundleContext, OutputTags, ProcessContext, StartBundleContext } from "./do-fn.js";
 import type { PCollectionView } from "./side-input-view.js";
+import { isThenable, isAsyncIterable } from "./promise-like.js";
 
 type AnyDoFn = DoFn<unknown, unknown, OutputTags>;
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as { then?: unknown }).then === "function";
-}
-
-function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
-  return typeof x === "object" && x !== null && Symbol.asyncIterator in x;
-}
 
 /**
  * The context a timed call gets: the runner's, until the call times out. A call that timed

@@ -2,14 +2,10 @@ import { TimestampedValue } from "../model/index.js";
 import { ptransform, defaultName, type PCollection, type PTransform } from "../pipeline/index.js";
 import type { DoFn, ProcessContext } from "./do-fn.js";
 import { ParDo, type ParDoOptions, type ParDoTransform } from "./par-do.js";
+import { isThenable } from "./promise-like.js";
 
 /** Anything that may be awaited or not. */
 export type MaybePromise<T> = T | Promise<T>;
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  // The typeof test first keeps primitives (the common result) off the property lookup.
-  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as { then?: unknown }).then === "function";
-}
 
 /** A value a map/flatMap function returns: the output, or the output with its event time. */
 export type MapResult<Out> = Out | TimestampedValue<Out>;

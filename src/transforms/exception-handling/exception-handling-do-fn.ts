@@ -4,6 +4,7 @@ import { encodeToBytes } from "../../coders/index.js";
 import type { DoFn, OutputTags, ProcessContext, DoFnMetrics, StartBundleContext, FinishBundleContext } from "../do-fn.js";
 import type { PCollectionView } from "../side-input-view.js";
 import type { BadRecord } from "./bad-record.js";
+import { isThenable, isAsyncIterable } from "../promise-like.js";
 
 /** The tag of the failures output of a ParDo with exception handling. */
 export const FAILURES_TAG = "failures";
@@ -63,14 +64,6 @@ class BufferingContext implements ProcessContext<unknown, OutputTags> {
     }
     outputs.length = 0;
   }
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as { then?: unknown }).then === "function";
-}
-
-function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
-  return typeof x === "object" && x !== null && Symbol.asyncIterator in x;
 }
 
 /**
