@@ -2,7 +2,7 @@ import type { BoundedWindow, Coder, WindowedValue, WindowFn } from "../model/ind
 import { UnsupportedFeatureError, fixedWindows, globalWindows, sessions, slidingWindows } from "../model/index.js";
 import { BufferReader, BufferWriter, coderFromSpec, windowedValueCoder, type CoderSpec } from "../coders/index.js";
 import type { PipelineGraph, TransformNode } from "../pipeline/index.js";
-import { AssignWindowsOperation, DoFnOperation, fanOut, type Operation, type Receiver } from "../runtime/index.js";
+import { AssignWindowsOperation, DoFnOperation, fanOut, type FinalizationCallback, type Operation, type Receiver } from "../runtime/index.js";
 import type { PCollectionView } from "../transforms/index.js";
 import { MetricsContainer } from "../metrics/index.js";
 import { FnApiSideInputs, type SideInputFetcher } from "./side-inputs.js";
@@ -150,9 +150,18 @@ export class BundleProcessor {
     return this.sdfProcesses.flatMap((p) => p.takeResiduals());
   }
 
-  /** The bundle's `afterBundleCommit` callbacks, to run when the runner finalizes it. */
-  takeFinalizers(): Array<() => void | Promise<void>> {
-    return this.sdfProcesses.flatMap((p) => p.takeFinalizers());
+  /**
+   * The `afterBundleCommit` callbacks of the bundle that finished (plain, stateful and
+   * splittable DoFns, in step order), to run when the runner finalizes it.
+   */
+  takeFinalizations(): FinalizationCallback[] {
+    const ops = new Set<DoFnOperation>();
+    for (const op of this.ops) {
+      const fn = doFnOf(op);
+      if (fn !== undefined) ops.add(fn);
+    }
+    for (const p of this.sdfProcesses) ops.add(p.doFn);
+    return [...ops].flatMap((op) => op.finalizations.take());
   }
 
   private windowCoderOf(pc: string): Coder<BoundedWindow> {

@@ -11,6 +11,7 @@ import {
   type ProcessBundleDescriptor,
 } from "../proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js";
 import type { MetricsContainer } from "../metrics/index.js";
+import { runFinalizations, warnFinalizationFailed, type FinalizationCallback } from "../runtime/index.js";
 import { BundleProcessor, type OutputChannel } from "./bundle-processor.js";
 import { monitoringMetadata, progressResponse } from "./progress.js";
 import { bundleMonitoring, transformIdsOf, userMetricOfShortId } from "./monitoring-infos.js";
@@ -44,8 +45,11 @@ export class FnHarness {
   private readonly active = new Map<string, BundleProcessor>();
   /** How each bundle in progress names its metrics' transforms (see transformIdsOf). */
   private readonly activeTransformIds = new Map<string, (step: string) => string>();
-  /** `afterBundleCommit` callbacks of finished bundles, until the runner finalizes them. */
-  private readonly finalizations = new Map<string, Array<() => void | Promise<void>>>();
+  /**
+   * `afterBundleCommit` callbacks of finished bundles by instruction id, until the runner
+   * finalizes them (FinalizeBundleRequest); a bundle's entry goes once all have expired.
+   */
+  private readonly finalizations = new Map<string, FinalizationCallback[]>();
   private readonly metadata = new Metadata();
 
   constructor(
@@ -113,9 +117,22 @@ export class FnHarness {
           return;
         }
         case "finalizeBundle": {
-          const callbacks = this.finalizations.get(r.finalizeBundle.instructionId) ?? [];
-          this.finalizations.delete(r.finalizeBundle.instructionId);
-          for (const callback of callbacks) await callback();
+          // The runner committed the bundle's output. Callbacks run in order; expired ones are
+          // dropped, and one that throws is reported without failing the instruction (Prism
+          // fails the whole job on a FinalizeBundle error, and Beam treats finalization as
+          // best effort). Prism also finalizes bundles that registered nothing: no entry.
+          const ref = r.finalizeBundle.instructionId;
+          const callbacks = this.finalizations.get(ref) ?? [];
+          this.finalizations.delete(ref);
+          await withInstruction(ref, () => "", () =>
+            runFinalizations(callbacks, Date.now, {
+              expired: (step, n) => workerLog.info(`dropped ${n} expired bundle finalization callback(s) of "${step}".`),
+              failed: (step, err) => {
+                workerLog.warn(`a bundle finalization callback of "${step}" threw; the job goes on.`, err);
+                warnFinalizationFailed(step, err);
+              },
+            }),
+          );
           this.respond({ instructionId: id, error: "", response: { $case: "finalizeBundle", finalizeBundle: {} } });
           return;
         }
@@ -226,8 +243,14 @@ export class FnHarness {
     }
     this.onMetrics(processor.metrics(), true);
     const monitoring = bundleMonitoring(processor.metrics(), transformIds);
-    const finalizers = processor.takeFinalizers();
-    if (finalizers.length > 0) this.finalizations.set(instructionId, finalizers);
+    const finalizations = processor.takeFinalizations();
+    if (finalizations.length > 0) {
+      // A runner that never finalizes (no requests_finalization on the stage) must not make
+      // this map grow for ever: bundles whose callbacks have all expired are forgotten.
+      const now = Date.now();
+      for (const [id, cbs] of this.finalizations) if (cbs.every((c) => c.expiry < now)) this.finalizations.delete(id);
+      this.finalizations.set(instructionId, finalizations);
+    }
     const residuals = processor.takeResiduals();
     pool.push(processor);
     return { residualRoots: residuals, monitoring };

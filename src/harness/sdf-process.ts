@@ -72,7 +72,6 @@ export class ProcessSizedElementsOperation implements Operation {
   private current: InProgress | undefined;
   private failure: unknown;
   private residuals: DelayedBundleApplication[] = [];
-  private finalizers: Array<() => void | Promise<void>> = [];
 
   constructor(private readonly config: ProcessSizedElementsConfig) {
     this.label = config.label;
@@ -80,7 +79,6 @@ export class ProcessSizedElementsOperation implements Operation {
 
   startBundle(): void {
     this.residuals = [];
-    this.finalizers = [];
     this.failure = undefined;
     this.queue.length = 0;
   }
@@ -108,11 +106,9 @@ export class ProcessSizedElementsOperation implements Operation {
     return r;
   }
 
-  /** Callbacks registered with `afterBundleCommit`, run when the runner finalizes the bundle. */
-  takeFinalizers(): Array<() => void | Promise<void>> {
-    const f = this.finalizers;
-    this.finalizers = [];
-    return f;
+  /** The DoFn operation `process` runs on (its `finalizations` hold the bundle's callbacks). */
+  get doFn(): DoFnOperation {
+    return this.config.doFn;
   }
 
   /** How much of the element in process is done, in [0, 1]; undefined between elements. */
@@ -237,7 +233,7 @@ export class ProcessSizedElementsOperation implements Operation {
       sideInput: () => {
         throw new Error("side inputs are not supported on splittable DoFns yet.");
       },
-      afterBundleCommit: (callback: () => void | Promise<void>) => void this.finalizers.push(callback),
+      bundleFinalizer: op.finalizations,
       processingTime: Date.now(),
     };
   }

@@ -6,6 +6,7 @@ import type { Operation } from "./operation.js";
 import { DISCARD, type Receiver } from "./receiver.js";
 import { userCodeError } from "./user-code-error.js";
 import { PendingCalls } from "./pending-calls.js";
+import { BundleFinalizations } from "./bundle-finalization.js";
 
 type AnyDoFn = DoFn<unknown, unknown, OutputTags>;
 
@@ -68,9 +69,15 @@ export class DoFnOperation implements Operation {
    * bundle. It is current (MetricsEnvironment) whenever this DoFn's code runs.
    */
   metrics: MetricsContainer;
+  /**
+   * `afterBundleCommit` callbacks of the current bundle attempt (cleared when a bundle
+   * starts); the host takes them once the bundle has committed.
+   */
+  readonly finalizations: BundleFinalizations;
 
   constructor(private readonly config: DoFnOperationConfig) {
     this.label = config.label;
+    this.finalizations = new BundleFinalizations(config.label);
     this.metrics = new MetricsContainer(config.label);
     this.pending = config.pendingCalls ?? new PendingCalls();
     const process = (config.template as AnyDoFn).process;
@@ -80,11 +87,12 @@ export class DoFnOperation implements Operation {
 
   async startBundle(): Promise<void> {
     this.failure = undefined;
+    this.finalizations.clear();
     const fn = await this.ensureInstance();
     if (fn.startBundle) {
       const previous = MetricsEnvironment.enter(this.metrics);
       try {
-        await this.awaitCall("startBundle", MetricsEnvironment.runAsync(this.metrics, () => fn.startBundle!({ metrics: this.metrics })));
+        await this.awaitCall("startBundle", MetricsEnvironment.runAsync(this.metrics, () => fn.startBundle!({ metrics: this.metrics, bundleFinalizer: this.finalizations })));
       } catch (err) {
         throw userCodeError(this.label, err);
       } finally {
@@ -129,6 +137,7 @@ export class DoFnOperation implements Operation {
 
   /** Tears the current instance down; the next bundle gets a fresh copy (Beam semantics). */
   async teardown(): Promise<void> {
+    this.finalizations.clear();
     const fn = this.instance;
     this.instance = undefined;
     const wasSetUp = this.setUp;
@@ -388,6 +397,7 @@ export class DoFnOperation implements Operation {
       output: (value, timestamp, window) => this.emit(undefined, value, timestamp, [window], NO_FIRING),
       outputTo: (tag, value, timestamp, window) => this.emit(tag, value, timestamp, [window], NO_FIRING),
       metrics: this.metrics,
+      bundleFinalizer: this.finalizations,
     };
   }
 }
@@ -412,6 +422,9 @@ class Context implements ProcessContext<unknown, OutputTags> {
   constructor(private readonly op: DoFnOperation) {}
   get metrics(): MetricsContainer {
     return this.op.metrics;
+  }
+  get bundleFinalizer(): BundleFinalizations {
+    return this.op.finalizations;
   }
   output(value: unknown): void {
     this.op.emitMain(value, this.timestamp, this.windows, this.pane);

@@ -5,6 +5,7 @@ export * from "./assign-windows.js";
 export * from "./do-fn-operation.js";
 export * from "./user-code-error.js";
 export * from "./pending-calls.js";
+export * from "./bundle-finalization.js";
 export * from "./retry-policy.js";
 export * from "./keyed-window-table.js";
 export * from "./side-input-store.js";

@@ -9,6 +9,39 @@ export interface DoFnMetrics {
   stringSet(namespace: string, name: string): { add(...values: string[]): void };
 }
 
+/** A callback run once a bundle's output is committed (Beam's `BundleFinalizer.Callback`). */
+export type BundleFinalizationCallback = () => void | Promise<void>;
+
+/**
+ * Beam's BundleFinalizer: how a DoFn asks to be told that the bundle it is processing has
+ * been committed, e.g. to acknowledge the messages it read or commit a consumer offset
+ * only once what it output can no longer be lost.
+ *
+ * Finalization is best effort, as in Beam: a callback runs at most once, after the bundle's
+ * output is committed, and never for an attempt that failed (a retried bundle registers
+ * its callbacks again); one whose `expiry` has passed by then is dropped; one that throws
+ * is reported (a `BeamFinalizationWarning` on the embedded runner) and the job goes on. The
+ * external system must therefore recover by itself when a callback never runs (a queue
+ * redelivers an unacknowledged message after its own timeout). Callbacks of a bundle run
+ * one after another, in registration order, and are awaited. They must not use the DoFn
+ * instance's mutable state: the instance may be processing the next bundle by then.
+ *
+ * @example
+ * const ackAfterCommit: DoFn<Message, string> = {
+ *   process(message, ctx) {
+ *     ctx.output(message.body);
+ *     ctx.bundleFinalizer.afterBundleCommit(Date.now() + 60_000, () => queue.ack(message.id));
+ *   },
+ * };
+ */
+export interface BundleFinalizer {
+  /**
+   * Registers `callback` to run after the current bundle is committed, unless that happens
+   * after `expiry` (milliseconds since the epoch, wall-clock time).
+   */
+  afterBundleCommit(expiry: Instant, callback: BundleFinalizationCallback): void;
+}
+
 /** Tagged (additional) outputs of a DoFn: tag name to element type. */
 export type OutputTags = Record<string, unknown>;
 
@@ -33,11 +66,15 @@ export interface ProcessContext<Out, Tags extends OutputTags = Record<never, nev
   sideInput<V>(view: PCollectionView<V>): V;
   /** Metrics of this transform. */
   readonly metrics: DoFnMetrics;
+  /** Callbacks to run once this bundle is committed (acknowledging the input, say). */
+  readonly bundleFinalizer: BundleFinalizer;
 }
 
 /** What `startBundle` can see. */
 export interface StartBundleContext {
   readonly metrics: DoFnMetrics;
+  /** Callbacks to run once this bundle is committed (Beam allows them in @StartBundle too). */
+  readonly bundleFinalizer: BundleFinalizer;
 }
 
 /** What `finishBundle` can do: emit with an explicit timestamp and window, as in Beam. */
@@ -45,6 +82,8 @@ export interface FinishBundleContext<Out, Tags extends OutputTags = Record<never
   output(value: Out, timestamp: Instant, window: BoundedWindow): void;
   outputTo<K extends keyof Tags & string>(tag: K, value: Tags[K], timestamp: Instant, window: BoundedWindow): void;
   readonly metrics: DoFnMetrics;
+  /** Callbacks to run once this bundle is committed (Beam allows them in @FinishBundle too). */
+  readonly bundleFinalizer: BundleFinalizer;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { BoundedWindow, Instant, PaneInfo } from "../model/index.js";
 import { ConstructionError, ElementTimeoutError } from "../model/index.js";
-import type { DoFn, DoFnMetrics, FinishBundleContext, OutputTags, ProcessContext, StartBundleContext } from "./do-fn.js";
+import type { BundleFinalizer, DoFn, DoFnMetrics, FinishBundleContext, OutputTags, ProcessContext, StartBundleContext } from "./do-fn.js";
 import type { PCollectionView } from "./side-input-view.js";
 import { isThenable, isAsyncIterable } from "./promise-like.js";
 
@@ -25,6 +25,15 @@ class TimedContext implements ProcessContext<unknown, OutputTags> {
   }
   get metrics(): DoFnMetrics {
     return this.ctx.metrics;
+  }
+  /** Refused after a time-out too: the callback would join a later bundle, or the retry. */
+  get bundleFinalizer(): BundleFinalizer {
+    return {
+      afterBundleCommit: (expiry, callback) => {
+        this.check();
+        this.ctx.bundleFinalizer.afterBundleCommit(expiry, callback);
+      },
+    };
   }
   output(value: unknown): void {
     this.check();

@@ -34,6 +34,14 @@ export class JobMetrics implements BundleMetrics {
     this.system(step, "ReduceFnRunner", "droppedDueToClosedWindow", n);
   }
 
+  /**
+   * `afterBundleCommit` callbacks of the step dropped because their expiry had passed when
+   * the bundle committed (`beam-ts:embedded/expiredFinalizations`).
+   */
+  finalizationsExpired(step: string, count: number): void {
+    this.system(step, EMBEDDED_NAMESPACE, "expiredFinalizations", count);
+  }
+
   /** Bytes a GroupByKey wrote to local disk under the memory budget, and how many runs. */
   spilled(step: string, bytes: number): void {
     const c = new MetricsContainer(step);

@@ -13,6 +13,7 @@ import {
   attemptsNote,
   backoffDelay,
   classifyFailure,
+  type FinalizationCallback,
   type Operation,
   type Receiver,
 } from "../../runtime/index.js";
@@ -22,6 +23,7 @@ type StatefulSpecs = { readonly state?: StateSpecMap; readonly timers?: TimerSpe
 import type { MemoryBudget } from "./embedded-runner.js";
 import { KvCheckSink } from "./kv-check-sink.js";
 import type { BundleMetrics } from "./bundle-metrics.js";
+import { finalizeNow, type FinalizationGate, type FinalizationMetrics } from "./finalization-gate.js";
 import { BufferStage, ReduceStage, SideInputStage, type LateDataReporter } from "./materialized-stages.js";
 import { PushedBackElements } from "./pushed-back-elements.js";
 import { readsMaterializedInput, stepOutputs, type PlanStep } from "./plan.js";
@@ -57,7 +59,12 @@ export interface ExecutorSettings {
   readonly maxBundleRetries: number;
   readonly isCancelled: () => boolean;
   readonly isDraining: () => boolean;
-  readonly metrics: BundleMetrics & LateDataReporter & SpillReporter;
+  readonly metrics: BundleMetrics & LateDataReporter & SpillReporter & FinalizationMetrics;
+  /**
+   * Where committed bundles' `afterBundleCommit` callbacks go; default: run at once
+   * (`finalizeNow`). The seam where checkpoints (issue #21) will hold them.
+   */
+  readonly finalization?: FinalizationGate;
   /**
    * What the job's keyed steps may hold in memory before going through `spillDir`
    * (undefined: no budget, everything in memory), shared equally by the steps that can.
@@ -168,11 +175,14 @@ export class Executor {
   /** The stage whose step the run loop is in, for a stall's message. */
   private currentStage: string | undefined;
   private lastYield = performance.now();
+  /** Where committed bundles' finalization callbacks go (each executor, or worker thread, its own). */
+  private readonly finalization: FinalizationGate;
 
   constructor(
     private readonly steps: readonly PlanStep[],
     private readonly settings: ExecutorSettings,
   ) {
+    this.finalization = settings.finalization ?? finalizeNow(settings.metrics);
     if (settings.enforcement?.immutability === true) this.journal = new ImmutabilityJournal();
     this.build();
   }
@@ -354,6 +364,7 @@ export class Executor {
     const { maxBundleRetries } = this.settings;
     for (let attempt = 0; ; attempt++) {
       const metrics = this.settings.metrics.startBundle(plan.doFnOps);
+      let finalizations: FinalizationCallback[];
       try {
         for (const op of plan.ops) await op.startBundle();
         const entry = plan.stage.entry;
@@ -375,10 +386,12 @@ export class Executor {
         this.throwIfStopped();
         for (const sink of plan.sinks) sink.commit();
         metrics.commit();
-        return;
+        finalizations = plan.doFnOps.flatMap((op) => op.finalizations.take());
       } catch (err) {
         for (const sink of plan.sinks) sink.abort();
         metrics.abort();
+        // A failed attempt's callbacks are discarded with it; a retry registers its own.
+        for (const op of plan.doFnOps) op.finalizations.clear();
         // A cancel or stall is not retried; the run's clean-up tears down, with a bound.
         if (err instanceof CancelledSignal || err === this.interruption) throw err;
         // Beam discards DoFn instances after a failure; the retry gets fresh ones.
@@ -394,7 +407,11 @@ export class Executor {
           throw err;
         }
         await this.backoff(backoffDelay(attempt + 1));
+        continue;
       }
+      // After the commit, outside the attempt: finalization never fails or retries a bundle.
+      await this.finalization.bundleCommitted(finalizations);
+      return;
     }
   }
 

@@ -258,7 +258,6 @@ export class SplittableEntry implements Operation {
   now: Instant = 0;
   private running: Promise<void> | undefined;
   private residual: WorkItem | undefined;
-  private finalizers: (() => void | Promise<void>)[] = [];
 
   constructor(
     readonly label: string,
@@ -270,7 +269,6 @@ export class SplittableEntry implements Operation {
 
   async startBundle(): Promise<void> {
     this.residual = undefined;
-    this.finalizers = [];
     await this.op.startBundle();
   }
 
@@ -298,7 +296,8 @@ export class SplittableEntry implements Operation {
       sideInput: (view: PCollectionView<unknown>) => {
         throw new Error(`side inputs are not supported on splittable DoFns yet (reading ${view.toString()}).`);
       },
-      afterBundleCommit: (callback: () => void | Promise<void>) => void this.finalizers.push(callback),
+      // The executor runs the bundle's callbacks once it has committed (bundle-finalization.ts).
+      bundleFinalizer: op.finalizations,
       processingTime: this.now,
     };
     const result = op.callProcess(w.element, ctx, w.window);
@@ -361,14 +360,10 @@ export class SplittableEntry implements Operation {
     this.stage.entry.current = undefined;
     if (this.residual !== undefined) this.stage.requeue(this.residual);
     this.residual = undefined;
-    const callbacks = this.finalizers;
-    this.finalizers = [];
-    for (const cb of callbacks) void Promise.resolve().then(cb).catch(() => {});
   }
 
   abort(): void {
     this.residual = undefined;
-    this.finalizers = [];
   }
 
   teardown(): Promise<void> {

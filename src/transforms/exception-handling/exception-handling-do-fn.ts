@@ -1,7 +1,7 @@
 import type { BoundedWindow, Coder, Instant, PaneInfo } from "../../model/index.js";
 import { BeamError, describeValue } from "../../model/index.js";
 import { encodeToBytes } from "../../coders/index.js";
-import type { DoFn, OutputTags, ProcessContext, DoFnMetrics, StartBundleContext, FinishBundleContext } from "../do-fn.js";
+import type { BundleFinalizer, DoFn, OutputTags, ProcessContext, DoFnMetrics, StartBundleContext, FinishBundleContext } from "../do-fn.js";
 import type { PCollectionView } from "../side-input-view.js";
 import type { BadRecord } from "./bad-record.js";
 import { isThenable, isAsyncIterable } from "../promise-like.js";
@@ -40,6 +40,10 @@ class BufferingContext implements ProcessContext<unknown, OutputTags> {
   }
   get metrics(): DoFnMetrics {
     return this.ctx.metrics;
+  }
+  /** Not buffered: a failed element's record goes to the dead letters, which commit with the bundle. */
+  get bundleFinalizer(): BundleFinalizer {
+    return this.ctx.bundleFinalizer;
   }
   output(value: unknown): void {
     this.outputs.push({ tag: undefined, value, timestamp: undefined });

@@ -128,7 +128,6 @@ async function runUntilStopped(
         outputs.push(value);
         estimator.observeTimestamp(timestamp);
       },
-      afterBundleCommit() {},
     } as unknown as SplittableProcessContext<string, OffsetRange, number>;
     const continuation = (await fn.process(log, ctx)) ?? ProcessContinuation.stop();
     restriction = undefined;

@@ -7,15 +7,14 @@ import type { WatermarkEstimator } from "./watermark-estimators.js";
 
 /**
  * What a splittable `process` call can see and do: a DoFn's ProcessContext plus the
- * tracker of its restriction, its watermark estimator and a bundle finalizer.
+ * tracker of its restriction and its watermark estimator. A source acknowledges what it
+ * read with `ctx.bundleFinalizer.afterBundleCommit` (see BundleFinalizer).
  */
 export interface SplittableProcessContext<Out, R, P> extends ProcessContext<Out> {
   /** Claim each block of work here before doing it; stop as soon as a claim fails. */
   readonly tracker: RestrictionTracker<R, P>;
   /** The estimator made by `newWatermarkEstimator` (or the runner's default). */
   readonly watermarkEstimator: WatermarkEstimator<unknown>;
-  /** Register a callback run after the bundle's output is committed (Beam's BundleFinalizer). */
-  afterBundleCommit(callback: () => void | Promise<void>): void;
   /**
    * The runner's processing time (beam-ts extension). Sources should read the time here
    * rather than from Date.now(), so a TestStream's clock drives them in tests.

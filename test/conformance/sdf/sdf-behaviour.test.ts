@@ -72,14 +72,13 @@ for (const runner of SDF_RUNNERS) {
         getInitialRestriction: (n) => new OffsetRange(0, n),
         newTracker: (_n, r) => new OffsetRangeTracker(r),
         process(n, ctx) {
-          ctx.afterBundleCommit(() => void log.push(`finalized ${n}`));
+          ctx.bundleFinalizer.afterBundleCommit(Date.now() + 600_000, () => void log.push(`finalized ${n}`));
           for (let i = ctx.tracker.currentRestriction().from; ctx.tracker.tryClaim(i); i++) ctx.output(i);
         },
       };
       const p = new Pipeline(runner.options);
       assertThat(p.apply(create([3])).apply(splittableParDo(fn))).containsInAnyOrder([0, 1, 2]);
       await p.run().waitUntilFinish();
-      await new Promise((r) => setTimeout(r, 10));
       expect(log).toEqual(["finalized 3"]);
     });
 
@@ -92,7 +91,7 @@ for (const runner of SDF_RUNNERS) {
         newTracker: (_n, r) => new OffsetRangeTracker(r),
         process(_n, ctx) {
           attempts++;
-          ctx.afterBundleCommit(() => void log.push(`finalized attempt ${attempts}`));
+          ctx.bundleFinalizer.afterBundleCommit(Date.now() + 600_000, () => void log.push(`finalized attempt ${attempts}`));
           for (let i = ctx.tracker.currentRestriction().from; ctx.tracker.tryClaim(i); i++) ctx.output(i);
           if (attempts === 1) throw new Error("transient");
         },
@@ -101,7 +100,6 @@ for (const runner of SDF_RUNNERS) {
       const out = p.apply(create([3])).apply(splittableParDo(fn));
       assertThat(out).containsInAnyOrder([0, 1, 2]);
       await p.run().waitUntilFinish();
-      await new Promise((r) => setTimeout(r, 10));
       expect(log).toEqual(["finalized attempt 2"]);
     });
 
