@@ -10,3 +10,4 @@ export type { RedisCommandValues, RedisWriteCommand } from "./write-commands.js"
 export type { RedisConnection, RedisTlsOptions, SecretOrString } from "./redis-connection.js";
 export { REDIS_RECONNECTS_METRIC, REDIS_SKIPPED_KEYS_METRIC } from "./metrics.js";
 export { RedisIOError } from "./redis-io-error.js";
+export { readFromRedisStream, type ReadFromRedisStreamOptions, type RedisStreamEntry } from "./read-from-redis-stream.js";
