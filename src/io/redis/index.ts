@@ -1,4 +1,4 @@
-// Redis IO: write elements with SET, HSET, XADD, PFADD, INCRBY and more; read string keys by pattern (Beam's RedisIO).
+// Redis IO: write elements with SET, HSET, XADD, PFADD, INCRBY and more; read string keys by pattern (Beam's RedisIO) and streams through consumer groups.
 export { writeToRedis, type RedisWrite, type WriteToRedisFnOptions, type WriteToRedisOptions } from "./write-to-redis.js";
 export {
   readFromRedis,
