@@ -1,8 +1,9 @@
 import { once } from "node:events";
 import { MessageChannel } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { Secret } from "../../../model/index.js";
-import { fromThreadOptions, toThreadOptions, type ThreadOptions } from "./thread-protocol.js";
+import { IllegalMutationError, Secret, UserCodeError } from "../../../model/index.js";
+import { classifyFailure } from "../../../runtime/index.js";
+import { fromFailure, fromThreadOptions, toFailure, toThreadOptions, type ThreadFailure, type ThreadOptions } from "./thread-protocol.js";
 
 /** `value` as a worker thread receives it: through a real port (structured clone). */
 async function posted<T>(value: T): Promise<T> {
@@ -27,5 +28,28 @@ describe("pipeline options crossing to a worker thread", () => {
     expect((arrived["apiKey"] as Secret).reveal()).toBe("hunter2");
     expect((arrived["pin"] as Secret<number>).reveal()).toBe(1234);
     expect(JSON.stringify(arrived)).not.toContain("hunter2");
+  });
+});
+
+describe("a worker thread's failure crossing to the main thread", () => {
+  it("arrives as the beam-ts error class it was thrown as, with its fields and its cause chain", async () => {
+    const original = new TypeError("x.price is undefined");
+    const thrown = new UserCodeError("Price", "{\"id\":7}", "GlobalWindow", 'Transform "Price" failed while processing element {"id":7}', { cause: original });
+    const arrived = fromFailure(await posted<ThreadFailure>(toFailure(thrown)), 1);
+    expect(arrived).toBeInstanceOf(UserCodeError);
+    const err = arrived as UserCodeError;
+    expect(err.message).toBe('Transform "Price" failed while processing element {"id":7} (in worker thread 1)');
+    expect([err.code, err.transform, err.element, err.window]).toEqual(["USER_CODE", "Price", '{"id":7}', "GlobalWindow"]);
+    expect(err.cause).toBeInstanceOf(Error);
+    expect((err.cause as Error).name).toBe("TypeError");
+    expect((err.cause as Error).message).toBe("x.price is undefined");
+  });
+
+  it("keeps what the retry policy reads: an IllegalMutationError stays permanent", async () => {
+    const thrown = new IllegalMutationError("Negate", '{"n":1}', '{"n":-1}', "Negate changed its input element");
+    const arrived = fromFailure(await posted<ThreadFailure>(toFailure(thrown)), 2);
+    expect(arrived).toBeInstanceOf(IllegalMutationError);
+    expect((arrived as IllegalMutationError).before).toBe('{"n":1}');
+    expect(classifyFailure(arrived).permanent).toBe(true);
   });
 });

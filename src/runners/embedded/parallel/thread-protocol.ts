@@ -1,6 +1,21 @@
 import type { MessagePort } from "node:worker_threads";
 import { decodeUserMetrics, encodeUserMetrics, toMonitoringInfo, type UserMetricPayload } from "../../../harness/contract.js";
-import { BeamError, Secret } from "../../../model/index.js";
+import {
+  AssertionFailedError,
+  BeamError,
+  CoderError,
+  ConstructionError,
+  ElementTimeoutError,
+  IllegalMutationError,
+  NotEncodableError,
+  OptionsError,
+  PermanentError,
+  Secret,
+  StalledError,
+  TransientError,
+  UnsupportedFeatureError,
+  UserCodeError,
+} from "../../../model/index.js";
 import type { JobMetricsStore } from "../../../metrics/index.js";
 
 /** What the main thread gives a worker thread of a parallel job (`workerData`). */
@@ -50,11 +65,19 @@ export function fromThreadOptions(options: ThreadOptions): Record<string, unknow
 /** What the main thread tells a worker thread. */
 export type ThreadCommand = { readonly kind: "cancel" } | { readonly kind: "drain" };
 
-/** A failure, as it crosses threads (an Error does not keep its class). */
+/**
+ * A failure, as it crosses threads: an Error keeps neither its class nor its fields nor its
+ * cause through a port, so they travel as data and the main thread rebuilds the error.
+ */
 export interface ThreadFailure {
   readonly message: string;
   readonly code: string | undefined;
   readonly stack: string | undefined;
+  /** The error's name (its class for beam-ts errors, which the main thread rebuilds). */
+  readonly name?: string;
+  /** The error's own string fields (a UserCodeError's transform, element, window, ...). */
+  readonly fields?: Readonly<Record<string, string>>;
+  readonly cause?: ThreadFailure;
 }
 
 /** What a worker thread reports when its executor ends. */
@@ -79,15 +102,56 @@ export function mergeReport(store: JobMetricsStore, report: Extract<ThreadReport
   store.recordAggregated(decode(report.attempted), decode(report.committed));
 }
 
-export function toFailure(err: unknown): ThreadFailure {
+/** A worker's failure as data for the port: message, code, stack, class name, string fields and cause chain. */
+export function toFailure(err: unknown, depth = 0): ThreadFailure {
   if (!(err instanceof Error)) return { message: String(err), code: undefined, stack: undefined };
-  return { message: err.message, code: err instanceof BeamError ? err.code : undefined, stack: err.stack };
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(err)) if (typeof v === "string" && k !== "code") fields[k] = v;
+  // A cause chain deeper than this is cut: the failure report shows the first links.
+  const cause = err.cause !== undefined && depth < 8 ? toFailure(err.cause, depth + 1) : undefined;
+  return {
+    message: err.message,
+    code: err instanceof BeamError ? err.code : undefined,
+    stack: err.stack,
+    name: err.name,
+    fields,
+    ...(cause === undefined ? {} : { cause }),
+  };
+}
+
+/** beam-ts's error classes by name: a worker's failure arrives as the class it was thrown as. */
+const ERROR_CLASSES: Readonly<Record<string, { prototype: object }>> = {
+  AssertionFailedError,
+  CoderError,
+  ConstructionError,
+  ElementTimeoutError,
+  IllegalMutationError,
+  NotEncodableError,
+  OptionsError,
+  PermanentError,
+  StalledError,
+  TransientError,
+  UnsupportedFeatureError,
+  UserCodeError,
+};
+
+/** The error `failure` describes, with `message` (its class, fields and cause restored). */
+function rebuild(failure: ThreadFailure, message: string): Error {
+  const err = failure.code !== undefined ? new BeamError(failure.code, message) : new Error(message);
+  const cls = failure.name === undefined ? undefined : ERROR_CLASSES[failure.name];
+  if (cls !== undefined) Object.setPrototypeOf(err, cls.prototype);
+  if (failure.name !== undefined && cls === undefined) err.name = failure.name;
+  for (const [k, v] of Object.entries(failure.fields ?? {})) {
+    if (k !== "message" && k !== "stack") Object.defineProperty(err, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  if (failure.cause !== undefined) {
+    Object.defineProperty(err, "cause", { value: rebuild(failure.cause, failure.cause.message), enumerable: false, writable: true, configurable: true });
+  }
+  if (failure.stack !== undefined) err.stack = `${err.name}: ${message}\n${failure.stack.split("\n").slice(1).join("\n")}`;
+  return err;
 }
 
 /** The error of a worker's failure in the main thread, with its code (the job's failureCode). */
 export function fromFailure(failure: ThreadFailure, index: number): Error {
-  const message = `${failure.message} (in worker thread ${index})`;
-  const err = failure.code !== undefined ? new BeamError(failure.code, message) : new Error(message);
-  if (failure.stack !== undefined) err.stack = `${err.name}: ${message}\n${failure.stack.split("\n").slice(1).join("\n")}`;
-  return err;
+  return rebuild(failure, `${failure.message} (in worker thread ${index})`);
 }
