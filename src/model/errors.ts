@@ -13,6 +13,28 @@ export class BeamError extends Error {
   }
 }
 
+/**
+ * An IO connector failed at run time (code `"IO"`): a file, a server, a record. The
+ * connectors' own errors (TextIOError, PostgresIOError, ...) extend it. `retryable: false`
+ * marks a failure a retry cannot fix (the bytes of a file, a refused row), so the runner
+ * fails the bundle at once; undefined lets the runner's retry policy decide.
+ *
+ * @example throw new IOError(`Cannot read "a.txt": EIO`, { cause: err })
+ */
+export class IOError extends BeamError {
+  /** Read by the runner's retry policy; undefined lets the runner decide. */
+  readonly retryable: boolean | undefined;
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super("IO", message, options);
+    this.retryable = options?.retryable;
+  }
+}
+
+/** The message of any thrown value, for messages that quote a cause. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** The pipeline was built wrongly; raised while constructing, before anything runs. */
 export class ConstructionError extends BeamError {
   constructor(message: string, options?: { cause?: unknown }) {

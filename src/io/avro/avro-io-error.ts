@@ -1,4 +1,6 @@
-import { BeamError } from "../../model/index.js";
+import { IOError } from "../../model/index.js";
+
+export { messageOf } from "../../model/index.js";
 
 /**
  * An Avro IO step failed: a file that is not Avro, a corrupt or truncated block, a value
@@ -7,16 +9,4 @@ import { BeamError } from "../../model/index.js";
  *
  * @example throw new AvroIOError(`readAvro: corrupt block at byte 4096 of "a.avro"`, { retryable: false })
  */
-export class AvroIOError extends BeamError {
-  /** Read by the runner's retry policy; undefined lets the runner decide. */
-  readonly retryable: boolean | undefined;
-  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
-    super("IO", message, options);
-    this.retryable = options?.retryable;
-  }
-}
-
-/** The message of any thrown value. */
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+export class AvroIOError extends IOError {}

@@ -1,4 +1,6 @@
-import { BeamError } from "../../model/index.js";
+import { IOError } from "../../model/index.js";
+
+export { messageOf } from "../../model/index.js";
 
 /**
  * A file write could not be finalized: a rename, a removal or the success marker failed.
@@ -6,13 +8,4 @@ import { BeamError } from "../../model/index.js";
  *
  * @example throw new FileIOError(`Cannot remove the previous marker "${file}": ${reason}`)
  */
-export class FileIOError extends BeamError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("IO", message, options);
-  }
-}
-
-/** The message of any thrown value. */
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+export class FileIOError extends IOError {}

@@ -1,25 +1,19 @@
-import { BeamError } from "../../model/index.js";
+import { IOError, messageOf } from "../../model/index.js";
+
+export { messageOf };
 
 /**
  * A PostgreSQL IO step failed at run time: the server cannot be reached, a query failed, a row
  * was refused. `retryable: false` marks a failure a retry cannot fix (a row that breaks a
  * constraint, a query that does not parse), so the runner fails the bundle at once.
  */
-export class PostgresIOError extends BeamError {
-  /** Read by the runner's retry policy; undefined lets the runner decide. */
-  readonly retryable: boolean | undefined;
+export class PostgresIOError extends IOError {
   /** PostgreSQL's SQLSTATE when the server refused something (`23505` unique violation). */
   readonly sqlState: string | undefined;
   constructor(message: string, options?: { cause?: unknown; retryable?: boolean; sqlState?: string }) {
-    super("IO", message, options);
-    this.retryable = options?.retryable;
+    super(message, options);
     this.sqlState = options?.sqlState;
   }
-}
-
-/** The message of any thrown value. */
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** The fields of a server error (pg's DatabaseError), when `err` is one. */

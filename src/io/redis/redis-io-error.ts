@@ -1,4 +1,6 @@
-import { BeamError } from "../../model/index.js";
+import { IOError } from "../../model/index.js";
+
+export { messageOf } from "../../model/index.js";
 
 /**
  * A Redis IO step failed at run time: the server cannot be reached, refused the
@@ -7,16 +9,4 @@ import { BeamError } from "../../model/index.js";
  * bundle at once; undefined lets the runner decide (a lost connection is retried).
  * Messages never hold a password: addresses are printed by `describeAddress`.
  */
-export class RedisIOError extends BeamError {
-  /** Read by the runner's retry policy; undefined lets the runner decide. */
-  readonly retryable: boolean | undefined;
-  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
-    super("IO", message, options);
-    this.retryable = options?.retryable;
-  }
-}
-
-/** The message of any thrown value. */
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+export class RedisIOError extends IOError {}
