@@ -55,6 +55,7 @@ export {
 } from "./metrics/index.js";
 export * from "./testing/index.js";
 export { EmbeddedRunner, PortableRunner };
+export { decodeCheckpoint, type CheckpointContents, type CheckpointHeader, type StageShape } from "./runners/embedded/index.js";
 
 registerRunner("embedded", () => new EmbeddedRunner());
 registerRunner("portable", () => new PortableRunner());

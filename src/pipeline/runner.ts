@@ -20,6 +20,12 @@ export interface PipelineResult {
   drain(): Promise<JobState>;
   /** The job's metrics: committed values are those of successful bundles. */
   metrics(): MetricResults;
+  /**
+   * Takes a savepoint of a running streaming job (the embedded runner with --checkpointDir):
+   * a checkpoint kept until removed by hand, which a changed pipeline can start from
+   * (--restoreFrom). Resolves with its path once it is durable; the job goes on.
+   */
+  savepoint?(): Promise<string>;
 }
 
 /** Runs pipelines. Runners register themselves; the construction API never imports one. */

@@ -8,6 +8,8 @@ export interface FinalizationCallback {
   /** Wall-clock time (ms since the epoch) after which it must not run. */
   readonly expiry: Instant;
   readonly callback: BundleFinalizationCallback;
+  /** What a restored job passes to the DoFn's `recoverCommit` if the callback may not have run. */
+  readonly recovery?: Uint8Array;
 }
 
 /**
@@ -18,13 +20,20 @@ export interface FinalizationCallback {
 export class BundleFinalizations implements BundleFinalizer {
   private callbacks: FinalizationCallback[] = [];
 
-  constructor(private readonly step: string) {}
+  /** `finalizesReliably`: whether the host runs every committed bundle's callbacks (see BundleFinalizer). */
+  constructor(
+    private readonly step: string,
+    readonly finalizesReliably = false,
+  ) {}
 
-  afterBundleCommit(expiry: Instant, callback: BundleFinalizationCallback): void {
+  afterBundleCommit(expiry: Instant, callback: BundleFinalizationCallback, recovery?: Uint8Array): void {
     if (typeof callback !== "function") {
       throw new TypeError(`afterBundleCommit in "${this.step}" needs a callback function, got ${typeof callback}.`);
     }
-    this.callbacks.push({ step: this.step, expiry, callback });
+    if (recovery !== undefined && !(recovery instanceof Uint8Array)) {
+      throw new TypeError(`afterBundleCommit in "${this.step}": recovery must be a Uint8Array (encode it with a coder), got ${typeof recovery}.`);
+    }
+    this.callbacks.push({ step: this.step, expiry, callback, ...(recovery !== undefined ? { recovery } : {}) });
   }
 
   /** The callbacks registered since the last take or clear, in registration order. */

@@ -32,6 +32,8 @@ export interface DoFnOperationConfig {
    * lull warnings read it); default: a registry of this operation's own.
    */
   readonly pendingCalls?: PendingCalls;
+  /** Whether the host runs every committed bundle's finalization callbacks (BundleFinalizer.finalizesReliably). */
+  readonly finalizesReliably?: boolean;
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
@@ -77,7 +79,7 @@ export class DoFnOperation implements Operation {
 
   constructor(private readonly config: DoFnOperationConfig) {
     this.label = config.label;
-    this.finalizations = new BundleFinalizations(config.label);
+    this.finalizations = new BundleFinalizations(config.label, config.finalizesReliably === true);
     this.metrics = new MetricsContainer(config.label);
     this.pending = config.pendingCalls ?? new PendingCalls();
     const process = (config.template as AnyDoFn).process;
@@ -157,6 +159,27 @@ export class DoFnOperation implements Operation {
           ...(err instanceof Error && err.stack !== undefined ? { detail: err.stack } : {}),
         });
       }
+    }
+  }
+
+  /**
+   * A restored job's commit of a callback that a checkpoint holds (DoFn.recoverCommit):
+   * runs on this step's instance, set up first, before its first bundle.
+   */
+  async recoverCommit(recovery: Uint8Array): Promise<void> {
+    const fn = await this.ensureInstance();
+    const recover = (fn as { recoverCommit?: (r: Uint8Array) => unknown }).recoverCommit;
+    if (typeof recover !== "function") {
+      throw new BeamError(
+        "NOT_RECOVERABLE",
+        `The checkpoint holds a commit of step "${this.label}" to recover, but its DoFn has no recoverCommit(recovery) method. ` +
+          `A DoFn that registers afterBundleCommit(expiry, callback, recovery) must implement recoverCommit.`,
+      );
+    }
+    try {
+      await recover.call(fn, recovery);
+    } catch (err) {
+      throw userCodeError(this.label, err);
     }
   }
 

@@ -68,4 +68,14 @@ export class MinHeap<T> {
     this.keys = [];
     this.items = [];
   }
+
+  /**
+   * Every (key, item) in storage order, stale copies included (for checkpoints). Pushing
+   * them in this order into an empty heap rebuilds the same heap: each one's parent is
+   * already in place with a key no greater, so it never moves. Ties then pop in the same
+   * order as before, which keeps a restored job's firing order that of the original.
+   */
+  *stored(): IterableIterator<[number, T]> {
+    for (let i = 0; i < this.keys.length; i++) yield [this.keys[i]!, this.items[i]!];
+  }
 }

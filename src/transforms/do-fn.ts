@@ -39,7 +39,19 @@ export interface BundleFinalizer {
    * Registers `callback` to run after the current bundle is committed, unless that happens
    * after `expiry` (milliseconds since the epoch, wall-clock time).
    */
-  afterBundleCommit(expiry: Instant, callback: BundleFinalizationCallback): void;
+  afterBundleCommit(expiry: Instant, callback: BundleFinalizationCallback, recovery?: Uint8Array): void;
+  /**
+   * True when the runner runs every callback of a committed bundle, and with checkpoints
+   * only once a checkpoint covering the bundle is durable (the embedded runner). False
+   * where callbacks may never run (portable runners finalize only some stages): a sink
+   * whose data becomes visible in a callback must then make it visible in finishBundle.
+   *
+   * A callback registered with `recovery` bytes is also durable: the checkpoint that covers
+   * its bundle stores the bytes, and a job restored from that checkpoint calls the DoFn's
+   * `recoverCommit(recovery)` (before its first bundle) in case the process died before the
+   * callback ran. Two-phase sinks (`twoPhaseCommitWrite`) are built on this.
+   */
+  readonly finalizesReliably?: boolean;
 }
 
 /** Tagged (additional) outputs of a DoFn: tag name to element type. */
@@ -110,4 +122,11 @@ export interface DoFn<In, Out, Tags extends OutputTags = Record<never, never>> {
   process(element: In, ctx: ProcessContext<Out, Tags>): void | Promise<void> | AsyncIterable<Out>;
   finishBundle?(ctx: FinishBundleContext<Out, Tags>): void | Promise<void>;
   teardown?(): void | Promise<void>;
+  /**
+   * Called (after `setup`, before any bundle) by a job restored from a checkpoint, once per
+   * finalization callback this step registered with `recovery` bytes in a bundle that the
+   * checkpoint covers: the process may have died before the callback ran, so it must be
+   * idempotent (commit what is not committed yet). See BundleFinalizer.finalizesReliably.
+   */
+  recoverCommit?(recovery: Uint8Array): void | Promise<void>;
 }

@@ -25,3 +25,4 @@ export * from "./state/index.js";
 export * from "./sdf/index.js";
 export * from "./external.js";
 export * from "./exception-handling/index.js";
+export * from "./two-phase-commit/index.js";

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Coder } from "../../model/index.js";
 import { kvCoder, stringUtf8Coder, varIntCoder } from "../../coders/index.js";
 import type { GlobalWindow, KV } from "../../model/index.js";
-import { ConstructionError, GLOBAL_WINDOW, globalWindows, kv } from "../../model/index.js";
+import { GLOBAL_WINDOW, globalWindows, kv } from "../../model/index.js";
 import { PTransform, type PCollection } from "../../pipeline/index.js";
 import {
   asSingleton,
@@ -23,6 +23,7 @@ import { FileIOError } from "./file-io-error.js";
 import { finalizeWrite } from "./finalize-write.js";
 import { shardFileName } from "./shard-template.js";
 import { createTempDirectory } from "./temp-directory.js";
+import { expandWindowedWrite } from "./windowed-write.js";
 
 /**
  * One temporary file being written by a format's writer: elements in, a complete file out
@@ -202,6 +203,10 @@ class FinalizeDoFn<T> implements DoFn<readonly TempShard[], string> {
  * `${prefix}-SSSSS-of-NNNNN${suffix}` with a success marker. Outputs the final file names.
  * The format only says how to write one file (`openShard`).
  *
+ * An unbounded input is written per window and pane instead (`expandWindowedWrite`): each
+ * fired pane's shards become files named by window, pane and shard, committed in two
+ * phases, with no success marker; `numShards` is then required.
+ *
  * @example input.apply(new ShardedWrite("WriteText", settings))
  */
 export class ShardedWrite<T> extends PTransform<PCollection<T>, PCollection<string>> {
@@ -213,12 +218,9 @@ export class ShardedWrite<T> extends PTransform<PCollection<T>, PCollection<stri
   }
 
   expand(input: PCollection<T>): PCollection<string> {
-    if (!input.isBounded) {
-      throw new ConstructionError(
-        `${this.settings.what} needs a bounded input; ${input.toString()} is unbounded. Streaming file writes are not supported yet.`,
-      );
-    }
     const s = this.settings;
+    // Unbounded: each fired pane becomes its own files, committed in two phases.
+    if (!input.isBounded) return expandWindowedWrite(input, s);
     const p = input.pipeline;
     // Created when the pipeline runs (as Beam Python's initialize_write), shared as a side
     // input; its name tells later writes of this prefix that it belongs to an earlier job.

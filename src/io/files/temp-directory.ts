@@ -106,3 +106,16 @@ export async function removeStaleTempDirectories(
   }
   return removed;
 }
+
+/**
+ * The temporary directory of an unbounded (windowed) write of `prefix`/`suffix`:
+ * `.temp-beam-<key>-streaming` next to the output. Unlike a bounded write's, its name is
+ * the same in every run, because a job restored from a checkpoint must find the files its
+ * predecessor pre-committed there (they are renamed into place by `recoverCommit`). Its
+ * name does not match a bounded write's, so `removeStaleTempDirectories` never removes it.
+ *
+ * @example streamingTempDirectory("/out/counts", ".txt") // "/out/.temp-beam-3f2a…-streaming"
+ */
+export function streamingTempDirectory(prefix: string, suffix: string): string {
+  return path.join(path.dirname(prefix), `${TEMP_DIRECTORY_PREFIX}${writeKey(prefix, suffix)}-streaming`);
+}

@@ -216,8 +216,8 @@ function toJsonLine(value: unknown): string {
 
 /**
  * Writes JSON Lines: each element as one line of JSON.stringify (byte arrays as base64
- * strings), with writeText's file naming, sharding and atomic finalisation. Outputs the
- * final file names.
+ * strings), with writeText's file naming, sharding and atomic finalisation (per window
+ * and pane for an unbounded input, see writeText). Outputs the final file names.
  *
  * @example orders.apply(writeJsonLines("out/orders", { suffix: ".jsonl" }))
  */

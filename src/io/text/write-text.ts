@@ -12,7 +12,10 @@ export { shardFileName };
 export interface WriteTextOptions {
   /** Appended to every file name, e.g. ".txt" or ".csv.gz". Default "". */
   readonly suffix?: string;
-  /** A fixed number of output files; by default the runner decides (one per bundle). */
+  /**
+   * A fixed number of output files (per window and pane for an unbounded input, where it is
+   * required); by default the runner decides (one per bundle).
+   */
   readonly numShards?: number;
   /** A line written at the top of every file. */
   readonly header?: string;
@@ -77,8 +80,14 @@ function resolveWriteSettings(what: string, prefix: string, options: WriteTextOp
  * `${prefix}-SSSSS-of-NNNNN${suffix}` and outputs the final file names. Files are written
  * under a temporary directory next to the output and renamed into place only when all
  * are complete; an empty input still writes one empty file. Without `numShards` the
- * runner chooses the number of files (one per bundle). Windows are not kept: all
- * elements are written together.
+ * runner chooses the number of files (one per bundle). Windows of a bounded input are not
+ * kept: all elements are written together.
+ *
+ * An unbounded input is written per window and pane instead (`numShards` required): each
+ * pane the input's windowing fires becomes files named
+ * `${prefix}-<window start>-<window end>-<pane index>-SSSSS-of-NNNNN${suffix}` (Beam's
+ * FileIO defaultNaming), committed exactly once with checkpoints (docs/IO.md, "Streaming
+ * file writes"), without a success marker.
  *
  * The write replaces the previous output of the same prefix and suffix (its shards, of any
  * count; no other file) and then writes the success marker `_${basename}${suffix}_SUCCESS`
@@ -86,6 +95,7 @@ function resolveWriteSettings(what: string, prefix: string, options: WriteTextOp
  * a crash at any point. readText and matchFiles skip markers matched by a wildcard.
  *
  * @example lines.apply(writeText("out/words", { suffix: ".txt", numShards: 3 }))
+ * @example events.apply(windowInto(fixedWindows(60_000))).apply(writeText("out/minute", { numShards: 1 }))
  */
 export function writeText(prefix: string, options: WriteTextOptions = {}): PTransform<PCollection<string>, PCollection<string>> {
   const settings = resolveWriteSettings("writeText", prefix, options);

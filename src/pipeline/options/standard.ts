@@ -71,6 +71,19 @@ export const standardOptions = {
       "Encode elements crossing a GroupByKey, Combine, Reshuffle, stateful or side input with their PCollection's coder and go on with the decoded copy, at every parallelism (embedded runner; every element up to 10,000 per PCollection, then one in 100)",
     default: true,
   }),
+  checkpointDir: option.string({
+    description:
+      "A directory for the embedded runner's checkpoints of unbounded jobs: sources' positions, state, timers and watermarks, taken every --checkpointInterval (docs/FAULT_TOLERANCE.md)",
+  }),
+  checkpointInterval: option.string({
+    description: "How often the embedded runner checkpoints an unbounded job with --checkpointDir: 10s, 500ms, 2m, or milliseconds (default 10s)",
+  }),
+  checkpointsRetained: option.integer({ description: "Checkpoints kept in --checkpointDir, newest first (default 3; savepoints are never removed)", min: 1 }),
+  restoreFrom: option.string({
+    description: "Start the job from a checkpoint or savepoint: latest (the newest in --checkpointDir) or the path of one",
+  }),
+  allowDroppingState: option.boolean({ description: "Restore even when a step that holds state in the checkpoint is gone from the pipeline (its state is dropped)" }),
+  renameSteps: option.string({ description: "Steps renamed since the checkpoint, for --restoreFrom: old=new pairs separated by commas" }),
   jobEndpoint: option.string({ description: "host:port of a Beam job service, for --runner=portable or prism" }),
   allowUnsafeTriggers: option.boolean({
     description: "Allow triggers that may finish before their window expires (later data is dropped)",

@@ -50,6 +50,36 @@ export class JobMetrics implements BundleMetrics {
     this.store.record([c], true);
   }
 
+  /**
+   * A durable checkpoint, as job-level metrics (`beam-ts:embedded/...`, step ""): a count of
+   * checkpoints, and gauges of the last one's bytes and milliseconds (request to durable).
+   */
+  checkpointed(stats: { readonly bytes: number; readonly millis: number }): void {
+    const c = new MetricsContainer("");
+    c.counter(EMBEDDED_NAMESPACE, "checkpoints").inc(1);
+    c.gauge(EMBEDDED_NAMESPACE, "lastCheckpointBytes").set(stats.bytes);
+    c.gauge(EMBEDDED_NAMESPACE, "lastCheckpointMillis").set(Math.round(stats.millis));
+    this.store.record([c], true);
+  }
+
+  /**
+   * How long an executor stopped processing to take its part of a checkpoint (a
+   * distribution, `beam-ts:embedded/checkpointPauseMillis`, step ""): the bounded pause
+   * issue #21 asks to measure. Its max is the longest stop of any executor.
+   */
+  checkpointPaused(millis: number): void {
+    const c = new MetricsContainer("");
+    c.distribution(EMBEDDED_NAMESPACE, "checkpointPauseMillis").update(millis);
+    this.store.record([c], true);
+  }
+
+  /** How long an executor took to restore its stages from a checkpoint (gauge `restoreMillis`, step ""). */
+  restored(millis: number): void {
+    const c = new MetricsContainer("");
+    c.gauge(EMBEDDED_NAMESPACE, "restoreMillis").set(Math.round(millis));
+    this.store.record([c], true);
+  }
+
   private system(step: string, namespace: string, name: string, n: number): void {
     const c = new MetricsContainer(step);
     c.counter(namespace, name).inc(n);

@@ -11,6 +11,8 @@ import { ParallelJob, parallelPipelineModule } from "./parallel/parallel-job.js"
 import { crossLanguageUnsupported } from "./planner.js";
 import { runPlan, type RunControl } from "./run-plan.js";
 import { handleSignalsFor } from "./job-signals.js";
+import { checkpointSettings, type CheckpointSettings } from "./checkpoint/checkpoint-settings.js";
+import type { CheckpointCoordinator } from "./checkpoint/checkpoint-coordinator.js";
 
 /** Settings of the embedded runner, read from pipeline options. */
 export interface EmbeddedRunnerSettings {
@@ -38,6 +40,10 @@ export interface EmbeddedRunnerSettings {
    * on with the decoded copy, so one thread behaves as many (default true). Beam DirectRunner's option.
    */
   readonly enforceEncodability: boolean;
+  /** Checkpoints of unbounded jobs (`--checkpointDir` and friends); undefined: none. */
+  readonly checkpoint: CheckpointSettings | undefined;
+  /** How messages and checkpoints name the job: its --jobName, else the program's file. */
+  readonly jobName: string;
 }
 
 /**
@@ -142,6 +148,8 @@ function readSettings(options: Readonly<Record<string, unknown>>): { settings: E
     parallelism: intOption(options, "parallelism", 1, 1, problems),
     enforceImmutability: booleanOption(options, "enforceImmutability", true, problems),
     enforceEncodability: booleanOption(options, "enforceEncodability", true, problems),
+    checkpoint: checkpointSettings(options, problems),
+    jobName: typeof options["jobName"] === "string" && options["jobName"] !== "" ? options["jobName"] : path.basename(process.argv[1] ?? "job"),
   };
   return { settings, problems };
 }
@@ -208,13 +216,26 @@ class EmbeddedPipelineResult implements PipelineResult {
   private readonly jobMetrics = new JobMetrics();
   /** Aborted by cancel(): executors stop waiting for user code at once. */
   private readonly cancelling = new AbortController();
+  /** The job's checkpoint coordinator, once a streaming job with --checkpointDir started. */
+  private coordinator: CheckpointCoordinator | undefined;
 
   /** `module`: the pipeline module worker threads import; undefined: one thread. */
   constructor(pipeline: Pipeline, settings: EmbeddedRunnerSettings, module: string | undefined) {
     // While it runs, the first SIGINT/SIGTERM drains the job and a second cancels it (job-signals.ts).
     const ended = handleSignalsFor({ name: jobNameOf(pipeline), drain: () => void this.drain(), cancel: () => void this.cancel() });
+    // With checkpoints, SIGUSR2 takes a savepoint (`kill -USR2 <pid>`) and prints where it went.
+    const onSavepointSignal = () =>
+      void this.savepoint().then(
+        (location) => process.stderr.write(`beam-ts: savepoint of ${jobNameOf(pipeline)} written to ${location}\n`),
+        (err: unknown) => process.stderr.write(`beam-ts: no savepoint: ${err instanceof Error ? err.message : String(err)}\n`),
+      );
+    if (settings.checkpoint !== undefined) process.on("SIGUSR2", onSavepointSignal);
+    const stopped = () => {
+      process.off("SIGUSR2", onSavepointSignal);
+      ended();
+    };
     this.done = this.execute(pipeline, settings, module);
-    void this.done.then(ended, ended);
+    void this.done.then(stopped, stopped);
     // The job's outcome is delivered by waitUntilFinish; avoid an unhandled rejection
     // warning when the caller only inspects `state`.
     this.done.catch(() => {});
@@ -256,6 +277,18 @@ class EmbeddedPipelineResult implements PipelineResult {
     return this.jobMetrics.results();
   }
 
+  async savepoint(): Promise<string> {
+    await Promise.resolve();
+    if (this.coordinator === undefined || this.currentState !== "RUNNING") {
+      throw new OptionsError(
+        this.currentState !== "RUNNING"
+          ? `A savepoint needs a running job; this one is ${this.currentState}.`
+          : "A savepoint needs a streaming job with --checkpointDir (the directory it goes to); this job takes no checkpoints.",
+      );
+    }
+    return (await this.coordinator.savepoint()).location;
+  }
+
   private async execute(pipeline: Pipeline, settings: EmbeddedRunnerSettings, module: string | undefined): Promise<JobState> {
     await Promise.resolve();
     try {
@@ -265,6 +298,8 @@ class EmbeddedPipelineResult implements PipelineResult {
         isDraining: () => this.drainRequested,
         useClock: (clock) => (this.wake = () => clock.wake()),
         cancelSignal: this.cancelling.signal,
+        useCoordinator: (coordinator) => (this.coordinator = coordinator),
+        checkpointStats: (stats) => this.jobMetrics.checkpointed(stats),
       };
       if (module !== undefined) {
         this.parallelJob = new ParallelJob(pipeline, module, settings, control);

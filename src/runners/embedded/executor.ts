@@ -24,7 +24,7 @@ import type { MemoryBudget } from "./embedded-runner.js";
 import { KvCheckSink } from "./kv-check-sink.js";
 import type { BundleMetrics } from "./bundle-metrics.js";
 import { finalizeNow, type FinalizationGate, type FinalizationMetrics } from "./finalization-gate.js";
-import { BufferStage, ReduceStage, SideInputStage, type LateDataReporter } from "./materialized-stages.js";
+import { BufferStage, ReduceStage, SideInputStage, combiningStateCoders, groupingStateCoders, type LateDataReporter } from "./materialized-stages.js";
 import { PushedBackElements } from "./pushed-back-elements.js";
 import { readsMaterializedInput, stepOutputs, type PlanStep } from "./plan.js";
 import { BufferSink, SideInputSink, type Sink } from "./sinks.js";
@@ -40,6 +40,10 @@ import { pieceSharing } from "./parallel/piece-claims.js";
 import { SplittableEntry, SplittableStage, type SplittableSettings } from "./splittable-stage.js";
 import { EncodabilitySink } from "./encodability-sink.js";
 import { ImmutabilityCheckingReceiver, ImmutabilityJournal } from "./immutability-enforcement.js";
+import { CheckpointGate } from "./checkpoint/checkpoint-gate.js";
+import { ExecutorCheckpointing, decodeChannels, decodeCommits, type CheckpointMetrics, type CoordinatorLink } from "./checkpoint/executor-checkpointing.js";
+import { readSection, section } from "./checkpoint/executor-part.js";
+import type { SnapshotCoders } from "./checkpoint/snapshot-coders.js";
 
 /**
  * Splittable DoFns: pieces asked of splitRestriction per element, and the checkpoint
@@ -59,7 +63,7 @@ export interface ExecutorSettings {
   readonly maxBundleRetries: number;
   readonly isCancelled: () => boolean;
   readonly isDraining: () => boolean;
-  readonly metrics: BundleMetrics & LateDataReporter & SpillReporter & FinalizationMetrics;
+  readonly metrics: BundleMetrics & LateDataReporter & SpillReporter & FinalizationMetrics & CheckpointMetrics;
   /**
    * Where committed bundles' `afterBundleCommit` callbacks go; default: run at once
    * (`finalizeNow`). The seam where checkpoints (issue #21) will hold them.
@@ -89,6 +93,17 @@ export interface ExecutorSettings {
   readonly cancelSignal?: AbortSignal;
   /** How long a call into user code may be pending before a lull warning (default 5 minutes). */
   readonly lullTimeoutMillis?: number;
+  /** Every PCollection's coder and windowing, and a name for it that stays stable across runs. */
+  readonly pcollections?: (id: string) => { readonly coder: Coder<unknown>; readonly windowing: WindowingStrategy; readonly name: string };
+  /** Checkpoints of this executor (docs/FAULT_TOLERANCE.md); undefined: none. */
+  readonly checkpoints?: ExecutorCheckpointSettings;
+}
+
+/** What an executor needs for checkpoints: its coordinator, and the part of a checkpoint it starts from. */
+export interface ExecutorCheckpointSettings {
+  readonly link: CoordinatorLink;
+  /** This executor's sections of the checkpoint the job restores from, stage sections already under their new names. */
+  readonly restore?: ReadonlyMap<string, Uint8Array>;
 }
 
 /**
@@ -177,12 +192,22 @@ export class Executor {
   private lastYield = performance.now();
   /** Where committed bundles' finalization callbacks go (each executor, or worker thread, its own). */
   private readonly finalization: FinalizationGate;
+  /** This executor's side of checkpoints; undefined without. */
+  private readonly checkpointing: ExecutorCheckpointing | undefined;
+
 
   constructor(
     private readonly steps: readonly PlanStep[],
     private readonly settings: ExecutorSettings,
   ) {
-    this.finalization = settings.finalization ?? finalizeNow(settings.metrics);
+    if (settings.checkpoints !== undefined) {
+      const gate = new CheckpointGate(settings.metrics);
+      this.finalization = gate;
+      this.checkpointing = new ExecutorCheckpointing(settings.checkpoints.link, gate, this, settings.parallel?.shard, settings.metrics);
+    } else {
+      this.finalization = settings.finalization ?? finalizeNow(settings.metrics);
+      this.checkpointing = undefined;
+    }
     if (settings.enforcement?.immutability === true) this.journal = new ImmutabilityJournal();
     this.build();
   }
@@ -192,9 +217,16 @@ export class Executor {
     const { clock } = this.settings;
     const unwatch = this.watch();
     try {
+      const restore = this.settings.checkpoints?.restore;
+      if (restore !== undefined) {
+        const started = performance.now();
+        await this.restore(restore);
+        this.settings.metrics.restored(performance.now() - started);
+      }
       for (;;) {
         const pause = this.pause();
         if (pause) await pause;
+        this.checkpointing?.passBoundary();
         let progress = this.applyInbox();
         for (const plan of this.plans) {
           const input = this.tracker.inputWatermark(plan.node);
@@ -211,7 +243,10 @@ export class Executor {
           if (this.tracker.update(plan.node, plan.stage.outputWatermark(input), plan.stage.idle)) progress = true;
         }
         this.publishWatermarks();
-        if (this.plans.every((p) => p.stage.done)) return;
+        if (this.plans.every((p) => p.stage.done)) {
+          if (this.checkpointing !== undefined) await this.finishCheckpointing(this.checkpointing);
+          return;
+        }
         if (!progress) await this.waitForWork();
       }
     } finally {
@@ -319,7 +354,125 @@ export class Executor {
   /** Applies what other executors sent (a parallel job), between passes. */
   private applyInbox(): boolean {
     const shard = this.settings.parallel?.shard;
-    return shard !== undefined && shard.applyInbox((channel, bytes, count) => this.channels[channel]!.deliver(bytes, count));
+    return shard !== undefined && shard.applyInbox((channel, bytes, count) => this.channels[channel]!.deliver(bytes, count), this.checkpointing);
+  }
+
+  /**
+   * Every stage is done. A part of a checkpoint still waiting for other executors' markers
+   * is completed first (they may still send elements this executor must record), then the
+   * final part goes to the coordinator; held finalizations run once the final checkpoint is
+   * durable.
+   */
+  private async finishCheckpointing(checkpointing: ExecutorCheckpointing): Promise<void> {
+    while (checkpointing.inProgress) {
+      this.throwIfStopped();
+      checkpointing.passBoundary();
+      if (!this.applyInbox()) await this.settings.clock.sleepUntil(this.settings.clock.now() + 5);
+    }
+    // The final checkpoint's completion comes over a port that does not keep a worker thread
+    // alive (shard.ts): this wait is the runner's, not user code's, so it holds the loop open.
+    const keepAlive = setInterval(() => {}, 1000);
+    try {
+      await this.interruptible(checkpointing.finish());
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  /** The coders stages write their snapshots with. */
+  private snapshotCoders(): SnapshotCoders {
+    const pcollections = this.settings.pcollections;
+    if (pcollections === undefined) throw new BeamError("INTERNAL", "Checkpoints need the PCollections' coders (ExecutorSettings.pcollections).");
+    return {
+      windowedValue: (pc) => {
+        const { coder, windowing } = pcollections(pc);
+        return windowedValueCoder(coder, windowCoderOf(windowing));
+      },
+    };
+  }
+
+  /**
+   * This executor's state, between passes (checkpoint/executor-part.ts lists the sections):
+   * each stage's snapshot, each stage's output watermark, the side inputs.
+   */
+  snapshotSections(): Map<string, Uint8Array> {
+    const coders = this.snapshotCoders();
+    const sections = new Map<string, Uint8Array>();
+    for (const plan of this.plans) {
+      const stage = plan.stage;
+      if (stage.snapshot === undefined) throw new BeamError("INTERNAL", `Stage "${stage.label}" cannot be checkpointed.`);
+      sections.set(`stage:${stage.label}`, section((out) => stage.snapshot!(out, coders)));
+      // Held with the bundles the checkpoint covers: released when it is durable.
+      const finalize = stage.checkpointed?.();
+      if (finalize !== undefined) void this.finalization.bundleCommitted([finalize]);
+    }
+    sections.set(
+      "watermarks",
+      section((out) => {
+        out.writeVarInt(this.plans.length);
+        for (const plan of this.plans) {
+          out.writeUtf8(plan.stage.label, true);
+          out.writeDoubleBE(this.tracker.outputWatermark(plan.node));
+        }
+      }),
+    );
+    const names = this.settings.pcollections!;
+    sections.set("sideInputs", section((out) => this.sideInputs.snapshot(out, (pc) => this.sideInputCoders(pc), (pc) => names(pc).name)));
+    return sections;
+  }
+
+  private sideInputCoders(pc: string) {
+    const { coder, windowing } = this.settings.pcollections!(pc);
+    return { elementCoder: coder, windowCoder: windowCoderOf(windowing) };
+  }
+
+  /**
+   * Restores this executor from its part of a checkpoint, before the first pass: stages by
+   * their names (a stage the checkpoint lacks starts empty), watermarks, side inputs, the
+   * elements that were in flight from other executors, and the two-phase commits the
+   * checkpoint covers (recoverCommit on their steps, before any bundle).
+   */
+  private async restore(sections: ReadonlyMap<string, Uint8Array>): Promise<void> {
+    const coders = this.snapshotCoders();
+    for (const plan of this.plans) {
+      const name = `stage:${plan.stage.label}`;
+      const bytes = sections.get(name);
+      if (bytes === undefined) continue;
+      const stage = plan.stage;
+      await readSection(name, bytes, async (input) => stage.restore!(input, coders));
+    }
+    const watermarks = sections.get("watermarks");
+    if (watermarks !== undefined) {
+      const byLabel = new Map(this.plans.map((p) => [p.stage.label, p]));
+      readSection("watermarks", watermarks, (input) => {
+        for (let n = input.readVarInt(); n > 0; n--) {
+          const plan = byLabel.get(input.readUtf8(input.readVarInt()));
+          const wm = input.readDoubleBE();
+          if (plan !== undefined) this.tracker.update(plan.node, wm);
+        }
+      });
+    }
+    const sideInputs = sections.get("sideInputs");
+    if (sideInputs !== undefined) {
+      const names = this.settings.pcollections!;
+      const byName = new Map<string, string>();
+      for (const pc of this.sideInputPcs) byName.set(names(pc).name, pc);
+      readSection("sideInputs", sideInputs, (input) => this.sideInputs.restore(input, (name) => byName.get(name), (pc) => this.sideInputCoders(pc)));
+    }
+    const channels = sections.get("channels");
+    if (channels !== undefined) for (const m of decodeChannels(channels)) this.channels[m.channel]!.deliver(m.bytes, m.count);
+    const commits = sections.get("commits");
+    if (commits !== undefined) {
+      const ops = new Map<string, DoFnOperation>();
+      for (const plan of this.plans) for (const op of plan.doFnOps) ops.set(op.label, op);
+      for (const c of decodeCommits(commits)) {
+        const op = ops.get(c.step);
+        if (op === undefined) {
+          throw new BeamError("CHECKPOINT_INCOMPATIBLE", `The checkpoint holds a commit of step "${c.step}" to recover, and the pipeline has no such step. Restore with the pipeline that wrote it (or map its new name with --renameSteps).`);
+        }
+        await op.recoverCommit(c.recovery);
+      }
+    }
   }
 
   /** Tells the other executors how far this one's exchanged PCollections got. */
@@ -433,6 +586,7 @@ export class Executor {
   private build(): void {
     const sideInputPcs = new Set<string>();
     for (const s of this.steps) if (s.kind === "parDo") for (const v of s.sideInputs) sideInputPcs.add(v.pcollection.id);
+    this.sideInputPcs = sideInputPcs;
     for (const pc of sideInputPcs) {
       const sink = new SideInputSink(`SideInput(${pc})`, this.sideInputs, pc);
       this.addConsumer(pc, this.materialize(pc, sink, { kind: "broadcast" }), Infinity);
@@ -452,6 +606,8 @@ export class Executor {
   }
 
   private readonly now = () => this.settings.clock.now();
+  /** The PCollections read as side inputs. */
+  private sideInputPcs: ReadonlySet<string> = new Set();
 
   /** Index of this executor in a parallel job (0 when it runs the whole job). */
   private get shardIndex(): number {
@@ -499,6 +655,9 @@ export class Executor {
           step.kind === "impulse"
             ? new ImpulseStage(step.label, step.output, out(step.output))
             : new ReadStage(step.label, step.output, out(step.output), step.source, this.settings.bundleSize, this.pendingCalls);
+        // A source a checkpoint cannot hold refuses the job when it starts, not at its first checkpoint.
+        const problem = this.settings.checkpoints !== undefined && stage instanceof ReadStage ? stage.checkpointProblem() : undefined;
+        if (problem !== undefined) throw new BeamError("NOT_CHECKPOINTABLE", problem);
         // In a parallel job, the first executor reads; splittable sources spread their pieces.
         if (this.shardIndex !== 0) stage.done = true;
         this.stages.push(stage);
@@ -537,6 +696,8 @@ export class Executor {
           maxConcurrency: step.maxConcurrency,
           allowedTimestampSkew: step.allowedTimestampSkew,
           pendingCalls: this.pendingCalls,
+          // This runner runs every committed bundle's callbacks (after a checkpoint, with checkpoints).
+          finalizesReliably: true,
         });
         if (step.statefulKeyCoder !== undefined) {
           const stage = new StatefulStage(
@@ -548,6 +709,7 @@ export class Executor {
             step.windowing,
             this.settings.metrics,
             step.sideInputs.length > 0 ? new PushedBackElements(step.sideInputs, this.sideInputs, (pc) => this.tracker.watermarkOf(pc)) : undefined,
+            { key: step.statefulKeyCoder, window: windowCoderOf(step.windowing) },
           );
           this.register(stage.entry, index, stepOutputs(step));
           const byKey = { kind: "byKey", keyCoder: step.statefulKeyCoder } as const;
@@ -600,7 +762,8 @@ export class Executor {
         }
         const runner = new ReduceRunner(step.keyCoder, step.windowing, groupingReduceFn, this.dropCounters(step.label));
         const make = () => runner.newBundleTable(step.keyCoder);
-        const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, late, MIN_TIMESTAMP, this.now);
+        const coders = groupingStateCoders(step.keyCoder, step.valueCoder, step.windowing);
+        const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, late, MIN_TIMESTAMP, this.now, coders);
         this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
         this.stages.push(stage);
         return;
@@ -616,7 +779,8 @@ export class Executor {
         const reduceFn = combiningReduceFn(step.combineFn);
         const runner = new ReduceRunner(step.keyCoder, step.windowing, reduceFn, this.dropCounters(step.label));
         const make = () => runner.newBundleTable(step.keyCoder);
-        const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, undefined, MIN_TIMESTAMP, this.now);
+        const coders = combiningStateCoders(step.keyCoder, step.accumulatorCoder, step.windowing);
+        const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, undefined, MIN_TIMESTAMP, this.now, coders);
         this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
         this.stages.push(stage);
         return;
@@ -633,16 +797,18 @@ export class Executor {
   /**
    * A splittable DoFn's settings. In a parallel job every executor sees every element
    * (broadcast) and splits it into the same pieces, taken on demand when bounded (see
-   * parallel/piece-claims.ts), so one impulse's pieces spread over all executors.
+   * parallel/piece-claims.ts), so one impulse's pieces spread over all executors. With
+   * checkpoints, in fixed shares: each executor's snapshot holds only its own pieces.
    */
   private splittableSettings(step: string, input: string): SplittableSettings {
     const parallel = this.settings.parallel;
     if (parallel === undefined) return SPLITTABLE_SETTINGS;
     const { index, count, claims } = parallel.shard;
+    const fixedShares = this.settings.checkpoints !== undefined;
     return {
       ...SPLITTABLE_SETTINGS,
       desiredChunks: SPLITTABLE_SETTINGS.desiredChunks * count,
-      sharing: pieceSharing(claims, step, parallel.pcollection(input).coder, index, count),
+      sharing: pieceSharing(claims, step, parallel.pcollection(input).coder, index, count, { fixedShares }),
     };
   }
 

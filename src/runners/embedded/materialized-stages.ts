@@ -1,9 +1,12 @@
-import type { BoundedWindow, Instant, KV, WindowedValue } from "../../model/index.js";
-import { MAX_TIMESTAMP } from "../../model/index.js";
-import { BundleTable, DoFnOperation, ReduceRunner, type Receiver, type ReduceEnv } from "../../runtime/index.js";
+import type { BoundedWindow, ByteReader, ByteWriter, Coder, Instant, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
+import { iterableCoder, windowCoderOf } from "../../coders/index.js";
+import { BeamError, CoderError, MAX_TIMESTAMP, messageOf } from "../../model/index.js";
+import { BundleTable, DoFnOperation, ReduceRunner, type Receiver, type ReduceEnv, type ReduceStateCoders } from "../../runtime/index.js";
+import type { SnapshotCoders } from "./checkpoint/snapshot-coders.js";
 import type { PCollectionView } from "../../transforms/index.js";
 import type { SideInputStore } from "../../runtime/index.js";
 import { PushedBackElements } from "./pushed-back-elements.js";
+import { corruptSnapshot } from "../../runtime/index.js";
 import type { Sink } from "./sinks.js";
 import type { Stage, StepContext } from "./stage.js";
 
@@ -42,6 +45,8 @@ export class ReduceStage<S> implements Stage {
      * starts from when its first element arrived, which may be before the stage's first step.
      */
     private readonly now: () => Instant,
+    /** The step's key, window and state coders, for checkpoints; absent, the stage cannot snapshot. */
+    private readonly stateCoders?: ReduceStateCoders<S>,
   ) {
     this.reads = [input];
     this.inputWatermark = startWatermark;
@@ -85,6 +90,53 @@ export class ReduceStage<S> implements Stage {
   get done(): boolean {
     return this.inputWatermark >= MAX_TIMESTAMP && this.runner.size === 0 && this.pending.length === 0;
   }
+
+  /**
+   * Layout (version 1): varint 1; double inputWatermark; double output; the runner's state
+   * (src/runtime/reduce/reduce-snapshot.ts); varint n, n panes not yet emitted (the windowed
+   * value coder of the output PCollection); int32 end marker.
+   */
+  snapshot(out: ByteWriter, coders: SnapshotCoders): void {
+    const state = this.requireStateCoders();
+    out.writeVarInt(REDUCE_STAGE_LAYOUT);
+    out.writeDoubleBE(this.inputWatermark);
+    out.writeDoubleBE(this.output);
+    this.runner.snapshot(out, state);
+    writeElements(out, coders.windowedValue(this.entryPc), this.pending);
+    out.writeInt32BE(END_MARKER);
+  }
+
+  restore(input: ByteReader, coders: SnapshotCoders): void {
+    const state = this.requireStateCoders();
+    if (this.pending.length > 0 || this.runner.size > 0) {
+      throw new BeamError("CHECKPOINT_RESTORE", `Cannot restore stage "${this.label}": it already holds state; restore into a freshly built stage.`);
+    }
+    restoring(this.label, () => {
+      readLayout(input, REDUCE_STAGE_LAYOUT);
+      this.inputWatermark = input.readDoubleBE();
+      this.output = input.readDoubleBE();
+      this.runner.restore(input, state);
+      this.pending = readElements(input, coders.windowedValue(this.entryPc));
+      readEndMarker(input);
+    });
+  }
+
+  private requireStateCoders(): ReduceStateCoders<S> {
+    if (this.stateCoders === undefined) {
+      throw new BeamError("CHECKPOINT_UNSUPPORTED", `Stage "${this.label}" was built without its key, window and state coders, so it cannot be checkpointed.`);
+    }
+    return this.stateCoders;
+  }
+}
+
+/** A GroupByKey's checkpoint coders: its buffered values are an iterable of the KV input's value coder. */
+export function groupingStateCoders(keyCoder: Coder<unknown>, valueCoder: Coder<unknown>, windowing: WindowingStrategy): ReduceStateCoders<unknown[]> {
+  return { key: keyCoder, window: windowCoderOf(windowing), data: iterableCoder(valueCoder) as Coder<unknown[]> };
+}
+
+/** A lifted Combine.perKey's checkpoint coders: its state is the CombineFn's accumulator. */
+export function combiningStateCoders(keyCoder: Coder<unknown>, accumulatorCoder: Coder<unknown>, windowing: WindowingStrategy): ReduceStateCoders<unknown> {
+  return { key: keyCoder, window: windowCoderOf(windowing), data: accumulatorCoder };
 }
 
 /**
@@ -180,6 +232,67 @@ export class BufferStage implements Stage {
   get done(): boolean {
     return this.inputWatermark >= MAX_TIMESTAMP && this.buffer.length === 0;
   }
+
+  /**
+   * Layout (version 1): varint 1; double inputWatermark; varint n, n buffered elements (the
+   * windowed value coder of the input PCollection); int32 end marker.
+   */
+  snapshot(out: ByteWriter, coders: SnapshotCoders): void {
+    out.writeVarInt(BUFFER_STAGE_LAYOUT);
+    out.writeDoubleBE(this.inputWatermark);
+    writeElements(out, coders.windowedValue(this.reads[0]!), this.buffer);
+    out.writeInt32BE(END_MARKER);
+  }
+
+  restore(input: ByteReader, coders: SnapshotCoders): void {
+    if (this.buffer.length > 0) {
+      throw new BeamError("CHECKPOINT_RESTORE", `Cannot restore stage "${this.label}": it already holds elements; restore into a freshly built stage.`);
+    }
+    restoring(this.label, () => {
+      readLayout(input, BUFFER_STAGE_LAYOUT);
+      this.inputWatermark = input.readDoubleBE();
+      this.buffer = readElements(input, coders.windowedValue(this.reads[0]!));
+      readEndMarker(input);
+    });
+  }
+}
+
+const REDUCE_STAGE_LAYOUT = 1;
+const BUFFER_STAGE_LAYOUT = 1;
+/** Closes a stage's snapshot: a reader that ends anywhere else read a damaged or misframed one. */
+const END_MARKER = 0x45_4e_44_21; // "END!"
+
+function writeElements(out: ByteWriter, coder: Coder<WindowedValue<unknown>>, elements: readonly WindowedValue<unknown>[]): void {
+  out.writeVarInt(elements.length);
+  for (const wv of elements) coder.encode(wv, out, true);
+}
+
+function readElements(input: ByteReader, coder: Coder<WindowedValue<unknown>>): WindowedValue<unknown>[] {
+  const n = input.readVarInt();
+  // Every element takes at least a byte (its timestamp alone takes eight).
+  if (n > input.remaining) throw new CoderError(`${n} elements announced but only ${input.remaining} byte(s) remain`);
+  const elements: WindowedValue<unknown>[] = [];
+  for (let i = 0; i < n; i++) elements.push(coder.decode(input, true));
+  return elements;
+}
+
+function readLayout(input: ByteReader, expected: number): void {
+  const version = input.readVarInt();
+  if (version !== expected) throw new CoderError(`layout version ${version}, this runner reads version ${expected}`);
+}
+
+function readEndMarker(input: ByteReader): void {
+  const marker = input.readInt32BE();
+  if (marker !== END_MARKER) throw new CoderError(`no end marker where the snapshot should end (read 0x${(marker >>> 0).toString(16)})`);
+}
+
+/** Runs a restore; any failure names the stage and says the snapshot cannot be used. */
+function restoring(label: string, read: () => void): void {
+  try {
+    read();
+  } catch (err) {
+    throw new CoderError(`Cannot restore stage "${label}" from its checkpoint: ${messageOf(err)}`, { cause: err });
+  }
 }
 
 /**
@@ -235,4 +348,43 @@ export class SideInputStage implements Stage {
   get done(): boolean {
     return this.inputWatermark >= MAX_TIMESTAMP && this.buffer.length === 0 && this.waiting.size === 0;
   }
+
+  /**
+   * Writes the stage for a checkpoint. Layout, version 1: byte version; double
+   * inputWatermark, output; varint n, n × buffered element (coders.windowedValue(reads[0]),
+   * nested); the pushed-back elements (PushedBackElements.snapshot, same coder). The side
+   * inputs' contents are the SideInputStore's, written once for the job.
+   */
+  snapshot(out: ByteWriter, coders: SnapshotCoders): void {
+    const elements = coders.windowedValue(this.reads[0]!);
+    out.writeByte(SIDE_INPUT_STAGE_SNAPSHOT_VERSION);
+    out.writeDoubleBE(this.inputWatermark);
+    out.writeDoubleBE(this.output);
+    out.writeVarInt(this.buffer.length);
+    for (const wv of this.buffer) elements.encode(wv, out, true);
+    this.waiting.snapshot(out, elements);
+  }
+
+  /** Reads what `snapshot` wrote into this freshly built stage. */
+  restore(input: ByteReader, coders: SnapshotCoders): void {
+    try {
+      const elements = coders.windowedValue(this.reads[0]!);
+      const version = input.readByte();
+      if (version !== SIDE_INPUT_STAGE_SNAPSHOT_VERSION) throw corruptSnapshot(`layout version ${version} is not ${SIDE_INPUT_STAGE_SNAPSHOT_VERSION}`);
+      if (this.buffer.length > 0) throw corruptSnapshot("restored into a stage that has run");
+      this.inputWatermark = input.readDoubleBE();
+      this.output = input.readDoubleBE();
+      const n = input.readVarInt();
+      if (n > input.remaining) throw corruptSnapshot(`${n} buffered elements in ${input.remaining} byte(s)`);
+      for (let i = 0; i < n; i++) this.buffer.push(elements.decode(input, true));
+      this.waiting.restore(input, elements);
+      if (input.remaining > 0) throw corruptSnapshot(`${input.remaining} byte(s) follow the end of the snapshot`);
+    } catch (err) {
+      if (err instanceof Error) err.message = `Restoring the main input of "${this.label}": ${err.message}`;
+      throw err;
+    }
+  }
 }
+
+/** The first byte of a SideInputStage's snapshot: the layout in SideInputStage.snapshot. */
+const SIDE_INPUT_STAGE_SNAPSHOT_VERSION = 1;

@@ -1,6 +1,6 @@
-import type { BoundedWindow, Instant, WindowedValue } from "../../model/index.js";
+import type { BoundedWindow, ByteReader, ByteWriter, Coder, Instant, WindowedValue } from "../../model/index.js";
 import { MAX_TIMESTAMP } from "../../model/index.js";
-import type { SideInputStore } from "../../runtime/index.js";
+import { corruptSnapshot, readCount, type SideInputStore } from "../../runtime/index.js";
 import type { PCollectionView } from "../../transforms/index.js";
 
 /** The pushed-back elements of one main-input window, in arrival order. */
@@ -69,5 +69,37 @@ export class PushedBackElements {
 
   get size(): number {
     return this.waiting.size;
+  }
+
+  /**
+   * Writes the waiting elements (checkpoints) with `coder`, the windowed-value coder of the
+   * stage's input PCollection. Layout: varint windows; per window, in arrival order of its
+   * first element: varint n, n × element. Adding them back in this order restores the
+   * windows' order and their minimum timestamps.
+   */
+  snapshot(out: ByteWriter, coder: Coder<WindowedValue<unknown>>): void {
+    out.writeVarInt(this.waiting.size);
+    for (const group of this.waiting.values()) {
+      out.writeVarInt(group.elements.length);
+      for (const wv of group.elements) coder.encode(wv, out, true);
+    }
+  }
+
+  /** Reads what `snapshot` wrote; nothing may be waiting yet. */
+  restore(input: ByteReader, coder: Coder<WindowedValue<unknown>>): void {
+    if (this.waiting.size > 0) throw corruptSnapshot("pushed-back elements restored where elements already wait");
+    const windows = readCount(input, "the number of windows with pushed-back elements");
+    for (let i = 0; i < windows; i++) {
+      const n = readCount(input, "the number of a window's pushed-back elements");
+      if (n === 0) throw corruptSnapshot("a window of pushed-back elements is empty");
+      const elements: WindowedValue<unknown>[] = [];
+      for (let j = 0; j < n; j++) elements.push(coder.decode(input, true));
+      const id = elements[0]!.windows[0]?.id();
+      if (elements.some((wv) => wv.windows.length !== 1 || wv.windows[0]!.id() !== id)) {
+        throw corruptSnapshot("a group of pushed-back elements is not of one window");
+      }
+      this.add(elements);
+    }
+    if (this.waiting.size !== windows) throw corruptSnapshot("two groups of pushed-back elements have one window");
   }
 }

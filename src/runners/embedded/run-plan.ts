@@ -1,7 +1,12 @@
 import type { PipelineGraph } from "../../pipeline/index.js";
 import type { JobMetrics } from "./bundle-metrics.js";
 import type { EmbeddedRunnerSettings } from "./embedded-runner.js";
-import { Executor, type Enforcement, type ParallelPart } from "./executor.js";
+import { Executor, CancelledSignal, type Enforcement, type ExecutorCheckpointSettings, type ParallelPart } from "./executor.js";
+import { CheckpointCoordinator, type CheckpointStats } from "./checkpoint/checkpoint-coordinator.js";
+import { LocalCheckpointStorage } from "./checkpoint/checkpoint-storage.js";
+import { planRestore } from "./checkpoint/restore-plan.js";
+import { planStageShapes } from "./checkpoint/stage-shape.js";
+import type { PlanStep } from "./plan.js";
 import { planGraph } from "./planner.js";
 import { ManualClock, SystemClock, type Clock } from "./watermarks/clock.js";
 
@@ -17,6 +22,12 @@ export interface RunControl {
   readonly cancelSignal?: AbortSignal;
   /** How a bundle retry waits for its backoff (tests pass a recording one); default: a timer. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** In a parallel job with checkpoints: this executor's link to the job's coordinator and its part to restore. */
+  readonly checkpoints?: ExecutorCheckpointSettings;
+  /** Receives each durable checkpoint's figures (job metrics). */
+  readonly checkpointStats?: (stats: CheckpointStats) => void;
+  /** Receives the job's checkpoint coordinator once it exists (savepoints on request). */
+  readonly useCoordinator?: (coordinator: CheckpointCoordinator) => void;
 }
 
 /** Plans the graph and runs it on one executor until it is done. */
@@ -25,13 +36,28 @@ export async function runPlan(graph: PipelineGraph, settings: EmbeddedRunnerSett
   // A TestStream controls processing time; otherwise it is the wall clock.
   const clock = steps.some((s) => s.kind === "testStream") ? new ManualClock() : new SystemClock();
   control.useClock(clock);
+  // One executor with checkpoints coordinates them itself; a parallel job's come from its coordinator.
+  let stopReason: Error | undefined;
+  let stopped = false;
+  const local = control.checkpoints === undefined && control.parallel === undefined ? localCheckpoints(graph, settings, steps, control, (reason) => {
+    stopped = true;
+    stopReason = reason;
+    clock.wake();
+  }) : undefined;
+  const checkpoints = control.checkpoints ?? local?.settings;
   const executor = new Executor(steps, {
     bundleSize: settings.bundleSize,
     maxBundleRetries: settings.maxBundleRetries,
-    isCancelled: control.isCancelled,
+    isCancelled: () => control.isCancelled() || stopped,
     isDraining: control.isDraining,
     metrics: control.metrics,
-    memoryBudget: settings.memoryBudget,
+    // A checkpointed job keeps its state in memory (a spill file is not part of a checkpoint).
+    memoryBudget: checkpoints !== undefined ? undefined : settings.memoryBudget,
+    pcollections: (id) => {
+      const pc = graph.pcollections.get(id)!;
+      return { coder: pc.coder, windowing: pc.windowing, name: `${graph.transforms.get(pc.producer)?.fullLabel ?? pc.producer}.${pc.tag}` };
+    },
+    ...(checkpoints !== undefined ? { checkpoints } : {}),
     spillDir: settings.spillDir,
     clock,
     ...(control.parallel !== undefined ? { parallel: control.parallel } : {}),
@@ -39,7 +65,49 @@ export async function runPlan(graph: PipelineGraph, settings: EmbeddedRunnerSett
     ...(control.sleep !== undefined ? { sleep: control.sleep } : {}),
     ...(settings.enforceImmutability || settings.enforceEncodability ? { enforcement: enforcement(graph, settings) } : {}),
   });
-  await executor.run();
+  try {
+    local?.coordinator.start();
+    await executor.run();
+  } catch (err) {
+    if (stopReason !== undefined && err instanceof CancelledSignal) throw stopReason;
+    throw err;
+  } finally {
+    await local?.coordinator.stop();
+  }
+  if (stopReason !== undefined) throw stopReason;
+}
+
+/** Whether a graph has an unbounded PCollection: only such (streaming) jobs take checkpoints. */
+export function isStreaming(graph: PipelineGraph): boolean {
+  for (const pc of graph.pcollections.values()) if (!pc.isBounded) return true;
+  return false;
+}
+
+/**
+ * The checkpoints of a job on one executor: its coordinator (in this thread) and the
+ * checkpoint it restores from, checked against the pipeline. Undefined without
+ * --checkpointDir, and for bounded jobs (a batch job reruns instead: its sources replay).
+ */
+function localCheckpoints(
+  graph: PipelineGraph,
+  settings: EmbeddedRunnerSettings,
+  steps: readonly PlanStep[],
+  control: RunControl,
+  stop: (reason: Error | undefined) => void,
+): { coordinator: CheckpointCoordinator; settings: ExecutorCheckpointSettings } | undefined {
+  const cp = settings.checkpoint;
+  if (cp === undefined || !isStreaming(graph)) return undefined;
+  const storage = new LocalCheckpointStorage(cp.dir);
+  storage.removeIncomplete();
+  const stages = planStageShapes(steps);
+  const restore = planRestore(storage, cp, stages, 1);
+  const coordinator = new CheckpointCoordinator(storage, cp, 1, { job: settings.jobName, stages }, {
+    stop: (reason) => stop(reason ?? new CancelledSignal()),
+    ...(control.checkpointStats !== undefined ? { stats: control.checkpointStats } : {}),
+  });
+  control.useCoordinator?.(coordinator);
+  if (restore?.header.finished === true) process.emitWarning(`Checkpoint ${restore.location} was taken when the job had finished; it ends at once.`, { type: "BeamCheckpointWarning" });
+  return { coordinator, settings: { link: coordinator.localLink(0), ...(restore !== undefined ? { restore: restore.parts[0]! } : {}) } };
 }
 
 /** The checks `--enforceImmutability` and `--enforceEncodability` ask for, with the graph's coders. */

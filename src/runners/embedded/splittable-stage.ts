@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import type { BoundedWindow, Instant, PaneInfo, WindowedValue } from "../../model/index.js";
+import type { BoundedWindow, ByteReader, ByteWriter, Instant, WindowedValue } from "../../model/index.js";
 import { BeamError, MAX_TIMESTAMP, describeValue } from "../../model/index.js";
 import type { DoFnOperation, Operation } from "../../runtime/index.js";
 import {
@@ -13,25 +13,10 @@ import {
   type WatermarkEstimator,
 } from "../../transforms/index.js";
 import type { Stage, StepContext } from "./stage.js";
+import type { SnapshotCoders } from "./checkpoint/snapshot-coders.js";
+import { readSplittableState, writeSplittableState, type WorkItem } from "./splittable-snapshot.js";
 
 type AnySdf = SplittableDoFn<unknown, unknown, unknown, unknown>;
-
-/** One element with the restriction still to do, and when it may run again. */
-interface WorkItem {
-  readonly element: unknown;
-  readonly timestamp: Instant;
-  readonly window: BoundedWindow;
-  readonly pane: PaneInfo;
-  readonly restriction: unknown;
-  readonly watermarkState: unknown;
-  /** The output watermark this work promises (estimator's, else the element's timestamp). */
-  readonly watermark: Instant;
-  readonly notBefore: Instant;
-  /** Taken on demand (a parallel job's bounded piece): the executor takes the next when it ends. */
-  readonly onDemand: boolean;
-  /** Checkpoints in a row whose residual was this same restriction (no progress). */
-  readonly stalls?: number;
-}
 
 /** Checkpoints in a row without progress after which a splittable DoFn fails (it would loop for ever). */
 const MAX_STALLS = 3;
@@ -244,6 +229,29 @@ export class SplittableStage implements Stage {
 
   get done(): boolean {
     return this.inputWatermark >= MAX_TIMESTAMP && this.buffer.length === 0 && this.queue.length === 0 && this.pending.length === 0;
+  }
+
+  /** Writes the buffer, the work queue and the watermarks (layout in splittable-snapshot.ts). */
+  snapshot(out: ByteWriter, coders: SnapshotCoders): void {
+    if (this.pending.length > 0) {
+      // The claims table is job-wide: untaken pieces belong to no executor's snapshot.
+      throw new BeamError(
+        "INTERNAL",
+        `Splittable DoFn "${this.label}" has pieces shared on demand, which a checkpoint cannot hold; a job with checkpoints must share pieces in fixed shares (pieceSharing's fixedShares).`,
+      );
+    }
+    if (this.entry.current !== undefined) throw new BeamError("INTERNAL", `Splittable DoFn "${this.label}" was snapshotted while a work item ran.`);
+    const { inputWatermark, output, drained, buffer, queue } = this;
+    writeSplittableState(out, coders, this.label, this.reads[0]!, { inputWatermark, output, drained, buffer, queue });
+  }
+
+  restore(input: ByteReader, coders: SnapshotCoders): void {
+    const state = readSplittableState(input, coders, this.label, this.reads[0]!);
+    this.inputWatermark = state.inputWatermark;
+    this.output = state.output;
+    this.drained = state.drained;
+    this.buffer = [...state.buffer];
+    this.queue = [...state.queue];
   }
 }
 

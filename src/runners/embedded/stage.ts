@@ -1,5 +1,7 @@
 import type { Instant, WindowedValue } from "../../model/index.js";
-import type { Receiver } from "../../runtime/index.js";
+import type { ByteReader, ByteWriter } from "../../model/index.js";
+import type { FinalizationCallback, Receiver } from "../../runtime/index.js";
+import type { SnapshotCoders } from "./checkpoint/snapshot-coders.js";
 
 /** What a stage gets when the executor steps it. */
 export interface StepContext {
@@ -40,4 +42,19 @@ export interface Stage {
   readonly done: boolean;
   /** Releases resources (source readers); called once at the end of the job. */
   close?(): Promise<void>;
+  /**
+   * Writes everything the stage holds that a restarted job needs (checkpoints, see
+   * docs/FAULT_TOLERANCE.md): buffered elements, keyed tables, timers, holds, the
+   * watermarks it reached, a source's position. Called between passes, when no bundle runs,
+   * so no bundle table or partial state is in flight. A stage without it cannot be
+   * checkpointed (the job is refused when checkpoints are asked for).
+   */
+  snapshot?(out: ByteWriter, coders: SnapshotCoders): void;
+  /**
+   * Right after `snapshot`: what to run once the checkpoint holding it is durable (a
+   * source's CheckpointMark.finalizeCheckpoint, acking what the checkpoint covers).
+   */
+  checkpointed?(): FinalizationCallback | undefined;
+  /** Reads what `snapshot` wrote into this freshly built stage, before its first step. */
+  restore?(input: ByteReader, coders: SnapshotCoders): void | Promise<void>;
 }

@@ -1,24 +1,40 @@
-import type { BoundedWindow, Instant, WindowedValue, WindowingStrategy } from "../../model/index.js";
+import type { BoundedWindow, ByteReader, ByteWriter, Coder, Instant, WindowedValue, WindowingStrategy } from "../../model/index.js";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, NO_FIRING, formatInstant } from "../../model/index.js";
 import {
   MinHeap,
   StateTable,
   TimerTable,
   checkedTimerOutput,
+  corruptSnapshot,
   garbageCollectionTime,
   onTimerContext,
+  readStateSnapshot,
   requireKeyed,
   stateAccessors,
   windowExpiryContext,
+  writeStateSnapshot,
   type DoFnOperation,
   type Operation,
   type StateEntry,
   type TimerEntry,
+  type TimerSnapshotCoders,
 } from "../../runtime/index.js";
 import type { KeyIdentifier, StateSpecMap, Timer, TimerFamily, TimerSpecMap } from "../../transforms/index.js";
 import type { LateDataReporter } from "./materialized-stages.js";
 import type { PushedBackElements } from "./pushed-back-elements.js";
 import type { Stage, StepContext } from "./stage.js";
+import type { SnapshotCoders } from "./checkpoint/snapshot-coders.js";
+
+/** The coders a stateful stage's snapshot writes keys and windows with: the step's own. */
+export interface StatefulStageCoders {
+  /** The step's deterministic key coder (PlanStep.statefulKeyCoder). */
+  readonly key: Coder<unknown>;
+  /** The step's window coder (windowCoderOf(step.windowing)). */
+  readonly window: Coder<BoundedWindow>;
+}
+
+/** The first byte of a stateful stage's snapshot: the layout below. */
+const STATEFUL_SNAPSHOT_VERSION = 1;
 
 /** A window expiry, carried through a bundle like an element. */
 class ExpiryWork {
@@ -81,7 +97,8 @@ export class StatefulStage implements Stage {
     private readonly windowing: WindowingStrategy,
     private readonly reporter: LateDataReporter,
     /** Elements waiting for their side inputs; undefined without side inputs. */
-    private readonly pushedBack?: PushedBackElements,
+    private readonly pushedBack: PushedBackElements | undefined,
+    private readonly coders: StatefulStageCoders,
   ) {
     this.reads = [input];
     this.state = new StateTable(keys.outputKey);
@@ -215,6 +232,60 @@ export class StatefulStage implements Stage {
     this.inputWatermark = -Infinity;
   }
 
+  /**
+   * Writes the stage for a checkpoint (between passes: no bundle open). Layout, version 1:
+   *
+   *   byte   version                  1
+   *   double inputWatermark, output, now, currentTimestamp
+   *   varint n, n × buffered element  coders.windowedValue(reads[0]), nested
+   *   byte   side inputs              0 none | 1, then PushedBackElements.snapshot
+   *   state and window expiries       runtime/state/state-snapshot.ts
+   *   timers                          TimerTable.snapshot (runtime/state/timer-table.ts)
+   */
+  snapshot(out: ByteWriter, coders: SnapshotCoders): void {
+    const elements = coders.windowedValue(this.reads[0]!);
+    out.writeByte(STATEFUL_SNAPSHOT_VERSION);
+    for (const t of [this.inputWatermark, this.output, this.now, this.currentTimestamp]) out.writeDoubleBE(t);
+    out.writeVarInt(this.buffer.length);
+    for (const wv of this.buffer) elements.encode(wv, out, true);
+    out.writeByte(this.pushedBack === undefined ? 0 : 1);
+    this.pushedBack?.snapshot(out, elements);
+    writeStateSnapshot(out, this.state, this.expiries, { specs: this.doFn.state ?? {}, coders: this.timerCoders() });
+    this.timers.snapshot(out, this.timerCoders());
+  }
+
+  /** Reads what `snapshot` wrote into this freshly built stage. */
+  restore(input: ByteReader, coders: SnapshotCoders): void {
+    try {
+      const elements = coders.windowedValue(this.reads[0]!);
+      const version = input.readByte();
+      if (version !== STATEFUL_SNAPSHOT_VERSION) throw corruptSnapshot(`layout version ${version} is not ${STATEFUL_SNAPSHOT_VERSION}`);
+      if (this.buffer.length > 0 || this.timers.size > 0 || this.expiries.size > 0) throw corruptSnapshot("restored into a stage that has run");
+      this.inputWatermark = input.readDoubleBE();
+      this.output = input.readDoubleBE();
+      this.now = input.readDoubleBE();
+      this.currentTimestamp = input.readDoubleBE();
+      const n = input.readVarInt();
+      if (n > input.remaining) throw corruptSnapshot(`${n} buffered elements in ${input.remaining} byte(s)`);
+      for (let i = 0; i < n; i++) this.buffer.push(elements.decode(input, true));
+      const hasSideInputs = input.readByte();
+      if (hasSideInputs !== (this.pushedBack === undefined ? 0 : 1)) {
+        throw corruptSnapshot(`the side-input marker is ${hasSideInputs}, where this step ${this.pushedBack === undefined ? "has no" : "has"} side inputs`);
+      }
+      this.pushedBack?.restore(input, elements);
+      readStateSnapshot(input, this.state, this.expiries, { specs: this.doFn.state ?? {}, coders: this.timerCoders() }, (e) => this.attach(e));
+      this.timers.restore(input, this.timerCoders());
+      if (input.remaining > 0) throw corruptSnapshot(`${input.remaining} byte(s) follow the end of the snapshot`);
+    } catch (err) {
+      if (err instanceof Error) err.message = `Restoring stateful step "${this.label}": ${err.message}`;
+      throw err;
+    }
+  }
+
+  private timerCoders(): TimerSnapshotCoders {
+    return { key: this.coders.key, window: this.coders.window, keyId: this.keys.id };
+  }
+
   // --- Called by StatefulEntry inside a bundle. ---
 
   /** @internal */
@@ -242,10 +313,15 @@ export class StatefulStage implements Stage {
 
   private bound(e: StateEntry): Bound {
     if (e.accessors === undefined) {
-      e.accessors = { state: stateAccessors(this.doFn.state ?? {}, this.state, e), timers: this.timerAccessors(e) };
+      this.attach(e);
       this.expiries.push(this.gcTime(e.window), e);
     }
     return e.accessors as unknown as Bound;
+  }
+
+  /** Gives an entry the state accessors and timers its DoFn sees. */
+  private attach(e: StateEntry): void {
+    e.accessors = { state: stateAccessors(this.doFn.state ?? {}, this.state, e), timers: this.timerAccessors(e) };
   }
 
   /** @internal the context of an onTimer call (the timer was removed before). */

@@ -1,5 +1,5 @@
-import type { BoundedWindow, Coder, Instant, PaneTiming, WindowedValue, WindowingStrategy } from "../../model/index.js";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, kv, paneInfo } from "../../model/index.js";
+import type { BoundedWindow, ByteReader, ByteWriter, Coder, Instant, PaneTiming, WindowedValue, WindowingStrategy } from "../../model/index.js";
+import { BeamError, GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, kv, paneInfo } from "../../model/index.js";
 import { keyIdentifier, type KeyIdentifier, type KeyIdentity } from "../../transforms/index.js";
 import { triggerStateMachine, type TriggerEnv, type TriggerState, type TriggerStateMachine } from "../triggers/index.js";
 import { windowEntries, type WindowEntry } from "../keyed-window-table.js";
@@ -8,6 +8,17 @@ import { BundleTable } from "./bundle-table.js";
 import type { ReduceFn } from "./reduce-fn.js";
 import { garbageCollectionTime, paneTiming } from "./pane-timing.js";
 import { transformedOutputTime } from "./output-time.js";
+import {
+  corruptSnapshot,
+  readCount,
+  readOptionalInstant,
+  readTiming,
+  readTriggerState,
+  writeOptionalInstant,
+  writeTiming,
+  writeTriggerState,
+  type ReduceStateCoders,
+} from "./reduce-snapshot.js";
 
 /** The watermarks and clock a ReduceRunner acts on. */
 export interface ReduceEnv {
@@ -170,6 +181,84 @@ export class ReduceRunner<S> {
       }
       if (windows.size === 0) this.keys.delete(keyId);
     }
+  }
+
+  /**
+   * Writes every key and window's state (layout: reduce-snapshot.ts). Called between
+   * passes, when no bundle is being absorbed.
+   */
+  snapshot(out: ByteWriter, coders: ReduceStateCoders<S>): void {
+    out.writeVarInt(this.windowCount);
+    out.writeVarInt(this.keys.size);
+    for (const windows of this.keys.values()) {
+      const first = windows.values().next().value as WindowState<S>;
+      coders.key.encode(first.key, out, true);
+      out.writeVarInt(windows.size);
+      for (const ws of windows.values()) {
+        coders.window.encode(ws.window, out, true);
+        coders.data.encode(ws.data, out, true);
+        out.writeVarInt(ws.count);
+        out.writeVarInt(ws.unseen);
+        out.writeDoubleBE(ws.unseenTimestamp);
+        writeTriggerState(out, ws.trigger);
+        out.writeByte((ws.closed ? 1 : 0) | (ws.fresh ? 2 : 0));
+        out.writeVarInt(ws.panesEmitted);
+        out.writeVarInt(ws.nonSpeculativeEmitted);
+        writeTiming(out, ws.lastTiming);
+        writeOptionalInstant(out, ws.elementHold);
+        writeOptionalInstant(out, ws.extraHold);
+        out.writeDoubleBE(ws.eventKey);
+        out.writeDoubleBE(ws.procKey);
+        out.writeDoubleBE(ws.holdKey);
+      }
+    }
+  }
+
+  /**
+   * Reads what `snapshot` wrote into this runner, which must hold nothing yet, and pushes
+   * each window's wake-ups and hold into the heaps again.
+   */
+  restore(input: ByteReader, coders: ReduceStateCoders<S>): void {
+    if (this.windowCount !== 0) throw new BeamError("CHECKPOINT_RESTORE", "ReduceRunner.restore: the runner already holds state; restore into a freshly built one.");
+    const expected = input.readVarInt();
+    const keyCount = readCount(input, "the number of keys");
+    const shape = this.trigger.init();
+    for (let k = 0; k < keyCount; k++) {
+      const decoded = coders.key.decode(input, true);
+      const keyId = this.identity(decoded);
+      if (this.keys.has(keyId)) throw corruptSnapshot("a key appears twice");
+      const key = this.outputKey(decoded, keyId);
+      const windows = new Map<string, WindowState<S>>();
+      this.keys.set(keyId, windows);
+      const n = readCount(input, "the number of a key's windows");
+      if (n === 0) throw corruptSnapshot("a key has no windows");
+      for (let w = 0; w < n; w++) {
+        const window = coders.window.decode(input, true);
+        const ws = this.newWindow(key, keyId, window, coders.data.decode(input, true));
+        ws.count = input.readVarInt();
+        ws.unseen = input.readVarInt();
+        ws.unseenTimestamp = input.readDoubleBE();
+        ws.trigger = readTriggerState(input, shape);
+        const flags = input.readByte();
+        if (flags > 3) throw corruptSnapshot(`window flags ${flags} have unknown bits`);
+        ws.closed = (flags & 1) !== 0;
+        ws.fresh = (flags & 2) !== 0;
+        ws.panesEmitted = input.readVarInt();
+        ws.nonSpeculativeEmitted = input.readVarInt();
+        ws.lastTiming = readTiming(input);
+        ws.elementHold = readOptionalInstant(input);
+        ws.extraHold = readOptionalInstant(input);
+        ws.eventKey = input.readDoubleBE();
+        ws.procKey = input.readDoubleBE();
+        ws.holdKey = input.readDoubleBE();
+        if (windows.has(window.id())) throw corruptSnapshot("a key's window appears twice");
+        windows.set(window.id(), ws);
+        if (!Number.isNaN(ws.eventKey)) this.eventHeap.push(ws.eventKey, ws);
+        if (ws.procKey < Infinity) this.procHeap.push(ws.procKey, ws);
+        if (ws.holdKey < Infinity) this.holdHeap.push(ws.holdKey, ws);
+      }
+    }
+    if (this.windowCount !== expected) throw corruptSnapshot(`it says ${expected} windows but holds ${this.windowCount}`);
   }
 
   /** Adds a bundle's entry to its window's state; undefined when the window is closed. */

@@ -5,3 +5,5 @@ export * from "./timer-checks.js";
 export * from "./keyed-input.js";
 export * from "./expiry-context.js";
 export * from "./timer-context.js";
+export * from "./state-cell-codec.js";
+export * from "./state-snapshot.js";

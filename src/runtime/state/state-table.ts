@@ -94,6 +94,19 @@ export class StateTable {
     return this.entries.size === 0;
   }
 
+  /**
+   * Every entry, key by key in creation order (for checkpoints): creating them again in
+   * this order gives the same iteration order.
+   */
+  *all(): IterableIterator<StateEntry> {
+    for (const windows of this.entries.values()) yield* windows.values();
+  }
+
+  /** Whether `e` is the table's entry of its key and window (false once dropped). */
+  holds(e: StateEntry): boolean {
+    return this.entries.get(e.keyId)?.get(e.window.id()) === e;
+  }
+
   private drop(e: StateEntry): void {
     const windows = this.entries.get(e.keyId);
     if (windows === undefined) return;

@@ -1,6 +1,21 @@
-import type { BoundedWindow, Instant } from "../../model/index.js";
+import type { BoundedWindow, ByteReader, ByteWriter, Coder, Instant } from "../../model/index.js";
 import type { KeyIdentity, TimeDomain } from "../../transforms/index.js";
 import { MinHeap } from "../min-heap.js";
+import { corruptSnapshot, readCount } from "../reduce/reduce-snapshot.js";
+
+/** The coders a timer table's snapshot writes keys and windows with: the step's own. */
+export interface TimerSnapshotCoders {
+  /** The step's deterministic key coder. */
+  readonly key: Coder<unknown>;
+  /** The windowing's window coder (windowCoderOf). */
+  readonly window: Coder<BoundedWindow>;
+  /** The identity (Beam's key equality) of a decoded key. */
+  readonly keyId: (key: unknown) => KeyIdentity;
+}
+
+/** A stale heap copy of a cleared, replaced or fired timer, restored only to keep the heap's shape. */
+const STALE: TimerEntry = { key: undefined, keyId: undefined, window: undefined as unknown as BoundedWindow, name: "", tag: "", domain: "EVENT_TIME", fireTimestamp: Infinity, outputTimestamp: Infinity, live: false };
+const DOMAINS: readonly TimeDomain[] = ["EVENT_TIME", "PROCESSING_TIME"];
 
 /** One set timer of one key and window. */
 export interface TimerEntry {
@@ -93,6 +108,82 @@ export class TimerTable {
 
   begin(): void {
     this.journal = [];
+  }
+
+  /**
+   * Writes the pending timers and the heaps' shapes (checkpoints; called between bundles,
+   * so the journal is empty). Layout:
+   *
+   *   varint n                      pending timers, in the table's order
+   *   n × timer                     key (key coder, nested), window (window coder, nested),
+   *                                 utf8 name, utf8 tag, byte domain (0 event, 1 processing),
+   *                                 double fireTimestamp, double outputTimestamp (the hold)
+   *   3 × heap                      event time, processing time, holds, each:
+   *     varint size, size × (double key, varint ref: 0 a stale copy, i + 1 timer i)
+   *
+   * The heaps are written slot by slot, stale copies included, and pushed back in that
+   * order, so timers with equal times fire in the same order after a restore.
+   */
+  snapshot(out: ByteWriter, coders: TimerSnapshotCoders): void {
+    const index = new Map<TimerEntry, number>();
+    out.writeVarInt(this.byId.size);
+    for (const t of this.byId.values()) {
+      index.set(t, index.size);
+      coders.key.encode(t.key, out, true);
+      coders.window.encode(t.window, out, true);
+      out.writeUtf8(t.name, true);
+      out.writeUtf8(t.tag, true);
+      out.writeByte(DOMAINS.indexOf(t.domain));
+      out.writeDoubleBE(t.fireTimestamp);
+      out.writeDoubleBE(t.outputTimestamp);
+    }
+    for (const heap of [this.eventHeap, this.procHeap, this.holdHeap]) {
+      out.writeVarInt(heap.size);
+      for (const [key, t] of heap.stored()) {
+        out.writeDoubleBE(key);
+        out.writeVarInt(t.live ? index.get(t)! + 1 : 0);
+      }
+    }
+  }
+
+  /** Reads what `snapshot` wrote into this table, which must be empty. */
+  restore(input: ByteReader, coders: TimerSnapshotCoders): void {
+    if (this.byId.size > 0 || this.eventHeap.size > 0) throw corruptSnapshot("timers restored into a table that holds timers");
+    const timers: TimerEntry[] = [];
+    const n = readCount(input, "the number of timers");
+    for (let i = 0; i < n; i++) {
+      const key = coders.key.decode(input, true);
+      const window = coders.window.decode(input, true);
+      const name = input.readUtf8(readCount(input, "a timer name's length"));
+      const tag = input.readUtf8(readCount(input, "a timer tag's length"));
+      const d = input.readByte();
+      const domain = DOMAINS[d];
+      if (domain === undefined) throw corruptSnapshot(`timer domain code ${d} is not 0 or 1`);
+      const t: TimerEntry = { key, keyId: coders.keyId(key), window, name, tag, domain, fireTimestamp: input.readDoubleBE(), outputTimestamp: input.readDoubleBE(), live: true };
+      const id = TimerTable.id(t.keyId, window, name, tag);
+      if (this.byId.has(id)) throw corruptSnapshot(`timer "${tag}" appears twice for one key and window`);
+      this.byId.set(id, t);
+      timers.push(t);
+    }
+    const heaps: [MinHeap<TimerEntry>, (t: TimerEntry) => boolean][] = [
+      [this.eventHeap, (t) => t.domain === "EVENT_TIME"],
+      [this.procHeap, (t) => t.domain === "PROCESSING_TIME"],
+      [this.holdHeap, () => true],
+    ];
+    for (const [heap, belongs] of heaps) {
+      const size = readCount(input, "a timer heap's size");
+      for (let i = 0; i < size; i++) {
+        const key = input.readDoubleBE();
+        const ref = input.readVarInt();
+        if (ref === 0) {
+          heap.push(key, STALE);
+          continue;
+        }
+        const t = timers[ref - 1];
+        if (t === undefined || !belongs(t)) throw corruptSnapshot(`timer heap slot ${i} refers to timer ${ref - 1}, which it cannot hold`);
+        heap.push(key, t);
+      }
+    }
   }
 
   commit(): void {

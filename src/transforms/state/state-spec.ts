@@ -1,4 +1,4 @@
-import type { Instant, ValueWithTimestamp } from "../../model/index.js";
+import type { Coder, Instant, ValueWithTimestamp } from "../../model/index.js";
 import type { CombineFn } from "../combine-fn.js";
 
 /** One cell of per-key-and-window state, as Beam's ValueState. */
@@ -66,27 +66,42 @@ export interface OrderedListState<T> {
   readLater(): this;
 }
 
-/** How a DoFn declares one piece of state; the runner gives it the matching accessor. */
+/**
+ * How a DoFn declares one piece of state; the runner gives it the matching accessor. The
+ * optional coders write the state's contents into checkpoints (docs/FAULT_TOLERANCE.md);
+ * without one, the JS value coder is used, which takes plain data and refuses class
+ * instances (declare a coder for those). A combining state's accumulators use its
+ * CombineFn's `accumulatorCoder`.
+ */
 export type StateSpec<S> =
-  | { readonly kind: "value"; readonly __state?: S }
-  | { readonly kind: "bag"; readonly __state?: S }
+  | { readonly kind: "value"; readonly coder?: Coder<unknown>; readonly __state?: S }
+  | { readonly kind: "bag"; readonly coder?: Coder<unknown>; readonly __state?: S }
   | { readonly kind: "combining"; readonly combineFn: CombineFn<unknown, unknown, unknown>; readonly __state?: S }
-  | { readonly kind: "map"; readonly __state?: S }
-  | { readonly kind: "set"; readonly __state?: S }
-  | { readonly kind: "orderedList"; readonly __state?: S };
+  | { readonly kind: "map"; readonly keyCoder?: Coder<unknown>; readonly valueCoder?: Coder<unknown>; readonly __state?: S }
+  | { readonly kind: "set"; readonly coder?: Coder<unknown>; readonly __state?: S }
+  | { readonly kind: "orderedList"; readonly coder?: Coder<unknown>; readonly __state?: S };
 
-/** Builders of state declarations for `statefulParDo` DoFns. */
+/**
+ * Builders of state declarations for `statefulParDo` DoFns.
+ *
+ * @example
+ * const state = { count: StateSpecs.value<number>(varIntCoder), seen: StateSpecs.set<string>() };
+ */
 export const StateSpecs = {
-  value: <T>(): StateSpec<ValueState<T>> => ({ kind: "value" }),
-  bag: <T>(): StateSpec<BagState<T>> => ({ kind: "bag" }),
+  value: <T>(coder?: Coder<T>): StateSpec<ValueState<T>> => ({ kind: "value", coder: coder as Coder<unknown> | undefined }),
+  bag: <T>(coder?: Coder<T>): StateSpec<BagState<T>> => ({ kind: "bag", coder: coder as Coder<unknown> | undefined }),
   /** State kept as `combineFn`'s accumulator: `add` folds in inputs, `read` extracts. */
   combining: <In, Acc, Out>(combineFn: CombineFn<In, Acc, Out>): StateSpec<CombiningState<In, Out>> => ({
     kind: "combining",
     combineFn: combineFn as CombineFn<unknown, unknown, unknown>,
   }),
-  map: <K, V>(): StateSpec<MapState<K, V>> => ({ kind: "map" }),
-  set: <T>(): StateSpec<SetState<T>> => ({ kind: "set" }),
-  orderedList: <T>(): StateSpec<OrderedListState<T>> => ({ kind: "orderedList" }),
+  map: <K, V>(keyCoder?: Coder<K>, valueCoder?: Coder<V>): StateSpec<MapState<K, V>> => ({
+    kind: "map",
+    keyCoder: keyCoder as Coder<unknown> | undefined,
+    valueCoder: valueCoder as Coder<unknown> | undefined,
+  }),
+  set: <T>(coder?: Coder<T>): StateSpec<SetState<T>> => ({ kind: "set", coder: coder as Coder<unknown> | undefined }),
+  orderedList: <T>(coder?: Coder<T>): StateSpec<OrderedListState<T>> => ({ kind: "orderedList", coder: coder as Coder<unknown> | undefined }),
 } as const;
 
 /** The time domain of a timer. */

@@ -9,6 +9,12 @@ import type { EmbeddedRunnerSettings } from "../embedded-runner.js";
 import { CancelledSignal } from "../executor.js";
 import { runPlan, type RunControl } from "../run-plan.js";
 import { PieceClaims } from "./piece-claims.js";
+import { CheckpointCoordinator } from "../checkpoint/checkpoint-coordinator.js";
+import { LocalCheckpointStorage } from "../checkpoint/checkpoint-storage.js";
+import { planRestore, type RestorePlan } from "../checkpoint/restore-plan.js";
+import { planStageShapes } from "../checkpoint/stage-shape.js";
+import { planGraph } from "../planner.js";
+import { isStreaming } from "../run-plan.js";
 import { Shard } from "./shard.js";
 import { bundleForThreads, type ThreadBundle } from "./thread-bundle.js";
 import { fromFailure, mergeReport, toThreadOptions, type ThreadCommand, type ThreadData, type ThreadReport } from "./thread-protocol.js";
@@ -32,6 +38,9 @@ export class ParallelJob {
   private stop: (() => void) | undefined;
   /** Aborted when the job stops early (a failure, a cancel): every wait ends. */
   private readonly stopping = new AbortController();
+  /** The job's checkpoint coordinator (an unbounded job with --checkpointDir). */
+  private coordinator: CheckpointCoordinator | undefined;
+  private restore: RestorePlan | undefined;
 
   /** `module`: what the worker threads import (`parallelPipelineModule`, checked at submission). */
   constructor(
@@ -60,11 +69,14 @@ export class ParallelJob {
     }
     const fingerprint = fingerprintFileFor(graph);
     const claims = PieceClaims.create();
+    this.startCheckpoints(count);
     const startedAt = performance.now();
     // The threads run a bundle of the module. Made before this executor starts: esbuild
     // answers through this thread's event loop, which a busy executor would keep waiting.
     const bundle = await bundleForThreads(this.module);
     const finished = this.startWorkers(bundle, count, ports, fingerprint, claims, startedAt);
+    // Requests reach every worker from now on (a worker not started yet finds them in its port).
+    this.coordinator?.start();
     // This executor starts at once; each worker takes work when it has rebuilt the pipeline.
     const shard = new Shard(0, count, ports[0]!, claims);
     const cancelled = this.control.cancelSignal;
@@ -84,6 +96,9 @@ export class ParallelJob {
           this.control.useClock(clock);
         },
         parallel: { shard, pcollection: (id) => graph.pcollections.get(id)! },
+        ...(this.coordinator !== undefined
+          ? { checkpoints: { link: this.coordinator.localLink(0), ...(this.restore !== undefined ? { restore: this.restore.parts[0]! } : {}) } }
+          : {}),
       })
         .catch((err: unknown) => this.fail(err))
         .finally(() => {
@@ -95,6 +110,7 @@ export class ParallelJob {
       // Cancelled after executor 0 ended, with a worker that never answered.
       if (!reported) throw new CancelledSignal();
     } finally {
+      await this.coordinator?.stop();
       cancelled?.removeEventListener("abort", onCancel);
       shard.close();
       await Promise.all(this.workers.map((w) => w.terminate()));
@@ -135,7 +151,16 @@ export class ParallelJob {
     const finished: Promise<void>[] = [];
     const ready: Promise<void>[] = [];
     for (let index = 1; index < count; index++) {
-      const data: ThreadData = { index, count, module: this.module, fingerprint, options: toThreadOptions(this.pipeline.options), ports: ports[index]!, claims: claims.buffer };
+      const data: ThreadData = {
+        index,
+        count,
+        module: this.module,
+        fingerprint,
+        options: toThreadOptions(this.pipeline.options),
+        ports: ports[index]!,
+        claims: claims.buffer,
+        ...(this.coordinator !== undefined ? { checkpoint: { restore: this.restore === undefined ? undefined : [...this.restore.parts[index]!] } } : {}),
+      };
       const worker = new Worker(bundle.file, {
         workerData: data,
         transferList: ports[index]!.filter((p): p is MessagePort => p !== undefined),
@@ -160,6 +185,11 @@ export class ParallelJob {
       let reported = false;
       worker.on("message", (report: ThreadReport) => {
         if (report.kind === "ready") return onReady();
+        if (report.kind === "checkpointPart") {
+          if (report.final) this.coordinator?.receiveFinal(index, report.part);
+          else this.coordinator?.receivePart(index, report.id, report.part);
+          return;
+        }
         reported = true;
         if (report.kind === "done") mergeReport(this.control.metrics.results(), report);
         else if (report.kind === "cancelled") this.fail(new CancelledSignal());
@@ -176,6 +206,27 @@ export class ParallelJob {
         resolve();
       });
     });
+  }
+
+  /**
+   * An unbounded job with --checkpointDir: the coordinator (in this thread) and the
+   * checkpoint to restore from, checked against the pipeline before any executor starts.
+   */
+  private startCheckpoints(count: number): void {
+    const cp = this.settings.checkpoint;
+    const graph = this.pipeline.graph();
+    if (cp === undefined || !isStreaming(graph)) return;
+    const storage = new LocalCheckpointStorage(cp.dir);
+    storage.removeIncomplete();
+    const stages = planStageShapes(planGraph(graph, { liftCombines: this.settings.liftCombines, expandComposites: this.settings.expandComposites }));
+    this.restore = planRestore(storage, cp, stages, count);
+    this.coordinator = new CheckpointCoordinator(storage, cp, count, { job: this.settings.jobName, stages }, {
+      request: (id) => this.command({ kind: "checkpoint", id }),
+      completed: (id) => this.command({ kind: "checkpointComplete", id }),
+      stop: (reason) => this.fail(reason ?? new CancelledSignal()),
+      ...(this.control.checkpointStats !== undefined ? { stats: this.control.checkpointStats } : {}),
+    });
+    this.control.useCoordinator?.(this.coordinator);
   }
 
   /** How long the worker threads took to start and rebuild the pipeline (a gauge of the job). */

@@ -112,13 +112,23 @@ function fmix(h: number): number {
  * The piece sharing of one splittable step in executor `index` of `count`: bounded pieces
  * on demand through `claims`; unbounded ones (and any element the table has no room for)
  * as a fixed share, piece j of an element to executor (hash(element) + j) mod count.
+ *
+ * `fixedShares` gives every piece as a fixed share: a job with checkpoints needs it, since
+ * the claims table is job-wide and each executor's snapshot can hold only its own pieces.
  */
-export function pieceSharing(claims: PieceClaims, step: string, coder: Coder<unknown>, index: number, count: number): PieceSharing {
+export function pieceSharing(
+  claims: PieceClaims,
+  step: string,
+  coder: Coder<unknown>,
+  index: number,
+  count: number,
+  options: { readonly fixedShares?: boolean } = {},
+): PieceSharing {
   const key = new BufferWriter();
   return {
     share(element, timestamp, window, pieceCount, onDemand) {
       const bytes = encodeToBytes(coder, element, true);
-      if (onDemand) {
+      if (onDemand && options.fixedShares !== true) {
         // The step, the element and where it is: equal elements of one step are told apart
         // by their occurrence (see slotFor).
         key.reset();

@@ -12,7 +12,15 @@ export type ShardMessage =
   /** Encoded windowed values for exchange channel `channel` (`count` of them). */
   | { readonly kind: "data"; readonly channel: number; readonly bytes: Uint8Array; readonly count: number }
   /** The sender's own watermark of an exchanged PCollection. */
-  | { readonly kind: "watermark"; readonly pcollection: string; readonly watermark: Instant };
+  | { readonly kind: "watermark"; readonly pcollection: string; readonly watermark: Instant }
+  /** The sender took its snapshot of checkpoint `checkpoint` before anything it sends after this (checkpoint/executor-checkpointing.ts). */
+  | { readonly kind: "marker"; readonly checkpoint: number };
+
+/** What checkpointing observes of the inbox while it is applied (undefined without checkpoints). */
+export interface InboxObserver {
+  marker(from: number, checkpoint: number): void;
+  data(from: number, channel: number, bytes: Uint8Array, count: number): void;
+}
 
 /**
  * One executor's place in a parallel job (`--parallelism N`): its index, a port to every
@@ -59,13 +67,22 @@ export class Shard {
    * watermarks are recorded only then, so a watermark never overtakes the data sent
    * before it. Called between passes, when no bundle is running.
    */
-  applyInbox(deliver: (channel: number, bytes: Uint8Array, count: number) => void): boolean {
+  applyInbox(deliver: (channel: number, bytes: Uint8Array, count: number) => void, observer?: InboxObserver): boolean {
     if (this.inbox.length === 0) return false;
     for (const { from, message } of this.inbox.splice(0, this.inbox.length)) {
-      if (message.kind === "data") deliver(message.channel, message.bytes, message.count);
+      if (message.kind === "data") {
+        deliver(message.channel, message.bytes, message.count);
+        observer?.data(from, message.channel, message.bytes, message.count);
+      } else if (message.kind === "marker") observer?.marker(from, message.checkpoint);
       else this.remoteWatermarks(message.pcollection)[from] = message.watermark;
     }
     return true;
+  }
+
+  /** Sends a checkpoint marker to every other executor, behind everything sent before it. */
+  sendMarker(checkpoint: number): void {
+    const message: ShardMessage = { kind: "marker", checkpoint };
+    for (let i = 0; i < this.count; i++) this.peers[i]?.postMessage(message);
   }
 
   /** Sends encoded elements to executor `to`, transferring (not copying) their buffer. */

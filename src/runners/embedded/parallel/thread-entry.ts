@@ -16,6 +16,7 @@ import { CancelledSignal } from "../executor.js";
 import { runPlan } from "../run-plan.js";
 import type { Clock } from "../watermarks/clock.js";
 import { PieceClaims } from "./piece-claims.js";
+import { PortLink } from "../checkpoint/port-link.js";
 import { Shard } from "./shard.js";
 import { doneReport, fromThreadOptions, toFailure, type ThreadCommand, type ThreadData, type ThreadReport } from "./thread-protocol.js";
 
@@ -29,10 +30,14 @@ export async function serveThread(data: ThreadData, importModule: () => Promise<
   let draining = false;
   let clock: Clock | undefined;
   const cancelling = new AbortController();
+  const link = data.checkpoint !== undefined ? new PortLink(port) : undefined;
   port.on("message", (command: ThreadCommand) => {
-    if (command.kind === "cancel") {
+    if (command.kind === "checkpoint") link?.request(command.id);
+    else if (command.kind === "checkpointComplete") link?.complete(command.id);
+    else if (command.kind === "cancel") {
       cancelled = true;
       cancelling.abort();
+      link?.cancel();
     } else draining = true;
     clock?.wake();
   });
@@ -62,6 +67,9 @@ export async function serveThread(data: ThreadData, importModule: () => Promise<
           useClock: (c) => (clock = c),
           cancelSignal: cancelling.signal,
           parallel: { shard, pcollection: (id) => graph.pcollections.get(id)! },
+          ...(link !== undefined
+            ? { checkpoints: { link, ...(data.checkpoint?.restore !== undefined ? { restore: new Map(data.checkpoint.restore) } : {}) } }
+            : {}),
         });
       } finally {
         port.ref();

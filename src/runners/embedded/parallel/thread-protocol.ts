@@ -32,6 +32,11 @@ export interface ThreadData {
   readonly ports: readonly (MessagePort | undefined)[];
   /** The job's PieceClaims table (shared, not copied). */
   readonly claims: SharedArrayBuffer;
+  /**
+   * With checkpoints: this executor's sections of the checkpoint the job restores from
+   * (empty for a fresh start). Undefined: the job takes no checkpoints.
+   */
+  readonly checkpoint?: { readonly restore: [string, Uint8Array][] | undefined };
 }
 
 /**
@@ -63,7 +68,13 @@ export function fromThreadOptions(options: ThreadOptions): Record<string, unknow
 }
 
 /** What the main thread tells a worker thread. */
-export type ThreadCommand = { readonly kind: "cancel" } | { readonly kind: "drain" };
+export type ThreadCommand =
+  | { readonly kind: "cancel" }
+  | { readonly kind: "drain" }
+  /** Take your part of checkpoint `id` (checkpoint/executor-checkpointing.ts). */
+  | { readonly kind: "checkpoint"; readonly id: number }
+  /** Checkpoint `id` is durable (Number.MAX_SAFE_INTEGER: the final one). */
+  | { readonly kind: "checkpointComplete"; readonly id: number };
 
 /**
  * A failure, as it crosses threads: an Error keeps neither its class nor its fields nor its
@@ -86,7 +97,9 @@ export type ThreadReport =
   | { readonly kind: "ready" }
   | { readonly kind: "done"; readonly attempted: UserMetricPayload[]; readonly committed: UserMetricPayload[] }
   | { readonly kind: "cancelled" }
-  | { readonly kind: "failed"; readonly failure: ThreadFailure };
+  | { readonly kind: "failed"; readonly failure: ThreadFailure }
+  /** The worker's part of checkpoint `id`, or (`final`) its final state, standing for every later checkpoint. */
+  | { readonly kind: "checkpointPart"; readonly id: number; readonly part: Uint8Array; readonly final: boolean };
 
 const sameStep = (step: string) => step;
 

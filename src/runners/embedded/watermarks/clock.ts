@@ -69,6 +69,13 @@ export class ManualClock extends WakeableClock implements Clock {
     if (!(by >= 0)) throw new RangeError(`processing time can only advance; got ${by} ms`);
     this.current += by;
   }
+  /**
+   * Sets the time a checkpoint recorded (the TestStream's snapshot): a restored job's
+   * processing time continues where the checkpointed one was, not from the start.
+   */
+  restoreTo(time: Instant): void {
+    this.current = time;
+  }
   sleepUntil(time: Instant): Promise<void> {
     if (time <= this.current) return Promise.resolve();
     return this.sleepFor(MAX_SLEEP_MS);

@@ -1,0 +1,101 @@
+import type { ByteReader, ByteWriter } from "../../model/index.js";
+import type { StateSpecMap } from "../../transforms/index.js";
+import type { MinHeap } from "../min-heap.js";
+import { corruptSnapshot, readCount } from "../reduce/reduce-snapshot.js";
+import { stateCellCodec, type StateCellCodec } from "./state-cell-codec.js";
+import type { StateEntry, StateTable } from "./state-table.js";
+import type { TimerSnapshotCoders } from "./timer-table.js";
+
+/** What a stateful step's state is written with: its specs' coders, its key and window coders. */
+export interface StateSnapshotContext {
+  readonly specs: StateSpecMap;
+  /** Keys, windows and key identity, as for the step's timers. */
+  readonly coders: TimerSnapshotCoders;
+}
+
+/**
+ * Writes a stateful step's state table and its pending window expiries (checkpoints;
+ * between bundles, so no journal is open). Layout:
+ *
+ *   varint n                      entries (key, window), in the table's order
+ *   n × entry                     key (key coder, nested), window (window coder, nested),
+ *                                 varint cells, cells × (utf8 state name, content: see
+ *                                 state-cell-codec.ts)
+ *   expiries                      varint size, size × (double garbage-collection time,
+ *                                 varint ref: 0 a stale copy, i + 1 entry i), heap slot order
+ *
+ * An entry with no cells is written too: its window still expires (onWindowExpiration).
+ * A stale copy (of an entry dropped when the bundle that made it failed) is not restored.
+ */
+export function writeStateSnapshot(out: ByteWriter, table: StateTable, expiries: MinHeap<StateEntry>, ctx: StateSnapshotContext): void {
+  const codecs = codecsOf(ctx.specs);
+  const index = new Map<StateEntry, number>();
+  const entries = [...table.all()];
+  out.writeVarInt(entries.length);
+  for (const e of entries) {
+    index.set(e, index.size);
+    ctx.coders.key.encode(e.key, out, true);
+    ctx.coders.window.encode(e.window, out, true);
+    out.writeVarInt(e.cells.size);
+    for (const [name, content] of e.cells) {
+      const codec = codecs.get(name);
+      if (codec === undefined) throw new Error(`internal error: state "${name}" is not declared by the DoFn`);
+      out.writeUtf8(name, true);
+      codec.write(content, out);
+    }
+  }
+  out.writeVarInt(expiries.size);
+  for (const [time, e] of expiries.stored()) {
+    out.writeDoubleBE(time);
+    const i = index.get(e);
+    out.writeVarInt(i === undefined ? 0 : i + 1);
+  }
+}
+
+/**
+ * Reads what writeStateSnapshot wrote into an empty table and heap; `attach` gives each
+ * restored entry its accessors (as the stage does when it first binds an entry).
+ */
+export function readStateSnapshot(
+  input: ByteReader,
+  table: StateTable,
+  expiries: MinHeap<StateEntry>,
+  ctx: StateSnapshotContext,
+  attach: (e: StateEntry) => void,
+): void {
+  if (!table.isEmpty || expiries.size > 0) throw corruptSnapshot("state restored into a table that holds state");
+  const codecs = codecsOf(ctx.specs);
+  const entries: StateEntry[] = [];
+  table.begin();
+  const n = readCount(input, "the number of state entries");
+  for (let i = 0; i < n; i++) {
+    const key = ctx.coders.key.decode(input, true);
+    const window = ctx.coders.window.decode(input, true);
+    const e = table.entry(key, ctx.coders.keyId(key), window);
+    if (e.cells.size > 0 || e.accessors !== undefined) throw corruptSnapshot("a key and window appear twice in the state");
+    const cells = readCount(input, "the number of an entry's state cells");
+    for (let c = 0; c < cells; c++) {
+      const name = input.readUtf8(readCount(input, "a state name's length"));
+      const codec = codecs.get(name);
+      if (codec === undefined) throw corruptSnapshot(`state "${name}" is not declared by the DoFn`);
+      if (e.cells.has(name)) throw corruptSnapshot(`state "${name}" appears twice in one entry`);
+      e.cells.set(name, codec.read(input));
+    }
+    attach(e);
+    entries.push(e);
+  }
+  table.commit();
+  const size = readCount(input, "the number of pending window expiries");
+  for (let i = 0; i < size; i++) {
+    const time = input.readDoubleBE();
+    const ref = input.readVarInt();
+    if (ref === 0) continue;
+    const e = entries[ref - 1];
+    if (e === undefined) throw corruptSnapshot(`window expiry ${i} refers to state entry ${ref - 1}, which does not exist`);
+    expiries.push(time, e);
+  }
+}
+
+function codecsOf(specs: StateSpecMap): Map<string, StateCellCodec> {
+  return new Map(Object.entries(specs).map(([name, spec]) => [name, stateCellCodec(spec)]));
+}
