@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { encodeCheckpoint, type StageShape } from "./checkpoint-file.js";
+import type { CheckpointSettings } from "./checkpoint-settings.js";
+import type { CheckpointStorage, StoredCheckpoint } from "./checkpoint-storage.js";
+import { encodePart } from "./executor-part.js";
+import { planRestore } from "./restore-plan.js";
+
+const STAGES: StageShape[] = [
+  { label: "Read", shape: "splittableParDo", stateful: true },
+  { label: "Count", shape: "statefulParDo(key string_utf8, GlobalWindows, state [n:value<varint>], timers [])", stateful: true },
+];
+
+/** Storage holding one checkpoint with `parts` executors, each part with a section per stage. */
+function storageWith(parts: number, stages = STAGES): CheckpointStorage {
+  const part = encodePart(new Map(stages.map((s) => [`stage:${s.label}`, new Uint8Array([1, 2, 3])])));
+  const bytes = encodeCheckpoint({ id: 7, kind: "checkpoint", createdAt: "2026-12-07T00:00:00Z", job: "test", finished: false, stages }, Array.from({ length: parts }, () => part));
+  const stored: StoredCheckpoint = { id: 7, kind: "checkpoint", location: "/cp/chk-000007.beamckpt" };
+  return { write: () => Promise.resolve(stored), list: () => [stored], read: () => bytes, remove: () => {} };
+}
+
+const settings = (over: Partial<CheckpointSettings> = {}): CheckpointSettings => ({
+  dir: "/cp",
+  intervalMillis: 1000,
+  retained: 3,
+  restoreFrom: "latest",
+  allowDroppingState: false,
+  renames: new Map(),
+  stopAfterCheckpoint: undefined,
+  ...over,
+});
+
+describe("planRestore", () => {
+  it("hands each executor its part, stage sections under the pipeline's names", () => {
+    const plan = planRestore(storageWith(2), settings(), STAGES, 2)!;
+    expect(plan.parts).toHaveLength(2);
+    expect([...plan.parts[1]!.keys()]).toEqual(["stage:Read", "stage:Count"]);
+  });
+
+  it("refuses another --parallelism, naming the one to use", () => {
+    expect(() => planRestore(storageWith(2), settings(), STAGES, 3)).toThrow(/taken at --parallelism 2; this job runs at 3.*run with --parallelism 2/s);
+  });
+
+  it("moves a renamed step's state under its new name, and refuses a rename of a step the checkpoint lacks", () => {
+    const renamed = [STAGES[0]!, { ...STAGES[1]!, label: "Counter" }];
+    const plan = planRestore(storageWith(1), settings({ renames: new Map([["Count", "Counter"]]) }), renamed, 1)!;
+    expect([...plan.parts[0]!.keys()]).toEqual(["stage:Read", "stage:Counter"]);
+    expect(() => planRestore(storageWith(1), settings({ renames: new Map([["Nope", "Counter"]]) }), renamed, 1)).toThrow(/--renameSteps names "Nope", which the checkpoint does not have/);
+  });
+
+  it("lists every problem at once", () => {
+    const changed = [{ ...STAGES[0]!, shape: "read(X)" }];
+    expect(() => planRestore(storageWith(1), settings(), changed, 1)).toThrow(/step "Read" changed incompatibly[\s\S]*step "Count" holds state/);
+  });
+
+  it("starts fresh when latest finds nothing, with a warning", () => {
+    const empty: CheckpointStorage = { write: () => Promise.reject(new Error("no")), list: () => [], read: () => new Uint8Array(), remove: () => {} };
+    expect(planRestore(empty, settings(), STAGES, 1)).toBeUndefined();
+  });
+});
