@@ -64,6 +64,8 @@ export async function startRedis(options = {}) {
       "--bind", HOST, ...listen, "--dir", dir,
       "--save", "", "--appendonly", "no", "--daemonize", "no",
       "--requirepass", REDIS_TEST_PASSWORD, "--logfile", "", "--loglevel", "notice",
+      // 32 databases: test files running at once each flush their own (test/io/redis*.test.ts: 0-15, 16-17).
+      "--databases", "32",
     ],
     { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
   );

@@ -17,6 +17,7 @@ import {
 import { reportReconnects } from "./metrics.js";
 import { RedisSession, resolveRedisConnection, type RedisConnection, type ResolvedRedisConnection } from "./redis-connection.js";
 import { RedisIOError, messageOf } from "./redis-io-error.js";
+import { decodeStreamAcks, encodeStreamAcks } from "./stream-acks.js";
 
 /** One entry of a Redis Stream as readFromRedisStream emits it, timestamped by its id's milliseconds. */
 export interface RedisStreamEntry {
@@ -97,6 +98,13 @@ function nonEmpty(name: string, value: unknown): string {
  * was finalized, stays pending in the group; the consumer re-reads its own pending entries
  * (XREADGROUP from id 0) when it starts and after a failed bundle, and emits them again.
  * Downstream steps may therefore see an entry twice; its `id` identifies it.
+ *
+ * **With checkpoints** (the embedded runner's `--checkpointDir`) an XACK runs once a
+ * checkpoint covering its bundle is durable, and the checkpoint stores the ids (recovery
+ * bytes): a job restored from it acknowledges them first (`recoverCommit`), so it re-reads
+ * only the entries emitted after that checkpoint, whose effects the checkpoint lacks. The
+ * job's checkpointed state (counts, windows, two-phase sinks) sees each entry once; side
+ * effects done outside a checkpoint (a plain database insert) may see those entries twice.
  *
  * Drain stops the read (the restriction is dropped); `maxRecords` or `maxReadTimeMs` end it.
  *
@@ -211,6 +219,8 @@ class ReadStreamFn implements SplittableDoFn<Uint8Array, RedisStreamEntry, Offse
   private rescanPending = true;
   /** Ids emitted by a bundle whose XACK is registered but has not run yet, with its expiry. */
   private readonly awaitingAck = new Map<string, Instant>();
+  /** XACKs sent and not answered yet: teardown lets them finish before it closes the connection. */
+  private readonly acking = new Set<Promise<unknown>>();
 
   constructor(
     readonly settings: StreamSettings,
@@ -260,7 +270,8 @@ class ReadStreamFn implements SplittableDoFn<Uint8Array, RedisStreamEntry, Offse
         acks.push(id);
         return true;
       }
-      if (!tracker.tryClaim(index)) return false;
+      // At the end the claim is left to finish(): a tracker refuses a second claim of its end.
+      if (index >= end || !tracker.tryClaim(index)) return false;
       index++;
       const timestamp = entryTimestamp(id);
       ctx.outputWithTimestamp({ stream, id, fields }, timestamp);
@@ -321,14 +332,50 @@ class ReadStreamFn implements SplittableDoFn<Uint8Array, RedisStreamEntry, Offse
     for (const id of acks) this.awaitingAck.set(id, expiry);
     const session = this.session!;
     const { stream, group } = this.settings;
-    ctx.bundleFinalizer.afterBundleCommit(expiry, async () => {
-      try {
-        await session.client.sendCommand(["XACK", stream, group, ...acks]);
-      } finally {
-        for (const id of acks) this.awaitingAck.delete(id);
-      }
-    });
+    // The recovery bytes make the ack durable: a checkpoint covering this bundle stores them,
+    // and a job restored from it acknowledges the ids (recoverCommit) instead of reading them
+    // again, as their effects are in the checkpoint.
+    const recovery = encodeStreamAcks({ stream, group, ids: acks });
+    ctx.bundleFinalizer.afterBundleCommit(
+      expiry,
+      async () => {
+        // Torn down (a cancelled job's finalizations may run after teardown): the entries stay
+        // pending, and a job restored from the checkpoint acknowledges them (recoverCommit).
+        if (this.session !== session) return;
+        const sent = session.client.sendCommand(["XACK", stream, group, ...acks]);
+        this.acking.add(sent);
+        try {
+          await sent;
+        } finally {
+          this.acking.delete(sent);
+          for (const id of acks) this.awaitingAck.delete(id);
+        }
+      },
+      recovery,
+    );
     return result;
+  }
+
+  /**
+   * A restored job's XACK of entries that a bundle its checkpoint covers emitted (the job may
+   * have died before acknowledging them). Runs after setup, before the first read, so the
+   * rescan of pending entries finds only those emitted after the checkpoint. XACK of an entry
+   * already acknowledged does nothing; a group or stream deleted since has nothing to ack.
+   */
+  async recoverCommit(recovery: Uint8Array): Promise<void> {
+    const { stream, group, ids } = decodeStreamAcks(recovery);
+    if (ids.length === 0) return;
+    const session = this.session!;
+    try {
+      await session.client.sendCommand(["XACK", stream, group, ...ids]);
+    } catch (err) {
+      if (messageOf(err).startsWith("NOGROUP")) return;
+      throw new RedisIOError(
+        `"${this.step}" could not acknowledge ${ids.length} entries of stream ${JSON.stringify(stream).slice(0, 120)} (group ${JSON.stringify(group)}) that the checkpoint it was restored from covers, ` +
+          `at ${session.connection.address}: ${messageOf(err)}. Restore from the same checkpoint again once the server answers.`,
+        { cause: err },
+      );
+    }
   }
 
   private async createGroup(session: RedisSession): Promise<void> {
@@ -355,8 +402,11 @@ class ReadStreamFn implements SplittableDoFn<Uint8Array, RedisStreamEntry, Offse
     return Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
   }
 
-  teardown(): void {
-    this.session?.close();
+  async teardown(): Promise<void> {
+    const session = this.session;
     this.session = undefined;
+    // An XACK under way completes rather than failing on a closed connection.
+    await Promise.allSettled([...this.acking]);
+    session?.close();
   }
 }

@@ -39,11 +39,14 @@ export async function runPlan(graph: PipelineGraph, settings: EmbeddedRunnerSett
   // One executor with checkpoints coordinates them itself; a parallel job's come from its coordinator.
   let stopReason: Error | undefined;
   let stopped = false;
-  const local = control.checkpoints === undefined && control.parallel === undefined ? localCheckpoints(graph, settings, steps, control, (reason) => {
-    stopped = true;
-    stopReason = reason;
-    clock.wake();
-  }) : undefined;
+  const local =
+    control.checkpoints === undefined && control.parallel === undefined
+      ? localCheckpoints(graph, settings, steps, control, clock, (reason) => {
+          stopped = true;
+          stopReason = reason;
+          clock.wake();
+        })
+      : undefined;
   const checkpoints = control.checkpoints ?? local?.settings;
   const executor = new Executor(steps, {
     bundleSize: settings.bundleSize,
@@ -93,6 +96,7 @@ function localCheckpoints(
   settings: EmbeddedRunnerSettings,
   steps: readonly PlanStep[],
   control: RunControl,
+  clock: Clock,
   stop: (reason: Error | undefined) => void,
 ): { coordinator: CheckpointCoordinator; settings: ExecutorCheckpointSettings } | undefined {
   const cp = settings.checkpoint;
@@ -102,6 +106,8 @@ function localCheckpoints(
   const stages = planStageShapes(steps);
   const restore = planRestore(storage, cp, stages, 1);
   const coordinator = new CheckpointCoordinator(storage, cp, 1, { job: settings.jobName, stages }, {
+    // An executor asleep until its next timer snapshots now.
+    request: () => clock.wake(),
     stop: (reason) => stop(reason ?? new CancelledSignal()),
     ...(control.checkpointStats !== undefined ? { stats: control.checkpointStats } : {}),
   });

@@ -221,7 +221,10 @@ export class ParallelJob {
     const stages = planStageShapes(planGraph(graph, { liftCombines: this.settings.liftCombines, expandComposites: this.settings.expandComposites }));
     this.restore = planRestore(storage, cp, stages, count);
     this.coordinator = new CheckpointCoordinator(storage, cp, count, { job: this.settings.jobName, stages }, {
-      request: (id) => this.command({ kind: "checkpoint", id }),
+      request: (id) => {
+        this.command({ kind: "checkpoint", id });
+        this.stop?.();
+      },
       completed: (id) => this.command({ kind: "checkpointComplete", id }),
       stop: (reason) => this.fail(reason ?? new CancelledSignal()),
       ...(this.control.checkpointStats !== undefined ? { stats: this.control.checkpointStats } : {}),
