@@ -9,7 +9,8 @@
  * p.apply(create(["a", "b", "a"])).apply(countPerElement());
  * await p.run().waitUntilFinish();
  */
-import { registerRunner } from "./pipeline/index.js";
+import { registerJobObserver, registerRunner } from "./pipeline/index.js";
+import { observeFromOptions } from "./observe/index.js";
 // Not ./runners/index.js: that loads the portable runner's Job API client, which
 // PortableRunner imports only when a job is submitted.
 import { EmbeddedRunner } from "./runners/embedded/index.js";
@@ -30,6 +31,22 @@ export {
   type JobState,
   type Runner,
   type PipelineGraph,
+  type JobSnapshot,
+  type JobInfo,
+  type StepSnapshot,
+  type StageSnapshot,
+  type SourceSnapshot,
+  type LineageSnapshot,
+  type MemorySnapshot,
+  type WorkersSnapshot,
+  type CheckpointsSnapshot,
+  type GraphView,
+  type TransformView,
+  type GraphPCollection,
+  type StageView,
+  registerJobObserver,
+  type JobObserver,
+  type JobObservation,
   defineOptions,
   option,
   redactOptions,
@@ -41,6 +58,9 @@ export {
 export * from "./transforms/index.js";
 export {
   Metrics,
+  Lineage,
+  lineageName,
+  type LineageDirection,
   stepMatches,
   type Counter,
   type Distribution,
@@ -54,9 +74,12 @@ export {
   type StringSet,
 } from "./metrics/index.js";
 export * from "./testing/index.js";
+export * from "./sql/index.js";
 export { EmbeddedRunner, PortableRunner };
 export { decodeCheckpoint, type CheckpointContents, type CheckpointHeader, type StageShape } from "./runners/embedded/index.js";
 
+// Every job gets the observers its options ask for (--metricsPort, progress, --lineageFile).
+registerJobObserver(observeFromOptions);
 registerRunner("embedded", () => new EmbeddedRunner());
 registerRunner("portable", () => new PortableRunner());
 registerRunner("prism", () => new PortableRunner());

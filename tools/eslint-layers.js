@@ -15,13 +15,17 @@ export const LAYERS = {
   runtime: ["model", "coders", "pipeline", "transforms", "metrics"],
   io: ["model", "coders", "pipeline", "transforms", "metrics"],
   testing: ["model", "coders", "pipeline", "transforms", "metrics"],
+  // Beam SQL: compiles queries to ordinary transforms.
+  sql: ["model", "coders", "pipeline", "transforms", "metrics"],
   harness: ["model", "coders", "pipeline", "transforms", "runtime", "metrics", "proto"],
   // The portable runner hosts the harness in LOOPBACK mode (a worker pool in-process).
   runners: ["model", "coders", "pipeline", "transforms", "runtime", "metrics", "proto", "harness"],
   // Cross-language: the expansion service serving beam-ts transforms (translation from
   // runners/portable, workers from harness).
   xlang: ["model", "coders", "pipeline", "transforms", "runtime", "metrics", "proto", "harness", "runners"],
-  cli: ["model", "coders", "pipeline", "transforms", "runtime", "runners", "harness", "metrics", "xlang"],
+  // Observers of running jobs (Prometheus, progress, lineage events): they read JobSnapshots only.
+  observe: ["model", "pipeline", "metrics"],
+  cli: ["model", "coders", "pipeline", "transforms", "runtime", "runners", "harness", "metrics", "xlang", "observe"],
 };
 
 /**

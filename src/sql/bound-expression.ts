@@ -1,0 +1,68 @@
+import type { SqlType, SqlTypeName } from "./sql-types.js";
+
+/**
+ * A scalar expression after binding: names resolved to positions in the input row, every
+ * node typed, implicit conversions made explicit `cast` nodes. compile-expression.ts turns
+ * it into a closure; `renderExpression` prints it for EXPLAIN.
+ */
+export type BoundExpr =
+  | { readonly kind: "field"; readonly index: number; readonly name: string; readonly type: SqlType }
+  | { readonly kind: "literal"; readonly value: unknown; readonly type: SqlType }
+  | { readonly kind: "not"; readonly arg: BoundExpr; readonly type: SqlType }
+  | { readonly kind: "and" | "or"; readonly args: readonly BoundExpr[]; readonly type: SqlType }
+  | { readonly kind: "isNull"; readonly arg: BoundExpr; readonly negated: boolean; readonly type: SqlType }
+  | { readonly kind: "compare"; readonly op: CompareOp; readonly left: BoundExpr; readonly right: BoundExpr; readonly type: SqlType }
+  | { readonly kind: "arith"; readonly op: ArithOp; readonly left: BoundExpr; readonly right: BoundExpr; readonly type: SqlType }
+  | { readonly kind: "negate"; readonly arg: BoundExpr; readonly type: SqlType }
+  | { readonly kind: "like"; readonly arg: BoundExpr; readonly pattern: BoundExpr; readonly negated: boolean; readonly type: SqlType }
+  | { readonly kind: "in"; readonly arg: BoundExpr; readonly list: readonly BoundExpr[]; readonly negated: boolean; readonly type: SqlType }
+  | {
+      readonly kind: "case";
+      readonly whens: readonly { readonly when: BoundExpr; readonly then: BoundExpr }[];
+      readonly otherwise: BoundExpr;
+      readonly type: SqlType;
+    }
+  | { readonly kind: "cast"; readonly arg: BoundExpr; readonly type: SqlType }
+  | { readonly kind: "function"; readonly name: string; readonly args: readonly BoundExpr[]; readonly type: SqlType };
+
+/** Comparison operators. */
+export type CompareOp = "=" | "<>" | "<" | "<=" | ">" | ">=";
+/** Arithmetic operators; `||` is string concatenation. */
+export type ArithOp = "+" | "-" | "*" | "/" | "%" | "||";
+
+/** A bound expression as SQL-like text with `$i` for input fields, for EXPLAIN. */
+export function renderExpression(e: BoundExpr): string {
+  switch (e.kind) {
+    case "field":
+      return e.name;
+    case "literal":
+      return e.value === null ? "NULL" : typeof e.value === "string" ? `'${e.value.replaceAll("'", "''")}'` : String(e.value);
+    case "not":
+      return `NOT ${renderExpression(e.arg)}`;
+    case "and":
+    case "or":
+      return `(${e.args.map(renderExpression).join(` ${e.kind.toUpperCase()} `)})`;
+    case "isNull":
+      return `${renderExpression(e.arg)} IS ${e.negated ? "NOT " : ""}NULL`;
+    case "compare":
+    case "arith":
+      return `(${renderExpression(e.left)} ${e.op} ${renderExpression(e.right)})`;
+    case "negate":
+      return `-${renderExpression(e.arg)}`;
+    case "like":
+      return `${renderExpression(e.arg)} ${e.negated ? "NOT " : ""}LIKE ${renderExpression(e.pattern)}`;
+    case "in":
+      return `${renderExpression(e.arg)} ${e.negated ? "NOT " : ""}IN (${e.list.map(renderExpression).join(", ")})`;
+    case "case":
+      return `CASE ${e.whens.map((w) => `WHEN ${renderExpression(w.when)} THEN ${renderExpression(w.then)}`).join(" ")} ELSE ${renderExpression(e.otherwise)} END`;
+    case "cast":
+      return `CAST(${renderExpression(e.arg)} AS ${e.type.name})`;
+    case "function":
+      return `${e.name}(${e.args.map(renderExpression).join(", ")})`;
+  }
+}
+
+/** A typed NULL literal. */
+export function nullLiteral(name: SqlTypeName): BoundExpr {
+  return { kind: "literal", value: null, type: { name, nullable: true } };
+}

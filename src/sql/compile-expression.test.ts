@@ -1,0 +1,64 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { bindExpr, type Column } from "./bind-expression.js";
+import { compileExpression } from "./compile-expression.js";
+import { parseSql } from "./parse.js";
+import { SqlError } from "./sql-error.js";
+
+const columns: Column[] = [
+  { table: "t", name: "p", type: { name: "BOOLEAN", nullable: true } },
+  { table: "t", name: "q", type: { name: "BOOLEAN", nullable: true } },
+  { table: "t", name: "n", type: { name: "INTEGER", nullable: true } },
+];
+
+function evaluate(expression: string, row: readonly unknown[]): unknown {
+  const query = `SELECT ${expression} FROM t`;
+  const statement = parseSql(query);
+  if (statement.query.kind !== "select" || statement.query.items[0]?.kind !== "expr") throw new Error("not a select");
+  return compileExpression(bindExpr(statement.query.items[0].expr, { query, columns, clause: "SELECT" }))(row);
+}
+
+// Kleene's three-valued logic, with null as UNKNOWN.
+const and3 = (a: boolean | null, b: boolean | null) => (a === false || b === false ? false : a === null || b === null ? null : true);
+const or3 = (a: boolean | null, b: boolean | null) => (a === true || b === true ? true : a === null || b === null ? null : false);
+
+describe("compiled expressions", () => {
+  it("follow SQL's three-valued logic for AND, OR and NOT", () => {
+    const truth = fc.constantFrom(true, false, null);
+    fc.assert(
+      fc.property(truth, truth, (p, q) => {
+        expect(evaluate("p AND q", [p, q, 0])).toBe(and3(p, q));
+        expect(evaluate("p OR q", [p, q, 0])).toBe(or3(p, q));
+        expect(evaluate("NOT p", [p, q, 0])).toBe(p === null ? null : !p);
+      }),
+    );
+  });
+
+  it("give NULL for comparisons with NULL and for IN lists that only miss through a NULL", () => {
+    expect(evaluate("n = 1", [null, null, null])).toBeNull();
+    expect(evaluate("n IN (1, NULL)", [null, null, 2])).toBeNull();
+    expect(evaluate("n IN (1, NULL)", [null, null, 1])).toBe(true);
+    expect(evaluate("n BETWEEN 1 AND 3", [null, null, 2])).toBe(true);
+    expect(evaluate("CASE WHEN n > 1 THEN 'big' ELSE 'small' END", [null, null, 5])).toBe("big");
+    expect(evaluate("COALESCE(n, 7)", [null, null, null])).toBe(7);
+  });
+
+  it("wraps INTEGER arithmetic at 32 bits as Java's int does", () => {
+    fc.assert(fc.property(fc.integer(), fc.integer({ min: -1000, max: 1000 }), (a, b) => {
+        expect(evaluate(`n * ${b}`, [null, null, a])).toBe(Math.imul(a, b));
+      }),
+    );
+  });
+
+  it("matches LIKE patterns without reading them as regular expressions", () => {
+    expect(evaluate("'a.c' LIKE 'a.c'", [null, null, 0])).toBe(true);
+    expect(evaluate("'abc' LIKE 'a.c'", [null, null, 0])).toBe(false);
+    expect(evaluate("'abc' LIKE 'a_c'", [null, null, 0])).toBe(true);
+    expect(evaluate("'abc' LIKE '%c'", [null, null, 0])).toBe(true);
+  });
+
+  it("refuses a type mismatch with its position", () => {
+    expect(() => evaluate("p + 1", [null, null, 0])).toThrow(SqlError);
+    expect(() => evaluate("p + 1", [null, null, 0])).toThrow(/column 8\): \+ takes numbers, got BOOLEAN/);
+  });
+});

@@ -1,0 +1,368 @@
+import { createRequire } from "node:module";
+import type { BinaryOp, Expr, FromItem, JoinKind, LiteralValue, OrderItem, Query, SelectItem, Statement } from "./ast.js";
+import { SqlError, positionAt } from "./sql-error.js";
+
+/**
+ * The front end: node-sql-parser's Flink SQL grammar (the dialect closest to Calcite's, with
+ * TUMBLE/HOP/SESSION and INTERVAL literals) reads the text; this module turns its untyped
+ * JSON tree into ast.ts's typed nodes and refuses what the binder would misread. The parser
+ * is an optional peer dependency loaded on first use, synchronously, because `sql(...)`
+ * builds its transforms while the pipeline is constructed.
+ */
+
+interface ParserModule {
+  readonly Parser: new () => { astify(text: string, options: object): unknown };
+}
+
+let parserModule: ParserModule | undefined;
+
+function loadParser(query: string): ParserModule {
+  if (parserModule !== undefined) return parserModule;
+  try {
+    parserModule = createRequire(import.meta.url)("node-sql-parser/build/flinksql") as ParserModule;
+  } catch (err) {
+    throw new SqlError(
+      "the SQL parser (the npm package node-sql-parser) is not installed",
+      undefined,
+      "npm install node-sql-parser (an optional peer dependency of beam-ts, needed only by sql())",
+      query,
+      { cause: err },
+    );
+  }
+  return parserModule;
+}
+
+type Json = Readonly<Record<string, unknown>>;
+
+function isObj(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function arr(v: unknown): readonly unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+/**
+ * Parses one statement: a query, or `EXPLAIN [PLAN FOR] query`.
+ *
+ * @example parseSql("SELECT a FROM PCOLLECTION").query.kind === "select"
+ */
+export function parseSql(query: string): Statement {
+  // EXPLAIN is ours (the grammar lacks it): blank it out so offsets stay those of the text.
+  const explainMatch = /^\s*EXPLAIN(\s+PLAN\s+FOR)?\s/i.exec(query);
+  const text = explainMatch ? " ".repeat(explainMatch[0].length) + query.slice(explainMatch[0].length) : query;
+  const { Parser } = loadParser(query);
+  let tree: unknown;
+  try {
+    tree = new Parser().astify(text, { database: "flinksql", trimQuery: false, parseOptions: { includeLocations: true } });
+  } catch (err) {
+    const loc = isObj(err) && isObj(err["location"]) && isObj(err["location"]["start"]) ? err["location"]["start"]["offset"] : undefined;
+    const found = isObj(err) ? str(err["found"]) : undefined;
+    throw new SqlError(
+      found === undefined ? "unexpected end of the query" : `syntax error near "${found}"`,
+      typeof loc === "number" ? positionAt(query, loc) : undefined,
+      "check the query against docs/SQL.md's supported syntax (identifiers that are keywords need `backticks`)",
+      query,
+      { cause: err },
+    );
+  }
+  const statements = Array.isArray(tree) ? tree : [tree];
+  if (statements.length !== 1) {
+    throw new SqlError(`expected one statement, got ${statements.length}`, undefined, "pass one SELECT per sql() call", query);
+  }
+  return { explain: explainMatch !== null, query: new Converter(query).query(statements[0]) };
+}
+
+/**
+ * Converts the parser's tree. The parser gives positions only for function calls, so a
+ * column's position is found in the text: the converter walks clauses in text order and
+ * searches each identifier from where the previous one was found.
+ */
+class Converter {
+  private cursor = 0;
+  constructor(private readonly text: string) {}
+
+  private fail(problem: string, at: number, hint?: string): never {
+    throw new SqlError(problem, at >= 0 ? positionAt(this.text, at) : undefined, hint, this.text);
+  }
+
+  /** The offset of `word` as a whole identifier at or after the cursor (else anywhere), or -1. */
+  private locate(word: string): number {
+    const find = (from: number): number => {
+      const re = new RegExp(`(?<![A-Za-z0-9_$])\`?${word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\`?(?![A-Za-z0-9_$])`, "gi");
+      re.lastIndex = from;
+      const m = re.exec(this.text);
+      return m === null ? -1 : m.index;
+    };
+    let at = find(this.cursor);
+    if (at < 0) at = find(0);
+    if (at >= 0) this.cursor = at + word.length;
+    return at;
+  }
+
+  private locOf(node: Json): number {
+    const loc = node["loc"];
+    if (isObj(loc) && isObj(loc["start"]) && typeof loc["start"]["offset"] === "number") {
+      this.cursor = loc["start"]["offset"];
+      return loc["start"]["offset"];
+    }
+    return -1;
+  }
+
+  query(node: unknown): Query {
+    if (!isObj(node)) this.fail("expected a query", -1);
+    if (node["type"] !== "select") {
+      this.fail(`${String(node["type"]).toUpperCase()} statements are not supported`, this.locate(String(node["type"])), "sql() runs SELECT queries only");
+    }
+    const at = this.locate("SELECT");
+    const ctes = arr(node["with"]).map((w) => {
+      const wj = isObj(w) ? w : {};
+      const name = isObj(wj["name"]) ? str(wj["name"]["value"]) : str(wj["name"]);
+      const stmt = isObj(wj["stmt"]) ? (wj["stmt"]["ast"] ?? wj["stmt"]) : undefined;
+      if (name === undefined) this.fail("a WITH item without a name", at);
+      return { name, query: this.query(stmt) };
+    });
+    let body: Query = this.select(node, at);
+    const op = str(node["set_op"]);
+    if (node["_next"] !== undefined && node["_next"] !== null) {
+      const kind = (op ?? "").toLowerCase();
+      if (kind !== "union all" && kind !== "union" && kind !== "union distinct") {
+        this.fail(`${(op ?? "set operation").toUpperCase()} is not supported`, this.locate(kind.split(" ")[0] ?? "UNION"), "use UNION ALL or UNION");
+      }
+      const right = this.query({ ...node["_next"], with: null });
+      body = { kind: "union", all: kind === "union all", left: body, right, at };
+    }
+    return ctes.length === 0 ? body : { kind: "with", ctes, body, at };
+  }
+
+  private select(node: Json, at: number): Query {
+    const items: SelectItem[] = arr(node["columns"]).map((c) => this.selectItem(c));
+    const from = arr(node["from"]).map((f, i) => this.fromItem(f, i));
+    if (from.length === 0) this.fail("a SELECT without FROM", at, "name an input: SELECT ... FROM PCOLLECTION");
+    const where = node["where"] === null || node["where"] === undefined ? undefined : this.expr(node["where"]);
+    const groupBy = isObj(node["groupby"]) ? arr(node["groupby"]["columns"]).map((e) => this.expr(e)) : arr(node["groupby"]).map((e) => this.expr(e));
+    const having = node["having"] === null || node["having"] === undefined ? undefined : this.expr(node["having"]);
+    const orderBy: OrderItem[] = arr(node["orderby"]).map((o) => {
+      const oj = isObj(o) ? o : {};
+      return { expr: this.expr(oj["expr"]), descending: str(oj["type"])?.toUpperCase() === "DESC" };
+    });
+    let limit: number | undefined;
+    let offset: number | undefined;
+    if (isObj(node["limit"])) {
+      const values = arr(node["limit"]["value"]).map((v) => (isObj(v) ? Number(v["value"]) : NaN));
+      if (values.length > 0) {
+        const sep = str(node["limit"]["seperator"]);
+        if (sep === ",") [offset, limit] = values;
+        else [limit, offset] = values;
+      }
+      for (const v of [limit, offset]) {
+        if (v !== undefined && (!Number.isInteger(v) || v < 0)) this.fail("LIMIT and OFFSET take non-negative integer literals", this.locate("LIMIT"));
+      }
+    }
+    const distinct = str(node["distinct"])?.toUpperCase() === "DISTINCT";
+    return { kind: "select", distinct, items, from, where, groupBy, having, orderBy, limit, offset, at };
+  }
+
+  private selectItem(c: unknown): SelectItem {
+    const cj = isObj(c) ? c : {};
+    const e = cj["expr"];
+    if (isObj(e) && e["type"] === "column_ref" && this.columnName(e) === "*") {
+      const table = str(e["table"]) ?? undefined;
+      return { kind: "star", table, at: this.locate("*") };
+    }
+    const alias = str(cj["as"]) ?? (isObj(cj["as"]) ? str(cj["as"]["value"]) : undefined);
+    return { kind: "expr", expr: this.expr(e), alias };
+  }
+
+  private fromItem(f: unknown, index: number): FromItem {
+    const fj = isObj(f) ? f : {};
+    const alias = str(fj["as"]) ?? undefined;
+    const joinText = str(fj["join"]);
+    const join = index === 0 ? undefined : joinKind(joinText, () => this.fail(`${joinText ?? "join"} is not supported`, this.locate("JOIN")));
+    const subquery = isObj(fj["expr"]) ? (fj["expr"]["ast"] ?? undefined) : undefined;
+    if (subquery !== undefined) {
+      const at = this.cursor;
+      const query = this.query(subquery);
+      const on = fj["on"] === null || fj["on"] === undefined ? undefined : this.expr(fj["on"]);
+      return { source: { kind: "subquery", query }, alias, join, on, at };
+    }
+    const name = str(fj["table"]);
+    if (name === undefined) this.fail("unsupported FROM item", -1, "FROM takes input names, subqueries and joins");
+    const at = this.locate(name);
+    if (alias !== undefined) this.locate(alias);
+    const on = fj["on"] === null || fj["on"] === undefined ? undefined : this.expr(fj["on"]);
+    if (fj["using"] !== undefined && fj["using"] !== null) this.fail("JOIN ... USING is not supported", at, "write the equality: JOIN b ON a.k = b.k");
+    return { source: { kind: "table", name }, alias, join, on, at };
+  }
+
+  private columnName(e: Json): string | undefined {
+    const c = e["column"];
+    if (typeof c === "string") return c;
+    if (isObj(c) && isObj(c["expr"])) return str(c["expr"]["value"]);
+    return undefined;
+  }
+
+  expr(node: unknown): Expr {
+    if (!isObj(node)) this.fail("expected an expression", -1);
+    const type = str(node["type"]);
+    switch (type) {
+      case "column_ref": {
+        const name = this.columnName(node);
+        if (name === undefined) this.fail("unsupported column reference", -1);
+        const table = str(node["table"]) ?? undefined;
+        const at = table === undefined ? this.locate(name) : this.locate(table);
+        return { kind: "column", table, name, at };
+      }
+      case "number":
+      case "bigint":
+        return { kind: "literal", value: numberLiteral(node["value"]), at: -1 };
+      case "single_quote_string":
+      case "string":
+        return { kind: "literal", value: { type: "VARCHAR", value: String(node["value"]).replaceAll("''", "'") }, at: -1 };
+      case "double_quote_string":
+      case "backticks_quote_string":
+        // Calcite reads "x" and `x` as identifiers, never as strings.
+        return { kind: "column", table: undefined, name: String(node["value"]), at: this.locate(String(node["value"])) };
+      case "bool":
+        return { kind: "literal", value: { type: "BOOLEAN", value: node["value"] === true }, at: -1 };
+      case "null":
+        return { kind: "literal", value: { type: "NULL" }, at: -1 };
+      case "interval":
+        return this.interval(node);
+      case "unary_expr": {
+        const op = str(node["operator"])?.toUpperCase();
+        if (op !== "-" && op !== "+" && op !== "NOT") this.fail(`the operator ${op ?? "?"} is not supported`, -1);
+        return { kind: "unary", op, arg: this.expr(node["expr"]), at: -1 };
+      }
+      case "binary_expr":
+        return this.binary(node);
+      case "case": {
+        const at = this.locate("CASE");
+        const operand = node["expr"] === null || node["expr"] === undefined ? undefined : this.expr(node["expr"]);
+        const whens: { when: Expr; then: Expr }[] = [];
+        let otherwise: Expr | undefined;
+        for (const a of arr(node["args"])) {
+          if (!isObj(a)) continue;
+          if (a["type"] === "when") whens.push({ when: this.expr(a["cond"]), then: this.expr(a["result"]) });
+          else otherwise = this.expr(a["result"]);
+        }
+        return { kind: "case", operand, whens, otherwise, at };
+      }
+      case "cast": {
+        const at = this.locate("CAST");
+        const arg = this.expr(node["expr"]);
+        const target = arr(node["target"])[0];
+        const to = isObj(target) ? str(target["dataType"])?.toUpperCase() : undefined;
+        if (to === undefined) this.fail("CAST without a type", at);
+        return { kind: "cast", arg, to, at };
+      }
+      case "aggr_func": {
+        const name = String(node["name"]).toUpperCase();
+        const at = this.locate(name);
+        const args = isObj(node["args"]) ? node["args"] : {};
+        const inner = args["expr"];
+        const star = isObj(inner) && inner["type"] === "star";
+        const distinct = str(args["distinct"])?.toUpperCase() === "DISTINCT";
+        return { kind: "call", name, args: star || inner === undefined || inner === null ? [] : [this.expr(inner)], distinct, star, at };
+      }
+      case "function": {
+        const at = this.locOf(node);
+        const nameParts = isObj(node["name"]) ? arr(node["name"]["name"]) : [];
+        const name = nameParts.map((p) => (isObj(p) ? String(p["value"]) : "")).join(".").toUpperCase();
+        const args = isObj(node["args"]) ? arr(node["args"]["value"]).map((a) => this.expr(a)) : [];
+        if (name === "NOT" && args.length === 1) return { kind: "unary", op: "NOT", arg: args[0]!, at };
+        return { kind: "call", name, args, distinct: false, star: false, at };
+      }
+      case "expr_list": {
+        const list = arr(node["value"]);
+        if (list.length === 1) return this.expr(list[0]);
+        return this.fail("a list of values where one value belongs", -1);
+      }
+      case "select":
+        return this.fail("subqueries in expressions are not supported", this.locate("SELECT"), "join with the subquery in FROM instead");
+      default:
+        return this.fail(`the expression ${type ?? "?"} is not supported`, -1);
+    }
+  }
+
+  private interval(node: Json): Expr {
+    const at = this.locate("INTERVAL");
+    const inner = isObj(node["expr"]) ? node["expr"]["value"] : undefined;
+    const amount = Number(inner);
+    const unit = (str(node["unit"]) ?? "").toUpperCase().replace(/S$/, "");
+    const unitMillis: Readonly<Record<string, number>> = { MILLISECOND: 1, SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000 };
+    const scale = unitMillis[unit];
+    if (!Number.isFinite(amount) || scale === undefined) {
+      this.fail(`unsupported interval ${String(inner)} ${unit}`, at, "write INTERVAL 'n' SECOND, MINUTE, HOUR or DAY");
+    }
+    return { kind: "interval", millis: amount * scale, at };
+  }
+
+  private binary(node: Json): Expr {
+    const raw = (str(node["operator"]) ?? "").toUpperCase();
+    const left = this.expr(node["left"]);
+    const right = node["right"];
+    const at = -1;
+    switch (raw) {
+      case "IS":
+      case "IS NOT": {
+        if (!isObj(right) || right["type"] !== "null") this.fail(`${raw} is supported only with NULL`, this.locate("IS"), "write x IS NULL or x IS NOT NULL, or compare with =");
+        return { kind: "isNull", arg: left, negated: raw === "IS NOT", at };
+      }
+      case "IN":
+      case "NOT IN": {
+        const list = isObj(right) && right["type"] === "expr_list" ? arr(right["value"]).map((v) => this.expr(v)) : [];
+        if (list.length === 0) this.fail("IN takes a list of values", this.locate("IN"), "write x IN (1, 2, 3); IN (SELECT ...) is not supported");
+        return { kind: "in", arg: left, list, negated: raw === "NOT IN", at };
+      }
+      case "BETWEEN":
+      case "NOT BETWEEN": {
+        const bounds = isObj(right) ? arr(right["value"]).map((v) => this.expr(v)) : [];
+        return { kind: "between", arg: left, low: bounds[0]!, high: bounds[1]!, negated: raw === "NOT BETWEEN", at };
+      }
+      case "LIKE":
+      case "NOT LIKE":
+        return { kind: "like", arg: left, pattern: this.expr(right), negated: raw === "NOT LIKE", at };
+    }
+    const op = raw === "!=" ? "<>" : raw;
+    if (!BINARY_OPS.has(op)) this.fail(`the operator ${raw} is not supported`, -1, "see docs/SQL.md for the supported operators");
+    return { kind: "binary", op: op as BinaryOp, left, right: this.expr(right), at: this.cursor };
+  }
+}
+
+const BINARY_OPS: ReadonlySet<string> = new Set(["+", "-", "*", "/", "%", "||", "=", "<>", "<", "<=", ">", ">=", "AND", "OR"]);
+
+function joinKind(text: string | undefined, fail: () => never): JoinKind {
+  switch ((text ?? "").toUpperCase()) {
+    case "JOIN":
+    case "INNER JOIN":
+      return "INNER";
+    case "LEFT JOIN":
+    case "LEFT OUTER JOIN":
+      return "LEFT";
+    case "RIGHT JOIN":
+    case "RIGHT OUTER JOIN":
+      return "RIGHT";
+    case "FULL JOIN":
+    case "FULL OUTER JOIN":
+      return "FULL";
+    case "CROSS JOIN":
+    case "":
+      return "CROSS";
+    default:
+      return fail();
+  }
+}
+
+/** An exact integer is INTEGER within 32 bits, BIGINT beyond; anything else DOUBLE. */
+function numberLiteral(raw: unknown): LiteralValue {
+  const text = String(raw);
+  if (/^-?\d+$/.test(text)) {
+    const big = BigInt(text);
+    if (big >= -(2n ** 31n) && big < 2n ** 31n) return { type: "INTEGER", value: Number(big) };
+    return { type: "BIGINT", value: big };
+  }
+  return { type: "DOUBLE", value: Number(text) };
+}

@@ -1,0 +1,116 @@
+import { formatBigDecimal, parseBigDecimal, type BigDecimal } from "../coders/index.js";
+import type { SqlTypeName } from "./sql-types.js";
+
+/**
+ * Operations on non-null SQL values of one type (the binder converts operands to a common
+ * type first): ordering, the grouping key of a value, and CAST.
+ */
+
+function isBigDecimal(v: unknown): v is BigDecimal {
+  return typeof v === "object" && v !== null && "unscaledValue" in v && "scale" in v;
+}
+
+/** Orders two non-null values of the same SQL type: negative, zero or positive. */
+export function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "bigint" && typeof b === "bigint") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "boolean" && typeof b === "boolean") return Number(a) - Number(b);
+  if (isBigDecimal(a) && isBigDecimal(b)) {
+    const scale = Math.max(a.scale, b.scale);
+    const x = a.unscaledValue * 10n ** BigInt(scale - a.scale);
+    const y = b.unscaledValue * 10n ** BigInt(scale - b.scale);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (a instanceof Uint8Array && b instanceof Uint8Array) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+    return a.length - b.length;
+  }
+  return 0;
+}
+
+/**
+ * The value as part of a grouping key: equal SQL values give equal keys under the
+ * deterministic JS value coder (-0 is 0; a decimal loses trailing zeros, 1.0 = 1.00).
+ */
+export function keyValue(v: unknown): unknown {
+  if (typeof v === "number" && v === 0) return 0;
+  if (isBigDecimal(v)) {
+    let { unscaledValue, scale } = v;
+    while (scale > 0 && unscaledValue % 10n === 0n) {
+      unscaledValue /= 10n;
+      scale--;
+    }
+    return { unscaledValue, scale };
+  }
+  return v;
+}
+
+/** Thrown for a value CAST cannot convert; the runner reports it with the step and element. */
+export class SqlCastError extends Error {}
+
+/** CAST of a non-null value from one SQL type to another (Calcite's rules: numbers truncate toward zero). */
+export function castValue(v: unknown, from: SqlTypeName, to: SqlTypeName): unknown {
+  if (from === to) return v;
+  switch (to) {
+    case "VARCHAR":
+      if (isBigDecimal(v)) return formatBigDecimal(v);
+      if (typeof v === "boolean") return v ? "TRUE" : "FALSE";
+      if (from === "TIMESTAMP") return new Date(v as number).toISOString();
+      return String(v);
+    case "BOOLEAN":
+      if (typeof v === "string") {
+        const s = v.trim().toUpperCase();
+        if (s === "TRUE" || s === "FALSE") return s === "TRUE";
+        throw new SqlCastError(`cannot CAST '${v}' to BOOLEAN`);
+      }
+      return toNumber(v) !== 0;
+    case "TINYINT":
+    case "SMALLINT":
+    case "INTEGER": {
+      const n = Math.trunc(toNumber(v));
+      const bits = to === "TINYINT" ? 8 : to === "SMALLINT" ? 16 : 32;
+      return Number(BigInt.asIntN(bits, BigInt(n)));
+    }
+    case "BIGINT":
+      if (typeof v === "bigint") return v;
+      return BigInt.asIntN(64, BigInt(Math.trunc(toNumber(v))));
+    case "FLOAT":
+      return Math.fround(toNumber(v));
+    case "DOUBLE":
+      return toNumber(v);
+    case "DECIMAL":
+      return parseBigDecimal(typeof v === "boolean" ? (v ? "1" : "0") : String(v));
+    case "TIMESTAMP":
+      if (typeof v === "string") {
+        const ms = Date.parse(v.includes("T") || v.endsWith("Z") ? v : `${v.replace(" ", "T")}Z`);
+        if (Number.isNaN(ms)) throw new SqlCastError(`cannot CAST '${v}' to TIMESTAMP`);
+        return ms;
+      }
+      return toNumber(v);
+    default:
+      throw new SqlCastError(`cannot CAST ${from} to ${to}`);
+  }
+}
+
+function toNumber(v: unknown): number {
+  if (typeof v === "number") return v;
+  if (typeof v === "bigint") return Number(v);
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (isBigDecimal(v)) return Number(formatBigDecimal(v));
+  if (typeof v === "string") {
+    const n = Number(v.trim());
+    if (v.trim() === "" || Number.isNaN(n)) throw new SqlCastError(`cannot CAST '${v}' to a number`);
+    return n;
+  }
+  throw new SqlCastError(`cannot CAST ${String(v)} to a number`);
+}
+
+/** Which CASTs the binder accepts (from, to), beyond a type to itself. */
+export function canCast(from: SqlTypeName, to: SqlTypeName): boolean {
+  if (from === to || from === "NULL") return true;
+  if (from === "OTHER" || to === "OTHER" || to === "NULL") return false;
+  if (from === "VARBINARY" || to === "VARBINARY") return false;
+  if (from === "TIMESTAMP") return to === "VARCHAR" || to === "BIGINT";
+  return true;
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { Pipeline, SqlError, create, explainSql, parDo, schema, sql, t, type PCollection, type SqlRow } from "../../src/index.js";
+
+const Order = schema({ id: t.int64(), customer: t.string(), amount: t.double(), qty: t.int32().nullable() }, { name: "Order" });
+const Customer = schema({ id: t.string(), name: t.string() }, { name: "Customer" });
+
+const orders = [
+  { id: 1n, customer: "a", amount: 10, qty: 1 },
+  { id: 2n, customer: "a", amount: 5.5, qty: null },
+  { id: 3n, customer: "b", amount: 7, qty: 3 },
+  { id: 4n, customer: "z", amount: 1, qty: 2 },
+];
+const customers = [
+  { id: "a", name: "Ann" },
+  { id: "b", name: "Bob" },
+  { id: "c", name: "Cid" },
+];
+
+async function run(build: (p: Pipeline) => PCollection<SqlRow>): Promise<SqlRow[]> {
+  const out: SqlRow[] = [];
+  const p = new Pipeline();
+  build(p).apply(parDo<SqlRow, never>({ process: (r) => void out.push(r) }));
+  await p.run().waitUntilFinish();
+  return out;
+}
+
+const ordersOf = (p: Pipeline) => p.apply("Orders", create(orders)).withSchema(Order);
+const customersOf = (p: Pipeline) => p.apply("Customers", create(customers)).withSchema(Customer);
+
+describe("sql", () => {
+  it("projects and filters one input named PCOLLECTION", async () => {
+    const rows = await run((p) => ordersOf(p).apply(sql("SELECT id, amount * 2 AS doubled, qty IS NULL AS noQty FROM PCOLLECTION WHERE amount > 5")));
+    expect(rows).toEqual(expect.arrayContaining([{ id: 1n, doubled: 20, noQty: false }, { id: 2n, doubled: 11, noQty: true }, { id: 3n, doubled: 14, noQty: false }]));
+    expect(rows).toHaveLength(3);
+  });
+
+  it("groups and aggregates with HAVING", async () => {
+    const rows = await run((p) =>
+      ordersOf(p).apply(sql("SELECT customer, COUNT(*) AS n, COUNT(qty) AS nq, SUM(amount) AS total, AVG(qty) AS aq FROM PCOLLECTION GROUP BY customer HAVING COUNT(*) > 1")),
+    );
+    expect(rows).toEqual([{ customer: "a", n: 2n, nq: 1n, total: 15.5, aq: 1 }]);
+  });
+
+  it("gives one row for a global aggregate over no rows", async () => {
+    const rows = await run((p) => ordersOf(p).apply(sql("SELECT COUNT(*) AS n, SUM(amount) AS s FROM PCOLLECTION WHERE amount > 100")));
+    expect(rows).toEqual([{ n: 0n, s: null }]);
+  });
+
+  it("joins two inputs, left outer keeping unmatched rows", async () => {
+    const rows = await run((p) =>
+      sql("SELECT o.id, c.name FROM orders o LEFT JOIN customers c ON o.customer = c.id", { orders: ordersOf(p), customers: customersOf(p) }),
+    );
+    expect(rows).toHaveLength(4);
+    expect(rows).toEqual(expect.arrayContaining([{ id: 4n, name: null }, { id: 3n, name: "Bob" }]));
+  });
+
+  it("takes the top n with ORDER BY ... LIMIT", async () => {
+    const rows = await run((p) => ordersOf(p).apply(sql("SELECT id FROM PCOLLECTION ORDER BY amount DESC LIMIT 2")));
+    expect(rows.map((r) => r["id"]).sort()).toEqual([1n, 3n]);
+  });
+
+  it("runs WITH, subqueries, DISTINCT and UNION ALL", async () => {
+    const rows = await run((p) =>
+      ordersOf(p).apply(
+        sql("WITH big AS (SELECT customer FROM PCOLLECTION WHERE amount > 5) SELECT DISTINCT customer FROM (SELECT customer FROM big) s UNION ALL SELECT 'x' FROM big"),
+      ),
+    );
+    expect(rows.map((r) => r["customer"]).sort()).toEqual(["a", "b", "x", "x", "x"]);
+  });
+
+  it("names the position of an unknown column and suggests the near name", () => {
+    const p = new Pipeline();
+    let err: unknown;
+    try {
+      ordersOf(p).apply(sql("SELECT id,\n  custmer FROM PCOLLECTION"));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SqlError);
+    expect((err as SqlError).position).toMatchObject({ line: 2, column: 3 });
+    expect((err as SqlError).message).toContain("did you mean 'customer'");
+  });
+
+  it("explains the plan as Beam transforms", () => {
+    const plan = explainSql("SELECT customer, COUNT(*) FROM PCOLLECTION WHERE amount > 1 GROUP BY customer", { PCOLLECTION: Order });
+    expect(plan).toContain("CombinePerKey");
+    expect(plan).toContain("ParDo(Calc");
+  });
+});
