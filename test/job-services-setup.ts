@@ -1,6 +1,7 @@
 import type { TestProject } from "vitest/node";
 import { startFlink, startPrism, startSpark, type JobService } from "../tools/runners/job-services.mjs";
 import { startPostgres } from "../tools/servers/postgres.mjs";
+import { startKafka } from "../tools/servers/kafka.mjs";
 import { startRedis } from "../tools/servers/redis.mjs";
 
 const services: Pick<JobService, "stop">[] = [];
@@ -32,7 +33,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide("sparkEndpoint", endpoint("spark"));
   // Database and broker servers for the connectors' tests (tools/servers). BEAM_TS_SERVERS
   // (a comma list, e.g. "postgres") starts fewer; default all; "" none.
-  const servers = (process.env["BEAM_TS_SERVERS"] ?? "postgres,redis").split(",").map((s) => s.trim());
+  const servers = (process.env["BEAM_TS_SERVERS"] ?? "postgres,redis,kafka").split(",").map((s) => s.trim());
   if (servers.includes("postgres")) {
     const pg = await startPostgres();
     services.push({ stop: pg.stop });
@@ -46,6 +47,16 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide("redisUrl", redis.url);
   } else {
     project.provide("redisUrl", "");
+  }
+  if (servers.includes("kafka")) {
+    // Both broker lines at once: Kafka 4 dropped old protocol versions, so the connector is tested on each.
+    const [k39, k4] = await Promise.all([startKafka({ line: "3.9" }), startKafka({ line: "4" })]);
+    services.push({ stop: k39.stop }, { stop: k4.stop });
+    project.provide("kafkaBootstrap39", k39.bootstrap);
+    project.provide("kafkaBootstrap4", k4.bootstrap);
+  } else {
+    project.provide("kafkaBootstrap39", "");
+    project.provide("kafkaBootstrap4", "");
   }
 }
 
@@ -63,5 +74,8 @@ declare module "vitest" {
     postgresUrl: string;
     /** redis://:<password>@127.0.0.1:<port> (tools/servers/redis.mjs), or "" when BEAM_TS_SERVERS left it out. */
     redisUrl: string;
+    /** "127.0.0.1:<port>" of a Kafka 3.9 / 4.x KRaft broker (tools/servers/kafka.mjs), or "" when BEAM_TS_SERVERS left kafka out. */
+    kafkaBootstrap39: string;
+    kafkaBootstrap4: string;
   }
 }

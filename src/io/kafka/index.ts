@@ -1,0 +1,8 @@
+// Kafka IO: read topics as an unbounded (or bounded) splittable source, write records idempotently or exactly once.
+export { readFromKafka, type KafkaStartOffset, type ReadFromKafkaOptions } from "./read-from-kafka.js";
+export type { KafkaHeader, KafkaRecord, RawKafkaRecord } from "./kafka-record.js";
+export type { KafkaTimestampPolicy } from "./kafka-watermark.js";
+export type { KafkaConnection, KafkaSasl, SecretOrString } from "./kafka-connection.js";
+export type { KafkaDeserializer, KafkaFormat, KafkaSerializer } from "./serde.js";
+export { KafkaIOError } from "./kafka-io-error.js";
+export { writeToKafka, type KafkaWriteRecord, type WriteToKafkaOptions } from "./write-to-kafka.js";

@@ -1,0 +1,69 @@
+import { MIN_TIMESTAMP, type Duration, type Instant } from "../../model/index.js";
+import type { WatermarkEstimator } from "../../transforms/index.js";
+import type { RawKafkaRecord } from "./kafka-record.js";
+
+/**
+ * Where a record's event time comes from (Beam KafkaIO's TimestampPolicy):
+ * - "logAppendTime": the broker's append time (topics with message.timestamp.type
+ *   LogAppendTime; on others the producer's create time, trusted as in order);
+ * - "createTime": the producer's create time, which may be out of order by up to
+ *   `maxDelayMs` (Beam's `withCreateTime(maxDelay)`);
+ * - a function of the raw record, with the same bounded out-of-orderness.
+ */
+export type KafkaTimestampPolicy =
+  | "logAppendTime"
+  | "createTime"
+  | { readonly timestampFn: (record: RawKafkaRecord) => Instant; readonly maxDelayMs: Duration };
+
+/** The estimator's state, stored with the restriction in checkpoints: plain numbers. */
+export interface PartitionWatermarkState {
+  /** The watermark last reported; it never goes back. */
+  readonly watermark: Instant;
+  /** The greatest event time seen on the partition. */
+  readonly maxEventTime: Instant;
+}
+
+/**
+ * A partition's watermark with bounded out-of-orderness (Beam's
+ * CustomTimestampPolicyWithLimitedDelay): the greatest event time seen minus `maxDelay`;
+ * when the reader is caught up with the partition (idle), the processing time minus
+ * `maxDelay` and `idleLag`, as a record appended later cannot be older than that (its
+ * create time may be late by `maxDelay`; `idleLag` covers producers' clocks being behind
+ * ours). It never goes back.
+ */
+export class PartitionWatermarkEstimator implements WatermarkEstimator<PartitionWatermarkState> {
+  private watermark: Instant;
+  private maxEventTime: Instant;
+
+  constructor(
+    state: PartitionWatermarkState,
+    private readonly maxDelay: Duration,
+    private readonly idleLag: Duration,
+  ) {
+    this.watermark = state.watermark;
+    this.maxEventTime = state.maxEventTime;
+  }
+
+  /** A record was emitted with event time `t`. */
+  observe(t: Instant): void {
+    if (t > this.maxEventTime) this.maxEventTime = t;
+    this.advance(this.maxEventTime - this.maxDelay);
+  }
+
+  /** The reader is caught up with the partition at processing time `now`. */
+  idle(now: Instant): void {
+    this.advance(now - this.maxDelay - this.idleLag);
+  }
+
+  private advance(to: Instant): void {
+    if (to > this.watermark) this.watermark = Math.max(MIN_TIMESTAMP, to);
+  }
+
+  currentWatermark(): Instant {
+    return this.watermark;
+  }
+
+  getState(): PartitionWatermarkState {
+    return { watermark: this.watermark, maxEventTime: this.maxEventTime };
+  }
+}

@@ -1,0 +1,211 @@
+import { MIN_TIMESTAMP, type Duration } from "../../model/index.js";
+import {
+  GrowableOffsetRangeTracker,
+  OffsetRange,
+  OffsetRangeTracker,
+  ProcessContinuation,
+  UNBOUNDED_OFFSET,
+  type SplittableDoFn,
+  type SplittableProcessContext,
+} from "../../transforms/index.js";
+import { committedBatches } from "./committed-records.js";
+import { clientOptions, loadKafkaModule, unreachable, type KafkaModule, type ResolvedKafkaConnection } from "./kafka-connection.js";
+import { KafkaIOError } from "./kafka-io-error.js";
+import type { KafkaHeader, RawKafkaRecord } from "./kafka-record.js";
+import { PartitionWatermarkEstimator, type KafkaTimestampPolicy, type PartitionWatermarkState } from "./kafka-watermark.js";
+
+/**
+ * One topic-partition to read, with the offsets resolved when the job started (Beam
+ * KafkaIO's KafkaSourceDescriptor): plain data, so the runner's coders and checkpoints keep it.
+ */
+export interface KafkaPartitionDescriptor {
+  readonly topic: string;
+  readonly partition: number;
+  readonly startOffset: number;
+  /** Exclusive end for a bounded read; undefined reads for ever. */
+  readonly stopOffset: number | undefined;
+}
+
+/** What the partition reader needs, checked at construction. */
+export interface PartitionReadSettings {
+  readonly connection: ResolvedKafkaConnection;
+  readonly readCommitted: boolean;
+  readonly timestampPolicy: KafkaTimestampPolicy;
+  /** Fetch wait (ms) when no data is ready: how long a `process` call waits for new records. */
+  readonly pollMs: Duration;
+  /** Bytes per partition and fetch. */
+  readonly maxBytesPerFetch: number;
+  /** Lag of the idle watermark behind processing time (ms). */
+  readonly idleLagMs: Duration;
+  /** Commit the read offsets to this consumer group after each bundle commits; undefined: never. */
+  readonly commitGroup: string | undefined;
+}
+
+/** Fetch error codes the reader tells apart (Kafka's protocol error codes). */
+const OFFSET_OUT_OF_RANGE = 1;
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+const NOT_LEADER_OR_FOLLOWER = 6;
+const FENCED_LEADER_EPOCH = 74;
+const UNKNOWN_LEADER_EPOCH = 75;
+/** Batch attribute bit 3: the batch's timestamps are the broker's log-append time. */
+const LOG_APPEND_TIME = 0x08;
+/** How long a registered offset commit stays valid: offsets are advisory (the checkpoint holds the position). */
+const COMMIT_EXPIRY_MS = 5 * 60_000;
+
+type Consumer = InstanceType<KafkaModule["Consumer"]>;
+type Admin = InstanceType<KafkaModule["Admin"]>;
+
+const utf8 = new TextDecoder();
+
+/**
+ * The splittable DoFn over one topic-partition: its restriction is an OffsetRange of the
+ * partition's offsets, [start, stop) or [start, ∞), and each `process` call fetches from
+ * the partition's leader at the restriction's start, claims and emits every record it
+ * gets, and resumes (after `pollMs` of waiting in the broker when nothing was there). The
+ * position is the restriction: a checkpoint stores it, and a restored job fetches from it.
+ */
+export class ReadPartitionFn implements SplittableDoFn<KafkaPartitionDescriptor, RawKafkaRecord, OffsetRange> {
+  private consumer: Consumer | undefined;
+  private admin: Admin | undefined;
+  private readonly maxDelay: Duration;
+
+  constructor(
+    readonly settings: PartitionReadSettings,
+    readonly step: string,
+  ) {
+    const policy = settings.timestampPolicy;
+    this.maxDelay = typeof policy === "object" ? policy.maxDelayMs : 0;
+  }
+
+  async setup(): Promise<void> {
+    const kafka = await loadKafkaModule(this.step, undefined);
+    const options = clientOptions(this.settings.connection, "reader");
+    // The client's consumer needs a group id; the reader never joins it (it fetches by offset).
+    this.consumer = new kafka.Consumer({ ...options, groupId: this.settings.commitGroup ?? `beam-ts-reader-${process.pid}` });
+    if (this.settings.commitGroup !== undefined) this.admin = new kafka.Admin(options);
+  }
+
+  getInitialRestriction(d: KafkaPartitionDescriptor): OffsetRange {
+    return new OffsetRange(d.startOffset, d.stopOffset ?? UNBOUNDED_OFFSET);
+  }
+  newTracker(_d: KafkaPartitionDescriptor, r: OffsetRange): OffsetRangeTracker {
+    return r.to === UNBOUNDED_OFFSET ? new GrowableOffsetRangeTracker(r.from, () => UNBOUNDED_OFFSET) : new OffsetRangeTracker(r);
+  }
+  getInitialWatermarkState(): PartitionWatermarkState {
+    return { watermark: MIN_TIMESTAMP, maxEventTime: MIN_TIMESTAMP };
+  }
+  newWatermarkEstimator(state: unknown): PartitionWatermarkEstimator {
+    return new PartitionWatermarkEstimator(state as PartitionWatermarkState, this.maxDelay, this.settings.idleLagMs);
+  }
+  /** Drain stops reading: unread records stay in the topic. */
+  truncateRestriction(): undefined {
+    return undefined;
+  }
+
+  async process(d: KafkaPartitionDescriptor, ctx: SplittableProcessContext<RawKafkaRecord, OffsetRange, number>): Promise<ProcessContinuation> {
+    const consumer = this.consumer!;
+    const tracker = ctx.tracker;
+    const estimator = ctx.watermarkEstimator as PartitionWatermarkEstimator;
+    const { from, to } = tracker.currentRestriction();
+    if (from >= to) return ProcessContinuation.stop();
+    let partition;
+    try {
+      const metadata = await consumer.metadata({ topics: [d.topic] });
+      const topic = metadata.topics.get(d.topic);
+      const leader = topic?.partitions[d.partition]?.leader;
+      if (topic === undefined || leader === undefined || leader < 0) {
+        throw new KafkaIOError(`"${this.step}": partition ${d.partition} of topic ${JSON.stringify(d.topic)} has no leader now; the bundle is retried.`);
+      }
+      const response = await consumer.fetch({
+        node: leader,
+        topics: [{ topicId: topic.id, partitions: [{ partition: d.partition, fetchOffset: BigInt(from), currentLeaderEpoch: -1, lastFetchedEpoch: -1, partitionMaxBytes: this.settings.maxBytesPerFetch }] }],
+        maxWaitTime: this.settings.pollMs,
+        minBytes: 1,
+        maxBytes: this.settings.maxBytesPerFetch,
+        isolationLevel: this.settings.readCommitted ? 1 : 0,
+      });
+      partition = response.responses[0]?.partitions.find((p) => p.partitionIndex === d.partition);
+    } catch (err) {
+      if (err instanceof KafkaIOError) throw err;
+      throw unreachable(this.step, this.settings.connection, `fetch partition ${d.partition} of topic ${JSON.stringify(d.topic)} at offset ${from}`, err);
+    }
+    if (partition === undefined) return ProcessContinuation.resume(this.settings.pollMs);
+    const code = partition.errorCode;
+    if (code === OFFSET_OUT_OF_RANGE) {
+      throw new KafkaIOError(
+        `"${this.step}": offset ${from} of ${d.topic}-${d.partition} is out of range (log start ${String(partition.logStartOffset)}, end ${String(partition.highWatermark)}): ` +
+          `the records were deleted by retention or the topic was recreated. Restart the read from "earliest" (data is lost) or restore an older checkpoint.`,
+        { retryable: false },
+      );
+    }
+    if (code === NOT_LEADER_OR_FOLLOWER || code === FENCED_LEADER_EPOCH || code === UNKNOWN_LEADER_EPOCH || code === UNKNOWN_TOPIC_OR_PARTITION) {
+      // Leadership moved (or metadata is stale): ask again after a pause; the partition holds the watermark meanwhile.
+      return ProcessContinuation.resume(this.settings.pollMs);
+    }
+    if (code !== 0) throw new KafkaIOError(`"${this.step}": fetching ${d.topic}-${d.partition} at offset ${from} failed with Kafka error code ${code}; the bundle is retried.`);
+
+    const batches = committedBatches(partition.records ?? [], partition.abortedTransactions, this.settings.readCommitted);
+    const policy = this.settings.timestampPolicy;
+    let last = -1;
+    for (const batch of batches) {
+      const logAppend = (batch.attributes & LOG_APPEND_TIME) !== 0;
+      for (const r of batch.records) {
+        const offset = Number(batch.firstOffset + BigInt(r.offsetDelta));
+        if (offset < from) continue; // a fetch returns whole batches: skip what was read before
+        if (offset >= to) {
+          tracker.tryClaim(to);
+          return this.stopped(d, ctx, last, ProcessContinuation.stop());
+        }
+        if (!tracker.tryClaim(offset)) return this.stopped(d, ctx, last, ProcessContinuation.stop());
+        const record: RawKafkaRecord = {
+          topic: d.topic,
+          partition: d.partition,
+          offset,
+          timestamp: Number(logAppend ? batch.maxTimestamp : batch.firstTimestamp + r.timestampDelta),
+          logAppendTime: logAppend,
+          key: r.key === null ? null : new Uint8Array(r.key),
+          value: r.value === null ? null : new Uint8Array(r.value),
+          headers: r.headers.map(([k, v]): KafkaHeader => ({ key: k === null ? "" : utf8.decode(k), value: v === null ? null : new Uint8Array(v) })),
+        };
+        const eventTime = typeof policy === "object" ? policy.timestampFn(record) : record.timestamp;
+        ctx.outputWithTimestamp(record, eventTime);
+        estimator.observe(eventTime);
+        last = offset;
+      }
+    }
+    // Where the next fetch starts: past the last batch, which may end with transaction markers.
+    const lastBatch = partition.records?.at(-1);
+    const next = lastBatch === undefined ? from : Number(lastBatch.firstOffset + BigInt(lastBatch.lastOffsetDelta)) + 1;
+    // read_committed stops at the last stable offset: records past it are not readable yet.
+    const end = Number(this.settings.readCommitted ? partition.lastStableOffset : partition.highWatermark);
+    if (to !== UNBOUNDED_OFFSET && next >= to) {
+      // A bounded read is done once the position passed its stop offset (markers may fill the last offsets).
+      tracker.tryClaim(to);
+      return this.stopped(d, ctx, last, ProcessContinuation.stop());
+    }
+    if (next >= end) estimator.idle(ctx.processingTime);
+    return this.stopped(d, ctx, last, ProcessContinuation.resume(last >= 0 ? 0 : this.settings.pollMs));
+  }
+
+  /** Registers the offset commit of what this call emitted, when offsets are committed in finalize. */
+  private stopped(d: KafkaPartitionDescriptor, ctx: SplittableProcessContext<RawKafkaRecord, OffsetRange, number>, last: number, result: ProcessContinuation): ProcessContinuation {
+    const admin = this.admin;
+    const group = this.settings.commitGroup;
+    if (last < 0 || admin === undefined || group === undefined) return result;
+    ctx.bundleFinalizer.afterBundleCommit(Date.now() + COMMIT_EXPIRY_MS, async () => {
+      try {
+        await admin.alterConsumerGroupOffsets({ groupId: group, topics: [{ name: d.topic, partitionOffsets: [{ partition: d.partition, offset: BigInt(last + 1) }] }] });
+      } catch {
+        // Advisory (monitoring, a later job started from the group): the position is the checkpoint's.
+      }
+    });
+    return result;
+  }
+
+  async teardown(): Promise<void> {
+    const [consumer, admin] = [this.consumer, this.admin];
+    this.consumer = undefined;
+    this.admin = undefined;
+    await Promise.allSettled([consumer?.close(), admin?.close()]);
+  }
+}

@@ -1,0 +1,233 @@
+// The exactly-once Kafka sink: one Kafka transaction per bundle, driven by
+// twoPhaseCommitWrite. The design, and what it guarantees:
+//
+// - Transactional ids come from a small pool per step, `<prefix>-<slot>`. A bundle takes a
+//   free slot and a NEW producer on it: its InitProducerId bumps the id's epoch, which
+//   aborts whatever transaction an earlier producer left open on that id (a zombie of a
+//   crashed job, fenced), and makes (producer id, epoch) name this one transaction alone.
+// - preCommit sends the bundle's records in the transaction and returns the handle
+//   { transactionalId, producerId, producerEpoch }: durable in the broker, not visible to
+//   read_committed consumers.
+// - commit runs once the checkpoint covering the bundle is durable. In the same process it
+//   is the producer's EndTxn; in a job restored from that checkpoint (recoverCommit) there
+//   is no producer, and the sink sends EndTxn(commit) itself with the stored producer id and
+//   epoch, to the transaction coordinator (what Flink's KafkaSink does through reflection
+//   into the Java producer; here the client's protocol API allows it directly). EndTxn of a
+//   transaction already committed with that epoch succeeds again (the coordinator treats it
+//   as a retry); a newer epoch on the id (the slot was reused after the commit) answers
+//   PRODUCER_FENCED, which also means "committed before": a slot is reused only after its
+//   commit, or by fencing, which runs after recovery.
+// - A transaction that no checkpoint covers (its bundle ran after the last checkpoint
+//   before a crash) is aborted when its slot is next used: the first bundle after a start
+//   fences every slot of the pool. Its records are replayed from the checkpoint.
+// - Limits: the broker aborts a transaction after `transactionTimeoutMs`; a job down for
+//   longer than that loses the transactions its last checkpoint had pending (the commit then
+//   fails loudly with INVALID_TXN_STATE). More pending transactions than the pool holds
+//   (bundles between two checkpoints) use ids beyond it, which are not fenced on restart:
+//   their leftovers block read_committed readers until the timeout.
+import { jsValueCoder } from "../../coders/index.js";
+import type { Coder } from "../../model/index.js";
+import type { TwoPhaseCommitSink } from "../../transforms/index.js";
+import { clientOptions, loadKafkaModule, type KafkaModule } from "./kafka-connection.js";
+import { KafkaIOError, messageOf } from "./kafka-io-error.js";
+import { serializeRecord, type KafkaWriteRecord, type SerializedRecord, type WriteSettings } from "./write-to-kafka.js";
+
+type Producer = InstanceType<KafkaModule["Producer"]>;
+type Transaction = Awaited<ReturnType<Producer["beginTransaction"]>>;
+
+/** A pre-committed transaction, stored in checkpoints: plain data for the js_value coder. */
+export interface KafkaTxnHandle {
+  readonly transactionalId: string;
+  /** The producer id, as a bigint; -1n for a bundle that wrote nothing (no transaction). */
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+}
+
+/** A bundle's open transaction. */
+export interface KafkaTxn {
+  readonly slot: number;
+  readonly transactionalId: string;
+  readonly records: SerializedRecord[];
+}
+
+interface LiveTxn {
+  readonly producer: Producer;
+  readonly txn: Transaction;
+}
+
+const EMPTY: KafkaTxnHandle = { transactionalId: "", producerId: -1n, producerEpoch: -1 };
+/** Kafka protocol errors the recovery commit tells apart. */
+const FENCED = new Set(["PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH"]);
+const RETRY = new Set(["CONCURRENT_TRANSACTIONS", "COORDINATOR_LOAD_IN_PROGRESS", "NOT_COORDINATOR", "COORDINATOR_NOT_AVAILABLE"]);
+
+/** The protocol error names (apiId) inside a client error, however deeply nested. */
+function protocolErrors(err: unknown, out: string[] = []): string[] {
+  if (typeof err !== "object" || err === null) return out;
+  const e = err as { apiId?: unknown; errors?: unknown };
+  if (typeof e.apiId === "string") out.push(e.apiId);
+  if (Array.isArray(e.errors)) for (const inner of e.errors) protocolErrors(inner, out);
+  return out;
+}
+
+/** The TwoPhaseCommitSink of writeToKafka({ exactlyOnce: true }). */
+export class KafkaTransactionalSink<K, V> implements TwoPhaseCommitSink<KafkaWriteRecord<K, V>, KafkaTxn, KafkaTxnHandle> {
+  readonly handleCoder = jsValueCoder as Coder<KafkaTxnHandle>;
+  /** Slot → what holds it: an open or pre-committed transaction. */
+  private readonly busy = new Map<number, LiveTxn | undefined>();
+  /** Pre-committed transactions by transactional id, until their commit. */
+  private readonly live = new Map<string, LiveTxn>();
+  private fenced = false;
+
+  constructor(
+    readonly settings: WriteSettings<K, V>,
+    readonly step: string,
+    readonly prefix: string,
+    readonly maxPending: number,
+    readonly transactionTimeoutMs: number,
+  ) {}
+
+  begin(): KafkaTxn {
+    let slot = 0;
+    while (this.busy.has(slot)) slot++;
+    this.busy.set(slot, undefined);
+    return { slot, transactionalId: `${this.prefix}-${slot}`, records: [] };
+  }
+
+  write(txn: KafkaTxn, element: KafkaWriteRecord<K, V>): void {
+    txn.records.push(serializeRecord(this.settings, element));
+  }
+
+  async preCommit(txn: KafkaTxn): Promise<KafkaTxnHandle> {
+    await this.fenceOnce();
+    if (txn.records.length === 0) {
+      this.busy.delete(txn.slot);
+      return EMPTY;
+    }
+    const producer = await this.producer(txn.transactionalId);
+    try {
+      const t = await producer.beginTransaction();
+      await t.send({ messages: txn.records.map((m) => ({ ...m })) });
+      const handle: KafkaTxnHandle = { transactionalId: txn.transactionalId, producerId: producer.producerId!, producerEpoch: producer.producerEpoch! };
+      const live = { producer, txn: t };
+      this.busy.set(txn.slot, live);
+      this.live.set(txn.transactionalId, live);
+      return handle;
+    } catch (err) {
+      await producer.close().catch(() => undefined);
+      throw new KafkaIOError(`"${this.step}" could not write a transaction of ${txn.records.length} records to topic ${JSON.stringify(this.settings.topic)}: ${messageOf(err)}. The bundle is retried.`, {
+        cause: err,
+      });
+    }
+  }
+
+  async commit(handle: KafkaTxnHandle): Promise<void> {
+    if (handle.producerId < 0n) return;
+    const live = this.live.get(handle.transactionalId);
+    if (live !== undefined && live.producer.producerEpoch === handle.producerEpoch && !live.txn.completed) {
+      await live.txn.commit();
+      this.release(handle.transactionalId, live);
+      await live.producer.close().catch(() => undefined);
+      return;
+    }
+    await this.commitByProtocol(handle);
+  }
+
+  /** A bundle attempt failed before preCommit returned: nothing was sent, or its producer is closed (the broker aborts it on the slot's next use). */
+  abort(txn: KafkaTxn): void {
+    if (this.busy.get(txn.slot) === undefined) this.busy.delete(txn.slot);
+  }
+
+  async teardown(): Promise<void> {
+    // Pre-committed transactions stay open in the broker: a restored job commits them by handle.
+    const producers = [...this.live.values()].map((l) => l.producer);
+    this.live.clear();
+    this.busy.clear();
+    await Promise.allSettled(producers.map((p) => p.close()));
+  }
+
+  private release(transactionalId: string, live: LiveTxn): void {
+    this.live.delete(transactionalId);
+    for (const [slot, l] of this.busy) if (l === live) this.busy.delete(slot);
+  }
+
+  private async producer(transactionalId: string): Promise<Producer> {
+    const kafka = await loadKafkaModule(this.step);
+    // `timeout` is also the transaction timeout the client asks of the broker in InitProducerId.
+    // Producer id and epoch -1: a fresh InitProducerId that takes over the id whatever its
+    // epoch (the client's default, 0/0, is refused as fenced once the epoch has moved on).
+    return new kafka.Producer({
+      ...clientOptions(this.settings.connection, "txn"),
+      idempotent: true,
+      acks: -1,
+      transactionalId,
+      timeout: this.transactionTimeoutMs,
+      producerId: -1n,
+      producerEpoch: -1,
+    });
+  }
+
+  /**
+   * Aborts what a crashed run left open on the pool's ids: a new producer's InitProducerId
+   * on each id bumps its epoch, which aborts an open transaction. Runs at the first
+   * preCommit after a start, after the restored job's recovery commits.
+   */
+  private async fenceOnce(): Promise<void> {
+    if (this.fenced) return;
+    this.fenced = true;
+    const free = Array.from({ length: this.maxPending }, (_, slot) => slot).filter((slot) => this.busy.get(slot) === undefined && !this.live.has(`${this.prefix}-${slot}`));
+    await Promise.all(
+      free.map(async (slot) => {
+        const p = await this.producer(`${this.prefix}-${slot}`);
+        try {
+          // beginTransaction sends InitProducerId with the transactional id (the fence); the
+          // transaction itself never reaches the broker (no partition added), so cancel is local.
+          const t = await p.beginTransaction();
+          await t.cancel();
+        } finally {
+          await p.close().catch(() => undefined);
+        }
+      }),
+    );
+  }
+
+  /** EndTxn(commit) with the stored producer id and epoch, to the id's transaction coordinator. */
+  private async commitByProtocol(handle: KafkaTxnHandle): Promise<void> {
+    const kafka = await loadKafkaModule(this.step);
+    const options = clientOptions(this.settings.connection, "recover");
+    const admin = new kafka.Admin(options);
+    let connection: InstanceType<KafkaModule["Connection"]> | undefined;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const [coordinator] = await admin.findCoordinator({ keyType: 1, keys: [handle.transactionalId] });
+          if (coordinator === undefined) throw new Error("no transaction coordinator found");
+          connection = new kafka.Connection(options.clientId, { connectTimeout: options.connectTimeout, ...(options.tls ? { tls: options.tls } : {}), ...(options.sasl ? { sasl: options.sasl } : {}) });
+          await connection.connect(coordinator.host, coordinator.port);
+          await kafka.endTxnV4.api.async(connection, handle.transactionalId, handle.producerId, handle.producerEpoch, true);
+          return;
+        } catch (err) {
+          const codes = protocolErrors(err);
+          // A newer epoch on the id: the slot was reused after this transaction's commit.
+          if (codes.some((c) => FENCED.has(c))) return;
+          if (codes.includes("INVALID_TXN_STATE")) {
+            throw new KafkaIOError(
+              `"${this.step}": transaction ${handle.transactionalId} (producer ${handle.producerId}, epoch ${handle.producerEpoch}) that the checkpoint holds as pre-committed was aborted by the broker, ` +
+                `most likely after transactionTimeoutMs (${this.transactionTimeoutMs} ms) passed while the job was down: its records are lost from topic ${JSON.stringify(this.settings.topic)}. ` +
+                `Restart sooner, or raise transactionTimeoutMs (and the broker's transaction.max.timeout.ms).`,
+              { cause: err, retryable: false },
+            );
+          }
+          if (attempt >= 40 || (codes.length > 0 && !codes.some((c) => RETRY.has(c)))) {
+            throw new KafkaIOError(`"${this.step}" could not commit transaction ${handle.transactionalId} at ${options.bootstrapBrokers.join(",")}: ${messageOf(err)} (${codes.join(", ")}).`, { cause: err });
+          }
+          await new Promise((r) => setTimeout(r, 50 * Math.min(attempt + 1, 10)));
+        } finally {
+          await connection?.close().catch(() => undefined);
+          connection = undefined;
+        }
+      }
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+  }
+}

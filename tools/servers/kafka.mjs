@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+/* global process, console, setTimeout, clearTimeout, URL */
+// Starts a throwaway Apache Kafka broker for tests and benchmarks: one KRaft node that is
+// both broker and controller, listening on 127.0.0.1 at free ports, its log folder a new
+// temporary folder. The jars come from Maven Central (kafka_2.13 with its runtime
+// dependencies), resolved with mvn once and cached like the Flink job server
+// (tools/runners/job-services.mjs, `ensureClasspath`).
+//
+//   node tools/servers/kafka.mjs [4|3.9]   # starts one, prints its address, stops on Ctrl-C
+//
+// Two lines are supported because Kafka 4.0 removed old protocol versions and ZooKeeper: a
+// client must work against both a 3.9 broker and a 4.x one.
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { canConnect, ensureClasspath, freePort } from "../runners/job-services.mjs";
+
+const HOST = "127.0.0.1";
+
+/** The broker versions `startKafka` knows, by line: both are served by Maven Central. */
+export const KAFKA_VERSIONS = {
+  "3.9": process.env.BEAM_TS_KAFKA39_VERSION ?? "3.9.1",
+  "4": process.env.BEAM_TS_KAFKA4_VERSION ?? "4.1.1",
+};
+
+/** Classpath of the Kafka broker `version` (kafka_2.13 and its runtime dependencies). */
+export function ensureKafka(version) {
+  // slf4j-simple: the 3.9 broker logs through slf4j and would print nothing without a binding.
+  return ensureClasspath(`kafka-${version}`, [`org.apache.kafka:kafka_2.13:${version}`, "org.slf4j:slf4j-simple:2.0.16"]);
+}
+
+/** A KRaft cluster id: 16 random bytes in URL-safe base64 without padding (what kafka-storage random-uuid prints). */
+function clusterId() {
+  return randomBytes(16).toString("base64url");
+}
+
+function serverProperties({ dir, port, controllerPort }) {
+  return [
+    "process.roles=broker,controller",
+    "node.id=1",
+    `controller.quorum.voters=1@${HOST}:${controllerPort}`,
+    `listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${HOST}:${port}`,
+    "controller.listener.names=CONTROLLER",
+    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    "inter.broker.listener.name=PLAINTEXT",
+    `log.dirs=${join(dir, "data")}`,
+    // One node: every internal topic has one replica, and a group starts at once.
+    "offsets.topic.replication.factor=1",
+    "offsets.topic.num.partitions=4",
+    "transaction.state.log.replication.factor=1",
+    "transaction.state.log.min.isr=1",
+    "transaction.state.log.num.partitions=4",
+    "group.initial.rebalance.delay.ms=0",
+    // Tests read from the start of topics: nothing is ever deleted by age.
+    "log.retention.ms=-1",
+    "num.partitions=1",
+    "auto.create.topics.enable=true",
+    "",
+  ].join("\n");
+}
+
+const JAVA_OPTS = ["-Xms128m", "-Xmx768m", "-XX:+UseSerialGC", "-Djava.awt.headless=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"];
+
+/**
+ * Starts a single-node KRaft Kafka broker in a new temporary folder. `line` is "4" (default)
+ * or "3.9". Resolves when the broker accepts connections on its PLAINTEXT listener (about
+ * 3-6 s, plus the first mvn resolution).
+ *
+ * @param {{ line?: "4" | "3.9", timeoutMs?: number }} [options]
+ * @returns {Promise<{ host: string, port: number, bootstrap: string, version: string, pid: number, stop: () => Promise<void> }>}
+ */
+export async function startKafka(options = {}) {
+  const line = options.line ?? "4";
+  const version = KAFKA_VERSIONS[line];
+  if (version === undefined) throw new Error(`unknown Kafka line ${line}; expected one of ${Object.keys(KAFKA_VERSIONS).join(", ")}`);
+  const classpath = await ensureKafka(version);
+  const dir = mkdtempSync(join(tmpdir(), `beam-ts-kafka-${line}-`));
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const config = join(dir, "server.properties");
+  writeFileSync(config, serverProperties({ dir, port, controllerPort }));
+  const format = spawnSync(
+    "java",
+    [...JAVA_OPTS, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", config, "--ignore-formatted"],
+    { encoding: "utf8" },
+  );
+  if (format.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`kafka-storage format failed (${format.status ?? format.signal}):\n${format.stdout}\n${format.stderr}`);
+  }
+  const child = spawn("java", [...JAVA_OPTS, "-cp", classpath, "kafka.Kafka", config], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const keep = (chunk) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  let gone = false;
+  child.once("exit", () => (gone = true));
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  try {
+    for (;;) {
+      if (gone) throw new Error(`Kafka ${version} exited at start:\n${log}`);
+      if (await canConnect(port)) break;
+      if (Date.now() > deadline) throw new Error(`Kafka ${version} did not accept connections on ${HOST}:${port} in time:\n${log}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (err) {
+    child.kill("SIGKILL");
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      // SIGTERM: a controlled shutdown, quick on one node; SIGKILL if it hangs.
+      process.kill(child.pid, "SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { host: HOST, port, bootstrap: `${HOST}:${port}`, version, pid: child.pid, stop };
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const server = await startKafka({ line: process.argv[2] ?? "4" });
+  console.log(`Kafka ${server.version} at ${server.bootstrap} (pid ${server.pid}); Ctrl-C stops it and removes its folder.`);
+  const done = () => void server.stop().then(() => process.exit(0));
+  process.once("SIGINT", done);
+  process.once("SIGTERM", done);
+}
