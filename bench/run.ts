@@ -10,6 +10,7 @@ import { Pipeline, parDo, type PCollection } from "../src/index.js";
 import { countWords, syntheticLines } from "./text.js";
 import { workloads, type Workload } from "./workloads.js";
 import { runStreamingBench, type StreamingResult } from "./streaming.js";
+import { sectionsOf } from "./results-section.js";
 
 interface Result {
   workload: string;
@@ -77,15 +78,18 @@ async function main(): Promise<void> {
   );
   const dir = import.meta.dirname;
   writeFileSync(path.join(dir, "results.json"), JSON.stringify({ batch: results, streaming }, null, 2) + "\n");
-  writeFileSync(path.join(dir, "RESULTS.md"), report(results, words, streaming) + nexmarkSection(path.join(dir, "RESULTS.md")));
+  writeFileSync(path.join(dir, "RESULTS.md"), report(results, words, streaming) + keptSections(path.join(dir, "RESULTS.md")));
 }
 
-/** The Nexmark section `npm run bench:peers` wrote into RESULTS.md, kept across this rewrite. */
-function nexmarkSection(file: string): string {
+/**
+ * The sections other benchmarks wrote into RESULTS.md, kept across this rewrite: Nexmark
+ * (`npm run bench:peers`) and checkpoints (`npm run bench:checkpoints`).
+ */
+function keptSections(file: string): string {
   const old = existsSync(file) ? readFileSync(file, "utf8") : "";
-  const start = old.indexOf("<!-- nexmark:start -->");
-  const end = old.indexOf("<!-- nexmark:end -->");
-  return start >= 0 && end > start ? `\n${old.slice(start, end + "<!-- nexmark:end -->".length)}\n` : "";
+  return sectionsOf(old, ["nexmark", "checkpoints"])
+    .map((s) => `\n${s}\n`)
+    .join("");
 }
 
 function fmt(n: number): string {

@@ -5,7 +5,7 @@
  * from the moment the source read the first event past a window's end (which moves the
  * watermark past it) to the moment the pane reached the sink.
  */
-import { Pipeline, combinePerKey, count, fixedWindows, generateSequence, kv, map, parDo, windowInto, type KV } from "../src/index.js";
+import { Pipeline, combinePerKey, count, fixedWindows, generateSequence, kv, map, parDo, windowInto, type KV, type MetricQueryResults } from "../src/index.js";
 
 export interface StreamingResult {
   readonly events: number;
@@ -22,12 +22,20 @@ const WINDOW_MS = 10_000;
 /** Ten events per millisecond of event time: 100k events per window, 100 per key. */
 const timestampOf = (n: number) => Math.floor(n / 10);
 
-async function runPipeline(events: number): Promise<{ seconds: number; panes: number; total: number; latencies: number[] }> {
+/**
+ * The benchmark's pipeline, run once on the embedded runner with `options` (bench/checkpoints.ts
+ * adds checkpoint options): seconds from run() to the job's end, panes and the events they
+ * count (every event once), the latencies of on-time panes, and the job's metrics.
+ */
+export async function runWindowedCount(
+  events: number,
+  options: Readonly<Record<string, unknown>> = {},
+): Promise<{ seconds: number; panes: number; total: number; latencies: number[]; metrics: MetricQueryResults }> {
   const windowClosedAt = new Map<number, number>();
   const latencies: number[] = [];
   let panes = 0;
   let total = 0;
-  const p = new Pipeline();
+  const p = new Pipeline(options);
   p.apply(
     generateSequence({
       to: events,
@@ -58,8 +66,9 @@ async function runPipeline(events: number): Promise<{ seconds: number; panes: nu
       }),
     );
   const t0 = performance.now();
-  await p.run().waitUntilFinish();
-  return { seconds: (performance.now() - t0) / 1000, panes, total, latencies };
+  const result = p.run();
+  await result.waitUntilFinish();
+  return { seconds: (performance.now() - t0) / 1000, panes, total, latencies, metrics: result.metrics().queryMetrics() };
 }
 
 /** The same windowed count as a plain loop: counts per key in the open window, flushed when the next window starts. */
@@ -94,7 +103,7 @@ function percentile(xs: number[], q: number): number {
 }
 
 export async function runStreamingBench(events: number): Promise<StreamingResult> {
-  const beam = await runPipeline(events);
+  const beam = await runWindowedCount(events);
   const hand = runHandWritten(events);
   if (beam.total !== events || hand.total !== events || beam.panes !== hand.panes) {
     throw new Error(`streaming bench: counts differ (beam ${beam.total}/${beam.panes} panes, hand ${hand.total}/${hand.panes})`);

@@ -56,6 +56,7 @@ import { ManualClock, type Clock } from "./watermarks/clock.js";
 import { LullWatchdog } from "./lull-watchdog.js";
 import { onEmptyEventLoop } from "./empty-event-loop.js";
 import { ProgressTracker, type ProgressNode } from "./watermarks/progress-tracker.js";
+import { CountingReceiver, StageCounters, type ExecutorObservation } from "./executor-observation.js";
 
 /** Settings of one execution. */
 export interface ExecutorSettings {
@@ -134,6 +135,10 @@ interface StagePlan {
   readonly doFnOps: readonly DoFnOperation[];
   /** Under --enforceImmutability, a stage whose entry is a DoFn step: the step and its input's coder. */
   readonly entryInput?: { readonly step: string; readonly coder: Coder<unknown> };
+  /** Its bundles, for JobSnapshots. */
+  readonly counters: StageCounters;
+  /** Full labels of the plan steps its bundles run, upstream first. */
+  readonly steps: readonly string[];
 }
 
 /** Longest stretch of a retry's backoff between two checks for a cancel. */
@@ -171,6 +176,8 @@ export class Executor {
   private readonly order = new Map<Operation, number>();
   private readonly outputsOf = new Map<Operation, readonly string[]>();
   private readonly receivers = new Map<string, Receiver>();
+  /** Each PCollection's element count (its receiver counts): JobSnapshot's elements in and out. */
+  private readonly counted = new Map<string, { readonly count: number }>();
   private readonly sideInputs = new SideInputStore();
   private tracker!: ProgressTracker;
   /** In a parallel job: the exchanges in front of materialized edges, by channel number. */
@@ -475,6 +482,34 @@ export class Executor {
     }
   }
 
+  /**
+   * What this executor did so far, for JobSnapshots: elements per PCollection, and per stage
+   * its bundles, watermarks and (splittable DoFns) restriction progress. Cheap: read between
+   * passes or from a timer, never per element.
+   */
+  observe(): ExecutorObservation {
+    const pcollections: Record<string, number> = {};
+    for (const [pc, r] of this.counted) pcollections[pc] = r.count;
+    const stages = this.plans.map((plan) => {
+      const progress = plan.stage.progress?.();
+      return {
+        label: plan.stage.label,
+        steps: plan.steps,
+        isSource: plan.stage.isSource,
+        inputWatermark: this.tracker.inputWatermark(plan.node),
+        outputWatermark: this.tracker.outputWatermark(plan.node),
+        bundles: plan.counters.bundles,
+        elements: plan.counters.elements,
+        bundleMillis: plan.counters.bundleMillis,
+        retries: plan.counters.retries,
+        failures: plan.counters.failures,
+        done: plan.stage.done,
+        ...(progress !== undefined ? { progress } : {}),
+      };
+    });
+    return { pcollections, stages };
+  }
+
   /** Tells the other executors how far this one's exchanged PCollections got. */
   private publishWatermarks(): void {
     const shard = this.settings.parallel?.shard;
@@ -517,6 +552,7 @@ export class Executor {
     const { maxBundleRetries } = this.settings;
     for (let attempt = 0; ; attempt++) {
       const metrics = this.settings.metrics.startBundle(plan.doFnOps);
+      const started = performance.now();
       let finalizations: FinalizationCallback[];
       try {
         for (const op of plan.ops) await op.startBundle();
@@ -539,10 +575,12 @@ export class Executor {
         this.throwIfStopped();
         for (const sink of plan.sinks) sink.commit();
         metrics.commit();
+        plan.counters.bundle(elements.length, performance.now() - started, false, attempt > 0);
         finalizations = plan.doFnOps.flatMap((op) => op.finalizations.take());
       } catch (err) {
         for (const sink of plan.sinks) sink.abort();
         metrics.abort();
+        plan.counters.bundle(elements.length, performance.now() - started, true, attempt > 0);
         // A failed attempt's callbacks are discarded with it; a retry registers its own.
         for (const op of plan.doFnOps) op.finalizations.clear();
         // A cancel or stall is not retried; the run's clean-up tears down, with a bound.
@@ -698,6 +736,8 @@ export class Executor {
           pendingCalls: this.pendingCalls,
           // This runner runs every committed bundle's callbacks (after a checkpoint, with checkpoints).
           finalizesReliably: true,
+          // Stable across a restore: executor i restores part i of the checkpoint (same --parallelism).
+          executor: { index: this.shardIndex, count: this.settings.parallel?.shard.count ?? 1 },
         });
         if (step.statefulKeyCoder !== undefined) {
           const stage = new StatefulStage(
@@ -869,6 +909,15 @@ export class Executor {
       // Checked where a DoFn outputs it (to anyone) or reads it; else nothing can change it.
       const checked = this.journal !== undefined && consumers.length > 0 && (producer !== undefined || consumers.some((c) => c instanceof DoFnOperation));
       r = checked ? new ImmutabilityCheckingReceiver(this.settings.enforcement!.pcollection(pc).coder, consumers, producer, this.journal!) : fanOut(consumers);
+      // A PCollection read by one DoFn is counted by it; any other gets a counting receiver.
+      if (r instanceof DoFnOperation) {
+        const op = r;
+        this.counted.set(pc, { get count() { return op.elementsIn; } });
+      } else {
+        const counting = new CountingReceiver(r);
+        this.counted.set(pc, counting);
+        r = counting;
+      }
       this.receivers.set(pc, r);
     }
     return r;
@@ -901,8 +950,12 @@ export class Executor {
       this.journal !== undefined && entry instanceof DoFnOperation && stage.reads.length === 1
         ? { step: entry.label, coder: this.settings.enforcement!.pcollection(stage.reads[0]!).coder }
         : undefined;
+    const stepLabels = new Set(this.steps.map((s) => s.label));
+    const steps = [...new Set([stage.label, ...ops.map((op) => op.label)].filter((l) => stepLabels.has(l)))];
     return {
       stage,
+      counters: new StageCounters(),
+      steps,
       node: { label: stage.label, reads: stage.reads, produces: [...produced], isSource: stage.isSource },
       ops,
       // The stateful entry commits and aborts the stage's state journal like a sink.

@@ -18,8 +18,11 @@ export interface StateSnapshotContext {
  * between bundles, so no journal is open). Layout:
  *
  *   varint n                      entries (key, window), in the table's order
+ *   varint m, m × utf8 name       the DoFn's state names, sorted (the cells below refer to
+ *                                 them by position: a name per cell would cost more than
+ *                                 most values)
  *   n × entry                     key (key coder, nested), window (window coder, nested),
- *                                 varint cells, cells × (utf8 state name, content: see
+ *                                 varint cells, cells × (varint name position, content: see
  *                                 state-cell-codec.ts)
  *   expiries                      varint size, size × (double garbage-collection time,
  *                                 varint ref: 0 a stale copy, i + 1 entry i), heap slot order
@@ -29,19 +32,23 @@ export interface StateSnapshotContext {
  */
 export function writeStateSnapshot(out: ByteWriter, table: StateTable, expiries: MinHeap<StateEntry>, ctx: StateSnapshotContext): void {
   const codecs = codecsOf(ctx.specs);
+  const names = [...codecs.keys()];
+  const position = new Map(names.map((name, i) => [name, i]));
   const index = new Map<StateEntry, number>();
   const entries = [...table.all()];
   out.writeVarInt(entries.length);
+  out.writeVarInt(names.length);
+  for (const name of names) out.writeUtf8(name, true);
   for (const e of entries) {
     index.set(e, index.size);
     ctx.coders.key.encode(e.key, out, true);
     ctx.coders.window.encode(e.window, out, true);
     out.writeVarInt(e.cells.size);
     for (const [name, content] of e.cells) {
-      const codec = codecs.get(name);
-      if (codec === undefined) throw new Error(`internal error: state "${name}" is not declared by the DoFn`);
-      out.writeUtf8(name, true);
-      codec.write(content, out);
+      const at = position.get(name);
+      if (at === undefined) throw new Error(`internal error: state "${name}" is not declared by the DoFn`);
+      out.writeVarInt(at);
+      codecs.get(name)!.write(content, out);
     }
   }
   out.writeVarInt(expiries.size);
@@ -68,6 +75,13 @@ export function readStateSnapshot(
   const entries: StateEntry[] = [];
   table.begin();
   const n = readCount(input, "the number of state entries");
+  const written: (readonly [string, StateCellCodec])[] = [];
+  for (let m = readCount(input, "the number of state names"); m > 0; m--) {
+    const name = input.readUtf8(readCount(input, "a state name's length"));
+    const codec = codecs.get(name);
+    if (codec === undefined) throw corruptSnapshot(`state "${name}" is not declared by the DoFn`);
+    written.push([name, codec]);
+  }
   for (let i = 0; i < n; i++) {
     const key = ctx.coders.key.decode(input, true);
     const window = ctx.coders.window.decode(input, true);
@@ -75,9 +89,10 @@ export function readStateSnapshot(
     if (e.cells.size > 0 || e.accessors !== undefined) throw corruptSnapshot("a key and window appear twice in the state");
     const cells = readCount(input, "the number of an entry's state cells");
     for (let c = 0; c < cells; c++) {
-      const name = input.readUtf8(readCount(input, "a state name's length"));
-      const codec = codecs.get(name);
-      if (codec === undefined) throw corruptSnapshot(`state "${name}" is not declared by the DoFn`);
+      const at = input.readVarInt();
+      const cell = written[at];
+      if (cell === undefined) throw corruptSnapshot(`a state cell refers to name ${at} of ${written.length}`);
+      const [name, codec] = cell;
       if (e.cells.has(name)) throw corruptSnapshot(`state "${name}" appears twice in one entry`);
       e.cells.set(name, codec.read(input));
     }
@@ -96,6 +111,11 @@ export function readStateSnapshot(
   }
 }
 
+/** The codec of each declared state, by name in sorted order (the snapshot's name table). */
 function codecsOf(specs: StateSpecMap): Map<string, StateCellCodec> {
-  return new Map(Object.entries(specs).map(([name, spec]) => [name, stateCellCodec(spec)]));
+  return new Map(
+    Object.keys(specs)
+      .sort()
+      .map((name) => [name, stateCellCodec(specs[name]!)]),
+  );
 }
