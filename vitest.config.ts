@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     pool: "forks",
     globalSetup: ["test/job-services-setup.ts"],
+    // No end-of-job summary per test pipeline (src/observe, --quiet); tests of it set their own stream.
+    env: { BEAM_TS_QUIET: "1" },
   },
 });

@@ -5,7 +5,7 @@
  */
 import { Metrics, Pipeline, parDo, reifyPanes, type ReifiedElement } from "../../src/index.js";
 import type { NexmarkConfiguration } from "./config.js";
-import { QUERIES } from "./queries/index.js";
+import { QUERIES, type QueryFactory } from "./queries/index.js";
 import { nexmarkEvents } from "./source.js";
 
 /** What a run measured. */
@@ -29,13 +29,15 @@ export interface RunQueryOptions {
   readonly collect?: boolean;
   /** Extra pipeline options (e.g. bundleSize). */
   readonly pipelineOptions?: Readonly<Record<string, unknown>>;
+  /** The implementations to take query `query` from: the hand-written ones by default (SQL_QUERIES for Beam's SQL versions). */
+  readonly queries?: Readonly<Record<number, QueryFactory<unknown>>>;
 }
 
 const RESULT_COUNTER = "results";
 
 /** Builds and runs query `query` over `config.numEvents` generated events. */
 export async function runQuery(config: NexmarkConfiguration, query: number, options: RunQueryOptions = {}): Promise<QueryRun> {
-  const factory = QUERIES[query];
+  const factory = (options.queries ?? QUERIES)[query];
   if (factory === undefined) throw new RangeError(`Nexmark query ${query} is not implemented; queries: ${Object.keys(QUERIES).join(", ")}.`);
   const streaming = options.streaming === true;
   const q = factory(config, { streaming });

@@ -11,15 +11,18 @@ import { pathToFileURL } from "node:url";
 import { BeamError, OptionsError, formatFailure, verboseFailures } from "../model/index.js";
 import { bootCommand, workerPoolCommand } from "./worker-commands.js";
 import { expansionServiceCommand } from "./expansion-service-command.js";
+import { graphCommand } from "./graph-command.js";
 
 const USAGE = `Usage: beam-ts --version
        beam-ts run <pipeline module (.ts or .js)> [--option=value ...]
+       beam-ts graph <pipeline module> [--format=mermaid|dot|json] [--option=value ...]
        beam-ts boot --id=<worker id> --provision_endpoint=<host:port> [...]
        beam-ts worker-pool [--port=<port>] [--host=<address>]
        beam-ts expansion-service [--port=<port>] [--host=<address>] [--module=<file> ...]
 
 run: runs a pipeline module. Pipeline options follow the module path; run a module with
 --help to see the options it accepts.
+graph: prints the pipeline a module builds, without running it (docs/MONITORING.md).
 boot: starts a worker for a runner (Beam's PROCESS environment, container entrypoint).
 worker-pool: serves Beam's external worker pool (--environmentType=EXTERNAL).
 expansion-service: serves beam-ts transforms to other SDKs (Beam's ExpansionService).`;
@@ -35,6 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (command === "boot") return bootCommand(argv.slice(1));
+  if (command === "graph") return graphCommand(argv.slice(1), (text) => process.stdout.write(text), registerTypeScript);
   if (command === "worker-pool") return workerPoolCommand(argv.slice(1));
   if (command === "expansion-service") return expansionServiceCommand(argv.slice(1));
   if (command !== "run") {

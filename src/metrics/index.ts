@@ -11,3 +11,4 @@ export {
   type MetricResults,
   type MetricsFilter,
 } from "./results.js";
+export { Lineage, LINEAGE_NAMESPACE, fileLineage, lineageName, parseLineageName, wrapSegment, type LineageDirection } from "./lineage.js";

@@ -7,3 +7,7 @@ export * from "./runner.js";
 export * from "./fingerprint.js";
 export { defaultName } from "./naming.js";
 export * from "./options/index.js";
+export * from "./job-snapshot.js";
+export * from "./graph-view.js";
+export { toDot, toMermaid } from "./graph-render.js";
+export { registerJobObserver, type JobObserver, type JobObservation } from "./job-observers.js";

@@ -1,9 +1,12 @@
 import type { Coder, WindowingStrategy } from "../model/index.js";
 import { BeamError, ConstructionError, GLOBAL_WINDOWING, describeWindowing } from "../model/index.js";
 import { graphFingerprint } from "./fingerprint.js";
+import { toDot, toMermaid } from "./graph-render.js";
+import { graphView } from "./graph-view.js";
 import type { CompositeAnnotation, PCollectionNode, PipelineGraph, PrimitiveSpec, TransformNode } from "./graph.js";
 import type { PTransform } from "./ptransform.js";
 import { PBegin, PCollection, type PValue } from "./pvalue.js";
+import { observeJob } from "./job-observers.js";
 import { CapturedRunResult, countRun, runCaptureHandler, runnerFor, type PipelineResult } from "./runner.js";
 
 /** Options as the pipeline sees them: a frozen record, typically from `parseOptions`. */
@@ -65,7 +68,7 @@ export class Pipeline {
     const runner = runnerFor(runnerName);
     this.freeze();
     countRun();
-    return runner.run(this);
+    return observeJob(this, runner.run(this));
   }
 
   /**
@@ -85,6 +88,23 @@ export class Pipeline {
   /** The construction graph, for runners. */
   graph(): PipelineGraph {
     return { transforms: this.transforms, pcollections: this.pcollections, rootId: this.root.id };
+  }
+
+  /**
+   * The graph as Mermaid flowchart text: composites as subgraphs, steps with their full
+   * labels, edges labelled with the PCollection's coder and window fn (docs/MONITORING.md).
+   * For the embedded runner's fused stages, use `beam-ts graph`.
+   *
+   * @example
+   * writeFileSync("pipeline.mmd", p.toMermaid());
+   */
+  toMermaid(): string {
+    return toMermaid(graphView(this.graph()));
+  }
+
+  /** The graph as Graphviz DOT text (`dot -Tsvg`), as `toMermaid` describes it. */
+  toDot(): string {
+    return toDot(graphView(this.graph()));
   }
 
   /** A stable hash of the graph; equal for pipelines built the same way. */

@@ -1,6 +1,7 @@
 import { OptionsError } from "../model/index.js";
 import { JobMetricsStore, type MetricResults } from "../metrics/index.js";
 import type { Pipeline } from "./pipeline.js";
+import type { JobSnapshot, LineageSnapshot } from "./job-snapshot.js";
 
 /** The lifecycle states of a job, as in Beam's JobState. */
 export type JobState = "RUNNING" | "DONE" | "FAILED" | "CANCELLED" | "DRAINING" | "DRAINED";
@@ -26,6 +27,14 @@ export interface PipelineResult {
    * (--restoreFrom). Resolves with its path once it is durable; the job goes on.
    */
   savepoint?(): Promise<string>;
+  /**
+   * What the runner knows about the job now: graph, per-step counts, watermarks, backlog,
+   * spill, checkpoints, metrics and lineage (see JobSnapshot). Every observer (Prometheus,
+   * progress, lineage events, the web page) reads this and nothing else.
+   */
+  snapshot?(): JobSnapshot;
+  /** The datasets the job read and wrote so far, as Beam lineage names (`Lineage`). */
+  lineage?(): LineageSnapshot;
 }
 
 /** Runs pipelines. Runners register themselves; the construction API never imports one. */

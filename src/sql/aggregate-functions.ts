@@ -1,10 +1,13 @@
 import type { CombineFn } from "../transforms/index.js";
 import { compareValues } from "./sql-values.js";
 import { isIntegerType, type SqlType, type SqlTypeName } from "./sql-types.js";
+import type { SqlAggregateUdf } from "./user-functions.js";
 
 /** One aggregate call of a query after binding: which function, over which input field. */
 export interface AggregateCall {
-  readonly fn: "COUNT" | "SUM" | "AVG" | "MIN" | "MAX" | "ANY_VALUE";
+  readonly fn: "COUNT" | "SUM" | "AVG" | "MIN" | "MAX" | "ANY_VALUE" | "UDAF";
+  /** The user's aggregate when `fn` is UDAF. */
+  readonly udaf?: SqlAggregateUdf;
   readonly distinct: boolean;
   /** The field of the aggregate's input row it reads; undefined for COUNT(*). */
   readonly arg: number | undefined;
@@ -15,7 +18,7 @@ export interface AggregateCall {
 }
 
 /** The result type of an aggregate over `arg` (see docs/SQL.md: SUM of integers is BIGINT, AVG is DOUBLE). */
-export function aggregateType(fn: AggregateCall["fn"], arg: SqlType | undefined): SqlType {
+export function aggregateType(fn: Exclude<AggregateCall["fn"], "UDAF">, arg: SqlType | undefined): SqlType {
   switch (fn) {
     case "COUNT":
       return { name: "BIGINT", nullable: false };
@@ -43,6 +46,16 @@ function distinctKey(v: unknown): string {
 }
 
 function one(call: AggregateCall): OneAggregate {
+  if (call.udaf !== undefined) {
+    const fn = call.udaf.combineFn as unknown as CombineFn<unknown, unknown, unknown>;
+    // NULL arguments are skipped, as SQL's own aggregates skip them.
+    return {
+      create: () => fn.createAccumulator(),
+      add: (acc, v) => (v === null ? acc : fn.addInput(acc, v)),
+      merge: (a, b) => fn.mergeAccumulators([a, b]),
+      extract: (acc) => fn.extractOutput(acc) ?? null,
+    };
+  }
   if (call.fn === "COUNT" && call.distinct) {
     return {
       create: () => new Set<string>(),
@@ -106,6 +119,8 @@ function one(call: AggregateCall): OneAggregate {
       const pick = (a: unknown, b: unknown) => (a === null ? b : a);
       return { create: () => null, add: pick, merge: pick, extract: (acc) => acc };
     }
+    case "UDAF":
+      throw new Error(`unreachable: ${call.text} without its CombineFn`);
   }
 }
 

@@ -41,7 +41,11 @@ export type LiteralValue =
   | { readonly type: "INTEGER"; readonly value: number }
   | { readonly type: "BIGINT"; readonly value: bigint }
   | { readonly type: "DOUBLE"; readonly value: number }
-  | { readonly type: "VARCHAR"; readonly value: string };
+  | { readonly type: "VARCHAR"; readonly value: string }
+  /** TIMESTAMP '...': milliseconds since the epoch (UTC). */
+  | { readonly type: "TIMESTAMP"; readonly value: number }
+  /** DATE '...': days since 1970-01-01. */
+  | { readonly type: "DATE"; readonly value: number };
 
 /** Binary operators, as upper-case SQL. */
 export type BinaryOp = "+" | "-" | "*" | "/" | "%" | "||" | "=" | "<>" | "<" | "<=" | ">" | ">=" | "AND" | "OR";

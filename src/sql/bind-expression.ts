@@ -1,9 +1,11 @@
 import type { Expr } from "./ast.js";
 import type { BoundExpr, CompareOp } from "./bound-expression.js";
+import { bindIntervalArithmetic, bindTimeCall, refuseClock } from "./bind-time.js";
 import { FUNCTION_ALIASES, SCALAR_FUNCTIONS } from "./scalar-functions.js";
 import { SqlError, positionAt } from "./sql-error.js";
 import { canCast } from "./sql-values.js";
 import { commonType, computeType, isNumeric, type SqlType, type SqlTypeName } from "./sql-types.js";
+import type { SqlScalarUdf, UserFunctions } from "./user-functions.js";
 
 /** A column of a relation: its (table) qualifier, name and type. */
 export interface Column {
@@ -24,6 +26,8 @@ export interface BindContext {
   readonly aggregate?: (call: Extract<Expr, { kind: "call" }>) => BoundExpr;
   /** Tried first on every expression: the aggregate phase maps GROUP BY expressions and window functions to its fields. */
   readonly replace?: (e: Expr) => BoundExpr | undefined;
+  /** The query's user-defined functions. */
+  readonly functions?: UserFunctions;
 }
 
 /** The aggregate functions. */
@@ -75,7 +79,7 @@ export function bindExpr(e: Expr, ctx: BindContext): BoundExpr {
         ? { kind: "literal", value: null, type: { name: "NULL", nullable: true } }
         : { kind: "literal", value: e.value.value, type: { name: e.value.type, nullable: false } };
     case "interval":
-      return failAt(ctx, e, "an INTERVAL outside TUMBLE, HOP or SESSION", "INTERVAL literals are windowing arguments in GROUP BY");
+      return failAt(ctx, e, "an INTERVAL outside TUMBLE, HOP or SESSION and not added to a TIMESTAMP", "INTERVAL literals are windowing arguments in GROUP BY or added to a TIMESTAMP: ts + INTERVAL '1' HOUR");
     case "unary": {
       const arg = bindExpr(e.arg, ctx);
       if (e.op === "NOT") return { kind: "not", arg: requireBoolean(arg, e.arg, ctx, "NOT"), type: BOOL(arg.type.nullable) };
@@ -127,7 +131,7 @@ export function bindExpr(e: Expr, ctx: BindContext): BoundExpr {
     case "cast": {
       const arg = bindExpr(e.arg, ctx);
       const to = castTarget(e.to);
-      if (to === undefined) failAt(ctx, e, `CAST to ${e.to} is not supported`, "cast to BOOLEAN, TINYINT, SMALLINT, INTEGER, BIGINT, FLOAT, DOUBLE, DECIMAL, VARCHAR or TIMESTAMP");
+      if (to === undefined) failAt(ctx, e, `CAST to ${e.to} is not supported`, "cast to BOOLEAN, TINYINT, SMALLINT, INTEGER, BIGINT, FLOAT, DOUBLE, DECIMAL, VARCHAR, TIMESTAMP or DATE");
       if (!canCast(arg.type.name, to)) failAt(ctx, e, `cannot CAST ${arg.type.name} to ${to}`);
       return arg.type.name === to ? arg : { kind: "cast", arg, type: { name: to, nullable: arg.type.nullable } };
     }
@@ -203,6 +207,8 @@ function compare(op: CompareOp, left: BoundExpr, right: BoundExpr, e: Expr, ctx:
 }
 
 function bindBinary(e: Extract<Expr, { kind: "binary" }>, ctx: BindContext): BoundExpr {
+  const interval = bindIntervalArithmetic(e, (x) => bindExpr(x, ctx), ctx);
+  if (interval !== undefined) return interval;
   const left = bindExpr(e.left, ctx);
   const right = bindExpr(e.right, ctx);
   switch (e.op) {
@@ -268,7 +274,7 @@ function bindCase(e: Extract<Expr, { kind: "case" }>, ctx: BindContext): BoundEx
 }
 
 function bindCall(e: Extract<Expr, { kind: "call" }>, ctx: BindContext): BoundExpr {
-  if (AGGREGATES.has(e.name)) {
+  if (AGGREGATES.has(e.name) || ctx.functions?.aggregate.has(e.name) === true) {
     if (ctx.aggregate === undefined) failAt(ctx, e, `the aggregate ${e.name} is not allowed in ${ctx.clause}`, "aggregate in SELECT or HAVING, or filter groups with HAVING");
     return ctx.aggregate(e);
   }
@@ -276,7 +282,10 @@ function bindCall(e: Extract<Expr, { kind: "call" }>, ctx: BindContext): BoundEx
   if (WINDOW_FUNCTIONS.has(window)) {
     failAt(ctx, e, `${e.name} is allowed only in a query that groups by ${window}(...)`, `add GROUP BY ${window}(ts, INTERVAL ...) with the same arguments`);
   }
+  refuseClock(e, ctx);
   const args = e.args.map((a) => bindExpr(a, ctx));
+  const time = bindTimeCall(e, args, ctx);
+  if (time !== undefined) return time;
   if (e.name === "COALESCE" || e.name === "NULLIF") {
     if (e.name === "NULLIF" && args.length !== 2) failAt(ctx, e, "NULLIF takes 2 arguments");
     if (args.length === 0) failAt(ctx, e, "COALESCE takes at least one argument");
@@ -289,12 +298,39 @@ function bindCall(e: Extract<Expr, { kind: "call" }>, ctx: BindContext): BoundEx
     const nullable = e.name === "NULLIF" || args.every((a) => a.type.nullable);
     return { kind: "function", name: e.name, args: args.map((a) => coerce(a, t)), type: { name: t, nullable } };
   }
+  const udf = ctx.functions?.scalar.get(e.name);
+  if (udf !== undefined) return bindUdf(e, udf, args, ctx);
   const name = FUNCTION_ALIASES[e.name] ?? e.name;
   const fn = SCALAR_FUNCTIONS[name];
   if (fn === undefined) failAt(ctx, e, `unknown function ${e.name}`, `see docs/SQL.md for the functions beam-ts SQL has`);
   const sig = fn.signature(args.map((a) => a.type.name));
   if (typeof sig === "string") failAt(ctx, e, `${e.name} ${sig}`);
   return { kind: "function", name, args: args.map((a, i) => coerce(a, sig.args[i]!)), type: { name: sig.result, nullable: args.some((a) => a.type.nullable) } };
+}
+
+/**
+ * Whether a value of type `from` passes where `to` is declared without an explicit CAST:
+ * the same type, NULL, or a widening (an integer to a wider integer or a floating type).
+ */
+export function widensTo(from: SqlTypeName, to: SqlTypeName): boolean {
+  if (from === to || from === "NULL") return true;
+  const a = WIDENING.indexOf(from);
+  return a >= 0 && a <= WIDENING.indexOf(to);
+}
+
+const WIDENING: readonly SqlTypeName[] = ["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE"];
+
+/** A call of a user-defined scalar function, its arguments checked against the declared types. */
+function bindUdf(e: Extract<Expr, { kind: "call" }>, fn: SqlScalarUdf, args: readonly BoundExpr[], ctx: BindContext): BoundExpr {
+  const declared = `${e.name}(${fn.args.join(", ")})`;
+  if (e.distinct || e.star) failAt(ctx, e, `${e.name} is a scalar function`, `call it as ${declared}`);
+  if (args.length !== fn.args.length) failAt(ctx, e, `${e.name} takes ${fn.args.length} argument${fn.args.length === 1 ? "" : "s"}, got ${args.length}`, `call it as ${declared}`);
+  const converted = args.map((a, i) => {
+    const want = fn.args[i]!;
+    if (!widensTo(a.type.name, want)) failAt(ctx, e.args[i]!, `argument ${i + 1} of ${e.name} is ${want}, got ${a.type.name}`, `CAST(... AS ${want}); the function is ${declared}`);
+    return coerce(a, want);
+  });
+  return { kind: "udf", name: e.name, fn, args: converted, type: { name: fn.returns, nullable: true } };
 }
 
 /** The SQL type a CAST names. */
@@ -316,6 +352,7 @@ export function castTarget(name: string): SqlTypeName | undefined {
     CHAR: "VARCHAR",
     STRING: "VARCHAR",
     TIMESTAMP: "TIMESTAMP",
+    DATE: "DATE",
   };
   return names[name.toUpperCase()];
 }

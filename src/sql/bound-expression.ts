@@ -1,4 +1,6 @@
 import type { SqlType, SqlTypeName } from "./sql-types.js";
+import { formatDate, formatTimestamp, type ExtractField, type TimeUnit } from "./time-functions.js";
+import type { SqlScalarUdf } from "./user-functions.js";
 
 /**
  * A scalar expression after binding: names resolved to positions in the input row, every
@@ -23,7 +25,12 @@ export type BoundExpr =
       readonly type: SqlType;
     }
   | { readonly kind: "cast"; readonly arg: BoundExpr; readonly type: SqlType }
-  | { readonly kind: "function"; readonly name: string; readonly args: readonly BoundExpr[]; readonly type: SqlType };
+  | { readonly kind: "function"; readonly name: string; readonly args: readonly BoundExpr[]; readonly type: SqlType }
+  /** Date/time arithmetic (time-functions.ts): EXTRACT(unit FROM ts), FLOOR/CEIL(ts TO unit), TIMESTAMPADD(unit, n, ts), TIMESTAMPDIFF(unit, a, b). */
+  | { readonly kind: "time"; readonly op: "EXTRACT"; readonly unit: ExtractField; readonly args: readonly BoundExpr[]; readonly type: SqlType }
+  | { readonly kind: "time"; readonly op: "FLOOR" | "CEIL" | "TIMESTAMPADD" | "TIMESTAMPDIFF"; readonly unit: TimeUnit; readonly args: readonly BoundExpr[]; readonly type: SqlType }
+  /** A user-defined scalar function (registered with the query). */
+  | { readonly kind: "udf"; readonly name: string; readonly fn: SqlScalarUdf; readonly args: readonly BoundExpr[]; readonly type: SqlType };
 
 /** Comparison operators. */
 export type CompareOp = "=" | "<>" | "<" | "<=" | ">" | ">=";
@@ -36,6 +43,8 @@ export function renderExpression(e: BoundExpr): string {
     case "field":
       return e.name;
     case "literal":
+      if (e.value !== null && e.type.name === "TIMESTAMP") return `TIMESTAMP '${formatTimestamp(e.value as number)}'`;
+      if (e.value !== null && e.type.name === "DATE") return `DATE '${formatDate(e.value as number)}'`;
       return e.value === null ? "NULL" : typeof e.value === "string" ? `'${e.value.replaceAll("'", "''")}'` : String(e.value);
     case "not":
       return `NOT ${renderExpression(e.arg)}`;
@@ -57,7 +66,14 @@ export function renderExpression(e: BoundExpr): string {
       return `CASE ${e.whens.map((w) => `WHEN ${renderExpression(w.when)} THEN ${renderExpression(w.then)}`).join(" ")} ELSE ${renderExpression(e.otherwise)} END`;
     case "cast":
       return `CAST(${renderExpression(e.arg)} AS ${e.type.name})`;
+    case "time": {
+      const a = e.args.map(renderExpression);
+      if (e.op === "EXTRACT") return `EXTRACT(${e.unit} FROM ${a[0]!})`;
+      if (e.op === "FLOOR" || e.op === "CEIL") return `${e.op}(${a[0]!} TO ${e.unit})`;
+      return `${e.op}(${e.unit}, ${a.join(", ")})`;
+    }
     case "function":
+    case "udf":
       return `${e.name}(${e.args.map(renderExpression).join(", ")})`;
   }
 }

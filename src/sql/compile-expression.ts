@@ -1,6 +1,7 @@
 import type { ArithOp, BoundExpr, CompareOp } from "./bound-expression.js";
 import { SCALAR_FUNCTIONS } from "./scalar-functions.js";
 import { castValue, compareValues } from "./sql-values.js";
+import { addUnits, ceilTo, diffUnits, extract, floorTo } from "./time-functions.js";
 import type { SqlTypeName } from "./sql-types.js";
 
 /** A compiled expression: the value of a row (SQL NULL is null). */
@@ -145,6 +146,18 @@ export function compileExpression(e: BoundExpr): Evaluator {
     }
     case "function":
       return compileFunction(e);
+    case "time":
+      return compileTime(e);
+    case "udf": {
+      const args = e.args.map(compileExpression);
+      const call = e.fn.call as (...values: unknown[]) => unknown;
+      // Strict, as Calcite calls a function of primitive parameters: a NULL argument is a NULL result.
+      return (row) => {
+        const values = args.map((a) => a(row));
+        if (values.includes(null)) return null;
+        return call(...values) ?? null;
+      };
+    }
   }
 }
 
@@ -173,6 +186,42 @@ function compileFunction(e: Extract<BoundExpr, { kind: "function" }>): Evaluator
     if (fn.strict && values.includes(null)) return null;
     return fn.call(values);
   };
+}
+
+function compileTime(e: Extract<BoundExpr, { kind: "time" }>): Evaluator {
+  const [a, b] = e.args.map(compileExpression) as [Evaluator, Evaluator | undefined];
+  const strict2 = (f: (x: unknown, y: unknown) => unknown): Evaluator => (row) => {
+    const x = a(row);
+    if (x === null) return null;
+    const y = b!(row);
+    return y === null ? null : f(x, y);
+  };
+  switch (e.op) {
+    case "EXTRACT": {
+      const unit = e.unit;
+      return (row) => {
+        const v = a(row);
+        return v === null ? null : extract(unit, v as number);
+      };
+    }
+    case "FLOOR":
+    case "CEIL": {
+      const unit = e.unit;
+      const f = e.op === "FLOOR" ? floorTo : ceilTo;
+      return (row) => {
+        const v = a(row);
+        return v === null ? null : f(unit, v as number);
+      };
+    }
+    case "TIMESTAMPADD": {
+      const unit = e.unit;
+      return strict2((n, ts) => addUnits(unit, Number(n as bigint), ts as number));
+    }
+    case "TIMESTAMPDIFF": {
+      const unit = e.unit;
+      return strict2((x, y) => diffUnits(unit, x as number, y as number));
+    }
+  }
 }
 
 function comparison(op: CompareOp): (c: number) => boolean {

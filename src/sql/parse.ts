@@ -1,6 +1,8 @@
 import { createRequire } from "node:module";
 import type { BinaryOp, Expr, FromItem, JoinKind, LiteralValue, OrderItem, Query, SelectItem, Statement } from "./ast.js";
 import { SqlError, positionAt } from "./sql-error.js";
+import { parseDate, parseTimestamp } from "./time-functions.js";
+import { rewriteTimeSyntax } from "./time-syntax.js";
 
 /**
  * The front end: node-sql-parser's Flink SQL grammar (the dialect closest to Calcite's, with
@@ -52,7 +54,7 @@ function str(v: unknown): string | undefined {
 export function parseSql(query: string): Statement {
   // EXPLAIN is ours (the grammar lacks it): blank it out so offsets stay those of the text.
   const explainMatch = /^\s*EXPLAIN(\s+PLAN\s+FOR)?\s/i.exec(query);
-  const text = explainMatch ? " ".repeat(explainMatch[0].length) + query.slice(explainMatch[0].length) : query;
+  const text = rewriteTimeSyntax(explainMatch ? " ".repeat(explainMatch[0].length) + query.slice(explainMatch[0].length) : query);
   const { Parser } = loadParser(query);
   let tree: unknown;
   try {
@@ -231,6 +233,28 @@ class Converter {
         return { kind: "literal", value: { type: "NULL" }, at: -1 };
       case "interval":
         return this.interval(node);
+      case "timestamp":
+      case "date": {
+        const at = this.locate(type);
+        const raw = String(node["value"]);
+        if (type === "date") {
+          const days = parseDate(raw);
+          if (Number.isNaN(days)) this.fail(`DATE '${raw}' is not a date`, at, "write DATE 'YYYY-MM-DD'");
+          return { kind: "literal", value: { type: "DATE", value: days }, at };
+        }
+        const ms = parseTimestamp(raw);
+        if (Number.isNaN(ms)) this.fail(`TIMESTAMP '${raw}' is not a timestamp`, at, "write TIMESTAMP 'YYYY-MM-DD HH:MM:SS[.mmm]' (UTC)");
+        return { kind: "literal", value: { type: "TIMESTAMP", value: ms }, at };
+      }
+      case "extract": {
+        const at = this.locate("EXTRACT");
+        const args = isObj(node["args"]) ? node["args"] : {};
+        const field = str(args["field"]) ?? "";
+        // The grammar reads EXTRACT(f FROM TIMESTAMP '...') as a string with a cast_type.
+        const castType = str(args["cast_type"])?.toLowerCase();
+        const source = castType === "timestamp" || castType === "date" ? this.expr({ type: castType, value: isObj(args["source"]) ? args["source"]["value"] : "" }) : this.expr(args["source"]);
+        return { kind: "call", name: "EXTRACT", args: [{ kind: "literal", value: { type: "VARCHAR", value: field.toUpperCase() }, at }, source], distinct: false, star: false, at };
+      }
       case "unary_expr": {
         const op = str(node["operator"])?.toUpperCase();
         if (op !== "-" && op !== "+" && op !== "NOT") this.fail(`the operator ${op ?? "?"} is not supported`, -1);
@@ -273,6 +297,11 @@ class Converter {
         const name = nameParts.map((p) => (isObj(p) ? String(p["value"]) : "")).join(".").toUpperCase();
         const args = isObj(node["args"]) ? arr(node["args"]["value"]).map((a) => this.expr(a)) : [];
         if (name === "NOT" && args.length === 1) return { kind: "unary", op: "NOT", arg: args[0]!, at };
+        // time-syntax.ts wrote TIMESTAMPADD(unit, ...) as TIMESTAMPADD_unit(...): the unit becomes the first argument again.
+        const unitCall = /^(TIMESTAMPADD|TIMESTAMPDIFF)_([A-Z_]+)$/.exec(name);
+        if (unitCall !== null) {
+          return { kind: "call", name: unitCall[1]!, args: [{ kind: "literal", value: { type: "VARCHAR", value: unitCall[2]! }, at }, ...args], distinct: false, star: false, at };
+        }
         return { kind: "call", name, args, distinct: false, star: false, at };
       }
       case "expr_list": {

@@ -1,9 +1,10 @@
 import type { Expr, FromItem, Query, Select } from "./ast.js";
 import { aggregateType, type AggregateCall } from "./aggregate-functions.js";
-import { AGGREGATES, WINDOW_FUNCTIONS, bindExpr, closest, coerce, exprKey, failAt, type BindContext, type Column } from "./bind-expression.js";
+import { AGGREGATES, WINDOW_FUNCTIONS, bindExpr, closest, coerce, exprKey, failAt, widensTo, type BindContext, type Column } from "./bind-expression.js";
 import type { BoundExpr } from "./bound-expression.js";
 import type { PlanNode, WindowSpec } from "./plan.js";
 import { commonType, type SqlType } from "./sql-types.js";
+import { NO_USER_FUNCTIONS, type UserFunctions } from "./user-functions.js";
 
 /**
  * The planner: binds a query against its inputs' columns and builds the logical plan.
@@ -14,6 +15,7 @@ export class Planner {
   constructor(
     private readonly query: string,
     private readonly inputs: ReadonlyMap<string, readonly Column[]>,
+    private readonly functions: UserFunctions = NO_USER_FUNCTIONS,
   ) {}
 
   plan(q: Query, ctes: ReadonlyMap<string, Query> = new Map()): PlanNode {
@@ -76,7 +78,7 @@ export class Planner {
       const outerLeft = (item.join === "RIGHT" || item.join === "FULL") && i < left.columns.length;
       return outer || outerLeft ? { ...c, type: { ...c.type, nullable: true } } : c;
     });
-    const ctx: BindContext = { query: this.query, columns, clause: "ON" };
+    const ctx: BindContext = { query: this.query, columns, clause: "ON", functions: this.functions };
     const leftKeys: BoundExpr[] = [];
     const rightKeys: BoundExpr[] = [];
     const rest: BoundExpr[] = [];
@@ -115,18 +117,18 @@ export class Planner {
 
   private select(s: Select, ctes: ReadonlyMap<string, Query>): PlanNode {
     const source = this.from(s.from, ctes);
-    const base: BindContext = { query: this.query, columns: source.columns, clause: "WHERE" };
+    const base: BindContext = { query: this.query, columns: source.columns, clause: "WHERE", functions: this.functions };
     const where = s.where === undefined ? undefined : bindExpr(s.where, base);
     if (where !== undefined && where.type.name !== "BOOLEAN" && where.type.name !== "NULL") failAt({ query: this.query }, s.where!, `WHERE takes a BOOLEAN condition, got ${where.type.name}`);
 
-    const aggregateCalls = collectAggregates([
+    const aggregateCalls = collectAggregates(this.functions, [
       ...s.items.flatMap((i) => (i.kind === "expr" ? [i.expr] : [])),
       ...(s.having === undefined ? [] : [s.having]),
       ...s.orderBy.map((o) => o.expr),
     ]);
     const grouped = s.groupBy.length > 0 || aggregateCalls.length > 0;
     let input: PlanNode = source;
-    let ctx: BindContext = { query: this.query, columns: source.columns, clause: "SELECT" };
+    let ctx: BindContext = { query: this.query, columns: source.columns, clause: "SELECT", functions: this.functions };
     let filter = where;
     if (grouped) {
       input = this.aggregate(s, source, where, aggregateCalls);
@@ -179,7 +181,7 @@ export class Planner {
   }
 
   private aggregate(s: Select, source: PlanNode, where: BoundExpr | undefined, calls: readonly Extract<Expr, { kind: "call" }>[]): PlanNode {
-    const ctx: BindContext = { query: this.query, columns: source.columns, clause: "GROUP BY" };
+    const ctx: BindContext = { query: this.query, columns: source.columns, clause: "GROUP BY", functions: this.functions };
     const keys: BoundExpr[] = [];
     const keyNames: string[] = [];
     let window: WindowSpec | undefined;
@@ -210,6 +212,17 @@ export class Planner {
     const aggregates: AggregateCall[] = [];
     const aggCtx: BindContext = { ...ctx, clause: "an aggregate's argument" };
     for (const call of calls) {
+      const udaf = this.functions.aggregate.get(call.name);
+      if (udaf !== undefined) {
+        const declared = `${call.name}(${udaf.arg})`;
+        if (call.star || call.distinct || call.args.length !== 1) failAt({ query: this.query }, call, `${call.name} takes one argument`, `call it as ${declared}`);
+        const arg = bindExpr(call.args[0]!, aggCtx);
+        if (!widensTo(arg.type.name, udaf.arg)) failAt({ query: this.query }, call.args[0]!, `the argument of ${call.name} is ${udaf.arg}, got ${arg.type.name}`, `CAST(... AS ${udaf.arg}); the aggregate is ${declared}`);
+        const index = keys.length + args.length;
+        args.push(coerce(arg, udaf.arg));
+        aggregates.push({ fn: "UDAF", udaf, distinct: false, arg: index, argType: udaf.arg, type: { name: udaf.returns, nullable: true }, text: `${call.name}($${index})` });
+        continue;
+      }
       if (call.distinct && call.name !== "COUNT") failAt({ query: this.query }, call, `${call.name}(DISTINCT ...) is not supported`, "only COUNT(DISTINCT x) takes DISTINCT");
       if (call.star && call.name !== "COUNT") failAt({ query: this.query }, call, `${call.name}(*) is not valid`, `${call.name} takes a column`);
       if (!call.star && call.args.length !== 1) failAt({ query: this.query }, call, `${call.name} takes one argument`);
@@ -217,7 +230,7 @@ export class Planner {
       if (arg !== undefined && (call.name === "SUM" || call.name === "AVG") && !["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "NULL"].includes(arg.type.name)) {
         failAt({ query: this.query }, call, `${call.name} takes a number, got ${arg.type.name}`, arg.type.name === "DECIMAL" ? `${call.name}(CAST(x AS DOUBLE))` : undefined);
       }
-      const fn = call.name as AggregateCall["fn"];
+      const fn = call.name as Exclude<AggregateCall["fn"], "UDAF">;
       const index = arg === undefined ? undefined : keys.length + args.length;
       if (arg !== undefined) args.push(arg);
       const text = `${fn}(${call.distinct ? "DISTINCT " : ""}${arg === undefined ? "*" : `$${index}`})`;
@@ -255,7 +268,7 @@ export class Planner {
       keyIndex.set(exprKey(expr), k++);
       // A key that is a qualified or bare column also matches the other spelling.
       if (expr.kind === "column") {
-        const bound = bindExpr(expr, { query: this.query, columns: sourceColumns, clause: "GROUP BY" });
+        const bound = bindExpr(expr, { query: this.query, columns: sourceColumns, clause: "GROUP BY", functions: this.functions });
         if (bound.kind === "field") {
           const c = sourceColumns[bound.index]!;
           keyIndex.set(exprKey({ ...expr, table: undefined }), k - 1);
@@ -270,6 +283,7 @@ export class Planner {
       query: this.query,
       columns: node.columns,
       clause: "SELECT",
+      functions: this.functions,
       replace: (e) => {
         const key = keyIndex.get(exprKey(e));
         if (key !== undefined) return field(key);
@@ -295,7 +309,7 @@ export class Planner {
     if (s.limit === undefined) {
       failAt({ query: this.query }, s.orderBy[0]?.expr ?? s.at, "ORDER BY without LIMIT", "add LIMIT n: a PCollection has no order, so ORDER BY only chooses the top n rows (as in Beam SQL)");
     }
-    const ctx: BindContext = { query: this.query, columns: node.columns, clause: "ORDER BY" };
+    const ctx: BindContext = { query: this.query, columns: node.columns, clause: "ORDER BY", functions: this.functions };
     const order = s.orderBy.map((o) => {
       if (o.expr.kind === "literal" && o.expr.value.type === "INTEGER") {
         const index = o.expr.value.value - 1;
@@ -311,13 +325,13 @@ export class Planner {
 }
 
 /** The aggregate calls in expressions, each once. */
-function collectAggregates(exprs: readonly Expr[]): Extract<Expr, { kind: "call" }>[] {
+function collectAggregates(functions: UserFunctions, exprs: readonly Expr[]): Extract<Expr, { kind: "call" }>[] {
   const found = new Map<string, Extract<Expr, { kind: "call" }>>();
   const walk = (e: unknown): void => {
     if (typeof e !== "object" || e === null) return;
     if (Array.isArray(e)) return e.forEach(walk);
     const x = e as Expr;
-    if (x.kind === "call" && AGGREGATES.has(x.name)) {
+    if (x.kind === "call" && (AGGREGATES.has(x.name) || functions.aggregate.has(x.name))) {
       found.set(exprKey(x), x);
       return;
     }

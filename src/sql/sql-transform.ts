@@ -8,6 +8,7 @@ import { Planner } from "./plan-query.js";
 import { SqlError } from "./sql-error.js";
 import { fieldTypeOf, sqlTypeOfField } from "./sql-types.js";
 import { PlanTranslator, type SqlRowArray } from "./translate-plan.js";
+import { userFunctions, type SqlAggregateUdf, type SqlFunctions, type SqlScalarUdf } from "./user-functions.js";
 
 /** A row of a query's output: its columns by name (SQL NULL is null). */
 export type SqlRow = Readonly<Record<string, unknown>>;
@@ -36,9 +37,9 @@ function columnsOf(query: string, inputs: SqlInputs): Map<string, readonly Colum
   return out;
 }
 
-function planOf(query: string, inputs: SqlInputs): { explain: boolean; plan: PlanNode } {
+function planOf(query: string, inputs: SqlInputs, functions: SqlFunctions): { explain: boolean; plan: PlanNode } {
   const statement = parseSql(query);
-  return { explain: statement.explain, plan: new Planner(query, columnsOf(query, inputs)).plan(statement.query) };
+  return { explain: statement.explain, plan: new Planner(query, columnsOf(query, inputs), userFunctions(query, functions)).plan(statement.query) };
 }
 
 /** The output schema of a plan, fields named as its columns. */
@@ -46,8 +47,8 @@ function outputSchema(plan: PlanNode): RowSchema<SqlRow> {
   return new RowSchema<SqlRow>({ fields: plan.columns.map((c) => ({ name: c.name, type: fieldTypeOf(c.type) })) }, "SqlRow");
 }
 
-function expandSql(query: string, inputs: SqlInputs): PCollection<SqlRow> {
-  const { explain, plan } = planOf(query, inputs);
+function expandSql(query: string, inputs: SqlInputs, functions: SqlFunctions): PCollection<SqlRow> {
+  const { explain, plan } = planOf(query, inputs, functions);
   const first = Object.values(inputs)[0]!;
   if (explain) {
     const planSchema = new RowSchema<SqlRow>({ fields: [{ name: "PLAN", type: { kind: "atomic", type: "STRING" } }] }, "SqlPlan");
@@ -67,21 +68,55 @@ function expandSql(query: string, inputs: SqlInputs): PCollection<SqlRow> {
     .withSchema(outputSchema(plan));
 }
 
-class SqlTransform extends PTransform<SqlInputs, PCollection<SqlRow>> {
-  constructor(private readonly query: string) {
+/** Options of `sql(query, inputs, options)`: the transform's name and the query's user functions. */
+export interface SqlOptions extends SqlFunctions {
+  /** The transform's name in the pipeline; "SqlTransform" by default. */
+  readonly name?: string;
+}
+
+class MultiInputSql extends PTransform<SqlInputs, PCollection<SqlRow>> {
+  constructor(
+    private readonly query: string,
+    private readonly functions: SqlFunctions,
+  ) {
     super("SqlTransform");
   }
   expand(inputs: SqlInputs): PCollection<SqlRow> {
-    return expandSql(this.query, inputs);
+    return expandSql(this.query, inputs, this.functions);
   }
 }
 
-class SingleInputSql extends PTransform<PCollection<unknown>, PCollection<SqlRow>> {
-  constructor(private readonly query: string) {
+/**
+ * A query over one input named PCOLLECTION (`sql(query)`), to apply to it. Registering a
+ * function gives a new transform (Beam's SqlTransform.registerUdf and registerUdaf).
+ */
+export class SqlQueryTransform extends PTransform<PCollection<unknown>, PCollection<SqlRow>> {
+  constructor(
+    private readonly query: string,
+    private readonly functions: SqlFunctions = {},
+  ) {
     super("SqlTransform");
   }
   expand(input: PCollection<unknown>): PCollection<SqlRow> {
-    return expandSql(this.query, { PCOLLECTION: input });
+    return expandSql(this.query, { PCOLLECTION: input }, this.functions);
+  }
+
+  /**
+   * This query with a scalar user function the query calls as `name(...)`.
+   *
+   * @example pc.apply(sql("SELECT DolToEur(price) AS price FROM PCOLLECTION").registerUdf("DolToEur", dolToEur))
+   */
+  registerUdf(name: string, fn: SqlScalarUdf): SqlQueryTransform {
+    return new SqlQueryTransform(this.query, { ...this.functions, functions: { ...this.functions.functions, [name]: fn } });
+  }
+
+  /**
+   * This query with an aggregate user function (a CombineFn) the query calls as `name(x)`.
+   *
+   * @example pc.apply(sql("SELECT k, product(x) FROM PCOLLECTION GROUP BY k").registerUdaf("product", product))
+   */
+  registerUdaf(name: string, fn: SqlAggregateUdf): SqlQueryTransform {
+    return new SqlQueryTransform(this.query, { ...this.functions, aggregates: { ...this.functions.aggregates, [name]: fn } });
   }
 }
 
@@ -91,21 +126,25 @@ class SingleInputSql extends PTransform<PCollection<unknown>, PCollection<SqlRow
  * input PCOLLECTION; with several, pass them by the names the query uses. The query is
  * parsed, bound, type-checked and planned while the pipeline is built (a SqlError names the
  * position and the fix) and becomes ordinary transforms, so it runs on every runner.
- * `EXPLAIN SELECT ...` gives one row { PLAN } with the Beam transforms instead.
+ * `EXPLAIN SELECT ...` gives one row { PLAN } with the Beam transforms instead. User
+ * functions come in `options` (or `registerUdf`/`registerUdaf` on the one-input form).
  * See docs/SQL.md for the syntax.
  *
  * @example
  * const big = orders.apply(sql("SELECT id, amount * 2 AS doubled FROM PCOLLECTION WHERE amount > 10"));
  * @example
  * const joined = sql("SELECT o.id, c.name FROM orders o JOIN customers c ON o.customer = c.id", { orders, customers });
+ * @example
+ * const euros = sql("SELECT DolToEur(price) AS price FROM bids", { bids }, { functions: { DolToEur: dolToEur } });
  */
-export function sql(query: string): PTransform<PCollection<unknown>, PCollection<SqlRow>>;
-export function sql(query: string, inputs: SqlInputs, name?: string): PCollection<SqlRow>;
-export function sql(query: string, inputs?: SqlInputs, name = "SqlTransform"): PTransform<PCollection<unknown>, PCollection<SqlRow>> | PCollection<SqlRow> {
-  if (inputs === undefined) return new SingleInputSql(query);
+export function sql(query: string): SqlQueryTransform;
+export function sql(query: string, inputs: SqlInputs, nameOrOptions?: string | SqlOptions): PCollection<SqlRow>;
+export function sql(query: string, inputs?: SqlInputs, nameOrOptions: string | SqlOptions = {}): SqlQueryTransform | PCollection<SqlRow> {
+  if (inputs === undefined) return new SqlQueryTransform(query);
+  const options: SqlOptions = typeof nameOrOptions === "string" ? { name: nameOrOptions } : nameOrOptions;
   const list = Object.values(inputs);
   if (list.length === 0) throw new SqlError("sql() got no inputs", undefined, "pass the PCollections by name: sql(query, { orders })", query);
-  return list[0]!.pipeline.applyTransform(inputs, name, new SqlTransform(query));
+  return list[0]!.pipeline.applyTransform(inputs, options.name ?? "SqlTransform", new MultiInputSql(query, options));
 }
 
 /**
@@ -114,7 +153,7 @@ export function sql(query: string, inputs?: SqlInputs, name = "SqlTransform"): P
  *
  * @example explainSql("SELECT k, COUNT(*) FROM PCOLLECTION GROUP BY k", { PCOLLECTION: Words })
  */
-export function explainSql(query: string, inputs: Readonly<Record<string, PCollection<unknown> | RowSchema<unknown>>>): string {
+export function explainSql(query: string, inputs: Readonly<Record<string, PCollection<unknown> | RowSchema<unknown>>>, functions: SqlFunctions = {}): string {
   const columns = new Map<string, readonly Column[]>();
   for (const [name, v] of Object.entries(inputs)) {
     const s = v instanceof RowSchema ? v.schema : schemaOf(v);
@@ -125,5 +164,5 @@ export function explainSql(query: string, inputs: Readonly<Record<string, PColle
     );
   }
   const statement = parseSql(query);
-  return explainPlan(new Planner(query, columns).plan(statement.query));
+  return explainPlan(new Planner(query, columns, userFunctions(query, functions)).plan(statement.query));
 }

@@ -3,7 +3,8 @@ import { LogicalTypeUrns, type FieldType } from "../model/index.js";
 /**
  * SQL types and their JS values, the schema types' (docs/ARCHITECTURE.md "Schemas"):
  * TINYINT/SMALLINT/INTEGER and FLOAT/DOUBLE are numbers, BIGINT a bigint, VARCHAR a string,
- * VARBINARY a Uint8Array, TIMESTAMP an Instant (ms number), DECIMAL a BigDecimal. OTHER is
+ * VARBINARY a Uint8Array, TIMESTAMP an Instant (ms number), DATE a number of days since
+ * 1970-01-01 (the date logical type's value), DECIMAL a BigDecimal. OTHER is
  * a schema type SQL only carries (arrays, maps, rows, other logical types): it can be
  * selected and passed through, not computed with. NULL is the type of the NULL literal.
  * SQL NULL is JS null everywhere.
@@ -20,6 +21,7 @@ export type SqlTypeName =
   | "VARCHAR"
   | "VARBINARY"
   | "TIMESTAMP"
+  | "DATE"
   | "OTHER"
   | "NULL";
 
@@ -61,6 +63,8 @@ export function commonType(a: SqlTypeName, b: SqlTypeName): SqlTypeName | undefi
   if (a === "NULL") return b;
   if (b === "NULL") return a;
   if (a === b && a !== "OTHER") return a;
+  // A DATE meets a TIMESTAMP as the TIMESTAMP of its midnight (UTC), as in Calcite.
+  if ((a === "DATE" && b === "TIMESTAMP") || (a === "TIMESTAMP" && b === "DATE")) return "TIMESTAMP";
   const ra = NUMERIC_RANK[a];
   const rb = NUMERIC_RANK[b];
   if (ra !== undefined && rb !== undefined) return computeType(ra >= rb ? a : b);
@@ -93,6 +97,7 @@ export function sqlTypeOfField(type: FieldType): SqlType {
   }
   if (type.kind === "logical") {
     if (type.urn === LogicalTypeUrns.millisInstant) return { name: "TIMESTAMP", nullable, field: type };
+    if (type.urn === LogicalTypeUrns.date) return { name: "DATE", nullable, field: type };
     if (type.urn === LogicalTypeUrns.decimal) return { name: "DECIMAL", nullable, field: type };
     if (type.urn === LogicalTypeUrns.varChar || type.urn === LogicalTypeUrns.fixedChar) return { name: "VARCHAR", nullable, field: type };
   }
@@ -127,6 +132,8 @@ export function fieldTypeOf(type: SqlType): FieldType {
         return { kind: "atomic", type: "BYTES" };
       case "TIMESTAMP":
         return { kind: "logical", urn: LogicalTypeUrns.millisInstant, representation: INT64 };
+      case "DATE":
+        return { kind: "logical", urn: LogicalTypeUrns.date, representation: INT64 };
       case "DECIMAL":
         return { kind: "logical", urn: LogicalTypeUrns.decimal, representation: { kind: "atomic", type: "BYTES" } };
       case "OTHER":

@@ -1,5 +1,8 @@
 import { formatBigDecimal, parseBigDecimal, type BigDecimal } from "../coders/index.js";
 import type { SqlTypeName } from "./sql-types.js";
+import { formatDate, formatTimestamp, parseDate, parseTimestamp } from "./time-functions.js";
+
+const DAY = 86_400_000;
 
 /**
  * Operations on non-null SQL values of one type (the binder converts operands to a common
@@ -56,7 +59,8 @@ export function castValue(v: unknown, from: SqlTypeName, to: SqlTypeName): unkno
     case "VARCHAR":
       if (isBigDecimal(v)) return formatBigDecimal(v);
       if (typeof v === "boolean") return v ? "TRUE" : "FALSE";
-      if (from === "TIMESTAMP") return new Date(v as number).toISOString();
+      if (from === "TIMESTAMP") return formatTimestamp(v as number);
+      if (from === "DATE") return formatDate(v as number);
       return String(v);
     case "BOOLEAN":
       if (typeof v === "string") {
@@ -83,11 +87,19 @@ export function castValue(v: unknown, from: SqlTypeName, to: SqlTypeName): unkno
       return parseBigDecimal(typeof v === "boolean" ? (v ? "1" : "0") : String(v));
     case "TIMESTAMP":
       if (typeof v === "string") {
-        const ms = Date.parse(v.includes("T") || v.endsWith("Z") ? v : `${v.replace(" ", "T")}Z`);
+        const ms = parseTimestamp(v);
         if (Number.isNaN(ms)) throw new SqlCastError(`cannot CAST '${v}' to TIMESTAMP`);
         return ms;
       }
+      if (from === "DATE") return (v as number) * DAY;
       return toNumber(v);
+    case "DATE":
+      if (typeof v === "string") {
+        const days = parseDate(v);
+        if (Number.isNaN(days)) throw new SqlCastError(`cannot CAST '${v}' to DATE`);
+        return days;
+      }
+      return Math.floor((v as number) / DAY);
     default:
       throw new SqlCastError(`cannot CAST ${from} to ${to}`);
   }
@@ -111,6 +123,8 @@ export function canCast(from: SqlTypeName, to: SqlTypeName): boolean {
   if (from === to || from === "NULL") return true;
   if (from === "OTHER" || to === "OTHER" || to === "NULL") return false;
   if (from === "VARBINARY" || to === "VARBINARY") return false;
-  if (from === "TIMESTAMP") return to === "VARCHAR" || to === "BIGINT";
+  if (from === "TIMESTAMP") return to === "VARCHAR" || to === "BIGINT" || to === "DATE";
+  if (from === "DATE") return to === "VARCHAR" || to === "TIMESTAMP";
+  if (to === "DATE") return from === "VARCHAR";
   return true;
 }

@@ -82,9 +82,23 @@ export interface ProcessContext<Out, Tags extends OutputTags = Record<never, nev
   readonly bundleFinalizer: BundleFinalizer;
 }
 
+/**
+ * Which of a job's executors runs a DoFn instance (Flink's subtask index): `index` in
+ * [0, count). On the embedded runner it is the executor of `--parallelism` that runs the
+ * instance, and a job restored from a checkpoint (which needs the same parallelism) gives
+ * each executor the same index again, with its own part of the checkpoint: a DoFn can name
+ * external resources after it (transactional ids) and find them again after a restore.
+ */
+export interface ExecutorIdentity {
+  readonly index: number;
+  readonly count: number;
+}
+
 /** What `startBundle` can see. */
 export interface StartBundleContext {
   readonly metrics: DoFnMetrics;
+  /** The executor running this instance; undefined where the runner does not tell (portable runners). */
+  readonly executor?: ExecutorIdentity;
   /** Callbacks to run once this bundle is committed (Beam allows them in @StartBundle too). */
   readonly bundleFinalizer: BundleFinalizer;
 }

@@ -26,3 +26,7 @@ export * from "./sdf/index.js";
 export * from "./external.js";
 export * from "./exception-handling/index.js";
 export * from "./two-phase-commit/index.js";
+export * from "./schema/index.js";
+// The schema-aware filter (filter.whereField) is the elementwise filter plus field predicates;
+// this explicit export takes precedence over map.js's through `export *`.
+export { filter } from "./schema/index.js";

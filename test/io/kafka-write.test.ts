@@ -11,6 +11,7 @@ import { Admin, Producer, stringSerializers } from "@platformatic/kafka";
 import { afterAll, describe, expect, inject, it, vi } from "vitest";
 import { Pipeline, create, map, parDo } from "../../src/index.js";
 import { readFromKafka, writeToKafka, type KafkaRecord, type KafkaWriteRecord } from "../../src/io/kafka/index.js";
+import { transactionalIdOf } from "../../src/io/kafka/transactional-sink.js";
 import { TwoPhaseCommitDoFn } from "../../src/transforms/two-phase-commit/two-phase-commit-write.js";
 
 const BROKERS = [
@@ -69,7 +70,7 @@ describe.skipIf(BROKERS.length === 0)("writeToKafka", () => {
       const topic = await createTopic(bootstrap, 1);
       const prefix = `fence-${topic}`;
       // A crashed run's pre-committed transaction that no checkpoint covers: open, never committed.
-      const zombie = new Producer({ clientId: "zombie", bootstrapBrokers: [bootstrap], serializers: stringSerializers, idempotent: true, transactionalId: `${prefix}-0`, timeout: 60_000 });
+      const zombie = new Producer({ clientId: "zombie", bootstrapBrokers: [bootstrap], serializers: stringSerializers, idempotent: true, transactionalId: transactionalIdOf(prefix, 0, 0), timeout: 60_000 });
       const txn = await zombie.beginTransaction();
       await txn.send({ messages: [{ topic, value: "zombie", partition: 0 }] });
       const p = new Pipeline({ enforceImmutability: false });

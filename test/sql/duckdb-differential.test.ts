@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Pipeline, create, parDo, schema, sql, t, type SqlRow } from "../../src/index.js";
@@ -6,9 +6,12 @@ import { Pipeline, create, parDo, schema, sql, t, type SqlRow } from "../../src/
 // The oracle: DuckDB runs the same generated queries over the same random tables; results
 // are compared as multisets, numbers with a relative tolerance, NULL as NULL.
 
-const T = schema({ k: t.string().nullable(), a: t.int32().nullable(), b: t.int64().nullable(), x: t.double().nullable(), f: t.boolean().nullable() }, { name: "t" });
+const T = schema(
+  { k: t.string().nullable(), a: t.int32().nullable(), b: t.int64().nullable(), x: t.double().nullable(), f: t.boolean().nullable(), ts: t.timestamp().nullable(), d: t.date().nullable() },
+  { name: "t" },
+);
 const U = schema({ k: t.string().nullable(), c: t.int32().nullable() }, { name: "u" });
-type TRow = { k: string | null; a: number | null; b: bigint | null; x: number | null; f: boolean | null };
+type TRow = { k: string | null; a: number | null; b: bigint | null; x: number | null; f: boolean | null; ts: number | null; d: number | null };
 type URow = { k: string | null; c: number | null };
 
 const nullable = <V>(arb: fc.Arbitrary<V>) => fc.option(arb, { nil: null, freq: 4 });
@@ -18,6 +21,14 @@ const tRow = fc.record({
   b: nullable(fc.bigInt({ min: -1000n, max: 1000n })),
   x: nullable(fc.constantFrom(-2.5, 0, 0.25, 1, 3.75, 10)),
   f: nullable(fc.boolean()),
+  // Whole seconds over two years, and some on unit boundaries, so FLOOR and CEIL meet both cases.
+  ts: nullable(
+    fc.oneof(
+      fc.integer({ min: Date.UTC(2023, 0, 1) / 1000, max: Date.UTC(2025, 0, 1) / 1000 }).map((s) => s * 1000),
+      fc.constantFrom(Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 29, 13), Date.UTC(2023, 11, 31, 23, 59, 59), Date.UTC(2024, 2, 4)),
+    ),
+  ),
+  d: nullable(fc.integer({ min: 19_000, max: 20_200 })),
 });
 const uRow = fc.record({ k: nullable(fc.constantFrom("a", "b", "d")), c: nullable(fc.integer({ min: -5, max: 5 })) });
 
@@ -40,18 +51,39 @@ const predicate: fc.Arbitrary<string> = fc.letrec<{ p: string }>((tie) => ({
     tie("p").map((p) => `NOT (${p})`),
   ),
 })).p;
+// Date/time: beam-ts's Calcite syntax; toDuckDb() below rewrites what DuckDB spells otherwise.
+const timeUnit = fc.constantFrom("SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR");
+const timeExpr: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom("ts", "CAST(d AS TIMESTAMP)", "ts + INTERVAL '90' MINUTE", "ts - INTERVAL '2' DAY", "TIMESTAMP '2024-02-29 13:00:00'"),
+  timeUnit.map((u) => `FLOOR(ts TO ${u})`),
+  timeUnit.map((u) => `CEIL(ts TO ${u})`),
+  fc.tuple(timeUnit, fc.constantFrom("a", "3", "-14")).map(([u, n]) => `TIMESTAMPADD(${u}, ${n}, ts)`),
+);
+const timeScalar = fc.oneof(
+  timeExpr,
+  fc.tuple(fc.constantFrom("YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "ISODOW", "DOY"), timeExpr).map(([u, e]) => `EXTRACT(${u} FROM ${e})`),
+  fc.tuple(fc.constantFrom("SECOND", "MINUTE", "HOUR", "DAY", "WEEK"), timeExpr, timeExpr).map(([u, x, y]) => `TIMESTAMPDIFF(${u}, ${x}, ${y})`),
+  fc.constantFrom("CAST(ts AS VARCHAR)", "CAST(ts AS DATE)", "d", "CAST(d AS VARCHAR)", "EXTRACT(DAY FROM d)"),
+);
+const timePredicate = fc.oneof(
+  fc.tuple(timeExpr, fc.constantFrom("=", "<>", "<", ">=")).map(([e, op]) => `${e} ${op} TIMESTAMP '2024-01-01 00:00:00'`),
+  fc.tuple(timeExpr, timeExpr, fc.constantFrom("<", "=", ">")).map(([x, y, op]) => `${x} ${op} ${y}`),
+  fc.constantFrom("d < DATE '2024-06-01'", "ts BETWEEN DATE '2023-06-01' AND TIMESTAMP '2024-06-01 12:00:00'", "d = CAST(ts AS DATE)", "ts IS NULL"),
+);
 const scalar = fc.oneof(
   intExpr,
+  timeScalar,
+  timePredicate.map((p) => `(${p})`),
   fc.constantFrom("k", "x", "f", "x * 2", "UPPER(k)", "k || 'z'", "CHAR_LENGTH(k)", "CAST(a AS DOUBLE)", "CAST(b AS VARCHAR)", "NULLIF(a, 0)"),
   fc.tuple(predicate, intExpr, intExpr).map(([p, l, r]) => `CASE WHEN COALESCE(${p}, FALSE) THEN ${l} ELSE ${r} END`),
   predicate.map((p) => `(${p})`),
 );
-const aggregate = fc.constantFrom("COUNT(*)", "COUNT(a)", "SUM(a)", "SUM(b)", "MIN(x)", "MAX(b)", "MIN(k)", "COUNT(DISTINCT a)", "AVG(x)", "SUM(x)", "MAX(a + b)");
-const where = fc.option(predicate.map((p) => ` WHERE ${p}`), { nil: "" });
+const aggregate = fc.constantFrom("COUNT(*)", "COUNT(a)", "SUM(a)", "SUM(b)", "MIN(x)", "MAX(b)", "MIN(k)", "COUNT(DISTINCT a)", "AVG(x)", "SUM(x)", "MAX(a + b)", "MIN(ts)", "MAX(d)");
+const where = fc.option(fc.oneof(predicate, timePredicate).map((p) => ` WHERE ${p}`), { nil: "" });
 const query = fc.oneof(
   fc.tuple(fc.array(scalar, { minLength: 1, maxLength: 4 }), where).map(([cols, w]) => `SELECT ${cols.join(", ")} FROM t${w}`),
   fc
-    .tuple(fc.constantFrom("k", "f", "a % 3"), fc.array(aggregate, { minLength: 1, maxLength: 3 }), where, fc.option(fc.constantFrom(" HAVING COUNT(*) > 1", " HAVING SUM(a) > 0"), { nil: "" }))
+    .tuple(fc.constantFrom("k", "f", "a % 3", "EXTRACT(MONTH FROM ts)", "FLOOR(ts TO QUARTER)"), fc.array(aggregate, { minLength: 1, maxLength: 3 }), where, fc.option(fc.constantFrom(" HAVING COUNT(*) > 1", " HAVING SUM(a) > 0"), { nil: "" }))
     .map(([g, aggs, w, h]) => `SELECT ${g}, ${aggs.join(", ")} FROM t${w} GROUP BY ${g}${h}`),
   fc.tuple(fc.array(aggregate, { minLength: 1, maxLength: 3 }), where).map(([aggs, w]) => `SELECT ${aggs.join(", ")} FROM t${w}`),
   fc
@@ -66,6 +98,9 @@ const query = fc.oneof(
 // --- comparing results -----------------------------------------------------------------
 function normal(v: unknown): string {
   if (v === null || v === undefined) return "NULL";
+  // DuckDB's TIMESTAMP and DATE values; beam-ts's are milliseconds and days.
+  if (v instanceof DuckDBTimestampValue) return normal(Number(v.micros / 1000n));
+  if (v instanceof DuckDBDateValue) return normal(v.days);
   if (typeof v === "bigint") return normal(Number(v));
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : Number(v.toPrecision(9)).toString();
   return JSON.stringify(v);
@@ -80,14 +115,30 @@ afterAll(() => db?.closeSync());
 
 const literal = (v: unknown) => (v === null ? "NULL" : typeof v === "string" ? `'${v}'` : String(v));
 
+/** The generated date/time calls as DuckDB spells them (the innermost call first). */
+function toDuckDb(q: string): string {
+  let out = q;
+  for (let changed = true; changed; ) {
+    const before = out;
+    out = out
+      .replace(/FLOOR\((ts) TO (\w+)\)/g, (_m, e: string, u: string) => `date_trunc('${u}', ${e})`)
+      .replace(/CEIL\((ts) TO (\w+)\)/g, (_m, e: string, u: string) => `(CASE WHEN date_trunc('${u}', ${e}) = ${e} THEN ${e} ELSE date_trunc('${u}', ${e}) + INTERVAL 1 ${u} END)`)
+      .replace(/TIMESTAMPADD\((\w+), ([-\w.]+), (ts)\)/g, (_m, u: string, n: string, e: string) => `(${e} + ${n} * INTERVAL 1 ${u})`)
+      .replace(/TIMESTAMPDIFF\((\w+), /g, (_m, u: string) => `datesub('${u}', `);
+    changed = out !== before;
+  }
+  return out;
+}
+
 async function duckdb(ts: readonly TRow[], us: readonly URow[], queries: readonly string[]): Promise<string[][]> {
-  await db.run("CREATE OR REPLACE TABLE t (k VARCHAR, a INTEGER, b BIGINT, x DOUBLE, f BOOLEAN); CREATE OR REPLACE TABLE u (k VARCHAR, c INTEGER)");
-  if (ts.length > 0) await db.run(`INSERT INTO t VALUES ${ts.map((r) => `(${[r.k, r.a, r.b, r.x, r.f].map(literal).join(", ")})`).join(", ")}`);
+  await db.run("CREATE OR REPLACE TABLE t (k VARCHAR, a INTEGER, b BIGINT, x DOUBLE, f BOOLEAN, ts TIMESTAMP, d DATE); CREATE OR REPLACE TABLE u (k VARCHAR, c INTEGER)");
+  const time = (r: TRow) => [r.ts === null ? "NULL" : `epoch_ms(${r.ts})`, r.d === null ? "NULL" : `CAST(DATE '1970-01-01' + ${r.d} AS DATE)`];
+  if (ts.length > 0) await db.run(`INSERT INTO t VALUES ${ts.map((r) => `(${[...[r.k, r.a, r.b, r.x, r.f].map(literal), ...time(r)].join(", ")})`).join(", ")}`);
   if (us.length > 0) await db.run(`INSERT INTO u VALUES ${us.map((r) => `(${[r.k, r.c].map(literal).join(", ")})`).join(", ")}`);
   const out: string[][] = [];
   for (const q of queries) {
     // Calcite sorts NULL as the largest value; DuckDB puts NULLs last unless told.
-    const dq = q.replace(/ORDER BY v DESC, k/, "ORDER BY v DESC NULLS FIRST, k NULLS LAST");
+    const dq = toDuckDb(q.replace(/ORDER BY v DESC, k/, "ORDER BY v DESC NULLS FIRST, k NULLS LAST"));
     const reader = await db.runAndReadAll(dq);
     out.push(multiset(reader.getRows()));
   }

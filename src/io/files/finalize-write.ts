@@ -1,5 +1,6 @@
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { fileLineage } from "../../metrics/index.js";
 import { FileIOError, messageOf } from "./file-io-error.js";
 import { shardNameMatcher } from "./shard-template.js";
 import { successMarkerFile, writeSuccessMarker } from "./success-marker.js";
@@ -55,6 +56,8 @@ function killPoints(): () => Promise<void> {
  */
 export async function finalizeWrite(target: WriteTarget, tempDir: string, moves: readonly ShardMove[]): Promise<void> {
   const { prefix, suffix } = target;
+  // Lineage first, while the caller's DoFn is current (before any await).
+  for (const m of moves) fileLineage("sinks", m.finalFile);
   const point = killPoints();
   const dir = path.dirname(prefix);
   await point();

@@ -1,33 +1,47 @@
 // The exactly-once Kafka sink: one Kafka transaction per bundle, driven by
 // twoPhaseCommitWrite. The design, and what it guarantees:
 //
-// - Transactional ids come from a small pool per step, `<prefix>-<slot>`. A bundle takes a
-//   free slot and a NEW producer on it: its InitProducerId bumps the id's epoch, which
-//   aborts whatever transaction an earlier producer left open on that id (a zombie of a
-//   crashed job, fenced), and makes (producer id, epoch) name this one transaction alone.
+// - Transactional ids come from a small pool per step AND executor,
+//   `<prefix>-<executor>-<slot>`, the executor being the index the runner shows the bundle
+//   (TwoPhaseBeginContext.executor, Flink's subtask index). Executors never share an id, so
+//   one never fences another's transaction; and a job restored from a checkpoint (which
+//   needs the same --parallelism) gives executor i the index i again together with part i
+//   of the checkpoint: the pending handles it commits and the pool it fences are exactly
+//   those of executor i of the crashed run. A runner that shows no index (portable runners,
+//   which commit at the end of the bundle anyway) gets a random executor name per sink
+//   instance: no collisions, and nothing to recover.
+// - A bundle takes a free slot and a NEW producer on it: its InitProducerId bumps the id's
+//   epoch, which aborts whatever transaction an earlier producer left open on that id (a
+//   zombie of a crashed job, fenced), and makes (producer id, epoch) name this one
+//   transaction alone.
 // - preCommit sends the bundle's records in the transaction and returns the handle
 //   { transactionalId, producerId, producerEpoch }: durable in the broker, not visible to
-//   read_committed consumers.
+//   read_committed consumers. Its slot stays reserved until the handle is committed, even
+//   across a teardown (a failed bundle discards the DoFn instance): reusing the slot would
+//   bump the epoch and abort a transaction that the next checkpoint will commit.
 // - commit runs once the checkpoint covering the bundle is durable. In the same process it
-//   is the producer's EndTxn; in a job restored from that checkpoint (recoverCommit) there
-//   is no producer, and the sink sends EndTxn(commit) itself with the stored producer id and
-//   epoch, to the transaction coordinator (what Flink's KafkaSink does through reflection
-//   into the Java producer; here the client's protocol API allows it directly). EndTxn of a
-//   transaction already committed with that epoch succeeds again (the coordinator treats it
-//   as a retry); a newer epoch on the id (the slot was reused after the commit) answers
-//   PRODUCER_FENCED, which also means "committed before": a slot is reused only after its
-//   commit, or by fencing, which runs after recovery.
+//   is the producer's EndTxn; in a job restored from that checkpoint (recoverCommit), or
+//   after a teardown closed the producer, the sink sends EndTxn(commit) itself with the
+//   stored producer id and epoch, to the transaction coordinator (what Flink's KafkaSink
+//   does through reflection into the Java producer; here the client's protocol API allows
+//   it directly). EndTxn of a transaction already committed with that epoch succeeds again
+//   (the coordinator treats it as a retry); a newer epoch on the id (the slot was reused
+//   after the commit) answers PRODUCER_FENCED, which also means "committed before": a slot
+//   is reused only after its commit, or by fencing, which runs after recovery.
 // - A transaction that no checkpoint covers (its bundle ran after the last checkpoint
 //   before a crash) is aborted when its slot is next used: the first bundle after a start
-//   fences every slot of the pool. Its records are replayed from the checkpoint.
+//   fences every slot of the executor's pool. Its records are replayed from the checkpoint.
 // - Limits: the broker aborts a transaction after `transactionTimeoutMs`; a job down for
 //   longer than that loses the transactions its last checkpoint had pending (the commit then
 //   fails loudly with INVALID_TXN_STATE). More pending transactions than the pool holds
 //   (bundles between two checkpoints) use ids beyond it, which are not fenced on restart:
-//   their leftovers block read_committed readers until the timeout.
+//   their leftovers block read_committed readers until the timeout. So do the pools of
+//   executors a job started afresh (no checkpoint) at a lower --parallelism than a crashed
+//   run no longer has.
+import { randomUUID } from "node:crypto";
 import { jsValueCoder } from "../../coders/index.js";
 import type { Coder } from "../../model/index.js";
-import type { TwoPhaseCommitSink } from "../../transforms/index.js";
+import type { TwoPhaseBeginContext, TwoPhaseCommitSink } from "../../transforms/index.js";
 import { clientOptions, loadKafkaModule, type KafkaModule } from "./kafka-connection.js";
 import { KafkaIOError, messageOf } from "./kafka-io-error.js";
 import { serializeRecord, type KafkaWriteRecord, type SerializedRecord, type WriteSettings } from "./write-to-kafka.js";
@@ -55,6 +69,12 @@ interface LiveTxn {
   readonly txn: Transaction;
 }
 
+/**
+ * What holds a slot of the pool: a bundle's open transaction, or a pre-committed one
+ * awaiting its commit (with its producer while this instance still has it).
+ */
+type Reservation = { readonly state: "open" } | { readonly state: "pending"; readonly transactionalId: string; live: LiveTxn | undefined };
+
 const EMPTY: KafkaTxnHandle = { transactionalId: "", producerId: -1n, producerEpoch: -1 };
 /** Kafka protocol errors the recovery commit tells apart. */
 const FENCED = new Set(["PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH"]);
@@ -69,14 +89,26 @@ function protocolErrors(err: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** The TwoPhaseCommitSink of writeToKafka({ exactlyOnce: true }). */
+/**
+ * The transactional id of `slot` in the pool of executor `executor`: `<prefix>-<executor>-<slot>`.
+ * Exported for tests, which play a crashed run's zombie on it.
+ */
+export function transactionalIdOf(prefix: string, executor: number | string, slot: number): string {
+  return `${prefix}-${executor}-${slot}`;
+}
+
+/**
+ * The TwoPhaseCommitSink of writeToKafka({ exactlyOnce: true }). One object per executor
+ * (each worker thread rebuilds the pipeline), shared by the DoFn instances that executor
+ * makes one after another: the pool's reservations outlive an instance's teardown.
+ */
 export class KafkaTransactionalSink<K, V> implements TwoPhaseCommitSink<KafkaWriteRecord<K, V>, KafkaTxn, KafkaTxnHandle> {
   readonly handleCoder = jsValueCoder as Coder<KafkaTxnHandle>;
-  /** Slot → what holds it: an open or pre-committed transaction. */
-  private readonly busy = new Map<number, LiveTxn | undefined>();
-  /** Pre-committed transactions by transactional id, until their commit. */
-  private readonly live = new Map<string, LiveTxn>();
+  /** Slot → what holds it. */
+  private readonly slots = new Map<number, Reservation>();
   private fenced = false;
+  /** The executor's name in the ids: its index, or a random name where the runner shows none. */
+  private executor: number | string | undefined;
 
   constructor(
     readonly settings: WriteSettings<K, V>,
@@ -86,11 +118,12 @@ export class KafkaTransactionalSink<K, V> implements TwoPhaseCommitSink<KafkaWri
     readonly transactionTimeoutMs: number,
   ) {}
 
-  begin(): KafkaTxn {
+  begin(ctx: TwoPhaseBeginContext): KafkaTxn {
+    this.executor ??= ctx.executor?.index ?? randomUUID().slice(0, 8);
     let slot = 0;
-    while (this.busy.has(slot)) slot++;
-    this.busy.set(slot, undefined);
-    return { slot, transactionalId: `${this.prefix}-${slot}`, records: [] };
+    while (this.slots.has(slot)) slot++;
+    this.slots.set(slot, { state: "open" });
+    return { slot, transactionalId: transactionalIdOf(this.prefix, this.executor, slot), records: [] };
   }
 
   write(txn: KafkaTxn, element: KafkaWriteRecord<K, V>): void {
@@ -100,7 +133,7 @@ export class KafkaTransactionalSink<K, V> implements TwoPhaseCommitSink<KafkaWri
   async preCommit(txn: KafkaTxn): Promise<KafkaTxnHandle> {
     await this.fenceOnce();
     if (txn.records.length === 0) {
-      this.busy.delete(txn.slot);
+      this.slots.delete(txn.slot);
       return EMPTY;
     }
     const producer = await this.producer(txn.transactionalId);
@@ -108,9 +141,7 @@ export class KafkaTransactionalSink<K, V> implements TwoPhaseCommitSink<KafkaWri
       const t = await producer.beginTransaction();
       await t.send({ messages: txn.records.map((m) => ({ ...m })) });
       const handle: KafkaTxnHandle = { transactionalId: txn.transactionalId, producerId: producer.producerId!, producerEpoch: producer.producerEpoch! };
-      const live = { producer, txn: t };
-      this.busy.set(txn.slot, live);
-      this.live.set(txn.transactionalId, live);
+      this.slots.set(txn.slot, { state: "pending", transactionalId: txn.transactionalId, live: { producer, txn: t } });
       return handle;
     } catch (err) {
       await producer.close().catch(() => undefined);
@@ -122,32 +153,41 @@ export class KafkaTransactionalSink<K, V> implements TwoPhaseCommitSink<KafkaWri
 
   async commit(handle: KafkaTxnHandle): Promise<void> {
     if (handle.producerId < 0n) return;
-    const live = this.live.get(handle.transactionalId);
+    const [slot, held] = this.pendingOf(handle.transactionalId);
+    const live = held?.live;
     if (live !== undefined && live.producer.producerEpoch === handle.producerEpoch && !live.txn.completed) {
       await live.txn.commit();
-      this.release(handle.transactionalId, live);
       await live.producer.close().catch(() => undefined);
-      return;
+    } else {
+      await this.commitByProtocol(handle);
     }
-    await this.commitByProtocol(handle);
+    if (slot !== undefined) this.slots.delete(slot);
   }
 
   /** A bundle attempt failed before preCommit returned: nothing was sent, or its producer is closed (the broker aborts it on the slot's next use). */
   abort(txn: KafkaTxn): void {
-    if (this.busy.get(txn.slot) === undefined) this.busy.delete(txn.slot);
+    if (this.slots.get(txn.slot)?.state === "open") this.slots.delete(txn.slot);
   }
 
   async teardown(): Promise<void> {
-    // Pre-committed transactions stay open in the broker: a restored job commits them by handle.
-    const producers = [...this.live.values()].map((l) => l.producer);
-    this.live.clear();
-    this.busy.clear();
+    // Pre-committed transactions stay open in the broker and keep their slots: commit (later
+    // in this run, or by a restored job) finishes them by handle, without the producer.
+    const producers: Producer[] = [];
+    for (const [slot, r] of this.slots) {
+      if (r.state === "open") this.slots.delete(slot);
+      else if (r.live !== undefined) {
+        producers.push(r.live.producer);
+        r.live = undefined;
+      }
+    }
+    // Nothing awaits a commit: the next start (a rerun of this pipeline object) fences again.
+    if (this.slots.size === 0) this.fenced = false;
     await Promise.allSettled(producers.map((p) => p.close()));
   }
 
-  private release(transactionalId: string, live: LiveTxn): void {
-    this.live.delete(transactionalId);
-    for (const [slot, l] of this.busy) if (l === live) this.busy.delete(slot);
+  private pendingOf(transactionalId: string): [number | undefined, (Reservation & { state: "pending" }) | undefined] {
+    for (const [slot, r] of this.slots) if (r.state === "pending" && r.transactionalId === transactionalId) return [slot, r];
+    return [undefined, undefined];
   }
 
   private async producer(transactionalId: string): Promise<Producer> {
@@ -167,17 +207,19 @@ export class KafkaTransactionalSink<K, V> implements TwoPhaseCommitSink<KafkaWri
   }
 
   /**
-   * Aborts what a crashed run left open on the pool's ids: a new producer's InitProducerId
-   * on each id bumps its epoch, which aborts an open transaction. Runs at the first
-   * preCommit after a start, after the restored job's recovery commits.
+   * Aborts what a crashed run left open on this executor's ids: a new producer's
+   * InitProducerId on each id bumps its epoch, which aborts an open transaction. Runs at the
+   * first preCommit after a start, after the restored job's recovery commits.
    */
   private async fenceOnce(): Promise<void> {
     if (this.fenced) return;
     this.fenced = true;
-    const free = Array.from({ length: this.maxPending }, (_, slot) => slot).filter((slot) => this.busy.get(slot) === undefined && !this.live.has(`${this.prefix}-${slot}`));
+    // Every slot but those whose transaction awaits its commit (the open bundle's producer comes after).
+    const free = Array.from({ length: this.maxPending }, (_, slot) => slot).filter((slot) => this.slots.get(slot)?.state !== "pending");
+    const executor = this.executor!;
     await Promise.all(
       free.map(async (slot) => {
-        const p = await this.producer(`${this.prefix}-${slot}`);
+        const p = await this.producer(transactionalIdOf(this.prefix, executor, slot));
         try {
           // beginTransaction sends InitProducerId with the transactional id (the fence); the
           // transaction itself never reaches the broker (no partition added), so cancel is local.

@@ -1,4 +1,5 @@
 import { open } from "node:fs/promises";
+import { fileLineage } from "../../metrics/index.js";
 import type { AsyncBuffer, Compressors, FileMetaData, ParquetParsers, SchemaTree } from "hyparquet";
 import { ConstructionError, RowSchema, type FieldType, type Schema } from "../../model/index.js";
 import { PTransform, type PBegin, type PCollection } from "../../pipeline/index.js";
@@ -69,6 +70,7 @@ const PARSERS: Partial<ParquetParsers> = {
 
 /** A local file as hyparquet's AsyncBuffer, read with positioned reads. */
 async function fileBuffer(path: string, onRead?: (bytes: number) => void): Promise<{ buffer: AsyncBuffer; close: () => Promise<void> }> {
+  fileLineage("sources", path);
   const handle = await open(path, "r");
   const { size } = await handle.stat();
   const buffer: AsyncBuffer = {

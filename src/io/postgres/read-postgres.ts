@@ -73,6 +73,8 @@ interface ResolvedRead<T> {
   readonly what: string;
   readonly connection: PostgresConnection;
   readonly source: string;
+  /** The table read, for lineage (undefined for a query). */
+  readonly table: string | undefined;
   readonly partitionColumn: string | undefined;
   readonly numPartitions: number;
   readonly lowerBound: bigint | undefined;
@@ -138,6 +140,7 @@ function resolveRead<T>(options: ReadFromPostgresOptions<T>): ResolvedRead<T> {
     what,
     connection,
     source: readSource(options),
+    table: options.table,
     partitionColumn,
     numPartitions: positiveInteger(what, "numPartitions", options.numPartitions, 200),
     lowerBound,
@@ -188,11 +191,14 @@ class ReadFromPostgres<T> extends PTransform<PBegin, PCollection<T>> {
 }
 
 /** Runs when the pipeline runs: finds the partition column's min and max and cuts the ranges. */
+import { postgresLineage } from "./postgres-lineage.js";
+
 class PlanPartitionsDoFn implements DoFn<Uint8Array, ReadPlan> {
   constructor(readonly options: ResolvedRead<unknown>) {}
 
   async process(_impulse: Uint8Array, ctx: ProcessContext<ReadPlan>): Promise<void> {
     const o = this.options;
+    if (o.table !== undefined) postgresLineage("sources", o.connection, o.table);
     if (o.partitionColumn === undefined) return ctx.output({ partitions: [WHOLE_QUERY] });
     if (o.splits !== undefined) return ctx.output({ partitions: rangesAt(o.splits) });
     let min = o.lowerBound;

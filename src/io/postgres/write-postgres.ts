@@ -142,6 +142,8 @@ type CopyFrom = (text: string) => NodeJS.WritableStream & { submit: unknown };
 /** The SQL parameter limit of one statement (the protocol counts parameters in 16 bits). */
 const MAX_PARAMETERS = 65_535;
 
+import { postgresLineage } from "./postgres-lineage.js";
+
 class WritePostgresFn<T> implements DoFn<T, never, { failures: BadRecord }> {
   private pool: Pool | undefined;
   private copyFrom: CopyFrom | undefined;
@@ -151,6 +153,8 @@ class WritePostgresFn<T> implements DoFn<T, never, { failures: BadRecord }> {
   /** The batches being written, in order, on the bundle's connection. */
   private writing: Promise<void> = Promise.resolve();
   private writeFailure: { error: unknown } | undefined;
+  /** Lineage is reported once per bundle (a string set: more would add nothing). */
+  private lineageReported = false;
 
   constructor(
     readonly options: ResolvedWrite<T>,
@@ -172,6 +176,7 @@ class WritePostgresFn<T> implements DoFn<T, never, { failures: BadRecord }> {
     this.refused = [];
     this.writing = Promise.resolve();
     this.writeFailure = undefined;
+    this.lineageReported = false;
   }
 
   /**
@@ -183,6 +188,10 @@ class WritePostgresFn<T> implements DoFn<T, never, { failures: BadRecord }> {
    */
   process(element: T, ctx: ProcessContext<never, { failures: BadRecord }>): void {
     if (this.writeFailure !== undefined) throw this.writeFailure.error;
+    if (!this.lineageReported && this.options.table !== undefined) {
+      this.lineageReported = true;
+      postgresLineage("sinks", this.options.connection, this.options.table);
+    }
     this.pending.push({ element, values: this.valuesOf(element), window: ctx.window, timestamp: ctx.timestamp });
     if (this.pending.length < this.options.batchSize) return undefined;
     const batch = this.pending;

@@ -1,4 +1,5 @@
 import { open, stat, type FileHandle } from "node:fs/promises";
+import { fileLineage } from "../../metrics/index.js";
 import {
   OffsetRange,
   OffsetRangeTracker,
@@ -40,6 +41,8 @@ export const MIN_SPLIT_BYTES = 64 * 1024;
 /** Stats each matched path, so the reader knows the size of its initial byte range. */
 export class StatFilesDoFn implements DoFn<string, TextFile> {
   async process(path: string, ctx: ProcessContext<TextFile>): Promise<void> {
+    // Every file reader (text, JSON lines, CSV, Avro) stats its files here: one lineage source each.
+    fileLineage("sources", path);
     let size: number;
     try {
       size = (await stat(path)).size;

@@ -104,6 +104,17 @@ export const standardOptions = {
   stagingExternals: option.string({
     description: "Comma-separated npm packages left out of the staged bundle (packages with native addons); workers load them from their node_modules",
   }),
+  metricsPort: option.integer({
+    description:
+      "Serve the job's metrics for Prometheus at http://<metricsHost>:<port>/metrics while it runs (0: any free port, printed on stderr; docs/MONITORING.md)",
+    min: 0,
+  }),
+  metricsHost: option.string({
+    description: "The address --metricsPort binds (default 127.0.0.1: this machine only; 0.0.0.0 exposes the metrics to the network)",
+  }),
+  quiet: option.boolean({ description: "No progress bar and no summary on the terminal when a batch job ends" }),
+  lineageFile: option.string({ description: "Append the job's OpenLineage run events (START, COMPLETE or FAIL, with its datasets) to this file, one JSON a line" }),
+  lineageUrl: option.string({ description: "POST the job's OpenLineage run events to this URL (e.g. http://marquez:5000/api/v1/lineage)" }),
   expandComposites: option.boolean({
     description: "Run Combine and Reshuffle through their primitive expansions (embedded runner; for testing)",
   }),

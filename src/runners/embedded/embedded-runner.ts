@@ -4,8 +4,11 @@ import path from "node:path";
 import { getHeapStatistics } from "node:v8";
 import { BeamError, JobFailedError, OptionsError, verboseFailures } from "../../model/index.js";
 import { pipelineModuleProblem } from "../pipeline-module.js";
-import { parseByteSize, type JobState, type Pipeline, type PipelineResult, type Runner } from "../../pipeline/index.js";
+import { parseByteSize, type JobSnapshot, type JobState, type LineageSnapshot, type Pipeline, type PipelineResult, type Runner } from "../../pipeline/index.js";
 import { JobMetrics } from "./bundle-metrics.js";
+import { Lineage } from "../../metrics/index.js";
+import { embeddedSnapshot } from "./embedded-snapshot.js";
+import { mergeObservations, type ExecutorObservation } from "./executor-observation.js";
 import { CancelledSignal } from "./executor.js";
 import { ParallelJob, parallelPipelineModule } from "./parallel/parallel-job.js";
 import { crossLanguageUnsupported } from "./planner.js";
@@ -218,9 +221,17 @@ class EmbeddedPipelineResult implements PipelineResult {
   private readonly cancelling = new AbortController();
   /** The job's checkpoint coordinator, once a streaming job with --checkpointDir started. */
   private coordinator: CheckpointCoordinator | undefined;
+  /** Observes this thread's executor, once built. */
+  private observeOwn: (() => ExecutorObservation) | undefined;
+  private readonly startTime = Date.now();
+  private endTime: number | undefined;
+  private readonly pipeline: Pipeline;
+  private readonly settings: EmbeddedRunnerSettings;
 
   /** `module`: the pipeline module worker threads import; undefined: one thread. */
   constructor(pipeline: Pipeline, settings: EmbeddedRunnerSettings, module: string | undefined) {
+    this.pipeline = pipeline;
+    this.settings = settings;
     // While it runs, the first SIGINT/SIGTERM drains the job and a second cancels it (job-signals.ts).
     const ended = handleSignalsFor({ name: jobNameOf(pipeline), drain: () => void this.drain(), cancel: () => void this.cancel() });
     // With checkpoints, SIGUSR2 takes a savepoint (`kill -USR2 <pid>`) and prints where it went.
@@ -277,6 +288,33 @@ class EmbeddedPipelineResult implements PipelineResult {
     return this.jobMetrics.results();
   }
 
+  snapshot(): JobSnapshot {
+    const own = this.observeOwn?.();
+    const workers = this.parallelJob?.workerObservations() ?? [];
+    const parts = own === undefined ? workers : [own, ...workers];
+    return embeddedSnapshot({
+      job: {
+        name: this.settings.jobName,
+        state: this.currentState,
+        runner: "embedded",
+        startTime: this.startTime,
+        ...(this.endTime !== undefined ? { endTime: this.endTime } : {}),
+      },
+      graph: this.pipeline.graph(),
+      observation: parts.length === 0 ? undefined : mergeObservations(parts),
+      metrics: [this.jobMetrics.results(), ...(this.parallelJob?.workerMetrics() ?? [])],
+      memoryBudgetBytes: this.settings.memoryBudget?.bytes,
+      threads: this.settings.parallelism,
+      reporting: (own === undefined ? 0 : 1) + (this.parallelJob?.reporting ?? 0),
+      now: Date.now(),
+    });
+  }
+
+  lineage(): LineageSnapshot {
+    const store = this.jobMetrics.results();
+    return { sources: Lineage.query(store, "sources"), sinks: Lineage.query(store, "sinks") };
+  }
+
   async savepoint(): Promise<string> {
     await Promise.resolve();
     if (this.coordinator === undefined || this.currentState !== "RUNNING") {
@@ -300,6 +338,7 @@ class EmbeddedPipelineResult implements PipelineResult {
         cancelSignal: this.cancelling.signal,
         useCoordinator: (coordinator) => (this.coordinator = coordinator),
         checkpointStats: (stats) => this.jobMetrics.checkpointed(stats),
+        useExecutor: (observe) => (this.observeOwn = observe),
       };
       if (module !== undefined) {
         this.parallelJob = new ParallelJob(pipeline, module, settings, control);
@@ -307,9 +346,12 @@ class EmbeddedPipelineResult implements PipelineResult {
       } else {
         await runPlan(pipeline.graph(), settings, control);
       }
+      // Set before the state changes: an observer that sees DONE sees the end time too.
+      this.endTime = Date.now();
       this.currentState = this.drainRequested ? "DRAINED" : "DONE";
       return this.currentState;
     } catch (err) {
+      this.endTime = Date.now();
       if (err instanceof CancelledSignal) {
         this.currentState = "CANCELLED";
         return "CANCELLED";

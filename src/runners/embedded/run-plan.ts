@@ -7,6 +7,7 @@ import { LocalCheckpointStorage } from "./checkpoint/checkpoint-storage.js";
 import { planRestore } from "./checkpoint/restore-plan.js";
 import { planStageShapes } from "./checkpoint/stage-shape.js";
 import type { PlanStep } from "./plan.js";
+import type { ExecutorObservation } from "./executor-observation.js";
 import { planGraph } from "./planner.js";
 import { ManualClock, SystemClock, type Clock } from "./watermarks/clock.js";
 
@@ -28,6 +29,8 @@ export interface RunControl {
   readonly checkpointStats?: (stats: CheckpointStats) => void;
   /** Receives the job's checkpoint coordinator once it exists (savepoints on request). */
   readonly useCoordinator?: (coordinator: CheckpointCoordinator) => void;
+  /** Receives how to observe the executor (JobSnapshots) once it is built. */
+  readonly useExecutor?: (observe: () => ExecutorObservation) => void;
 }
 
 /** Plans the graph and runs it on one executor until it is done. */
@@ -68,6 +71,7 @@ export async function runPlan(graph: PipelineGraph, settings: EmbeddedRunnerSett
     ...(control.sleep !== undefined ? { sleep: control.sleep } : {}),
     ...(settings.enforceImmutability || settings.enforceEncodability ? { enforcement: enforcement(graph, settings) } : {}),
   });
+  control.useExecutor?.(() => executor.observe());
   try {
     local?.coordinator.start();
     await executor.run();

@@ -85,6 +85,8 @@ export class SplittableStage implements Stage {
   private inputWatermark: Instant = -Infinity;
   private output: Instant = -Infinity;
   private drained = false;
+  /** Sum of the sizes (`getSize`) of every piece split so far: progress's total. */
+  private totalSize = 0;
 
   constructor(
     readonly label: string,
@@ -138,6 +140,7 @@ export class SplittableStage implements Stage {
     const pieces = fn.splitRestriction
       ? [...this.callUser("splitRestriction", () => fn.splitRestriction!(element, initial, this.settings.desiredChunks))]
       : [initial];
+    if (fn.getSize !== undefined) for (const r of pieces) this.totalSize += this.sizeOf(element, r);
     const sharing = this.settings.sharing;
     if (sharing === undefined) return pieces.map((r) => this.workItem(wv, r, now, false));
     const bounded = pieces.every((r) => fn.newTracker(element, r).isBounded());
@@ -219,6 +222,33 @@ export class SplittableStage implements Stage {
     if (running !== undefined && running.watermark < wm) wm = running.watermark;
     this.output = Math.max(this.output, wm);
     return this.output;
+  }
+
+  /**
+   * Restriction work done and left, by `getSize` (bytes of a file, offsets of a range): the
+   * pieces split so far, less the size of those queued, untaken, or running. Undefined
+   * without `getSize`, or once a size is infinite (an unbounded restriction).
+   */
+  progress(): { readonly completed: number; readonly remaining: number } | undefined {
+    const fn = this.fn;
+    if (fn.getSize === undefined) return undefined;
+    let remaining = 0;
+    for (const w of this.queue) remaining += this.sizeOf(w.element, w.restriction);
+    for (const p of this.pending) remaining += p.pieces.reduce<number>((n, r) => n + this.sizeOf(p.wv.value, r), 0);
+    const running = this.entry.current;
+    if (running !== undefined) remaining += this.sizeOf(running.element, running.restriction);
+    if (!Number.isFinite(remaining) || !Number.isFinite(this.totalSize)) return undefined;
+    // Residuals of a parallel job's shared pieces count on every executor: clamp at the total.
+    return { completed: Math.max(0, this.totalSize - remaining), remaining };
+  }
+
+  /** A restriction's size; 0 when `getSize` throws (progress must never fail the job). */
+  private sizeOf(element: unknown, restriction: unknown): number {
+    try {
+      return this.fn.getSize!(element, restriction);
+    } catch {
+      return 0;
+    }
   }
 
   nextWakeup(): Instant {

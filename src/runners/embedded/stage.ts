@@ -40,6 +40,11 @@ export interface Stage {
   nextWakeup(): Instant;
   /** True when the stage will never emit again. */
   readonly done: boolean;
+  /**
+   * Work done and left, in the stage's own units (a splittable DoFn's restriction sizes),
+   * for progress bars and backlog; undefined when the stage cannot tell.
+   */
+  progress?(): { readonly completed: number; readonly remaining: number } | undefined;
   /** Releases resources (source readers); called once at the end of the job. */
   close?(): Promise<void>;
   /**

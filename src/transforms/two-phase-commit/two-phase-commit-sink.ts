@@ -1,9 +1,15 @@
 import type { BoundedWindow, Coder, Instant, PaneInfo } from "../../model/index.js";
-import type { DoFnMetrics } from "../do-fn.js";
+import type { DoFnMetrics, ExecutorIdentity } from "../do-fn.js";
 
 /** What `begin` can see: the bundle about to start. */
 export interface TwoPhaseBeginContext {
   readonly metrics: DoFnMetrics;
+  /**
+   * The executor writing this bundle (see StartBundleContext.executor): a sink whose
+   * transaction names must not collide between executors, and must be found again by a
+   * restored job, puts its index in them. Undefined where the runner does not tell.
+   */
+  readonly executor?: ExecutorIdentity;
 }
 
 /** What `write` can see and do for one element. */

@@ -29,7 +29,7 @@ export class TwoPhaseCommitDoFn<T, Txn, Handle, Out> implements DoFn<T, Out> {
 
   async startBundle(ctx: StartBundleContext): Promise<void> {
     await this.abortOpen();
-    this.open = { txn: await this.sink.begin({ metrics: ctx.metrics }) };
+    this.open = { txn: await this.sink.begin(ctx.executor === undefined ? { metrics: ctx.metrics } : { metrics: ctx.metrics, executor: ctx.executor }) };
   }
 
   process(element: T, ctx: ProcessContext<Out>): void | Promise<void> {

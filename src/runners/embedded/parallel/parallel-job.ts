@@ -1,6 +1,7 @@
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { fingerprintFileFor } from "../../../harness/contract.js";
-import { MetricsContainer } from "../../../metrics/index.js";
+import { JobMetricsStore, MetricsContainer } from "../../../metrics/index.js";
+import type { ExecutorObservation } from "../executor-observation.js";
 import { EMBEDDED_NAMESPACE } from "../bundle-metrics.js";
 import { OptionsError } from "../../../model/index.js";
 import { runsStartedInThisThread, type Pipeline } from "../../../pipeline/index.js";
@@ -41,6 +42,25 @@ export class ParallelJob {
   /** The job's checkpoint coordinator (an unbounded job with --checkpointDir). */
   private coordinator: CheckpointCoordinator | undefined;
   private restore: RestorePlan | undefined;
+  /** Each worker thread's last observation (JobSnapshots). */
+  private readonly observed = new Map<number, ExecutorObservation>();
+  /** Each running worker thread's metrics so far; merged into the job's when it is done. */
+  private readonly liveMetrics = new Map<number, JobMetricsStore>();
+
+  /** The worker threads' last observations (executor 0's is the job's own). */
+  workerObservations(): ExecutorObservation[] {
+    return [...this.observed.values()];
+  }
+
+  /** Metrics of worker threads still running, not yet in the job's store. */
+  workerMetrics(): JobMetricsStore[] {
+    return [...this.liveMetrics.values()];
+  }
+
+  /** Worker threads started, and how many reported an observation. */
+  get reporting(): number {
+    return this.observed.size;
+  }
 
   /** `module`: what the worker threads import (`parallelPipelineModule`, checked at submission). */
   constructor(
@@ -185,13 +205,23 @@ export class ParallelJob {
       let reported = false;
       worker.on("message", (report: ThreadReport) => {
         if (report.kind === "ready") return onReady();
+        if (report.kind === "observation") {
+          this.observed.set(index, report.observation);
+          const live = new JobMetricsStore();
+          mergeReport(live, report);
+          this.liveMetrics.set(index, live);
+          return;
+        }
         if (report.kind === "checkpointPart") {
           if (report.final) this.coordinator?.receiveFinal(index, report.part);
           else this.coordinator?.receivePart(index, report.id, report.part);
           return;
         }
         reported = true;
-        if (report.kind === "done") mergeReport(this.control.metrics.results(), report);
+        if (report.kind === "done") {
+          this.liveMetrics.delete(index);
+          mergeReport(this.control.metrics.results(), report);
+        }
         else if (report.kind === "cancelled") this.fail(new CancelledSignal());
         else this.fail(fromFailure(report.failure, index));
         resolve();

@@ -18,7 +18,8 @@ import type { Clock } from "../watermarks/clock.js";
 import { PieceClaims } from "./piece-claims.js";
 import { PortLink } from "../checkpoint/port-link.js";
 import { Shard } from "./shard.js";
-import { doneReport, fromThreadOptions, toFailure, type ThreadCommand, type ThreadData, type ThreadReport } from "./thread-protocol.js";
+import type { ExecutorObservation } from "../executor-observation.js";
+import { OBSERVE_INTERVAL_MS, observationReport, doneReport, fromThreadOptions, toFailure, type ThreadCommand, type ThreadData, type ThreadReport } from "./thread-protocol.js";
 
 /** How long a module may take after loading to call `run()` (e.g. from an async main). */
 const RUN_GRACE_MS = 60_000;
@@ -59,9 +60,15 @@ export async function serveThread(data: ThreadData, importModule: () => Promise<
       // event loop then means the executor waits for user code that can never settle, which
       // it reports as a stall (Executor) instead of hanging the job.
       port.unref();
+      let observe: (() => ExecutorObservation) | undefined;
+      // Unref'd: reporting never keeps the thread alive, nor hides a stall.
+      const observing = setInterval(() => {
+        if (observe !== undefined) report(observationReport(observe(), metrics.results()));
+      }, OBSERVE_INTERVAL_MS).unref();
       try {
         await runPlan(graph, embeddedSettings(fromThreadOptions(data.options)), {
           metrics,
+          useExecutor: (o) => (observe = o),
           isCancelled: () => cancelled,
           isDraining: () => draining,
           useClock: (c) => (clock = c),
@@ -72,6 +79,9 @@ export async function serveThread(data: ThreadData, importModule: () => Promise<
             : {}),
         });
       } finally {
+        clearInterval(observing);
+        // The last observation, so the job's final snapshot has this executor's whole run.
+        if (observe !== undefined) report(observationReport(observe(), new JobMetrics().results()));
         port.ref();
       }
     };

@@ -17,6 +17,7 @@ import {
   UserCodeError,
 } from "../../../model/index.js";
 import type { JobMetricsStore } from "../../../metrics/index.js";
+import type { ExecutorObservation } from "../executor-observation.js";
 
 /** What the main thread gives a worker thread of a parallel job (`workerData`). */
 export interface ThreadData {
@@ -96,6 +97,16 @@ export type ThreadReport =
   /** The pipeline is rebuilt and its fingerprint matches: the executor starts. */
   | { readonly kind: "ready" }
   | { readonly kind: "done"; readonly attempted: UserMetricPayload[]; readonly committed: UserMetricPayload[] }
+  /**
+   * While it runs, every OBSERVE_INTERVAL_MS: the executor's observation and its metrics so
+   * far (cumulative: each report replaces the last), for JobSnapshots of the running job.
+   */
+  | {
+      readonly kind: "observation";
+      readonly observation: ExecutorObservation;
+      readonly attempted: UserMetricPayload[];
+      readonly committed: UserMetricPayload[];
+    }
   | { readonly kind: "cancelled" }
   | { readonly kind: "failed"; readonly failure: ThreadFailure }
   /** The worker's part of checkpoint `id`, or (`final`) its final state, standing for every later checkpoint. */
@@ -109,8 +120,17 @@ export function doneReport(store: JobMetricsStore): ThreadReport {
   return { kind: "done", attempted: encodeUserMetrics(attempted, sameStep), committed: encodeUserMetrics(committed, sameStep) };
 }
 
+/** How often a worker thread reports its observation while it runs. */
+export const OBSERVE_INTERVAL_MS = 1000;
+
+/** A worker's observation and metrics so far. */
+export function observationReport(observation: ExecutorObservation, store: JobMetricsStore): ThreadReport {
+  const { attempted, committed } = store.containers();
+  return { kind: "observation", observation, attempted: encodeUserMetrics(attempted, sameStep), committed: encodeUserMetrics(committed, sameStep) };
+}
+
 /** Adds a worker's reported metrics to the job's. */
-export function mergeReport(store: JobMetricsStore, report: Extract<ThreadReport, { kind: "done" }>): void {
+export function mergeReport(store: JobMetricsStore, report: Extract<ThreadReport, { kind: "done" | "observation" }>): void {
   const decode = (payloads: readonly UserMetricPayload[]) => decodeUserMetrics(payloads.map(toMonitoringInfo), sameStep);
   store.recordAggregated(decode(report.attempted), decode(report.committed));
 }
