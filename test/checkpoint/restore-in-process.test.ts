@@ -18,7 +18,7 @@ afterEach(() => {
 
 async function run(outDir: string, options: Record<string, unknown>, n: number): Promise<string> {
   const p = new Pipeline({ enforceImmutability: false, ...options });
-  buildCheckpointJob(p, outDir, n, 6_000);
+  buildCheckpointJob(p, outDir, n, 1_000);
   return p.run().waitUntilFinish();
 }
 
