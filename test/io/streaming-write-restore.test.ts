@@ -19,7 +19,7 @@ afterEach(async () => {
 /** Numbers 0..n-1, 10 ms of event time apart, in 1 s windows, written as lines by writeText. */
 async function run(out: string, n: number, options: Record<string, unknown>): Promise<string> {
   const p = new Pipeline({ runner: "embedded", ...options });
-  p.apply("Numbers", generateSequence({ from: 0, to: n, rate: { elements: 300, period: 100 }, timestamp: (x) => x * 10 }))
+  p.apply("Numbers", generateSequence({ from: 0, to: n, rate: { elements: 100, period: 100 }, timestamp: (x) => x * 10 }))
     .apply("Windows", windowInto(fixedWindows(1000)))
     .apply("Format", map((x: number) => String(x)))
     .apply("Write", writeText(path.join(out, "numbers"), { suffix: ".txt", numShards: 2 }));

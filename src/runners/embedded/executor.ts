@@ -41,9 +41,8 @@ import { SplittableEntry, SplittableStage, type SplittableSettings } from "./spl
 import { EncodabilitySink } from "./encodability-sink.js";
 import { ImmutabilityCheckingReceiver, ImmutabilityJournal } from "./immutability-enforcement.js";
 import { CheckpointGate } from "./checkpoint/checkpoint-gate.js";
-import { ExecutorCheckpointing, decodeChannels, decodeCommits, type CheckpointMetrics, type CoordinatorLink } from "./checkpoint/executor-checkpointing.js";
-import { readSection, section } from "./checkpoint/executor-part.js";
-import type { SnapshotCoders } from "./checkpoint/snapshot-coders.js";
+import { ExecutorCheckpointing, type CheckpointMetrics, type CoordinatorLink } from "./checkpoint/executor-checkpointing.js";
+import { restoreExecutor, snapshotExecutor, type ExecutorStateHost } from "./checkpoint/executor-state.js";
 
 /**
  * Splittable DoFns: pieces asked of splitRestriction per element, and the checkpoint
@@ -381,105 +380,41 @@ export class Executor {
     const keepAlive = setInterval(() => {}, 1000);
     try {
       await this.interruptible(checkpointing.finish());
+    } catch (err) {
+      // The job stopped while this executor waited for the final checkpoint: a cancel.
+      this.throwIfStopped();
+      throw err;
     } finally {
       clearInterval(keepAlive);
     }
   }
 
-  /** The coders stages write their snapshots with. */
-  private snapshotCoders(): SnapshotCoders {
+  /**
+   * This executor's state, between passes (checkpoint/executor-state.ts): each stage's
+   * snapshot, each stage's output watermark, the side inputs.
+   */
+  snapshotSections(): Map<string, Uint8Array> {
+    return snapshotExecutor(this.stateHost());
+  }
+
+  /** Restores this executor from its part of a checkpoint, before the first pass (checkpoint/executor-state.ts). */
+  private restore(sections: ReadonlyMap<string, Uint8Array>): Promise<void> {
+    return restoreExecutor(this.stateHost(), sections);
+  }
+
+  /** What the executor's state is made of, for checkpoints. */
+  private stateHost(): ExecutorStateHost {
     const pcollections = this.settings.pcollections;
     if (pcollections === undefined) throw new BeamError("INTERNAL", "Checkpoints need the PCollections' coders (ExecutorSettings.pcollections).");
     return {
-      windowedValue: (pc) => {
-        const { coder, windowing } = pcollections(pc);
-        return windowedValueCoder(coder, windowCoderOf(windowing));
-      },
+      plans: this.plans,
+      tracker: this.tracker,
+      sideInputs: this.sideInputs,
+      sideInputPcs: this.sideInputPcs,
+      channels: this.channels,
+      pcollections,
+      finalization: this.finalization,
     };
-  }
-
-  /**
-   * This executor's state, between passes (checkpoint/executor-part.ts lists the sections):
-   * each stage's snapshot, each stage's output watermark, the side inputs.
-   */
-  snapshotSections(): Map<string, Uint8Array> {
-    const coders = this.snapshotCoders();
-    const sections = new Map<string, Uint8Array>();
-    for (const plan of this.plans) {
-      const stage = plan.stage;
-      if (stage.snapshot === undefined) throw new BeamError("INTERNAL", `Stage "${stage.label}" cannot be checkpointed.`);
-      sections.set(`stage:${stage.label}`, section((out) => stage.snapshot!(out, coders)));
-      // Held with the bundles the checkpoint covers: released when it is durable.
-      const finalize = stage.checkpointed?.();
-      if (finalize !== undefined) void this.finalization.bundleCommitted([finalize]);
-    }
-    sections.set(
-      "watermarks",
-      section((out) => {
-        out.writeVarInt(this.plans.length);
-        for (const plan of this.plans) {
-          out.writeUtf8(plan.stage.label, true);
-          out.writeDoubleBE(this.tracker.outputWatermark(plan.node));
-        }
-      }),
-    );
-    const names = this.settings.pcollections!;
-    sections.set("sideInputs", section((out) => this.sideInputs.snapshot(out, (pc) => this.sideInputCoders(pc), (pc) => names(pc).name)));
-    return sections;
-  }
-
-  private sideInputCoders(pc: string) {
-    const { coder, windowing } = this.settings.pcollections!(pc);
-    return { elementCoder: coder, windowCoder: windowCoderOf(windowing) };
-  }
-
-  /**
-   * Restores this executor from its part of a checkpoint, before the first pass: stages by
-   * their names (a stage the checkpoint lacks starts empty), watermarks, side inputs, the
-   * elements that were in flight from other executors, and the two-phase commits the
-   * checkpoint covers (recoverCommit on their steps, before any bundle).
-   */
-  private async restore(sections: ReadonlyMap<string, Uint8Array>): Promise<void> {
-    const coders = this.snapshotCoders();
-    for (const plan of this.plans) {
-      const name = `stage:${plan.stage.label}`;
-      const bytes = sections.get(name);
-      if (bytes === undefined) continue;
-      const stage = plan.stage;
-      await readSection(name, bytes, async (input) => stage.restore!(input, coders));
-    }
-    const watermarks = sections.get("watermarks");
-    if (watermarks !== undefined) {
-      const byLabel = new Map(this.plans.map((p) => [p.stage.label, p]));
-      readSection("watermarks", watermarks, (input) => {
-        for (let n = input.readVarInt(); n > 0; n--) {
-          const plan = byLabel.get(input.readUtf8(input.readVarInt()));
-          const wm = input.readDoubleBE();
-          if (plan !== undefined) this.tracker.update(plan.node, wm);
-        }
-      });
-    }
-    const sideInputs = sections.get("sideInputs");
-    if (sideInputs !== undefined) {
-      const names = this.settings.pcollections!;
-      const byName = new Map<string, string>();
-      for (const pc of this.sideInputPcs) byName.set(names(pc).name, pc);
-      readSection("sideInputs", sideInputs, (input) => this.sideInputs.restore(input, (name) => byName.get(name), (pc) => this.sideInputCoders(pc)));
-    }
-    const channels = sections.get("channels");
-    if (channels !== undefined) for (const m of decodeChannels(channels)) this.channels[m.channel]!.deliver(m.bytes, m.count);
-    const commits = sections.get("commits");
-    if (commits !== undefined) {
-      const ops = new Map<string, DoFnOperation>();
-      for (const plan of this.plans) for (const op of plan.doFnOps) ops.set(op.label, op);
-      for (const c of decodeCommits(commits)) {
-        const op = ops.get(c.step);
-        if (op === undefined) {
-          throw new BeamError("CHECKPOINT_INCOMPATIBLE", `The checkpoint holds a commit of step "${c.step}" to recover, and the pipeline has no such step. Restore with the pipeline that wrote it (or map its new name with --renameSteps).`);
-        }
-        await op.recoverCommit(c.recovery);
-      }
-    }
   }
 
   /**

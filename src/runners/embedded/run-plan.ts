@@ -48,6 +48,8 @@ export async function runPlan(graph: PipelineGraph, settings: EmbeddedRunnerSett
           stopped = true;
           stopReason = reason;
           clock.wake();
+          // An executor that finished meanwhile waits for a final checkpoint that will not come.
+          void local?.coordinator.stop();
         })
       : undefined;
   const checkpoints = control.checkpoints ?? local?.settings;
