@@ -72,6 +72,9 @@ export {
   type MetricResults,
   type MetricsFilter,
   type StringSet,
+  logger,
+  type LogLevel,
+  type LogMethod,
 } from "./metrics/index.js";
 export * from "./testing/index.js";
 export * from "./sql/index.js";

@@ -13,10 +13,13 @@ export const LAYERS = {
   pipeline: ["model", "coders", "metrics"],
   transforms: ["model", "coders", "pipeline", "metrics"],
   runtime: ["model", "coders", "pipeline", "transforms", "metrics"],
-  io: ["model", "coders", "pipeline", "transforms", "metrics"],
+  // Connectors also provide Enrichment handlers for their backends (src/ml's EnrichmentHandler).
+  io: ["model", "coders", "pipeline", "transforms", "metrics", "ml"],
   testing: ["model", "coders", "pipeline", "transforms", "metrics"],
   // Beam SQL: compiles queries to ordinary transforms.
   sql: ["model", "coders", "pipeline", "transforms", "metrics"],
+  // RunInference and Enrichment: model handlers and lookups built from ordinary transforms.
+  ml: ["model", "coders", "pipeline", "transforms", "metrics"],
   harness: ["model", "coders", "pipeline", "transforms", "runtime", "metrics", "proto"],
   // The portable runner hosts the harness in LOOPBACK mode (a worker pool in-process).
   runners: ["model", "coders", "pipeline", "transforms", "runtime", "metrics", "proto", "harness"],

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { format } from "node:util";
 import { Metadata, credentials, type ClientDuplexStream } from "@grpc/grpc-js";
-import { MetricsEnvironment } from "../metrics/index.js";
+import { MetricsEnvironment, setLogOutput, type LogLevel } from "../metrics/index.js";
 import {
   BeamFnLoggingClient,
   LogEntry_Severity_Enum,
@@ -64,7 +64,7 @@ export function addLogSink(sink: LogSink): () => void {
   return () => sinks.delete(sink);
 }
 
-function emit(severity: Severity, message: string, error?: unknown): void {
+function emit(severity: Severity, message: string, error?: unknown, trace?: string): void {
   const scope = instructionScope.getStore();
   const step = MetricsEnvironment.current()?.step;
   const record: LogRecord = {
@@ -73,9 +73,21 @@ function emit(severity: Severity, message: string, error?: unknown): void {
     timestamp: Date.now(),
     instructionId: scope?.instructionId ?? "",
     transformId: scope !== undefined && step !== undefined ? scope.transformIdOf(step) : "",
-    trace: error instanceof Error ? (error.stack ?? "") : "",
+    trace: trace ?? (error instanceof Error ? (error.stack ?? "") : ""),
   };
   for (const sink of sinks) sink(record);
+}
+
+const LEVEL_SEVERITY: Record<LogLevel, Severity> = { debug: "DEBUG", info: "INFO", warn: "WARN", error: "ERROR" };
+
+/**
+ * Sends user code's `logger` records (src/metrics/logger.ts) to this worker's sinks, the
+ * runner's logging service, as Beam LogEntries: the instruction and transform are added as
+ * for every worker record, the caller's fields follow the message as JSON. Returns how to
+ * restore the logger's own output.
+ */
+export function routeUserLogs(): () => void {
+  return setLogOutput((r) => emit(LEVEL_SEVERITY[r.level], r.fields !== undefined ? `${r.msg} ${JSON.stringify(r.fields)}` : r.msg, undefined, r.error));
 }
 
 /**

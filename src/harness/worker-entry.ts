@@ -13,10 +13,11 @@
  */
 import { readFileSync, rmSync } from "node:fs";
 import { ConstructionError } from "../model/index.js";
+import { configureLogs, logSettingsOf } from "../metrics/index.js";
 import { captureRuns, type Pipeline } from "../pipeline/index.js";
 import { serveFailure } from "./failed-worker.js";
 import { FnHarness } from "./fn-harness.js";
-import { LoggingClient, addLogSink, captureConsole, stderrSink, workerLog } from "./logging.js";
+import { LoggingClient, addLogSink, captureConsole, routeUserLogs, stderrSink, workerLog } from "./logging.js";
 import { WorkerEnv, checkFingerprint } from "./worker-contract.js";
 
 /** How long a module may take after loading to call `run()` (e.g. from an async main). */
@@ -84,7 +85,12 @@ function serve(pipeline: Pipeline): void {
   const loggingEndpoint = process.env[WorkerEnv.loggingEndpoint] ?? "";
   const logs = loggingEndpoint === "" ? undefined : new LoggingClient(loggingEndpoint, workerId);
   addLogSink(logs?.sink ?? stderrSink);
-  if (logs !== undefined) captureConsole();
+  if (logs !== undefined) {
+    captureConsole();
+    // User code's `logger` records travel the same channel, at the levels the job's options set.
+    routeUserLogs();
+  }
+  configureLogs(logSettingsOf(pipeline.options));
   workerLog.info(`beam-ts worker ${workerId}: serving the pipeline on ${controlEndpoint} (pid ${process.pid})`);
   const harness = new FnHarness(controlEndpoint, workerId, graph);
   void harness

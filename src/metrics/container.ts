@@ -26,6 +26,11 @@ export class MetricsContainer {
   readonly distributions: Cells<DistributionCell> = new Map();
   readonly gauges: Cells<GaugeCell> = new Map();
   readonly stringSets: Cells<StringSetCell> = new Map();
+  /**
+   * The bundle attempt this container records, as the runner numbers bundles (set by the
+   * runner; `logger` records carry it). Undefined for containers that merge attempts.
+   */
+  bundle: string | undefined = undefined;
 
   constructor(readonly step: string) {}
 

@@ -12,3 +12,19 @@ export {
   type MetricsFilter,
 } from "./results.js";
 export { Lineage, LINEAGE_NAMESPACE, fileLineage, lineageName, parseLineageName, wrapSegment, type LineageDirection } from "./lineage.js";
+export {
+  LOG_LEVELS,
+  configureLogs,
+  isLogLevel,
+  jsonLine,
+  logSettingsOf,
+  logger,
+  parseStepLevels,
+  setLogOutput,
+  textLine,
+  type LogLevel,
+  type LogMethod,
+  type LogOutput,
+  type LogRecord,
+  type LogSettings,
+} from "./logger.js";

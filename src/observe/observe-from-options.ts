@@ -1,9 +1,10 @@
 import path from "node:path";
-import { Lineage } from "../metrics/index.js";
+import { Lineage, configureLogs, logSettingsOf } from "../metrics/index.js";
 import { graphView, type JobObservation, type JobSnapshot, type JobState, type Pipeline, type PipelineResult } from "../pipeline/index.js";
 import { JobProgress, isBatch, type ProgressStream } from "./job-progress.js";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.js";
 import { RunEvents, emitRunEvent, type LineageTargets } from "./openlineage.js";
+import { startUiServer, type UiServer } from "./ui-server.js";
 
 /**
  * The snapshot of a job: the runner's own (`result.snapshot()`), else what any runner's
@@ -50,13 +51,16 @@ export function setProgressStream(stream: ProgressStream): () => void {
 
 /**
  * The observer the package entry registers: per job, what its options ask for.
- * `--metricsPort`: a Prometheus endpoint for as long as the job runs; batch jobs: progress
+ * `--metricsPort`: a Prometheus endpoint for as long as the job runs; `--ui`: the monitoring
+ * web page, as long; batch jobs: progress
  * on a terminal and a summary at the end unless `--quiet`; `--lineageFile`/`--lineageUrl`:
  * OpenLineage START and COMPLETE/FAIL/ABORT events.
  */
 export function observeFromOptions(pipeline: Pipeline, result: PipelineResult): JobObservation | undefined {
   const options = pipeline.options;
   const startTime = Date.now();
+  // User code's log records in this thread name this job (worker threads set their own).
+  configureLogs(logSettingsOf(options, { job: jobName(pipeline), worker: 0 }));
   const snapshot = () => snapshotOf(pipeline, result, startTime);
   const ends: ((state: JobState, failure: unknown) => Promise<void> | void)[] = [];
 
@@ -70,6 +74,23 @@ export function observeFromOptions(pipeline: Pipeline, result: PipelineResult): 
       },
       (err: unknown) => {
         process.stderr.write(`beam-ts: no metrics endpoint: ${err instanceof Error ? err.message : String(err)}\n`);
+        return undefined;
+      },
+    );
+    ends.push(async () => (await server)?.close());
+  }
+
+  if (options["ui"] === true || typeof options["uiPort"] === "number") {
+    const uiPort = typeof options["uiPort"] === "number" ? options["uiPort"] : 0;
+    const host = typeof options["uiHost"] === "string" && options["uiHost"] !== "" ? options["uiHost"] : undefined;
+    const server: Promise<UiServer | undefined> = startUiServer(snapshot, result, { port: uiPort, ...(host !== undefined ? { host } : {}) }).then(
+      (s) => {
+        // The URL carries the access token when there is one: printed once, here, and nowhere else.
+        process.stderr.write(`beam-ts: web page of ${snapshot().job.name} at ${s.url}\n`);
+        return s;
+      },
+      (err: unknown) => {
+        process.stderr.write(`beam-ts: no web page: ${err instanceof Error ? err.message : String(err)}\n`);
         return undefined;
       },
     );

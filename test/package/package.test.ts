@@ -156,6 +156,8 @@ describe("the package: npm pack, installed into an empty project", () => {
     expect(packed).toContain("dist/io/csv/index.d.ts");
     expect(packed).toContain("dist/io/avro/index.d.ts");
     expect(packed).toContain("dist/proto/org/apache/beam/model/fn_execution/v1/beam_fn_api.js");
+    // The monitoring page's files, served as they are by dist/observe/ui-server.js (--ui).
+    expect(packed).toEqual(expect.arrayContaining(["ui/index.html", "ui/monitor.js", "ui/monitor.css"]));
     expect(packed).toContain("dist/runners/embedded/parallel/thread-entry.js");
     expect(packed).toContain("bin/beam-ts.js");
     expect(packed).toContain("package.json");

@@ -1,3 +1,4 @@
+import { LOG_LEVELS, isLogLevel, parseStepLevels } from "../../metrics/index.js";
 import { registeredRunnerNames } from "../runner.js";
 import { parseByteSize } from "./byte-size.js";
 import { option, type OptionDef } from "./option.js";
@@ -111,6 +112,23 @@ export const standardOptions = {
   }),
   metricsHost: option.string({
     description: "The address --metricsPort binds (default 127.0.0.1: this machine only; 0.0.0.0 exposes the metrics to the network)",
+  }),
+  ui: option.boolean({
+    description: "Serve the job's monitoring web page (graph, live counts, watermarks, Drain and Cancel) while it runs, at http://127.0.0.1:<uiPort>/ (docs/MONITORING.md)",
+  }),
+  uiPort: option.integer({ description: "The port of --ui's web page (implies --ui; 0, the default: any free port, printed on stderr)", min: 0 }),
+  uiHost: option.string({
+    description: "The address --ui binds (default 127.0.0.1); any other address requires the access token printed on stderr with the page's URL",
+  }),
+  logLevel: checked(option.string({ description: `The lowest level of \`logger\` records written (${LOG_LEVELS.join(", ")}; default info)` }), (level) => {
+    if (level !== undefined && !isLogLevel(level)) throw `expected one of ${LOG_LEVELS.join(", ")}, got "${level}"`;
+  }),
+  logLevels: checked(option.string({ description: "Levels per step, overriding --logLevel: Parse=debug,Write=warn (a step name matches nested steps too, as in metric queries)" }), (text) => {
+    try {
+      if (text !== undefined) parseStepLevels(text);
+    } catch (err) {
+      throw err instanceof Error ? err.message : String(err);
+    }
   }),
   quiet: option.boolean({ description: "No progress bar and no summary on the terminal when a batch job ends" }),
   lineageFile: option.string({ description: "Append the job's OpenLineage run events (START, COMPLETE or FAIL, with its datasets) to this file, one JSON a line" }),

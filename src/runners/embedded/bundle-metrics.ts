@@ -12,9 +12,16 @@ export const EMBEDDED_NAMESPACE = "beam-ts:embedded";
 /** The job's metrics: each bundle attempt gives every DoFn step a fresh container. */
 export class JobMetrics implements BundleMetrics {
   readonly store = new JobMetricsStore();
+  /** Bundle attempts started by this executor: their numbers label user code's log records. */
+  private bundles = 0;
 
   startBundle(ops: readonly DoFnOperation[]) {
-    const containers = ops.map((op) => (op.metrics = new MetricsContainer(op.label)));
+    const bundle = String(++this.bundles);
+    const containers = ops.map((op) => {
+      op.metrics = new MetricsContainer(op.label);
+      op.metrics.bundle = bundle;
+      return op.metrics;
+    });
     return {
       commit: () => this.store.record(containers, true),
       abort: () => this.store.record(containers, false),

@@ -9,6 +9,7 @@
 import { parentPort } from "node:worker_threads";
 import { checkFingerprint } from "../../../harness/contract.js";
 import { ConstructionError } from "../../../model/index.js";
+import { configureLogs, logSettingsOf } from "../../../metrics/index.js";
 import { captureRuns, type Pipeline } from "../../../pipeline/index.js";
 import { JobMetrics } from "../bundle-metrics.js";
 import { embeddedSettings } from "../embedded-runner.js";
@@ -47,6 +48,7 @@ export async function serveThread(data: ThreadData, importModule: () => Promise<
   captureRuns((pipeline: Pipeline) => {
     if (served) return;
     served = true;
+    configureLogs(logSettingsOf(pipeline.options, { worker: data.index }));
     const shard = new Shard(data.index, data.count, data.ports, new PieceClaims(data.claims));
     const metrics = new JobMetrics();
     const run = async () => {
