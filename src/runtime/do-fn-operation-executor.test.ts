@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Pipeline, create, parDo, type ExecutorIdentity, type StartBundleContext } from "../index.js";
+import type { ExecutorIdentity, StartBundleContext } from "../transforms/index.js";
 import { DoFnOperation, type DoFnOperationConfig } from "./do-fn-operation.js";
 import { DISCARD } from "./receiver.js";
 
@@ -30,12 +30,4 @@ describe("StartBundleContext.executor", () => {
     expect(seen).toEqual([{ index: 1, count: 2 }, undefined]);
   });
 
-  it("is executor 0 of 1 on the embedded runner without --parallelism", async () => {
-    const seen: (ExecutorIdentity | undefined)[] = [];
-    const p = new Pipeline({ enforceImmutability: false });
-    p.apply(create([1, 2, 3])).apply(parDo(recording(seen)));
-    expect(await p.run().waitUntilFinish()).toBe("DONE");
-    expect(seen.length).toBeGreaterThan(0);
-    expect(new Set(seen.map((e) => JSON.stringify(e)))).toEqual(new Set([JSON.stringify({ index: 0, count: 1 })]));
-  });
 });
