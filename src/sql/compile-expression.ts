@@ -152,6 +152,13 @@ export function compileExpression(e: BoundExpr): Evaluator {
       const args = e.args.map(compileExpression);
       const call = e.fn.call as (...values: unknown[]) => unknown;
       // Strict, as Calcite calls a function of primitive parameters: a NULL argument is a NULL result.
+      if (args.length === 1) {
+        const [a] = args as [Evaluator];
+        return (row) => {
+          const v = a(row);
+          return v === null ? null : (call(v) ?? null);
+        };
+      }
       return (row) => {
         const values = args.map((a) => a(row));
         if (values.includes(null)) return null;
@@ -181,6 +188,16 @@ function compileFunction(e: Extract<BoundExpr, { kind: "function" }>): Evaluator
     };
   }
   const fn = SCALAR_FUNCTIONS[e.name]!;
+  if (fn.strict && args.length >= 1 && args.length <= 2) {
+    const [a, b] = args as [Evaluator, Evaluator | undefined];
+    return (row) => {
+      const x = a(row);
+      if (x === null) return null;
+      if (b === undefined) return fn.call([x]);
+      const y = b(row);
+      return y === null ? null : fn.call([x, y]);
+    };
+  }
   return (row) => {
     const values = args.map((a) => a(row));
     if (fn.strict && values.includes(null)) return null;

@@ -3,6 +3,7 @@ import { aggregateType, type AggregateCall } from "./aggregate-functions.js";
 import { AGGREGATES, WINDOW_FUNCTIONS, bindExpr, closest, coerce, exprKey, failAt, widensTo, type BindContext, type Column } from "./bind-expression.js";
 import type { BoundExpr } from "./bound-expression.js";
 import type { PlanNode, WindowSpec } from "./plan.js";
+import { pushDownFilter, shift, sidesOf } from "./push-down-filter.js";
 import { commonType, type SqlType } from "./sql-types.js";
 import { NO_USER_FUNCTIONS, type UserFunctions } from "./user-functions.js";
 
@@ -116,10 +117,11 @@ export class Planner {
   }
 
   private select(s: Select, ctes: ReadonlyMap<string, Query>): PlanNode {
-    const source = this.from(s.from, ctes);
-    const base: BindContext = { query: this.query, columns: source.columns, clause: "WHERE", functions: this.functions };
-    const where = s.where === undefined ? undefined : bindExpr(s.where, base);
-    if (where !== undefined && where.type.name !== "BOOLEAN" && where.type.name !== "NULL") failAt({ query: this.query }, s.where!, `WHERE takes a BOOLEAN condition, got ${where.type.name}`);
+    const joined = this.from(s.from, ctes);
+    const base: BindContext = { query: this.query, columns: joined.columns, clause: "WHERE", functions: this.functions };
+    const condition = s.where === undefined ? undefined : bindExpr(s.where, base);
+    if (condition !== undefined && condition.type.name !== "BOOLEAN" && condition.type.name !== "NULL") failAt({ query: this.query }, s.where!, `WHERE takes a BOOLEAN condition, got ${condition.type.name}`);
+    const { node: source, rest: where } = pushDownFilter(joined, condition);
 
     const aggregateCalls = collectAggregates(this.functions, [
       ...s.items.flatMap((i) => (i.kind === "expr" ? [i.expr] : [])),
@@ -339,38 +341,6 @@ function collectAggregates(functions: UserFunctions, exprs: readonly Expr[]): Ex
   };
   exprs.forEach(walk);
   return [...found.values()];
-}
-
-/** Which side of a join a bound expression reads: only the left, only the right, both, or none. */
-function sidesOf(e: BoundExpr, leftCount: number): "left" | "right" | "both" | "none" {
-  let left = false;
-  let right = false;
-  const walk = (x: unknown): void => {
-    if (typeof x !== "object" || x === null) return;
-    if (Array.isArray(x)) return x.forEach(walk);
-    const b = x as BoundExpr;
-    if (b.kind === "field") {
-      if (b.index < leftCount) left = true;
-      else right = true;
-      return;
-    }
-    Object.values(x).forEach(walk);
-  };
-  walk(e);
-  return left && right ? "both" : left ? "left" : right ? "right" : "none";
-}
-
-/** The expression over the right side's own row (field positions shifted down). */
-function shift(e: BoundExpr, by: number): BoundExpr {
-  const walk = (x: unknown): unknown => {
-    if (typeof x !== "object" || x === null) return x;
-    if (Array.isArray(x)) return x.map(walk);
-    const b = x as BoundExpr;
-    if (b.kind === "field") return { ...b, index: b.index - by };
-    if ("kind" in x) return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, k === "type" ? v : walk(v)]));
-    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, walk(v)]));
-  };
-  return walk(e) as BoundExpr;
 }
 
 function requalify(node: PlanNode, table: string | undefined): PlanNode {

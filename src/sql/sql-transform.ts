@@ -1,13 +1,13 @@
 import { RowSchema, type Schema } from "../model/index.js";
 import { PTransform, type PCollection } from "../pipeline/index.js";
-import { create, map } from "../transforms/index.js";
+import { create } from "../transforms/index.js";
 import type { Column } from "./bind-expression.js";
 import { parseSql } from "./parse.js";
 import { explainPlan, type PlanNode } from "./plan.js";
 import { Planner } from "./plan-query.js";
 import { SqlError } from "./sql-error.js";
 import { fieldTypeOf, sqlTypeOfField } from "./sql-types.js";
-import { PlanTranslator, type SqlRowArray } from "./translate-plan.js";
+import { PlanTranslator } from "./translate-plan.js";
 import { userFunctions, type SqlAggregateUdf, type SqlFunctions, type SqlScalarUdf } from "./user-functions.js";
 
 /** A row of a query's output: its columns by name (SQL NULL is null). */
@@ -55,17 +55,7 @@ function expandSql(query: string, inputs: SqlInputs, functions: SqlFunctions): P
     return first.pipeline.apply("Explain", create<SqlRow>([{ PLAN: explainPlan(plan) }])).withSchema(planSchema);
   }
   const names = plan.columns.map((c) => c.name);
-  const rows = new PlanTranslator(new Map(Object.entries(inputs))).translate(plan);
-  return rows
-    .apply(
-      "ToRows",
-      map((r: SqlRowArray) => {
-        const out: Record<string, unknown> = {};
-        for (let i = 0; i < names.length; i++) out[names[i]!] = r[i] ?? null;
-        return out as SqlRow;
-      }),
-    )
-    .withSchema(outputSchema(plan));
+  return new PlanTranslator(new Map(Object.entries(inputs))).translateToRows(plan, names).withSchema(outputSchema(plan));
 }
 
 /** Options of `sql(query, inputs, options)`: the transform's name and the query's user functions. */

@@ -1,15 +1,25 @@
 import { deterministicJsValueCoder, jsValueCoder, kvCoder } from "../coders/index.js";
 import { IntervalWindow, WindowFnUrns, fixedWindows, kv, sessions, slidingWindows, type Coder, type KV } from "../model/index.js";
 import type { PCollection } from "../pipeline/index.js";
-import { coGroupByKey, combineGlobally, combinePerKey, flattenAll, parDo, windowInto, withTimestamps, type CombineFn } from "../transforms/index.js";
+import { coGroupByKey, combineGlobally, combinePerKey, flattenAll, map, parDo, windowInto, withTimestamps, type CombineFn } from "../transforms/index.js";
 import { aggregatesCombineFn } from "./aggregate-functions.js";
 import { compileExpression, type Evaluator } from "./compile-expression.js";
 import type { PlanNode } from "./plan.js";
+import type { SqlRow } from "./sql-transform.js";
 import { castValue, compareValues, keyValue } from "./sql-values.js";
 import { commonType } from "./sql-types.js";
 
 /** A row inside a query: column values by position (SQL NULL is null). */
 export type SqlRowArray = readonly unknown[];
+
+/** How a calc's ParDo ends: objects with these names as the query's output, or a new event time. */
+interface CalcOptions {
+  readonly objectNames?: readonly string[];
+  readonly retimestamps?: boolean;
+}
+
+/** What a calc does with each row it computes, in its own DoFn. */
+type Emit = (row: SqlRowArray, ctx: { output(value: unknown): void; outputWithTimestamp(value: unknown, timestamp: number): void }) => void;
 
 const rowsCoder = jsValueCoder as Coder<SqlRowArray>;
 
@@ -18,17 +28,44 @@ const rowsCoder = jsValueCoder as Coder<SqlRowArray>;
  * rows directly when the calc sits on an input), aggregates as a lifted combinePerKey (or
  * combineGlobally without keys), joins on coGroupByKey, UNION ALL as a Flatten, top-N as a
  * global combine. Rows between steps are arrays encoded with the JS value coder; keys use its
- * deterministic form.
+ * deterministic form. A calc under an aggregate, a join or the output does the next step's
+ * per-row work (keying, event time, the output object) in its own DoFn, and a subplan that
+ * appears twice is applied once.
  */
 export class PlanTranslator {
   private counter = 0;
+  /** Translated subplans by their canonical form: a subquery that appears twice is computed once. */
+  private readonly translated = new Map<string, PCollection<SqlRowArray>>();
   constructor(private readonly inputs: ReadonlyMap<string, PCollection<unknown>>) {}
+
+  /**
+   * The plan's rows as objects with the column `names`: a calc at the top writes them in its
+   * own ParDo, anything else gets one more step.
+   */
+  translateToRows(node: PlanNode, names: readonly string[]): PCollection<SqlRow> {
+    const toObject = (r: SqlRowArray): SqlRow => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i++) out[names[i]!] = r[i] ?? null;
+      return out;
+    };
+    if (node.kind === "calc") return this.calc(node, undefined, { objectNames: names }) as PCollection<SqlRow>;
+    return this.translate(node).apply("ToRows", map(toObject));
+  }
 
   private label(kind: string): string {
     return `${kind}${++this.counter}`;
   }
 
   translate(node: PlanNode): PCollection<SqlRowArray> {
+    const key = planKey(node);
+    const done = this.translated.get(key);
+    if (done !== undefined) return done;
+    const pc = this.translateOnce(node);
+    this.translated.set(key, pc);
+    return pc;
+  }
+
+  private translateOnce(node: PlanNode): PCollection<SqlRowArray> {
     switch (node.kind) {
       case "input":
         return this.input(node.name, node.columns.map((c) => c.name)).apply(this.label("Rows"), parDo(rowsOf(node.columns.map((c) => c.name)))).withCoder(rowsCoder);
@@ -54,53 +91,84 @@ export class PlanTranslator {
     return pc;
   }
 
-  private calc(node: Extract<PlanNode, { kind: "calc" }>): PCollection<SqlRowArray> {
+  /**
+   * A calc as one ParDo. `emit` replaces its output of the row: the step after it (keying for
+   * a Combine or a join, the event time of a window, the conversion to objects) runs in the
+   * same DoFn, one step fewer per element.
+   */
+  private calc(node: Extract<PlanNode, { kind: "calc" }>): PCollection<SqlRowArray>;
+  private calc(node: Extract<PlanNode, { kind: "calc" }>, emit: Emit | undefined, options?: CalcOptions): PCollection<unknown>;
+  private calc(node: Extract<PlanNode, { kind: "calc" }>, emit?: Emit, options: CalcOptions = {}): PCollection<unknown> {
     const filter = node.filter === undefined ? undefined : compileExpression(node.filter);
     const projects = node.projects.map(compileExpression);
+    const width = projects.length;
     // A calc on an input reads its schema rows in the same ParDo: projection, filter and the
     // conversion from rows fuse into one step.
     const names = node.input.kind === "input" ? node.input.columns.map((c) => c.name) : undefined;
     const source = node.input.kind === "input" ? this.input(node.input.name, names!) : this.translate(node.input);
-    return source
-      .apply(
-        this.label("Calc"),
-        parDo<unknown, SqlRowArray>({
+    const objectNames = options.objectNames;
+    // Plain loops: this runs once per element, and the arrays it makes are most of its garbage.
+    const rowOf = (element: unknown): SqlRowArray => {
+      if (names === undefined) return element as SqlRowArray;
+      const record = element as Record<string, unknown>;
+      const row = new Array<unknown>(names.length);
+      for (let i = 0; i < names.length; i++) row[i] = record[names[i]!] ?? null;
+      return row;
+    };
+    const calc = source.apply(
+      this.label("Calc"),
+      parDo<unknown, unknown>(
+        {
           process(element, ctx) {
-            const row = names === undefined ? (element as SqlRowArray) : names.map((n) => (element as Record<string, unknown>)[n] ?? null);
+            const row = rowOf(element);
             if (filter !== undefined && filter(row) !== true) return;
-            ctx.output(projects.map((p) => p(row)));
+            if (objectNames !== undefined) {
+              const out: Record<string, unknown> = {};
+              for (let i = 0; i < width; i++) out[objectNames[i]!] = projects[i]!(row) ?? null;
+              ctx.output(out);
+              return;
+            }
+            const out = new Array<unknown>(width);
+            for (let i = 0; i < width; i++) out[i] = projects[i]!(row);
+            if (emit === undefined) ctx.output(out);
+            else emit(out, ctx);
           },
-        }),
-      )
-      .withCoder(rowsCoder);
+        },
+        // As Beam SQL: a window's time field is its row's event time, earlier or later than the element's.
+        options.retimestamps === true ? { allowedTimestampSkew: Number.MAX_SAFE_INTEGER } : {},
+      ),
+    );
+    return emit === undefined && objectNames === undefined ? calc.withCoder(rowsCoder) : calc;
   }
 
   private aggregate(node: Extract<PlanNode, { kind: "aggregate" }>): PCollection<SqlRowArray> {
-    let rows = this.translate(node.input);
     const w = node.window;
-    if (w !== undefined) {
-      const field = w.field;
-      // As Beam SQL: the window's time field is the event time of its row.
-      rows = rows
-        .apply(this.label("EventTime"), withTimestamps((r: SqlRowArray) => r[field] as number, { allowedTimestampSkew: Number.MAX_SAFE_INTEGER }))
-        .apply(
-          this.label("Window"),
-          windowInto(w.fn === "TUMBLE" ? fixedWindows(w.size) : w.fn === "HOP" ? slidingWindows(w.size, w.period) : sessions(w.size)),
-        );
-    }
     const keyCount = node.keyCount;
     const fn = aggregatesCombineFn(node.aggregates);
-    const global = keyCount === 0 && w === undefined && rows.windowing.windowFn.urn === WindowFnUrns.global;
-    if (global) {
-      // SQL: an aggregate without GROUP BY gives one row, also for no input (COUNT 0, SUM NULL).
-      return rows.apply(this.label("Aggregate"), combineGlobally(fn)).apply(this.label("Row"), parDo<unknown[], SqlRowArray>({ process: (out, ctx) => ctx.output(out) })).withCoder(rowsCoder);
+    const windowFn = w === undefined ? undefined : w.fn === "TUMBLE" ? fixedWindows(w.size) : w.fn === "HOP" ? slidingWindows(w.size, w.period) : sessions(w.size);
+    const keyOf = (r: SqlRowArray): KV<unknown[], SqlRowArray> => kv(r.slice(0, keyCount).map(keyValue), r);
+    const kvRows = kvCoder(deterministicJsValueCoder as Coder<unknown[]>, rowsCoder);
+    let keyed: PCollection<KV<unknown[], SqlRowArray>>;
+    if (node.input.kind === "calc" && (keyCount > 0 || w !== undefined)) {
+      // The calc computing the aggregate's input keys its rows (and sets their event time) itself.
+      const field = w?.field ?? -1;
+      const emit: Emit = w === undefined ? (r, ctx) => ctx.output(keyOf(r)) : (r, ctx) => ctx.outputWithTimestamp(keyOf(r), r[field] as number);
+      keyed = (this.calc(node.input, emit, { retimestamps: w !== undefined }) as PCollection<KV<unknown[], SqlRowArray>>).withCoder(kvRows);
+      if (windowFn !== undefined) keyed = keyed.apply(this.label("Window"), windowInto(windowFn));
+    } else {
+      let rows = this.translate(node.input);
+      if (w !== undefined) {
+        const field = w.field;
+        rows = rows
+          .apply(this.label("EventTime"), withTimestamps((r: SqlRowArray) => r[field] as number, { allowedTimestampSkew: Number.MAX_SAFE_INTEGER }))
+          .apply(this.label("Window"), windowInto(windowFn!));
+      }
+      if (keyCount === 0 && w === undefined && rows.windowing.windowFn.urn === WindowFnUrns.global) {
+        // SQL: an aggregate without GROUP BY gives one row, also for no input (COUNT 0, SUM NULL).
+        return rows.apply(this.label("Aggregate"), combineGlobally(fn)).apply(this.label("Row"), parDo<unknown[], SqlRowArray>({ process: (out, ctx) => ctx.output(out) })).withCoder(rowsCoder);
+      }
+      keyed = rows.apply(this.label("Key"), parDo<SqlRowArray, KV<unknown[], SqlRowArray>>({ process: (r, ctx) => ctx.output(keyOf(r)) })).withCoder(kvRows);
     }
-    const keyed = rows
-      .apply(
-        this.label("Key"),
-        parDo<SqlRowArray, KV<unknown[], SqlRowArray>>({ process: (r, ctx) => ctx.output(kv(r.slice(0, keyCount).map(keyValue), r)) }),
-      )
-      .withCoder(kvCoder(deterministicJsValueCoder as Coder<unknown[]>, rowsCoder));
     const windowed = w !== undefined;
     return keyed
       .apply(this.label("Aggregate"), combinePerKey(fn))
@@ -118,21 +186,23 @@ export class PlanTranslator {
 
   private join(node: Extract<PlanNode, { kind: "join" }>): PCollection<SqlRowArray> {
     const keyTypes = node.leftKeys.map((k, i) => commonType(k.type.name, node.rightKeys[i]!.type.name) ?? k.type.name);
-    const keyer = (exprs: readonly Evaluator[], fromTypes: readonly string[], side: string) => {
-      return parDo<SqlRowArray, KV<unknown[], SqlRowArray>>({
-        process(r, ctx) {
-          const key = exprs.map((e, i) => {
-            const v = e(r);
-            return v === null ? null : keyValue(castValue(v, fromTypes[i] as never, keyTypes[i]!));
-          });
-          // NULL never equals anything: such a row gets a key of its side only, so it meets no row of the other side.
-          ctx.output(kv(key.includes(null) ? [`\u0000null-${side}`] : key, r));
-        },
+    const keyer = (exprs: readonly Evaluator[], fromTypes: readonly string[], side: string) => (r: SqlRowArray): KV<unknown[], SqlRowArray> => {
+      const key = exprs.map((e, i) => {
+        const v = e(r);
+        return v === null ? null : keyValue(castValue(v, fromTypes[i] as never, keyTypes[i]!));
       });
+      // NULL never equals anything: such a row gets a key of its side only, so it meets no row of the other side.
+      return kv(key.includes(null) ? [`\u0000null-${side}`] : key, r);
     };
     const keyCoder = kvCoder(deterministicJsValueCoder as Coder<unknown[]>, rowsCoder);
-    const left = this.translate(node.left).apply(this.label("JoinKeyLeft"), keyer(node.leftKeys.map(compileExpression), node.leftKeys.map((k) => k.type.name), "left")).withCoder(keyCoder);
-    const right = this.translate(node.right).apply(this.label("JoinKeyRight"), keyer(node.rightKeys.map(compileExpression), node.rightKeys.map((k) => k.type.name), "right")).withCoder(keyCoder);
+    // A side that is a calc keys its rows in its own DoFn.
+    const keyed = (side: PlanNode, keyOf: (r: SqlRowArray) => KV<unknown[], SqlRowArray>, label: string): PCollection<KV<unknown[], SqlRowArray>> =>
+      (side.kind === "calc"
+        ? (this.calc(side, (r, ctx) => ctx.output(keyOf(r))) as PCollection<KV<unknown[], SqlRowArray>>)
+        : this.translate(side).apply(this.label(label), parDo<SqlRowArray, KV<unknown[], SqlRowArray>>({ process: (r, ctx) => ctx.output(keyOf(r)) }))
+      ).withCoder(keyCoder);
+    const left = keyed(node.left, keyer(node.leftKeys.map(compileExpression), node.leftKeys.map((k) => k.type.name), "left"), "JoinKeyLeft");
+    const right = keyed(node.right, keyer(node.rightKeys.map(compileExpression), node.rightKeys.map((k) => k.type.name), "right"), "JoinKeyRight");
     const residual = node.residual === undefined ? undefined : compileExpression(node.residual);
     const leftWidth = node.left.columns.length;
     const rightWidth = node.right.columns.length;
@@ -194,6 +264,20 @@ export class PlanTranslator {
       .apply(this.label("TopNRows"), parDo<SqlRowArray[], SqlRowArray>({ process: (rs, ctx) => rs.forEach((r) => ctx.output(r)) }))
       .withCoder(rowsCoder);
   }
+}
+
+/**
+ * A plan's canonical text: what it computes, without the names it shows (column names,
+ * table aliases and the display names of fields), so equal subqueries spelled with other
+ * aliases are one.
+ */
+function planKey(node: PlanNode): string {
+  return JSON.stringify(node, function (this: unknown, key: string, value: unknown) {
+    // An input is known by its name; its columns carry the alias it was read under.
+    if (key === "columns") return undefined;
+    if (key === "name" && this !== null && typeof this === "object" && (this as { kind?: unknown }).kind === "field") return undefined;
+    return typeof value === "bigint" ? `${value}n` : value;
+  });
 }
 
 function rowsOf(names: readonly string[]) {

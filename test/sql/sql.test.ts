@@ -68,6 +68,13 @@ describe("sql", () => {
     expect(rows.map((r) => r["customer"]).sort()).toEqual(["a", "b", "x", "x", "x"]);
   });
 
+  it("keeps both copies in a UNION ALL of one subquery written twice, and self-joins it", async () => {
+    const union = await run((p) => sql("SELECT customer FROM orders WHERE amount > 5 UNION ALL SELECT o.customer FROM orders o WHERE o.amount > 5", { orders: ordersOf(p) }));
+    expect(union.map((r) => r["customer"]).sort()).toEqual(["a", "a", "a", "a", "b", "b"]);
+    const self = await run((p) => sql("SELECT a.id, b.id AS id2 FROM (SELECT id, customer FROM orders) a JOIN (SELECT id, customer FROM orders) b ON a.customer = b.customer", { orders: ordersOf(p) }));
+    expect(self).toHaveLength(6);
+  });
+
   it("names the position of an unknown column and suggests the near name", () => {
     const p = new Pipeline();
     let err: unknown;
@@ -79,6 +86,14 @@ describe("sql", () => {
     expect(err).toBeInstanceOf(SqlError);
     expect((err as SqlError).position).toMatchObject({ line: 2, column: 3 });
     expect((err as SqlError).message).toContain("did you mean 'customer'");
+  });
+
+  it("filters each side of a join before the CoGroupByKey with the WHERE parts that read only that side", () => {
+    const plan = explainSql("SELECT o.id FROM orders o JOIN customers c ON o.customer = c.id WHERE o.amount > 5 AND c.name = 'Ann' AND o.customer < c.name", { orders: Order, customers: Customer }).split("\n");
+    const join = plan.findIndex((l) => l.includes("CoGroupByKey"));
+    expect(plan.findIndex((l) => l.includes("filter=(o.amount > "))).toBeGreaterThan(join);
+    expect(plan.findIndex((l) => l.includes("filter=(c.name = 'Ann'"))).toBeGreaterThan(join);
+    expect(plan.findIndex((l) => l.includes("o.customer < c.name"))).toBeLessThan(join);
   });
 
   it("explains the plan as Beam transforms", () => {
