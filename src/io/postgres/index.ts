@@ -16,3 +16,4 @@ export {
 export { inferPostgresSchema, type InferPostgresSchemaOptions } from "./infer-schema.js";
 export { redactConnectionString, type PostgresConnection, type PostgresSsl } from "./connection.js";
 export { PostgresIOError } from "./postgres-io-error.js";
+export { postgresEnrichmentHandler, type PostgresEnrichmentOptions } from "./postgres-enrichment-handler.js";

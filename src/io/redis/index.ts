@@ -11,3 +11,4 @@ export type { RedisConnection, RedisTlsOptions, SecretOrString } from "./redis-c
 export { REDIS_RECONNECTS_METRIC, REDIS_SKIPPED_KEYS_METRIC } from "./metrics.js";
 export { RedisIOError } from "./redis-io-error.js";
 export { readFromRedisStream, type ReadFromRedisStreamOptions, type RedisStreamEntry } from "./read-from-redis-stream.js";
+export { redisEnrichmentHandler, type RedisEnrichmentOptions } from "./redis-enrichment-handler.js";

@@ -1,0 +1,285 @@
+import { ConstructionError } from "../model/index.js";
+import { PTransform, type PCollection } from "../pipeline/index.js";
+import type { Instant } from "../model/index.js";
+import {
+  parDo,
+  type DoFn,
+  type DoFnMetrics,
+  type FinishBundleContext,
+  type PCollectionView,
+  type ProcessContext,
+  type StartBundleContext,
+} from "../transforms/index.js";
+import { BatchSizeEstimator } from "./batch-size-estimator.js";
+import { InFlightBatches, Limiter, sharedLimiter, type FinishedBatch } from "./in-flight-batches.js";
+import { WindowBuffers, type WindowBuffer } from "./window-buffers.js";
+import type { InferenceFailure, ModelHandler, PredictionResult } from "./model-handler.js";
+import { acquireSharedModel } from "./shared-models.js";
+
+/** The namespace of RunInference's metrics. */
+export const INFERENCE_METRICS_NAMESPACE = "beam-ts.ml";
+
+/** Options of `runInference`. */
+export interface RunInferenceOptions {
+  /**
+   * Batch bounds (Beam's BatchElements): sizes adapt between minSize (default 1) and
+   * maxSize (default 64) by the measured batch time; a batch waits at most maxWaitMs
+   * (default 100) for more examples, checked as examples arrive. Batches hold one window's
+   * examples and never span bundles: what is left at a bundle's end runs then.
+   */
+  readonly batch?: { readonly minSize?: number; readonly maxSize?: number; readonly maxWaitMs?: number };
+  /**
+   * A singleton side input naming the model to use (a path or version; undefined keeps the
+   * handler's own): when it changes, the open batch runs on the old model and the next on
+   * the new one (`handler.withModelId`). Beam's model_metadata_pcoll.
+   */
+  readonly modelUpdates?: PCollectionView<string | undefined>;
+}
+
+type Tags<E> = { failures: InferenceFailure<E> };
+
+/**
+ * Beam's RunInference: runs a model on every example, in batches, with the model loaded
+ * once per process and shared by every DoFn instance (see ModelHandler). Outputs a
+ * PredictionResult per example. A batch that fails fails its bundle (the runner retries
+ * it); `.withExceptionHandling()` sends its examples to a failures output instead.
+ *
+ * Metrics (namespace `beam-ts.ml`): `inference_latency_ms` and `batch_size` distributions,
+ * `model_load_ms` distribution and `model_loads` counter, `failed_batches` and
+ * `failed_examples` counters.
+ *
+ * @example
+ * const predictions = features.apply(runInference(onnxModelHandler({ path: "model.onnx" }), { batch: { maxSize: 32 } }));
+ */
+export function runInference<E, I, M>(handler: ModelHandler<E, I, M>, options: RunInferenceOptions = {}): RunInference<E, I, M> {
+  return new RunInference(handler, options, false);
+}
+
+/** The transform `runInference` returns. */
+export class RunInference<E, I, M> extends PTransform<PCollection<E>, PCollection<PredictionResult<E, I>>> {
+  constructor(
+    private readonly handler: ModelHandler<E, I, M>,
+    private readonly options: RunInferenceOptions,
+    private readonly deadLetters: boolean,
+  ) {
+    // Labels may not hold "/": a model path is named by its file name.
+    super(`RunInference(${String(handler?.modelId).replace(/.*\//, "")})`);
+    checkOptions(handler, options);
+  }
+
+  /** Failing batches send their examples to `failures` (with the error) instead of failing the bundle. */
+  withExceptionHandling(): PTransform<PCollection<E>, { output: PCollection<PredictionResult<E, I>>; failures: PCollection<InferenceFailure<E>> }> {
+    const inner = new RunInference(this.handler, this.options, true);
+    return new (class extends PTransform<PCollection<E>, { output: PCollection<PredictionResult<E, I>>; failures: PCollection<InferenceFailure<E>> }> {
+      expand(input: PCollection<E>) {
+        const { main, failures } = inner.tagged(input);
+        return { output: main, failures };
+      }
+    })(this.name);
+  }
+
+  expand(input: PCollection<E>): PCollection<PredictionResult<E, I>> {
+    return this.tagged(input).main;
+  }
+
+  /** @internal */
+  tagged(input: PCollection<E>): { main: PCollection<PredictionResult<E, I>>; failures: PCollection<InferenceFailure<E>> } {
+    const views = this.options.modelUpdates === undefined ? [] : [this.options.modelUpdates as PCollectionView<unknown>];
+    return input.apply(
+      "RunInference",
+      parDo<E, PredictionResult<E, I>, Tags<E>>(new InferenceDoFn(this.handler, this.options, this.deadLetters), {
+        outputs: ["failures"],
+        sideInputs: views,
+        // Results go out at their own example's timestamp, which may be before that of the call that completes the batch.
+        allowedTimestampSkew: Infinity,
+      }),
+    );
+  }
+}
+
+function batchBounds<E, I, M>(handler: ModelHandler<E, I, M>, options: RunInferenceOptions): { minSize: number; maxSize: number; maxWaitMs: number } {
+  const hints = handler.batchSizeHints ?? {};
+  const minSize = options.batch?.minSize ?? hints.minSize ?? 1;
+  const maxSize = Math.min(options.batch?.maxSize ?? 64, hints.maxSize ?? Infinity);
+  return { minSize, maxSize, maxWaitMs: options.batch?.maxWaitMs ?? 100 };
+}
+
+function checkOptions<E, I, M>(handler: ModelHandler<E, I, M>, options: RunInferenceOptions): void {
+  if (typeof handler?.loadModel !== "function" || typeof handler.runInference !== "function" || typeof handler.modelId !== "string") {
+    throw new ConstructionError(`runInference needs a ModelHandler with modelId, loadModel() and runInference(batch, model).`);
+  }
+  const { minSize, maxSize, maxWaitMs } = batchBounds(handler, options);
+  if (!Number.isInteger(minSize) || minSize < 1 || !Number.isInteger(maxSize) || maxSize < minSize) {
+    throw new ConstructionError(
+      `runInference(${handler.modelId}): batch sizes must be integers with 1 <= minSize <= maxSize (after the handler's batchSizeHints), got minSize ${minSize}, maxSize ${maxSize}.`,
+    );
+  }
+  if (!(maxWaitMs >= 0)) throw new ConstructionError(`runInference(${handler.modelId}): batch.maxWaitMs must be >= 0, got ${maxWaitMs}.`);
+  if (options.modelUpdates !== undefined && handler.withModelId === undefined) {
+    throw new ConstructionError(`runInference(${handler.modelId}): modelUpdates needs a handler with withModelId(id); this handler cannot switch models.`);
+  }
+}
+
+/** How a batch's results leave the DoFn: from `process` (the batch's window is the call's) or from `finishBundle`. */
+interface Emitter<E, I> {
+  result(value: PredictionResult<E, I>, timestamp: Instant): void;
+  failure(value: InferenceFailure<E>, timestamp: Instant): void;
+}
+
+/**
+ * The DoFn: examples wait in per-window buffers (window-buffers.ts); the `process` call
+ * that fills a buffer to the estimator's size, or finds it older than maxWaitMs, starts
+ * the batch in the background (in-flight-batches.ts), and later calls of the same window
+ * emit the results of the batches that finished; `finishBundle` runs what is left and
+ * emits the rest. Calls are synchronous unless too many batches run, so the runner's
+ * per-element cost stays that of a plain map.
+ */
+class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>> {
+  private buffers!: WindowBuffers<E, ModelHandler<E, I, M>>;
+  private inFlight!: InFlightBatches<E, ModelHandler<E, I, M>, readonly I[]>;
+  private estimator!: BatchSizeEstimator;
+  private maxWaitMs = 0;
+  private maxSize = 1;
+  private handlers!: Map<string, ModelHandler<E, I, M>>;
+  private metrics: DoFnMetrics | undefined;
+  private ownModel: { id: string; model: Promise<M> } | undefined;
+  private ownLimiter: Limiter | undefined;
+
+  constructor(
+    private readonly base: ModelHandler<E, I, M>,
+    private readonly options: RunInferenceOptions,
+    private readonly deadLetters: boolean,
+  ) {}
+
+  setup(): void {
+    const { minSize, maxSize, maxWaitMs } = batchBounds(this.base, this.options);
+    this.estimator = new BatchSizeEstimator({ minSize, maxSize });
+    this.maxWaitMs = maxWaitMs;
+    this.maxSize = maxSize;
+    this.buffers = new WindowBuffers();
+    this.inFlight = new InFlightBatches();
+    this.handlers = new Map([[this.base.modelId, this.base]]);
+  }
+
+  startBundle(ctx: StartBundleContext): void {
+    this.metrics = ctx.metrics;
+  }
+
+  process(example: E, ctx: ProcessContext<PredictionResult<E, I>, Tags<E>>): void | Promise<void> {
+    const handler = this.handlerFor(ctx);
+    const open = this.buffers.get(ctx.window);
+    // The model changed: the open batch runs on the model it was gathered for, the next on the new one.
+    if (open !== undefined && open.tag !== handler) this.start(this.buffers.take(ctx.window)!);
+    const buffer = this.buffers.add(ctx.window, example, ctx.timestamp, handler);
+    // While the model is busy a batch goes on growing to maxSize: it would only wait anyway.
+    const size = buffer.items.length;
+    if (size >= this.maxSize || (size >= this.estimator.nextSize() && !this.limiterFor(handler).busy) || performance.now() - buffer.since >= this.maxWaitMs) {
+      this.start(this.buffers.take(ctx.window)!);
+    }
+    this.emitFinished(ctx);
+    if (!this.inFlight.full) return;
+    return this.inFlight.waitForOldest().then(() => this.emitFinished(ctx));
+  }
+
+  async finishBundle(ctx: FinishBundleContext<PredictionResult<E, I>, Tags<E>>): Promise<void> {
+    // Beam's BatchElements flushes at finish_bundle: no batch waits past its bundle.
+    for (const buffer of this.buffers.takeAll()) this.start(buffer);
+    for (const batch of await this.inFlight.takeAll()) {
+      const window = batch.buffer.window;
+      this.emit(batch, {
+        result: (value, timestamp) => ctx.output(value, timestamp, window),
+        failure: (value, timestamp) => ctx.outputTo("failures", value, timestamp, window),
+      });
+    }
+  }
+
+  /** The handler of the model the update side input names for this window (the base one without updates). */
+  private handlerFor(ctx: ProcessContext<PredictionResult<E, I>, Tags<E>>): ModelHandler<E, I, M> {
+    const view = this.options.modelUpdates;
+    if (view === undefined) return this.base;
+    const wanted = ctx.sideInput(view) ?? this.base.modelId;
+    let handler = this.handlers.get(wanted);
+    if (handler === undefined) this.handlers.set(wanted, (handler = this.base.withModelId!(wanted)));
+    return handler;
+  }
+
+  private start(buffer: WindowBuffer<E, ModelHandler<E, I, M>>): void {
+    const handler = buffer.tag;
+    this.inFlight.start(buffer, () => this.runBatch(handler, buffer.items.map((b) => b.value)), this.limiterFor(handler));
+  }
+
+  /** Who may run a batch of `handler`'s model now: one limiter per model in the process (per instance for instance-scoped models). */
+  private limiterFor(handler: ModelHandler<E, I, M>): Limiter {
+    const concurrency = handler.maxConcurrentBatches ?? 1;
+    return handler.shareScope === "instance" ? (this.ownLimiter ??= new Limiter(concurrency)) : sharedLimiter(handler.modelId, concurrency);
+  }
+
+  /** Emits, through this call, the finished batches of its window. */
+  private emitFinished(ctx: ProcessContext<PredictionResult<E, I>, Tags<E>>): void {
+    const finished = this.inFlight.takeFinished(ctx.window.id());
+    if (finished.length === 0) return;
+    const emitter: Emitter<E, I> = {
+      result: (value, timestamp) => ctx.outputWithTimestamp(value, timestamp),
+      // A dead letter is not a result: it goes out at the timestamp of the call that emits it.
+      failure: (value) => ctx.outputTo("failures", value),
+    };
+    for (const batch of finished) this.emit(batch, emitter);
+  }
+
+  private async runBatch(handler: ModelHandler<E, I, M>, examples: readonly E[]): Promise<readonly I[]> {
+    const m = this.metrics;
+    try {
+      const model = await this.modelFor(handler);
+      const started = performance.now();
+      const inferences = await handler.runInference(examples, model);
+      const ms = performance.now() - started;
+      this.estimator.record(examples.length, ms);
+      m?.distribution(INFERENCE_METRICS_NAMESPACE, "inference_latency_ms").update(ms);
+      m?.distribution(INFERENCE_METRICS_NAMESPACE, "batch_size").update(examples.length);
+      if (inferences.length !== examples.length) {
+        throw new Error(`ModelHandler ${handler.modelId} returned ${inferences.length} inferences for a batch of ${examples.length} examples.`);
+      }
+      return inferences;
+    } catch (err) {
+      m?.counter(INFERENCE_METRICS_NAMESPACE, "failed_batches").inc();
+      m?.counter(INFERENCE_METRICS_NAMESPACE, "failed_examples").inc(examples.length);
+      throw err;
+    }
+  }
+
+  private emit(batch: FinishedBatch<E, ModelHandler<E, I, M>, readonly I[]>, emit: Emitter<E, I>): void {
+    const { buffer, outcome } = batch;
+    const handler = buffer.tag;
+    if (!outcome.ok) {
+      if (!this.deadLetters) throw outcome.error;
+      const err = outcome.error;
+      const error = err instanceof Error ? { type: err.name, message: err.message } : { type: typeof err, message: String(err) };
+      for (const { value, timestamp } of buffer.items) emit.failure({ example: value, modelId: handler.modelId, error, batchSize: buffer.items.length }, timestamp);
+      return;
+    }
+    buffer.items.forEach(({ value, timestamp }, i) =>
+      emit.result({ example: value, inference: outcome.value[i]!, modelId: handler.modelIdOf?.(value) ?? handler.modelId }, timestamp),
+    );
+  }
+
+  private async modelFor(handler: ModelHandler<E, I, M>): Promise<M> {
+    if (handler.shareScope === "instance") {
+      if (this.ownModel?.id !== handler.modelId) {
+        const started = performance.now();
+        const model = Promise.resolve().then(() => handler.loadModel());
+        this.ownModel = { id: handler.modelId, model };
+        await model;
+        this.recordLoad(performance.now() - started);
+      }
+      return this.ownModel.model;
+    }
+    const acquired = await acquireSharedModel(handler.modelId, () => handler.loadModel());
+    if (acquired.loadedInMs !== undefined) this.recordLoad(acquired.loadedInMs);
+    return acquired.model;
+  }
+
+  private recordLoad(ms: number): void {
+    this.metrics?.counter(INFERENCE_METRICS_NAMESPACE, "model_loads").inc();
+    this.metrics?.distribution(INFERENCE_METRICS_NAMESPACE, "model_load_ms").update(ms);
+  }
+}

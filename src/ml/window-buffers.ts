@@ -1,0 +1,55 @@
+import type { BoundedWindow, Instant } from "../model/index.js";
+
+/** One buffered element: its value and its timestamp (its window is the buffer's). */
+export interface Buffered<T> {
+  readonly value: T;
+  readonly timestamp: Instant;
+}
+
+/** The elements of one window waiting for their batch, with what the batch was gathered for (a model). */
+export interface WindowBuffer<T, Tag> {
+  readonly window: BoundedWindow;
+  readonly tag: Tag;
+  readonly items: Buffered<T>[];
+  /** When the first item came (performance.now()), for maxWaitMs. */
+  readonly since: number;
+}
+
+/**
+ * The per-window buffers of a batching DoFn, as Beam Python's _WindowAwareBatchingDoFn.
+ * A batch holds elements of one window only, so the `process` call that completes a batch
+ * can emit every result of it in its own (the same) window, at each element's timestamp;
+ * what is left when the bundle ends is emitted by `finishBundle` with explicit windows.
+ * Buffers never outlive their bundle.
+ */
+export class WindowBuffers<T, Tag> {
+  private readonly buffers = new Map<string, WindowBuffer<T, Tag>>();
+
+  /** Adds an element; returns its window's buffer. `tag` starts a new buffer's batch. */
+  add(window: BoundedWindow, value: T, timestamp: Instant, tag: Tag): WindowBuffer<T, Tag> {
+    const id = window.id();
+    let buffer = this.buffers.get(id);
+    if (buffer === undefined) this.buffers.set(id, (buffer = { window, tag, items: [], since: performance.now() }));
+    buffer.items.push({ value, timestamp });
+    return buffer;
+  }
+
+  /** The buffer of `window`, if any. */
+  get(window: BoundedWindow): WindowBuffer<T, Tag> | undefined {
+    return this.buffers.get(window.id());
+  }
+
+  /** Removes and returns the buffer of `window`. */
+  take(window: BoundedWindow): WindowBuffer<T, Tag> | undefined {
+    const buffer = this.buffers.get(window.id());
+    this.buffers.delete(window.id());
+    return buffer;
+  }
+
+  /** Removes and returns every buffer (the bundle ends). */
+  takeAll(): WindowBuffer<T, Tag>[] {
+    const all = [...this.buffers.values()];
+    this.buffers.clear();
+    return all;
+  }
+}
