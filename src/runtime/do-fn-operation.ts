@@ -7,6 +7,7 @@ import { DISCARD, type Receiver } from "./receiver.js";
 import { userCodeError } from "./user-code-error.js";
 import { PendingCalls } from "./pending-calls.js";
 import { BundleFinalizations } from "./bundle-finalization.js";
+import { FifoQueue } from "./fifo-queue.js";
 
 type AnyDoFn = DoFn<unknown, unknown, OutputTags>;
 
@@ -63,7 +64,7 @@ export class DoFnOperation implements Operation {
   private setUp = false;
   private asyncMode: boolean;
   private inFlight = 0;
-  private readonly queue: Array<[unknown, Instant, PaneInfo, BoundedWindow, readonly BoundedWindow[]]> = [];
+  private readonly queue = new FifoQueue<[unknown, Instant, PaneInfo, BoundedWindow, readonly BoundedWindow[]]>();
   private failure: unknown;
   private idleWaiters: Array<() => void> = [];
   private shared: Context;
@@ -132,12 +133,12 @@ export class DoFnOperation implements Operation {
   }
 
   whenReady(): Promise<void> | undefined {
-    if (this.queue.length <= this.config.maxConcurrency) return undefined;
+    if (this.queue.size <= this.config.maxConcurrency) return undefined;
     return this.idle();
   }
 
   async finishBundle(): Promise<void> {
-    if (this.inFlight > 0 || this.queue.length > 0) await this.idle();
+    if (this.inFlight > 0 || this.queue.size > 0) await this.idle();
     if (this.failure !== undefined) throw this.failure;
     const fn = this.instance!;
     if (fn.finishBundle) {
@@ -159,7 +160,7 @@ export class DoFnOperation implements Operation {
     this.instance = undefined;
     const wasSetUp = this.setUp;
     this.setUp = false;
-    this.queue.length = 0;
+    this.queue.clear();
     if (fn?.teardown && wasSetUp) {
       try {
         await fn.teardown();
@@ -363,7 +364,7 @@ export class DoFnOperation implements Operation {
 
   private settle(): void {
     this.inFlight--;
-    while (this.queue.length > 0 && this.inFlight < this.config.maxConcurrency && this.failure === undefined) {
+    while (this.queue.size > 0 && this.inFlight < this.config.maxConcurrency && this.failure === undefined) {
       const [value, timestamp, pane, w, ws] = this.queue.shift()!;
       try {
         this.invoke(value, timestamp, pane, w, ws);
@@ -371,8 +372,8 @@ export class DoFnOperation implements Operation {
         this.failure ??= err;
       }
     }
-    if (this.failure !== undefined) this.queue.length = 0;
-    if (this.inFlight === 0 && this.queue.length === 0) {
+    if (this.failure !== undefined) this.queue.clear();
+    if (this.inFlight === 0 && this.queue.size === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
@@ -380,7 +381,7 @@ export class DoFnOperation implements Operation {
   }
 
   private idle(): Promise<void> {
-    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
+    if (this.inFlight === 0 && this.queue.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
