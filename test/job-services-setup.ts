@@ -3,6 +3,9 @@ import { startFlink, startPrism, startSpark, type JobService } from "../tools/ru
 import { startPostgres } from "../tools/servers/postgres.mjs";
 import { startKafka } from "../tools/servers/kafka.mjs";
 import { startRedis } from "../tools/servers/redis.mjs";
+import { startNats } from "../tools/servers/nats.mjs";
+import { startRabbitMq } from "../tools/servers/rabbitmq.mjs";
+import { startPubSub } from "../tools/servers/pubsub.mjs";
 
 const services: Pick<JobService, "stop">[] = [];
 
@@ -33,7 +36,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide("sparkEndpoint", endpoint("spark"));
   // Database and broker servers for the connectors' tests (tools/servers). BEAM_TS_SERVERS
   // (a comma list, e.g. "postgres") starts fewer; default all; "" none.
-  const servers = (process.env["BEAM_TS_SERVERS"] ?? "postgres,redis,kafka").split(",").map((s) => s.trim());
+  const servers = (process.env["BEAM_TS_SERVERS"] ?? "postgres,redis,kafka,nats,rabbitmq,pubsub").split(",").map((s) => s.trim());
   if (servers.includes("postgres")) {
     const pg = await startPostgres();
     services.push({ stop: pg.stop });
@@ -47,6 +50,27 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide("redisUrl", redis.url);
   } else {
     project.provide("redisUrl", "");
+  }
+  if (servers.includes("nats")) {
+    const nats = await startNats();
+    services.push({ stop: nats.stop });
+    project.provide("natsServer", { url: nats.url, user: nats.user, password: nats.password });
+  } else {
+    project.provide("natsServer", { url: "", user: "", password: "" });
+  }
+  if (servers.includes("rabbitmq")) {
+    const rabbitmq = await startRabbitMq();
+    services.push({ stop: rabbitmq.stop });
+    project.provide("rabbitmqUrl", rabbitmq.url);
+  } else {
+    project.provide("rabbitmqUrl", "");
+  }
+  if (servers.includes("pubsub")) {
+    const pubsub = await startPubSub();
+    services.push({ stop: pubsub.stop });
+    project.provide("pubsubEmulatorHost", pubsub.emulatorHost);
+  } else {
+    project.provide("pubsubEmulatorHost", "");
   }
   if (servers.includes("kafka")) {
     // Both broker lines at once: Kafka 4 dropped old protocol versions, so the connector is tested on each.
@@ -77,5 +101,11 @@ declare module "vitest" {
     /** "127.0.0.1:<port>" of a Kafka 3.9 / 4.x KRaft broker (tools/servers/kafka.mjs), or "" when BEAM_TS_SERVERS left kafka out. */
     kafkaBootstrap39: string;
     kafkaBootstrap4: string;
+    /** nats://127.0.0.1:<port> of a nats-server with JetStream (tools/servers/nats.mjs) and its user and password; url "" when BEAM_TS_SERVERS left nats out. */
+    natsServer: { url: string; user: string; password: string };
+    /** amqp://<user>:<password>@127.0.0.1:<port> of a RabbitMQ broker (tools/servers/rabbitmq.mjs), or "" when BEAM_TS_SERVERS left rabbitmq out. */
+    rabbitmqUrl: string;
+    /** "127.0.0.1:<port>" of Google's pstest Pub/Sub fake (tools/servers/pubsub.mjs), or "" when BEAM_TS_SERVERS left pubsub out. */
+    pubsubEmulatorHost: string;
   }
 }

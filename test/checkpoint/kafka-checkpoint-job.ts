@@ -1,3 +1,4 @@
+import { Admin } from "@platformatic/kafka";
 import {
   Pipeline,
   StateSpecs,
@@ -29,9 +30,33 @@ export interface KafkaJobArgs {
   readonly rate: number;
 }
 
+/** The consumer group the job commits its read offsets to. */
+export const readGroupOf = (input: string): string => `kill-job-${input}`;
+
+/** Partitions of the input topic; record i is in partition i % INPUT_PARTITIONS, so each is in index order. */
+export const INPUT_PARTITIONS = 4;
+
 /**
- * The streaming job the Kafka failure-injection suite kills and restores: readFromKafka
- * over every partition of `input` up to its end at the first start (event time from the
+ * Whether the job has read all `n` records of `input` into a durable checkpoint: the offsets
+ * it committed to its group (after the checkpoint covering them) reached each partition's end.
+ */
+export async function readToEnd(bootstrap: string, input: string, n: number): Promise<boolean> {
+  const admin = new Admin({ clientId: "kill-job-watch", bootstrapBrokers: [bootstrap] });
+  try {
+    const [group] = await admin.listConsumerGroupOffsets({ groups: [readGroupOf(input)] });
+    const partitions = group?.topics.find((t) => t.name === input)?.partitions ?? [];
+    return Array.from({ length: INPUT_PARTITIONS }, (_, p) => p).every((p) => {
+      const end = Math.floor(n / INPUT_PARTITIONS) + (p < n % INPUT_PARTITIONS ? 1 : 0);
+      return Number(partitions.find((x) => x.partitionIndex === p)?.committedOffset ?? -1n) >= end;
+    });
+  } finally {
+    await admin.close();
+  }
+}
+
+/**
+ * The streaming job the Kafka failure-injection suite kills and restores: an unbounded
+ * readFromKafka over every partition of `input` (event time from the
  * record's index, 10 ms each), paced to `rate` records a second; then a stateful running
  * count per key (k0..k2) that passes every record on as `e v<i>`, and a windowed sum per
  * key (1 s windows) as `s <key> <window start> <sum>`; both written to `output` by
@@ -43,16 +68,19 @@ export function buildKafkaJob(p: Pipeline, a: KafkaJobArgs): void {
     readFromKafka<Uint8Array, string>({
       bootstrapServers: a.bootstrap,
       topics: [a.input],
-      stopOffset: "latest",
       valueDeserializer: "string",
       pollMs: 20,
+      maxBytesPerFetch: 4096,
+      // Tells the fixture when every record was read into a durable checkpoint (it then drains the job).
+      commitOffsetsInFinalize: { groupId: readGroupOf(a.input) },
       timestampPolicy: { timestampFn: (r: RawKafkaRecord) => indexOf(utf8.decode(r.value!)) * 10, maxDelayMs: 0 },
     }),
   );
   const keyed = output
     .apply("Pace", parDo(pace<KafkaRecord<Uint8Array, string>>(a.rate), { maxConcurrency: 1 }))
     .apply("Key", map((r: KafkaRecord<Uint8Array, string>) => kv(`k${indexOf(r.value!) % 3}`, indexOf(r.value!))));
-  const write = () => writeToKafka<string, string>({ bootstrapServers: a.bootstrap, topic: a.output, valueSerializer: "string", exactlyOnce: true, transactionalIdPrefix: `kill-${a.output}`, transactionTimeoutMs: 120_000 });
+  const write = (name: string) =>
+    writeToKafka<string, string>({ bootstrapServers: a.bootstrap, topic: a.output, valueSerializer: "string", exactlyOnce: true, transactionalIdPrefix: `kill-${name}-${a.output}`, transactionTimeoutMs: 120_000 });
   keyed
     .apply(
       "RunningCount",
@@ -65,7 +93,7 @@ export function buildKafkaJob(p: Pipeline, a: KafkaJobArgs): void {
       }),
     )
     .apply("AsRecord", map((line: string): KafkaWriteRecord<string, string> => ({ value: line })))
-    .apply("WriteElements", write());
+    .apply("WriteElements", write("elements"));
   keyed
     .apply("Windows", windowInto(fixedWindows(1000)))
     .apply("Sum", combinePerKey(sum()))
@@ -77,7 +105,7 @@ export function buildKafkaJob(p: Pipeline, a: KafkaJobArgs): void {
         },
       }),
     )
-    .apply("WriteSums", write());
+    .apply("WriteSums", write("sums"));
 }
 
 /** The output topic's values the job must leave, read with read_committed, sorted. */

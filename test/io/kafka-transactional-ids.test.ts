@@ -9,7 +9,7 @@ import { serializerOf } from "../../src/io/kafka/serde.js";
 import { KafkaTransactionalSink, type KafkaTxnHandle } from "../../src/io/kafka/transactional-sink.js";
 import type { WriteSettings } from "../../src/io/kafka/write-to-kafka.js";
 import type { DoFnMetrics, ExecutorIdentity } from "../../src/transforms/index.js";
-import { createTopic, topicValues } from "./fixtures/kafka-topics.js";
+import { committedValues, createTopic } from "./fixtures/kafka-topics.js";
 
 const bootstrap = inject("kafkaBootstrap4");
 
@@ -32,7 +32,7 @@ function sinkFor(topic: string, prefix: string): KafkaTransactionalSink<string, 
 
 /** One bundle through the sink, up to its pre-commit. */
 async function preCommitted(sink: KafkaTransactionalSink<string, string>, executor: ExecutorIdentity, value: string): Promise<KafkaTxnHandle> {
-  const txn = sink.begin({ metrics, executor });
+  const txn = await sink.begin({ metrics, executor });
   sink.write(txn, { value });
   return sink.preCommit(txn);
 }
@@ -49,7 +49,7 @@ describe.skipIf(bootstrap === "")("the exactly-once Kafka sink's transactional i
     await a.commit(ha);
     await b.commit(hb);
     await Promise.all([a.teardown(), b.teardown()]);
-    expect((await topicValues(bootstrap, topic, true)).sort()).toEqual(["from-0", "from-1"]);
+    expect((await committedValues(bootstrap, topic, 2)).sort()).toEqual(["from-0", "from-1"]);
   }, 60_000);
 
   it("keeps the slot of a pre-committed transaction across a teardown, so the next bundle does not abort it", async () => {
@@ -65,6 +65,6 @@ describe.skipIf(bootstrap === "")("the exactly-once Kafka sink's transactional i
     await sink.commit(first);
     await sink.commit(second);
     await sink.teardown();
-    expect((await topicValues(bootstrap, topic, true)).sort()).toEqual(["after-failure", "before-failure"]);
+    expect((await committedValues(bootstrap, topic, 2)).sort()).toEqual(["after-failure", "before-failure"]);
   }, 60_000);
 });

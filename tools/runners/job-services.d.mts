@@ -49,6 +49,10 @@ export interface JavaJobServerOptions {
 
 export declare function cacheDir(): string;
 export declare function ensurePrism(opts?: { version?: string }): Promise<string>;
+/** Path to a cached Go binary `name`, built with `go install <pkg>@<version>` into the cache on first use. */
+/** Path to a cached Go binary `name` built with `go build` from the Go module in `dir`, on first use. */
+export declare function ensureGoBuild(opts: { name: string; dir: string }): Promise<string>;
+export declare function ensureGoBinary(opts: { name: string; pkg: string; version: string }): Promise<string>;
 /** Maven coordinates and main class of each Java job server. */
 export declare const JAVA_JOB_SERVERS: Record<"flink" | "spark", { mainClass: string; artifacts: string[]; jvmArgs?: string[] }>;
 /** Resolves `group:artifact:version` coordinates with their dependencies; returns a cached classpath. */

@@ -81,24 +81,57 @@ async function run(cmd, args, { env, logFile, cwd } = {}) {
 // ---------------------------------------------------------------------------
 // Obtaining the binaries
 
-/** Path to a cached Prism binary, running `go install …/cmd/prism@<version>` on first use. */
-export async function ensurePrism({ version = PRISM_VERSION } = {}) {
-  const dir = join(cacheDir(), "prism", version);
-  const bin = join(dir, "prism");
+/**
+ * Path to a cached Go binary `name` built from the Go module proxy: `go install
+ * <pkg>@<version>` into `<cache>/<name>/<version>/` on first use (Prism, nats-server).
+ */
+export async function ensureGoBinary({ name, pkg, version }) {
+  const dir = join(cacheDir(), name, version);
+  const bin = join(dir, name);
   if (existsSync(bin)) return bin;
   // Install into a private GOBIN, then rename: concurrent callers never see a half-written binary.
   const tmp = join(dir, `.tmp-${process.pid}-${Date.now()}`);
   mkdirSync(tmp, { recursive: true });
   try {
-    await run("go", ["install", `github.com/apache/beam/sdks/v2/go/cmd/prism@${version}`], {
+    await run("go", ["install", `${pkg}@${version}`], {
       env: { GOBIN: tmp, CGO_ENABLED: "0" },
-      logFile: newLogFile(`prism-install-${version}`),
+      logFile: newLogFile(`${name}-install-${version}`),
     });
-    renameSync(join(tmp, "prism"), bin);
+    renameSync(join(tmp, name), bin);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
   return bin;
+}
+
+/**
+ * Path to a cached Go binary `name` built with `go build` from the Go module in `dir` (its
+ * go.mod and go.sum pin the dependencies, fetched from the Go module proxy), into
+ * `<cache>/<name>/<hash of the module's files>/` on first use.
+ */
+export async function ensureGoBuild({ name, dir }) {
+  const sources = readdirSync(dir)
+    .filter((f) => f === "go.mod" || f === "go.sum" || f.endsWith(".go"))
+    .sort()
+    .map((f) => `${f}\n${readFileSync(join(dir, f), "utf8")}`)
+    .join("\n");
+  const out = join(cacheDir(), name, hashOf(sources));
+  const bin = join(out, name);
+  if (existsSync(bin)) return bin;
+  mkdirSync(out, { recursive: true });
+  const tmp = join(out, `.tmp-${process.pid}-${Date.now()}`);
+  try {
+    await run("go", ["build", "-o", tmp, "."], { cwd: dir, env: { CGO_ENABLED: "0" }, logFile: newLogFile(`${name}-build`) });
+    renameSync(tmp, bin);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  return bin;
+}
+
+/** Path to a cached Prism binary, running `go install …/cmd/prism@<version>` on first use. */
+export function ensurePrism({ version = PRISM_VERSION } = {}) {
+  return ensureGoBinary({ name: "prism", pkg: "github.com/apache/beam/sdks/v2/go/cmd/prism", version });
 }
 
 /**

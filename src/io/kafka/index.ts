@@ -3,6 +3,6 @@ export { readFromKafka, type KafkaStartOffset, type ReadFromKafkaOptions } from 
 export type { KafkaHeader, KafkaRecord, RawKafkaRecord } from "./kafka-record.js";
 export type { KafkaTimestampPolicy } from "./kafka-watermark.js";
 export type { KafkaConnection, KafkaSasl, SecretOrString } from "./kafka-connection.js";
-export type { KafkaDeserializer, KafkaFormat, KafkaSerializer } from "./serde.js";
+export type { KafkaAvroFormat, KafkaDeserializer, KafkaFormat, KafkaSerializer } from "./serde.js";
 export { KafkaIOError } from "./kafka-io-error.js";
 export { writeToKafka, type KafkaWriteRecord, type WriteToKafkaOptions } from "./write-to-kafka.js";

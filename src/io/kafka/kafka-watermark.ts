@@ -21,6 +21,8 @@ export interface PartitionWatermarkState {
   readonly watermark: Instant;
   /** The greatest event time seen on the partition. */
   readonly maxEventTime: Instant;
+  /** Processing time since which the reader has been caught up with the partition; absent while it is not. */
+  readonly caughtUpSince?: Instant;
 }
 
 /**
@@ -29,19 +31,24 @@ export interface PartitionWatermarkState {
  * when the reader is caught up with the partition (idle), the processing time minus
  * `maxDelay` and `idleLag`, as a record appended later cannot be older than that (its
  * create time may be late by `maxDelay`; `idleLag` covers producers' clocks being behind
- * ours). It never goes back.
+ * ours). "Caught up" counts only once the reader has had nothing more to read for
+ * `idleTimeout` (Flink's withIdleness): a partition that merely paused between two bursts
+ * holds the watermark meanwhile. It never goes back.
  */
 export class PartitionWatermarkEstimator implements WatermarkEstimator<PartitionWatermarkState> {
   private watermark: Instant;
   private maxEventTime: Instant;
+  private caughtUpSince: Instant | undefined;
 
   constructor(
     state: PartitionWatermarkState,
     private readonly maxDelay: Duration,
     private readonly idleLag: Duration,
+    private readonly idleTimeout: Duration = 0,
   ) {
     this.watermark = state.watermark;
     this.maxEventTime = state.maxEventTime;
+    this.caughtUpSince = state.caughtUpSince;
   }
 
   /** A record was emitted with event time `t`. */
@@ -50,9 +57,15 @@ export class PartitionWatermarkEstimator implements WatermarkEstimator<Partition
     this.advance(this.maxEventTime - this.maxDelay);
   }
 
-  /** The reader is caught up with the partition at processing time `now`. */
+  /** The reader is caught up with the partition at processing time `now`: idle once it has been for `idleTimeout`. */
   idle(now: Instant): void {
-    this.advance(now - this.maxDelay - this.idleLag);
+    this.caughtUpSince ??= now;
+    if (now - this.caughtUpSince >= this.idleTimeout) this.advance(now - this.maxDelay - this.idleLag);
+  }
+
+  /** The partition has more to read: no longer caught up. */
+  busy(): void {
+    this.caughtUpSince = undefined;
   }
 
   private advance(to: Instant): void {
@@ -64,6 +77,7 @@ export class PartitionWatermarkEstimator implements WatermarkEstimator<Partition
   }
 
   getState(): PartitionWatermarkState {
-    return { watermark: this.watermark, maxEventTime: this.maxEventTime };
+    const state = { watermark: this.watermark, maxEventTime: this.maxEventTime };
+    return this.caughtUpSince === undefined ? state : { ...state, caughtUpSince: this.caughtUpSince };
   }
 }

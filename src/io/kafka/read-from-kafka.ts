@@ -1,32 +1,57 @@
 import { encodeToBytes, jsValueCoder } from "../../coders/index.js";
-import { ConstructionError, type Coder, type Duration } from "../../model/index.js";
+import { ConstructionError, type Coder, type Duration, type Instant } from "../../model/index.js";
 import { PTransform, type PBegin, type PCollection } from "../../pipeline/index.js";
 import { impulse, parDo, splittableParDo, type BadRecord, type DoFn, type ProcessContext, type WithFailures } from "../../transforms/index.js";
-import { clientOptions, loadKafkaModule, resolveKafkaConnection, unreachable, type KafkaConnection, type ResolvedKafkaConnection } from "./kafka-connection.js";
+import { clientOptions, loadKafkaModule, resolveKafkaConnection, unreachable, type KafkaConnection } from "./kafka-connection.js";
 import { KafkaIOError, messageOf } from "./kafka-io-error.js";
 import type { KafkaRecord, RawKafkaRecord } from "./kafka-record.js";
 import type { KafkaTimestampPolicy } from "./kafka-watermark.js";
+import { currentPartitions, describePartitions, type KafkaStartOffset, type ListingSettings } from "./partition-listing.js";
 import { ReadPartitionFn, type KafkaPartitionDescriptor, type PartitionReadSettings } from "./read-partition-fn.js";
-import { deserializerOf, type KafkaDeserializer, type KafkaFormat } from "./serde.js";
+import { checkFormat, deserializerOf, prepareSerde, type KafkaAvroFormat, type KafkaDeserializer, type KafkaFormat } from "./serde.js";
+import { WatchPartitionsFn } from "./watch-partitions-fn.js";
 
-/** Where a read starts in each partition: its first or next offset at job start, or an offset. */
-export type KafkaStartOffset = "earliest" | "latest" | number;
+export type { KafkaStartOffset } from "./partition-listing.js";
+
+/** Avro decoding of keys or values with a schema (see `KafkaAvroFormat`). */
+type Deserializing<T> = KafkaFormat | KafkaDeserializer<T> | KafkaAvroFormat;
 
 /** Options of readFromKafka. */
 export interface ReadFromKafkaOptions<K, V> extends KafkaConnection {
-  /** Topics to read: every partition of each, as found when the job starts. */
-  readonly topics: readonly string[];
+  /** Topics to read, every partition of each; or give `topicPattern`. */
+  readonly topics?: readonly string[];
+  /**
+   * Read every topic whose whole name matches (Beam's withTopicPattern), including topics
+   * created while the job runs (an unbounded read watches for them, see
+   * `partitionDiscoveryIntervalMs`).
+   */
+  readonly topicPattern?: RegExp;
   /** Default "earliest". A number is an offset in every partition (clamped by the broker's range check: out of range fails). */
   readonly startOffset?: KafkaStartOffset;
+  /**
+   * Start each partition at its first record whose timestamp is at or after this instant
+   * (ms since the epoch; Beam's withStartReadTime), or at its end if there is none yet.
+   * Instead of startOffset.
+   */
+  readonly startTimestamp?: Instant;
   /**
    * Makes the read bounded: "latest" stops at each partition's end offset when the job
    * started (its last stable offset with withReadCommitted); a number stops before that
    * offset in every partition. Undefined: unbounded.
    */
   readonly stopOffset?: "latest" | number;
-  /** Default "bytes" (Uint8Array). "string" and "json" are strict: bytes they cannot read are dead letters. */
-  readonly keyDeserializer?: KafkaFormat | KafkaDeserializer<K>;
-  readonly valueDeserializer?: KafkaFormat | KafkaDeserializer<V>;
+  /**
+   * Makes the read bounded: at most this many records in all (Beam's withMaxNumRecords).
+   * The partitions' shares are fixed at start from the records they hold (evenly, a short
+   * partition giving all it has); records the topic does not hold yet are waited for, so
+   * pair it with `maxReadTime` on a topic that may not get them.
+   */
+  readonly maxRecords?: number;
+  /** Makes the read bounded: each partition is read until this long after the job started (ms; Beam's withMaxReadTime). */
+  readonly maxReadTime?: Duration;
+  /** Default "bytes" (Uint8Array). "string" and "json" are strict: bytes they cannot read are dead letters; so are records an Avro schema cannot read. */
+  readonly keyDeserializer?: Deserializing<K>;
+  readonly valueDeserializer?: Deserializing<V>;
   /** Read only committed transactional records (isolation.level=read_committed). Default false. */
   readonly withReadCommitted?: boolean;
   /** Default "logAppendTime". */
@@ -41,17 +66,29 @@ export interface ReadFromKafkaOptions<K, V> extends KafkaConnection {
   readonly pollMs?: Duration;
   /** Lag of the idle-partition watermark behind processing time (ms). Default 1000. */
   readonly idleLagMs?: Duration;
+  /**
+   * How long a partition must have been caught up (nothing more to read) before it counts
+   * as idle and its watermark follows processing time, so that it does not hold the job's
+   * watermark back (ms; Flink's withIdleness). Default 0: idle as soon as caught up.
+   */
+  readonly idleTimeoutMs?: Duration;
+  /**
+   * Unbounded reads: how often the topics are listed again to find partitions added while
+   * the job runs (and, with topicPattern, new topics), which are then read from their
+   * earliest offset (ms). Default 30000; 0 lists once, at the first start.
+   */
+  readonly partitionDiscoveryIntervalMs?: Duration;
   /** Bytes per fetch. Default 1 MiB. */
   readonly maxBytesPerFetch?: number;
 }
 
 interface ReadSettings {
   readonly partitionRead: PartitionReadSettings;
-  readonly topics: readonly string[];
-  readonly startOffset: KafkaStartOffset;
-  readonly stopOffset: "latest" | number | undefined;
-  readonly keyFormat: KafkaFormat | KafkaDeserializer<unknown>;
-  readonly valueFormat: KafkaFormat | KafkaDeserializer<unknown>;
+  readonly listing: ListingSettings;
+  readonly bounded: boolean;
+  readonly discoveryIntervalMs: Duration;
+  readonly keyFormat: Deserializing<unknown>;
+  readonly valueFormat: Deserializing<unknown>;
 }
 
 function nonNegative(name: string, v: number | undefined, fallback: number): number {
@@ -80,9 +117,19 @@ export function readFromKafka<K = Uint8Array, V = Uint8Array>(options: ReadFromK
     throw new ConstructionError("readFromKafka needs options: { bootstrapServers, topics, startOffset, stopOffset, keyDeserializer, valueDeserializer }.");
   }
   const connection = resolveKafkaConnection("readFromKafka", options);
-  if (!Array.isArray(options.topics) || options.topics.length === 0 || options.topics.some((t) => typeof t !== "string" || t === "")) {
-    throw new ConstructionError(`readFromKafka: topics must be a non-empty array of topic names, got ${JSON.stringify(options.topics)}.`);
+  const pattern = options.topicPattern;
+  if (pattern !== undefined && (!(pattern instanceof RegExp) || options.topics !== undefined)) {
+    throw new ConstructionError("readFromKafka: give either topics (names) or topicPattern (a RegExp over topic names), not both.");
   }
+  if (pattern === undefined && (!Array.isArray(options.topics) || options.topics.length === 0 || options.topics.some((t) => typeof t !== "string" || t === ""))) {
+    throw new ConstructionError(`readFromKafka: topics must be a non-empty array of topic names (or give topicPattern), got ${JSON.stringify(options.topics)}.`);
+  }
+  const startTimestamp = options.startTimestamp;
+  if (startTimestamp !== undefined && (!Number.isSafeInteger(startTimestamp) || startTimestamp < 0 || options.startOffset !== undefined)) {
+    throw new ConstructionError(`readFromKafka: startTimestamp must be an instant (ms since the epoch, >= 0), instead of startOffset; got ${JSON.stringify(startTimestamp)}.`);
+  }
+  const maxRecords = options.maxRecords === undefined ? undefined : nonNegative("maxRecords", options.maxRecords, 0);
+  const maxReadTime = options.maxReadTime === undefined ? undefined : nonNegative("maxReadTime", options.maxReadTime, 0);
   const start = options.startOffset ?? "earliest";
   if (start !== "earliest" && start !== "latest" && !(Number.isSafeInteger(start) && start >= 0)) {
     throw new ConstructionError(`readFromKafka: startOffset must be "earliest", "latest" or an offset >= 0, got ${JSON.stringify(start)}.`);
@@ -97,25 +144,36 @@ export function readFromKafka<K = Uint8Array, V = Uint8Array>(options: ReadFromK
   }
   const keyFormat = options.keyDeserializer ?? "bytes";
   const valueFormat = options.valueDeserializer ?? "bytes";
-  deserializerOf("readFromKafka", keyFormat);
-  deserializerOf("readFromKafka", valueFormat);
+  checkFormat("readFromKafka", keyFormat);
+  checkFormat("readFromKafka", valueFormat);
   const group = options.commitOffsetsInFinalize?.groupId;
   if (options.commitOffsetsInFinalize !== undefined && (typeof group !== "string" || group === "")) {
     throw new ConstructionError("readFromKafka: commitOffsetsInFinalize needs { groupId }, the consumer group to commit the offsets to.");
   }
+  const idleLagMs = nonNegative("idleLagMs", options.idleLagMs, 1000);
   return new ReadFromKafka<K, V>({
-    topics: [...options.topics],
-    startOffset: start,
-    stopOffset: stop,
-    keyFormat: keyFormat as KafkaFormat | KafkaDeserializer<unknown>,
-    valueFormat: valueFormat as KafkaFormat | KafkaDeserializer<unknown>,
+    listing: {
+      connection,
+      readCommitted: options.withReadCommitted === true,
+      topics: pattern ?? [...options.topics!],
+      startOffset: start,
+      startTimestamp,
+      stopOffset: stop,
+      maxRecords,
+      maxReadTime,
+    },
+    bounded: stop !== undefined || maxRecords !== undefined || maxReadTime !== undefined,
+    discoveryIntervalMs: nonNegative("partitionDiscoveryIntervalMs", options.partitionDiscoveryIntervalMs, 30_000),
+    keyFormat: keyFormat as Deserializing<unknown>,
+    valueFormat: valueFormat as Deserializing<unknown>,
     partitionRead: {
       connection,
       readCommitted: options.withReadCommitted === true,
       timestampPolicy: policy,
       pollMs: nonNegative("pollMs", options.pollMs, 500),
       maxBytesPerFetch: nonNegative("maxBytesPerFetch", options.maxBytesPerFetch, 1 << 20),
-      idleLagMs: nonNegative("idleLagMs", options.idleLagMs, 1000),
+      idleLagMs,
+      idleTimeoutMs: nonNegative("idleTimeoutMs", options.idleTimeoutMs, 0),
       commitGroup: group,
     },
   });
@@ -127,12 +185,16 @@ class ReadFromKafka<K, V> extends PTransform<PBegin, WithFailures<PCollection<Ka
   }
   expand(input: PBegin): WithFailures<PCollection<KafkaRecord<K, V>>> {
     const prefix = input.pipeline.currentLabel();
-    const unbounded = this.settings.stopOffset === undefined;
-    const raw = input
-      .apply("Impulse", impulse())
-      .apply("ListPartitions", parDo(new ListPartitionsFn(this.settings, `${prefix}/ListPartitions`)))
+    const { bounded, discoveryIntervalMs, listing } = this.settings;
+    const impulsed = input.apply("Impulse", impulse());
+    // An unbounded read watches for partitions added while it runs; a bounded one lists once.
+    const partitions =
+      bounded || discoveryIntervalMs === 0
+        ? impulsed.apply("ListPartitions", parDo(new ListPartitionsFn(listing, `${prefix}/ListPartitions`)))
+        : impulsed.apply("WatchPartitions", splittableParDo(new WatchPartitionsFn(listing, `${prefix}/WatchPartitions`, discoveryIntervalMs, this.settings.partitionRead.idleLagMs), { unbounded: true }));
+    const raw = partitions
       .withCoder(jsValueCoder as Coder<KafkaPartitionDescriptor>)
-      .apply("Read", splittableParDo(new ReadPartitionFn(this.settings.partitionRead, `${prefix}/Read`), { unbounded }))
+      .apply("Read", splittableParDo(new ReadPartitionFn(this.settings.partitionRead, `${prefix}/Read`), { unbounded: !bounded }))
       .withCoder(jsValueCoder as Coder<RawKafkaRecord>);
     const fn = new DeserializeFn<K, V>(
       deserializerOf("readFromKafka", this.settings.keyFormat) as KafkaDeserializer<K>,
@@ -150,38 +212,24 @@ class ReadFromKafka<K, V> extends PTransform<PBegin, WithFailures<PCollection<Ka
  */
 class ListPartitionsFn implements DoFn<Uint8Array, KafkaPartitionDescriptor> {
   constructor(
-    readonly settings: ReadSettings,
+    readonly settings: ListingSettings,
     readonly step: string,
   ) {}
 
   async process(_impulse: Uint8Array, ctx: ProcessContext<KafkaPartitionDescriptor>): Promise<void> {
-    const connection: ResolvedKafkaConnection = this.settings.partitionRead.connection;
+    const connection = this.settings.connection;
     const kafka = await loadKafkaModule(this.step);
-    const consumer = new kafka.Consumer({ ...clientOptions(connection, "lister"), groupId: `beam-ts-lister-${process.pid}` });
-    const isolationLevel = this.settings.partitionRead.readCommitted ? 1 : 0;
-    const { topics, startOffset, stopOffset } = this.settings;
+    const options = clientOptions(connection, "lister");
+    const consumer = new kafka.Consumer({ ...options, groupId: `beam-ts-lister-${process.pid}` });
+    const admin = new kafka.Admin(options);
     try {
-      const metadata = await consumer.metadata({ topics: [...topics] });
-      const offsetsAt = async (timestamp: bigint) => consumer.listOffsets({ topics: [...topics], timestamp, isolationLevel });
-      const earliest = startOffset === "earliest" ? await offsetsAt(-2n) : undefined;
-      const latest = startOffset === "latest" || stopOffset === "latest" ? await offsetsAt(-1n) : undefined;
-      for (const topic of topics) {
-        const meta = metadata.topics.get(topic);
-        if (meta === undefined) {
-          throw new KafkaIOError(`"${this.step}": topic ${JSON.stringify(topic)} does not exist at ${connection.brokers.join(",")}. Create it, or fix the name.`, { retryable: false });
-        }
-        for (let partition = 0; partition < meta.partitionsCount; partition++) {
-          const at = (offsets: Map<string, bigint[]> | undefined) => Number(offsets?.get(topic)?.[partition] ?? 0n);
-          const from = startOffset === "earliest" ? at(earliest) : startOffset === "latest" ? at(latest) : startOffset;
-          const to = stopOffset === undefined ? undefined : stopOffset === "latest" ? at(latest) : stopOffset;
-          ctx.output({ topic, partition, startOffset: from, stopOffset: to === undefined ? undefined : Math.max(from, to) });
-        }
-      }
+      const keys = await currentPartitions(consumer, admin, this.settings, this.step);
+      for (const d of await describePartitions(consumer, this.settings, keys, true, Date.now())) ctx.output(d);
     } catch (err) {
       if (err instanceof KafkaIOError) throw err;
-      throw unreachable(this.step, connection, `list the partitions of ${topics.join(", ")}`, err);
+      throw unreachable(this.step, connection, "list the partitions to read", err);
     } finally {
-      await consumer.close().catch(() => undefined);
+      await Promise.allSettled([consumer.close(), admin.close()]);
     }
   }
 }
@@ -193,6 +241,11 @@ class DeserializeFn<K, V> implements DoFn<RawKafkaRecord, KafkaRecord<K, V>, { f
     readonly value: KafkaDeserializer<V>,
     readonly step: string,
   ) {}
+
+  /** Avro (de)serializers load their library and parse their schema here. */
+  async setup(): Promise<void> {
+    await Promise.all([prepareSerde(this.key, this.step), prepareSerde(this.value, this.step)]);
+  }
 
   process(r: RawKafkaRecord, ctx: ProcessContext<KafkaRecord<K, V>, { failures: BadRecord }>): void {
     let part = "key";

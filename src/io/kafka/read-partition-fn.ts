@@ -24,6 +24,8 @@ export interface KafkaPartitionDescriptor {
   readonly startOffset: number;
   /** Exclusive end for a bounded read; undefined reads for ever. */
   readonly stopOffset: number | undefined;
+  /** maxReadTime: the read of the partition ends at this wall-clock instant (ms since the epoch). */
+  readonly readUntil?: number;
 }
 
 /** What the partition reader needs, checked at construction. */
@@ -37,6 +39,8 @@ export interface PartitionReadSettings {
   readonly maxBytesPerFetch: number;
   /** Lag of the idle watermark behind processing time (ms). */
   readonly idleLagMs: Duration;
+  /** How long a partition is caught up before it counts as idle (ms). */
+  readonly idleTimeoutMs: Duration;
   /** Commit the read offsets to this consumer group after each bundle commits; undefined: never. */
   readonly commitGroup: string | undefined;
 }
@@ -56,6 +60,17 @@ type Consumer = InstanceType<KafkaModule["Consumer"]>;
 type Admin = InstanceType<KafkaModule["Admin"]>;
 
 const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
+/** An offset commit to the consumer group, as a recovery of the checkpoint holds it (JSON). */
+interface OffsetCommit {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/** A partition's key in the end-offset map. */
+const endKey = (d: KafkaPartitionDescriptor) => `${d.partition}:${d.topic}`;
 
 /**
  * The splittable DoFn over one topic-partition: its restriction is an OffsetRange of the
@@ -68,6 +83,11 @@ export class ReadPartitionFn implements SplittableDoFn<KafkaPartitionDescriptor,
   private consumer: Consumer | undefined;
   private admin: Admin | undefined;
   private readonly maxDelay: Duration;
+  /**
+   * The end offset each partition had at its last fetch (its last stable offset with
+   * read_committed): the backlog of an unbounded restriction is this less its position.
+   */
+  private readonly ends = new Map<string, number>();
 
   constructor(
     readonly settings: PartitionReadSettings,
@@ -88,14 +108,25 @@ export class ReadPartitionFn implements SplittableDoFn<KafkaPartitionDescriptor,
   getInitialRestriction(d: KafkaPartitionDescriptor): OffsetRange {
     return new OffsetRange(d.startOffset, d.stopOffset ?? UNBOUNDED_OFFSET);
   }
-  newTracker(_d: KafkaPartitionDescriptor, r: OffsetRange): OffsetRangeTracker {
-    return r.to === UNBOUNDED_OFFSET ? new GrowableOffsetRangeTracker(r.from, () => UNBOUNDED_OFFSET) : new OffsetRangeTracker(r);
+  newTracker(d: KafkaPartitionDescriptor, r: OffsetRange): OffsetRangeTracker {
+    // The range's end estimate is the partition's end at the last fetch (unknown before one):
+    // progress and splits see the backlog (Beam KafkaIO's KafkaLatestOffsetEstimator).
+    const key = endKey(d);
+    return r.to === UNBOUNDED_OFFSET ? new GrowableOffsetRangeTracker(r.from, () => this.ends.get(key) ?? Number.MIN_SAFE_INTEGER) : new OffsetRangeTracker(r);
+  }
+  /**
+   * The backlog, in records (Beam's @GetSize counts bytes from the average record size): the
+   * offsets left of a bounded range, or up to the partition's end at the last fetch.
+   */
+  getSize(d: KafkaPartitionDescriptor, r: OffsetRange): number {
+    if (r.to !== UNBOUNDED_OFFSET) return Math.max(0, r.to - r.from);
+    return Math.max(0, (this.ends.get(endKey(d)) ?? r.from) - r.from);
   }
   getInitialWatermarkState(): PartitionWatermarkState {
     return { watermark: MIN_TIMESTAMP, maxEventTime: MIN_TIMESTAMP };
   }
   newWatermarkEstimator(state: unknown): PartitionWatermarkEstimator {
-    return new PartitionWatermarkEstimator(state as PartitionWatermarkState, this.maxDelay, this.settings.idleLagMs);
+    return new PartitionWatermarkEstimator(state as PartitionWatermarkState, this.maxDelay, this.settings.idleLagMs, this.settings.idleTimeoutMs);
   }
   /** Drain stops reading: unread records stay in the topic. */
   truncateRestriction(): undefined {
@@ -108,6 +139,11 @@ export class ReadPartitionFn implements SplittableDoFn<KafkaPartitionDescriptor,
     const estimator = ctx.watermarkEstimator as PartitionWatermarkEstimator;
     const { from, to } = tracker.currentRestriction();
     if (from >= to) return ProcessContinuation.stop();
+    if (d.readUntil !== undefined && ctx.processingTime >= d.readUntil) {
+      // maxReadTime is over: the rest of the partition is not read.
+      tracker.tryClaim(to);
+      return ProcessContinuation.stop();
+    }
     let partition;
     try {
       const metadata = await consumer.metadata({ topics: [d.topic] });
@@ -178,28 +214,45 @@ export class ReadPartitionFn implements SplittableDoFn<KafkaPartitionDescriptor,
     const next = lastBatch === undefined ? from : Number(lastBatch.firstOffset + BigInt(lastBatch.lastOffsetDelta)) + 1;
     // read_committed stops at the last stable offset: records past it are not readable yet.
     const end = Number(this.settings.readCommitted ? partition.lastStableOffset : partition.highWatermark);
+    this.ends.set(endKey(d), end);
     if (to !== UNBOUNDED_OFFSET && next >= to) {
       // A bounded read is done once the position passed its stop offset (markers may fill the last offsets).
       tracker.tryClaim(to);
       return this.stopped(d, ctx, last, ProcessContinuation.stop());
     }
     if (next >= end) estimator.idle(ctx.processingTime);
+    else estimator.busy();
     return this.stopped(d, ctx, last, ProcessContinuation.resume(last >= 0 ? 0 : this.settings.pollMs));
   }
 
-  /** Registers the offset commit of what this call emitted, when offsets are committed in finalize. */
+  /**
+   * Registers the offset commit of what this call emitted, when offsets are committed in
+   * finalize. With recovery bytes: the checkpoint covering the bundle keeps the commit, and a
+   * job restored from it sends it again (recoverCommit), so a crash between the checkpoint
+   * and the callback does not leave the group behind for good (the restored job may have
+   * nothing left to read on that partition, and so no later commit).
+   */
   private stopped(d: KafkaPartitionDescriptor, ctx: SplittableProcessContext<RawKafkaRecord, OffsetRange, number>, last: number, result: ProcessContinuation): ProcessContinuation {
+    if (last < 0 || this.admin === undefined || this.settings.commitGroup === undefined) return result;
+    const commit: OffsetCommit = { topic: d.topic, partition: d.partition, offset: last + 1 };
+    ctx.bundleFinalizer.afterBundleCommit(Date.now() + COMMIT_EXPIRY_MS, () => this.commitOffset(commit), utf8Encoder.encode(JSON.stringify(commit)));
+    return result;
+  }
+
+  /** A restored job's resend of an offset commit its checkpoint holds. */
+  async recoverCommit(recovery: Uint8Array): Promise<void> {
+    await this.commitOffset(JSON.parse(utf8.decode(recovery)) as OffsetCommit);
+  }
+
+  private async commitOffset(c: OffsetCommit): Promise<void> {
     const admin = this.admin;
     const group = this.settings.commitGroup;
-    if (last < 0 || admin === undefined || group === undefined) return result;
-    ctx.bundleFinalizer.afterBundleCommit(Date.now() + COMMIT_EXPIRY_MS, async () => {
-      try {
-        await admin.alterConsumerGroupOffsets({ groupId: group, topics: [{ name: d.topic, partitionOffsets: [{ partition: d.partition, offset: BigInt(last + 1) }] }] });
-      } catch {
-        // Advisory (monitoring, a later job started from the group): the position is the checkpoint's.
-      }
-    });
-    return result;
+    if (admin === undefined || group === undefined) return;
+    try {
+      await admin.alterConsumerGroupOffsets({ groupId: group, topics: [{ name: c.topic, partitionOffsets: [{ partition: c.partition, offset: BigInt(c.offset) }] }] });
+    } catch {
+      // Advisory (monitoring, a later job started from the group): the position is the checkpoint's.
+    }
   }
 
   async teardown(): Promise<void> {

@@ -44,7 +44,8 @@ import type { Coder } from "../../model/index.js";
 import type { TwoPhaseBeginContext, TwoPhaseCommitSink } from "../../transforms/index.js";
 import { clientOptions, loadKafkaModule, type KafkaModule } from "./kafka-connection.js";
 import { KafkaIOError, messageOf } from "./kafka-io-error.js";
-import { serializeRecord, type KafkaWriteRecord, type SerializedRecord, type WriteSettings } from "./write-to-kafka.js";
+import { prepareSerde } from "./serde.js";
+import { describeTopic, serializeRecord, type KafkaWriteRecord, type SerializedRecord, type WriteSettings } from "./write-to-kafka.js";
 
 type Producer = InstanceType<KafkaModule["Producer"]>;
 type Transaction = Awaited<ReturnType<Producer["beginTransaction"]>>;
@@ -107,6 +108,8 @@ export class KafkaTransactionalSink<K, V> implements TwoPhaseCommitSink<KafkaWri
   /** Slot → what holds it. */
   private readonly slots = new Map<number, Reservation>();
   private fenced = false;
+  /** Whether the serializers are ready (Avro loads its library first). */
+  private prepared = false;
   /** The executor's name in the ids: its index, or a random name where the runner shows none. */
   private executor: number | string | undefined;
 
@@ -118,7 +121,11 @@ export class KafkaTransactionalSink<K, V> implements TwoPhaseCommitSink<KafkaWri
     readonly transactionTimeoutMs: number,
   ) {}
 
-  begin(ctx: TwoPhaseBeginContext): KafkaTxn {
+  async begin(ctx: TwoPhaseBeginContext): Promise<KafkaTxn> {
+    if (!this.prepared) {
+      await Promise.all([prepareSerde(this.settings.key, this.step), prepareSerde(this.settings.value, this.step)]);
+      this.prepared = true;
+    }
     this.executor ??= ctx.executor?.index ?? randomUUID().slice(0, 8);
     let slot = 0;
     while (this.slots.has(slot)) slot++;
@@ -145,7 +152,7 @@ export class KafkaTransactionalSink<K, V> implements TwoPhaseCommitSink<KafkaWri
       return handle;
     } catch (err) {
       await producer.close().catch(() => undefined);
-      throw new KafkaIOError(`"${this.step}" could not write a transaction of ${txn.records.length} records to topic ${JSON.stringify(this.settings.topic)}: ${messageOf(err)}. The bundle is retried.`, {
+      throw new KafkaIOError(`"${this.step}" could not write a transaction of ${txn.records.length} records to ${describeTopic(this.settings)}: ${messageOf(err)}. The bundle is retried.`, {
         cause: err,
       });
     }
@@ -155,12 +162,27 @@ export class KafkaTransactionalSink<K, V> implements TwoPhaseCommitSink<KafkaWri
     if (handle.producerId < 0n) return;
     const [slot, held] = this.pendingOf(handle.transactionalId);
     const live = held?.live;
+    let committed = false;
     if (live !== undefined && live.producer.producerEpoch === handle.producerEpoch && !live.txn.completed) {
-      await live.txn.commit();
+      try {
+        await live.txn.commit();
+        committed = true;
+      } catch (err) {
+        await live.producer.close().catch(() => undefined);
+        // Fenced while this instance still held the open transaction: another producer took
+        // the id (another job or step with the same transactional ids), and it aborted ours.
+        if (protocolErrors(err).some((c) => FENCED.has(c))) {
+          throw new KafkaIOError(
+            `"${this.step}": transaction ${handle.transactionalId} was aborted by another producer using the same transactional id before its commit: its records are lost from ${describeTopic(this.settings)}. ` +
+              `Give every exactly-once writeToKafka of every job its own transactionalIdPrefix.`,
+            { cause: err, retryable: false },
+          );
+        }
+        // Anything else (the coordinator moved, a connection dropped): commit by protocol, which retries.
+      }
       await live.producer.close().catch(() => undefined);
-    } else {
-      await this.commitByProtocol(handle);
     }
+    if (!committed) await this.commitByProtocol(handle);
     if (slot !== undefined) this.slots.delete(slot);
   }
 
@@ -254,7 +276,7 @@ export class KafkaTransactionalSink<K, V> implements TwoPhaseCommitSink<KafkaWri
           if (codes.includes("INVALID_TXN_STATE")) {
             throw new KafkaIOError(
               `"${this.step}": transaction ${handle.transactionalId} (producer ${handle.producerId}, epoch ${handle.producerEpoch}) that the checkpoint holds as pre-committed was aborted by the broker, ` +
-                `most likely after transactionTimeoutMs (${this.transactionTimeoutMs} ms) passed while the job was down: its records are lost from topic ${JSON.stringify(this.settings.topic)}. ` +
+                `most likely after transactionTimeoutMs (${this.transactionTimeoutMs} ms) passed while the job was down: its records are lost from ${describeTopic(this.settings)}. ` +
                 `Restart sooner, or raise transactionTimeoutMs (and the broker's transaction.max.timeout.ms).`,
               { cause: err, retryable: false },
             );

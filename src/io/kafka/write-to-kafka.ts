@@ -3,7 +3,7 @@ import { PTransform, type PCollection } from "../../pipeline/index.js";
 import { parDo, twoPhaseCommitWrite, type DoFn, type ProcessContext } from "../../transforms/index.js";
 import { clientOptions, loadKafkaModule, resolveKafkaConnection, unreachable, type KafkaConnection, type KafkaModule, type ResolvedKafkaConnection } from "./kafka-connection.js";
 import type { KafkaHeader } from "./kafka-record.js";
-import { serializerOf, type KafkaFormat, type KafkaSerializer } from "./serde.js";
+import { prepareSerde, serializerOf, type KafkaAvroFormat, type KafkaFormat, type KafkaSerializer } from "./serde.js";
 import { KafkaTransactionalSink } from "./transactional-sink.js";
 
 /** What writeToKafka writes: a value, and optionally a key, headers, a partition and a timestamp. */
@@ -17,11 +17,18 @@ export interface KafkaWriteRecord<K, V> {
 
 /** Options of writeToKafka. */
 export interface WriteToKafkaOptions<K, V> extends KafkaConnection {
-  readonly topic: string;
+  /** The topic of every record; or give `topicFn`. */
+  readonly topic?: string;
+  /**
+   * The topic of each record, computed from it (Beam's KafkaIO.writeRecords with a
+   * ProducerRecord's topic); instead of `topic`. With exactlyOnce a bundle's transaction
+   * spans every topic it writes to.
+   */
+  readonly topicFn?: (record: KafkaWriteRecord<K, V>) => string;
   /** Default "bytes". */
-  readonly keySerializer?: KafkaFormat | KafkaSerializer<K>;
+  readonly keySerializer?: KafkaFormat | KafkaSerializer<K> | KafkaAvroFormat;
   /** Default "bytes". */
-  readonly valueSerializer?: KafkaFormat | KafkaSerializer<V>;
+  readonly valueSerializer?: KafkaFormat | KafkaSerializer<V> | KafkaAvroFormat;
   /**
    * Transactional writes committed only once a checkpoint covering them is durable (see
    * docs/IO.md, "Kafka"). Default false: an idempotent producer, at-least-once.
@@ -42,7 +49,8 @@ export interface WriteToKafkaOptions<K, V> extends KafkaConnection {
 /** Checked options, shared by both writers. */
 export interface WriteSettings<K, V> {
   readonly connection: ResolvedKafkaConnection;
-  readonly topic: string;
+  /** A fixed topic, or the record's own. */
+  readonly topic: string | ((record: KafkaWriteRecord<K, V>) => string);
   readonly key: KafkaSerializer<K>;
   readonly value: KafkaSerializer<V>;
 }
@@ -60,8 +68,10 @@ export interface SerializedRecord {
 export function serializeRecord<K, V>(s: WriteSettings<K, V>, r: KafkaWriteRecord<K, V>): SerializedRecord {
   const toBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const headers = r.headers === undefined || r.headers.length === 0 ? undefined : new Map(r.headers.map((h) => [Buffer.from(h.key, "utf8"), h.value === null ? Buffer.alloc(0) : toBuffer(h.value)]));
+  const topic = typeof s.topic === "string" ? s.topic : s.topic(r);
+  if (typeof topic !== "string" || topic === "") throw new TypeError(`topicFn returned ${JSON.stringify(topic)} for a record; it must return a topic name`);
   return {
-    topic: s.topic,
+    topic,
     ...(r.key === undefined || r.key === null ? {} : { key: toBuffer(s.key(r.key)) }),
     ...(r.value === null ? {} : { value: toBuffer(s.value(r.value)) }),
     ...(r.partition === undefined ? {} : { partition: r.partition }),
@@ -82,10 +92,14 @@ export function serializeRecord<K, V>(s: WriteSettings<K, V>, r: KafkaWriteRecor
 export function writeToKafka<K = Uint8Array, V = Uint8Array>(options: WriteToKafkaOptions<K, V>): PTransform<PCollection<KafkaWriteRecord<K, V>>, PCollection<never>> {
   if (typeof options !== "object" || options === null) throw new ConstructionError("writeToKafka needs options: { bootstrapServers, topic, keySerializer, valueSerializer }.");
   const connection = resolveKafkaConnection("writeToKafka", options);
-  if (typeof options.topic !== "string" || options.topic === "") throw new ConstructionError(`writeToKafka: topic must be a topic name, got ${JSON.stringify(options.topic)}.`);
+  const { topic, topicFn } = options;
+  if (topicFn !== undefined && (typeof topicFn !== "function" || topic !== undefined)) {
+    throw new ConstructionError("writeToKafka: give either topic (a name) or topicFn (a function of the record to its topic), not both.");
+  }
+  if (topicFn === undefined && (typeof topic !== "string" || topic === "")) throw new ConstructionError(`writeToKafka: topic must be a topic name (or give topicFn), got ${JSON.stringify(topic)}.`);
   const settings: WriteSettings<K, V> = {
     connection,
-    topic: options.topic,
+    topic: topicFn ?? topic!,
     key: serializerOf("writeToKafka", options.keySerializer ?? "bytes") as KafkaSerializer<K>,
     value: serializerOf("writeToKafka", options.valueSerializer ?? "bytes") as KafkaSerializer<V>,
   };
@@ -93,7 +107,7 @@ export function writeToKafka<K = Uint8Array, V = Uint8Array>(options: WriteToKaf
   if (!Number.isSafeInteger(maxPending) || maxPending < 1) throw new ConstructionError(`writeToKafka: maxPendingTransactions must be an integer >= 1, got ${String(maxPending)}.`);
   const timeout = options.transactionTimeoutMs ?? 900_000;
   if (!Number.isSafeInteger(timeout) || timeout < 1000) throw new ConstructionError(`writeToKafka: transactionTimeoutMs must be an integer >= 1000, got ${String(timeout)}.`);
-  return new WriteToKafka(settings, options.exactlyOnce === true ? { prefix: options.transactionalIdPrefix ?? `beam-ts-${options.topic}`, maxPending, timeout } : undefined);
+  return new WriteToKafka(settings, options.exactlyOnce === true ? { prefix: options.transactionalIdPrefix ?? defaultPrefix(topic), maxPending, timeout } : undefined);
 }
 
 class WriteToKafka<K, V> extends PTransform<PCollection<KafkaWriteRecord<K, V>>, PCollection<never>> {
@@ -107,8 +121,41 @@ class WriteToKafka<K, V> extends PTransform<PCollection<KafkaWriteRecord<K, V>>,
     const step = `${input.pipeline.currentLabel()}/Write`;
     if (this.exactlyOnce === undefined) return input.apply("Write", parDo(new IdempotentWriteFn(this.settings, step)));
     const { prefix, maxPending, timeout } = this.exactlyOnce;
+    claimPrefix(input.pipeline, prefix, step);
     return input.apply("Write", twoPhaseCommitWrite(new KafkaTransactionalSink(this.settings, step, prefix, maxPending, timeout)));
   }
+}
+
+/** How messages name where a writer writes. */
+export function describeTopic<K, V>(s: WriteSettings<K, V>): string {
+  return typeof s.topic === "string" ? `topic ${JSON.stringify(s.topic)}` : "the topics of topicFn";
+}
+
+/** The default transactional id prefix: the topic's, or (topicFn) one a pipeline should replace. */
+function defaultPrefix(topic: string | undefined): string {
+  if (topic === undefined) {
+    throw new ConstructionError("writeToKafka: exactlyOnce with topicFn needs a transactionalIdPrefix (stable across restarts, unique among jobs).");
+  }
+  return `beam-ts-${topic}`;
+}
+
+/** Transactional id prefixes taken in each pipeline, by step. */
+const prefixes = new WeakMap<object, Map<string, string>>();
+
+/**
+ * Two exactly-once writes with one prefix would share transactional ids, and each would
+ * abort the other's open transactions (fencing): refused when the second is applied.
+ */
+function claimPrefix(pipeline: object, prefix: string, step: string): void {
+  let taken = prefixes.get(pipeline);
+  if (taken === undefined) prefixes.set(pipeline, (taken = new Map()));
+  const other = taken.get(prefix);
+  if (other !== undefined && other !== step) {
+    throw new ConstructionError(
+      `writeToKafka "${step}": transactionalIdPrefix ${JSON.stringify(prefix)} is already used by "${other}"; two exactly-once writes with one prefix abort each other's transactions. Give each its own transactionalIdPrefix.`,
+    );
+  }
+  taken.set(prefix, step);
 }
 
 type Producer = InstanceType<KafkaModule["Producer"]>;
@@ -117,6 +164,8 @@ type Producer = InstanceType<KafkaModule["Producer"]>;
 class IdempotentWriteFn<K, V> implements DoFn<KafkaWriteRecord<K, V>, never> {
   private producer: Producer | undefined;
   private pending: SerializedRecord[] = [];
+  /** The last send of this bundle; each waits for the one before. */
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(
     readonly settings: WriteSettings<K, V>,
@@ -124,12 +173,14 @@ class IdempotentWriteFn<K, V> implements DoFn<KafkaWriteRecord<K, V>, never> {
   ) {}
 
   async setup(): Promise<void> {
+    await Promise.all([prepareSerde(this.settings.key, this.step), prepareSerde(this.settings.value, this.step)]);
     const kafka = await loadKafkaModule(this.step);
     this.producer = new kafka.Producer({ ...clientOptions(this.settings.connection, "writer"), idempotent: true, acks: -1 });
   }
 
   startBundle(): void {
     this.pending = [];
+    this.sending = Promise.resolve();
   }
 
   async process(r: KafkaWriteRecord<K, V>, _ctx: ProcessContext<never>): Promise<void> {
@@ -141,15 +192,24 @@ class IdempotentWriteFn<K, V> implements DoFn<KafkaWriteRecord<K, V>, never> {
     await this.flush();
   }
 
-  private async flush(): Promise<void> {
+  /**
+   * Sends what is pending after the previous send: `process` is async, so several calls may
+   * flush at once, and an idempotent producer's sends to one partition must not overlap
+   * (the broker refuses a sequence number out of order).
+   */
+  private flush(): Promise<void> {
     const messages = this.pending;
     this.pending = [];
-    if (messages.length === 0) return;
-    try {
-      await this.producer!.send({ messages: messages.map((m) => ({ ...m })) });
-    } catch (err) {
-      throw unreachable(this.step, this.settings.connection, `write ${messages.length} records to topic ${JSON.stringify(this.settings.topic)}`, err);
-    }
+    if (messages.length === 0) return this.sending;
+    const send = async () => {
+      try {
+        await this.producer!.send({ messages: messages.map((m) => ({ ...m })) });
+      } catch (err) {
+        throw unreachable(this.step, this.settings.connection, `write ${messages.length} records to ${describeTopic(this.settings)}`, err);
+      }
+    };
+    this.sending = this.sending.then(send, send);
+    return this.sending;
   }
 
   async teardown(): Promise<void> {

@@ -39,6 +39,8 @@ export class ParallelJob {
   private stop: (() => void) | undefined;
   /** Aborted when the job stops early (a failure, a cancel): every wait ends. */
   private readonly stopping = new AbortController();
+  /** Drains and cancels asked so far, for workers that start later. */
+  private readonly stopCommands: ThreadCommand[] = [];
   /** The job's checkpoint coordinator (an unbounded job with --checkpointDir). */
   private coordinator: CheckpointCoordinator | undefined;
   private restore: RestorePlan | undefined;
@@ -72,6 +74,9 @@ export class ParallelJob {
 
   /** Forwards cancel and drain to the worker threads (this thread reads the control's flags). */
   command(command: ThreadCommand): void {
+    // A drain or cancel asked before the workers exist (the pipeline is still being bundled)
+    // is sent to each as it starts.
+    if (command.kind === "drain" || command.kind === "cancel") this.stopCommands.push(command);
     for (const w of this.workers) w.postMessage(command);
   }
 
@@ -191,6 +196,7 @@ export class ParallelJob {
         execArgv: ["--enable-source-maps"],
       });
       this.workers.push(worker);
+      for (const command of this.stopCommands) worker.postMessage(command);
       let onReady: () => void = () => {};
       ready.push(new Promise<void>((resolve) => (onReady = resolve)));
       finished.push(this.watch(worker, index, onReady));

@@ -1,0 +1,24 @@
+// Types for rabbitmq.mjs (so TypeScript tests and benchmarks can import it).
+
+/** The user and password of the test broker. */
+export declare const RABBITMQ_TEST_USER: string;
+export declare const RABBITMQ_TEST_PASSWORD: string;
+
+/** The rabbitmq-server script: $BEAM_TS_RABBITMQ_SERVER, or Debian's /usr/lib/rabbitmq/bin/rabbitmq-server. */
+export declare function rabbitmqServerBin(): string;
+
+/** A running test broker. */
+export interface RabbitMqServer {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** amqp://<user>:<password>@127.0.0.1:<port> */
+  url: string;
+  pid: number;
+  /** SIGTERM to its process group (SIGKILL after 15 s), stops its epmd, then removes its folder. */
+  stop(): Promise<void>;
+}
+
+/** Starts rabbitmq-server on 127.0.0.1 at a free port, its data in a new temporary folder. */
+export declare function startRabbitMq(): Promise<RabbitMqServer>;
