@@ -164,6 +164,9 @@ export class StatefulStage implements Stage {
     const work: WindowedValue<unknown>[] = [];
     while (this.expiries.size > 0 && this.expiries.peekKey() < this.inputWatermark) {
       const e = this.expiries.pop()!;
+      // A copy queued for an entry that a failed bundle created (and its abort dropped): the
+      // retry made the window's live entry, with its own expiry.
+      if (!this.state.holds(e)) continue;
       work.push(this.workItem(new ExpiryWork(e), e.window.maxTimestamp(), e.window));
     }
     return work;

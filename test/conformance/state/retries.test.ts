@@ -1,5 +1,5 @@
 import { describe } from "vitest";
-import { StateSpecs, TimerSpecs, assertThat, kv, reifyPanes, statefulParDo, testStream, type KV } from "../../../src/index.js";
+import { StateSpecs, TimerSpecs, assertThat, fixedWindows, kv, reifyPanes, statefulParDo, testStream, windowInto, type KV } from "../../../src/index.js";
 import { runOn } from "../runners.js";
 import { NO_FIRING, sortedJoin, STATE_RUNNERS, itOn } from "./helpers.js";
 
@@ -113,6 +113,31 @@ for (const runner of STATE_RUNNERS) {
           }),
         );
         assertThat(out).containsInAnyOrder([kv("a", 5000)]);
+      });
+    });
+
+    // Prism fails the job on the first bundle failure instead of retrying the bundle.
+    // Flink: fails the job on the first bundle failure (no bundle retries).
+    itOn(runner, ["prism", "flink"])("a window whose state a failed attempt created expires once, with the retry's state", async () => {
+      attempts = 0;
+      await runOn(runner, (p) => {
+        const out = p
+          .apply(testStream<KV<string, number>>("a:1@1s | wm 60s", { kv: true }))
+          .apply(windowInto(fixedWindows(10_000)))
+          .apply(
+            statefulParDo({
+              state: { sum: StateSpecs.value<number>() },
+              process(e: KV<string, number>, ctx) {
+                ctx.state.sum.write((ctx.state.sum.read() ?? 0) + e.value);
+                // The first attempt creates the window's state, then fails.
+                if (attempts++ === 0) throw new Error("transient");
+              },
+              onWindowExpiration(ctx) {
+                ctx.output(`expired sum=${String(ctx.state.sum.read())}`);
+              },
+            }),
+          );
+        assertThat(out).containsInAnyOrder(["expired sum=1"]);
       });
     });
   });
