@@ -1,4 +1,3 @@
-import type { InferenceSession, Tensor } from "onnxruntime-node";
 import { BeamError, ConstructionError } from "../model/index.js";
 import type { ModelHandler } from "./model-handler.js";
 
@@ -38,12 +37,30 @@ export class OnnxError extends BeamError {
   }
 }
 
-type Ort = typeof import("onnxruntime-node");
+/**
+ * The parts of onnxruntime-node this handler uses, declared here: the package is an optional
+ * peer dependency, so beam-ts's published declarations must not import its types (a
+ * consumer without it would not compile them).
+ */
+export interface OnnxTensor {
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+/** An onnxruntime-node InferenceSession, as this handler uses it. */
+export interface OnnxSession {
+  readonly inputNames: readonly string[];
+  run(feeds: Record<string, OnnxTensor>, fetches?: string[]): Promise<Record<string, OnnxTensor>>;
+  release(): Promise<void>;
+}
+interface Ort {
+  readonly InferenceSession: { create(path: string, options: { executionProviders: string[]; intraOpNumThreads?: number }): Promise<OnnxSession> };
+  readonly Tensor: new (type: OnnxInputType, data: Float32Array | Float64Array | Int32Array | BigInt64Array, dims: readonly number[]) => OnnxTensor;
+}
 
 /** @internal onnxruntime-node, imported on first use: it is an optional peer dependency. */
-export async function loadOnnxRuntime(importer: () => Promise<Ort> = () => import("onnxruntime-node")): Promise<Ort> {
+export async function loadOnnxRuntime(importer: () => Promise<unknown> = () => import("onnxruntime-node")): Promise<Ort> {
   try {
-    return await importer();
+    return (await importer()) as Ort;
   } catch (err) {
     throw new OnnxError(`onnxModelHandler needs the optional peer dependency onnxruntime-node: npm install onnxruntime-node`, { cause: err });
   }
@@ -59,7 +76,7 @@ export async function loadOnnxRuntime(importer: () => Promise<Ort> = () => impor
  * @example
  * const scored = rows.apply(runInference(onnxModelHandler({ path: "models/churn.onnx" }), { batch: { maxSize: 256 } }));
  */
-export function onnxModelHandler(options: OnnxModelHandlerOptions): ModelHandler<OnnxExample, OnnxInference, InferenceSession> {
+export function onnxModelHandler(options: OnnxModelHandlerOptions): ModelHandler<OnnxExample, OnnxInference, OnnxSession> {
   if (typeof options?.path !== "string" || options.path === "") {
     throw new ConstructionError(`onnxModelHandler needs { path: "model.onnx" }.`);
   }
@@ -90,12 +107,12 @@ export function onnxModelHandler(options: OnnxModelHandlerOptions): ModelHandler
 }
 
 /** Builds one [batch, features] tensor per input from the examples' rows. */
-export function toFeeds(ort: Ort, session: InferenceSession, batch: readonly OnnxExample[], type: OnnxInputType): Record<string, Tensor> {
+export function toFeeds(ort: Ort, session: OnnxSession, batch: readonly OnnxExample[], type: OnnxInputType): Record<string, OnnxTensor> {
   const first = batch[0];
   if (first === undefined) return {};
   const single = isRow(first);
   const names = single ? [session.inputNames[0]!] : Object.keys(first);
-  const feeds: Record<string, Tensor> = {};
+  const feeds: Record<string, OnnxTensor> = {};
   for (const name of names) {
     const rows = batch.map((e, i) => {
       const row = single ? (e as ArrayLike<number>) : (e as Record<string, ArrayLike<number>>)[name];
@@ -129,7 +146,7 @@ function fill(type: OnnxInputType, rows: readonly ArrayLike<number>[], width: nu
 }
 
 /** One inference per example: row i of every output tensor. */
-export function splitOutputs(results: Readonly<Record<string, Tensor>>, size: number): OnnxInference[] {
+export function splitOutputs(results: Readonly<Record<string, OnnxTensor>>, size: number): OnnxInference[] {
   const out: Record<string, number | number[]>[] = Array.from({ length: size }, () => ({}));
   for (const [name, tensor] of Object.entries(results)) {
     if (tensor.dims[0] !== size) throw new OnnxError(`ONNX output "${name}" has ${String(tensor.dims[0])} rows for a batch of ${size}.`);

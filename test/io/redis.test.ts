@@ -193,6 +193,8 @@ describe.skipIf(url === "")("Redis IO on a real redis-server", () => {
     expect((await scanCalls()) - scansBefore).toBeGreaterThan(10);
     const skipped = result.metrics().queryMetrics(REDIS_SKIPPED_KEYS_METRIC).counters;
     expect(skipped.map((c) => [c.step, c.committed])).toEqual([["ReadFromRedis/ReadKeyPatterns/Scan", 3]]);
+    // Lineage names the server, database 4 and the pattern; never the url Secret itself.
+    expect(result.lineage?.().sources).toEqual([expect.stringMatching(/^redis:`[^`@]+:\d+`\.4\.`k:\*`$/)]);
   });
 
   it("reads the keys of each pattern of a PCollection (readKeyPatterns), each key once", async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, open, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
+import { fileLineage } from "../../metrics/index.js";
 import type { ByteReader, ByteWriter, Coder, KV } from "../../model/index.js";
 import type { TwoPhaseCommitSink, TwoPhaseWriteContext } from "../../transforms/index.js";
 import { FileIOError, messageOf } from "./file-io-error.js";
@@ -95,6 +96,8 @@ export class PaneFileSink<T> implements TwoPhaseCommitSink<KV<number, Iterable<T
     await writer.close();
     txn.writing = undefined;
     txn.done.push({ tempFile, finalFile });
+    // The final name, as the non-windowed write reports each file (write runs inside the DoFn's process).
+    fileLineage("sinks", finalFile);
     ctx.output(finalFile);
   }
 

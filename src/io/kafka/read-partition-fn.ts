@@ -11,6 +11,7 @@ import {
 import { committedBatches } from "./committed-records.js";
 import { clientOptions, loadKafkaModule, unreachable, type KafkaModule, type ResolvedKafkaConnection } from "./kafka-connection.js";
 import { KafkaIOError } from "./kafka-io-error.js";
+import { kafkaLineage } from "./kafka-lineage.js";
 import type { KafkaHeader, RawKafkaRecord } from "./kafka-record.js";
 import { PartitionWatermarkEstimator, type KafkaTimestampPolicy, type PartitionWatermarkState } from "./kafka-watermark.js";
 
@@ -139,6 +140,8 @@ export class ReadPartitionFn implements SplittableDoFn<KafkaPartitionDescriptor,
     const estimator = ctx.watermarkEstimator as PartitionWatermarkEstimator;
     const { from, to } = tracker.currentRestriction();
     if (from >= to) return ProcessContinuation.stop();
+    // Each call reports its topic: a string set, so a bundle's repeated calls record it once.
+    kafkaLineage("sources", this.settings.connection, d.topic);
     if (d.readUntil !== undefined && ctx.processingTime >= d.readUntil) {
       // maxReadTime is over: the rest of the partition is not read.
       tracker.tryClaim(to);

@@ -44,6 +44,7 @@ import type { Coder } from "../../model/index.js";
 import type { TwoPhaseBeginContext, TwoPhaseCommitSink } from "../../transforms/index.js";
 import { clientOptions, loadKafkaModule, type KafkaModule } from "./kafka-connection.js";
 import { KafkaIOError, messageOf } from "./kafka-io-error.js";
+import { kafkaLineage } from "./kafka-lineage.js";
 import { prepareSerde } from "./serde.js";
 import { describeTopic, serializeRecord, type KafkaWriteRecord, type SerializedRecord, type WriteSettings } from "./write-to-kafka.js";
 
@@ -134,7 +135,10 @@ export class KafkaTransactionalSink<K, V> implements TwoPhaseCommitSink<KafkaWri
   }
 
   write(txn: KafkaTxn, element: KafkaWriteRecord<K, V>): void {
-    txn.records.push(serializeRecord(this.settings, element));
+    const record = serializeRecord(this.settings, element);
+    // Reported per record (a string set keeps each topic once): with topicFn each names its own.
+    kafkaLineage("sinks", this.settings.connection, record.topic);
+    txn.records.push(record);
   }
 
   async preCommit(txn: KafkaTxn): Promise<KafkaTxnHandle> {

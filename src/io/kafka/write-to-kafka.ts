@@ -3,6 +3,7 @@ import { PTransform, type PCollection } from "../../pipeline/index.js";
 import { parDo, twoPhaseCommitWrite, type DoFn, type ProcessContext } from "../../transforms/index.js";
 import { clientOptions, loadKafkaModule, resolveKafkaConnection, unreachable, type KafkaConnection, type KafkaModule, type ResolvedKafkaConnection } from "./kafka-connection.js";
 import type { KafkaHeader } from "./kafka-record.js";
+import { kafkaLineage } from "./kafka-lineage.js";
 import { prepareSerde, serializerOf, type KafkaAvroFormat, type KafkaFormat, type KafkaSerializer } from "./serde.js";
 import { KafkaTransactionalSink } from "./transactional-sink.js";
 
@@ -181,10 +182,14 @@ class IdempotentWriteFn<K, V> implements DoFn<KafkaWriteRecord<K, V>, never> {
   startBundle(): void {
     this.pending = [];
     this.sending = Promise.resolve();
+    if (typeof this.settings.topic === "string") kafkaLineage("sinks", this.settings.connection, this.settings.topic);
   }
 
   async process(r: KafkaWriteRecord<K, V>, _ctx: ProcessContext<never>): Promise<void> {
-    this.pending.push(serializeRecord(this.settings, r));
+    const record = serializeRecord(this.settings, r);
+    // topicFn: each record names its topic, so lineage is per record (a set: once per topic).
+    if (typeof this.settings.topic !== "string") kafkaLineage("sinks", this.settings.connection, record.topic);
+    this.pending.push(record);
     if (this.pending.length >= 500) await this.flush();
   }
 

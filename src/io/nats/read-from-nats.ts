@@ -17,6 +17,7 @@ import {
 import { reportReconnects } from "./metrics.js";
 import { decodeNatsAcks, encodeNatsAcks, parseAckSubject } from "./nats-acks.js";
 import { NatsSession, resolveNatsConnection, type NatsConnection, type NatsCoreMessageLike, type ResolvedNatsConnection } from "./nats-connection.js";
+import { natsLineage } from "./nats-lineage.js";
 import { NatsIOError, messageOf } from "./nats-io-error.js";
 import { pull } from "./pull-request.js";
 
@@ -238,6 +239,7 @@ class ReadNatsFn implements SplittableDoFn<Uint8Array, NatsMessage, OffsetRange>
   async process(_impulse: Uint8Array, ctx: SplittableProcessContext<NatsMessage, OffsetRange, number>): Promise<ProcessContinuation> {
     const session = this.session!;
     const { stream, durable, batchSize, blockMs, maxReadTimeMs } = this.settings;
+    natsLineage("sources", this.settings.connection, stream);
     const estimator = ctx.watermarkEstimator as NatsWatermarkEstimator;
     const tracker = ctx.tracker;
     const end = tracker.currentRestriction().to;

@@ -3,6 +3,7 @@ import { PTransform, type PCollection } from "../../pipeline/index.js";
 import { parDo, type DoFn, type DoFnMetrics, type ProcessContext } from "../../transforms/index.js";
 import { NATS_DUPLICATES_METRIC, reportReconnects } from "./metrics.js";
 import { NatsSession, resolveNatsConnection, type JetStreamLike, type NatsConnection, type ResolvedNatsConnection } from "./nats-connection.js";
+import { natsLineage } from "./nats-lineage.js";
 import { NatsIOError, messageOf } from "./nats-io-error.js";
 
 /** A message writeToNats publishes: its payload, and optionally its own subject, message id and headers. */
@@ -98,11 +99,14 @@ class NatsWriteFn<T> implements DoFn<T, never> {
 
   startBundle(): void {
     this.failure = undefined;
+    if (this.settings.subject !== undefined) natsLineage("sinks", this.settings.connection, this.settings.subject);
   }
 
   process(element: T, ctx: ProcessContext<never>): void | Promise<void> {
     const record = this.settings.toRecord !== undefined ? this.settings.toRecord(element) : recordOf(element);
     const subject = record?.subject ?? this.settings.subject;
+    // A record's own subject is reported as it is published (a string set keeps each once).
+    if (record?.subject !== undefined) natsLineage("sinks", this.settings.connection, record.subject);
     if (record === undefined || recordOf(record) === undefined || subject === undefined) {
       throw new NatsIOError(
         `"${this.step}" cannot publish ${describeValue(element, 120)}: ` +

@@ -17,6 +17,7 @@ import {
 import { decodePubSubAcks, encodePubSubAcks } from "./pubsub-acks.js";
 import { callError, grpcCode, openClient, resolvePubSubConnection, type PubSubConnection, type ReceivedMessageLike, type ResolvedPubSubConnection, type SubscriberClientLike } from "./pubsub-client.js";
 import { PubSubIOError } from "./pubsub-io-error.js";
+import { pubsubLineage } from "./pubsub-lineage.js";
 
 /** One Pub/Sub message as readFromPubSub emits it. */
 export interface PubSubMessage {
@@ -224,6 +225,9 @@ class ReadPubSubFn implements SplittableDoFn<Uint8Array, PubSubMessage, OffsetRa
     const client = this.client!;
     const { subscription, batchSize, maxReadTimeMs, timestampAttribute, idAttribute, connection } = this.settings;
     const estimator = ctx.watermarkEstimator as PubSubWatermarkEstimator;
+    // The subscription is what is read; a topic read also names its topic, as Beam's PubsubIO does.
+    pubsubLineage("sources", subscription);
+    if (this.settings.topic !== undefined) pubsubLineage("sources", this.settings.topic);
     const tracker = ctx.tracker;
     const end = tracker.currentRestriction().to;
     const finish = (): ProcessContinuation => {

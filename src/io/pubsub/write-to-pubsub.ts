@@ -3,6 +3,7 @@ import { PTransform, type PCollection } from "../../pipeline/index.js";
 import { parDo, type DoFn } from "../../transforms/index.js";
 import { callError, openClient, resolvePubSubConnection, type PubSubConnection, type PublisherClientLike, type ResolvedPubSubConnection } from "./pubsub-client.js";
 import { PubSubIOError } from "./pubsub-io-error.js";
+import { pubsubLineage } from "./pubsub-lineage.js";
 
 /** A message writeToPubSub publishes. */
 export interface PubSubRecord {
@@ -93,6 +94,7 @@ class PubSubWriteFn<T> implements DoFn<T, never> {
     this.batch = [];
     this.sent = [];
     this.failure = undefined;
+    pubsubLineage("sinks", this.settings.topic);
   }
 
   process(element: T): void {

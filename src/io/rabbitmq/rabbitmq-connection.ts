@@ -40,6 +40,8 @@ export interface ResolvedRabbitMqConnection {
   readonly address: string;
   readonly host: string;
   readonly port: number;
+  /** The virtual host the url names (`/`, the default, when its path is empty or `/`), decoded. */
+  readonly vhost: string;
 }
 
 function reveal(value: SecretOrString): string {
@@ -77,6 +79,7 @@ export function resolveRabbitMqConnection(what: string, connection: RabbitMqConn
     address: `${u.protocol}//${user}${u.hostname}:${port}${vhost}`,
     host: u.hostname,
     port,
+    vhost: u.pathname.length <= 1 ? "/" : decodeURIComponent(u.pathname.slice(1)),
   };
 }
 

@@ -24,6 +24,7 @@ import {
   type ResolvedRabbitMqConnection,
 } from "./rabbitmq-connection.js";
 import { RabbitMqIOError, messageOf } from "./rabbitmq-io-error.js";
+import { rabbitMqLineage } from "./rabbitmq-lineage.js";
 
 /** One message as readFromRabbitMq emits it. */
 export interface RabbitMqMessage {
@@ -264,6 +265,7 @@ class ReadRabbitMqFn implements SplittableDoFn<Uint8Array, RabbitMqMessage, Offs
 
   async process(_impulse: Uint8Array, ctx: SplittableProcessContext<RabbitMqMessage, OffsetRange, number>): Promise<ProcessContinuation> {
     const { queue, batchSize, blockMs, maxReadTimeMs, timestampFn } = this.settings;
+    rabbitMqLineage("sources", this.settings.connection, queue);
     const estimator = ctx.watermarkEstimator as QueueWatermarkEstimator;
     const tracker = ctx.tracker;
     const end = tracker.currentRestriction().to;

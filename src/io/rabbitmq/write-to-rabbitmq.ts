@@ -2,6 +2,7 @@ import { ConstructionError, describeValue } from "../../model/index.js";
 import { PTransform, type PCollection } from "../../pipeline/index.js";
 import { parDo, type DoFn } from "../../transforms/index.js";
 import { openAmqpConnection, resolveRabbitMqConnection, type AmqpChannelLike, type AmqpConnectionLike, type RabbitMqConnection, type ResolvedRabbitMqConnection } from "./rabbitmq-connection.js";
+import { rabbitMqLineage } from "./rabbitmq-lineage.js";
 import { RabbitMqIOError, messageOf } from "./rabbitmq-io-error.js";
 
 /** A message writeToRabbitMq publishes: its body, and optionally its own routing key and properties. */
@@ -129,6 +130,7 @@ class RabbitMqWriteFn<T> implements DoFn<T, never> {
   startBundle(): void {
     this.confirms = [];
     this.failure = undefined;
+    rabbitMqLineage("sinks", this.settings.connection, this.settings.exchange);
   }
 
   process(element: T): void {

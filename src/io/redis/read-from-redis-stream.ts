@@ -16,6 +16,7 @@ import {
 } from "../../transforms/index.js";
 import { reportReconnects } from "./metrics.js";
 import { RedisSession, resolveRedisConnection, type RedisConnection, type ResolvedRedisConnection } from "./redis-connection.js";
+import { redisLineage } from "./redis-lineage.js";
 import { RedisIOError, messageOf } from "./redis-io-error.js";
 import { decodeStreamAcks, encodeStreamAcks } from "./stream-acks.js";
 
@@ -252,6 +253,7 @@ class ReadStreamFn implements SplittableDoFn<Uint8Array, RedisStreamEntry, Offse
   async process(_impulse: Uint8Array, ctx: SplittableProcessContext<RedisStreamEntry, OffsetRange, number>): Promise<ProcessContinuation> {
     const session = this.session!;
     const { stream, group, consumer, batchSize, blockMs, maxReadTimeMs } = this.settings;
+    redisLineage("sources", this.settings.connection, stream);
     const estimator = ctx.watermarkEstimator as StreamWatermarkEstimator;
     const tracker = ctx.tracker;
     const end = tracker.currentRestriction().to;

@@ -4,6 +4,7 @@ import { PTransform, type PBegin, type PCollection } from "../../pipeline/index.
 import { create, groupByKey, map, parDo, type DoFn, type ProcessContext } from "../../transforms/index.js";
 import { REDIS_SKIPPED_KEYS_METRIC, reportReconnects } from "./metrics.js";
 import { RedisSession, resolveRedisConnection, type RedisConnection, type ResolvedRedisConnection } from "./redis-connection.js";
+import { redisLineage } from "./redis-lineage.js";
 import { RedisIOError, messageOf } from "./redis-io-error.js";
 
 /** Options of readFromRedisKeyPatterns. */
@@ -137,6 +138,7 @@ class ScanKeysFn implements DoFn<string, KV<string, string>> {
 
   async process(pattern: string, ctx: ProcessContext<KV<string, string>>): Promise<void> {
     const session = this.session!;
+    redisLineage("sources", this.settings.connection, pattern);
     const count = String(this.settings.batchSize);
     const skipped = ctx.metrics.counter(REDIS_SKIPPED_KEYS_METRIC.namespace, REDIS_SKIPPED_KEYS_METRIC.name);
     let cursor = "0";

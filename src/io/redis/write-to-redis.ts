@@ -15,6 +15,7 @@ import {
 } from "../../transforms/index.js";
 import { reportReconnects } from "./metrics.js";
 import { RedisSession, resolveRedisConnection, type RedisConnection, type ResolvedRedisConnection } from "./redis-connection.js";
+import { redisLineage } from "./redis-lineage.js";
 import { RedisIOError, messageOf } from "./redis-io-error.js";
 import { InvalidRedisElementError, REDIS_WRITE_COMMANDS, commandsFor, type CommandSettings, type RedisCommandValues, type RedisWriteCommand } from "./write-commands.js";
 
@@ -205,6 +206,8 @@ class RedisWriteFn<T> implements DoFn<T, never, { failures: BadRecord }> {
     this.batch = [];
     this.failure = undefined;
     this.rejected = [];
+    // The database, not each key: keys come from the elements, and one name per key would grow without bound.
+    redisLineage("sinks", this.settings.connection);
   }
 
   process(element: T, ctx: ProcessContext<never, { failures: BadRecord }>): void | Promise<void> {
