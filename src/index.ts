@@ -78,7 +78,6 @@ export {
 } from "./metrics/index.js";
 export * from "./testing/index.js";
 export * from "./sql/index.js";
-export * from "./ml/index.js";
 export { EmbeddedRunner, PortableRunner };
 export { decodeCheckpoint, type CheckpointContents, type CheckpointHeader, type StageShape } from "./runners/embedded/index.js";
 

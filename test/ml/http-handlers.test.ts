@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Pipeline, create, map, type PredictionResult } from "../../src/index.js";
+import { Pipeline, create, map } from "../../src/index.js";
+import { type PredictionResult } from "../../src/ml/index.js";
 import { assertThat } from "../../src/testing/index.js";
 import { AdaptiveThrottler } from "../../src/ml/adaptive-throttler.js";
 import { enrich } from "../../src/ml/enrich.js";

@@ -1,21 +1,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  ConstructionError,
-  Pipeline,
-  asSingleton,
-  combineGlobally,
-  count,
-  create,
-  fixedWindows,
-  kv,
-  map,
-  parDo,
-  windowInto,
-  withTimestamps,
-  type KV,
-  type PredictionResult,
-} from "../../src/index.js";
+import { ConstructionError, Pipeline, asSingleton, combineGlobally, count, create, fixedWindows, kv, map, parDo, windowInto, withTimestamps, type KV } from "../../src/index.js";
+import { type PredictionResult } from "../../src/ml/index.js";
 import { keyedModelHandler } from "../../src/ml/keyed-model-handler.js";
 import { assertThat } from "../../src/testing/index.js";
 import type { ModelHandler } from "../../src/ml/model-handler.js";
