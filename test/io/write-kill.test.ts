@@ -29,7 +29,7 @@ beforeAll(async () => {
     format: "esm",
     target: "node20",
     logLevel: "error",
-    banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
+    banner: { js: 'import { createRequire as bannerCreateRequire } from "node:module"; const require = bannerCreateRequire(import.meta.url);' },
   });
 });
 afterAll(async () => {
