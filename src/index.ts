@@ -41,6 +41,7 @@ export {
   type WorkersSnapshot,
   type CheckpointsSnapshot,
   type GraphView,
+  type StateMigration,
   type TransformView,
   type GraphPCollection,
   type StageView,
@@ -78,6 +79,19 @@ export {
 } from "./metrics/index.js";
 export * from "./testing/index.js";
 export * from "./sql/index.js";
+export {
+  AfterMatchSkipStrategy,
+  begin,
+  detectPattern,
+  Pattern,
+  type Condition,
+  type Contiguity,
+  type DetectPatternOptions,
+  type DetectPatternOutputs,
+  type IterativeContext,
+  type Match,
+  type TimedOutMatch,
+} from "./cep/index.js";
 export { EmbeddedRunner, PortableRunner };
 export { decodeCheckpoint, type CheckpointContents, type CheckpointHeader, type StageShape } from "./runners/embedded/index.js";
 

@@ -6,6 +6,8 @@ import { startRedis } from "../tools/servers/redis.mjs";
 import { startNats } from "../tools/servers/nats.mjs";
 import { startRabbitMq } from "../tools/servers/rabbitmq.mjs";
 import { startPubSub } from "../tools/servers/pubsub.mjs";
+import { startS3 } from "../tools/servers/s3.mjs";
+import { startGcs } from "../tools/servers/gcs.mjs";
 
 const services: Pick<JobService, "stop">[] = [];
 
@@ -36,7 +38,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide("sparkEndpoint", endpoint("spark"));
   // Database and broker servers for the connectors' tests (tools/servers). BEAM_TS_SERVERS
   // (a comma list, e.g. "postgres") starts fewer; default all; "" none.
-  const servers = (process.env["BEAM_TS_SERVERS"] ?? "postgres,redis,kafka,nats,rabbitmq,pubsub").split(",").map((s) => s.trim());
+  const servers = (process.env["BEAM_TS_SERVERS"] ?? "postgres,redis,kafka,nats,rabbitmq,pubsub,s3,gcs").split(",").map((s) => s.trim());
   if (servers.includes("postgres")) {
     const pg = await startPostgres();
     services.push({ stop: pg.stop });
@@ -71,6 +73,20 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide("pubsubEmulatorHost", pubsub.emulatorHost);
   } else {
     project.provide("pubsubEmulatorHost", "");
+  }
+  if (servers.includes("s3")) {
+    const s3 = await startS3();
+    services.push({ stop: s3.stop });
+    project.provide("s3Server", { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+  } else {
+    project.provide("s3Server", { endpoint: "", region: "", accessKeyId: "", secretAccessKey: "" });
+  }
+  if (servers.includes("gcs")) {
+    const gcs = await startGcs();
+    services.push({ stop: gcs.stop });
+    project.provide("gcsEndpoint", gcs.endpoint);
+  } else {
+    project.provide("gcsEndpoint", "");
   }
   if (servers.includes("kafka")) {
     // Both broker lines at once: Kafka 4 dropped old protocol versions, so the connector is tested on each.
@@ -107,5 +123,9 @@ declare module "vitest" {
     rabbitmqUrl: string;
     /** "127.0.0.1:<port>" of Google's pstest Pub/Sub fake (tools/servers/pubsub.mjs), or "" when BEAM_TS_SERVERS left pubsub out. */
     pubsubEmulatorHost: string;
+    /** http://127.0.0.1:<port> of moto's S3 server (tools/servers/s3.mjs, path-style) and the region and credentials tests use; endpoint "" when BEAM_TS_SERVERS left s3 out. */
+    s3Server: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+    /** http://127.0.0.1:<port> of fake-gcs-server (tools/servers/gcs.mjs), or "" when BEAM_TS_SERVERS left gcs out. */
+    gcsEndpoint: string;
   }
 }

@@ -20,6 +20,8 @@ export const LAYERS = {
   sql: ["model", "coders", "pipeline", "transforms", "metrics"],
   // RunInference and Enrichment: model handlers and lookups built from ordinary transforms.
   ml: ["model", "coders", "pipeline", "transforms", "metrics"],
+  // Pattern detection (CEP): an NFA inside a stateful ParDo with state and timers.
+  cep: ["model", "coders", "pipeline", "transforms", "metrics"],
   harness: ["model", "coders", "pipeline", "transforms", "runtime", "metrics", "proto"],
   // The portable runner hosts the harness in LOOPBACK mode (a worker pool in-process).
   runners: ["model", "coders", "pipeline", "transforms", "runtime", "metrics", "proto", "harness"],

@@ -293,6 +293,14 @@ function renderJob(snap) {
   state.className = `state ${job.state}`;
   const running = job.state === "RUNNING";
   $("drain").disabled = !running;
+  // Only a running job with checkpoints can write a savepoint: the snapshot says so.
+  const savepoint = $("savepoint");
+  savepoint.disabled = !(running && snap.checkpoints?.savepoints === true);
+  savepoint.title = savepoint.disabled
+    ? running
+      ? "No savepoints: this job takes no checkpoints (a streaming job on the embedded runner with --checkpointDir)"
+      : `No savepoints: the job is ${job.state}`
+    : "Write a savepoint: a checkpoint kept until you delete it, to start this or a changed pipeline from";
   $("cancel").disabled = !(running || job.state === "DRAINING");
   const took = (job.endTime ?? snap.takenAt) - job.startTime;
   $("job-facts").textContent = `${job.runner} runner · ${job.endTime === undefined ? "running for" : "ran"} ${duration(took)}`;
@@ -349,6 +357,18 @@ async function control(action, question) {
   $("status").textContent = res.ok ? `${action} requested` : `${action} refused: ${await res.text()}`;
 }
 
+async function savepoint() {
+  const name = latest?.job.name ?? "the job";
+  if (!confirm(`Write a savepoint of ${name}? The job goes on running; the savepoint is kept until you delete it.`)) return;
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
+  // Not the status line, which each snapshot rewrites: the path must stay readable.
+  const result = $("action-result");
+  result.textContent = "writing a savepoint…";
+  const res = await fetch("savepoint", { method: "POST", headers });
+  result.textContent = res.ok ? `savepoint written to ${(await res.json()).path}` : `savepoint refused: ${await res.text()}`;
+}
+
+$("savepoint").addEventListener("click", () => void savepoint());
 $("drain").addEventListener("click", () =>
   control("drain", `Drain ${latest?.job.name ?? "the job"}? Sources stop reading, every open window fires, then the job ends DRAINED.`),
 );

@@ -1,9 +1,24 @@
 /**
- * Four stateful patterns from issue #4, written with statefulParDo: de-duplication with a
- * TTL, per-key batching, a funnel (pattern) detector and a rate limiter. They are tested in
+ * Four stateful patterns from issue #4: de-duplication with a TTL, per-key batching and a
+ * rate limiter written with statefulParDo, and a funnel detector written with detectPattern
+ * (a pattern over each user's events, itself a stateful ParDo; issue #24). They are tested in
  * test/conformance/state/examples.test.ts.
  */
-import { StateSpecs, TimerSpecs, kv, statefulParDo, type KV } from "../../src/index.js";
+import {
+  AfterMatchSkipStrategy,
+  StateSpecs,
+  TimerSpecs,
+  begin,
+  detectPattern,
+  kv,
+  map,
+  ptransform,
+  statefulParDo,
+  type KV,
+  type Match,
+  type PCollection,
+  type PTransform,
+} from "../../src/index.js";
 
 
 /** Drops repeats of a key seen within `ttl` ms of event time; an event-time timer forgets the key. */
@@ -53,37 +68,27 @@ export function batchPerKey(size: number, maxWait: number) {
 }
 
 export type Step = "view" | "cart" | "purchase";
-const FUNNEL: readonly Step[] = ["view", "cart", "purchase"];
 
 /**
- * Per user: a view starts a 10-minute deadline (event-time timer). Events are kept in an
- * ordered list by event time, so late-arriving (out-of-order) events still count; at the
- * deadline the user is emitted when view → cart → purchase happened, in that order, within it.
+ * Per user: the users who went view → cart → purchase, in that order of event time, within
+ * `within` ms of the view, written as a pattern (docs/PATTERNS.md). detectPattern buffers
+ * each user's events until the watermark passes them, so late-arriving (out-of-order)
+ * events still count; each completed funnel is emitted at its purchase's timestamp, and
+ * skipPastLastEvent keeps one funnel per purchase when a user viewed twice.
  */
-export function funnelDetector(within: number) {
-  return statefulParDo({
-    state: { events: StateSpecs.orderedList<Step>(), start: StateSpecs.value<number>() },
-    timers: { deadline: TimerSpecs.timer("EVENT_TIME") },
-    process(e: KV<string, Step>, ctx) {
-      ctx.state.events.add(e.value, ctx.timestamp);
-      if (e.value === "view" && ctx.state.start.read() === undefined) {
-        ctx.state.start.write(ctx.timestamp);
-        ctx.timers.deadline.set(ctx.timestamp + within);
-      }
-    },
-    onTimer: {
-      deadline(ctx) {
-        const start = ctx.state.start.read()!;
-        let next = 0;
-        for (const { value } of ctx.state.events.readRange(start, start + within)) {
-          if (next < FUNNEL.length && value === FUNNEL[next]) next++;
-        }
-        if (next === FUNNEL.length) ctx.output(ctx.key);
-        ctx.state.events.clearRange(start, start + within);
-        ctx.state.start.clear();
-      },
-    },
-  });
+export function funnelDetector(within: number): PTransform<PCollection<KV<string, Step>>, PCollection<string>> {
+  const funnel = begin<Step>("view")
+    .where((s) => s === "view")
+    .followedBy("cart")
+    .where((s) => s === "cart")
+    .followedBy("purchase")
+    .where((s) => s === "purchase")
+    .within(within);
+  return ptransform("FunnelDetector", (events: PCollection<KV<string, Step>>) =>
+    events
+      .apply(detectPattern<string, Step>(funnel, { afterMatchSkip: AfterMatchSkipStrategy.skipPastLastEvent() }))
+      .main.apply(map((m: KV<string, Match<Step>>) => m.key)),
+  );
 }
 
 /**

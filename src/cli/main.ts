@@ -12,10 +12,14 @@ import { BeamError, OptionsError, formatFailure, verboseFailures } from "../mode
 import { bootCommand, workerPoolCommand } from "./worker-commands.js";
 import { expansionServiceCommand } from "./expansion-service-command.js";
 import { graphCommand } from "./graph-command.js";
+import { jobsCommand } from "./jobs-command.js";
+import { savepointCommand } from "./savepoint-command.js";
 
 const USAGE = `Usage: beam-ts --version
        beam-ts run <pipeline module (.ts or .js)> [--option=value ...]
        beam-ts graph <pipeline module> [--format=mermaid|dot|json] [--option=value ...]
+       beam-ts jobs list|status|cancel|drain|logs [<job id>] --jobEndpoint=<host:port> [--json]
+       beam-ts savepoint <pid> --checkpointDir=<dir> [--timeout=60s]
        beam-ts boot --id=<worker id> --provision_endpoint=<host:port> [...]
        beam-ts worker-pool [--port=<port>] [--host=<address>]
        beam-ts expansion-service [--port=<port>] [--host=<address>] [--module=<file> ...]
@@ -23,6 +27,8 @@ const USAGE = `Usage: beam-ts --version
 run: runs a pipeline module. Pipeline options follow the module path; run a module with
 --help to see the options it accepts.
 graph: prints the pipeline a module builds, without running it (docs/MONITORING.md).
+jobs: watches and stops jobs on a Beam job service (beam-ts jobs --help).
+savepoint: asks an embedded job running with --checkpointDir for a savepoint, prints its path.
 boot: starts a worker for a runner (Beam's PROCESS environment, container entrypoint).
 worker-pool: serves Beam's external worker pool (--environmentType=EXTERNAL).
 expansion-service: serves beam-ts transforms to other SDKs (Beam's ExpansionService).`;
@@ -40,6 +46,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (command === "boot") return bootCommand(argv.slice(1));
   if (command === "graph") return graphCommand(argv.slice(1), (text) => process.stdout.write(text), registerTypeScript);
   if (command === "worker-pool") return workerPoolCommand(argv.slice(1));
+  if (command === "jobs") return jobsCommand(argv.slice(1), (text) => process.stdout.write(text));
+  if (command === "savepoint") return savepointCommand(argv.slice(1), (text) => process.stdout.write(text));
   if (command === "expansion-service") return expansionServiceCommand(argv.slice(1));
   if (command !== "run") {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);

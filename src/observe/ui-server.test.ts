@@ -98,6 +98,42 @@ describe("the monitoring page's server", () => {
     expect(job.asked).toEqual(["drain"]);
   });
 
+  it("takes a savepoint for the page's own origin and answers where it went; refuses other origins and a job that cannot", async () => {
+    const asked: string[] = [];
+    const control = { ...fakeJob().control, savepoint: () => (asked.push("savepoint"), Promise.resolve("/cp/svp-000007.beamckpt")) };
+    const s = await startUiServer(() => SNAPSHOT, control, { port: 0 });
+    servers.push(s);
+    expect((await call(s.port, "/savepoint", { method: "POST", headers: { origin: "http://evil.example" } })).status).toBe(403);
+    expect((await call(s.port, "/savepoint", { method: "POST", headers: { host: `evil.example:${s.port}` } })).status).toBe(421);
+    expect(asked).toEqual([]);
+    const taken = await call(s.port, "/savepoint", { method: "POST", headers: { origin: `http://127.0.0.1:${s.port}` } });
+    expect(taken.status).toBe(200);
+    expect(JSON.parse(taken.body)).toEqual({ path: "/cp/svp-000007.beamckpt" });
+    expect(asked).toEqual(["savepoint"]);
+    expect((await call(s.port, "/savepoint")).status).toBe(404);
+
+    const refusing = { ...fakeJob().control, savepoint: () => Promise.reject(new Error("A savepoint needs a streaming job with --checkpointDir")) };
+    const r = await startUiServer(() => SNAPSHOT, refusing, { port: 0 });
+    servers.push(r);
+    const refused = await call(r.port, "/savepoint", { method: "POST" });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatch(/--checkpointDir/);
+    const none = await startUiServer(() => SNAPSHOT, fakeJob().control, { port: 0 });
+    servers.push(none);
+    expect((await call(none.port, "/savepoint", { method: "POST" })).body).toMatch(/takes no savepoints/);
+  });
+
+  it("needs the token for a savepoint when bound beyond loopback", async () => {
+    const asked: string[] = [];
+    const control = { ...fakeJob().control, savepoint: () => (asked.push("savepoint"), Promise.resolve("/cp/svp-000001.beamckpt")) };
+    const s = await startUiServer(() => SNAPSHOT, control, { port: 0, host: "0.0.0.0" });
+    servers.push(s);
+    expect((await call(s.port, "/savepoint", { method: "POST" })).status).toBe(401);
+    expect(asked).toEqual([]);
+    expect((await call(s.port, "/savepoint", { method: "POST", headers: { authorization: `Bearer ${s.token}` } })).status).toBe(200);
+    expect(asked).toEqual(["savepoint"]);
+  });
+
   it("lets a request through only with exactly the token", () => {
     fc.assert(
       fc.property(fc.base64String({ minLength: 1, maxLength: 60 }), fc.string({ maxLength: 60 }), (token, given) => {

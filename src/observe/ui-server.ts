@@ -9,10 +9,12 @@ import type { JobSnapshot, JobState } from "../pipeline/index.js";
 import { isLoopback, newAccessToken, refusal, uiAccess, type UiAccess } from "./ui-access.js";
 import { uiPayload } from "./ui-payload.js";
 
-/** What the page's buttons do: the job's own drain and cancel. */
+/** What the page's buttons do: the job's own drain, cancel and savepoint. */
 export interface JobControl {
   drain(): Promise<JobState>;
   cancel(): Promise<JobState>;
+  /** Takes a savepoint and resolves to where it was written; absent on runners that cannot. */
+  savepoint?(): Promise<string>;
 }
 
 /** A running monitoring page. */
@@ -43,7 +45,9 @@ const FILES: Record<string, { readonly file: string; readonly type: string }> = 
  * Serves the monitoring page of one job with node:http: the page and its script, the graph
  * layout library (dagre's browser bundle, from the optional peer dependency
  * `@dagrejs/dagre`), `GET /snapshot` (JSON), `GET /events` (a snapshot every
- * UI_INTERVAL_MS as Server-Sent Events) and `POST /drain`, `POST /cancel`. Binds 127.0.0.1
+ * UI_INTERVAL_MS as Server-Sent Events) and `POST /drain`, `POST /cancel`, `POST /savepoint`
+ * (answers `{ "path": ... }` once the savepoint is durable, 409 with the reason when the job
+ * cannot take one). Every POST passes the same Host, Origin and token checks. Binds 127.0.0.1
  * unless `host` says otherwise; any other address gets an access token (ui-access.ts).
  */
 export async function startUiServer(
@@ -93,6 +97,17 @@ export async function startUiServer(
       // follows it on the event stream, so the request answers at once.
       action.catch(() => {});
       send(res, 202, "application/json", JSON.stringify({ requested: pathname.slice(1) }));
+    } else if (req.method === "POST" && pathname === "/savepoint") {
+      // Unlike a drain, the answer waits: the page shows where the savepoint was written.
+      if (control.savepoint === undefined) {
+        send(res, 409, "text/plain; charset=utf-8", "This job's runner takes no savepoints.\n");
+        return;
+      }
+      try {
+        send(res, 200, "application/json", JSON.stringify({ path: await control.savepoint() }));
+      } catch (err) {
+        send(res, 409, "text/plain; charset=utf-8", `${err instanceof Error ? err.message : String(err)}\n`);
+      }
     } else {
       send(res, 404, "text/plain", `Not found: ${pathname}\n`);
     }

@@ -1,5 +1,6 @@
 import type { Coder, TestStreamEvent, WindowingStrategy } from "../model/index.js";
 import type { Schema } from "../coders/index.js";
+import type { StateMigrations } from "./state-migration.js";
 
 /**
  * The construction graph: plain records of transforms and PCollections, built by
@@ -113,6 +114,8 @@ export interface PipelineGraph {
   readonly transforms: ReadonlyMap<string, Readonly<TransformNode>>;
   readonly pcollections: ReadonlyMap<string, Readonly<PCollectionNode>>;
   readonly rootId: string;
+  /** State coder changes declared with `Pipeline.migrateState`, by step label; read when a job restores. */
+  readonly stateMigrations?: StateMigrations;
 }
 
 /** Transforms in the order they were applied, primitives only (leaves). */

@@ -123,6 +123,8 @@ export interface WorkersSnapshot {
 
 export interface CheckpointsSnapshot {
   readonly count: number;
+  /** True while the job can take a savepoint (`PipelineResult.savepoint`): a running streaming job with checkpoints. */
+  readonly savepoints?: boolean;
   readonly lastBytes?: number;
   readonly lastMillis?: number;
 }

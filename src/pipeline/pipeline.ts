@@ -8,6 +8,8 @@ import type { PTransform } from "./ptransform.js";
 import { PBegin, PCollection, type PValue } from "./pvalue.js";
 import { observeJob } from "./job-observers.js";
 import { CapturedRunResult, countRun, runCaptureHandler, runnerFor, type PipelineResult } from "./runner.js";
+import { notifyPipelineRun } from "./run-listeners.js";
+import { addStateMigration, type StateMigration } from "./state-migration.js";
 
 /** Options as the pipeline sees them: a frozen record, typically from `parseOptions`. */
 export type PipelineOptionValues = Readonly<Record<string, unknown>>;
@@ -39,6 +41,7 @@ export class Pipeline {
   private nextId = 0;
   private frozen = false;
   private readonly beforeRun: (() => void)[] = [];
+  private readonly migrations = new Map<string, StateMigration[]>();
 
   constructor(options: PipelineOptionValues = {}) {
     this.options = options;
@@ -57,6 +60,8 @@ export class Pipeline {
   run(): PipelineResult {
     // Error handlers apply their sinks now, so the graph every runner (and worker) sees is whole.
     for (const hook of this.beforeRun.splice(0)) hook();
+    // Submitter and workers alike configure process-wide services (file systems) from the options.
+    notifyPipelineRun(this.options);
     // Worker mode (captureRuns): the graph is rebuilt to be served, not run again.
     const capture = runCaptureHandler();
     if (capture !== undefined) {
@@ -87,7 +92,24 @@ export class Pipeline {
 
   /** The construction graph, for runners. */
   graph(): PipelineGraph {
-    return { transforms: this.transforms, pcollections: this.pcollections, rootId: this.root.id };
+    return { transforms: this.transforms, pcollections: this.pcollections, rootId: this.root.id, stateMigrations: this.migrations };
+  }
+
+  /**
+   * Declares that the state of step `step` (its full label) was written with another coder
+   * by the pipeline a checkpoint or savepoint comes from: a restore decodes it with
+   * `migration.from` and converts each value with `migration.migrate`. It applies only
+   * when the checkpoint still has the old coder, so it can stay declared across later
+   * restores. Undeclared coder changes are refused (docs/FAULT_TOLERANCE.md).
+   *
+   * @example
+   * p.migrateState("CountPerUser", { state: "count", from: varIntCoder, migrate: (n: number) => ({ n }) });
+   * p.migrateState("SumPerKey", { from: varIntCoder, migrate: (sum: number) => BigInt(sum) }); // a Combine's accumulator
+   */
+  migrateState<Old, New>(step: string, migration: StateMigration<Old, New>): this {
+    this.checkNotFrozen(`migrateState("${step}")`);
+    addStateMigration(this.migrations, step, migration as unknown as StateMigration);
+    return this;
   }
 
   /**

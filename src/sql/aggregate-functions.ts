@@ -1,5 +1,7 @@
+import type { BigDecimal } from "../coders/index.js";
+import { MAX_DECIMAL_PRECISION, addDecimal, decimalOfInteger, divideDecimal } from "./decimal-arithmetic.js";
 import type { CombineFn } from "../transforms/index.js";
-import { compareValues } from "./sql-values.js";
+import { compareValues, keyValue } from "./sql-values.js";
 import { isIntegerType, type SqlType, type SqlTypeName } from "./sql-types.js";
 import type { SqlAggregateUdf } from "./user-functions.js";
 
@@ -23,8 +25,12 @@ export function aggregateType(fn: Exclude<AggregateCall["fn"], "UDAF">, arg: Sql
     case "COUNT":
       return { name: "BIGINT", nullable: false };
     case "SUM":
+      // A DECIMAL sums exactly at its scale with room for 38 digits (Calcite under Beam's type system).
+      if (arg?.name === "DECIMAL") return { name: "DECIMAL", nullable: true, ...(arg.scale === undefined ? {} : { precision: MAX_DECIMAL_PRECISION, scale: arg.scale }) };
       return { name: arg !== undefined && isIntegerType(arg.name) ? "BIGINT" : "DOUBLE", nullable: true };
     case "AVG":
+      // Calcite: AVG of a DECIMAL is a DECIMAL of the argument's type.
+      if (arg?.name === "DECIMAL") return { name: "DECIMAL", nullable: true, ...(arg.scale === undefined ? {} : { precision: arg.precision, scale: arg.scale }) };
       return { name: "DOUBLE", nullable: true };
     default:
       return { name: arg?.name ?? "NULL", nullable: true, ...(arg?.field === undefined ? {} : { field: arg.field }) };
@@ -41,8 +47,33 @@ interface OneAggregate {
 }
 
 /** Distinct values as comparable strings (the type keeps 1 and 1n apart; values here share one type). */
-function distinctKey(v: unknown): string {
+function distinctKey(value: unknown): string {
+  // 1.5 and 1.50 are one DECIMAL value.
+  const v = keyValue(value);
   return typeof v === "bigint" ? `${v}n` : typeof v === "object" ? JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? `${x}n` : x)) : `${typeof v}:${String(v)}`;
+}
+
+/**
+ * AVG of DECIMALs: the exact sum over the count, rounded half away from zero to the
+ * argument type's scale (Calcite keeps the type), or to the largest scale of the values
+ * when the type has none.
+ */
+function decimalAverage(scale: number | undefined): OneAggregate {
+  type Avg = [BigDecimal | null, number];
+  const merge = (a: Acc, b: Acc): Acc => {
+    const [s1, n1] = a as Avg;
+    const [s2, n2] = b as Avg;
+    return [s1 === null ? s2 : s2 === null ? s1 : addDecimal(s1, s2), n1 + n2];
+  };
+  return {
+    create: () => [null, 0],
+    add: (acc, v) => (v === null ? acc : merge(acc, [v as BigDecimal, 1])),
+    merge,
+    extract: (acc) => {
+      const [sum, n] = acc as Avg;
+      return sum === null ? null : divideDecimal(sum, decimalOfInteger(n), scale ?? Math.max(sum.scale, 0))!;
+    },
+  };
 }
 
 function one(call: AggregateCall): OneAggregate {
@@ -84,6 +115,10 @@ function one(call: AggregateCall): OneAggregate {
           extract: (acc) => (acc === null ? null : BigInt.asIntN(64, acc as bigint)),
         };
       }
+      if (call.type.name === "DECIMAL") {
+        const plus = (a: Acc, b: Acc): Acc => (a === null ? b : b === null ? a : addDecimal(a as BigDecimal, b as BigDecimal));
+        return { create: () => null, add: plus, merge: plus, extract: (acc) => acc };
+      }
       return {
         create: () => null,
         add: (acc, v) => (v === null ? acc : ((acc as number | null) ?? 0) + Number(v)),
@@ -92,6 +127,7 @@ function one(call: AggregateCall): OneAggregate {
       };
     }
     case "AVG":
+      if (call.type.name === "DECIMAL") return decimalAverage(call.type.scale);
       return {
         create: () => [0, 0],
         add: (acc, v) => {

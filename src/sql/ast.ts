@@ -1,3 +1,5 @@
+import type { BigDecimal } from "../coders/index.js";
+
 /**
  * The SQL syntax tree beam-ts compiles: node-sql-parser's tree (untyped JSON) converted by
  * parse.ts into these typed, immutable nodes, so the binder never reads the parser's shapes.
@@ -22,7 +24,8 @@ export type Expr =
       readonly otherwise: Expr | undefined;
       readonly at: number;
     }
-  | { readonly kind: "cast"; readonly arg: Expr; readonly to: string; readonly at: number }
+  /** CAST(arg AS to), with DECIMAL(precision, scale)'s parameters when given. */
+  | { readonly kind: "cast"; readonly arg: Expr; readonly to: string; readonly precision?: number; readonly scale?: number; readonly at: number }
   | {
       readonly kind: "call";
       /** Upper case. */
@@ -34,13 +37,17 @@ export type Expr =
       readonly at: number;
     };
 
-/** A literal's value: SQL NULL is null; exact integers past 2^31 are bigints, decimals numbers. */
+/**
+ * A literal's value: SQL NULL is null; exact integers past 2^31 are bigints; a number with a
+ * point is an exact DECIMAL (Calcite), one with an exponent a DOUBLE.
+ */
 export type LiteralValue =
   | { readonly type: "NULL" }
   | { readonly type: "BOOLEAN"; readonly value: boolean }
   | { readonly type: "INTEGER"; readonly value: number }
   | { readonly type: "BIGINT"; readonly value: bigint }
   | { readonly type: "DOUBLE"; readonly value: number }
+  | { readonly type: "DECIMAL"; readonly value: BigDecimal }
   | { readonly type: "VARCHAR"; readonly value: string }
   /** TIMESTAMP '...': milliseconds since the epoch (UTC). */
   | { readonly type: "TIMESTAMP"; readonly value: number }
@@ -92,8 +99,11 @@ export interface Select {
 /** A query: a SELECT, a set operation of two queries, either with WITH before it. */
 export type Query =
   | Select
-  | { readonly kind: "union"; readonly all: boolean; readonly left: Query; readonly right: Query; readonly at: number }
+  | { readonly kind: "setOp"; readonly op: SetOperator; readonly all: boolean; readonly left: Query; readonly right: Query; readonly at: number }
   | { readonly kind: "with"; readonly ctes: readonly { readonly name: string; readonly query: Query }[]; readonly body: Query; readonly at: number };
+
+/** The set operators; each is DISTINCT unless ALL is given. */
+export type SetOperator = "UNION" | "INTERSECT" | "EXCEPT";
 
 /** A parsed statement: a query, maybe under EXPLAIN. */
 export interface Statement {

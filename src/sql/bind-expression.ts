@@ -5,6 +5,7 @@ import { FUNCTION_ALIASES, SCALAR_FUNCTIONS } from "./scalar-functions.js";
 import { SqlError, positionAt } from "./sql-error.js";
 import { canCast } from "./sql-values.js";
 import { commonType, computeType, isNumeric, type SqlType, type SqlTypeName } from "./sql-types.js";
+import { INTEGER_SHAPES, MAX_DECIMAL_PRECISION, addShape, divideShape, multiplyShape, shapeOfValue, type DecimalShape } from "./decimal-arithmetic.js";
 import type { SqlScalarUdf, UserFunctions } from "./user-functions.js";
 
 /** A column of a relation: its (table) qualifier, name and type. */
@@ -62,7 +63,15 @@ export function failAt(ctx: { readonly query: string }, e: Expr | number, proble
 export function coerce(e: BoundExpr, to: SqlTypeName): BoundExpr {
   if (e.type.name === to) return e;
   if (e.kind === "literal" && e.value === null) return { kind: "literal", value: null, type: { name: to, nullable: true } };
-  return { kind: "cast", arg: e, type: { name: to, nullable: e.type.nullable } };
+  // An exact integer becomes the DECIMAL that holds all its values (INTEGER is DECIMAL(10, 0)), exactly.
+  const shape = to === "DECIMAL" ? INTEGER_SHAPES[e.type.name] : undefined;
+  return { kind: "cast", arg: e, type: { name: to, nullable: e.type.nullable, ...shape } };
+}
+
+/** The precision and scale a numeric operand has as a DECIMAL, when its type fixes them. */
+export function decimalShapeOf(type: SqlType): DecimalShape | undefined {
+  if (type.name === "DECIMAL") return type.precision === undefined || type.scale === undefined ? undefined : { precision: type.precision, scale: type.scale };
+  return INTEGER_SHAPES[type.name];
 }
 
 const BOOL = (nullable: boolean): SqlType => ({ name: "BOOLEAN", nullable });
@@ -75,6 +84,7 @@ export function bindExpr(e: Expr, ctx: BindContext): BoundExpr {
     case "column":
       return resolveColumn(e, ctx);
     case "literal":
+      if (e.value.type === "DECIMAL") return { kind: "literal", value: e.value.value, type: { name: "DECIMAL", nullable: false, ...shapeOfValue(e.value.value) } };
       return e.value.type === "NULL"
         ? { kind: "literal", value: null, type: { name: "NULL", nullable: true } }
         : { kind: "literal", value: e.value.value, type: { name: e.value.type, nullable: false } };
@@ -133,6 +143,13 @@ export function bindExpr(e: Expr, ctx: BindContext): BoundExpr {
       const to = castTarget(e.to);
       if (to === undefined) failAt(ctx, e, `CAST to ${e.to} is not supported`, "cast to BOOLEAN, TINYINT, SMALLINT, INTEGER, BIGINT, FLOAT, DOUBLE, DECIMAL, VARCHAR, TIMESTAMP or DATE");
       if (!canCast(arg.type.name, to)) failAt(ctx, e, `cannot CAST ${arg.type.name} to ${to}`);
+      if (to === "DECIMAL" && e.precision !== undefined) {
+        const scale = e.scale ?? 0;
+        if (e.precision < 1 || e.precision > MAX_DECIMAL_PRECISION || scale < 0 || scale > e.precision) {
+          failAt(ctx, e, `DECIMAL(${e.precision}, ${scale}) is not a valid type`, `the precision is 1 to ${MAX_DECIMAL_PRECISION} digits and the scale 0 to the precision, e.g. DECIMAL(10, 2)`);
+        }
+        return { kind: "cast", arg, type: { name: "DECIMAL", nullable: arg.type.nullable, precision: e.precision, scale } };
+      }
       return arg.type.name === to ? arg : { kind: "cast", arg, type: { name: to, nullable: arg.type.nullable } };
     }
     case "call":
@@ -239,14 +256,33 @@ function bindBinary(e: Extract<Expr, { kind: "binary" }>, ctx: BindContext): Bou
         [left, e.left],
         [right, e.right],
       ] as const) {
-        if (!isNumeric(b.type.name) && b.type.name !== "NULL") {
-          failAt(ctx, x, `${e.op} takes numbers, got ${b.type.name}`, b.type.name === "DECIMAL" ? "CAST(x AS DOUBLE) to compute with a DECIMAL" : "CAST it to a number");
-        }
+        if (!isNumeric(b.type.name) && b.type.name !== "NULL") failAt(ctx, x, `${e.op} takes numbers, got ${b.type.name}`, "CAST it to a number");
       }
       const t = commonType(left.type.name, right.type.name);
       const to = t === undefined || t === "NULL" ? "INTEGER" : computeType(t);
-      return { kind: "arith", op: e.op, left: coerce(left, to), right: coerce(right, to), type: { name: to, nullable: left.type.nullable || right.type.nullable } };
+      const nullable = left.type.nullable || right.type.nullable;
+      if (to === "DECIMAL") return { kind: "arith", op: e.op, left: coerce(left, to), right: coerce(right, to), type: { name: to, nullable, ...decimalResultShape(e.op, left.type, right.type) } };
+      return { kind: "arith", op: e.op, left: coerce(left, to), right: coerce(right, to), type: { name: to, nullable } };
     }
+  }
+}
+
+/** Calcite's DECIMAL result type of an arithmetic operator, when both operands' shapes are known. */
+function decimalResultShape(op: string, left: SqlType, right: SqlType): DecimalShape | undefined {
+  const a = left.name === "NULL" ? decimalShapeOf(right) : decimalShapeOf(left);
+  const b = right.name === "NULL" ? a : decimalShapeOf(right);
+  if (a === undefined || b === undefined) return undefined;
+  switch (op) {
+    case "+":
+    case "-":
+      return addShape(a, b);
+    case "*":
+      return multiplyShape(a, b);
+    case "/":
+      return divideShape(a, b);
+    default:
+      // MOD: Calcite's type is the wider operand's (the remainder is smaller than either).
+      return { precision: Math.max(a.precision, b.precision), scale: Math.max(a.scale, b.scale) };
   }
 }
 

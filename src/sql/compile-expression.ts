@@ -1,6 +1,8 @@
 import type { ArithOp, BoundExpr, CompareOp } from "./bound-expression.js";
 import { SCALAR_FUNCTIONS } from "./scalar-functions.js";
-import { castValue, compareValues } from "./sql-values.js";
+import type { BigDecimal } from "../coders/index.js";
+import { addDecimal, divideDecimal, divideShape, multiplyDecimal, negateDecimal, rescale, shapeOfValue, subtractDecimal } from "./decimal-arithmetic.js";
+import { castValue, compareValues, isBigDecimal } from "./sql-values.js";
 import { addUnits, ceilTo, diffUnits, extract, floorTo } from "./time-functions.js";
 import type { SqlTypeName } from "./sql-types.js";
 
@@ -75,7 +77,7 @@ export function compileExpression(e: BoundExpr): Evaluator {
     case "arith": {
       const l = compileExpression(e.left);
       const r = compileExpression(e.right);
-      const op = arithmetic(e.op, e.type.name);
+      const op = e.type.name === "DECIMAL" ? decimalArithmetic(e.op, e.type.scale) : arithmetic(e.op, e.type.name);
       return (row) => {
         const a = l(row);
         if (a === null) return null;
@@ -91,6 +93,7 @@ export function compileExpression(e: BoundExpr): Evaluator {
         const v = arg(row);
         if (v === null) return null;
         if (typeof v === "bigint") return BigInt.asIntN(64, -v);
+        if (isBigDecimal(v)) return negateDecimal(v);
         return name === "INTEGER" ? -(v as number) | 0 : -(v as number);
       };
     }
@@ -139,9 +142,10 @@ export function compileExpression(e: BoundExpr): Evaluator {
       const arg = compileExpression(e.arg);
       const from = e.arg.type.name;
       const to = e.type.name;
+      const shape = e.type.precision === undefined ? undefined : { precision: e.type.precision, scale: e.type.scale ?? 0 };
       return (row) => {
         const v = arg(row);
-        return v === null ? null : castValue(v, from, to);
+        return v === null ? null : castValue(v, from, to, shape);
       };
     }
     case "function":
@@ -311,6 +315,41 @@ function arithmetic(op: ArithOp, type: SqlTypeName): (a: unknown, b: unknown) =>
       return (a, b) => (a as number) / (b as number);
     case "%":
       return (a, b) => (a as number) % (b as number);
+  }
+}
+
+/**
+ * One operator on DECIMALs, exact: + and - at the larger scale, * at the sum of the scales,
+ * / at Calcite's scale (the type's when both operands' types fix it, else derived from the
+ * two values' own digits) rounded half away from zero, % at the larger scale.
+ */
+function decimalArithmetic(op: ArithOp, scale: number | undefined): (a: unknown, b: unknown) => unknown {
+  switch (op) {
+    case "+":
+      return (a, b) => addDecimal(a as BigDecimal, b as BigDecimal);
+    case "-":
+      return (a, b) => subtractDecimal(a as BigDecimal, b as BigDecimal);
+    case "*":
+      return (a, b) => multiplyDecimal(a as BigDecimal, b as BigDecimal);
+    case "/":
+      return (a, b) => {
+        const x = a as BigDecimal;
+        const y = b as BigDecimal;
+        const q = divideDecimal(x, y, scale ?? divideShape(shapeOfValue(x), shapeOfValue(y)).scale);
+        if (q === undefined) throw new SqlArithmeticError("division by zero");
+        return q;
+      };
+    case "%":
+      return (a, b) => {
+        const x = a as BigDecimal;
+        const y = b as BigDecimal;
+        if (y.unscaledValue === 0n) throw new SqlArithmeticError("division by zero");
+        const s = Math.max(x.scale, y.scale);
+        // The remainder has the dividend's sign, as Java's BigDecimal.remainder.
+        return { unscaledValue: rescale(x, s).unscaledValue % rescale(y, s).unscaledValue, scale: s };
+      };
+    case "||":
+      return (a, b) => (a as string) + (b as string);
   }
 }
 

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
-import type { BinaryOp, Expr, FromItem, JoinKind, LiteralValue, OrderItem, Query, SelectItem, Statement } from "./ast.js";
+import type { BinaryOp, Expr, FromItem, JoinKind, LiteralValue, OrderItem, Query, SelectItem, SetOperator, Statement } from "./ast.js";
+import { parseBigDecimal } from "../coders/index.js";
 import { SqlError, positionAt } from "./sql-error.js";
 import { parseDate, parseTimestamp } from "./time-functions.js";
 import { rewriteTimeSyntax } from "./time-syntax.js";
@@ -126,16 +127,31 @@ class Converter {
       if (name === undefined) this.fail("a WITH item without a name", at);
       return { name, query: this.query(stmt) };
     });
-    let body: Query = this.select(node, at);
-    const op = str(node["set_op"]);
-    if (node["_next"] !== undefined && node["_next"] !== null) {
-      const kind = (op ?? "").toLowerCase();
-      if (kind !== "union all" && kind !== "union" && kind !== "union distinct") {
-        this.fail(`${(op ?? "set operation").toUpperCase()} is not supported`, this.locate(kind.split(" ")[0] ?? "UNION"), "use UNION ALL or UNION");
+    // `A op1 B op2 C`: the parser links the SELECTs through _next, each carrying the operator after it.
+    const operands: Query[] = [this.select(node, at)];
+    const ops: { readonly op: SetOperator; readonly all: boolean; readonly at: number }[] = [];
+    for (let cur: Json = node, next = cur["_next"]; isObj(next); cur = next, next = cur["_next"]) {
+      const [word = "", modifier] = (str(cur["set_op"]) ?? "").toLowerCase().split(" ");
+      const opAt = this.locate(word);
+      if (word !== "union" && word !== "intersect" && word !== "except") {
+        this.fail(`${word.toUpperCase() || "this set operation"} is not supported`, opAt, "use UNION, INTERSECT or EXCEPT, each with ALL or DISTINCT");
       }
-      const right = this.query({ ...node["_next"], with: null });
-      body = { kind: "union", all: kind === "union all", left: body, right, at };
+      ops.push({ op: word.toUpperCase() as SetOperator, all: modifier === "all", at: opAt });
+      operands.push(this.select(next, this.locate("SELECT")));
     }
+    // INTERSECT binds tighter than UNION and EXCEPT, which associate to the left (SQL, Calcite).
+    for (let i = 0; i < ops.length; ) {
+      if (ops[i]!.op !== "INTERSECT") {
+        i++;
+        continue;
+      }
+      const { op, all, at: opAt } = ops.splice(i, 1)[0]!;
+      operands.splice(i, 2, { kind: "setOp", op, all, left: operands[i]!, right: operands[i + 1]!, at: opAt });
+    }
+    let body = operands[0]!;
+    ops.forEach(({ op, all, at: opAt }, i) => {
+      body = { kind: "setOp", op, all, left: body, right: operands[i + 1]!, at: opAt };
+    });
     return ctes.length === 0 ? body : { kind: "with", ctes, body, at };
   }
 
@@ -280,7 +296,9 @@ class Converter {
         const target = arr(node["target"])[0];
         const to = isObj(target) ? str(target["dataType"])?.toUpperCase() : undefined;
         if (to === undefined) this.fail("CAST without a type", at);
-        return { kind: "cast", arg, to, at };
+        const precision = isObj(target) && typeof target["length"] === "number" ? target["length"] : undefined;
+        const scale = isObj(target) && typeof target["scale"] === "number" ? target["scale"] : undefined;
+        return { kind: "cast", arg, to, at, ...(precision === undefined ? {} : { precision }), ...(scale === undefined ? {} : { scale }) };
       }
       case "aggr_func": {
         const name = String(node["name"]).toUpperCase();
@@ -385,7 +403,10 @@ function joinKind(text: string | undefined, fail: () => never): JoinKind {
   }
 }
 
-/** An exact integer is INTEGER within 32 bits, BIGINT beyond; anything else DOUBLE. */
+/**
+ * An exact integer is INTEGER within 32 bits, BIGINT beyond; a number with a point and no
+ * exponent is an exact DECIMAL (Calcite: 1.25 is DECIMAL(3, 2)); one with an exponent DOUBLE.
+ */
 function numberLiteral(raw: unknown): LiteralValue {
   const text = String(raw);
   if (/^-?\d+$/.test(text)) {
@@ -393,5 +414,6 @@ function numberLiteral(raw: unknown): LiteralValue {
     if (big >= -(2n ** 31n) && big < 2n ** 31n) return { type: "INTEGER", value: Number(big) };
     return { type: "BIGINT", value: big };
   }
+  if (/^-?\d*\.\d*$/.test(text)) return { type: "DECIMAL", value: parseBigDecimal(text) };
   return { type: "DOUBLE", value: Number(text) };
 }

@@ -17,7 +17,19 @@ export class Planner {
     private readonly query: string,
     private readonly inputs: ReadonlyMap<string, readonly Column[]>,
     private readonly functions: UserFunctions = NO_USER_FUNCTIONS,
+    /** FROM items (input names or aliases) to join as side inputs rather than on CoGroupByKey. */
+    private readonly sideInputJoins: readonly string[] = [],
   ) {}
+
+  /** The side-input hints that named no joined FROM item (the caller reports them). */
+  readonly unusedSideInputHints = (): string[] => this.sideInputJoins.filter((h) => !this.usedHints.has(h.toLowerCase()));
+  private readonly usedHints = new Set<string>();
+
+  private hinted(name: string | undefined): boolean {
+    if (name === undefined || !this.sideInputJoins.some((h) => h.toLowerCase() === name.toLowerCase())) return false;
+    this.usedHints.add(name.toLowerCase());
+    return true;
+  }
 
   plan(q: Query, ctes: ReadonlyMap<string, Query> = new Map()): PlanNode {
     switch (q.kind) {
@@ -26,19 +38,23 @@ export class Planner {
         for (const c of q.ctes) scope.set(c.name, c.query);
         return this.plan(q.body, scope);
       }
-      case "union": {
+      case "setOp": {
         const left = this.plan(q.left, ctes);
         const right = this.plan(q.right, ctes);
         if (left.columns.length !== right.columns.length) {
-          failAt({ query: this.query }, q.at, `UNION inputs have ${left.columns.length} and ${right.columns.length} columns`, "select the same number of columns on both sides");
+          failAt({ query: this.query }, q.at, `${q.op} inputs have ${left.columns.length} and ${right.columns.length} columns`, "select the same number of columns on both sides");
         }
         const types = left.columns.map((c, i) => {
-          const t = commonType(c.type.name, right.columns[i]!.type.name);
-          if (t === undefined) failAt({ query: this.query }, q.at, `UNION column ${i + 1} (${c.name}) has types ${c.type.name} and ${right.columns[i]!.type.name}`, "CAST one side");
-          return { ...c.type, name: t, nullable: c.type.nullable || right.columns[i]!.type.nullable } as SqlType;
+          const other = right.columns[i]!.type;
+          const t = commonType(c.type.name, other.name);
+          if (t === undefined) failAt({ query: this.query }, q.at, `${q.op} column ${i + 1} (${c.name}) has types ${c.type.name} and ${other.name}`, "CAST one side to the other's type");
+          // EXCEPT gives left rows only, so a column is nullable when the left one is (Calcite).
+          return { ...c.type, name: t, nullable: c.type.nullable || (q.op !== "EXCEPT" && other.nullable) } as SqlType;
         });
         const columns = left.columns.map((c, i) => ({ table: undefined, name: c.name, type: types[i]! }));
-        const union: PlanNode = { kind: "union", inputs: [conform(left, columns), conform(right, columns)], columns };
+        const inputs = [conform(left, columns), conform(right, columns)] as const;
+        if (q.op !== "UNION") return { kind: "setOp", op: q.op, all: q.all, left: inputs[0], right: inputs[1], at: q.at, columns };
+        const union: PlanNode = { kind: "union", inputs, columns };
         return q.all ? union : distinctOf(union);
       }
       case "select":
@@ -48,6 +64,7 @@ export class Planner {
 
   private from(items: readonly FromItem[], ctes: ReadonlyMap<string, Query>): PlanNode {
     let node: PlanNode | undefined;
+    let firstQualifier: string | undefined;
     for (const item of items) {
       let right: PlanNode;
       if (item.source.kind === "subquery") {
@@ -68,12 +85,13 @@ export class Planner {
       }
       const qualifier = item.alias ?? (item.source.kind === "table" ? item.source.name : undefined);
       right = requalify(right, qualifier);
-      node = node === undefined ? right : this.join(node, right, item);
+      if (node === undefined) firstQualifier = qualifier;
+      node = node === undefined ? right : this.join(node, right, item, node.kind === "join" ? undefined : firstQualifier, qualifier);
     }
     return node!;
   }
 
-  private join(left: PlanNode, right: PlanNode, item: FromItem): PlanNode {
+  private join(left: PlanNode, right: PlanNode, item: FromItem, leftName: string | undefined, rightName: string | undefined): PlanNode {
     const columns = [...left.columns, ...right.columns].map((c, i) => {
       const outer = (item.join === "LEFT" || item.join === "FULL") && i >= left.columns.length;
       const outerLeft = (item.join === "RIGHT" || item.join === "FULL") && i < left.columns.length;
@@ -113,7 +131,17 @@ export class Planner {
       failAt({ query: this.query }, item.at, `${item.join} JOIN needs at least one equality between the two sides in ON`, "join on left.key = right.key (beam-ts joins on CoGroupByKey)");
     }
     const residual: BoundExpr | undefined = rest.length === 0 ? undefined : rest.length === 1 ? rest[0] : { kind: "and", args: rest, type: { name: "BOOLEAN", nullable: true } };
-    return { kind: "join", left, right, join: item.join === "CROSS" ? "INNER" : item.join!, leftKeys, rightKeys, residual, columns };
+    const join = item.join === "CROSS" ? "INNER" : item.join!;
+    const sideInput = this.hinted(rightName) ? "right" : this.hinted(leftName) ? "left" : undefined;
+    if (sideInput !== undefined) {
+      const name = sideInput === "right" ? rightName : leftName;
+      // A side input is read whole by every main row: only the main side's unmatched rows can be kept.
+      if (leftKeys.length === 0) failAt({ query: this.query }, item.at, `the side-input join with '${name}' has no equality between the two sides in ON`, "join on left.key = right.key, or drop it from sideInputJoins");
+      if (join === "FULL" || join === (sideInput === "right" ? "RIGHT" : "LEFT")) {
+        failAt({ query: this.query }, item.at, `a ${join} JOIN cannot read '${name}' as a side input: it would keep the side input's unmatched rows`, `use ${sideInput === "right" ? "INNER or LEFT" : "INNER or RIGHT"} JOIN, or drop '${name}' from sideInputJoins`);
+      }
+    }
+    return { kind: "join", left, right, join, leftKeys, rightKeys, residual, ...(sideInput === undefined ? {} : { sideInput }), at: item.at, columns };
   }
 
   private select(s: Select, ctes: ReadonlyMap<string, Query>): PlanNode {
@@ -229,8 +257,8 @@ export class Planner {
       if (call.star && call.name !== "COUNT") failAt({ query: this.query }, call, `${call.name}(*) is not valid`, `${call.name} takes a column`);
       if (!call.star && call.args.length !== 1) failAt({ query: this.query }, call, `${call.name} takes one argument`);
       const arg = call.star ? undefined : bindExpr(call.args[0]!, aggCtx);
-      if (arg !== undefined && (call.name === "SUM" || call.name === "AVG") && !["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "NULL"].includes(arg.type.name)) {
-        failAt({ query: this.query }, call, `${call.name} takes a number, got ${arg.type.name}`, arg.type.name === "DECIMAL" ? `${call.name}(CAST(x AS DOUBLE))` : undefined);
+      if (arg !== undefined && (call.name === "SUM" || call.name === "AVG") && !["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "DECIMAL", "FLOAT", "DOUBLE", "NULL"].includes(arg.type.name)) {
+        failAt({ query: this.query }, call, `${call.name} takes a number, got ${arg.type.name}`, `${call.name}(CAST(x AS DOUBLE))`);
       }
       const fn = call.name as Exclude<AggregateCall["fn"], "UDAF">;
       const index = arg === undefined ? undefined : keys.length + args.length;

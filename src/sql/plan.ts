@@ -24,7 +24,11 @@ export type PlanNode =
       readonly window: WindowSpec | undefined;
       readonly columns: readonly Column[];
     }
-  /** An equi-join on CoGroupByKey; `residual` is the rest of ON, tested per pair. */
+  /**
+   * An equi-join on CoGroupByKey; `residual` is the rest of ON, tested per pair. With
+   * `sideInput` that side is read as a side input instead (side-input-join.ts), as the query's
+   * options ask; translate-plan.ts also picks one for a bounded side of an unbounded join.
+   */
   | {
       readonly kind: "join";
       readonly left: PlanNode;
@@ -33,9 +37,28 @@ export type PlanNode =
       readonly leftKeys: readonly BoundExpr[];
       readonly rightKeys: readonly BoundExpr[];
       readonly residual: BoundExpr | undefined;
+      readonly sideInput?: "left" | "right";
+      /** The joined FROM item's offset in the query text, for errors found while translating. */
+      readonly at: number;
       readonly columns: readonly Column[];
     }
   | { readonly kind: "union"; readonly inputs: readonly PlanNode[]; readonly columns: readonly Column[] }
+  /**
+   * INTERSECT or EXCEPT [ALL] (Beam's BeamSetOperatorRelBase): both sides keyed by the whole
+   * row on one CoGroupByKey; a row with m copies on the left and n on the right gives
+   * INTERSECT ALL min(m, n), INTERSECT one if both are positive, EXCEPT ALL max(m - n, 0),
+   * EXCEPT one if n is 0. Rows are equal when every column is (NULL equals NULL here).
+   */
+  | {
+      readonly kind: "setOp";
+      readonly op: "INTERSECT" | "EXCEPT";
+      readonly all: boolean;
+      readonly left: PlanNode;
+      readonly right: PlanNode;
+      /** The operator's offset in the query text, for the windowing check at translation. */
+      readonly at: number;
+      readonly columns: readonly Column[];
+    }
   /** ORDER BY ... LIMIT: a global top-N combine. */
   | {
       readonly kind: "topN";
@@ -79,10 +102,14 @@ export function explainPlan(node: PlanNode, indent = ""): string {
     case "join": {
       const keys = node.leftKeys.map((k, i) => `${renderExpression(k)} = ${renderExpression(node.rightKeys[i]!)}`).join(" AND ");
       const residual = node.residual === undefined ? "" : ` residual=${renderExpression(node.residual)}`;
-      return `${indent}CoGroupByKey(${node.join} JOIN on ${keys || "TRUE"}${residual})\n${child(node.left)}\n${child(node.right)}`;
+      const how = node.sideInput === undefined ? "CoGroupByKey" : "ParDo(SideInputJoin";
+      const side = node.sideInput === undefined ? "" : ` side input=${node.sideInput})`;
+      return `${indent}${how}(${node.join} JOIN on ${keys || "TRUE"}${residual})${side}\n${child(node.left)}\n${child(node.right)}`;
     }
     case "union":
       return `${indent}Flatten(UNION ALL)\n${node.inputs.map(child).join("\n")}`;
+    case "setOp":
+      return `${indent}CoGroupByKey(${node.op}${node.all ? " ALL" : ""} on all columns)\n${child(node.left)}\n${child(node.right)}`;
     case "topN":
       return `${indent}CombineGlobally(TopN limit=${node.limit} offset=${node.offset} order=[${node.order.map((o) => `$${o.index}${o.descending ? " DESC" : ""}`).join(", ")}])\n${child(node.input)}`;
   }

@@ -1,4 +1,7 @@
+import type { BigDecimal } from "../coders/index.js";
+import { negateDecimal, rescale, truncateDecimal } from "./decimal-arithmetic.js";
 import { commonType, isIntegerType, isNumeric, type SqlTypeName } from "./sql-types.js";
+import { isBigDecimal } from "./sql-values.js";
 
 /**
  * Built-in scalar functions: how each types its arguments (the types they are converted to,
@@ -58,6 +61,15 @@ function roundHalfUp(x: number, digits: number): number {
   return (Math.sign(x) * Math.round(Math.abs(x) * f)) / f;
 }
 
+/** FLOOR or CEIL of a DECIMAL: a whole number at scale 0 (Calcite: DECIMAL(p, 0)). */
+function wholeDecimal(d: BigDecimal, how: "floor" | "ceil"): BigDecimal {
+  const whole = truncateDecimal(d);
+  const exact = whole * 10n ** BigInt(Math.max(d.scale, 0)) === d.unscaledValue * (d.scale < 0 ? 10n ** BigInt(-d.scale) : 1n);
+  // Truncation went toward zero: FLOOR of a negative and CEIL of a positive fraction move one further.
+  const step = exact ? 0n : how === "floor" ? (d.unscaledValue < 0n ? -1n : 0n) : d.unscaledValue > 0n ? 1n : 0n;
+  return { unscaledValue: whole + step, scale: 0 };
+}
+
 /** The functions by upper-case name. */
 export const SCALAR_FUNCTIONS: Readonly<Record<string, ScalarFunction>> = {
   UPPER: { signature: strings(1), strict: true, call: (a) => (a[0] as string).toUpperCase() },
@@ -94,7 +106,11 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, ScalarFunction>> = {
   ABS: {
     signature: numeric(true),
     strict: true,
-    call: (a) => (typeof a[0] === "bigint" ? (a[0] < 0n ? -a[0] : a[0]) : Math.abs(a[0] as number)),
+    call: (a) => {
+      const v = a[0];
+      if (isBigDecimal(v)) return v.unscaledValue < 0n ? negateDecimal(v) : v;
+      return typeof v === "bigint" ? (v < 0n ? -v : v) : Math.abs(v as number);
+    },
   },
   MOD: {
     signature: (args) => {
@@ -110,8 +126,8 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, ScalarFunction>> = {
       return (a[0] as number) % (a[1] as number);
     },
   },
-  FLOOR: { signature: numeric(true), strict: true, call: (a) => (typeof a[0] === "bigint" ? a[0] : Math.floor(a[0] as number)) },
-  CEIL: { signature: numeric(true), strict: true, call: (a) => (typeof a[0] === "bigint" ? a[0] : Math.ceil(a[0] as number)) },
+  FLOOR: { signature: numeric(true), strict: true, call: (a) => (isBigDecimal(a[0]) ? wholeDecimal(a[0], "floor") : typeof a[0] === "bigint" ? a[0] : Math.floor(a[0] as number)) },
+  CEIL: { signature: numeric(true), strict: true, call: (a) => (isBigDecimal(a[0]) ? wholeDecimal(a[0], "ceil") : typeof a[0] === "bigint" ? a[0] : Math.ceil(a[0] as number)) },
   ROUND: {
     signature: (args) => {
       const bad = arity(args, 1, 2);
@@ -121,7 +137,11 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, ScalarFunction>> = {
       return { args: args.length === 2 ? [t, "INTEGER"] : [t], result: t };
     },
     strict: true,
-    call: (a) => (typeof a[0] === "bigint" ? a[0] : roundHalfUp(a[0] as number, (a[1] as number | undefined) ?? 0)),
+    call: (a) => {
+      const digits = (a[1] as number | undefined) ?? 0;
+      if (isBigDecimal(a[0])) return digits >= a[0].scale ? a[0] : rescale(a[0], digits);
+      return typeof a[0] === "bigint" ? a[0] : roundHalfUp(a[0] as number, digits);
+    },
   },
   POWER: { signature: doubles(2), strict: true, call: (a) => (a[0] as number) ** (a[1] as number) },
   SQRT: math(Math.sqrt),

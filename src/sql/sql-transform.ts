@@ -55,7 +55,7 @@ function expandSql(query: string, inputs: SqlInputs, functions: SqlFunctions): P
     return first.pipeline.apply("Explain", create<SqlRow>([{ PLAN: explainPlan(plan) }])).withSchema(planSchema);
   }
   const names = plan.columns.map((c) => c.name);
-  return new PlanTranslator(new Map(Object.entries(inputs))).translateToRows(plan, names).withSchema(outputSchema(plan));
+  return new PlanTranslator(new Map(Object.entries(inputs)), query).translateToRows(plan, names).withSchema(outputSchema(plan));
 }
 
 /** Options of `sql(query, inputs, options)`: the transform's name and the query's user functions. */

@@ -25,11 +25,18 @@ export type SqlTypeName =
   | "OTHER"
   | "NULL";
 
-/** A value's SQL type: its name, whether it may be NULL, and for OTHER the schema type it carries. */
+/**
+ * A value's SQL type: its name, whether it may be NULL, and for OTHER the schema type it
+ * carries. A DECIMAL may know its precision and scale (a literal, a CAST to DECIMAL(p, s) and
+ * arithmetic on those); a schema's decimal field does not (Beam's decimal logical type has
+ * none), so its values keep their own scale.
+ */
 export interface SqlType {
   readonly name: SqlTypeName;
   readonly nullable: boolean;
   readonly field?: FieldType;
+  readonly precision?: number;
+  readonly scale?: number;
 }
 
 /** A type of `name`. */
@@ -49,10 +56,11 @@ export function isIntegerType(name: SqlTypeName): boolean {
 
 /** Types arithmetic takes. */
 export function isNumeric(name: SqlTypeName): boolean {
-  return isNumberType(name) || name === "BIGINT";
+  return isNumberType(name) || name === "BIGINT" || name === "DECIMAL";
 }
 
-const NUMERIC_RANK: Readonly<Partial<Record<SqlTypeName, number>>> = { TINYINT: 0, SMALLINT: 1, INTEGER: 2, BIGINT: 3, FLOAT: 4, DOUBLE: 5 };
+// An exact integer meets a DECIMAL as a DECIMAL, and a DECIMAL meets a FLOAT or DOUBLE as a DOUBLE (Calcite).
+const NUMERIC_RANK: Readonly<Partial<Record<SqlTypeName, number>>> = { TINYINT: 0, SMALLINT: 1, INTEGER: 2, BIGINT: 3, DECIMAL: 4, FLOAT: 5, DOUBLE: 6 };
 
 /**
  * The type two operands meet at (Calcite's leastRestrictive): the wider numeric type, the

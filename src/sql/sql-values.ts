@@ -1,4 +1,5 @@
 import { formatBigDecimal, parseBigDecimal, type BigDecimal } from "../coders/index.js";
+import { decimalOfInteger, overflows, rescale, truncateDecimal, type DecimalShape } from "./decimal-arithmetic.js";
 import type { SqlTypeName } from "./sql-types.js";
 import { formatDate, formatTimestamp, parseDate, parseTimestamp } from "./time-functions.js";
 
@@ -9,7 +10,8 @@ const DAY = 86_400_000;
  * type first): ordering, the grouping key of a value, and CAST.
  */
 
-function isBigDecimal(v: unknown): v is BigDecimal {
+/** Whether a value is a decimal (the schema's BigDecimal). */
+export function isBigDecimal(v: unknown): v is BigDecimal {
   return typeof v === "object" && v !== null && "unscaledValue" in v && "scale" in v;
 }
 
@@ -52,8 +54,13 @@ export function keyValue(v: unknown): unknown {
 /** Thrown for a value CAST cannot convert; the runner reports it with the step and element. */
 export class SqlCastError extends Error {}
 
-/** CAST of a non-null value from one SQL type to another (Calcite's rules: numbers truncate toward zero). */
-export function castValue(v: unknown, from: SqlTypeName, to: SqlTypeName): unknown {
+/**
+ * CAST of a non-null value from one SQL type to another (Calcite's rules: numbers truncate
+ * toward zero). To a DECIMAL of a known `shape`, the value is rounded half away from zero to
+ * its scale and refused when its integer digits do not fit.
+ */
+export function castValue(v: unknown, from: SqlTypeName, to: SqlTypeName, shape?: DecimalShape): unknown {
+  if (to === "DECIMAL") return toDecimal(v, shape);
   if (from === to) return v;
   switch (to) {
     case "VARCHAR":
@@ -72,19 +79,19 @@ export function castValue(v: unknown, from: SqlTypeName, to: SqlTypeName): unkno
     case "TINYINT":
     case "SMALLINT":
     case "INTEGER": {
-      const n = Math.trunc(toNumber(v));
       const bits = to === "TINYINT" ? 8 : to === "SMALLINT" ? 16 : 32;
+      if (isBigDecimal(v)) return Number(BigInt.asIntN(bits, truncateDecimal(v)));
+      const n = Math.trunc(toNumber(v));
       return Number(BigInt.asIntN(bits, BigInt(n)));
     }
     case "BIGINT":
       if (typeof v === "bigint") return v;
+      if (isBigDecimal(v)) return BigInt.asIntN(64, truncateDecimal(v));
       return BigInt.asIntN(64, BigInt(Math.trunc(toNumber(v))));
     case "FLOAT":
       return Math.fround(toNumber(v));
     case "DOUBLE":
       return toNumber(v);
-    case "DECIMAL":
-      return parseBigDecimal(typeof v === "boolean" ? (v ? "1" : "0") : String(v));
     case "TIMESTAMP":
       if (typeof v === "string") {
         const ms = parseTimestamp(v);
@@ -103,6 +110,26 @@ export function castValue(v: unknown, from: SqlTypeName, to: SqlTypeName): unkno
     default:
       throw new SqlCastError(`cannot CAST ${from} to ${to}`);
   }
+}
+
+/** A value as a DECIMAL, exactly (a DOUBLE by its shortest decimal text, as Java's BigDecimal.valueOf). */
+function toDecimal(v: unknown, shape: DecimalShape | undefined): BigDecimal {
+  let d: BigDecimal;
+  if (isBigDecimal(v)) d = v;
+  else if (typeof v === "bigint") d = decimalOfInteger(v);
+  else if (typeof v === "boolean") d = decimalOfInteger(v ? 1 : 0);
+  else if (typeof v === "number" && !Number.isFinite(v)) throw new SqlCastError(`cannot CAST ${v} to DECIMAL`);
+  else {
+    try {
+      d = parseBigDecimal(String(v));
+    } catch {
+      throw new SqlCastError(`cannot CAST '${String(v)}' to DECIMAL`);
+    }
+  }
+  if (shape === undefined) return d;
+  const out = rescale(d, shape.scale);
+  if (overflows(out, shape)) throw new SqlCastError(`${formatBigDecimal(d)} does not fit DECIMAL(${shape.precision}, ${shape.scale})`);
+  return out;
 }
 
 function toNumber(v: unknown): number {

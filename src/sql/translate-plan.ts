@@ -4,9 +4,12 @@ import type { PCollection } from "../pipeline/index.js";
 import { coGroupByKey, combineGlobally, combinePerKey, flattenAll, map, parDo, windowInto, withTimestamps, type CombineFn } from "../transforms/index.js";
 import { aggregatesCombineFn } from "./aggregate-functions.js";
 import { compileExpression, type Evaluator } from "./compile-expression.js";
+import type { BoundExpr } from "./bound-expression.js";
 import type { PlanNode } from "./plan.js";
+import { sideInputJoin, sideInputRefusal } from "./side-input-join.js";
 import type { SqlRow } from "./sql-transform.js";
 import { castValue, compareValues, keyValue } from "./sql-values.js";
+import { SqlError, positionAt } from "./sql-error.js";
 import { commonType } from "./sql-types.js";
 
 /** A row inside a query: column values by position (SQL NULL is null). */
@@ -36,7 +39,11 @@ export class PlanTranslator {
   private counter = 0;
   /** Translated subplans by their canonical form: a subquery that appears twice is computed once. */
   private readonly translated = new Map<string, PCollection<SqlRowArray>>();
-  constructor(private readonly inputs: ReadonlyMap<string, PCollection<unknown>>) {}
+  constructor(
+    private readonly inputs: ReadonlyMap<string, PCollection<unknown>>,
+    /** The query text, for errors found while translating (positions point into it). */
+    private readonly query = "",
+  ) {}
 
   /**
    * The plan's rows as objects with the column `names`: a calc at the top writes them in its
@@ -80,9 +87,47 @@ export class PlanTranslator {
           node.inputs.map((i) => this.translate(i)),
           this.label("UnionAll"),
         ).withCoder(rowsCoder);
+      case "setOp":
+        return this.setOp(node);
       case "topN":
         return this.topN(node);
     }
+  }
+
+  /** INTERSECT / EXCEPT [ALL] as Beam SQL does it: a CoGroupByKey on the whole row, then counts. */
+  private setOp(node: Extract<PlanNode, { kind: "setOp" }>): PCollection<SqlRowArray> {
+    const keyCoder = kvCoder(deterministicJsValueCoder as Coder<unknown[]>, rowsCoder);
+    const keyedBy = (side: PlanNode, label: string): PCollection<KV<unknown[], SqlRowArray>> =>
+      this.translate(side)
+        .apply(this.label(label), parDo<SqlRowArray, KV<unknown[], SqlRowArray>>({ process: (r, ctx) => ctx.output(kv(r.map((v) => (v === null ? null : keyValue(v))), r)) }))
+        .withCoder(keyCoder);
+    const left = keyedBy(node.left, `${node.op}KeyLeft`);
+    const right = keyedBy(node.right, `${node.op}KeyRight`);
+    // As BeamSetOperatorRelBase: rows meet per window, so both sides must be windowed alike.
+    const [lw, rw] = [left.windowing.windowFn.toString(), right.windowing.windowFn.toString()];
+    if (lw !== rw) {
+      throw new SqlError(
+        `the inputs of ${node.op} are windowed differently: ${lw} and ${rw}`,
+        node.at >= 0 ? positionAt(this.query, node.at) : undefined,
+        "window both sides alike (the same TUMBLE/HOP/SESSION, or windowInto before sql())",
+        this.query,
+      );
+    }
+    const { op, all } = node;
+    return coGroupByKey({ left, right }, this.label(op === "INTERSECT" ? "Intersect" : "Except"))
+      .apply(
+        this.label(`${op === "INTERSECT" ? "Intersect" : "Except"}Rows`),
+        parDo<KV<unknown, { readonly left: SqlRowArray[]; readonly right: SqlRowArray[] }>, SqlRowArray>({
+          process(e, ctx) {
+            const m = e.value.left.length;
+            const n = e.value.right.length;
+            // The left side's rows are output, so values keep their own spelling (a decimal's scale).
+            const copies = op === "INTERSECT" ? (n === 0 ? 0 : all ? Math.min(m, n) : Math.min(m, 1)) : all ? Math.max(m - n, 0) : n === 0 ? Math.min(m, 1) : 0;
+            for (let i = 0; i < copies; i++) ctx.output(e.value.left[i]!);
+          },
+        }),
+      )
+      .withCoder(rowsCoder);
   }
 
   private input(name: string, _columns: readonly string[]): PCollection<unknown> {
@@ -184,8 +229,55 @@ export class PlanTranslator {
       .withCoder(rowsCoder);
   }
 
+  /**
+   * Which side of a join to read as a side input: the one the query asks for, else (as Beam
+   * SQL's BeamSideInputJoinRel) a bounded side joined to an unbounded one when the join keeps
+   * the unbounded side's rows only; undefined joins on CoGroupByKey.
+   */
+  private sideInputSide(node: Extract<PlanNode, { kind: "join" }>): "left" | "right" | undefined {
+    if (node.leftKeys.length === 0) return undefined;
+    if (node.sideInput !== undefined) {
+      const side = this.translate(node.sideInput === "left" ? node.left : node.right);
+      const refusal = sideInputRefusal(side);
+      if (refusal !== undefined) {
+        throw new SqlError(`cannot join ${node.sideInput === "left" ? "the left" : "the right"} side as a side input: ${refusal}`, node.at >= 0 ? positionAt(this.query, node.at) : undefined, "join it on CoGroupByKey (drop it from sideInputJoins)", this.query);
+      }
+      return node.sideInput;
+    }
+    const leftBounded = this.translate(node.left).isBounded;
+    const rightBounded = this.translate(node.right).isBounded;
+    const pick = leftBounded && !rightBounded && (node.join === "INNER" || node.join === "RIGHT") ? "left" : rightBounded && !leftBounded && (node.join === "INNER" || node.join === "LEFT") ? "right" : undefined;
+    if (pick === undefined || sideInputRefusal(this.translate(pick === "left" ? node.left : node.right)) !== undefined) return undefined;
+    return pick;
+  }
+
   private join(node: Extract<PlanNode, { kind: "join" }>): PCollection<SqlRowArray> {
     const keyTypes = node.leftKeys.map((k, i) => commonType(k.type.name, node.rightKeys[i]!.type.name) ?? k.type.name);
+    const sideIs = this.sideInputSide(node);
+    if (sideIs !== undefined) {
+      const keysOf = (exprs: readonly BoundExpr[]) => {
+        const compiled = exprs.map(compileExpression);
+        const from = exprs.map((k) => k.type.name);
+        return (r: SqlRowArray) =>
+          compiled.map((e, i) => {
+            const v = e(r);
+            return v === null ? null : castValue(v, from[i]!, keyTypes[i]!);
+          });
+      };
+      const [mainNode, sideNode] = sideIs === "right" ? [node.left, node.right] : [node.right, node.left];
+      return sideInputJoin({
+        main: this.translate(mainNode),
+        side: this.translate(sideNode),
+        sideIs,
+        mainKey: keysOf(sideIs === "right" ? node.leftKeys : node.rightKeys),
+        sideKey: keysOf(sideIs === "right" ? node.rightKeys : node.leftKeys),
+        residual: node.residual === undefined ? undefined : compileExpression(node.residual),
+        keepUnmatchedMain: node.join === (sideIs === "right" ? "LEFT" : "RIGHT"),
+        sideWidth: sideNode.columns.length,
+        label: (kind) => this.label(kind),
+        rowsCoder,
+      });
+    }
     const keyer = (exprs: readonly Evaluator[], fromTypes: readonly string[], side: string) => (r: SqlRowArray): KV<unknown[], SqlRowArray> => {
       const key = exprs.map((e, i) => {
         const v = e(r);

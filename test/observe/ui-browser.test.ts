@@ -1,4 +1,6 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { chromium, type Browser } from "playwright-core";
 import { Metrics, Pipeline, countPerElement, fixedWindows, generateSequence, parDo, windowInto } from "../../src/index.js";
@@ -25,13 +27,13 @@ async function eventually<T>(check: () => Promise<T>, ms = 10_000): Promise<T> {
 }
 
 /** A streaming job with a composite (the count per key) and a user counter, run with --ui; resolves its page's URL. */
-async function streamingJobWithUi(jobName: string) {
+async function streamingJobWithUi(jobName: string, options: Record<string, unknown> = {}) {
   const stderr: string[] = [];
   const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
     stderr.push(String(chunk));
     return true;
   });
-  const p = new Pipeline({ ui: true, jobName });
+  const p = new Pipeline({ ui: true, jobName, ...options });
   const seen = Metrics.counter("test", "seen");
   p.apply("Ticks", generateSequence({ rate: { elements: 200, period: 100 } }))
     .apply("Keys", parDo<number, number>({
@@ -84,6 +86,9 @@ describe.skipIf(CHROMIUM === undefined)("the monitoring web page in chromium", (
       });
       expect(await page.locator('#steps tr[data-step="Keys"]').textContent()).toContain("test/seen");
       expect(await page.locator("#state").textContent()).toBe("RUNNING");
+      // Without --checkpointDir there is no savepoint to take, and the button says why.
+      expect(await page.locator("#savepoint").isDisabled()).toBe(true);
+      expect(await page.locator("#savepoint").getAttribute("title")).toMatch(/takes no checkpoints.*--checkpointDir/);
 
       // A composite folds into one box and opens again.
       await page.locator('#graph-svg g.cluster[data-composite="PerKey"] text').click();
@@ -103,6 +108,29 @@ describe.skipIf(CHROMIUM === undefined)("the monitoring web page in chromium", (
     } finally {
       await page.close();
       await result.cancel();
+    }
+  }, 30_000);
+
+  it("writes a savepoint of a checkpointed job when asked and confirmed, and shows its path", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "beam-ts-ui-savepoint-"));
+    const { result, url } = await streamingJobWithUi("saved", { checkpointDir: dir, checkpointInterval: 60_000 });
+    const page = await browser.newPage();
+    try {
+      await page.goto(url);
+      await page.waitForSelector("#savepoint:not([disabled])");
+      page.once("dialog", (d) => void d.accept());
+      await page.locator("#savepoint").click();
+      const shown = await eventually(async () => {
+        const m = /savepoint written to (\S+)/.exec((await page.locator("#action-result").textContent()) ?? "");
+        if (m === null) throw new Error("no savepoint path shown yet");
+        return m[1]!;
+      });
+      expect(path.dirname(shown)).toBe(dir);
+      expect(readdirSync(dir)).toContain(path.basename(shown));
+    } finally {
+      await page.close();
+      await result.cancel();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 30_000);
 });

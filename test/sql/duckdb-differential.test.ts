@@ -1,17 +1,17 @@
-import { DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBDateValue, DuckDBDecimalValue, DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Pipeline, create, parDo, schema, sql, t, type SqlRow } from "../../src/index.js";
+import { Pipeline, create, formatBigDecimal, parDo, parseBigDecimal, schema, sql, t, type BigDecimal, type SqlRow } from "../../src/index.js";
 
 // The oracle: DuckDB runs the same generated queries over the same random tables; results
 // are compared as multisets, numbers with a relative tolerance, NULL as NULL.
 
 const T = schema(
-  { k: t.string().nullable(), a: t.int32().nullable(), b: t.int64().nullable(), x: t.double().nullable(), f: t.boolean().nullable(), ts: t.timestamp().nullable(), d: t.date().nullable() },
+  { k: t.string().nullable(), a: t.int32().nullable(), b: t.int64().nullable(), x: t.double().nullable(), f: t.boolean().nullable(), ts: t.timestamp().nullable(), d: t.date().nullable(), m: t.decimal().nullable() },
   { name: "t" },
 );
 const U = schema({ k: t.string().nullable(), c: t.int32().nullable() }, { name: "u" });
-type TRow = { k: string | null; a: number | null; b: bigint | null; x: number | null; f: boolean | null; ts: number | null; d: number | null };
+type TRow = { k: string | null; a: number | null; b: bigint | null; x: number | null; f: boolean | null; ts: number | null; d: number | null; m: BigDecimal | null };
 type URow = { k: string | null; c: number | null };
 
 const nullable = <V>(arb: fc.Arbitrary<V>) => fc.option(arb, { nil: null, freq: 4 });
@@ -29,6 +29,8 @@ const tRow = fc.record({
     ),
   ),
   d: nullable(fc.integer({ min: 19_000, max: 20_200 })),
+  // Decimals of mixed scales (1.5 and 1.50 are one value) with duplicates.
+  m: nullable(fc.oneof(fc.constantFrom("1.5", "1.50", "-0.25", "3", "0.00", "100.125"), fc.integer({ min: -99_999, max: 99_999 }).map((n) => (n / 100).toFixed(2))).map(parseBigDecimal)),
 });
 const uRow = fc.record({ k: nullable(fc.constantFrom("a", "b", "d")), c: nullable(fc.integer({ min: -5, max: 5 })) });
 
@@ -79,6 +81,13 @@ const scalar = fc.oneof(
   predicate.map((p) => `(${p})`),
 );
 const aggregate = fc.constantFrom("COUNT(*)", "COUNT(a)", "SUM(a)", "SUM(b)", "MIN(x)", "MAX(b)", "MIN(k)", "COUNT(DISTINCT a)", "AVG(x)", "SUM(x)", "MAX(a + b)", "MIN(ts)", "MAX(d)");
+const setOperator = fc.constantFrom("INTERSECT", "INTERSECT ALL", "EXCEPT", "EXCEPT ALL", "UNION", "UNION ALL");
+// DECIMAL: exact arithmetic (division by 4, 8 or 0.5 is exact at Calcite's scale, so it meets DuckDB's DOUBLE quotient).
+const decimalExpr = fc.oneof(
+  fc.constantFrom("m", "m + 1", "m - a", "m * m", "m * 2.5", "-m", "m + 0.125", "m / 4", "(m + a) / 8", "m / 0.5", "ABS(m)", "FLOOR(m)", "CEIL(m)", "ROUND(m, 1)"),
+  fc.constantFrom("CAST(a AS DECIMAL(10, 2))", "CAST(m AS DOUBLE)", "COALESCE(m, 0)", "CASE WHEN m > 0 THEN m ELSE 0.5 END"),
+);
+const decimalPredicate = fc.constantFrom("m > 1.5", "m = 1.5", "m < a", "m BETWEEN -1 AND 2.25", "m IN (1.5, 3, NULL)", "m * 2 >= x", "m <> 0");
 const where = fc.option(fc.oneof(predicate, timePredicate).map((p) => ` WHERE ${p}`), { nil: "" });
 const query = fc.oneof(
   fc.tuple(fc.array(scalar, { minLength: 1, maxLength: 4 }), where).map(([cols, w]) => `SELECT ${cols.join(", ")} FROM t${w}`),
@@ -93,6 +102,12 @@ const query = fc.oneof(
   fc.tuple(intExpr, where).map(([s, w]) => `SELECT ${s} FROM t${w} UNION ALL SELECT c FROM u`),
   fc.tuple(intExpr, fc.integer({ min: 0, max: 4 })).map(([s, n]) => `SELECT ${s} AS v, k FROM t ORDER BY v DESC, k LIMIT ${n}`),
   fc.tuple(fc.array(aggregate, { minLength: 1, maxLength: 2 })).map(([aggs]) => `SELECT k, ${aggs.join(", ")} FROM (SELECT * FROM t WHERE a IS NOT NULL) s GROUP BY k`),
+  // Set operations compare whole rows, NULL equal to NULL; INTERSECT binds tighter than EXCEPT and UNION.
+  fc.tuple(setOperator, where).map(([op, w]) => `SELECT k, a % 3 FROM t${w} ${op} SELECT k, c FROM u`),
+  fc.tuple(fc.array(decimalExpr, { minLength: 1, maxLength: 3 }), fc.option(decimalPredicate, { nil: undefined })).map(([cols, p]) => `SELECT ${cols.join(", ")} FROM t${p === undefined ? "" : ` WHERE ${p}`}`),
+  fc.constantFrom("SUM(m)", "MIN(m)", "MAX(m)", "COUNT(DISTINCT m)", "SUM(m * a)", "MAX(m / 4)").map((agg) => `SELECT k, ${agg} FROM t GROUP BY k`),
+  fc.constantFrom("SELECT m, COUNT(*) FROM t GROUP BY m", "SELECT DISTINCT m FROM t", "SELECT m FROM t INTERSECT SELECT m + 0 FROM t WHERE a > 0"),
+  fc.tuple(setOperator, setOperator, where).map(([op1, op2, w]) => `SELECT k FROM t ${op1} SELECT k FROM u ${op2} SELECT k FROM t${w}`),
 );
 
 // --- comparing results -----------------------------------------------------------------
@@ -101,6 +116,8 @@ function normal(v: unknown): string {
   // DuckDB's TIMESTAMP and DATE values; beam-ts's are milliseconds and days.
   if (v instanceof DuckDBTimestampValue) return normal(Number(v.micros / 1000n));
   if (v instanceof DuckDBDateValue) return normal(v.days);
+  if (v instanceof DuckDBDecimalValue) return normal(v.toDouble());
+  if (typeof v === "object" && "unscaledValue" in v) return normal(Number(formatBigDecimal(v as BigDecimal)));
   if (typeof v === "bigint") return normal(Number(v));
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : Number(v.toPrecision(9)).toString();
   return JSON.stringify(v);
@@ -131,8 +148,8 @@ function toDuckDb(q: string): string {
 }
 
 async function duckdb(ts: readonly TRow[], us: readonly URow[], queries: readonly string[]): Promise<string[][]> {
-  await db.run("CREATE OR REPLACE TABLE t (k VARCHAR, a INTEGER, b BIGINT, x DOUBLE, f BOOLEAN, ts TIMESTAMP, d DATE); CREATE OR REPLACE TABLE u (k VARCHAR, c INTEGER)");
-  const time = (r: TRow) => [r.ts === null ? "NULL" : `epoch_ms(${r.ts})`, r.d === null ? "NULL" : `CAST(DATE '1970-01-01' + ${r.d} AS DATE)`];
+  await db.run("CREATE OR REPLACE TABLE t (k VARCHAR, a INTEGER, b BIGINT, x DOUBLE, f BOOLEAN, ts TIMESTAMP, d DATE, m DECIMAL(9, 3)); CREATE OR REPLACE TABLE u (k VARCHAR, c INTEGER)");
+  const time = (r: TRow) => [r.ts === null ? "NULL" : `epoch_ms(${r.ts})`, r.d === null ? "NULL" : `CAST(DATE '1970-01-01' + ${r.d} AS DATE)`, r.m === null ? "NULL" : formatBigDecimal(r.m)];
   if (ts.length > 0) await db.run(`INSERT INTO t VALUES ${ts.map((r) => `(${[...[r.k, r.a, r.b, r.x, r.f].map(literal), ...time(r)].join(", ")})`).join(", ")}`);
   if (us.length > 0) await db.run(`INSERT INTO u VALUES ${us.map((r) => `(${[r.k, r.c].map(literal).join(", ")})`).join(", ")}`);
   const out: string[][] = [];

@@ -20,7 +20,11 @@ export interface NatsServer {
   pid: number;
   /** SIGTERM (SIGKILL after 10 s), then removes its folder. */
   stop(): Promise<void>;
+  /** Ends the process by `signal` (default SIGTERM) and waits for it; the store stays, for `restart`. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a killed server again on the same port and store (updates `pid`). */
+  restart(): Promise<void>;
 }
 
-/** Starts nats-server with JetStream on 127.0.0.1 at a free port, its store in a new temporary folder. */
-export declare function startNats(): Promise<NatsServer>;
+/** Starts nats-server with JetStream on 127.0.0.1 at a free port, its store in a new temporary folder; with `tls`, TLS only (`tls://` url). */
+export declare function startNats(options?: { tls?: { certFile: string; keyFile: string } }): Promise<NatsServer>;

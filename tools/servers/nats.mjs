@@ -30,61 +30,78 @@ export function natsServerBin() {
 
 /**
  * Starts nats-server with JetStream (`-js`) in a new temporary folder. Resolves when it
- * accepts connections (about 50 ms once built).
+ * accepts connections (about 50 ms once built). `kill` then `restart` brings it back on the
+ * same port with the same store: what a server that goes away mid-job looks like.
  *
- * @returns {Promise<{ host: string, port: number, user: string, password: string, url: string, pid: number, stop: () => Promise<void> }>}
+ * @param {{ tls?: { certFile: string, keyFile: string } }} [options] with `tls`, clients must connect with TLS
+ * @returns {Promise<{ host: string, port: number, user: string, password: string, url: string, pid: number, stop: () => Promise<void>, kill: (signal?: NodeJS.Signals) => Promise<void>, restart: () => Promise<void> }>}
  */
-export async function startNats() {
+export async function startNats(options = {}) {
   const bin = await natsServerBin();
   const dir = mkdtempSync(join(tmpdir(), "beam-ts-nats-"));
   const port = await freePort();
-  const child = spawn(
-    bin,
-    ["-a", HOST, "-p", String(port), "-js", "-sd", dir, "--user", NATS_TEST_USER, "--pass", NATS_TEST_PASSWORD, "-n", `beam-ts-test-${port}`],
-    { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let log = "";
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`nats-server did not start within 20 s:\n${log}`)), 20_000);
-    const onData = (chunk) => {
-      log += chunk.toString();
-      if (log.includes("Server is ready")) {
+  const tls = options.tls ? ["--tls", "--tlscert", options.tls.certFile, "--tlskey", options.tls.keyFile] : [];
+  const args = ["-a", HOST, "-p", String(port), "-js", "-sd", dir, "--user", NATS_TEST_USER, "--pass", NATS_TEST_PASSWORD, "-n", `beam-ts-test-${port}`, ...tls];
+  let child;
+  let exited;
+  /** Spawns nats-server with `args` and waits until it is ready. */
+  const launch = async () => {
+    child = spawn(bin, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    const started = child;
+    let log = "";
+    exited = new Promise((resolve) => started.once("exit", resolve));
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`nats-server did not start within 20 s:\n${log}`)), 20_000);
+      const onData = (chunk) => {
+        log += chunk.toString();
+        if (log.includes("Server is ready")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      started.stdout.on("data", onData);
+      started.stderr.on("data", onData);
+      started.once("exit", (code, signal) => {
         clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`nats-server exited at start (${code ?? signal}):\n${log}`));
+        reject(new Error(`nats-server exited at start (${code ?? signal}):\n${log}`));
+      });
     });
-  }).catch((err) => {
+    started.stdout.resume();
+    started.stderr.resume();
+  };
+  await launch().catch((err) => {
     child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
     throw err;
   });
-  child.stdout.resume();
-  child.stderr.resume();
-  const stop = async () => {
+  /** Ends the process by `signal` and waits for it; the store stays (for `restart`). */
+  const kill = async (signal = "SIGTERM") => {
     if (child.exitCode === null && child.signalCode === null) {
-      process.kill(child.pid, "SIGTERM");
+      process.kill(child.pid, signal);
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await exited;
       clearTimeout(timer);
     }
-    rmSync(dir, { recursive: true, force: true });
   };
-  return {
+  const server = {
     host: HOST,
     port,
     user: NATS_TEST_USER,
     password: NATS_TEST_PASSWORD,
-    url: `nats://${HOST}:${port}`,
+    url: `${options.tls ? "tls" : "nats"}://${HOST}:${port}`,
     pid: child.pid,
-    stop,
+    stop: async () => {
+      await kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kill,
+    /** Starts the killed server again on the same port and store. */
+    restart: async () => {
+      await launch();
+      server.pid = child.pid;
+    },
   };
+  return server;
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {

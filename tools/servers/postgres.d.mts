@@ -18,7 +18,11 @@ export interface PostgresServer {
   pid: number;
   /** Fast shutdown (SIGINT, SIGKILL after 10 s), then removes the data folder. */
   stop(): Promise<void>;
+  /** Ends the postmaster by `signal` (default SIGINT, fast shutdown; SIGKILL is a crash) and waits; the data stays, for `restart`. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a killed server again on the same port and data folder (updates `pid`). */
+  restart(): Promise<void>;
 }
 
-/** Starts PostgreSQL on 127.0.0.1 at a free port in a new temporary data folder. */
-export declare function startPostgres(): Promise<PostgresServer>;
+/** Starts PostgreSQL on 127.0.0.1 at a free port in a new temporary data folder; with `ssl` (PEM files) it also accepts TLS. */
+export declare function startPostgres(options?: { ssl?: { certFile: string; keyFile: string } }): Promise<PostgresServer>;

@@ -10,7 +10,7 @@
 // the cluster is owned by, and the server runs as, the `postgres` user Debian's package
 // creates. Durability is off (fsync, synchronous_commit): a test server, never for data.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,11 +68,14 @@ function runAs() {
 
 /**
  * Starts a PostgreSQL server in a new temporary data folder. Resolves when it accepts
- * connections (about a second: initdb without sync, then start-up).
+ * connections (about a second: initdb without sync, then start-up). With `ssl` (PEM files)
+ * it also accepts TLS connections (`ssl=on`). `kill` then `restart` brings it back on the
+ * same port and data folder: what a server that goes away mid-job looks like.
  *
- * @returns {Promise<{ host: string, port: number, user: string, password: string, database: string, url: string, pid: number, stop: () => Promise<void> }>}
+ * @param {{ ssl?: { certFile: string, keyFile: string } }} [options]
+ * @returns {Promise<{ host: string, port: number, user: string, password: string, database: string, url: string, pid: number, stop: () => Promise<void>, kill: (signal?: NodeJS.Signals) => Promise<void>, restart: () => Promise<void> }>}
  */
-export async function startPostgres() {
+export async function startPostgres(options = {}) {
   const bin = postgresBinDir();
   const owner = runAs();
   const dir = mkdtempSync(join(tmpdir(), "beam-ts-postgres-"));
@@ -94,47 +97,70 @@ export async function startPostgres() {
     throw new Error(`initdb failed: ${err.stderr?.toString() ?? err.message}`);
   }
   const port = await freePort();
-  const child = spawn(
-    join(bin, "postgres"),
-    [
-      "-D", data, "-p", String(port), "-k", dir,
-      "-c", `listen_addresses=${HOST}`, "-c", "fsync=off", "-c", "synchronous_commit=off",
-      "-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "shared_buffers=64MB",
-    ],
-    { ...owner, cwd: dir, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let log = "";
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`PostgreSQL did not start within 30 s:\n${log}`)), 30_000);
-    child.stderr.on("data", (chunk) => {
-      log += chunk.toString();
-      if (log.includes("ready to accept connections")) {
+  // With `ssl`, the server certificate and key are copied into the folder: PostgreSQL
+  // refuses a key file that others can read or that its user does not own.
+  const ssl = [];
+  if (options.ssl) {
+    const cert = join(dir, "server.crt");
+    const key = join(dir, "server.key");
+    copyFileSync(options.ssl.certFile, cert);
+    copyFileSync(options.ssl.keyFile, key);
+    chmodSync(key, 0o600);
+    if (owner.uid !== undefined) {
+      chownSync(cert, owner.uid, owner.gid);
+      chownSync(key, owner.uid, owner.gid);
+    }
+    ssl.push("-c", "ssl=on", "-c", `ssl_cert_file=${cert}`, "-c", `ssl_key_file=${key}`);
+  }
+  const args = [
+    "-D", data, "-p", String(port), "-k", dir,
+    "-c", `listen_addresses=${HOST}`, "-c", "fsync=off", "-c", "synchronous_commit=off",
+    "-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "shared_buffers=64MB",
+    ...ssl,
+  ];
+  let child;
+  let exited;
+  /** Spawns postgres on the data folder and waits until it accepts connections. */
+  const launch = async () => {
+    child = spawn(join(bin, "postgres"), args, { ...owner, cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    const started = child;
+    let log = "";
+    exited = new Promise((resolve) => started.once("exit", resolve));
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`PostgreSQL did not start within 30 s:\n${log}`)), 30_000);
+      started.stderr.on("data", (chunk) => {
+        log += chunk.toString();
+        if (log.includes("ready to accept connections")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      started.once("exit", (code, signal) => {
         clearTimeout(timer);
-        resolve();
-      }
+        reject(new Error(`PostgreSQL exited at start (${code ?? signal}):\n${log}`));
+      });
     });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`PostgreSQL exited at start (${code ?? signal}):\n${log}`));
-    });
-  }).catch((err) => {
+    started.stderr.resume();
+  };
+  await launch().catch((err) => {
     child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
     throw err;
   });
-  child.stderr.resume();
-  const stop = async () => {
+  /**
+   * Ends the postmaster by `signal` and waits for it; the data folder stays (for `restart`).
+   * SIGINT is PostgreSQL's fast shutdown (sessions ended, nothing waits); SIGKILL a crash,
+   * which the next start recovers from its WAL.
+   */
+  const kill = async (signal = "SIGINT") => {
     if (child.exitCode === null && child.signalCode === null) {
-      // SIGINT is PostgreSQL's fast shutdown: sessions are ended, nothing waits.
-      process.kill(child.pid, "SIGINT");
+      process.kill(child.pid, signal);
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await exited;
       clearTimeout(timer);
     }
-    rmSync(dir, { recursive: true, force: true });
   };
-  return {
+  const server = {
     host: HOST,
     port,
     user: "postgres",
@@ -142,8 +168,18 @@ export async function startPostgres() {
     database: "postgres",
     url: `postgresql://postgres:${encodeURIComponent(POSTGRES_TEST_PASSWORD)}@${HOST}:${port}/postgres`,
     pid: child.pid,
-    stop,
+    stop: async () => {
+      await kill("SIGINT");
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kill,
+    /** Starts the killed server again on the same port and data folder. */
+    restart: async () => {
+      await launch();
+      server.pid = child.pid;
+    },
   };
+  return server;
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {

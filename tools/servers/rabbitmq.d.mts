@@ -18,6 +18,10 @@ export interface RabbitMqServer {
   pid: number;
   /** SIGTERM to its process group (SIGKILL after 15 s), stops its epmd, then removes its folder. */
   stop(): Promise<void>;
+  /** Ends its process group by `signal` (default SIGTERM; SIGKILL is a crash) and waits; the data stays, for `restart`. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a killed broker again on the same port and data (updates `pid`). */
+  restart(): Promise<void>;
 }
 
 /** Starts rabbitmq-server on 127.0.0.1 at a free port, its data in a new temporary folder. */

@@ -39,9 +39,10 @@ export function rabbitmqServerBin() {
 
 /**
  * Starts rabbitmq-server in a new temporary folder. Resolves when it accepts AMQP
- * connections (about 3-5 s).
+ * connections (about 3-5 s). `kill` then `restart` brings it back on the same port with
+ * the same data: what a broker that goes away mid-job looks like.
  *
- * @returns {Promise<{ host: string, port: number, user: string, password: string, url: string, pid: number, stop: () => Promise<void> }>}
+ * @returns {Promise<{ host: string, port: number, user: string, password: string, url: string, pid: number, stop: () => Promise<void>, kill: (signal?: NodeJS.Signals) => Promise<void>, restart: () => Promise<void> }>}
  */
 export async function startRabbitMq() {
   const bin = rabbitmqServerBin();
@@ -69,10 +70,8 @@ export async function startRabbitMq() {
     RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, "enabled_plugins"),
     RABBITMQ_PID_FILE: join(dir, "rabbitmq.pid"),
   };
-  // Its own process group: the script, the Erlang VM and its helpers are stopped together.
-  const child = spawn(bin, [], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let log = "";
-  const exited = new Promise((resolve) => child.once("exit", resolve));
+  let child;
+  let exited;
   /** epmd was started by the VM as a daemon outside the group: stop it by its port. */
   const stopEpmd = () => {
     try {
@@ -88,50 +87,71 @@ export async function startRabbitMq() {
       // Gone already.
     }
   };
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`rabbitmq-server did not start within 60 s:\n${log.slice(-4000)}`)), 60_000);
-    const onData = (chunk) => {
-      log += chunk.toString();
-      if (log.includes("Server startup complete")) {
+  /** Spawns the broker (its mnesia folder kept between runs) and waits until it accepts connections. */
+  const launch = async () => {
+    // Its own process group: the script, the Erlang VM and its helpers are stopped together.
+    child = spawn(bin, [], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const started = child;
+    let log = "";
+    exited = new Promise((resolve) => started.once("exit", resolve));
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`rabbitmq-server did not start within 60 s:\n${log.slice(-4000)}`)), 60_000);
+      const onData = (chunk) => {
+        log += chunk.toString();
+        if (log.includes("Server startup complete")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      started.stdout.on("data", onData);
+      started.stderr.on("data", onData);
+      started.once("exit", (code, signal) => {
         clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`rabbitmq-server exited at start (${code ?? signal}):\n${log.slice(-4000)}`));
+        reject(new Error(`rabbitmq-server exited at start (${code ?? signal}):\n${log.slice(-4000)}`));
+      });
     });
-  }).catch((err) => {
+    started.stdout.resume();
+    started.stderr.resume();
+  };
+  await launch().catch((err) => {
     killGroup("SIGKILL");
     stopEpmd();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   });
-  child.stdout.resume();
-  child.stderr.resume();
-  const stop = async () => {
+  /**
+   * Ends the broker's process group by `signal` and waits; the folder (mnesia: durable queues
+   * and persistent messages) stays, for `restart`. SIGTERM stops the node cleanly; SIGKILL is a crash.
+   */
+  const kill = async (signal = "SIGTERM") => {
     if (child.exitCode === null && child.signalCode === null) {
-      // SIGTERM: the script stops the node (a clean shutdown, a second or two).
-      killGroup("SIGTERM");
+      killGroup(signal);
       const timer = setTimeout(() => killGroup("SIGKILL"), 15_000);
       await exited;
       clearTimeout(timer);
     }
     killGroup("SIGKILL");
-    stopEpmd();
-    rmSync(dir, { recursive: true, force: true });
   };
-  return {
+  const server = {
     host: HOST,
     port,
     user: RABBITMQ_TEST_USER,
     password: RABBITMQ_TEST_PASSWORD,
     url: `amqp://${RABBITMQ_TEST_USER}:${encodeURIComponent(RABBITMQ_TEST_PASSWORD)}@${HOST}:${port}`,
     pid: child.pid,
-    stop,
+    stop: async () => {
+      await kill("SIGTERM");
+      stopEpmd();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kill,
+    /** Starts the killed broker again on the same ports and folder. */
+    restart: async () => {
+      await launch();
+      server.pid = child.pid;
+    },
   };
+  return server;
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {

@@ -1,4 +1,4 @@
-import { open, type FileHandle } from "node:fs/promises";
+import { fileSystemFor, type ReadableFile } from "../filesystems/index.js";
 import { FormatError, SYNC_SIZE, decompress, parseHeader, readLong, type ContainerHeader } from "./container-format.js";
 
 /** One block of a file: where its sync marker and its data start, its records' bytes. */
@@ -28,20 +28,20 @@ export class BadBlock extends Error {
 
 const SCAN_CHUNK = 64 * 1024;
 
-/** An open Avro container file read with positioned reads (no stream: byte ranges seek). */
+/** An open Avro container file of any file system, read with positioned reads (no stream: byte ranges seek). */
 export class AvroFile {
   private constructor(
     readonly path: string,
-    private readonly handle: FileHandle,
+    private readonly handle: ReadableFile,
     readonly size: number,
     readonly header: ContainerHeader,
   ) {}
 
   /** Opens a file and parses its header (FormatError when it is not an Avro container file). */
   static async open(path: string): Promise<AvroFile> {
-    const handle = await open(path, "r");
+    const handle = await (await fileSystemFor(path)).open(path);
     try {
-      const size = (await handle.stat()).size;
+      const size = handle.metadata.sizeBytes;
       let want = 4096;
       for (;;) {
         const buf = await readAt(handle, 0, Math.min(want, size));
@@ -122,11 +122,11 @@ export class AvroFile {
   }
 }
 
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+async function readAt(handle: ReadableFile, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.alloc(length);
   let done = 0;
   while (done < length) {
-    const { bytesRead } = await handle.read(buf, done, length - done, position + done);
+    const bytesRead = await handle.read(buf, done, length - done, position + done);
     if (bytesRead === 0) break;
     done += bytesRead;
   }

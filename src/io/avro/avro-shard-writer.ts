@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rm, type FileHandle } from "node:fs/promises";
-import path from "node:path";
 import { describeValue } from "../../model/index.js";
 import type { ShardSink } from "../files/index.js";
+import { fileSystemFor, type CreateOptions, type WritableFile } from "../filesystems/index.js";
 import { AvroIOError, messageOf } from "./avro-io-error.js";
 import type { AvroMapping } from "./avro-values.js";
 import type { AvscType } from "./avsc-module.js";
@@ -20,7 +19,8 @@ export interface AvroShardSettings {
 /**
  * Writes one Avro object container file: the header on open, then records buffered into
  * blocks of about `syncInterval` bytes (before compression), each ended by the file's
- * random sync marker. `write` returns a promise only when a block is written.
+ * random sync marker, on the file system of its path. `write` returns a promise only when a
+ * block is written; the file becomes visible when `close` resolves.
  */
 export class AvroShardWriter implements ShardSink<unknown> {
   private pending: Buffer[] = [];
@@ -30,21 +30,20 @@ export class AvroShardWriter implements ShardSink<unknown> {
 
   private constructor(
     readonly file: string,
-    private readonly handle: FileHandle,
+    private readonly out: WritableFile,
     private readonly settings: AvroShardSettings,
     private readonly sync: Buffer,
   ) {}
 
-  static async open(file: string, settings: AvroShardSettings): Promise<AvroShardWriter> {
-    let handle: FileHandle;
+  static async open(file: string, settings: AvroShardSettings, options: CreateOptions = {}): Promise<AvroShardWriter> {
+    let out: WritableFile;
     try {
-      await mkdir(path.dirname(file), { recursive: true });
-      handle = await open(file, "wx");
+      out = await (await fileSystemFor(file)).create(file, { mimeType: "application/avro", exclusive: true, ...options });
     } catch (err) {
       throw new AvroIOError(`writeAvro: cannot create "${file}": ${messageOf(err)}`, { cause: err });
     }
     const sync = randomBytes(16);
-    const writer = new AvroShardWriter(file, handle, settings, sync);
+    const writer = new AvroShardWriter(file, out, settings, sync);
     await writer.append(encodeHeader(settings.schemaJson, settings.codec, sync));
     return writer;
   }
@@ -70,14 +69,19 @@ export class AvroShardWriter implements ShardSink<unknown> {
   async close(): Promise<void> {
     try {
       await this.flushBlock();
-    } finally {
-      await this.handle.close();
+    } catch (err) {
+      await this.out.abort();
+      throw err;
+    }
+    try {
+      await this.out.close();
+    } catch (err) {
+      throw new AvroIOError(`writeAvro: cannot finish "${this.file}": ${messageOf(err)}`, { cause: err });
     }
   }
 
   async abort(): Promise<void> {
-    await this.handle.close().catch(() => undefined);
-    await rm(this.file, { force: true }).catch(() => undefined);
+    await this.out.abort();
   }
 
   private async flushBlock(): Promise<void> {
@@ -91,7 +95,7 @@ export class AvroShardWriter implements ShardSink<unknown> {
 
   private async append(bytes: Buffer): Promise<void> {
     try {
-      await this.handle.writeFile(bytes);
+      await this.out.write(bytes);
     } catch (err) {
       throw new AvroIOError(`writeAvro: cannot write "${this.file}": ${messageOf(err)}`, { cause: err });
     }

@@ -2,6 +2,7 @@ import { ConstructionError, RowSchema, type Schema } from "../../model/index.js"
 import { bytesCoder } from "../../coders/index.js";
 import { PTransform, type PBegin, type PCollection } from "../../pipeline/index.js";
 import { parDo, splittableParDo, type BadRecord, type DoFn, type ProcessContext, type WithFailures } from "../../transforms/index.js";
+import { checkFileSystemPath } from "../filesystems/index.js";
 import { StatFilesDoFn, matchFiles, type EmptyMatchTreatment } from "../text/internal.js";
 import { mapAvroSchema } from "./avro-values.js";
 import { ReadAvroFn, type CorruptBlock, type CorruptBlockTreatment, type ReadItem } from "./read-avro-fn.js";
@@ -54,6 +55,7 @@ export function readAvro(
   if (typeof filePattern !== "string" || filePattern.length === 0) {
     throw new ConstructionError(`readAvro needs a non-empty file pattern (a path or a glob such as "data/*.avro"); got ${String(filePattern)}.`);
   }
+  checkFileSystemPath(filePattern, "readAvro");
   const corruptBlock = options.corruptBlock ?? "fail";
   if (corruptBlock !== "fail" && corruptBlock !== "deadLetter") {
     throw new ConstructionError(`readAvro: corruptBlock must be "fail" or "deadLetter", got ${String(corruptBlock)}.`);

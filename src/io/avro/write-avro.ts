@@ -1,7 +1,7 @@
-import path from "node:path";
 import { ConstructionError, RowSchema } from "../../model/index.js";
 import type { PCollection, PTransform } from "../../pipeline/index.js";
-import { ShardedWrite } from "../files/index.js";
+import { ShardedWrite, resolveOutputPath } from "../files/index.js";
+import { checkFileSystemPath } from "../filesystems/index.js";
 import { AvroIOError, messageOf } from "./avro-io-error.js";
 import { avroSchemaOfRow } from "./avro-schema-of-row.js";
 import { AvroShardWriter, type AvroShardSettings } from "./avro-shard-writer.js";
@@ -40,6 +40,7 @@ export function writeAvro<T>(prefix: string, options: WriteAvroOptions): PTransf
   if (typeof prefix !== "string" || prefix.length === 0) {
     throw new ConstructionError(`writeAvro needs a non-empty output prefix such as "out/part"; got ${String(prefix)}.`);
   }
+  checkFileSystemPath(prefix, "writeAvro");
   const { codec = "deflate", syncInterval = DEFAULT_SYNC_INTERVAL, numShards, suffix = ".avro" } = options;
   if (!AVRO_CODECS.includes(codec)) {
     throw new ConstructionError(
@@ -70,10 +71,10 @@ export function writeAvro<T>(prefix: string, options: WriteAvroOptions): PTransf
     }));
   return new ShardedWrite<T>("WriteAvro", {
     what: "writeAvro",
-    prefix: path.resolve(prefix),
+    prefix: resolveOutputPath(prefix),
     suffix,
     numShards,
-    openShard: async (file) => AvroShardWriter.open(file, await settings()),
+    openShard: async (file, createOptions) => AvroShardWriter.open(file, await settings(), createOptions),
     check: (element) => element as T,
   });
 }

@@ -1,9 +1,7 @@
-import { createReadStream } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
-import { createGunzip } from "node:zlib";
 import { stringUtf8Coder } from "../../coders/index.js";
 import type { BadRecord, DoFn, ProcessContext } from "../../transforms/index.js";
-import { TextIOError, fileSource, isGzipped, lineNumberAt, messageOf, truncate, type ReadCompression } from "../text/internal.js";
+import type { ReadableFile } from "../filesystems/index.js";
+import { TextIOError, lineNumberAt, messageOf, openFileStream, openReadableFile, truncate, type ReadCompression } from "../text/internal.js";
 import type { CsvDialect } from "./csv-dialect.js";
 import { parseCsvLine } from "./csv-line.js";
 import { loadCsvParse, parserOptions, type CsvCells, type CsvParseModule } from "./csv-parser.js";
@@ -151,17 +149,17 @@ export class ParseCsvDoFn implements DoFn<CsvRecordText, unknown, { failures: Ba
   }
 
   private async readHeader(file: string): Promise<string[]> {
-    const input = createReadStream(file);
-    const source = isGzipped(file, this.settings.compression) ? input.pipe(createGunzip()) : input;
     const parser = this.csv!.parseStream({ ...parserOptions(this.settings.dialect), bom: true, from_line: this.settings.skipLines + 1, to: 1 });
-    source.on("error", (err: Error) => parser.destroy(err));
-    source.pipe(parser);
+    let input: Awaited<ReturnType<typeof openFileStream>> | undefined;
     try {
+      input = await openFileStream(file, this.settings.compression);
+      input.stream.on("error", (err: Error) => parser.destroy(err));
+      input.stream.pipe(parser);
       for await (const cells of parser as AsyncIterable<CsvCells>) return cells.map((c) => c ?? this.settings.dialect.nullValue);
     } catch (err) {
       throw new TextIOError(`readCsv: cannot read the header of "${file}" (line ${this.settings.skipLines + 1}): ${messageOf(err)}.`, { cause: err, retryable: false });
     } finally {
-      input.destroy();
+      await input?.close();
     }
     return [];
   }
@@ -190,10 +188,10 @@ export class ParseCsvDoFn implements DoFn<CsvRecordText, unknown, { failures: Ba
 
   /** Numbering a line costs a read from the file's start: only done for a bad record. */
   private async lineNumber(file: string, offset: number): Promise<number> {
-    let handle: FileHandle | undefined;
+    let handle: ReadableFile | undefined;
     try {
-      handle = await open(file, "r");
-      return await lineNumberAt(fileSource(handle), offset);
+      handle = await openReadableFile(file);
+      return await lineNumberAt(handle, offset);
     } catch (err) {
       throw new TextIOError(`readCsv: cannot read "${file}" to number its lines: ${messageOf(err)}.`, { cause: err });
     } finally {

@@ -1,12 +1,10 @@
-import { createReadStream } from "node:fs";
-import { createGunzip } from "node:zlib";
 import {
   OffsetRange,
   type RestrictionTracker,
   type SplittableDoFn,
   type SplittableProcessContext,
 } from "../../transforms/index.js";
-import { TextIOError, UnsplittableOffsetRangeTracker, isGzipped, messageOf, type ReadCompression, type TextFile } from "../text/internal.js";
+import { TextIOError, UnsplittableOffsetRangeTracker, messageOf, openFileStream, type ReadCompression, type TextFile } from "../text/internal.js";
 import type { CsvDialect } from "./csv-dialect.js";
 import { parseCsvLine } from "./csv-line.js";
 import { loadCsvParse, parserOptions, type CsvCells } from "./csv-parser.js";
@@ -92,12 +90,12 @@ export class ReadCsvFileFn implements SplittableDoFn<TextFile, CsvRecordText, Of
         return undefined;
       },
     });
-    const input = createReadStream(file.path);
-    const source = isGzipped(file.path, this.compression) ? input.pipe(createGunzip()) : input;
-    source.on("error", (err: Error) => parser.destroy(err));
-    source.pipe(parser);
     let lastLine = this.skipLines;
+    let input: Awaited<ReturnType<typeof openFileStream>> | undefined;
     try {
+      input = await openFileStream(file.path, this.compression);
+      input.stream.on("error", (err: Error) => parser.destroy(err));
+      input.stream.pipe(parser);
       for await (const item of parser as AsyncIterable<{ record: CsvCells; raw: string; info: { lines: number } }>) {
         const line = startLine(item.info.lines, item.raw);
         lastLine = item.info.lines;
@@ -118,7 +116,7 @@ export class ReadCsvFileFn implements SplittableDoFn<TextFile, CsvRecordText, Of
       if (emit({ file: file.path, line: csvErr.lines ?? lastLine + 1, text: "", error: csvErr.message })) ctx.tracker.tryClaim(ctx.tracker.currentRestriction().to);
       return;
     } finally {
-      input.destroy();
+      await input?.close();
     }
     ctx.tracker.tryClaim(ctx.tracker.currentRestriction().to);
   }

@@ -1,6 +1,7 @@
 import { ConstructionError, describeValue, type RowSchema } from "../../model/index.js";
 import { PTransform, type PCollection } from "../../pipeline/index.js";
 import { map } from "../../transforms/index.js";
+import { checkFileSystemPath } from "../filesystems/index.js";
 import { TextIOError, writeText, type WriteTextOptions } from "../text/internal.js";
 import { formatRecord, resolveDialect, type CsvDialect, type CsvDialectOptions } from "./csv-dialect.js";
 import { schemaCodecs, type CsvFieldCodec } from "./csv-values.js";
@@ -46,6 +47,7 @@ function cellsOf(columns: readonly Column[], element: unknown): (string | null)[
  * @example trips.apply(writeCsv("out/trips", { schema: Trip, numShards: 4 }))
  */
 export function writeCsv<R>(prefix: string, options: WriteCsvOptions<R>): PTransform<PCollection<R>, PCollection<string>> {
+  checkFileSystemPath(prefix, "writeCsv");
   const dialect = resolveDialect("writeCsv", { ...options, comment: undefined });
   let columns: Column[];
   if (options.schema !== undefined) {

@@ -6,3 +6,13 @@ export { shardFileName, shardNameMatcher } from "./shard-template.js";
 export { withoutWriteArtifacts } from "./write-artifacts.js";
 export { FileIOError } from "./file-io-error.js";
 export { ShardedWrite, type ShardSink, type ShardedWriteSettings } from "./sharded-write.js";
+export { basenameOf, dirnameOf, joinPath, resolveOutputPath } from "./file-paths.js";
+export { finalizeWrite as finalizeWriteForTest, type FinalizeHooks } from "./finalize-write.js";
+// FileIO (Beam's FileIO.match / matchAll / readMatches): matching patterns, once or continuously, and reading matched files.
+export { matchFiles, matchAll, MatchFiles, MatchAll, type MatchOptions, type ContinuouslyOptions } from "./match-files.js";
+export { EMPTY_MATCH_TREATMENTS, type EmptyMatchTreatment } from "./empty-match-treatment.js";
+export { Growth, type TerminationCondition } from "./termination-condition.js";
+export { readMatches, type DirectoryTreatment, type ReadMatchesOptions } from "./read-matches.js";
+export { ReadableFileHandle, readableFileHandleCoder, type ResolvedCompression } from "./readable-file-handle.js";
+export { fileMetadataCoder } from "./file-metadata-coder.js";
+export type { Compression, FileMetadata } from "../filesystems/index.js";

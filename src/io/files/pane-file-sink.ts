@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
-import path from "node:path";
+// Only for what exists on local disks alone: fsync of a directory and rmdir-if-empty.
+import { open, rmdir } from "node:fs/promises";
 import { fileLineage } from "../../metrics/index.js";
 import type { ByteReader, ByteWriter, Coder, KV } from "../../model/index.js";
 import type { TwoPhaseCommitSink, TwoPhaseWriteContext } from "../../transforms/index.js";
+import { fileSystemFor, type FileSystem } from "../filesystems/index.js";
 import { FileIOError, messageOf } from "./file-io-error.js";
+import { basenameOf, dirnameOf, joinPath } from "./file-paths.js";
 import type { ShardSink, ShardedWriteSettings } from "./sharded-write.js";
 import { windowedShardFileName } from "./shard-template.js";
 
@@ -56,13 +58,17 @@ export const paneFileMovesCoder: Coder<readonly PaneFileMove[]> = new PaneFileMo
  * shard (a GroupByKey's output, keyed by shard), written as one file.
  *
  * - write: the shard's elements go to `<tempDir>/<final base name>.<uuid>` (a new name per
- *   attempt), closed when complete; outputs the final name.
- * - preCommit: fsyncs each file and the temporary directory, so the files survive a crash.
- * - commit: renames each file to its final name (atomic, same file system; an existing
- *   file of the same window, pane and shard, written before a restore, is replaced) and
- *   fsyncs the output directory. Idempotent: a temporary file that is gone while its final
- *   file is present was moved by an earlier commit. Then removes the other attempts'
- *   temporary files of the same final name (attempts that failed or were replayed).
+ *   attempt), created `durable` (fsynced when closed locally; an object store's upload is
+ *   durable when it completes), closed when complete; outputs the final name.
+ * - preCommit: locally fsyncs the temporary directory too, so the files' names survive a
+ *   crash; the files themselves are durable since they were closed.
+ * - commit: moves each file to its final name (an existing file of the same window, pane
+ *   and shard, written before a restore, is replaced): an atomic rename locally, then an
+ *   fsync of the output directory; on an object store (no atomic rename) a copy, which
+ *   appears whole, then the delete of the temporary object. Idempotent: a temporary file
+ *   that is gone while its final file is present was moved by an earlier commit, and one
+ *   still present after its copy is copied again (the same bytes). Then removes the other
+ *   attempts' temporary files of the same final name (attempts that failed or were replayed).
  * - abort: deletes the bundle's temporary files.
  */
 export class PaneFileSink<T> implements TwoPhaseCommitSink<KV<number, Iterable<T>>, PaneFileTxn<T>, readonly PaneFileMove[], string> {
@@ -75,9 +81,14 @@ export class PaneFileSink<T> implements TwoPhaseCommitSink<KV<number, Iterable<T
     readonly outputCoder: Coder<string>,
   ) {}
 
+  private fileSystem(): Promise<FileSystem> {
+    return attempt(`find the file system of "${this.tempDir}"`, () => fileSystemFor(this.tempDir));
+  }
+
   async begin(): Promise<PaneFileTxn<T>> {
     if (!this.madeTempDir) {
-      await attempt(`create the temporary directory "${this.tempDir}"`, () => mkdir(this.tempDir, { recursive: true }));
+      const fs = await this.fileSystem();
+      await attempt(`create the temporary directory "${this.tempDir}"`, () => fs.mkdirs(this.tempDir));
       this.madeTempDir = true;
     }
     return { done: [], writing: undefined };
@@ -86,8 +97,8 @@ export class PaneFileSink<T> implements TwoPhaseCommitSink<KV<number, Iterable<T
   async write(txn: PaneFileTxn<T>, shard: KV<number, Iterable<T>>, ctx: TwoPhaseWriteContext<string>): Promise<void> {
     const { prefix, suffix, numShards } = this.settings;
     const finalFile = windowedShardFileName(prefix, ctx.window, ctx.pane, shard.key, numShards, suffix);
-    const tempFile = path.join(this.tempDir, `${path.basename(finalFile)}.${randomUUID()}`);
-    const writer = await this.settings.openShard(tempFile);
+    const tempFile = joinPath(this.tempDir, `${basenameOf(finalFile)}.${randomUUID()}`);
+    const writer = await this.settings.openShard(tempFile, { durable: true });
     txn.writing = writer;
     for (const element of shard.value) {
       const wait = writer.write(element);
@@ -102,42 +113,48 @@ export class PaneFileSink<T> implements TwoPhaseCommitSink<KV<number, Iterable<T
   }
 
   async preCommit(txn: PaneFileTxn<T>): Promise<readonly PaneFileMove[]> {
-    for (const m of txn.done) await attempt(`flush "${m.tempFile}" to disk`, () => syncFile(m.tempFile));
-    if (txn.done.length > 0) await syncDirectory(this.tempDir);
+    // The files were created durable (fsynced on close); their directory entries are a local concept.
+    if (txn.done.length > 0 && (await this.fileSystem()).scheme === "file") await syncDirectory(this.tempDir);
     return txn.done;
   }
 
   async commit(moves: readonly PaneFileMove[]): Promise<void> {
-    const dirs = new Set(moves.map((m) => path.dirname(m.finalFile)));
-    for (const dir of dirs) await attempt(`create the output directory "${dir}"`, () => mkdir(dir, { recursive: true }));
+    const fs = await this.fileSystem();
+    const dirs = new Set(moves.map((m) => dirnameOf(m.finalFile)));
+    for (const dir of dirs) await attempt(`create the output directory "${dir}"`, () => fs.mkdirs(dir));
     for (const m of moves) {
-      await moveIntoPlace(m);
+      await moveIntoPlace(fs, m);
       await commitKillPoint();
     }
-    for (const dir of dirs) await syncDirectory(dir);
-    for (const m of moves) await this.removeOtherAttempts(m);
+    if (fs.scheme === "file") for (const dir of dirs) await syncDirectory(dir);
+    for (const m of moves) await this.removeOtherAttempts(fs, m);
   }
 
   async abort(txn: PaneFileTxn<T>): Promise<void> {
     const writing = txn.writing;
     txn.writing = undefined;
     await writing?.abort();
-    for (const m of txn.done) await rm(m.tempFile, { force: true }).catch(() => undefined);
+    if (txn.done.length === 0) return;
+    const fs = await this.fileSystem();
+    await fs.delete(txn.done.map((m) => m.tempFile)).catch(() => undefined);
   }
 
   /** At the end of the job: the temporary directory goes if nothing is left in it. */
   async teardown(): Promise<void> {
-    await rmdir(this.tempDir).catch(() => undefined);
+    const fs = await this.fileSystem().catch(() => undefined);
+    // Only a local directory outlives its last file; rmdir removes it only if empty, in one
+    // step (a list-then-delete could race a restored job's new files). An object store's
+    // directory is a key prefix, gone with its last object.
+    if (fs?.scheme === "file") await rmdir(this.tempDir).catch(() => undefined);
   }
 
   /** Temporary files of the same final name left by failed or replayed attempts: never committed now. */
-  private async removeOtherAttempts(m: PaneFileMove): Promise<void> {
-    const stem = `${path.basename(m.finalFile)}.`;
-    const names = await readdir(this.tempDir).catch(() => [] as string[]);
+  private async removeOtherAttempts(fs: FileSystem, m: PaneFileMove): Promise<void> {
+    const stem = `${basenameOf(m.finalFile)}.`;
+    const names = await fs.list(this.tempDir).catch(() => [] as string[]);
     for (const name of names) {
-      if (name.startsWith(stem) && path.join(this.tempDir, name) !== m.tempFile) {
-        await rm(path.join(this.tempDir, name), { force: true }).catch(() => undefined);
-      }
+      const file = joinPath(this.tempDir, name);
+      if (name.startsWith(stem) && file !== m.tempFile) await fs.delete([file]).catch(() => undefined);
     }
   }
 }
@@ -157,12 +174,22 @@ async function commitKillPoint(): Promise<void> {
   await new Promise<never>(() => undefined);
 }
 
-/** Renames atomically; a repeated commit finds the file already in place. */
-async function moveIntoPlace({ tempFile, finalFile }: PaneFileMove): Promise<void> {
+/**
+ * Renames atomically, or on a file system without atomic renames copies then deletes the
+ * temporary file; a repeated commit finds the file already in place.
+ */
+async function moveIntoPlace(fs: FileSystem, { tempFile, finalFile }: PaneFileMove): Promise<void> {
   try {
-    await rename(tempFile, finalFile);
+    if (fs.atomicRename) {
+      await fs.rename([{ from: tempFile, to: finalFile }]);
+    } else if (await exists(fs, tempFile)) {
+      await fs.copy([{ from: tempFile, to: finalFile }]);
+      await fs.delete([tempFile]);
+    } else if (!(await exists(fs, finalFile))) {
+      throw new Error("no such file");
+    }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" && (await exists(finalFile))) return;
+    if ((await exists(fs, finalFile)) && !(await exists(fs, tempFile))) return;
     throw new FileIOError(
       `Cannot commit the written file "${tempFile}" as "${finalFile}": ${messageOf(err)}. ` +
         `If the temporary file is gone and the output file missing, something removed the write's temporary directory.`,
@@ -171,19 +198,21 @@ async function moveIntoPlace({ tempFile, finalFile }: PaneFileMove): Promise<voi
   }
 }
 
-/** fsync of a file's data, so that a rename after a crash never shows an empty file. */
-async function syncFile(file: string): Promise<void> {
-  const handle = await open(file, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** fsync of a directory's entries (new names); not possible everywhere, so best effort. */
+/**
+ * fsync of a local directory's entries (new names); not possible everywhere, so best effort.
+ * A local-only concept: the FileSystem contract has no directory entries to flush.
+ */
 async function syncDirectory(dir: string): Promise<void> {
-  await syncFile(dir).catch(() => undefined);
+  try {
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Some platforms cannot open or fsync a directory.
+  }
 }
 
 async function attempt<R>(what: string, action: () => Promise<R>): Promise<R> {
@@ -194,10 +223,9 @@ async function attempt<R>(what: string, action: () => Promise<R>): Promise<R> {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
+async function exists(fs: FileSystem, file: string): Promise<boolean> {
   try {
-    await stat(file);
-    return true;
+    return (await fs.metadata(file)) !== undefined;
   } catch {
     return false;
   }

@@ -1,6 +1,6 @@
-import path from "node:path";
 import { GlobalWindow, IntervalWindow, type BoundedWindow, type PaneInfo } from "../../model/index.js";
 import { FileIOError } from "./file-io-error.js";
+import { basenameOf } from "./file-paths.js";
 
 /**
  * Beam's default shard template: `${prefix}-SSSSS-of-NNNNN${suffix}` (Java's
@@ -27,7 +27,7 @@ function escapeRegExp(text: string): string {
  * @example shardNameMatcher("/out/counts", ".txt")("counts-00001-of-00004.txt") // true
  */
 export function shardNameMatcher(prefix: string, suffix: string): (baseName: string) => boolean {
-  const re = new RegExp(`^${escapeRegExp(path.basename(prefix))}-\\d{5,}-of-\\d{5,}${escapeRegExp(suffix)}$`);
+  const re = new RegExp(`^${escapeRegExp(basenameOf(prefix))}-\\d{5,}-of-\\d{5,}${escapeRegExp(suffix)}$`);
   return (baseName) => re.test(baseName);
 }
 

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import type { Coder } from "../../model/index.js";
 import { kvCoder, stringUtf8Coder, varIntCoder } from "../../coders/index.js";
 import type { GlobalWindow, KV } from "../../model/index.js";
@@ -19,7 +18,9 @@ import {
   type PCollectionView,
   type ProcessContext,
 } from "../../transforms/index.js";
+import type { CreateOptions } from "../filesystems/index.js";
 import { FileIOError } from "./file-io-error.js";
+import { joinPath } from "./file-paths.js";
 import { finalizeWrite } from "./finalize-write.js";
 import { shardFileName } from "./shard-template.js";
 import { createTempDirectory } from "./temp-directory.js";
@@ -42,13 +43,16 @@ export interface ShardSink<T> {
 export interface ShardedWriteSettings<T> {
   /** The writer's name, for messages ("writeText"). */
   readonly what: string;
-  /** Absolute prefix of the output files. */
+  /** Absolute prefix of the output files (a local path, or `<scheme>://bucket/key` of any registered file system). */
   readonly prefix: string;
   readonly suffix: string;
   /** A fixed number of files; undefined lets the runner choose (one per bundle). */
   readonly numShards: number | undefined;
-  /** Opens a new temporary file (never an existing one). */
-  readonly openShard: (file: string) => Promise<ShardSink<T>>;
+  /**
+   * Opens a new temporary file (never an existing one) on the file system of its path,
+   * with these create options (`durable` for two-phase commits).
+   */
+  readonly openShard: (file: string, options?: CreateOptions) => Promise<ShardSink<T>>;
   /** Checks an element before it is written or shuffled, throwing a message for the user. */
   readonly check: (element: unknown) => T;
   /** The elements' coder, for the shuffle of `numShards`; the input's coder when absent. */
@@ -62,7 +66,7 @@ interface TempShard {
 }
 
 function tempFileIn(tempDir: string): string {
-  return path.join(tempDir, randomUUID());
+  return joinPath(tempDir, randomUUID());
 }
 
 /** Without numShards: one temporary file per bundle, opened on the first element. */

@@ -1,5 +1,6 @@
-import { open, readFile, rename, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { fileSystemFor } from "../filesystems/index.js";
+import { basenameOf, dirnameOf, joinPath } from "./file-paths.js";
+import { readSmallFile, writeSmallFile } from "./small-files.js";
 
 /** The first field of every marker: what readers check before skipping a file as a marker. */
 const FORMAT = "beam-ts/write-success/v1";
@@ -24,12 +25,15 @@ export interface SuccessManifest {
  * @example successMarkerFile("/out/counts", ".txt") // "/out/_counts.txt_SUCCESS"
  */
 export function successMarkerFile(prefix: string, suffix: string): string {
-  return path.join(path.dirname(prefix), `_${path.basename(prefix)}${suffix}_SUCCESS`);
+  return joinPath(dirnameOf(prefix), `_${basenameOf(prefix)}${suffix}_SUCCESS`);
 }
 
 /**
- * Writes the marker listing `finalFiles` atomically: to `${tempDir}/marker.pending`, then
- * renamed over the marker's name, so a reader sees no marker or a whole one.
+ * Writes the marker listing `finalFiles` atomically, so a reader sees no marker or a whole
+ * one. Where renames are atomic (local files) it is written to `${tempDir}/marker.pending`,
+ * then renamed over the marker's name (`afterPending` runs in between); on an object store
+ * it is uploaded under its name directly: an object appears only when its upload completes,
+ * and a rename there would be a copy, no more atomic than the upload.
  *
  * @example await writeSuccessMarker("/out/counts", ".txt", tempDir, finals, () => point());
  */
@@ -40,11 +44,18 @@ export async function writeSuccessMarker(
   finalFiles: readonly string[],
   afterPending: () => Promise<void> = async () => undefined,
 ): Promise<void> {
-  const manifest: SuccessManifest = { format: FORMAT, files: finalFiles.map((f) => path.basename(f)), writtenAt: new Date().toISOString() };
-  const pending = path.join(tempDir, "marker.pending");
-  await writeFile(pending, `${JSON.stringify(manifest, null, 1)}\n`);
+  const manifest: SuccessManifest = { format: FORMAT, files: finalFiles.map((f) => basenameOf(f)), writtenAt: new Date().toISOString() };
+  const text = `${JSON.stringify(manifest, null, 1)}\n`;
+  const marker = successMarkerFile(prefix, suffix);
+  const fs = await fileSystemFor(marker);
+  if (!fs.atomicRename) {
+    await writeSmallFile(fs, marker, text, { durable: true });
+    return;
+  }
+  const pending = joinPath(tempDir, "marker.pending");
+  await writeSmallFile(fs, pending, text);
   await afterPending();
-  await rename(pending, successMarkerFile(prefix, suffix));
+  await fs.rename([{ from: pending, to: marker }]);
 }
 
 /**
@@ -56,12 +67,12 @@ export async function writeSuccessMarker(
 export async function readSuccessMarker(file: string): Promise<string[] | undefined> {
   let manifest: Partial<SuccessManifest>;
   try {
-    manifest = JSON.parse(await readFile(file, "utf8")) as Partial<SuccessManifest>;
+    manifest = JSON.parse((await readSmallFile(await fileSystemFor(file), file)) ?? "") as Partial<SuccessManifest>;
   } catch {
     return undefined;
   }
   if (manifest.format !== FORMAT || !Array.isArray(manifest.files)) return undefined;
-  return manifest.files.map((f) => path.join(path.dirname(file), f));
+  return manifest.files.map((f) => joinPath(dirnameOf(file), f));
 }
 
 /** Names a marker can have: `_..._SUCCESS`. */
@@ -75,12 +86,12 @@ const MARKER_NAME = /^_.+_SUCCESS$/;
  * @example if (await isSuccessMarker(file)) continue;
  */
 export async function isSuccessMarker(file: string): Promise<boolean> {
-  if (!MARKER_NAME.test(path.basename(file))) return false;
+  if (!MARKER_NAME.test(basenameOf(file))) return false;
   let handle;
   try {
-    handle = await open(file, "r");
+    handle = await (await fileSystemFor(file)).open(file);
     const head = Buffer.alloc(64);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const bytesRead = await handle.read(head, 0, head.length, 0);
     return new RegExp(`^\\{\\s*"format"\\s*:\\s*"${FORMAT.replace(/\//g, "\\/")}"`).test(head.subarray(0, bytesRead).toString("utf8"));
   } catch {
     return false;

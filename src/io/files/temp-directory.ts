@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
-import path from "node:path";
+import { fileSystemFor, type FileSystem } from "../filesystems/index.js";
 import { FileIOError, messageOf } from "./file-io-error.js";
+import { basenameOf, dirnameOf, joinPath } from "./file-paths.js";
+import { readSmallFile, writeSmallFile } from "./small-files.js";
 
 /** Beam's name for the temporary directory of a write (Java's and Python's `.temp-beam`). */
 export const TEMP_DIRECTORY_PREFIX = ".temp-beam-";
@@ -17,7 +18,7 @@ const OWNER_FILE = "owner.json";
  * same directory.
  */
 function writeKey(prefix: string, suffix: string): string {
-  return createHash("sha256").update(`${path.basename(prefix)}\0${suffix}`).digest("hex").slice(0, 12);
+  return createHash("sha256").update(`${basenameOf(prefix)}\0${suffix}`).digest("hex").slice(0, 12);
 }
 
 /** `.temp-beam-<key>-<created, ms since the epoch>-<uuid>`: parsed back by `parseTempName`. */
@@ -30,18 +31,21 @@ function parseTempName(name: string): { key: string; created: number } | undefin
 
 /**
  * Creates the temporary directory of one write of `prefix`/`suffix` next to its output
- * (same file system, so the final renames are atomic), named
- * `.temp-beam-<key>-<created>-<uuid>`: the key names the prefix and suffix, `created` is
- * the time in ms. The name is the directory's identity, set atomically by `mkdir`; an
+ * (same file system, so the final renames are atomic where the file system has atomic
+ * renames), named `.temp-beam-<key>-<created>-<uuid>`: the key names the prefix and suffix,
+ * `created` is the time in ms. The name is the directory's identity (unique by its uuid); an
  * `owner.json` inside records the creating process (pid, host) for `removeStaleTempDirectories`.
+ * On an object store the directory is a key prefix: it exists from the moment `owner.json`
+ * is uploaded.
  *
  * @example const tempDir = await createTempDirectory("/out/counts", ".txt");
  */
 export async function createTempDirectory(prefix: string, suffix: string, now = Date.now()): Promise<string> {
-  const dir = path.join(path.dirname(prefix), `${TEMP_DIRECTORY_PREFIX}${writeKey(prefix, suffix)}-${now}-${randomUUID()}`);
+  const dir = joinPath(dirnameOf(prefix), `${TEMP_DIRECTORY_PREFIX}${writeKey(prefix, suffix)}-${now}-${randomUUID()}`);
   try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, OWNER_FILE), `${JSON.stringify({ pid: process.pid, host: os.hostname() })}\n`);
+    const fs = await fileSystemFor(dir);
+    await fs.mkdirs(dir);
+    await writeSmallFile(fs, joinPath(dir, OWNER_FILE), `${JSON.stringify({ pid: process.pid, host: os.hostname() })}\n`);
   } catch (err) {
     throw new FileIOError(
       `Cannot create the temporary directory "${dir}" of the write to "${prefix}": ${messageOf(err)}. ` +
@@ -62,9 +66,9 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function ownerOf(dir: string): Promise<{ pid: number; host: string } | undefined> {
+async function ownerOf(fs: FileSystem, dir: string): Promise<{ pid: number; host: string } | undefined> {
   try {
-    const owner = JSON.parse(await readFile(path.join(dir, OWNER_FILE), "utf8")) as { pid?: unknown; host?: unknown };
+    const owner = JSON.parse((await readSmallFile(fs, joinPath(dir, OWNER_FILE))) ?? "") as { pid?: unknown; host?: unknown };
     return typeof owner.pid === "number" && typeof owner.host === "string" ? { pid: owner.pid, host: owner.host } : undefined;
   } catch {
     // Killed between mkdir and writing owner.json, or not ours to read: judged by age alone.
@@ -88,19 +92,21 @@ export async function removeStaleTempDirectories(
   ownTempDir: string,
   afterEach: () => Promise<void> = async () => undefined,
 ): Promise<string[]> {
-  const own = parseTempName(path.basename(ownTempDir));
+  const own = parseTempName(basenameOf(ownTempDir));
   if (own === undefined) return [];
   const key = writeKey(prefix, suffix);
-  const parent = path.dirname(ownTempDir);
+  const parent = dirnameOf(ownTempDir);
+  const fs = await fileSystemFor(parent);
   const removed: string[] = [];
-  for (const name of await readdir(parent)) {
+  for (const listed of await fs.list(parent)) {
+    const name = listed.replace(/\/$/, ""); // an object store may list a prefix with its "/"
     const other = parseTempName(name);
     if (other === undefined || other.key !== key || other.created >= own.created) continue;
-    const dir = path.join(parent, name);
+    const dir = joinPath(parent, name);
     if (dir === ownTempDir) continue;
-    const owner = await ownerOf(dir);
+    const owner = await ownerOf(fs, dir);
     if (owner !== undefined && owner.host === os.hostname() && owner.pid !== process.pid && isAlive(owner.pid)) continue;
-    await rm(dir, { recursive: true, force: true });
+    await fs.deleteDirectory(dir);
     removed.push(dir);
     await afterEach();
   }
@@ -117,5 +123,5 @@ export async function removeStaleTempDirectories(
  * @example streamingTempDirectory("/out/counts", ".txt") // "/out/.temp-beam-3f2a…-streaming"
  */
 export function streamingTempDirectory(prefix: string, suffix: string): string {
-  return path.join(path.dirname(prefix), `${TEMP_DIRECTORY_PREFIX}${writeKey(prefix, suffix)}-streaming`);
+  return joinPath(dirnameOf(prefix), `${TEMP_DIRECTORY_PREFIX}${writeKey(prefix, suffix)}-streaming`);
 }

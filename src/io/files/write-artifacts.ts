@@ -1,4 +1,4 @@
-import path from "node:path";
+import { pathSegments } from "./file-paths.js";
 import { isSuccessMarker } from "./success-marker.js";
 import { TEMP_DIRECTORY_PREFIX } from "./temp-directory.js";
 
@@ -12,12 +12,12 @@ import { TEMP_DIRECTORY_PREFIX } from "./temp-directory.js";
  * @example const files = await withoutWriteArtifacts("out/*", await expandGlob("out/*"));
  */
 export async function withoutWriteArtifacts(pattern: string, files: readonly string[]): Promise<string[]> {
-  // Glob syntax, as file-glob.ts's hasWildcard: a literal path is read whatever it names.
+  // Glob syntax, as filesystems/local-glob.ts's hasWildcard: a literal path is read whatever it names.
   if (!/[*?[{]/.test(pattern)) return [...files];
   const keepTemp = pattern.includes(TEMP_DIRECTORY_PREFIX);
   const out: string[] = [];
   for (const file of files) {
-    if (!keepTemp && file.split(path.sep).some((segment) => segment.startsWith(TEMP_DIRECTORY_PREFIX))) continue;
+    if (!keepTemp && pathSegments(file).some((segment) => segment.startsWith(TEMP_DIRECTORY_PREFIX))) continue;
     if (await isSuccessMarker(file)) continue;
     out.push(file);
   }

@@ -1,4 +1,3 @@
-import { open } from "node:fs/promises";
 import { fileLineage } from "../../metrics/index.js";
 import type { AsyncBuffer, Compressors, FileMetaData, ParquetParsers, SchemaTree } from "hyparquet";
 import { ConstructionError, RowSchema, type FieldType, type Schema } from "../../model/index.js";
@@ -15,6 +14,7 @@ import {
   type SplittableProcessContext,
   type WithFailures,
 } from "../../transforms/index.js";
+import { checkFileSystemPath, fileSystemFor } from "../filesystems/index.js";
 import { matchFiles, type EmptyMatchTreatment } from "../text/index.js";
 import { loadHyparquet, readCompressors } from "./load-library.js";
 import { RouteBadDataDoFn, type InvalidDataTreatment, type RowOrBadData } from "./bad-data.js";
@@ -68,17 +68,29 @@ const PARSERS: Partial<ParquetParsers> = {
   jsonFromBytes: (b) => new TextDecoder().decode(b),
 };
 
-/** A local file as hyparquet's AsyncBuffer, read with positioned reads. */
+/**
+ * A file of any file system as hyparquet's AsyncBuffer: `slice(start, end)` is a ranged
+ * read (a positioned read locally, a ranged GET on an object store), so the footer and the
+ * projected columns' chunks are all that is read.
+ */
 async function fileBuffer(path: string, onRead?: (bytes: number) => void): Promise<{ buffer: AsyncBuffer; close: () => Promise<void> }> {
   fileLineage("sources", path);
-  const handle = await open(path, "r");
-  const { size } = await handle.stat();
+  const handle = await (await fileSystemFor(path)).open(path);
+  const size = handle.metadata.sizeBytes;
   const buffer: AsyncBuffer = {
     byteLength: size,
     async slice(start: number, end: number = size): Promise<ArrayBuffer> {
-      const out = new ArrayBuffer(end - start);
-      await handle.read(new Uint8Array(out), 0, end - start, start);
-      onRead?.(end - start);
+      const length = end - start;
+      const out = new ArrayBuffer(length);
+      const view = Buffer.from(out);
+      // A read may return fewer bytes than asked (as FileHandle.read may): read until full.
+      let done = 0;
+      while (done < length) {
+        const n = await handle.read(view, done, length - done, start + done);
+        if (n === 0) throw new Error(`the file ends at byte ${start + done}, before byte ${end} (it changed or is truncated)`);
+        done += n;
+      }
+      onRead?.(length);
       return out;
     },
   };
@@ -107,6 +119,7 @@ async function readFooter(path: string, what: string): Promise<{ metadata: FileM
  * @example const schema = await inferParquetSchema("data/part-00000-of-00004.parquet");
  */
 export async function inferParquetSchema(file: string, options: { readonly columns?: readonly string[]; readonly name?: string } = {}): Promise<RowSchema<Record<string, unknown>>> {
+  checkFileSystemPath(file, "inferParquetSchema");
   const { root } = await readFooter(file, "inferParquetSchema");
   checkColumns("inferParquetSchema", file, root, options.columns);
   try {
@@ -325,6 +338,7 @@ export function readParquet<R = Record<string, unknown>>(
   if (typeof filePattern !== "string" || filePattern.length === 0) {
     throw new ConstructionError(`readParquet needs a non-empty file pattern (a path or a glob such as "data/*.parquet"); got ${String(filePattern)}.`);
   }
+  checkFileSystemPath(filePattern, "readParquet");
   const invalidData = options.invalidData ?? "fail";
   if (invalidData !== "fail" && invalidData !== "deadLetter") {
     throw new ConstructionError(`readParquet: invalidData must be "fail" or "deadLetter", got ${String(invalidData)}.`);

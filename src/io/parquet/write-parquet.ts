@@ -1,10 +1,9 @@
-import { mkdir, rm } from "node:fs/promises";
-import path from "node:path";
 import type { SchemaElement } from "hyparquet";
 import { ConstructionError, type Coder, type RowSchema } from "../../model/index.js";
 import { rowCoder } from "../../coders/index.js";
 import type { PCollection, PTransform } from "../../pipeline/index.js";
-import { ShardedWrite, type ShardSink } from "../files/index.js";
+import { ShardedWrite, resolveOutputPath, type ShardSink } from "../files/index.js";
+import { checkFileSystemPath, fileSystemFor, type CreateOptions, type WritableFile } from "../filesystems/index.js";
 import { parquetSchemaOf, type DecimalSpec } from "./beam-to-parquet.js";
 import { loadHyparquetWriter, writeCodec, type ParquetCompression, type WriteCodec } from "./load-library.js";
 import { ParquetIOError, messageOf } from "./parquet-io-error.js";
@@ -37,8 +36,28 @@ interface Settings {
 type Lib = Awaited<ReturnType<typeof loadHyparquetWriter>>;
 
 /**
- * One Parquet file being written: rows are buffered up to `rowGroupSize`, then written as a
- * row group (so memory holds one row group); `close` writes the footer.
+ * hyparquet-writer's byte writer, draining into a WritableFile of any file system: the
+ * library encodes synchronously into the buffer and calls `flush` after each row group
+ * (awaiting its promise before the next) and `finish` after the footer; both hand the
+ * buffered bytes to the file, so memory holds about one row group's encoding.
+ */
+function fileSystemWriter(lib: Lib, out: WritableFile): InstanceType<Lib["ByteWriter"]> {
+  const writer = new lib.ByteWriter();
+  const drain = async (): Promise<void> => {
+    if (writer.index === 0) return;
+    // A copy: the library reuses its buffer from index 0 as soon as this returns.
+    const bytes = new Uint8Array(writer.buffer.slice(0, writer.index));
+    writer.index = 0;
+    await out.write(bytes);
+  };
+  Object.assign(writer, { flush: drain, finish: drain });
+  return writer;
+}
+
+/**
+ * One Parquet file being written: rows are buffered up to `rowGroupSize`, then encoded as a
+ * row group and written to the file (so memory holds one row group); `close` writes the
+ * footer and makes the file visible.
  */
 class ParquetShardWriter<R> implements ShardSink<R> {
   private rows: Record<string, unknown>[] = [];
@@ -47,47 +66,60 @@ class ParquetShardWriter<R> implements ShardSink<R> {
   private constructor(
     readonly file: string,
     private readonly settings: Settings,
+    private readonly out: WritableFile,
     lib: Lib,
     codec: WriteCodec,
   ) {
-    this.writer = new lib.ParquetWriter({ writer: lib.fileWriter(file), schema: settings.elements, ...codec, createdBy: "beam-ts (hyparquet-writer)" });
+    this.writer = new lib.ParquetWriter({ writer: fileSystemWriter(lib, out), schema: settings.elements, ...codec, createdBy: "beam-ts (hyparquet-writer)" });
   }
 
-  static async open<R>(file: string, settings: Settings): Promise<ParquetShardWriter<R>> {
+  static async open<R>(file: string, settings: Settings, options: CreateOptions = {}): Promise<ParquetShardWriter<R>> {
     const lib = await loadHyparquetWriter("writeParquet");
     const codec = writeCodec(settings.compression, "writeParquet");
-    await mkdir(path.dirname(file), { recursive: true });
-    return new ParquetShardWriter<R>(file, settings, lib, codec);
+    let out: WritableFile;
+    try {
+      out = await (await fileSystemFor(file)).create(file, { mimeType: "application/vnd.apache.parquet", exclusive: true, ...options });
+    } catch (err) {
+      throw new ParquetIOError(`writeParquet: cannot create "${file}": ${messageOf(err)}.`, { cause: err });
+    }
+    return new ParquetShardWriter<R>(file, settings, out, lib, codec);
   }
 
-  write(row: R): void {
+  write(row: R): void | Promise<void> {
     this.rows.push(row as Record<string, unknown>);
-    if (this.rows.length >= this.settings.rowGroupSize) this.flush();
+    if (this.rows.length >= this.settings.rowGroupSize) return this.flush();
   }
 
-  private flush(): void {
+  private flush(): void | Promise<void> {
     if (this.rows.length === 0) return;
     const rows = this.rows;
     this.rows = [];
+    let written: void | Promise<void>;
     try {
       const columnData = this.settings.columns.map((c) => ({ name: c.name, data: rows.map((r) => c.convert(r[c.name])) }));
-      void this.writer.write({ columnData, rowGroupSize: rows.length });
+      written = this.writer.write({ columnData, rowGroupSize: rows.length });
     } catch (err) {
       throw new ParquetIOError(`writeParquet: cannot write a row group to "${this.file}": ${messageOf(err)}.`, { cause: err, retryable: false });
     }
+    return written?.catch((err: unknown) => {
+      throw new ParquetIOError(`writeParquet: cannot write a row group to "${this.file}": ${messageOf(err)}.`, { cause: err });
+    });
   }
 
   async close(): Promise<void> {
-    this.flush();
     try {
+      await this.flush();
       await this.writer.finish();
+      await this.out.close();
     } catch (err) {
+      await this.out.abort();
+      if (err instanceof ParquetIOError) throw err;
       throw new ParquetIOError(`writeParquet: cannot finish "${this.file}": ${messageOf(err)}.`, { cause: err });
     }
   }
 
   async abort(): Promise<void> {
-    await rm(this.file, { force: true }).catch(() => undefined);
+    await this.out.abort();
   }
 }
 
@@ -106,6 +138,7 @@ export function writeParquet<R>(prefix: string, options: WriteParquetOptions<R>)
   if (typeof prefix !== "string" || prefix.length === 0) {
     throw new ConstructionError(`writeParquet needs a non-empty output prefix such as "out/part"; got ${String(prefix)}.`);
   }
+  checkFileSystemPath(prefix, "writeParquet");
   const { schema, numShards, rowGroupSize = 100_000, compression = "snappy", suffix = ".parquet", decimal = { precision: 38, scale: 9 } } = options;
   if (schema === undefined) throw new ConstructionError(`writeParquet needs options.schema, the rows' RowSchema (e.g. schema({ id: t.int64() })).`);
   if (numShards !== undefined && (!Number.isInteger(numShards) || numShards < 1)) {
@@ -132,7 +165,7 @@ export function writeParquet<R>(prefix: string, options: WriteParquetOptions<R>)
     }
   };
   const settings: Settings = {
-    prefix: path.resolve(prefix),
+    prefix: resolveOutputPath(prefix),
     rowGroupSize,
     compression,
     elements: mapped.elements,
@@ -143,7 +176,7 @@ export function writeParquet<R>(prefix: string, options: WriteParquetOptions<R>)
     prefix: settings.prefix,
     suffix,
     numShards,
-    openShard: (file) => ParquetShardWriter.open(file, settings),
+    openShard: (file, createOptions) => ParquetShardWriter.open(file, settings, createOptions),
     check: (row) => {
       const problem = schema.mismatch(row);
       if (problem !== undefined) {

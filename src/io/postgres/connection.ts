@@ -1,6 +1,8 @@
 import type { Pool, PoolClient, PoolConfig } from "pg";
 import { ConstructionError, Secret } from "../../model/index.js";
+import type { DoFnMetrics } from "../../transforms/index.js";
 import { PostgresIOError, describeServerError, messageOf, sqlStateOf } from "./postgres-io-error.js";
+import { DEFAULT_RECONNECT_RETRIES, isConnectionLost, noteConnectionLost, openWithRetry } from "./reconnect.js";
 
 /** TLS settings, passed to Node's `tls.connect` by the `pg` client. */
 export interface PostgresSsl {
@@ -42,6 +44,12 @@ export interface PostgresConnection {
   readonly connectTimeoutMillis?: number;
   /** Connections each reading or writing DoFn instance may hold (default 2). */
   readonly maxConnections?: number;
+  /**
+   * After a step lost its connection while running (the server went away), how many more
+   * times it tries to open one again, waiting 100 ms doubling up to 5 s in between (default
+   * 6: about 6 s), before its bundle fails. A server down from the start fails at once.
+   */
+  readonly reconnectRetries?: number;
 }
 
 const REDACTED = "****";
@@ -66,6 +74,10 @@ export function checkConnection(what: string, connection: PostgresConnection | u
     if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
       throw new ConstructionError(`${what}: connection.${name} must be a positive integer, got ${String(value)}.`);
     }
+  }
+  const retries = connection.reconnectRetries;
+  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
+    throw new ConstructionError(`${what}: connection.reconnectRetries must be an integer of at least 0, got ${String(retries)}.`);
   }
   return connection;
 }
@@ -196,8 +208,11 @@ export function poolConfig(connection: PostgresConnection): PoolConfig {
 export async function openPool(connection: PostgresConnection, what: string): Promise<Pool> {
   const pg = await loadPg(what);
   const pool = new pg.Pool(poolConfig(connection));
-  // An idle connection the server drops must not crash the process: the next query fails instead.
-  pool.on("error", () => undefined);
+  // An idle connection the server drops must not crash the process: the next query fails
+  // instead, and the step's next connection is retried and counted (reconnect.ts).
+  pool.on("error", (err) => {
+    if (isConnectionLost(err)) noteConnectionLost(stepKey(connection, what));
+  });
   return pool;
 }
 
@@ -209,22 +224,40 @@ export function connectError(connection: PostgresConnection, what: string, err: 
   const reason = messageOf(err) || (Array.isArray(nested) ? nested.map(messageOf).join("; ") : String(code ?? "unknown error"));
   const state = sqlStateOf(err);
   let hint: string;
+  // A certificate the client does not trust is refused the same way on every attempt.
+  let permanent = false;
   if (code === "ECONNREFUSED" || code === "EHOSTUNREACH" || code === "ENOTFOUND" || code === "ETIMEDOUT" || /timeout/i.test(reason)) {
     hint = "Is the server running and listening on that host and port (listen_addresses, port in postgresql.conf), and does a firewall let you through?";
   } else if (state === "28P01" || state === "28000") {
     hint = "Check the user and password (connection.password, a Secret), and pg_hba.conf for this host.";
+  } else if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(String(code ?? "")) || /certificate|self[- ]signed/i.test(reason)) {
+    hint =
+      "The server's TLS certificate was not accepted: give connection.ssl.ca the PEM of the CA that signed it (its name must match connection.host); " +
+      "rejectUnauthorized: false skips the check, for tests only.";
+    permanent = true;
+  } else if (/does not support SSL|SSL off|no pg_hba.conf entry.*SSL off/i.test(reason)) {
+    hint = "The server does not accept TLS here: turn ssl on in postgresql.conf (ssl_cert_file, ssl_key_file) or drop connection.ssl.";
   } else if (state === "3D000") {
     hint = "Create the database or fix connection.database.";
   } else {
     hint = "Check the connection settings.";
   }
-  return new PostgresIOError(scrub(connection, `${what}: cannot connect to PostgreSQL at ${where}: ${reason}. ${hint}`), { cause: err });
+  return new PostgresIOError(scrub(connection, `${what}: cannot connect to PostgreSQL at ${where}: ${reason}. ${hint}`), { cause: err, ...(permanent ? { retryable: false } : {}) });
 }
 
-/** A client from `pool`, or a PostgresIOError naming the address and a hint. */
-export async function connectClient(pool: Pool, connection: PostgresConnection, what: string): Promise<PoolClient> {
+/** Which step at which address, for the bookkeeping of lost connections (reconnect.ts). */
+function stepKey(connection: PostgresConnection, what: string): string {
+  return `${what} ${describeConnection(connection)}`;
+}
+
+/**
+ * A client from `pool`, or a PostgresIOError naming the address and a hint. When the step
+ * lost a connection before, retried with backoff (`reconnectRetries`) and counted in
+ * `metrics` (reconnect.ts).
+ */
+export async function connectClient(pool: Pool, connection: PostgresConnection, what: string, metrics?: DoFnMetrics): Promise<PoolClient> {
   try {
-    return await pool.connect();
+    return await openWithRetry(() => pool.connect(), stepKey(connection, what), connection.reconnectRetries ?? DEFAULT_RECONNECT_RETRIES, metrics);
   } catch (err) {
     throw connectError(connection, what, err);
   }
@@ -234,6 +267,8 @@ export async function connectClient(pool: Pool, connection: PostgresConnection, 
 export function queryError(connection: PostgresConnection, what: string, doing: string, err: unknown, fix = ""): PostgresIOError {
   const state = sqlStateOf(err);
   const message = `${what}: ${doing} failed on ${describeConnection(connection)}: ${describeServerError(err)}.${fix ? ` ${fix}` : ""}`;
+  // The next connection of this step is then retried with backoff and counted (reconnect.ts).
+  if (isConnectionLost(err)) noteConnectionLost(stepKey(connection, what));
   // Errors of the statement itself (syntax 42xxx, data 22xxx, constraints 23xxx) do not go away on retry.
   const permanent = state !== undefined && (state.startsWith("42") || state.startsWith("22") || state.startsWith("23"));
   return new PostgresIOError(scrub(connection, message), { cause: err, ...(permanent ? { retryable: false } : {}), ...(state ? { sqlState: state } : {}) });

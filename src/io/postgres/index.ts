@@ -16,4 +16,5 @@ export {
 export { inferPostgresSchema, type InferPostgresSchemaOptions } from "./infer-schema.js";
 export { redactConnectionString, type PostgresConnection, type PostgresSsl } from "./connection.js";
 export { PostgresIOError } from "./postgres-io-error.js";
+export { POSTGRES_RECONNECTS_METRIC, POSTGRES_RETRIES_METRIC } from "./reconnect.js";
 export { postgresEnrichmentHandler, type PostgresEnrichmentOptions } from "./postgres-enrichment-handler.js";

@@ -280,7 +280,7 @@ class ReadPartitionsFn<T> implements SplittableDoFn<ReadPlan, T, OffsetRange> {
   }
 
   async process(plan: ReadPlan, ctx: SplittableProcessContext<T, OffsetRange, number>): Promise<void> {
-    const client = await connectClient(this.pool!, this.options.connection, this.options.what);
+    const client = await connectClient(this.pool!, this.options.connection, this.options.what, ctx.metrics);
     let healthy = true;
     try {
       for (let i = ctx.tracker.currentRestriction().from; ctx.tracker.tryClaim(i); i++) {

@@ -268,9 +268,9 @@ class WritePostgresFn<T> implements DoFn<T, never, { failures: BadRecord }> {
     return o.columns.map((c) => record[c]);
   }
 
-  private async connection(): Promise<PoolClient> {
+  private async connection(metrics: DoFnMetrics): Promise<PoolClient> {
     if (this.client !== undefined) return this.client;
-    const client = await connectClient(this.pool!, this.options.connection, this.options.what);
+    const client = await connectClient(this.pool!, this.options.connection, this.options.what, metrics);
     try {
       await client.query("BEGIN");
     } catch (err) {
@@ -285,9 +285,13 @@ class WritePostgresFn<T> implements DoFn<T, never, { failures: BadRecord }> {
   private async flush(batch: readonly PendingRow<T>[], metrics: DoFnMetrics): Promise<void> {
     if (batch.length === 0) return;
     const o = this.options;
-    const client = await this.connection();
+    const client = await this.connection(metrics);
     const written = metrics.counter(POSTGRES_METRICS_NAMESPACE, "rowsWritten");
-    await client.query("SAVEPOINT beam_batch");
+    try {
+      await client.query("SAVEPOINT beam_batch");
+    } catch (err) {
+      throw queryError(o.connection, o.what, `writing ${batch.length} rows ${this.target()}`, err);
+    }
     try {
       await this.write(client, batch, o.mode);
       await client.query("RELEASE SAVEPOINT beam_batch");

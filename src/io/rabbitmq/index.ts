@@ -3,3 +3,4 @@ export { readFromRabbitMq, type RabbitMqMessage, type ReadFromRabbitMqOptions } 
 export { writeToRabbitMq, type RabbitMqRecord, type WriteToRabbitMqOptions } from "./write-to-rabbitmq.js";
 export type { RabbitMqConnection, RabbitMqTlsOptions, SecretOrString } from "./rabbitmq-connection.js";
 export { RabbitMqIOError } from "./rabbitmq-io-error.js";
+export { RABBITMQ_RECONNECTS_METRIC, RABBITMQ_RETRIES_METRIC } from "./metrics.js";

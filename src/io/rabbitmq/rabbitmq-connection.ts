@@ -1,4 +1,5 @@
 import { ConstructionError, Secret, type Duration } from "../../model/index.js";
+import type { ConnectStats } from "./metrics.js";
 import { RabbitMqIOError, messageOf } from "./rabbitmq-io-error.js";
 
 /** A setting that may hold a secret: a plain string or a `Secret` (printed as `****`). */
@@ -28,6 +29,12 @@ export interface RabbitMqConnection {
   readonly connectTimeout?: Duration;
   /** AMQP heartbeat, in seconds (a dead connection is noticed after about twice that). Default 10. */
   readonly heartbeat?: number;
+  /**
+   * After a step lost its connection while running (the broker went away), how many more
+   * times it tries to connect again, waiting 100 ms doubling up to 5 s in between (default
+   * 10: about 25 s), before its bundle fails. A broker down from the start fails at once.
+   */
+  readonly reconnectRetries?: number;
 }
 
 /** @internal A RabbitMqConnection checked, with defaults applied. */
@@ -36,6 +43,7 @@ export interface ResolvedRabbitMqConnection {
   readonly tls: RabbitMqTlsOptions | undefined;
   readonly connectTimeout: number;
   readonly heartbeat: number;
+  readonly reconnectRetries: number;
   /** The address for messages: `amqp://user:****@host:port/vhost`, never the password. */
   readonly address: string;
   readonly host: string;
@@ -76,6 +84,7 @@ export function resolveRabbitMqConnection(what: string, connection: RabbitMqConn
     tls: connection.tls,
     connectTimeout: count("connectTimeout", connection.connectTimeout, 5000),
     heartbeat: count("heartbeat", connection.heartbeat, 10),
+    reconnectRetries: count("reconnectRetries", connection.reconnectRetries, 10),
     address: `${u.protocol}//${user}${u.hostname}:${port}${vhost}`,
     host: u.hostname,
     port,
@@ -148,10 +157,51 @@ export async function loadAmqpModule(step: string, load: AmqpImporter = importAm
 }
 
 /**
- * Opens an AMQP connection for the step `step`. A broker that cannot be reached fails with
- * its address and a hint; refused credentials fail at once (not retried).
+ * Steps (by step and address) of this worker whose connection was lost while running and
+ * that have not connected since. amqplib does not reconnect: the instance that lost its
+ * connection fails its bundle and is torn down; the retry's fresh instance learns here that
+ * the broker went away, and waits for it with backoff (`reconnectRetries`) instead of
+ * failing at once, as a broker down from the start does.
  */
-export async function openAmqpConnection(step: string, connection: ResolvedRabbitMqConnection, load?: AmqpImporter): Promise<AmqpConnectionLike> {
+const lostBySteps = new Set<string>();
+
+/** Notes that `step` lost its connection to `connection` (its next connection is retried and counted). */
+export function noteConnectionLost(step: string, connection: ResolvedRabbitMqConnection): void {
+  lostBySteps.add(`${step} ${connection.address}`);
+}
+
+/** Whether a failed connect is worth another attempt: the broker refused or dropped the socket, or is starting. */
+function mayPass(err: unknown): boolean {
+  return !/ACCESS[-_]REFUSED|NOT[-_]ALLOWED|certificate|self[- ]signed|CERT_|SSL|TLS/i.test(`${messageOf(err)} ${String((err as { code?: unknown }).code ?? "")}`);
+}
+
+/**
+ * Opens an AMQP connection for the step `step`. A broker that cannot be reached fails with
+ * its address and a hint; refused credentials fail at once (not retried). When the step lost
+ * a connection before, the broker is waited for with backoff; `stats` counts the attempts.
+ */
+export async function openAmqpConnection(step: string, connection: ResolvedRabbitMqConnection, load?: AmqpImporter, stats?: ConnectStats): Promise<AmqpConnectionLike> {
+  const key = `${step} ${connection.address}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const conn = await connectOnce(step, connection, load);
+      if (lostBySteps.delete(key) && stats !== undefined) stats.reconnects++;
+      // A connection that closes with an error (not our close) was lost: the next one waits for the broker.
+      conn.on("close", (err?: never) => {
+        if (err !== undefined) lostBySteps.add(key);
+      });
+      return conn;
+    } catch (err) {
+      const cause = err instanceof RabbitMqIOError && err.cause !== undefined ? err.cause : err;
+      if (!lostBySteps.has(key) || attempt >= connection.reconnectRetries || !mayPass(cause)) throw err;
+      if (stats !== undefined) stats.retries++;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
+    }
+  }
+}
+
+/** One connection attempt, with the errors a user can act on. */
+async function connectOnce(step: string, connection: ResolvedRabbitMqConnection, load?: AmqpImporter): Promise<AmqpConnectionLike> {
   const { connect } = await loadAmqpModule(step, load);
   const url = new URL(reveal(connection.url));
   url.searchParams.set("heartbeat", String(connection.heartbeat));

@@ -15,6 +15,7 @@ import {
   type WatermarkEstimator,
 } from "../../transforms/index.js";
 import {
+  noteConnectionLost,
   openAmqpConnection,
   resolveRabbitMqConnection,
   type AmqpChannelLike,
@@ -25,6 +26,7 @@ import {
 } from "./rabbitmq-connection.js";
 import { RabbitMqIOError, messageOf } from "./rabbitmq-io-error.js";
 import { rabbitMqLineage } from "./rabbitmq-lineage.js";
+import { reportConnectStats, type ConnectStats } from "./metrics.js";
 
 /** One message as readFromRabbitMq emits it. */
 export interface RabbitMqMessage {
@@ -192,8 +194,11 @@ class ReadRabbitMqFn implements SplittableDoFn<Uint8Array, RabbitMqMessage, Offs
     readonly step: string,
   ) {}
 
+  /** Connection attempts of setup, reported with the first call that has metrics. */
+  private readonly connectStats: ConnectStats = { retries: 0, reconnects: 0 };
+
   async setup(): Promise<void> {
-    this.connection = await openAmqpConnection(this.step, this.settings.connection);
+    this.connection = await openAmqpConnection(this.step, this.settings.connection, undefined, this.connectStats);
   }
 
   /** Opens the channel and the consumer on first use (a restored or retried instance starts here). */
@@ -275,6 +280,7 @@ class ReadRabbitMqFn implements SplittableDoFn<Uint8Array, RabbitMqMessage, Offs
     };
     const startedAt = estimator.start(ctx.processingTime);
     if (maxReadTimeMs !== undefined && ctx.processingTime - startedAt >= maxReadTimeMs) return finish();
+    reportConnectStats(this.connectStats, ctx.metrics);
     let index = tracker.currentRestriction().from;
     if (index >= end) return finish();
     let channel: AmqpChannelLike;
@@ -323,6 +329,8 @@ class ReadRabbitMqFn implements SplittableDoFn<Uint8Array, RabbitMqMessage, Offs
   }
 
   private failed(cause: unknown): RabbitMqIOError {
+    // The retry's fresh instance then waits for the broker with backoff (rabbitmq-connection.ts).
+    noteConnectionLost(this.step, this.settings.connection);
     return new RabbitMqIOError(
       `"${this.step}" lost its consumer of queue ${JSON.stringify(this.settings.queue)} at ${this.settings.connection.address}: ${messageOf(cause)}. ` +
         `The bundle is retried with a new connection; the broker delivers the unacknowledged messages again.`,

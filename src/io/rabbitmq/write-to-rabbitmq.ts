@@ -1,9 +1,10 @@
 import { ConstructionError, describeValue } from "../../model/index.js";
 import { PTransform, type PCollection } from "../../pipeline/index.js";
-import { parDo, type DoFn } from "../../transforms/index.js";
-import { openAmqpConnection, resolveRabbitMqConnection, type AmqpChannelLike, type AmqpConnectionLike, type RabbitMqConnection, type ResolvedRabbitMqConnection } from "./rabbitmq-connection.js";
+import { parDo, type DoFn, type ProcessContext } from "../../transforms/index.js";
+import { noteConnectionLost, openAmqpConnection, resolveRabbitMqConnection, type AmqpChannelLike, type AmqpConnectionLike, type RabbitMqConnection, type ResolvedRabbitMqConnection } from "./rabbitmq-connection.js";
 import { rabbitMqLineage } from "./rabbitmq-lineage.js";
 import { RabbitMqIOError, messageOf } from "./rabbitmq-io-error.js";
+import { reportConnectStats, type ConnectStats } from "./metrics.js";
 
 /** A message writeToRabbitMq publishes: its body, and optionally its own routing key and properties. */
 export interface RabbitMqRecord {
@@ -94,17 +95,28 @@ class RabbitMqWriteFn<T> implements DoFn<T, never> {
   private channel: AmqpChannelLike | undefined;
   private confirms: Promise<void>[] = [];
   private failure: unknown;
+  /** Set when the channel closed under us: every later bundle of this instance fails (the retry gets a new one). */
+  private lost: RabbitMqIOError | undefined;
 
   constructor(
     readonly settings: WriteSettings<T>,
     readonly step: string,
   ) {}
 
+  /** Connection attempts of setup, reported with the first element (setup has no metrics). */
+  private readonly connectStats: ConnectStats = { retries: 0, reconnects: 0 };
+
   async setup(): Promise<void> {
-    this.connection = await openAmqpConnection(this.step, this.settings.connection);
+    this.connection = await openAmqpConnection(this.step, this.settings.connection, undefined, this.connectStats);
     const channel = await this.connection.createConfirmChannel();
     channel.on("error", (err: never) => {
       this.failure ??= this.error(`the channel failed: ${messageOf(err)}`, err);
+    });
+    // Closed under us (the broker went away): publishes would throw; the bundle fails and is retried.
+    channel.on("close", () => {
+      if (this.channel !== channel) return;
+      noteConnectionLost(this.step, this.settings.connection);
+      this.lost ??= this.error("the channel was closed (the connection was lost)", undefined);
     });
     channel.on("return", (m: never) => {
       const returned = m as { fields: { routingKey: string; replyText?: string } };
@@ -133,7 +145,9 @@ class RabbitMqWriteFn<T> implements DoFn<T, never> {
     rabbitMqLineage("sinks", this.settings.connection, this.settings.exchange);
   }
 
-  process(element: T): void {
+  process(element: T, ctx: ProcessContext<never>): void {
+    reportConnectStats(this.connectStats, ctx.metrics);
+    if (this.lost !== undefined) throw this.lost;
     const record = this.settings.toRecord !== undefined ? this.settings.toRecord(element) : recordOf(element);
     const routingKey = record?.routingKey ?? this.settings.routingKey;
     if (record === undefined || recordOf(record) === undefined || routingKey === undefined) {
@@ -161,6 +175,7 @@ class RabbitMqWriteFn<T> implements DoFn<T, never> {
     await Promise.all(this.confirms);
     this.confirms = [];
     if (this.failure !== undefined) throw this.failure;
+    if (this.lost !== undefined) throw this.lost;
   }
 
   private error(what: string, cause: unknown): RabbitMqIOError {

@@ -348,6 +348,12 @@ class ReadStreamFn implements SplittableDoFn<Uint8Array, RedisStreamEntry, Offse
         this.acking.add(sent);
         try {
           await sent;
+        } catch (err) {
+          // The XACK was lost with the connection (Redis went away while it was under way):
+          // the entries stay pending, so the next call reads the pending entries again and
+          // emits them once more (at-least-once) rather than leaving them pending for ever.
+          this.rescanPending = true;
+          throw err;
         } finally {
           this.acking.delete(sent);
           for (const id of acks) this.awaitingAck.delete(id);

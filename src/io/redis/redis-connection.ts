@@ -205,10 +205,25 @@ function isAuthFailure(err: unknown): boolean {
   return /^(WRONGPASS|NOAUTH|NOPERM)\b/.test(text) || text.includes("invalid username-password pair");
 }
 
+/** Errors of a TLS handshake whose certificate check failed: the same on every attempt. */
+function isCertificateFailure(err: unknown): boolean {
+  const code = String((err as { code?: unknown } | undefined)?.code ?? "");
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME_INVALID/.test(code) || /certificate|self[- ]signed/i.test(messageOf(err));
+}
+
 /** A client name for CLIENT LIST: `beam-ts:<step>` with only the characters Redis allows. */
 export function clientName(step: string): string {
   return `beam-ts:${step}`.replace(/[^A-Za-z0-9_:/.\-()]/g, "_").slice(0, 200);
 }
+
+/**
+ * Steps (by step and address) of this worker whose connection was lost while running and
+ * that have not opened one since. The instance that lost it is torn down with its failed
+ * bundle; the retry's fresh instance learns here that the server went away, so it waits
+ * for it as a reconnection does (`maxReconnectAttempts`, with backoff) instead of failing
+ * after `connectRetries`, and counts the reconnection.
+ */
+const lostBySteps = new Set<string>();
 
 /**
  * An open connection of one DoFn instance, and the reconnections it made, which the DoFn
@@ -232,12 +247,18 @@ export class RedisSession {
     let ready = false;
     let lastError: unknown;
     const session: { value?: RedisSession } = {};
+    const key = `${step} ${connection.address}`;
+    const wasLost = lostBySteps.has(key);
+    const backoff = (retries: number): number => Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 100);
     const reconnectStrategy = (retries: number, cause: unknown): number | false => {
       lastError = cause;
-      if (isAuthFailure(cause)) return false;
-      if (!ready) return retries < connection.connectRetries ? 100 * 2 ** retries : false;
+      if (isAuthFailure(cause) || isCertificateFailure(cause)) return false;
+      if (!ready) {
+        if (wasLost) return retries < connection.maxReconnectAttempts ? backoff(retries) : false;
+        return retries < connection.connectRetries ? 100 * 2 ** retries : false;
+      }
       if (retries >= connection.maxReconnectAttempts) return false;
-      return Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 100);
+      return backoff(retries);
     };
     const tls = connection.tls;
     const socket: Record<string, unknown> = {
@@ -266,7 +287,13 @@ export class RedisSession {
       lastError = err;
     });
     client.on("reconnecting", () => {
-      if (ready && session.value !== undefined) session.value.#reconnects++;
+      if (!ready) return;
+      if (session.value !== undefined) session.value.#reconnects++;
+      // Once connected, a dropped connection marks the step (see lostBySteps); being ready again clears it.
+      lostBySteps.add(key);
+    });
+    client.on("ready", () => {
+      if (ready) lostBySteps.delete(key);
     });
     try {
       await client.connect();
@@ -275,7 +302,9 @@ export class RedisSession {
       throw connectError(step, connection, lastError ?? err);
     }
     ready = true;
-    return (session.value = new RedisSession(client, connection));
+    session.value = new RedisSession(client, connection);
+    if (lostBySteps.delete(key)) session.value.#reconnects++;
+    return session.value;
   }
 
   /** Reconnections since the last call (for a metric). */
@@ -297,6 +326,14 @@ function connectError(step: string, connection: ResolvedRedisConnection, cause: 
     return new RedisIOError(
       `"${step}" cannot log in to Redis at ${connection.address}: the server refused the credentials (${why}). ` +
         `Check connection.username and connection.password (or the url's user:password).`,
+      { cause, retryable: false },
+    );
+  }
+  if (isCertificateFailure(cause)) {
+    return new RedisIOError(
+      `"${step}" cannot connect to Redis at ${connection.address}: the server's TLS certificate was not accepted (${why}). ` +
+        `Give connection.tls.ca the PEM of the CA that signed it (and tls.servername when the certificate names another host); ` +
+        `rejectUnauthorized: false skips the check, for tests only.`,
       { cause, retryable: false },
     );
   }

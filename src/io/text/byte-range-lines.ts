@@ -1,4 +1,3 @@
-import type { FileHandle } from "node:fs/promises";
 import type { OffsetRange, RestrictionTracker } from "../../transforms/index.js";
 import { invalidUtf8In, type InvalidUtf8 } from "./invalid-utf8.js";
 
@@ -11,16 +10,10 @@ const CR = 0x0d;
 /**
  * Positioned reads of a byte sequence (a file): copies up to `length` bytes at `position`
  * into `buffer[offset..]`, resolving to the number of bytes copied (0 at or past the end).
+ * A file system's ReadableFile (src/io/filesystems) is one.
  */
 export interface PositionedSource {
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
-}
-
-/** A PositionedSource over an open file (`FileHandle.read`). */
-export function fileSource(handle: FileHandle): PositionedSource {
-  return {
-    read: async (buffer, offset, length, position) => (await handle.read(buffer, offset, length, position)).bytesRead,
-  };
 }
 
 /** A PositionedSource over bytes in memory (tests). */

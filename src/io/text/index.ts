@@ -6,7 +6,7 @@ export {
   writeJsonLines,
   type ReadJsonLinesOptions,
 } from "./json-lines.js";
-export { expandGlob } from "./file-glob.js";
+export { expandGlob } from "../filesystems/local-glob.js";
 export type { ReadCompression } from "./lines.js";
 export type { WriteCompression } from "./shard-writer.js";
 export { TextIOError } from "./text-io-error.js";

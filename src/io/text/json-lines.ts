@@ -1,4 +1,3 @@
-import { open, type FileHandle } from "node:fs/promises";
 import { ConstructionError } from "../../model/index.js";
 import { PTransform, type PBegin, type PCollection } from "../../pipeline/index.js";
 import { stringUtf8Coder } from "../../coders/index.js";
@@ -12,7 +11,9 @@ import {
   type BadRecord,
   type WithFailures,
 } from "../../transforms/index.js";
-import { fileSource, lineNumberAt } from "./byte-range-lines.js";
+import { checkFileSystemPath, type ReadableFile } from "../filesystems/index.js";
+import { lineNumberAt } from "./byte-range-lines.js";
+import { openReadableFile } from "./open-file.js";
 import { RouteInvalidUtf8DoFn, type MaybeInvalidLine } from "./invalid-utf8.js";
 import { ReadFileLinesFn, StatFilesDoFn } from "./read-file-fn.js";
 import { matchFiles, resolveReadOptions, toMaybeInvalidLine, type ReadTextOptions, type ResolvedReadOptions } from "./read-text.js";
@@ -100,11 +101,11 @@ class ParseJsonDoFn<T> implements DoFn<JsonLineRecord, T, { failures: BadRecord 
     const known = this.known.get(file) ?? [];
     let from = { offset: 0, line: 1 };
     for (const k of known) if (k.offset <= offset && k.offset > from.offset) from = k;
-    let handle: FileHandle | undefined;
+    let handle: ReadableFile | undefined;
     let line: number;
     try {
-      handle = await open(file, "r");
-      line = await lineNumberAt(fileSource(handle), offset, from);
+      handle = await openReadableFile(file);
+      line = await lineNumberAt(handle, offset, from);
     } catch (err) {
       throw new TextIOError(`Cannot read "${file}" to number its lines: ${messageOf(err)}.`, { cause: err });
     } finally {
@@ -222,6 +223,7 @@ function toJsonLine(value: unknown): string {
  * @example orders.apply(writeJsonLines("out/orders", { suffix: ".jsonl" }))
  */
 export function writeJsonLines<T>(prefix: string, options: WriteTextOptions = {}): PTransform<PCollection<T>, PCollection<string>> {
+  checkFileSystemPath(prefix, "writeJsonLines");
   const write = writeText(prefix, options);
   return new WriteJsonLines<T>(write);
 }

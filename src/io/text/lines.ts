@@ -1,34 +1,21 @@
-import { createReadStream } from "node:fs";
-import { pipeline } from "node:stream";
-import { createGunzip } from "node:zlib";
 import { LineScanner, MORE, streamSource, type LineAt } from "./byte-range-lines.js";
+import type { ReadCompression } from "./compression-option.js";
+import { openFileStream } from "./open-file.js";
 
-/** How files are decompressed: by extension (`.gz`), always gzip, or never. */
-export type ReadCompression = "auto" | "gzip" | "none";
-
-/** Whether a file is read through gunzip. */
-export function isGzipped(file: string, compression: ReadCompression): boolean {
-  return compression === "gzip" || (compression === "auto" && file.toLowerCase().endsWith(".gz"));
-}
+export { isGzipped, type ReadCompression } from "./compression-option.js";
 
 /**
  * Streams the lines of a file: split on "\n", "\r\n" or "\r", without terminators; a
  * leading UTF-8 BOM is dropped; a last line without terminator is still a line; an
  * empty file has no lines. Only one chunk (plus a partial line) is in memory at a time.
- * Offsets count the bytes of the (decompressed) stream.
+ * Offsets count the bytes of the (decompressed) stream. The file may be on any file system.
  */
 export async function* readLines(file: string, compression: ReadCompression): AsyncGenerator<LineAt> {
-  const raw = createReadStream(file);
-  const source = isGzipped(file, compression)
-    ? pipeline(raw, createGunzip(), () => {
-        // Errors surface through the iteration below.
-      })
-    : raw;
+  const { stream, close } = await openFileStream(file, compression);
   try {
-    yield* streamLines(source as AsyncIterable<Buffer>);
+    yield* streamLines(stream as AsyncIterable<Buffer>);
   } finally {
-    raw.destroy();
-    source.destroy();
+    await close();
   }
 }
 

@@ -1,4 +1,3 @@
-import { open, stat, type FileHandle } from "node:fs/promises";
 import { fileLineage } from "../../metrics/index.js";
 import {
   OffsetRange,
@@ -10,13 +9,15 @@ import {
   type SplittableDoFn,
   type SplittableProcessContext,
 } from "../../transforms/index.js";
-import { fileSource, lineNumberAt, readLinesInRange, type LineAt } from "./byte-range-lines.js";
+import { fileSystemFor, type ReadableFile } from "../filesystems/index.js";
+import { lineNumberAt, readLinesInRange, type LineAt } from "./byte-range-lines.js";
 import { INVALID_UTF8_LINES_METRIC, invalidUtf8Message, type InvalidUtf8 } from "./invalid-utf8.js";
 import { isGzipped, readLines } from "./lines.js";
+import { openReadableFile } from "./open-file.js";
 import type { ResolvedReadOptions } from "./read-text.js";
 import { TextIOError, messageOf } from "./text-io-error.js";
 
-/** A matched file: its absolute path and its size in bytes when matched (Beam's MatchResult.Metadata). */
+/** A matched file: its path (absolute locally, `<scheme>://…` otherwise) and its size in bytes when matched (Beam's MatchResult.Metadata). */
 export interface TextFile {
   readonly path: string;
   readonly size: number;
@@ -43,11 +44,14 @@ export class StatFilesDoFn implements DoFn<string, TextFile> {
   async process(path: string, ctx: ProcessContext<TextFile>): Promise<void> {
     // Every file reader (text, JSON lines, CSV, Avro) stats its files here: one lineage source each.
     fileLineage("sources", path);
-    let size: number;
+    let size: number | undefined;
     try {
-      size = (await stat(path)).size;
+      size = (await (await fileSystemFor(path)).metadata(path))?.sizeBytes;
     } catch (err) {
       throw new TextIOError(`Cannot read "${path}": ${messageOf(err)}.`, { cause: err });
+    }
+    if (size === undefined) {
+      throw new TextIOError(`Cannot read "${path}": it no longer exists (it was matched, then removed). Rerun once the input stops changing.`);
     }
     ctx.output({ path, size });
   }
@@ -114,12 +118,12 @@ export class ReadFileLinesFn<Out> implements SplittableDoFn<TextFile, Out, Offse
   }
 
   private async readRange(file: TextFile, ctx: SplittableProcessContext<Out, OffsetRange, number>): Promise<void> {
-    let handle: FileHandle | undefined;
+    let source: ReadableFile | undefined;
     let at = ctx.tracker.currentRestriction().from;
     let downstream: unknown = undefined; // an error of a fused downstream step: not ours to wrap
     try {
-      handle = await open(file.path, "r");
-      const source = fileSource(handle);
+      source = await openReadableFile(file.path);
+      const opened = source;
       const emit = (line: LineAt): void => {
         try {
           ctx.output(this.toOutput(file.path, line));
@@ -129,13 +133,13 @@ export class ReadFileLinesFn<Out> implements SplittableDoFn<TextFile, Out, Offse
         }
       };
       await readLinesInRange(
-        source,
+        opened,
         ctx.tracker,
         (line) => {
           at = line.offset;
           if (line.invalid !== undefined && this.options.invalidUtf8 !== "deadLetter") {
             // Numbering the line costs a read from the file's start: only for a failure.
-            const number = () => lineNumberAt(source, line.offset);
+            const number = () => lineNumberAt(opened, line.offset);
             return this.invalidLine(file.path, line.text, line.invalid, ctx, number).then(() => emit(line));
           }
           emit(line);
@@ -146,7 +150,7 @@ export class ReadFileLinesFn<Out> implements SplittableDoFn<TextFile, Out, Offse
       if (err === downstream || err instanceof TextIOError) throw err;
       throw new TextIOError(`Cannot read "${file.path}" (near byte ${at}): ${messageOf(err)}.`, { cause: err });
     } finally {
-      await handle?.close();
+      await source?.close();
     }
   }
 

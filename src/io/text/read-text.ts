@@ -11,7 +11,7 @@ import {
   type WithFailures,
 } from "../../transforms/index.js";
 import { withoutWriteArtifacts } from "../files/index.js";
-import { expandGlob } from "./file-glob.js";
+import { checkFileSystemPath, fileSystemFor, schemeOf } from "../filesystems/index.js";
 import {
   INVALID_UTF8_TREATMENTS,
   RouteInvalidUtf8DoFn,
@@ -60,6 +60,8 @@ export function resolveReadOptions(what: string, pattern: string, options: ReadT
   if (typeof pattern !== "string" || pattern.length === 0) {
     throw new ConstructionError(`${what} needs a non-empty file pattern (a path or a glob such as "logs/*.txt"); got ${String(pattern)}.`);
   }
+  // An unknown scheme (a typo, or a file system nobody registered) fails before the job starts.
+  checkFileSystemPath(pattern, what);
   const skipHeaderLines = options.skipHeaderLines ?? 0;
   if (!Number.isInteger(skipHeaderLines) || skipHeaderLines < 0) {
     throw new ConstructionError(`${what}: skipHeaderLines must be a non-negative integer, got ${String(skipHeaderLines)}.`);
@@ -89,13 +91,15 @@ class ExpandGlobDoFn implements DoFn<Uint8Array, string> {
     let files: string[];
     try {
       // Writes' success markers and temporary files are never data (src/io/files).
-      files = await withoutWriteArtifacts(this.pattern, await expandGlob(this.pattern));
+      const matched = await (await fileSystemFor(this.pattern)).match(this.pattern);
+      files = await withoutWriteArtifacts(this.pattern, matched.map((m) => m.path));
     } catch (err) {
       throw new TextIOError(`Cannot expand file pattern "${this.pattern}": ${messageOf(err)}`, { cause: err });
     }
     if (files.length === 0 && this.emptyMatch === "disallow") {
+      const relative = schemeOf(this.pattern) === "file" ? ` (relative paths are resolved against ${process.cwd()})` : "";
       throw new TextIOError(
-        `No file matches the pattern "${this.pattern}" (relative paths are resolved against ${process.cwd()}). ` +
+        `No file matches the pattern "${this.pattern}"${relative}. ` +
           `Check the path and wildcards, or pass { emptyMatch: "allow" } to read nothing when no file matches.`,
       );
     }
@@ -104,7 +108,8 @@ class ExpandGlobDoFn implements DoFn<Uint8Array, string> {
 }
 
 /**
- * Beam's FileIO.match: the names (absolute paths, sorted) of the files matching a glob,
+ * Beam's FileIO.match: the names (absolute paths, sorted) of the files matching a glob on
+ * any registered file system (local paths, `s3://bucket/…`, `gs://bucket/…`),
  * expanded when the pipeline runs, then reshuffled so files are read in parallel.
  * Supports `*`, `?`, `**`, `[abc]`, `{a,b}` and `\` escapes (see `expandGlob`); a path
  * without wildcards matches itself. As Beam's FileIO.match, no match fails the job unless

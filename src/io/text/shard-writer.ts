@@ -1,10 +1,8 @@
 import { once } from "node:events";
-import { createWriteStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
-import path from "node:path";
 import type { Writable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
+import { fileSystemFor, writableFileStream, type CreateOptions } from "../filesystems/index.js";
 import { TextIOError, messageOf } from "./text-io-error.js";
 
 /** How written files are compressed. */
@@ -14,8 +12,9 @@ export type WriteCompression = "none" | "gzip";
 const FLUSH_CHARS = 64 * 1024;
 
 /**
- * Writes lines, each terminated by "\n", to a new file (never an existing one), possibly
- * gzipped. `write` returns a promise only when the stream asks to wait (backpressure).
+ * Writes lines, each terminated by "\n", to a new file (never an existing one) on the file
+ * system of its path, possibly gzipped. `write` returns a promise only when the stream asks
+ * to wait (backpressure). The file becomes visible when `close` resolves.
  */
 export class ShardWriter {
   private chunks: string[] = [];
@@ -27,13 +26,14 @@ export class ShardWriter {
     private readonly done: Promise<void>,
   ) {}
 
-  static async open(file: string, compression: WriteCompression, header: string | undefined): Promise<ShardWriter> {
+  static async open(file: string, compression: WriteCompression, header: string | undefined, options: CreateOptions = {}): Promise<ShardWriter> {
+    let out: Writable;
     try {
-      await mkdir(path.dirname(file), { recursive: true });
+      // create makes the parent directories (a no-op on object stores, whose directories are prefixes).
+      out = writableFileStream(await (await fileSystemFor(file)).create(file, { mimeType: "text/plain", exclusive: true, ...options }));
     } catch (err) {
-      throw new TextIOError(`Cannot create the directory of "${file}": ${messageOf(err)}`, { cause: err });
+      throw new TextIOError(`Cannot create "${file}": ${messageOf(err)}`, { cause: err });
     }
-    const out = createWriteStream(file, { flags: "wx" });
     let sink: Writable = out;
     let done: Promise<void>;
     if (compression === "gzip") {
@@ -68,11 +68,10 @@ export class ShardWriter {
     }
   }
 
-  /** Stops writing and deletes the file (after a failure). */
+  /** Stops writing and deletes the file (after a failure): destroying the stream aborts the file. */
   async abort(): Promise<void> {
     this.sink.destroy();
     await this.done.catch(() => undefined);
-    await rm(this.file, { force: true }).catch(() => undefined);
   }
 
   private buffer(line: string): void {

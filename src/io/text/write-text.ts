@@ -1,8 +1,8 @@
-import path from "node:path";
 import { ConstructionError, describeValue } from "../../model/index.js";
 import { stringUtf8Coder } from "../../coders/index.js";
 import type { PCollection, PTransform } from "../../pipeline/index.js";
-import { ShardedWrite, shardFileName, type ShardSink } from "../files/index.js";
+import { ShardedWrite, resolveOutputPath, shardFileName, type ShardSink } from "../files/index.js";
+import { checkFileSystemPath, type CreateOptions } from "../filesystems/index.js";
 import { ShardWriter, type WriteCompression } from "./shard-writer.js";
 import { TextIOError } from "./text-io-error.js";
 
@@ -44,8 +44,8 @@ function checkLine(line: unknown): string {
 }
 
 /** A text file of lines, with the header and footer of the settings. */
-async function openTextShard(settings: WriteSettings, file: string): Promise<ShardSink<string>> {
-  const writer = await ShardWriter.open(file, settings.compression, settings.header);
+async function openTextShard(settings: WriteSettings, file: string, options?: CreateOptions): Promise<ShardSink<string>> {
+  const writer = await ShardWriter.open(file, settings.compression, settings.header, options);
   return {
     file,
     write: (line) => writer.write(line),
@@ -58,6 +58,8 @@ function resolveWriteSettings(what: string, prefix: string, options: WriteTextOp
   if (typeof prefix !== "string" || prefix.length === 0) {
     throw new ConstructionError(`${what} needs a non-empty output prefix such as "out/part"; got ${String(prefix)}.`);
   }
+  // An unknown scheme fails here, before the job starts (instead of writing a local folder named "s3x:").
+  checkFileSystemPath(prefix, what);
   const { numShards, compression = "none", suffix = "", header, footer } = options;
   if (numShards !== undefined && (!Number.isInteger(numShards) || numShards < 1)) {
     throw new ConstructionError(
@@ -72,7 +74,7 @@ function resolveWriteSettings(what: string, prefix: string, options: WriteTextOp
       throw new ConstructionError(`${what}: ${name} must be a string, got ${typeof v}.`);
     }
   }
-  return { prefix: path.resolve(prefix), suffix, numShards, header, footer, compression };
+  return { prefix: resolveOutputPath(prefix), suffix, numShards, header, footer, compression };
 }
 
 /**
@@ -104,7 +106,7 @@ export function writeText(prefix: string, options: WriteTextOptions = {}): PTran
     prefix: settings.prefix,
     suffix: settings.suffix,
     numShards: settings.numShards,
-    openShard: (file) => openTextShard(settings, file),
+    openShard: (file, createOptions) => openTextShard(settings, file, createOptions),
     check: checkLine,
     elementCoder: stringUtf8Coder,
   });

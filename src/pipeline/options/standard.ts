@@ -86,6 +86,10 @@ export const standardOptions = {
   allowDroppingState: option.boolean({ description: "Restore even when a step that holds state in the checkpoint is gone from the pipeline (its state is dropped)" }),
   renameSteps: option.string({ description: "Steps renamed since the checkpoint, for --restoreFrom: old=new pairs separated by commas" }),
   jobEndpoint: option.string({ description: "host:port of a Beam job service, for --runner=portable or prism" }),
+  detached: option.boolean({
+    description:
+      "Portable runners: return once the job is submitted, printing its id; it runs on without this process (needs --jobEndpoint and workers outside this process: --environmentType=PROCESS, EXTERNAL or DOCKER). Watch and stop it with `beam-ts jobs`",
+  }),
   allowUnsafeTriggers: option.boolean({
     description: "Allow triggers that may finish before their window expires (later data is dropped)",
   }),

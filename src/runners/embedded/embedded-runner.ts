@@ -16,6 +16,7 @@ import { runPlan, type RunControl } from "./run-plan.js";
 import { handleSignalsFor } from "./job-signals.js";
 import { checkpointSettings, type CheckpointSettings } from "./checkpoint/checkpoint-settings.js";
 import type { CheckpointCoordinator } from "./checkpoint/checkpoint-coordinator.js";
+import { removeRunningJob, writeRunningJob } from "./checkpoint/running-job-file.js";
 
 /** Settings of the embedded runner, read from pipeline options. */
 export interface EmbeddedRunnerSettings {
@@ -243,6 +244,7 @@ class EmbeddedPipelineResult implements PipelineResult {
     if (settings.checkpoint !== undefined) process.on("SIGUSR2", onSavepointSignal);
     const stopped = () => {
       process.off("SIGUSR2", onSavepointSignal);
+      if (this.coordinator !== undefined && settings.checkpoint !== undefined) removeRunningJob(settings.checkpoint.dir);
       ended();
     };
     this.done = this.execute(pipeline, settings, module);
@@ -307,6 +309,7 @@ class EmbeddedPipelineResult implements PipelineResult {
       threads: this.settings.parallelism,
       reporting: (own === undefined ? 0 : 1) + (this.parallelJob?.reporting ?? 0),
       now: Date.now(),
+      checkpointing: this.coordinator !== undefined,
     });
   }
 
@@ -336,7 +339,11 @@ class EmbeddedPipelineResult implements PipelineResult {
         isDraining: () => this.drainRequested,
         useClock: (clock) => (this.wake = () => clock.wake()),
         cancelSignal: this.cancelling.signal,
-        useCoordinator: (coordinator) => (this.coordinator = coordinator),
+        useCoordinator: (coordinator) => {
+          this.coordinator = coordinator;
+          // `beam-ts savepoint <pid>` checks this before it signals the process.
+          if (settings.checkpoint !== undefined) writeRunningJob(settings.checkpoint.dir, settings.jobName);
+        },
         checkpointStats: (stats) => this.jobMetrics.checkpointed(stats),
         useExecutor: (observe) => (this.observeOwn = observe),
       };

@@ -16,6 +16,8 @@ export interface EmbeddedSnapshotParts {
   readonly threads: number;
   readonly reporting: number;
   readonly now: number;
+  /** True when the job takes checkpoints (a streaming job with --checkpointDir): it can take savepoints. */
+  readonly checkpointing?: boolean;
 }
 
 /**
@@ -94,8 +96,8 @@ export function embeddedSnapshot(parts: EmbeddedSnapshotParts): JobSnapshot {
     lineage: { sources: Lineage.query(store, "sources"), sinks: Lineage.query(store, "sinks") },
     memory: { spilledBytes: spilled, ...(parts.memoryBudgetBytes !== undefined ? { budgetBytes: parts.memoryBudgetBytes } : {}) },
     workers: { threads: parts.threads, reporting: parts.reporting },
-    ...(checkpoints !== undefined
-      ? { checkpoints: { count: checkpoints, ...(lastBytes !== undefined ? { lastBytes } : {}), ...(lastMillis !== undefined ? { lastMillis } : {}) } }
+    ...(checkpoints !== undefined || parts.checkpointing === true
+      ? { checkpoints: { count: checkpoints ?? 0, ...(parts.checkpointing === true && parts.job.state === "RUNNING" ? { savepoints: true } : {}), ...(lastBytes !== undefined ? { lastBytes } : {}), ...(lastMillis !== undefined ? { lastMillis } : {}) } }
       : {}),
     takenAt: parts.now,
   };

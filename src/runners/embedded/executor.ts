@@ -24,7 +24,16 @@ import type { MemoryBudget } from "./embedded-runner.js";
 import { KvCheckSink } from "./kv-check-sink.js";
 import type { BundleMetrics } from "./bundle-metrics.js";
 import { finalizeNow, type FinalizationGate, type FinalizationMetrics } from "./finalization-gate.js";
-import { BufferStage, ReduceStage, SideInputStage, combiningStateCoders, groupingStateCoders, type LateDataReporter } from "./materialized-stages.js";
+import {
+  BufferStage,
+  ReduceStage,
+  SideInputStage,
+  combiningMigrationCoder,
+  combiningStateCoders,
+  groupingMigrationCoder,
+  groupingStateCoders,
+  type LateDataReporter,
+} from "./materialized-stages.js";
 import { PushedBackElements } from "./pushed-back-elements.js";
 import { readsMaterializedInput, stepOutputs, type PlanStep } from "./plan.js";
 import { BufferSink, SideInputSink, type Sink } from "./sinks.js";
@@ -684,7 +693,7 @@ export class Executor {
             step.windowing,
             this.settings.metrics,
             step.sideInputs.length > 0 ? new PushedBackElements(step.sideInputs, this.sideInputs, (pc) => this.tracker.watermarkOf(pc)) : undefined,
-            { key: step.statefulKeyCoder, window: windowCoderOf(step.windowing) },
+            { key: step.statefulKeyCoder, window: windowCoderOf(step.windowing), ...(step.migrations !== undefined ? { migrations: step.migrations } : {}) },
           );
           this.register(stage.entry, index, stepOutputs(step));
           const byKey = { kind: "byKey", keyCoder: step.statefulKeyCoder } as const;
@@ -738,7 +747,8 @@ export class Executor {
         const runner = new ReduceRunner(step.keyCoder, step.windowing, groupingReduceFn, this.dropCounters(step.label));
         const make = () => runner.newBundleTable(step.keyCoder);
         const coders = groupingStateCoders(step.keyCoder, step.valueCoder, step.windowing);
-        const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, late, MIN_TIMESTAMP, this.now, coders);
+        const migrated = groupingMigrationCoder(step.label, step.migrations);
+        const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, late, MIN_TIMESTAMP, this.now, coders, migrated);
         this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
         this.stages.push(stage);
         return;
@@ -755,7 +765,8 @@ export class Executor {
         const runner = new ReduceRunner(step.keyCoder, step.windowing, reduceFn, this.dropCounters(step.label));
         const make = () => runner.newBundleTable(step.keyCoder);
         const coders = combiningStateCoders(step.keyCoder, step.accumulatorCoder, step.windowing);
-        const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, undefined, MIN_TIMESTAMP, this.now, coders);
+        const migrated = combiningMigrationCoder(step.label, step.migrations);
+        const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, undefined, MIN_TIMESTAMP, this.now, coders, migrated);
         this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
         this.stages.push(stage);
         return;

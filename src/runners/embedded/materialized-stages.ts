@@ -3,10 +3,11 @@ import { iterableCoder, windowCoderOf } from "../../coders/index.js";
 import { BeamError, CoderError, MAX_TIMESTAMP, messageOf } from "../../model/index.js";
 import { BundleTable, DoFnOperation, ReduceRunner, type Receiver, type ReduceEnv, type ReduceStateCoders } from "../../runtime/index.js";
 import type { SnapshotCoders } from "./checkpoint/snapshot-coders.js";
+import { migrationSlot, type StateMigration } from "../../pipeline/index.js";
 import type { PCollectionView } from "../../transforms/index.js";
 import type { SideInputStore } from "../../runtime/index.js";
 import { PushedBackElements } from "./pushed-back-elements.js";
-import { corruptSnapshot } from "../../runtime/index.js";
+import { corruptSnapshot, migratingCoder } from "../../runtime/index.js";
 import type { Sink } from "./sinks.js";
 import type { Stage, StepContext } from "./stage.js";
 
@@ -47,6 +48,12 @@ export class ReduceStage<S> implements Stage {
     private readonly now: () => Instant,
     /** The step's key, window and state coders, for checkpoints; absent, the stage cannot snapshot. */
     private readonly stateCoders?: ReduceStateCoders<S>,
+    /**
+     * What a restore reads the per-window data with when the checkpoint wrote it with the old
+     * coder of the step's declared migration (Pipeline.migrateState): groupingMigrationCoder,
+     * combiningMigrationCoder.
+     */
+    private readonly migratedData?: Coder<S>,
   ) {
     this.reads = [input];
     this.inputWatermark = startWatermark;
@@ -106,8 +113,8 @@ export class ReduceStage<S> implements Stage {
     out.writeInt32BE(END_MARKER);
   }
 
-  restore(input: ByteReader, coders: SnapshotCoders): void {
-    const state = this.requireStateCoders();
+  restore(input: ByteReader, coders: SnapshotCoders, migrate: readonly string[] = []): void {
+    const state = this.restoreCoders(migrate);
     if (this.pending.length > 0 || this.runner.size > 0) {
       throw new BeamError("CHECKPOINT_RESTORE", `Cannot restore stage "${this.label}": it already holds state; restore into a freshly built stage.`);
     }
@@ -121,6 +128,19 @@ export class ReduceStage<S> implements Stage {
     });
   }
 
+  /**
+   * The coders to restore with: with the `data` slot migrated, the checkpoint's buffered
+   * values (GroupByKey) or accumulators (Combine) are read with the declared old coder.
+   */
+  private restoreCoders(migrate: readonly string[]): ReduceStateCoders<S> {
+    const state = this.requireStateCoders();
+    if (migrate.length === 0) return state;
+    if (migrate.some((slot) => slot !== "data") || this.migratedData === undefined) {
+      throw new BeamError("CHECKPOINT_RESTORE", `internal error: the restore of step "${this.label}" migrates ${migrate.join(", ")}, for which it declares no migration.`);
+    }
+    return { ...state, data: this.migratedData };
+  }
+
   private requireStateCoders(): ReduceStateCoders<S> {
     if (this.stateCoders === undefined) {
       throw new BeamError("CHECKPOINT_UNSUPPORTED", `Stage "${this.label}" was built without its key, window and state coders, so it cannot be checkpointed.`);
@@ -132,6 +152,18 @@ export class ReduceStage<S> implements Stage {
 /** A GroupByKey's checkpoint coders: its buffered values are an iterable of the KV input's value coder. */
 export function groupingStateCoders(keyCoder: Coder<unknown>, valueCoder: Coder<unknown>, windowing: WindowingStrategy): ReduceStateCoders<unknown[]> {
   return { key: keyCoder, window: windowCoderOf(windowing), data: iterableCoder(valueCoder) as Coder<unknown[]> };
+}
+
+/** Reads a GroupByKey's buffered values written with a declared migration's old value coder, migrating each. */
+export function groupingMigrationCoder(label: string, migrations: readonly StateMigration[] | undefined): Coder<unknown[]> | undefined {
+  const m = migrations?.find((x) => migrationSlot(x) === "data");
+  return m === undefined ? undefined : (iterableCoder(migratingCoder(label, "grouped values", m)) as Coder<unknown[]>);
+}
+
+/** Reads a Combine's accumulators written with a declared migration's old accumulator coder, migrating each. */
+export function combiningMigrationCoder(label: string, migrations: readonly StateMigration[] | undefined): Coder<unknown> | undefined {
+  const m = migrations?.find((x) => migrationSlot(x) === "data");
+  return m === undefined ? undefined : migratingCoder(label, "accumulator", m);
 }
 
 /** A lifted Combine.perKey's checkpoint coders: its state is the CombineFn's accumulator. */

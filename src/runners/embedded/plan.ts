@@ -1,4 +1,5 @@
 import type { Coder, TestStreamEvent, WindowingStrategy } from "../../model/index.js";
+import type { StateMigration } from "../../pipeline/index.js";
 import type { CombineFn, PCollectionView, Source } from "../../transforms/index.js";
 
 /**
@@ -26,6 +27,8 @@ export type PlanStep =
       readonly inputBounded: boolean;
       readonly splittable: boolean;
       readonly windowing: WindowingStrategy;
+      /** State coder changes declared with Pipeline.migrateState for this step, applied on restore. */
+      readonly migrations?: readonly StateMigration[];
     }
   | { readonly kind: "flatten"; readonly label: string; readonly inputs: readonly string[]; readonly output: string }
   | {
@@ -47,6 +50,8 @@ export type PlanStep =
       readonly valueCoder: Coder<unknown>;
       readonly inputBounded: boolean;
       readonly windowing: WindowingStrategy;
+      /** State coder changes declared with Pipeline.migrateState for this step, applied on restore. */
+      readonly migrations?: readonly StateMigration[];
     }
   | {
       readonly kind: "combinePerKey";
@@ -59,6 +64,8 @@ export type PlanStep =
       readonly inputBounded: boolean;
       readonly windowing: WindowingStrategy;
       readonly combineFn: CombineFn<unknown, unknown, unknown>;
+      /** State coder changes declared with Pipeline.migrateState for this step, applied on restore. */
+      readonly migrations?: readonly StateMigration[];
     }
   | { readonly kind: "reshuffle"; readonly label: string; readonly input: string; readonly output: string };
 

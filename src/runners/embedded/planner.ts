@@ -1,7 +1,7 @@
 import type { Coder, KV } from "../../model/index.js";
 import { UnsupportedFeatureError } from "../../model/index.js";
 import { jsValueCoder } from "../../coders/index.js";
-import type { PipelineGraph, TransformNode } from "../../pipeline/index.js";
+import type { PipelineGraph, StateMigrations, TransformNode } from "../../pipeline/index.js";
 import { deterministicKeyCoder, kvComponents, type CombineFn, type PCollectionView, type Source } from "../../transforms/index.js";
 import type { PlanStep } from "./plan.js";
 
@@ -37,7 +37,15 @@ export function planGraph(graph: PipelineGraph, options: PlannerOptions = {}): P
     for (const c of t.children) visit(graph.transforms.get(c)!);
   };
   for (const c of root.children) visit(graph.transforms.get(c)!);
-  return steps;
+  return graph.stateMigrations === undefined || graph.stateMigrations.size === 0 ? steps : steps.map((s) => withMigrations(s, graph.stateMigrations!));
+}
+
+/** Hands a keyed step the state migrations declared for its label (Pipeline.migrateState). */
+function withMigrations(step: PlanStep, all: StateMigrations): PlanStep {
+  const migrations = all.get(step.label);
+  if (migrations === undefined) return step;
+  if (step.kind === "parDo" || step.kind === "groupByKey" || step.kind === "combinePerKey") return { ...step, migrations };
+  return step;
 }
 
 function specialComposite(graph: PipelineGraph, t: Readonly<TransformNode>, options: PlannerOptions): PlanStep | undefined {

@@ -5,7 +5,7 @@ import { Executor, CancelledSignal, type Enforcement, type ExecutorCheckpointSet
 import { CheckpointCoordinator, type CheckpointStats } from "./checkpoint/checkpoint-coordinator.js";
 import { LocalCheckpointStorage } from "./checkpoint/checkpoint-storage.js";
 import { planRestore } from "./checkpoint/restore-plan.js";
-import { planStageShapes } from "./checkpoint/stage-shape.js";
+import { planStageMigrations, planStageShapes } from "./checkpoint/stage-shape.js";
 import type { PlanStep } from "./plan.js";
 import type { ExecutorObservation } from "./executor-observation.js";
 import { planGraph } from "./planner.js";
@@ -110,7 +110,7 @@ function localCheckpoints(
   const storage = new LocalCheckpointStorage(cp.dir);
   storage.removeIncomplete();
   const stages = planStageShapes(steps);
-  const restore = planRestore(storage, cp, stages, 1);
+  const restore = planRestore(storage, cp, stages, 1, planStageMigrations(steps, graph.stateMigrations));
   const coordinator = new CheckpointCoordinator(storage, cp, 1, { job: settings.jobName, stages }, {
     // An executor asleep until its next timer snapshots now.
     request: () => clock.wake(),

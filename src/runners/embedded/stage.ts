@@ -60,6 +60,11 @@ export interface Stage {
    * source's CheckpointMark.finalizeCheckpoint, acking what the checkpoint covers).
    */
   checkpointed?(): FinalizationCallback | undefined;
-  /** Reads what `snapshot` wrote into this freshly built stage, before its first step. */
-  restore?(input: ByteReader, coders: SnapshotCoders): void | Promise<void>;
+  /**
+   * Reads what `snapshot` wrote into this freshly built stage, before its first step.
+   * `migrate` names the state slots (`data`, `state:<name>`) the checkpoint wrote with the
+   * old coder of a declared migration (Pipeline.migrateState): decode them with it and
+   * convert each value.
+   */
+  restore?(input: ByteReader, coders: SnapshotCoders, migrate?: readonly string[]): void | Promise<void>;
 }

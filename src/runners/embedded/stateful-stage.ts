@@ -7,6 +7,8 @@ import {
   checkedTimerOutput,
   corruptSnapshot,
   garbageCollectionTime,
+  migratingCellCodec,
+  migrationFor,
   onTimerContext,
   readStateSnapshot,
   requireKeyed,
@@ -19,7 +21,9 @@ import {
   type TimerEntry,
   type TimerSnapshotCoders,
 } from "../../runtime/index.js";
+import type { StateMigration } from "../../pipeline/index.js";
 import type { KeyIdentifier, StateSpecMap, Timer, TimerFamily, TimerSpecMap } from "../../transforms/index.js";
+import type { StateCellCodec } from "../../runtime/index.js";
 import type { LateDataReporter } from "./materialized-stages.js";
 import type { PushedBackElements } from "./pushed-back-elements.js";
 import type { Stage, StepContext } from "./stage.js";
@@ -31,6 +35,8 @@ export interface StatefulStageCoders {
   readonly key: Coder<unknown>;
   /** The step's window coder (windowCoderOf(step.windowing)). */
   readonly window: Coder<BoundedWindow>;
+  /** State coder changes declared with Pipeline.migrateState, used when a restore says the checkpoint has the old coder. */
+  readonly migrations?: readonly StateMigration[];
 }
 
 /** The first byte of a stateful stage's snapshot: the layout below. */
@@ -261,8 +267,16 @@ export class StatefulStage implements Stage {
   }
 
   /** Reads what `snapshot` wrote into this freshly built stage. */
-  restore(input: ByteReader, coders: SnapshotCoders): void {
+  restore(input: ByteReader, coders: SnapshotCoders, migrate: readonly string[] = []): void {
     try {
+      const specs = this.doFn.state ?? {};
+      const readWith = new Map<string, StateCellCodec>();
+      for (const slot of migrate) {
+        const name = slot.slice("state:".length);
+        const spec = specs[name];
+        if (!slot.startsWith("state:") || spec === undefined) throw corruptSnapshot(`the restore migrates ${slot}, which is not a state cell of the step`);
+        readWith.set(name, migratingCellCodec(this.label, name, spec, migrationFor(this.label, this.coders.migrations, slot)));
+      }
       const elements = coders.windowedValue(this.reads[0]!);
       const version = input.readByte();
       if (version !== STATEFUL_SNAPSHOT_VERSION) throw corruptSnapshot(`layout version ${version} is not ${STATEFUL_SNAPSHOT_VERSION}`);
@@ -281,7 +295,7 @@ export class StatefulStage implements Stage {
       this.pushedBack?.restore(input, elements);
       // Accessors are built when a restored entry is first used (a million keys restore in a
       // fraction of the time); its expiry is already in the restored heap.
-      readStateSnapshot(input, this.state, this.expiries, { specs: this.doFn.state ?? {}, coders: this.timerCoders() }, (e) => (e.accessors = RESTORED));
+      readStateSnapshot(input, this.state, this.expiries, { specs, coders: this.timerCoders(), readWith }, (e) => (e.accessors = RESTORED));
       this.timers.restore(input, this.timerCoders());
       if (input.remaining > 0) throw corruptSnapshot(`${input.remaining} byte(s) follow the end of the snapshot`);
     } catch (err) {

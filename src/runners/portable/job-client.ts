@@ -1,4 +1,4 @@
-import { Metadata, credentials, type ClientDuplexStream } from "@grpc/grpc-js";
+import { Metadata, credentials, status, type ClientDuplexStream, type ServiceError } from "@grpc/grpc-js";
 import type { ArtifactInformation, Pipeline as ProtoPipeline } from "../../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
 import {
   ArtifactStagingServiceClient,
@@ -8,6 +8,8 @@ import {
 import {
   JobServiceClient,
   JobState_Enum,
+  type JobInfo,
+  type JobMessagesResponse,
   type JobStateEvent,
   type MetricResults,
   type PrepareJobResponse,
@@ -15,7 +17,7 @@ import {
 import { JobFailedError } from "../../model/index.js";
 
 /** The terminal states of Beam's JobState. */
-const TERMINAL = new Set([JobState_Enum.DONE, JobState_Enum.FAILED, JobState_Enum.CANCELLED, JobState_Enum.DRAINED, JobState_Enum.UPDATED]);
+export const TERMINAL_STATES: ReadonlySet<JobState_Enum> = new Set([JobState_Enum.DONE, JobState_Enum.FAILED, JobState_Enum.CANCELLED, JobState_Enum.DRAINED, JobState_Enum.UPDATED]);
 
 /** A Beam Job API client: prepare, stage artifacts, run, follow state, cancel. */
 export class JobServiceConnection {
@@ -105,7 +107,7 @@ export class JobServiceConnection {
       };
       stream.on("data", (e: JobStateEvent) => {
         onState?.(e.state);
-        if (TERMINAL.has(e.state)) finish(e.state);
+        if (TERMINAL_STATES.has(e.state)) finish(e.state);
       });
       stream.on("error", (err: Error & { code?: number }) => {
         if (!done) {
@@ -116,7 +118,7 @@ export class JobServiceConnection {
       // A job that ends before the stream is set up may never be reported on it: poll too.
       const poll = setInterval(() => {
         this.client.getState({ jobId }, (err, e) => {
-          if (!err && TERMINAL.has(e.state)) finish(e.state);
+          if (!err && TERMINAL_STATES.has(e.state)) finish(e.state);
         });
       }, 500);
     });
@@ -146,7 +148,67 @@ export class JobServiceConnection {
   cancel(jobId: string): Promise<void> {
     return new Promise((resolve, reject) => this.client.cancel({ jobId }, (err) => (err ? reject(wrap("cancel", this.endpoint, err)) : resolve())));
   }
+
+  /** Every job the service knows (GetJobs): running and, while the service keeps them, ended ones. */
+  jobs(): Promise<JobInfo[]> {
+    return new Promise((resolve, reject) =>
+      this.client.getJobs({}, new Metadata(), { deadline: Date.now() + RPC_DEADLINE_MS }, (err, res) =>
+        err ? reject(wrap("getJobs", this.endpoint, err)) : resolve(res.jobInfo),
+      ),
+    );
+  }
+
+  /** The job's current state (GetState); rejects when the service does not know the job. */
+  state(jobId: string): Promise<JobStateEvent> {
+    return new Promise((resolve, reject) =>
+      this.client.getState({ jobId }, new Metadata(), { deadline: Date.now() + RPC_DEADLINE_MS }, (err, res) =>
+        err ? reject(wrap(`getState of job ${jobId}`, this.endpoint, err)) : resolve(res),
+      ),
+    );
+  }
+
+  /**
+   * Asks the runner to drain the job (Beam's Job API Drain: sources stop reading, the data
+   * in flight is processed, splittable DoFns are truncated). Resolves with the state the
+   * runner answers (DRAINING or a terminal state), or `"unimplemented"` when the job
+   * service has no Drain (Prism and Beam's Java job servers through 2.77 answer
+   * UNIMPLEMENTED); never falls back to a cancel.
+   */
+  drain(jobId: string): Promise<JobState_Enum | "unimplemented"> {
+    return new Promise((resolve, reject) =>
+      this.client.drain({ jobId }, new Metadata(), { deadline: Date.now() + RPC_DEADLINE_MS }, (err, res) => {
+        if (err === null) resolve(res.state);
+        else if (err.code === status.UNIMPLEMENTED) resolve("unimplemented");
+        else reject(wrap(`drain of job ${jobId}`, this.endpoint, err));
+      }),
+    );
+  }
+
+  /**
+   * The job's messages and state changes as the runner sends them (GetMessageStream),
+   * until the runner ends the stream (Prism does when the job ends) or the returned
+   * function is called; `onEnd` is told either way, with the error if the stream failed.
+   */
+  events(jobId: string, onEvent: (event: JobMessagesResponse) => void, onEnd: (err?: Error) => void): () => void {
+    const stream = this.client.getMessageStream({ jobId });
+    let ended = false;
+    const end = (err?: Error) => {
+      if (ended) return;
+      ended = true;
+      onEnd(err);
+    };
+    stream.on("data", onEvent);
+    stream.on("error", (err: ServiceError) => end(err.code === status.CANCELLED ? undefined : wrap(`getMessageStream of job ${jobId}`, this.endpoint, err)));
+    stream.on("end", () => end());
+    return () => {
+      end();
+      stream.cancel();
+    };
+  }
 }
+
+/** How long a unary Job API call may take before it is reported as failed. */
+const RPC_DEADLINE_MS = 30_000;
 
 /** Artifact bytes per staging message: well below gRPC's default 4 MB message limit. */
 const ARTIFACT_CHUNK = 1 << 20;
@@ -156,6 +218,12 @@ export function artifactKey(artifact: Pick<ArtifactInformation, "typeUrn" | "typ
   return `${artifact.typeUrn}\u0000${Buffer.from(artifact.typePayload).toString("hex")}`;
 }
 
-function wrap(what: string, endpoint: string, err: Error): Error {
+function wrap(what: string, endpoint: string, err: Error & { code?: number }): Error {
+  if (err.code === status.UNAVAILABLE) {
+    return new JobFailedError(
+      `Job service at ${endpoint}: ${what} failed: no job service answers there. Check the endpoint (--jobEndpoint) and that the job service is running.`,
+      { cause: err },
+    );
+  }
   return new JobFailedError(`Job service at ${endpoint}: ${what} failed: ${err.message}`, { cause: err });
 }

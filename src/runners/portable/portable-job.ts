@@ -5,15 +5,18 @@ import { WorkerPool } from "../../harness/index.js";
 import { JobState_Enum } from "../../proto/org/apache/beam/model/job_management/v1/beam_job_api.js";
 import { expandExternalTransforms } from "./expansion.js";
 import { JobServiceConnection } from "./job-client.js";
+import { cancelJob, drainJob, drainUnsupported } from "./job-control.js";
 import { jobServiceOptions } from "./job-options.js";
 import { runnerMetrics } from "./job-metrics.js";
 import { fingerprintOf, pipelineToProto, type EnvironmentOptions } from "./pipeline-proto.js";
-import { optionUrn } from "./portable-runner.js";
+import { optionUrn, runnerLabel } from "./portable-runner.js";
 import { environmentTypeOf, stagedEnvironment } from "./worker-environment.js";
 
 /** A job service this runner uses, and how to let go of it. */
 export interface JobServiceHandle {
   readonly endpoint: string;
+  /** The job service's process, when beam-ts started it. */
+  readonly pid?: number;
   stop(): Promise<void>;
 }
 
@@ -48,14 +51,64 @@ export class PortableJob {
   private readonly done: Promise<JobState>;
   private job!: JobServiceConnection;
   private jobId: Promise<string> | undefined;
+  /** The runner's id of the job once Run answered. */
+  private submittedId: string | undefined;
+  /** Resolves with the job id once the job runs; rejects if it fails before. */
+  private readonly submitted: Promise<string>;
+  private markSubmitted: (id: string) => void = () => {};
+  /** A cancel asked before the job was submitted: it is not submitted, or cancelled at once. */
+  private cancelRequested = false;
+  /** Whether the runner answered a Cancel of this job. */
+  private cancelAnswered = false;
+  private connectedEndpoint: string | undefined;
 
   constructor(
     private readonly pipeline: Pipeline,
     private readonly service: () => Promise<JobServiceHandle>,
     private readonly metricsStore: JobMetricsStore,
   ) {
+    let failSubmission: (err: unknown) => void = () => {};
+    this.submitted = new Promise<string>((resolve, reject) => {
+      this.markSubmitted = resolve;
+      failSubmission = reject;
+    });
+    this.submitted.catch(() => {});
     this.done = this.execute();
     this.done.catch(() => {});
+    // A job that ends (or fails) before Run answered was never submitted.
+    this.done.then(
+      () => failSubmission(new JobFailedError(`The job on ${this.runner} ended before it was submitted.`)),
+      (err: unknown) => failSubmission(err),
+    );
+  }
+
+  /** The runner's id of the job, once it is submitted. */
+  get id(): string | undefined {
+    return this.submittedId;
+  }
+
+  /** Whether the runner has accepted a cancel of this job. */
+  get cancelAccepted(): boolean {
+    return this.cancelAnswered;
+  }
+
+  /** The job service's endpoint, once connected. */
+  get endpoint(): string | undefined {
+    return this.connectedEndpoint;
+  }
+
+  private async sendCancel(jobId: string): Promise<void> {
+    await this.job.cancel(jobId);
+    this.cancelAnswered = true;
+  }
+
+  /** The job's id when it was submitted with --detached (this client no longer follows it). */
+  private detachedId(): string | undefined {
+    return detachedOf(this.pipeline.options) ? this.submittedId : undefined;
+  }
+
+  private get runner(): string {
+    return runnerLabel(this.pipeline.options);
   }
 
   get state(): JobState {
@@ -67,13 +120,31 @@ export class PortableJob {
   }
 
   async cancel(): Promise<JobState> {
-    if (this.jobId !== undefined) await this.job.cancel(await this.jobId).catch(() => {});
+    this.cancelRequested = true;
+    // A detached job's connection is closed: ask through a new one, and report what the runner says.
+    if (this.detachedId() !== undefined) return asJobState((await cancelJob(this.connectedEndpoint!, this.submittedId!)).state);
+    if (this.submittedId !== undefined && this.current === "RUNNING") await this.sendCancel(this.submittedId).catch(() => {});
     return this.done.catch(() => this.current);
+  }
+
+  /**
+   * Beam's Job API Drain where the job service implements it, then the job's end. A service
+   * without it (Prism, Beam's Flink and Spark job servers) gets an UnsupportedFeatureError
+   * and the job runs on: a drain is never turned into a cancel.
+   */
+  async drain(): Promise<JobState> {
+    const id = await this.submitted;
+    if (this.detachedId() !== undefined) return asJobState((await drainJob(this.connectedEndpoint!, id)).state);
+    if (this.current !== "RUNNING") return this.current;
+    const answer = await this.job.drain(id);
+    if (answer === "unimplemented") throw drainUnsupported(id, this.job.endpoint, String(this.pipeline.options["runner"] ?? "portable"));
+    return this.done;
   }
 
   private async execute(): Promise<JobState> {
     const service = await this.service();
     this.job = new JobServiceConnection(service.endpoint);
+    this.connectedEndpoint = service.endpoint;
     try {
       return await this.executeOn();
     } finally {
@@ -93,8 +164,18 @@ export class PortableJob {
       const options = { ...this.publicOptions(), [optionUrn("beamTsFingerprint")]: fingerprintOf(graph), ...workers.options };
       const prepared = await this.job.prepare(proto, options, String(this.pipeline.options["jobName"] ?? "beam-ts"));
       await this.job.stageArtifacts(prepared, artifacts);
+      // Cancelled while being submitted (Ctrl-C while a job service started): never run it.
+      if (this.cancelRequested) return (this.current = "CANCELLED");
       this.jobId = this.job.run(prepared.preparationId);
       const jobId = await this.jobId;
+      this.submittedId = jobId;
+      this.markSubmitted(jobId);
+      if (this.cancelRequested) await this.sendCancel(jobId);
+      if (detachedOf(this.pipeline.options)) {
+        announce(`job ${jobId} submitted to ${this.runner} at ${this.job.endpoint} and left running (--detached).\n` + controlHint(jobId, this.job.endpoint));
+        return this.current;
+      }
+      if (!quietOf(this.pipeline.options)) announce(`job ${jobId} running on ${this.runner} at ${this.job.endpoint}.`);
       let messagesEnded = () => {};
       const ended = new Promise<void>((resolve) => (messagesEnded = resolve));
       const stop = this.job.messages(jobId, (m) => messages.push(m), () => messagesEnded());
@@ -163,4 +244,29 @@ export class PortableJob {
   private publicOptions(): Record<string, unknown> {
     return jobServiceOptions(this.pipeline.options);
   }
+}
+
+/** Whether `--detached` asks to return once the job is submitted. */
+export function detachedOf(options: Readonly<Record<string, unknown>>): boolean {
+  return options["detached"] === true || options["detached"] === "true";
+}
+
+function quietOf(options: Readonly<Record<string, unknown>>): boolean {
+  return options["quiet"] === true || options["quiet"] === "true" || process.env["BEAM_TS_QUIET"] === "1";
+}
+
+/** How to watch and stop a job from another terminal. */
+function controlHint(jobId: string, endpoint: string): string {
+  return `  status: beam-ts jobs status ${jobId} --jobEndpoint=${endpoint}\n  logs:   beam-ts jobs logs ${jobId} --jobEndpoint=${endpoint}\n  cancel: beam-ts jobs cancel ${jobId} --jobEndpoint=${endpoint}`;
+}
+
+/** A line for the person at the terminal (stderr, as the embedded runner's notices). */
+function announce(text: string): void {
+  process.stderr.write(`beam-ts: ${text}\n`);
+}
+
+/** A Beam JobState name as beam-ts' JobState: a state it does not name (CANCELLING, DRAINING, ...) is still RUNNING. */
+function asJobState(state: string): JobState {
+  const known: readonly JobState[] = ["DONE", "FAILED", "CANCELLED", "DRAINING", "DRAINED"];
+  return known.find((k) => k === state) ?? "RUNNING";
 }

@@ -4,6 +4,7 @@ import type { JobState, Pipeline, PipelineResult, Runner } from "../../pipeline/
 import { JobMetricsStore } from "../../metrics/index.js";
 import { WorkerEnv } from "../../harness/contract.js";
 import { checkRunnerSupport } from "./runner-capabilities.js";
+import { handleSignalsForPortable } from "./portable-signals.js";
 import type { JobServiceHandle, PortableJob } from "./portable-job.js";
 
 // This module is what `beam-ts` exports and registers for --runner=portable|prism|flink|spark:
@@ -26,7 +27,7 @@ export class PortableRunner implements Runner {
 
   /** Reported when options are parsed: `--runner=portable` needs `--jobEndpoint`. */
   checkOptions(options: Readonly<Record<string, unknown>>): readonly string[] {
-    return [jobEndpointProblem(options), pipelineModuleProblem(options)].filter((p): p is string => p !== undefined);
+    return [jobEndpointProblem(options), detachedProblem(options), pipelineModuleProblem(options)].filter((p): p is string => p !== undefined);
   }
 
   run(pipeline: Pipeline): PipelineResult {
@@ -41,10 +42,12 @@ export class PortableRunner implements Runner {
     }
     // Before any job service starts: what this runner is known not to run is an error now.
     checkRunnerSupport(String(pipeline.options["runner"]), pipeline.graph());
+    const detached = detachedProblem(pipeline.options);
+    if (detached !== undefined) throw new OptionsError(detached);
     const endpoint = pipeline.options["jobEndpoint"];
-    if (typeof endpoint === "string" && endpoint !== "") return new PortableResult(pipeline, async () => ({ endpoint, stop: async () => {} }));
+    if (typeof endpoint === "string" && endpoint !== "") return new PortableResult(pipeline, async () => ({ endpoint, stop: async () => {} }), false);
     const preset = LOCAL_PRESETS[String(pipeline.options["runner"])];
-    if (preset !== undefined) return new PortableResult(pipeline, () => startLocal(preset));
+    if (preset !== undefined) return new PortableResult(pipeline, () => startLocal(preset), true);
     throw new OptionsError(jobEndpointProblem(pipeline.options)!);
   }
 }
@@ -55,6 +58,32 @@ function jobEndpointProblem(options: Readonly<Record<string, unknown>>): string 
   const runner = String(options["runner"]);
   if ((typeof endpoint === "string" && endpoint !== "") || LOCAL_PRESETS[runner] !== undefined) return undefined;
   return `--runner=${runner} needs --jobEndpoint=host:port of a Beam job service (or use --runner=prism, flink or spark, which start a local one).`;
+}
+
+/**
+ * `--detached` hands the job over and lets this process go, so nothing the job needs may
+ * live in it. Like Beam Python (a job server it starts is a StopOnExitJobServer, stopped at
+ * exit), a job service beam-ts starts stops with this process, so detached jobs need a job
+ * service of their own; and LOOPBACK workers are this process.
+ */
+function detachedProblem(options: Readonly<Record<string, unknown>>): string | undefined {
+  if (options["detached"] !== true && options["detached"] !== "true") return undefined;
+  const endpoint = options["jobEndpoint"];
+  const runner = String(options["runner"]);
+  if (!(typeof endpoint === "string" && endpoint !== "") && LOCAL_PRESETS[runner] !== undefined) {
+    return (
+      `--detached needs --jobEndpoint: the ${runner} job service --runner=${runner} starts stops with this process, and the job with it. ` +
+      `Start one that outlives it (\`node tools/runners/job-services.mjs ${runner}\` prints its endpoint) and pass --jobEndpoint=127.0.0.1:PORT.`
+    );
+  }
+  const type = String(options["environmentType"] ?? "LOOPBACK").toUpperCase();
+  if (type === "LOOPBACK" || type === "") {
+    return (
+      `--detached cannot run LOOPBACK workers (the default --environmentType): they run in this process, which --detached leaves. ` +
+      `Use --environmentType=PROCESS, EXTERNAL (with --environmentConfig=host:port of a beam-ts worker-pool) or DOCKER.`
+    );
+  }
+  return undefined;
 }
 
 /**
@@ -72,7 +101,11 @@ const LOCAL_PRESETS: Record<string, "startPrism" | "startFlink" | "startSpark"> 
 async function startLocal(starter: "startPrism" | "startFlink" | "startSpark"): Promise<JobServiceHandle> {
   const tools = "../../../tools/runners/job-services.mjs";
   const module = (await import(tools)) as Record<typeof starter, () => Promise<JobServiceHandle>>;
-  return module[starter]();
+  const service = await module[starter]();
+  // Said once, with the pid: a job service left behind would be a bug, and this is how to find it.
+  const name = starter.slice("start".length).toLowerCase();
+  process.stderr.write(`beam-ts: started a ${name} job service at ${service.endpoint} (pid ${service.pid ?? "?"}) for this job; it stops with this process.\n`);
+  return service;
 }
 
 /**
@@ -86,7 +119,17 @@ class PortableResult implements PipelineResult {
   private readonly done: Promise<JobState>;
   private readonly metricsStore = new JobMetricsStore();
 
-  constructor(pipeline: Pipeline, service: () => Promise<JobServiceHandle>) {
+  /** `ownsService`: the job service is started for this job (and stops with it). */
+  constructor(pipeline: Pipeline, service: () => Promise<JobServiceHandle>, ownsService: boolean) {
+    // From now until the job ends, Ctrl-C cancels it on the runner (portable-signals.ts).
+    const ended = handleSignalsForPortable({
+      runner: runnerLabel(pipeline.options),
+      ownsService,
+      endpoint: () => this.loaded?.endpoint,
+      jobId: () => this.loaded?.id,
+      cancelAccepted: () => this.loaded?.cancelAccepted ?? false,
+      cancel: () => void this.cancel(),
+    });
     this.job = import("./portable-job.js").then((m) => (this.loaded = new m.PortableJob(pipeline, service, this.metricsStore)));
     this.done = this.job.then(
       (job) => job.waitUntilFinish(),
@@ -96,6 +139,7 @@ class PortableResult implements PipelineResult {
       },
     );
     this.done.catch(() => {});
+    this.done.then(ended, ended);
   }
 
   get state(): JobState {
@@ -111,14 +155,25 @@ class PortableResult implements PipelineResult {
     return job === undefined ? this.state : job.cancel();
   }
 
-  drain(): Promise<JobState> {
-    // The Job API has no drain for most runners; Beam SDKs cancel.
-    return this.cancel();
+  /**
+   * Beam's Job API Drain, where the job service implements it. Prism's and Beam's Flink and
+   * Spark job servers do not: the promise rejects with an UnsupportedFeatureError and the
+   * job runs on (use cancel()); a drain never becomes a cancel.
+   */
+  async drain(): Promise<JobState> {
+    const job = await this.job;
+    return job.drain();
   }
 
   metrics() {
     return this.metricsStore;
   }
+}
+
+/** How messages name the runner of a job: its `--runner` (prism, flink, spark), or "the runner" behind `--runner=portable`. */
+export function runnerLabel(options: Readonly<Record<string, unknown>>): string {
+  const runner = String(options["runner"] ?? "portable");
+  return runner === "portable" ? "the runner" : runner;
 }
 
 /** `jobName` → `beam:option:job_name:v1`, the key Beam SDKs and runners use for an option. */

@@ -7,3 +7,4 @@ export * from "./expiry-context.js";
 export * from "./timer-context.js";
 export * from "./state-cell-codec.js";
 export * from "./state-snapshot.js";
+export * from "./state-migration-codec.js";

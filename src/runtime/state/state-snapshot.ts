@@ -11,6 +11,8 @@ export interface StateSnapshotContext {
   readonly specs: StateSpecMap;
   /** Keys, windows and key identity, as for the step's timers. */
   readonly coders: TimerSnapshotCoders;
+  /** On restore: cells the checkpoint wrote with a declared migration's old coder, read with these (state-migration-codec.ts). */
+  readonly readWith?: ReadonlyMap<string, StateCellCodec>;
 }
 
 /**
@@ -72,6 +74,7 @@ export function readStateSnapshot(
 ): void {
   if (!table.isEmpty || expiries.size > 0) throw corruptSnapshot("state restored into a table that holds state");
   const codecs = codecsOf(ctx.specs);
+  for (const [name, codec] of ctx.readWith ?? []) codecs.set(name, codec);
   const entries: StateEntry[] = [];
   table.begin();
   const n = readCount(input, "the number of state entries");

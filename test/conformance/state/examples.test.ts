@@ -80,9 +80,9 @@ for (const runner of STATE_RUNNERS) {
           .apply(funnelDetector(10 * MINUTE))
           .apply(reifyPanes());
         assertThat(out).containsInAnyOrder([
-          // Emitted at each user's deadline.
-          { value: "alice", timestamp: 11 * MINUTE, window: "global", pane: NO_FIRING },
-          { value: "carol", timestamp: 12 * MINUTE, window: "global", pane: NO_FIRING },
+          // Emitted at each user's purchase (the match's last event).
+          { value: "alice", timestamp: 8 * MINUTE, window: "global", pane: NO_FIRING },
+          { value: "carol", timestamp: 4 * MINUTE, window: "global", pane: NO_FIRING },
         ]);
       });
     });

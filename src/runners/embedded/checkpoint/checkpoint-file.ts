@@ -43,6 +43,12 @@ export interface StageShape {
   readonly shape: string;
   /** True when the stage holds state that a restore would lose if the stage were removed. */
   readonly stateful: boolean;
+  /**
+   * A keyed stage's state coders by slot (`key`, `data`, `state:<name>`; stage-shape.ts
+   * stateCoderTable), so a restore can name the coder that changed and check a declared
+   * migration against it. Absent in checkpoints written before it was recorded.
+   */
+  readonly coders?: Readonly<Record<string, string>>;
 }
 
 /** A checkpoint file: its header and its executors' parts. */

@@ -1,5 +1,5 @@
 import { BufferReader, BufferWriter } from "../../../coders/index.js";
-import { BeamError } from "../../../model/index.js";
+import { BeamError, UserCodeError } from "../../../model/index.js";
 
 /**
  * One executor's part of a checkpoint: named sections, each the bytes one owner wrote.
@@ -52,6 +52,8 @@ export function readSection<T>(name: string, bytes: Uint8Array, read: (input: Bu
   try {
     result = read(r);
   } catch (err) {
+    // A declared state migration that throws is the user's code failing, not damage.
+    if (err instanceof UserCodeError) throw err;
     throw new BeamError("CHECKPOINT_CORRUPT", `Checkpoint section "${name}" cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   if (r.remaining !== 0) {

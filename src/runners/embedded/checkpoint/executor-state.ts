@@ -8,6 +8,7 @@ import type { Stage } from "../stage.js";
 import type { ProgressNode, ProgressTracker } from "../watermarks/progress-tracker.js";
 import { decodeChannels, decodeCommits } from "./executor-checkpointing.js";
 import { readSection, section } from "./executor-part.js";
+import { MIGRATIONS_SECTION } from "./restore-plan.js";
 import type { SnapshotCoders } from "./snapshot-coders.js";
 
 /** The parts of an executor its checkpoint is made of. */
@@ -79,12 +80,16 @@ export function snapshotExecutor(host: ExecutorStateHost): Map<string, Uint8Arra
  */
 export async function restoreExecutor(host: ExecutorStateHost, sections: ReadonlyMap<string, Uint8Array>): Promise<void> {
   const coders = snapshotCoders(host);
+  const migrationBytes = sections.get(MIGRATIONS_SECTION);
+  const migrations = migrationBytes === undefined ? {} : (JSON.parse(Buffer.from(migrationBytes).toString("utf8")) as Record<string, string[]>);
   for (const plan of host.plans) {
     const name = `stage:${plan.stage.label}`;
     const bytes = sections.get(name);
     if (bytes === undefined) continue;
     const stage = plan.stage;
-    await readSection(name, bytes, async (input) => stage.restore!(input, coders));
+    const slots = migrations[plan.stage.label] ?? [];
+    // Not an async callback: a synchronous restore's error must reach readSection's handler.
+    await readSection(name, bytes, (input) => stage.restore!(input, coders, slots));
   }
   const watermarks = sections.get("watermarks");
   if (watermarks !== undefined) {

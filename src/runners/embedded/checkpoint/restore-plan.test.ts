@@ -3,7 +3,7 @@ import { encodeCheckpoint, type StageShape } from "./checkpoint-file.js";
 import type { CheckpointSettings } from "./checkpoint-settings.js";
 import type { CheckpointStorage, StoredCheckpoint } from "./checkpoint-storage.js";
 import { encodePart } from "./executor-part.js";
-import { planRestore } from "./restore-plan.js";
+import { MIGRATIONS_SECTION, planRestore, type DeclaredMigrations } from "./restore-plan.js";
 
 const STAGES: StageShape[] = [
   { label: "Read", shape: "splittableParDo", stateful: true },
@@ -55,5 +55,47 @@ describe("planRestore", () => {
   it("starts fresh when latest finds nothing, with a warning", () => {
     const empty: CheckpointStorage = { write: () => Promise.reject(new Error("no")), list: () => [], read: () => new Uint8Array(), remove: () => {} };
     expect(planRestore(empty, settings(), STAGES, 1)).toBeUndefined();
+  });
+
+  describe("declared state migrations", () => {
+    const count = (coder: string, withCoders = true): StageShape => ({
+      label: "Count",
+      shape: `statefulParDo(key string_utf8, GlobalWindows, state [n:value<${coder}>], timers [])`,
+      stateful: true,
+      ...(withCoders ? { coders: { key: "string_utf8", "state:n": coder } } : {}),
+    });
+    const declared = (from: string): DeclaredMigrations => ({
+      byStage: new Map([["Count", { from: new Map([["state:n", from]]), shapeWith: (slots) => count(slots.has("state:n") ? from : "row", false).shape }]]),
+      problems: [],
+    });
+
+    it("migrates a cell whose checkpoint coder is the declared old one, and tells every executor", () => {
+      const plan = planRestore(storageWith(2, [STAGES[0]!, count("varint")]), settings(), [STAGES[0]!, count("row")], 2, declared("varint"))!;
+      expect(plan.migrations).toEqual(new Map([["Count", ["state:n"]]]));
+      for (const part of plan.parts) expect(JSON.parse(Buffer.from(part.get(MIGRATIONS_SECTION)!).toString("utf8"))).toEqual({ Count: ["state:n"] });
+    });
+
+    it("leaves a checkpoint already written with the new coder alone, so a migration can stay declared", () => {
+      const plan = planRestore(storageWith(1, [STAGES[0]!, count("row")]), settings(), [STAGES[0]!, count("row")], 1, declared("varint"))!;
+      expect(plan.migrations.size).toBe(0);
+      expect(plan.parts[0]!.has(MIGRATIONS_SECTION)).toBe(false);
+    });
+
+    it("migrates a checkpoint written before coder tables were recorded when the old coders make the shapes agree", () => {
+      const plan = planRestore(storageWith(1, [STAGES[0]!, count("varint", false)]), settings(), [STAGES[0]!, count("row")], 1, declared("varint"))!;
+      expect(plan.migrations.get("Count")).toEqual(["state:n"]);
+      expect(() => planRestore(storageWith(1, [STAGES[0]!, count("varint", false)]), settings(), [STAGES[0]!, count("row")], 1)).toThrow(/step "Count" changed incompatibly/);
+    });
+
+    it("refuses a changed key coder even with migrations, explaining that state is found by the key's bytes", () => {
+      const old = { ...count("varint"), coders: { key: "varint", "state:n": "varint" } };
+      expect(() => planRestore(storageWith(1, [STAGES[0]!, old]), settings(), [STAGES[0]!, count("varint")], 1, declared("varint"))).toThrow(
+        /key coder changed from varint to string_utf8, which cannot be migrated: state is found, and split between executors, by the key's encoded bytes/,
+      );
+    });
+
+    it("refuses declarations that match no keyed step", () => {
+      expect(() => planRestore(storageWith(1), settings(), STAGES, 1, { byStage: new Map(), problems: ['migrateState("Nope") names no step'] })).toThrow(/migrateState\("Nope"\) names no step/);
+    });
   });
 });

@@ -13,7 +13,7 @@ import { PieceClaims } from "./piece-claims.js";
 import { CheckpointCoordinator } from "../checkpoint/checkpoint-coordinator.js";
 import { LocalCheckpointStorage } from "../checkpoint/checkpoint-storage.js";
 import { planRestore, type RestorePlan } from "../checkpoint/restore-plan.js";
-import { planStageShapes } from "../checkpoint/stage-shape.js";
+import { planStageMigrations, planStageShapes } from "../checkpoint/stage-shape.js";
 import { planGraph } from "../planner.js";
 import { isStreaming } from "../run-plan.js";
 import { Shard } from "./shard.js";
@@ -254,8 +254,9 @@ export class ParallelJob {
     if (cp === undefined || !isStreaming(graph)) return;
     const storage = new LocalCheckpointStorage(cp.dir);
     storage.removeIncomplete();
-    const stages = planStageShapes(planGraph(graph, { liftCombines: this.settings.liftCombines, expandComposites: this.settings.expandComposites }));
-    this.restore = planRestore(storage, cp, stages, count);
+    const steps = planGraph(graph, { liftCombines: this.settings.liftCombines, expandComposites: this.settings.expandComposites });
+    const stages = planStageShapes(steps);
+    this.restore = planRestore(storage, cp, stages, count, planStageMigrations(steps, graph.stateMigrations));
     this.coordinator = new CheckpointCoordinator(storage, cp, count, { job: this.settings.jobName, stages }, {
       request: (id) => {
         this.command({ kind: "checkpoint", id });

@@ -10,7 +10,7 @@ import { parentPort } from "node:worker_threads";
 import { checkFingerprint } from "../../../harness/contract.js";
 import { ConstructionError } from "../../../model/index.js";
 import { configureLogs, logSettingsOf } from "../../../metrics/index.js";
-import { captureRuns, type Pipeline } from "../../../pipeline/index.js";
+import { captureRuns, notifyPipelineRun, type Pipeline } from "../../../pipeline/index.js";
 import { JobMetrics } from "../bundle-metrics.js";
 import { embeddedSettings } from "../embedded-runner.js";
 import { CancelledSignal } from "../executor.js";
@@ -49,6 +49,9 @@ export async function serveThread(data: ThreadData, importModule: () => Promise<
     if (served) return;
     served = true;
     configureLogs(logSettingsOf(pipeline.options, { worker: data.index }));
+    // Process-wide services (file systems) take the submitter's options, as they were given
+    // to it, over the rebuilt pipeline's (a module may build its Pipeline with fewer).
+    notifyPipelineRun(fromThreadOptions(data.options));
     const shard = new Shard(data.index, data.count, data.ports, new PieceClaims(data.claims));
     const metrics = new JobMetrics();
     const run = async () => {
