@@ -20,7 +20,12 @@ export type AfterMatchSkipStrategy =
   | { readonly kind: "skipToFirst"; readonly stage: string }
   | { readonly kind: "skipToLast"; readonly stage: string };
 
-/** Builders of AfterMatchSkipStrategy values, with Flink's names. */
+/**
+ * Builders of AfterMatchSkipStrategy values, with Flink's names.
+ *
+ * @example
+ * detectPattern(pattern, { afterMatchSkip: AfterMatchSkipStrategy.skipPastLastEvent() });
+ */
 export const AfterMatchSkipStrategy = {
   noSkip: (): AfterMatchSkipStrategy => ({ kind: "noSkip" }),
   skipToNext: (): AfterMatchSkipStrategy => ({ kind: "skipToNext" }),
@@ -33,6 +38,9 @@ export const AfterMatchSkipStrategy = {
  * The event id partial matches are pruned against once a match with these taken events
  * (ids in processing order, with the stage of each) is emitted, and whether a partial match
  * starting at `start` is pruned. Undefined: nothing is pruned (noSkip, or the stage took nothing).
+ *
+ * @example
+ * pruneTest(AfterMatchSkipStrategy.skipPastLastEvent(), [3, 5], ["a", "b"])!(5); // true
  */
 export function pruneTest(
   strategy: AfterMatchSkipStrategy,

@@ -19,7 +19,12 @@ import { matchCoder, nfaStateCoder, timedOutMatchCoder } from "./cep-coders.js";
 import { Nfa, emptyNfaState, type Match, type NfaOutput, type NfaState, type TimedOutMatch } from "./nfa.js";
 import { validatePattern, type Pattern } from "./pattern.js";
 
-/** Options of `detectPattern`. */
+/**
+ * Options of `detectPattern`.
+ *
+ * @example
+ * const options: DetectPatternOptions = { afterMatchSkip: AfterMatchSkipStrategy.skipToNext() };
+ */
 export interface DetectPatternOptions {
   /** What happens to overlapping matches once one is emitted (default: noSkip, as in Flink). */
   readonly afterMatchSkip?: AfterMatchSkipStrategy;
@@ -30,6 +35,9 @@ export interface DetectPatternOptions {
  * their last event; `timeouts` the partial matches whose `within` ran out, at their timeout
  * time; `late` the events that arrived after their key's matcher had moved past their
  * timestamp (also counted in the `beam-ts/cep:lateEvents` counter).
+ *
+ * @example
+ * const { main, timeouts, late }: DetectPatternOutputs<string, Click> = clicks.apply(detectPattern(pattern));
  */
 export type DetectPatternOutputs<K, E> = TaggedOutputs<KV<K, Match<E>>, { timeouts: KV<K, TimedOutMatch<E>>; late: KV<K, E> }>;
 

@@ -28,6 +28,9 @@ export interface TimedOutMatch<E> {
  * coder: the stage it waits in, how many events that stage took, whether it skipped an
  * event since its last take (then it may not move to the next stage, as Flink's ignore
  * states have no proceed edge), and the ids of the events taken with their stage indices.
+ *
+ * @example
+ * const p: PartialMatch = { stage: 1, count: 0, ignored: false, ids: [0], stages: [0], startTs: 1_000 };
  */
 export interface PartialMatch {
   readonly stage: number;
@@ -38,7 +41,12 @@ export interface PartialMatch {
   readonly startTs: Instant;
 }
 
-/** The NFA's state of one key: plain data, plus the events partial matches refer to. */
+/**
+ * The NFA's state of one key: plain data, plus the events partial matches refer to.
+ *
+ * @example
+ * const state: NfaState<string> = emptyNfaState<string>();
+ */
 export interface NfaState<E> {
   /** The id the next event gets: ids follow processing order, (timestamp, arrival). */
   nextId: number;
@@ -49,13 +57,24 @@ export interface NfaState<E> {
   events: Map<number, { readonly timestamp: Instant; readonly value: E }>;
 }
 
-/** What one step of the NFA emits. */
+/**
+ * What one step of the NFA emits: complete matches (each with its last event's timestamp)
+ * and timed-out partial matches.
+ *
+ * @example
+ * const out: NfaOutput<string> = { matches: [{ match: { a: ["a1"] }, timestamp: 1 }], timeouts: [] };
+ */
 export interface NfaOutput<E> {
   readonly matches: { readonly match: Match<E>; readonly timestamp: Instant }[];
   readonly timeouts: TimedOutMatch<E>[];
 }
 
-/** An empty NFA state. */
+/**
+ * An empty NFA state: no partial match, no event.
+ *
+ * @example
+ * const state = emptyNfaState<string>(); // state.partials.length === 0
+ */
 export function emptyNfaState<E>(): NfaState<E> {
   return { nextId: 0, partials: [], completed: [], events: new Map() };
 }

@@ -34,13 +34,21 @@ export interface IterativeContext<E> {
  */
 export type Condition<E> = (event: E, ctx: IterativeContext<E>) => boolean;
 
-/** What a stage does: take events, or forbid them (`notNext`, `notFollowedBy`). */
+/**
+ * What a stage does: take events, or forbid them (`notNext`, `notFollowedBy`).
+ *
+ * @example
+ * const kind: StageKind = begin<number>("a").notNext("b").stages[1]!.kind; // "notNext"
+ */
 export type StageKind = "take" | "notNext" | "notFollowedBy";
 
 /**
  * One named stage of a pattern (Flink's individual pattern), as the matcher reads it:
  * the condition, the quantifier (`min`..`max` events, `max` Infinity for loops), the
  * contiguity to the previous stage and between the stage's own events.
+ *
+ * @example
+ * const { min, max } = begin<number>("a").times(2, 3).stages[0]!; // 2, 3
  */
 export interface Stage<E> {
   readonly name: string;
@@ -158,7 +166,11 @@ export class Pattern<E> {
     return this.withLast({ optional: true, min: 0 });
   }
 
-  /** The last stage (a loop or times) takes as many events as it can before the next stage may start. */
+  /**
+   * The last stage (a loop or times) takes as many events as it can: it moves on to the next
+   * stage only at an event it does not match (a simplification of Flink's greedy; see
+   * docs/PATTERNS.md).
+   */
   greedy(): Pattern<E> {
     this.checkLooping("greedy()", false);
     return this.withLast({ greedy: true });
@@ -273,6 +285,9 @@ export function begin<E>(name: string): Pattern<E> {
 /**
  * Checks what can only be checked on the whole pattern (Flink's NFACompiler checks): no
  * negation first, `notFollowedBy` not last, greedy not on the last stage.
+ *
+ * @example
+ * validatePattern(begin<number>("a").notFollowedBy("b"), "Detect"); // throws a ConstructionError
  */
 export function validatePattern<E>(pattern: Pattern<E>, where: string): void {
   const stages = pattern.stages;

@@ -5,7 +5,8 @@ import type { PipelineGraph, TransformNode } from "../pipeline/index.js";
 import { AssignWindowsOperation, DoFnOperation, fanOut, type FinalizationCallback, type Operation, type Receiver } from "../runtime/index.js";
 import type { PCollectionView } from "../transforms/index.js";
 import { MetricsContainer } from "../metrics/index.js";
-import { FnApiSideInputs, type SideInputFetcher } from "./side-inputs.js";
+import { FnApiSideInputs } from "./side-inputs.js";
+import { SideInputPushback } from "./side-input-pushback.js";
 import { DataInput, splitResponse } from "./data-input.js";
 import { harnessCoder } from "./restriction-coder.js";
 import { buildSdfStep, isSdfStepUrn } from "./sdf-operations.js";
@@ -64,6 +65,8 @@ export class BundleProcessor {
   /** Stateful ParDos by transform id: they receive fired timers and use user state. */
   private readonly stateful = new Map<string, FnApiStatefulOperation>();
   readonly sideInputs = new FnApiSideInputs();
+  /** The pushbacks in front of ParDos with side inputs, downstream first (build order). */
+  private readonly pushbacks: SideInputPushback[] = [];
 
   constructor(
     private readonly descriptor: ProcessBundleDescriptor,
@@ -102,16 +105,15 @@ export class BundleProcessor {
   }
 
   /**
-   * Decodes one data frame for a source and processes its elements. Side inputs for the
-   * frame's windows are fetched first (DoFns read them synchronously).
+   * Decodes one data frame for a source and processes its elements. Elements a ParDo with
+   * side inputs held back (SideInputPushback) go on once their side windows are read.
    */
-  async receive(transformId: string, data: Uint8Array, fetch: SideInputFetcher): Promise<void> {
+  async receive(transformId: string, data: Uint8Array): Promise<void> {
     const source = this.sources.get(transformId);
     if (source === undefined) throw new Error(`Unknown data source ${transformId} in descriptor ${this.descriptor.id}.`);
     const reader = new BufferReader(data);
     const elements: WindowedValue<unknown>[] = [];
     while (reader.remaining > 0) elements.push(source.coder.decode(reader, true));
-    if (this.sideInputs.declaredCount > 0) await this.sideInputs.prefetch(elements, fetch);
     await source.input.process(elements);
     await this.drainStateful();
   }
@@ -120,19 +122,27 @@ export class BundleProcessor {
    * Runs the timers of one timer block the runner fired for a stateful ParDo. Side inputs
    * of the timers' windows are fetched first (onTimer and onWindowExpiration read them).
    */
-  async receiveTimers(transformId: string, timerFamilyId: string, data: Uint8Array, fetch: SideInputFetcher): Promise<void> {
+  async receiveTimers(transformId: string, timerFamilyId: string, data: Uint8Array): Promise<void> {
     const op = this.stateful.get(transformId);
     if (op === undefined) throw new Error(`Timers for ${transformId}, which is no stateful ParDo of descriptor ${this.descriptor.id}.`);
     const timers = op.decodeTimers(timerFamilyId, data);
-    // Fetched before the timers are queued: a data frame may run the queue meanwhile.
-    if (this.sideInputs.declaredCount > 0) await this.sideInputs.prefetchWindows(timers.map((t) => t.window), fetch);
+    // Read before the timers are queued: a data frame may run the queue meanwhile.
+    if (this.sideInputs.declaredCount > 0) await this.sideInputs.loadAll(timers.map((t) => t.window));
     op.queueTimers(timers);
     await this.drainStateful();
   }
 
-  /** Stateful ParDos queue their work (its state is read first): run it. */
+  /**
+   * Runs what waits: elements held for side inputs, and the queued work of stateful ParDos
+   * (its state is read first).
+   */
   private async drainStateful(): Promise<void> {
-    for (const op of this.stateful.values()) await op.drain();
+    // A pushback's elements may reach a stateful ParDo, whose outputs may reach another
+    // pushback: repeat until nothing waits. Upstream pushbacks (built last) go first.
+    do {
+      for (let i = this.pushbacks.length - 1; i >= 0; i--) await this.pushbacks[i]!.flush();
+      for (const op of this.stateful.values()) await op.drain();
+    } while (this.pushbacks.some((p) => p.holding));
   }
 
   /** Answers the runner's split request for the running bundle (see DataInput.trySplit). */
@@ -303,11 +313,11 @@ export class BundleProcessor {
           });
           this.stateful.set(id, stateful);
           this.ops.push(stateful);
-          this.consume(main!, stateful);
+          this.consume(main!, this.withSideInputs(stateful, p.sideInputs));
           return;
         }
         this.ops.push(op);
-        this.consume(main!, op);
+        this.consume(main!, this.withSideInputs(op, p.sideInputs));
         return;
       }
       default: {
@@ -336,6 +346,19 @@ export class BundleProcessor {
         throw new UnsupportedFeatureError(urn, `${t.uniqueName}: the beam-ts harness cannot run ${urn} yet.`);
       }
     }
+  }
+
+  /**
+   * The receiver of a ParDo's main input: the ParDo itself, or with side inputs a
+   * SideInputPushback in front of it. Pushed after the ParDo, so `finish` (upstream
+   * first) hands on what it holds before the ParDo finishes.
+   */
+  private withSideInputs(op: Operation, sideInputs: readonly { readonly view: unknown }[]): Operation {
+    if (sideInputs.length === 0) return op;
+    const pushback = new SideInputPushback(op, this.sideInputs, sideInputs.map((s) => s.view as PCollectionView<unknown>));
+    this.pushbacks.push(pushback);
+    this.ops.push(pushback);
+    return pushback;
   }
 
   /** The transform of the local pipeline graph with this unique name. */

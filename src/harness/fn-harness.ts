@@ -214,7 +214,7 @@ export class FnHarness {
       this.stateChannel(descriptor).getAll(instructionId, {
         type: { $case: "iterableSideInput", iterableSideInput: { transformId, sideInputId, window: Buffer.from(window) } },
       });
-    processor.sideInputs.reset();
+    processor.sideInputs.reset(fetch);
     this.active.set(instructionId, processor);
     const transformIds = transformIdsOf(descriptor, this.graph);
     this.activeTransformIds.set(instructionId, transformIds);
@@ -222,14 +222,14 @@ export class FnHarness {
       await processor.start(out, userState);
       await Promise.all([
         ...processor.sourceIds.map(async (transformId) => {
-          for await (const frame of channel.frames(instructionId, transformId)) await processor.receive(transformId, frame, fetch);
+          for await (const frame of channel.frames(instructionId, transformId)) await processor.receive(transformId, frame);
         }),
         (async () => {
-          for await (const t of channel.timerFrames(instructionId, timerStreams)) await processor.receiveTimers(t.transformId, t.timerFamilyId, t.data, fetch);
+          for await (const t of channel.timerFrames(instructionId, timerStreams)) await processor.receiveTimers(t.transformId, t.timerFamilyId, t.data);
         })(),
       ]);
       // Timer streams the runner does not end (window expiration) arrived before the data ended.
-      for (const t of channel.takeTimers(instructionId)) await processor.receiveTimers(t.transformId, t.timerFamilyId, t.data, fetch);
+      for (const t of channel.takeTimers(instructionId)) await processor.receiveTimers(t.transformId, t.timerFamilyId, t.data);
       await processor.finish();
     } catch (err) {
       this.onMetrics(processor.metrics(), false);

@@ -16,7 +16,9 @@ export interface PipelineResult {
   cancel(): Promise<JobState>;
   /**
    * Asks a streaming job to finish gracefully: sources stop reading, watermarks advance to
-   * +infinity so every open window fires, then the job ends as DRAINED.
+   * +infinity so every open window fires, then the job ends as DRAINED. Portable runners
+   * use the Job API's Drain, and reject with an UnsupportedFeatureError (the job runs on)
+   * where the job service has none: Prism's and Beam's Flink and Spark job servers.
    */
   drain(): Promise<JobState>;
   /** The job's metrics: committed values are those of successful bundles. */

@@ -1,5 +1,5 @@
 // Beam SQL: queries over PCollections with schemas, compiled to ordinary transforms.
-export { sql, explainSql, SqlQueryTransform, type SqlRow, type SqlInputs, type SqlOptions } from "./sql-transform.js";
+export { sql, explainSql, SqlQueryTransform, type SqlRow, type SqlInputs, type SqlOptions, type SqlPlanOptions, type SqlTypedOptions } from "./sql-transform.js";
 export {
   scalarUdf,
   aggregateUdf,

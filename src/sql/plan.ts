@@ -102,9 +102,9 @@ export function explainPlan(node: PlanNode, indent = ""): string {
     case "join": {
       const keys = node.leftKeys.map((k, i) => `${renderExpression(k)} = ${renderExpression(node.rightKeys[i]!)}`).join(" AND ");
       const residual = node.residual === undefined ? "" : ` residual=${renderExpression(node.residual)}`;
-      const how = node.sideInput === undefined ? "CoGroupByKey" : "ParDo(SideInputJoin";
-      const side = node.sideInput === undefined ? "" : ` side input=${node.sideInput})`;
-      return `${indent}${how}(${node.join} JOIN on ${keys || "TRUE"}${residual})${side}\n${child(node.left)}\n${child(node.right)}`;
+      const what = `${node.join} JOIN on ${keys || "TRUE"}${residual}`;
+      const how = node.sideInput === undefined ? `CoGroupByKey(${what})` : `ParDo(SideInputJoin ${what}, side input=${node.sideInput})`;
+      return `${indent}${how}\n${child(node.left)}\n${child(node.right)}`;
     }
     case "union":
       return `${indent}Flatten(UNION ALL)\n${node.inputs.map(child).join("\n")}`;

@@ -7,6 +7,7 @@ import { explainPlan, type PlanNode } from "./plan.js";
 import { Planner } from "./plan-query.js";
 import { SqlError } from "./sql-error.js";
 import { fieldTypeOf, sqlTypeOfField } from "./sql-types.js";
+import { checkOutputSchema } from "./output-schema.js";
 import { PlanTranslator } from "./translate-plan.js";
 import { userFunctions, type SqlAggregateUdf, type SqlFunctions, type SqlScalarUdf } from "./user-functions.js";
 
@@ -37,9 +38,27 @@ function columnsOf(query: string, inputs: SqlInputs): Map<string, readonly Colum
   return out;
 }
 
-function planOf(query: string, inputs: SqlInputs, functions: SqlFunctions): { explain: boolean; plan: PlanNode } {
+function planOf(query: string, columns: ReadonlyMap<string, readonly Column[]>, options: SqlPlanOptions): { explain: boolean; plan: PlanNode } {
   const statement = parseSql(query);
-  return { explain: statement.explain, plan: new Planner(query, columnsOf(query, inputs), userFunctions(query, functions)).plan(statement.query) };
+  const planner = new Planner(query, columns, userFunctions(query, options), options.sideInputJoins);
+  const plan = planner.plan(statement.query);
+  const unused = planner.unusedSideInputHints();
+  if (unused.length > 0) {
+    throw new SqlError(`sideInputJoins names ${unused.map((n) => `'${n}'`).join(", ")}, which the query joins nowhere`, undefined, "name the joined input or subquery by its alias in FROM ... JOIN", query);
+  }
+  return { explain: statement.explain, plan };
+}
+
+/** What planning a query takes besides its text and inputs: its user functions and join hints. */
+export interface SqlPlanOptions extends SqlFunctions {
+  /**
+   * FROM items (input names or aliases of subqueries) to join as side inputs (Beam SQL's
+   * BeamSideInputJoinRel): the item's rows are broadcast to every worker as a multimap and
+   * the other side is never shuffled. For a small side; an INNER join, or an outer join that
+   * keeps the other side's rows. Without it, a bounded side joined to an unbounded one is a
+   * side input, every other join a CoGroupByKey.
+   */
+  readonly sideInputJoins?: readonly string[];
 }
 
 /** The output schema of a plan, fields named as its columns. */
@@ -47,27 +66,44 @@ function outputSchema(plan: PlanNode): RowSchema<SqlRow> {
   return new RowSchema<SqlRow>({ fields: plan.columns.map((c) => ({ name: c.name, type: fieldTypeOf(c.type) })) }, "SqlRow");
 }
 
-function expandSql(query: string, inputs: SqlInputs, functions: SqlFunctions): PCollection<SqlRow> {
-  const { explain, plan } = planOf(query, inputs, functions);
-  const first = Object.values(inputs)[0]!;
-  if (explain) {
-    const planSchema = new RowSchema<SqlRow>({ fields: [{ name: "PLAN", type: { kind: "atomic", type: "STRING" } }] }, "SqlPlan");
-    return first.pipeline.apply("Explain", create<SqlRow>([{ PLAN: explainPlan(plan) }])).withSchema(planSchema);
-  }
-  const names = plan.columns.map((c) => c.name);
-  return new PlanTranslator(new Map(Object.entries(inputs)), query).translateToRows(plan, names).withSchema(outputSchema(plan));
+/** What expanding a query takes: its plan options and the output schema the caller declared. */
+interface ExpandOptions extends SqlPlanOptions {
+  readonly outputSchema?: RowSchema<unknown>;
 }
 
-/** Options of `sql(query, inputs, options)`: the transform's name and the query's user functions. */
-export interface SqlOptions extends SqlFunctions {
+function expandSql(query: string, inputs: SqlInputs, options: ExpandOptions): PCollection<SqlRow> {
+  const { explain, plan } = planOf(query, columnsOf(query, inputs), options);
+  const first = Object.values(inputs)[0]!;
+  const declared = options.outputSchema as RowSchema<SqlRow> | undefined;
+  if (explain) {
+    const planSchema = new RowSchema<SqlRow>({ fields: [{ name: "PLAN", type: { kind: "atomic", type: "STRING" } }] }, "SqlPlan");
+    if (declared !== undefined) checkOutputSchema(query, [{ table: undefined, name: "PLAN", type: { name: "VARCHAR", nullable: false } }], declared);
+    return first.pipeline.apply("Explain", create<SqlRow>([{ PLAN: explainPlan(plan) }])).withSchema(declared ?? planSchema);
+  }
+  if (declared !== undefined) checkOutputSchema(query, plan.columns, declared);
+  const names = plan.columns.map((c) => c.name);
+  return new PlanTranslator(new Map(Object.entries(inputs)), query).translateToRows(plan, names).withSchema(declared ?? outputSchema(plan));
+}
+
+/** Options of `sql(query, inputs, options)`: the transform's name, the query's user functions and join hints. */
+export interface SqlOptions extends SqlPlanOptions {
   /** The transform's name in the pipeline; "SqlTransform" by default. */
   readonly name?: string;
+}
+
+/**
+ * Options of `sql(query, inputs, options)` with the schema of the query's output: the output
+ * PCollection is typed `PCollection<RowOf<typeof S>>`, and the schema the query gives is
+ * checked against it while the pipeline is built (names, order, types, nullability).
+ */
+export interface SqlTypedOptions<R> extends SqlOptions {
+  readonly outputSchema: RowSchema<R>;
 }
 
 class MultiInputSql extends PTransform<SqlInputs, PCollection<SqlRow>> {
   constructor(
     private readonly query: string,
-    private readonly functions: SqlFunctions,
+    private readonly functions: ExpandOptions,
   ) {
     super("SqlTransform");
   }
@@ -77,18 +113,19 @@ class MultiInputSql extends PTransform<SqlInputs, PCollection<SqlRow>> {
 }
 
 /**
- * A query over one input named PCOLLECTION (`sql(query)`), to apply to it. Registering a
- * function gives a new transform (Beam's SqlTransform.registerUdf and registerUdaf).
+ * A query over one input named PCOLLECTION (`sql(query)`), to apply to it; its output rows are
+ * `R` (SqlRow until `withOutputSchema`). Registering a function gives a new transform (Beam's
+ * SqlTransform.registerUdf and registerUdaf).
  */
-export class SqlQueryTransform extends PTransform<PCollection<unknown>, PCollection<SqlRow>> {
+export class SqlQueryTransform<R = SqlRow> extends PTransform<PCollection<unknown>, PCollection<R>> {
   constructor(
     private readonly query: string,
-    private readonly functions: SqlFunctions = {},
+    private readonly functions: ExpandOptions = {},
   ) {
     super("SqlTransform");
   }
-  expand(input: PCollection<unknown>): PCollection<SqlRow> {
-    return expandSql(this.query, { PCOLLECTION: input }, this.functions);
+  expand(input: PCollection<unknown>): PCollection<R> {
+    return expandSql(this.query, { PCOLLECTION: input }, this.functions) as unknown as PCollection<R>;
   }
 
   /**
@@ -96,8 +133,8 @@ export class SqlQueryTransform extends PTransform<PCollection<unknown>, PCollect
    *
    * @example pc.apply(sql("SELECT DolToEur(price) AS price FROM PCOLLECTION").registerUdf("DolToEur", dolToEur))
    */
-  registerUdf(name: string, fn: SqlScalarUdf): SqlQueryTransform {
-    return new SqlQueryTransform(this.query, { ...this.functions, functions: { ...this.functions.functions, [name]: fn } });
+  registerUdf(name: string, fn: SqlScalarUdf): SqlQueryTransform<R> {
+    return new SqlQueryTransform<R>(this.query, { ...this.functions, functions: { ...this.functions.functions, [name]: fn } });
   }
 
   /**
@@ -105,8 +142,19 @@ export class SqlQueryTransform extends PTransform<PCollection<unknown>, PCollect
    *
    * @example pc.apply(sql("SELECT k, product(x) FROM PCOLLECTION GROUP BY k").registerUdaf("product", product))
    */
-  registerUdaf(name: string, fn: SqlAggregateUdf): SqlQueryTransform {
-    return new SqlQueryTransform(this.query, { ...this.functions, aggregates: { ...this.functions.aggregates, [name]: fn } });
+  registerUdaf(name: string, fn: SqlAggregateUdf): SqlQueryTransform<R> {
+    return new SqlQueryTransform<R>(this.query, { ...this.functions, aggregates: { ...this.functions.aggregates, [name]: fn } });
+  }
+
+  /**
+   * This query with its output declared as rows of `schema`: the output is a PCollection<S's
+   * rows>, and a query whose output does not match (names, order, types, nullability) is a
+   * SqlError when applied.
+   *
+   * @example const totals = orders.apply(sql("SELECT customer, SUM(amount) AS total FROM PCOLLECTION GROUP BY customer").withOutputSchema(Total));
+   */
+  withOutputSchema<S>(schema: RowSchema<S>): SqlQueryTransform<S> {
+    return new SqlQueryTransform<S>(this.query, { ...this.functions, outputSchema: schema });
   }
 }
 
@@ -126,12 +174,16 @@ export class SqlQueryTransform extends PTransform<PCollection<unknown>, PCollect
  * const joined = sql("SELECT o.id, c.name FROM orders o JOIN customers c ON o.customer = c.id", { orders, customers });
  * @example
  * const euros = sql("SELECT DolToEur(price) AS price FROM bids", { bids }, { functions: { DolToEur: dolToEur } });
+ * @example
+ * const Total = schema({ customer: t.string(), total: t.int64().nullable() });
+ * const totals = sql("SELECT customer, SUM(qty) AS total FROM orders GROUP BY customer", { orders }, { outputSchema: Total }); // PCollection<RowOf<typeof Total>>
  */
 export function sql(query: string): SqlQueryTransform;
+export function sql<R>(query: string, inputs: SqlInputs, options: SqlTypedOptions<R>): PCollection<R>;
 export function sql(query: string, inputs: SqlInputs, nameOrOptions?: string | SqlOptions): PCollection<SqlRow>;
-export function sql(query: string, inputs?: SqlInputs, nameOrOptions: string | SqlOptions = {}): SqlQueryTransform | PCollection<SqlRow> {
+export function sql(query: string, inputs?: SqlInputs, nameOrOptions: string | SqlOptions | SqlTypedOptions<unknown> = {}): SqlQueryTransform | PCollection<unknown> {
   if (inputs === undefined) return new SqlQueryTransform(query);
-  const options: SqlOptions = typeof nameOrOptions === "string" ? { name: nameOrOptions } : nameOrOptions;
+  const options: ExpandOptions & SqlOptions = typeof nameOrOptions === "string" ? { name: nameOrOptions } : nameOrOptions;
   const list = Object.values(inputs);
   if (list.length === 0) throw new SqlError("sql() got no inputs", undefined, "pass the PCollections by name: sql(query, { orders })", query);
   return list[0]!.pipeline.applyTransform(inputs, options.name ?? "SqlTransform", new MultiInputSql(query, options));
@@ -143,7 +195,7 @@ export function sql(query: string, inputs?: SqlInputs, nameOrOptions: string | S
  *
  * @example explainSql("SELECT k, COUNT(*) FROM PCOLLECTION GROUP BY k", { PCOLLECTION: Words })
  */
-export function explainSql(query: string, inputs: Readonly<Record<string, PCollection<unknown> | RowSchema<unknown>>>, functions: SqlFunctions = {}): string {
+export function explainSql(query: string, inputs: Readonly<Record<string, PCollection<unknown> | RowSchema<unknown>>>, options: SqlPlanOptions = {}): string {
   const columns = new Map<string, readonly Column[]>();
   for (const [name, v] of Object.entries(inputs)) {
     const s = v instanceof RowSchema ? v.schema : schemaOf(v);
@@ -153,6 +205,5 @@ export function explainSql(query: string, inputs: Readonly<Record<string, PColle
       s.fields.map((f) => ({ table: name, name: f.name, type: sqlTypeOfField(f.type) })),
     );
   }
-  const statement = parseSql(query);
-  return explainPlan(new Planner(query, columns, userFunctions(query, functions)).plan(statement.query));
+  return explainPlan(planOf(query, columns, options).plan);
 }

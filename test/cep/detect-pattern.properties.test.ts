@@ -81,6 +81,33 @@ describe("the NFA agrees with a brute-force matcher", () => {
   });
 });
 
+describe("skip strategies only prune, in the order of first events", () => {
+  const indices = (m: Readonly<Record<string, readonly string[]>>) => Object.values(m).flat().map((v) => Number(v.slice(1)));
+  it("emits a subset of noSkip's matches, by first event; skipPastLastEvent's never overlap, skipToNext's never share a first event", () => {
+    fc.assert(
+      fc.property(patternGen, streamGen, fc.constantFrom("skipPastLastEvent", "skipToNext"), (gen, events, kind) => {
+        const pattern = build(gen);
+        const all = (skip: AfterMatchSkipStrategy) => {
+          const nfa = new Nfa(pattern, skip);
+          const state = emptyNfaState<string>();
+          const found = events.flatMap((e) => nfa.process(state, e.value, e.timestamp).matches);
+          return [...found, ...nfa.advanceTime(state, Infinity).matches];
+        };
+        const skipped = all(kind === "skipToNext" ? AfterMatchSkipStrategy.skipToNext() : AfterMatchSkipStrategy.skipPastLastEvent());
+        const noSkip = new Set(all(AfterMatchSkipStrategy.noSkip()).map(canonical));
+        for (const m of skipped) expect(noSkip.has(canonical(m))).toBe(true);
+        const spans = skipped.map((m) => indices(m.match)).map((ix) => [Math.min(...ix), Math.max(...ix)] as const);
+        for (let k = 1; k < spans.length; k++) {
+          expect(spans[k]![0]).toBeGreaterThanOrEqual(spans[k - 1]![0]);
+          if (kind === "skipPastLastEvent") expect(spans[k]![0]).toBeGreaterThan(spans[k - 1]![1]);
+          else expect(spans[k]![0]).not.toBe(spans[k - 1]![0]);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe("detectPattern agrees with the brute-force matcher on out-of-order keyed input", () => {
   it("matches the brute force over every event that was not late, and sends only events behind the watermark to late", async () => {
     const keyedStream = fc
@@ -142,7 +169,7 @@ describe("detectPattern agrees with the brute-force matcher on out-of-order keye
         const actualMatches = [...new Set(seen.filter((s) => s.startsWith("M|")))].sort();
         expect(actualMatches).toEqual([...new Set(expected)].sort());
       }),
-      { numRuns: 25 },
+      { numRuns: 40 },
     );
   }, 120_000);
 });

@@ -18,7 +18,7 @@ import {
   windowInto,
   withTimestamps,
 } from "../../src/index.js";
-import { BATCH_RUNNERS, runOn, NO_BUNDLE_RETRIES } from "./runners.js";
+import { BATCH_RUNNERS, runOn, NO_BUNDLE_RETRIES, isStarted } from "./runners.js";
 
 async function failure(promise: Promise<unknown>): Promise<JobFailedError> {
   try {
@@ -31,7 +31,7 @@ async function failure(promise: Promise<unknown>): Promise<JobFailedError> {
 }
 
 for (const runner of BATCH_RUNNERS) {
-  describe(`failures on ${runner.name}`, () => {
+  describe.skipIf(!isStarted(runner))(`failures on ${runner.name}`, () => {
     it("names the transform, the element and the window, with the user's error as cause", async () => {
       const original = new RangeError("negative price");
       const err = await failure(

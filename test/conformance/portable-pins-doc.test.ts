@@ -6,11 +6,14 @@
  * (BEAM_TS_PINS_REPORT=/tmp/pins.jsonl over the conformance suites on the runners):
  *   BEAM_TS_WRITE_PINS_DOC=/tmp/pins.jsonl npx vitest run test/conformance/portable-pins-doc.test.ts
  * (BEAM_TS_WRITE_PINS_DOC=1 keeps the observed outcomes already in the table).
+ * The same report re-records what the pins assert (pinned-outcomes.json):
+ *   BEAM_TS_WRITE_PINS_OUTCOMES=/tmp/pins.jsonl npx vitest run test/conformance/portable-pins-doc.test.ts
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PINS, PIN_REASONS, UNSUPPORTED_REASONS, VARYING_REASONS } from "./portable-pins.js";
+import { PINNED_OUTCOMES_FILE, pinnedOutcomes, type PinnedOutcomes } from "./pinned-outcomes.js";
 
 const DOC = path.resolve(import.meta.dirname, "../../docs/PORTABLE_PINS.md");
 const MARKER = "<!-- The table below is generated: see test/conformance/portable-pins-doc.test.ts. -->";
@@ -60,6 +63,59 @@ function reportOutcomes(file: string): Map<string, string> {
   }
   return new Map([...outcomes].map(([k, v]) => [k, [...v].sort().join(" / ")]));
 }
+
+/**
+ * pinned-outcomes.json rewritten from a pins report: every differs or varies pin the report
+ * ran gets the outcomes it observed; a varies pin keeps those recorded before too (its
+ * panes depend on timing, so each outcome seen stays acceptable).
+ */
+function writeOutcomes(report: string): void {
+  const outcomes: PinnedOutcomes = structuredClone(pinnedOutcomes());
+  const fresh = new Map<string, Set<string>>();
+  for (const line of readFileSync(report, "utf8").split("\n")) {
+    if (line.trim() === "") continue;
+    const r = JSON.parse(line) as { runner: string; scenario: string; reason: string; normalized?: string };
+    if (r.normalized === undefined || UNSUPPORTED_REASONS.has(r.reason) || PINS[r.runner]?.[r.scenario] === undefined) continue;
+    const key = `${r.runner}\u0000${r.scenario}`;
+    (fresh.get(key) ?? fresh.set(key, new Set()).get(key)!).add(r.normalized);
+  }
+  for (const [key, seen] of fresh) {
+    const [runner, scenario] = key.split("\u0000") as [string, string];
+    const byScenario = (outcomes[runner] ??= {});
+    const kept = VARYING_REASONS.has(PINS[runner]![scenario]!) ? (byScenario[scenario] ?? []) : [];
+    byScenario[scenario] = [...new Set([...kept, ...seen])].sort();
+  }
+  // Only pins that still exist, in a stable order.
+  const sorted: PinnedOutcomes = {};
+  for (const runner of Object.keys(outcomes).sort()) {
+    sorted[runner] = {};
+    for (const scenario of Object.keys(outcomes[runner]!).sort()) {
+      if (PINS[runner]?.[scenario] !== undefined) sorted[runner][scenario] = outcomes[runner]![scenario]!;
+    }
+  }
+  writeFileSync(PINNED_OUTCOMES_FILE, `${JSON.stringify(sorted, null, 2)}\n`);
+}
+
+describe("test/conformance/pinned-outcomes.json", () => {
+  const report = process.env["BEAM_TS_WRITE_PINS_OUTCOMES"];
+  if (report !== undefined && report !== "") {
+    it("is rewritten from a pins report", () => {
+      writeOutcomes(report);
+      expect(existsSync(PINNED_OUTCOMES_FILE)).toBe(true);
+    });
+    return;
+  }
+
+  it("records outcomes only for pins that assert them (differs and varies)", () => {
+    for (const [runner, scenarios] of Object.entries(pinnedOutcomes())) {
+      for (const scenario of Object.keys(scenarios)) {
+        const reason = PINS[runner]?.[scenario];
+        expect(reason, `${runner}: "${scenario}" has a recorded outcome but no pin`).toBeDefined();
+        expect(UNSUPPORTED_REASONS.has(reason!), `${runner}: "${scenario}" is refused, its outcome is the refusal`).toBe(false);
+      }
+    }
+  });
+});
 
 describe("docs/PORTABLE_PINS.md", () => {
   const doc = readFileSync(DOC, "utf8");

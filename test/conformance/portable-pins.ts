@@ -2,6 +2,7 @@ import { appendFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import { UnsupportedFeatureError } from "../../src/index.js";
 import type { RunnerUnderTest } from "./runners.js";
+import { expectPinnedOutcome, normalizeOutcome } from "./pinned-outcomes.js";
 
 // Why a scenario is pinned. Grouped from the failures observed on 2026-11-26 (Prism v2.77.0,
 // Flink 1.19 with Beam 2.70.0); each group names what the runner did differently.
@@ -44,9 +45,9 @@ export const PIN_REASONS: Readonly<Record<string, string>> = {
 
 /**
  * Scenarios a portable runner is known to run differently from Beam's model as the
- * embedded runner implements it, with the reason. A pinned scenario runs as `it.fails`: it
- * must keep failing there, so a runner (or harness) fix turns the suite red and the pin is
- * removed. Keys are scenario names as written in the test files.
+ * embedded runner implements it, with the reason. A pinned scenario asserts what the
+ * runner does instead (pinned-outcomes.json), so a runner (or harness) fix turns the suite
+ * red and the pin is removed or re-recorded. Keys are scenario names as written in the test files.
  */
 export const PINS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   prism: {
@@ -214,7 +215,8 @@ function recordOutcome(runner: string, scenario: string, reason: string, outcome
   const file = process.env["BEAM_TS_PINS_REPORT"];
   if (file === undefined || file === "") return;
   const detail = err instanceof Error ? err.message.split("\n").slice(0, 3).join(" ") : undefined;
-  appendFileSync(file, `${JSON.stringify({ runner, scenario, reason, outcome, detail })}\n`);
+  // `normalized` is what pinned-outcomes.json records (BEAM_TS_WRITE_PINS_OUTCOMES).
+  appendFileSync(file, `${JSON.stringify({ runner, scenario, reason, outcome, detail, normalized: normalizeOutcome(err) })}\n`);
 }
 
 /** Runs `fn`, recording whether it passed; rethrows its error. */
@@ -230,8 +232,9 @@ async function observed(runner: string, scenario: string, reason: string, fn: ()
 
 /**
  * `it` for a scenario on `runner`; when the scenario is pinned there: a check of the
- * UnsupportedFeatureError for what the runner cannot do, `it.fails` for what it does
- * differently, or a run to the end for pane contents that vary.
+ * UnsupportedFeatureError for what the runner cannot do, else a check that the runner
+ * still ends the scenario as recorded in pinned-outcomes.json (its actual output, or for a
+ * **varies** pin one of the outputs seen), so a runner or harness change turns it red.
  */
 export function pinnedIt(runner: RunnerUnderTest): (name: string, fn: () => void | Promise<void>, timeout?: number) => void {
   const portable = PINS[runner.name] !== undefined;
@@ -241,13 +244,16 @@ export function pinnedIt(runner: RunnerUnderTest): (name: string, fn: () => void
     if (reason === undefined) return it(name, fn, time);
     const run = () => observed(runner.name, name, reason, fn);
     if (UNSUPPORTED_REASONS.has(reason)) return it(name, () => expect(run()).rejects.toBeInstanceOf(UnsupportedFeatureError), time);
-    if (!VARYING_REASONS.has(reason)) return it.fails(name, run, time);
     it(name, async () => {
+      let failure: unknown;
       try {
         await run();
       } catch (err) {
-        if (!isOutputMismatch(err)) throw err;
+        // A varies pin must run to the end: only its output may differ.
+        if (VARYING_REASONS.has(reason) && !isOutputMismatch(err)) throw err;
+        failure = err;
       }
+      expectPinnedOutcome(runner.name, name, normalizeOutcome(failure));
     }, time);
   };
 }

@@ -17,10 +17,10 @@ import {
   withTimestamps,
   type KV,
 } from "../../src/index.js";
-import { BATCH_RUNNERS, runOn } from "./runners.js";
+import { BATCH_RUNNERS, runOn, isStarted } from "./runners.js";
 
 for (const runner of BATCH_RUNNERS) {
-  describe(`side inputs on ${runner.name}`, () => {
+  describe.skipIf(!isStarted(runner))(`side inputs on ${runner.name}`, () => {
     it("reads a singleton side input computed by the same pipeline", async () => {
       await runOn(runner, (p) => {
         const nums = p.apply(create([1, 2, 3, 4]));
@@ -84,9 +84,9 @@ for (const runner of BATCH_RUNNERS) {
       });
     });
 
-    // Known gap on Prism (open in issue #5): a side input read in windows assigned inside the
-    // same fused stage comes back empty. `it.fails` pins it, so fixing it turns this red.
-    (runner.name === "prism" ? it.fails : it)("maps each main-input window to the matching side-input window", async () => {
+    // On Prism the windowInto is fused into the side-input ParDo's stage, so the element's
+    // side window is only known inside the bundle (src/harness/side-input-pushback.ts).
+    it("maps each main-input window to the matching side-input window", async () => {
       await runOn(runner, (p) => {
         const rates = p
           .apply("Rates", create([kv(0, 2), kv(60_000, 3)]))

@@ -1,6 +1,6 @@
 import { describe, it } from "vitest";
 import { assertThat, aggregateUdf, create, scalarUdf, schema, sql, t, type PCollection, type Pipeline } from "../../src/index.js";
-import { BATCH_RUNNERS, runOn } from "./runners.js";
+import { BATCH_RUNNERS, runOn, isStarted } from "./runners.js";
 
 // SQL compiles to ordinary transforms (ParDo, lifted Combine, CoGroupByKey, Flatten), so a
 // query runs on every runner: these scenarios check that the transforms it becomes do.
@@ -44,7 +44,7 @@ const maxGap = aggregateUdf({
 });
 
 for (const runner of BATCH_RUNNERS) {
-  describe(`SQL on ${runner.name}`, () => {
+  describe.skipIf(!isStarted(runner))(`SQL on ${runner.name}`, () => {
     it("joins two inputs and aggregates per group (CoGroupByKey and a lifted Combine)", async () => {
       await runOn(runner, (p) => {
         const rows = sql(

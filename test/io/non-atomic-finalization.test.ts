@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import {
   createTempDirectory,
-  finalizeWriteForTest,
+  finalizeWrite,
   joinPath,
   readSuccessMarker,
   shardFileName,
@@ -53,7 +53,7 @@ async function written(count: number, tag: string, created?: number): Promise<{ 
 
 async function writeRun(count: number, tag: string, created?: number): Promise<{ tempDir: string; moves: ShardMove[] }> {
   const w = await written(count, tag, created);
-  await finalizeWriteForTest({ prefix: PREFIX, suffix: SUFFIX }, w.tempDir, w.moves);
+  await finalizeWrite({ prefix: PREFIX, suffix: SUFFIX }, w.tempDir, w.moves);
   return w;
 }
 
@@ -76,7 +76,7 @@ it("shows one complete run's marked output after a crash at every point of a fin
     let b: { tempDir: string; moves: ShardMove[] } | undefined;
     try {
       b = await written(3, "B");
-      await finalizeWriteForTest({ prefix: PREFIX, suffix: SUFFIX }, b.tempDir, b.moves, {
+      await finalizeWrite({ prefix: PREFIX, suffix: SUFFIX }, b.tempDir, b.moves, {
         point: () => (++reached === k ? Promise.reject(new Crash(`crash at point ${k}`)) : Promise.resolve()),
       });
       points = reached;
@@ -120,13 +120,13 @@ it("completes a finalization retried after it failed part-way, keeping what the 
   const b = await written(3, "B");
   let reached = 0;
   const crashAfterFirstCopy = () => (++reached === 5 ? Promise.reject(new Crash("after the first copy")) : Promise.resolve());
-  await expect(finalizeWriteForTest({ prefix: PREFIX, suffix: SUFFIX }, b.tempDir, b.moves, { point: crashAfterFirstCopy })).rejects.toThrow(Crash);
+  await expect(finalizeWrite({ prefix: PREFIX, suffix: SUFFIX }, b.tempDir, b.moves, { point: crashAfterFirstCopy })).rejects.toThrow(Crash);
   expect([...shards().keys()]).toEqual([shardFileName(PREFIX, 0, 3, SUFFIX)]);
-  await finalizeWriteForTest({ prefix: PREFIX, suffix: SUFFIX }, b.tempDir, b.moves, { point: () => Promise.resolve() });
+  await finalizeWrite({ prefix: PREFIX, suffix: SUFFIX }, b.tempDir, b.moves, { point: () => Promise.resolve() });
   expect(await readSuccessMarker(MARKER)).toEqual(b.moves.map((m) => m.finalFile));
   expect([...shards().values()]).toEqual(["B", "B", "B"]);
   // Retried again after it completed (temporary objects deleted): the output stays.
-  await finalizeWriteForTest({ prefix: PREFIX, suffix: SUFFIX }, b.tempDir, b.moves, { point: () => Promise.resolve() });
+  await finalizeWrite({ prefix: PREFIX, suffix: SUFFIX }, b.tempDir, b.moves, { point: () => Promise.resolve() });
   expect(await readSuccessMarker(MARKER)).toEqual(b.moves.map((m) => m.finalFile));
   expect(mem.paths()).toEqual([MARKER, ...b.moves.map((m) => m.finalFile)].sort());
 });

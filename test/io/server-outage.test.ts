@@ -14,6 +14,7 @@
 import pg from "pg";
 import { createClient } from "redis";
 import amqp from "amqplib";
+import { Admin } from "@platformatic/kafka";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
@@ -21,13 +22,15 @@ import { Pipeline, Secret, generateSequence, kv, map, parDo, type PipelineResult
 import { POSTGRES_RECONNECTS_METRIC, POSTGRES_RETRIES_METRIC, writeToPostgres } from "../../src/io/postgres/index.js";
 import { REDIS_RECONNECTS_METRIC, readFromRedisStream, writeToRedis, type RedisStreamEntry } from "../../src/io/redis/index.js";
 import { NATS_RECONNECTS_METRIC, readFromNats, writeToNats, type NatsMessage } from "../../src/io/nats/index.js";
+import { KAFKA_RECONNECTS_METRIC, KAFKA_RETRIES_METRIC, readFromKafka, writeToKafka, type KafkaRecord } from "../../src/io/kafka/index.js";
 import { RABBITMQ_RECONNECTS_METRIC, RABBITMQ_RETRIES_METRIC, readFromRabbitMq, writeToRabbitMq, type RabbitMqMessage } from "../../src/io/rabbitmq/index.js";
 import { startPostgres } from "../../tools/servers/postgres.mjs";
 import { startRedis } from "../../tools/servers/redis.mjs";
 import { startNats } from "../../tools/servers/nats.mjs";
 import { startRabbitMq } from "../../tools/servers/rabbitmq.mjs";
+import { startKafka } from "../../tools/servers/kafka.mjs";
 
-const servers = new Set((process.env.BEAM_TS_OUTAGE_SERVERS ?? "postgres,redis,nats,rabbitmq").split(",").map((s) => s.trim()));
+const servers = new Set((process.env.BEAM_TS_OUTAGE_SERVERS ?? "postgres,redis,nats,rabbitmq,kafka").split(",").map((s) => s.trim()));
 
 /** A server of tools/servers that can be killed and started again on the same port and folder. */
 interface Restartable {
@@ -61,7 +64,7 @@ function attempted(result: PipelineResult, metric: { namespace: string; name: st
 }
 
 describe.skipIf(!servers.has("postgres"))("writeToPostgres when PostgreSQL restarts mid-job", () => {
-  it("reconnects with backoff, counts it, and leaves every row exactly once (upsert)", async () => {
+  it.concurrent("reconnects with backoff, counts it, and leaves every row exactly once (upsert)", async () => {
     const server = await startPostgres();
     const admin = () => new pg.Client({ connectionString: server.url });
     try {
@@ -111,7 +114,7 @@ describe.skipIf(!servers.has("postgres"))("writeToPostgres when PostgreSQL resta
 });
 
 describe.skipIf(!servers.has("redis"))("readFromRedisStream and writeToRedis when Redis restarts mid-job", () => {
-  it("reconnect by themselves, count it, deliver every entry at least once and write every key", async () => {
+  it.concurrent("reconnect by themselves, count it, deliver every entry at least once and write every key", async () => {
     // Persisted (append-only file synced at every write): a SIGKILL loses nothing the server acknowledged.
     const server = await startRedis({ persist: true });
     const admin = createClient({ url: server.url, socket: { reconnectStrategy: () => 50 } });
@@ -179,7 +182,7 @@ describe.skipIf(!servers.has("redis"))("readFromRedisStream and writeToRedis whe
 });
 
 describe.skipIf(!servers.has("nats"))("readFromNats and writeToNats when nats-server restarts mid-job", () => {
-  it("reconnect by themselves, count it, deliver every message at least once and store each output once (message ids)", async () => {
+  it.concurrent("reconnect by themselves, count it, deliver every message at least once and store each output once (message ids)", async () => {
     const server = await startNats();
     const nc = await connect({ servers: server.url, user: server.user, pass: server.password, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     try {
@@ -246,7 +249,7 @@ describe.skipIf(!servers.has("nats"))("readFromNats and writeToNats when nats-se
 });
 
 describe.skipIf(!servers.has("rabbitmq"))("writeToRabbitMq and readFromRabbitMq when the broker restarts mid-job", () => {
-  it("wait for the broker with backoff, count it, and publish and deliver every message at least once", async () => {
+  it.concurrent("wait for the broker with backoff, count it, and publish and deliver every message at least once", async () => {
     const server = await startRabbitMq();
     /** The queue's ready and unacknowledged messages, asked on a connection of its own (the broker may have restarted). */
     const queueDepth = async (): Promise<number> => {
@@ -301,6 +304,58 @@ describe.skipIf(!servers.has("rabbitmq"))("writeToRabbitMq and readFromRabbitMq 
       expect(attempted(result, RABBITMQ_RETRIES_METRIC)).toBeGreaterThanOrEqual(1);
       console.info(
         `rabbitmq outage: ${seen.length - N} repeated deliveries, ${attempted(result, RABBITMQ_RECONNECTS_METRIC)} reconnects, ${attempted(result, RABBITMQ_RETRIES_METRIC)} retries`,
+      );
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!servers.has("kafka"))("writeToKafka and readFromKafka when the broker restarts mid-job", () => {
+  it.concurrent("retry with backoff holding their position, count it, read every record of the log once and write every element at least once", async () => {
+    const server = await startKafka({ line: "4" });
+    try {
+      const admin = new Admin({ clientId: "outage-admin", bootstrapBrokers: [server.bootstrap] });
+      await admin.createTopics({ topics: ["mid"], partitions: 1, replicas: 1 });
+      await admin.close();
+      const N = 300;
+      const read: KafkaRecord<null, string>[] = [];
+      let written = 0;
+      const connection = { bootstrapServers: server.bootstrap };
+      const p = new Pipeline({ runner: "embedded" });
+      // One job writes the topic, paced, and reads it back: both ends live through the outage.
+      p.apply(generateSequence({ from: 0, to: N, rate: { elements: 100, period: 1000 } }))
+        .apply(
+          "Records",
+          map((n: number) => {
+            written++;
+            return { value: String(n) };
+          }),
+        )
+        .apply("Write", writeToKafka<null, string>({ ...connection, topic: "mid", valueSerializer: "string" }));
+      p.apply(readFromKafka<null, string>({ ...connection, topics: ["mid"], valueDeserializer: "string", partitionDiscoveryIntervalMs: 0, pollMs: 100 })).output.apply(
+        "Record",
+        parDo<KafkaRecord<null, string>, never>({
+          process(r) {
+            read.push(r);
+          },
+        }),
+      );
+      const result = p.run();
+      // SIGKILL: a crash; the broker recovers its log at the next start.
+      await outage(server, () => written >= 80 && read.length >= 50, "SIGKILL", 1000);
+      await waitFor(() => result.state === "FAILED" || new Set(read.map((r) => r.value)).size >= N);
+      if (result.state === "FAILED") await result.waitUntilFinish();
+      expect(await result.drain()).toBe("DRAINED");
+      // The reader held its position through the outage: each offset of the log once, in order.
+      const offsets = read.map((r) => r.offset);
+      expect(offsets).toEqual(Array.from({ length: offsets.length }, (_, i) => i));
+      // The writer is at-least-once: every element is in the log (a send the crash cut may be there twice).
+      expect(new Set(read.map((r) => r.value))).toEqual(new Set(Array.from({ length: N }, (_, n) => String(n))));
+      expect(attempted(result, KAFKA_RETRIES_METRIC)).toBeGreaterThanOrEqual(1);
+      expect(attempted(result, KAFKA_RECONNECTS_METRIC)).toBeGreaterThanOrEqual(1);
+      console.info(
+        `kafka outage: ${read.length - N} records written twice, ${attempted(result, KAFKA_RETRIES_METRIC)} retries, ${attempted(result, KAFKA_RECONNECTS_METRIC)} reconnects`,
       );
     } finally {
       await server.stop();

@@ -4,6 +4,7 @@ import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { Pipeline, UnsupportedFeatureError, generateSequence, map } from "../../src/index.js";
 import { PortableRunner } from "../../src/runners/portable/portable-runner.js";
+import { EmbeddedRunner } from "../../src/runners/embedded/embedded-runner.js";
 import { cancelJob, isTerminal, jobStatus, listJobs } from "../../src/runners/portable/job-control.js";
 import { ROOT } from "./cli.js";
 
@@ -193,6 +194,10 @@ describe.skipIf(flink === "")("beam-ts jobs on Flink's job server", () => {
 
 describe("--detached is refused where the job could not outlive the client", () => {
   const runner = new PortableRunner();
+
+  it("refuses the embedded runner, whose job lives in the client", () => {
+    expect(new EmbeddedRunner().checkOptions({ runner: "embedded", detached: true })).toContainEqual(expect.stringMatching(/--detached is for portable runners/));
+  });
 
   it("refuses a job service beam-ts would start, naming the option to use", () => {
     expect(runner.checkOptions({ runner: "prism", detached: true, environmentType: "PROCESS" })).toContainEqual(

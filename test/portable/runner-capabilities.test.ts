@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import {
   IntervalWindow,
   Pipeline,
@@ -9,13 +9,18 @@ import {
   groupByKey,
   groupByKeyWithLateData,
   kv,
+  map,
+  read,
   reshuffle,
+  asSingleton,
   statefulParDo,
   testStream,
   windowInto,
   type KV,
+  type Source,
   type WindowFn,
 } from "../../src/index.js";
+import { checkPortableJobService, runnerFromDescribedOptions } from "../../src/runners/portable/job-service-capabilities.js";
 
 // Nothing listens here: a refused pipeline must fail before any job service is contacted.
 const NOWHERE = "127.0.0.1:1";
@@ -120,5 +125,107 @@ describe("portable runners refuse what they cannot run, before submission", () =
     const err = refusal({ runner: "flink" }, mapState);
     expect(err.feature).toBe("map state");
     expect(err.message).toContain('Remember: state "seen" is map state');
+  });
+});
+
+/** An unbounded source that counts from 0 (never read here: refused pipelines are not run). */
+const counting: Source<number, number> = {
+  isBounded: false,
+  createReader(mark = 0) {
+    let next = mark;
+    return { read: (max: number) => ({ elements: Array.from({ length: max }, () => ({ value: next, timestamp: next++ })), watermark: next - 1 }) };
+  },
+} as unknown as Source<number, number>;
+const unboundedCount = (p: Pipeline) => p.apply("Count", read(counting));
+const plainScript = (p: Pipeline) => p.apply("Script", testStream<number>("1@1 | 2@2"));
+const countPerKey = (p: Pipeline) =>
+  p.apply(create([kv("a", 1)])).apply(
+    "Tally",
+    statefulParDo({
+      state: { n: StateSpecs.value<number>() },
+      process(e: KV<string, number>, ctx) {
+        ctx.state.n.write((ctx.state.n.read() ?? 0) + e.value);
+      },
+    }),
+  );
+const withSideInput = (p: Pipeline) => {
+  const side = asSingleton(p.apply("Side", create([2])));
+  p.apply(create([1])).apply("Scale", map((x: number, ctx) => x * ctx.sideInput(side), { sideInputs: [side] }));
+};
+
+/** Submitted: the run gets past the checks and fails later, for want of a job service. */
+function accepted(options: Readonly<Record<string, unknown>>, build: (p: Pipeline) => void): Promise<void> {
+  const p = new Pipeline({ jobEndpoint: NOWHERE, ...options });
+  build(p);
+  return expect(p.run().waitUntilFinish()).rejects.not.toBeInstanceOf(UnsupportedFeatureError);
+}
+
+describe("Spark refuses what Beam's portable Spark runner cannot run, before submission", () => {
+  it("refuses a TestStream in batch and streaming mode, naming the transform and the URN Spark lacks", () => {
+    for (const streaming of [false, true]) {
+      const err = refusal({ runner: "spark", streaming }, plainScript);
+      expect(err.feature).toBe("TestStream (beam:transform:teststream:v1)");
+      expect(err.message).toMatch(/^Script.*: Spark's portable runner does not know beam:transform:teststream:v1/);
+      expect(err.message).toContain("embedded runner, Prism or Flink");
+    }
+  });
+
+  it("refuses a stateful DoFn in streaming mode and names the state problem", () => {
+    const err = refusal({ runner: "spark", streaming: "true" }, countPerKey);
+    expect(err.feature).toBe("stateful DoFn in streaming mode");
+    expect(err.message).toMatch(/^Tally.*: Spark's portable streaming mode gives stateful DoFns wrong results/);
+  });
+
+  it("accepts the same stateful DoFn in batch mode", () => accepted({ runner: "spark" }, countPerKey));
+
+  it("refuses side inputs in streaming mode with the runner's own reason", () => {
+    const err = refusal({ runner: "spark", streaming: true }, withSideInput);
+    expect(err.feature).toBe("side inputs in streaming mode");
+    expect(err.message).toMatch(/^Scale.*: .*Side inputs to executable stage are currently unsupported/);
+  });
+
+  it("accepts side inputs in batch mode", () => accepted({ runner: "spark" }, withSideInput));
+
+  it("refuses an unbounded PCollection without --streaming, since the Spark Streaming job would never finish", () => {
+    const err = refusal({ runner: "spark" }, unboundedCount);
+    expect(err.feature).toBe("unbounded PCollection in batch mode");
+    expect(err.message).toMatch(/^Count.*: its output is unbounded; .*never finishes by itself/);
+    expect(err.message).toContain("Pass --streaming");
+  });
+
+  it("accepts an unbounded PCollection with --streaming", () => accepted({ runner: "spark", streaming: true }, unboundedCount));
+
+  it("leaves TestStreams, streaming state and side inputs to the other runners", async () => {
+    await accepted({ runner: "flink", streaming: true }, countPerKey);
+    await accepted({ runner: "prism" }, plainScript);
+    await accepted({ runner: "portable", streaming: true }, withSideInput);
+  });
+});
+
+describe("--runner=portable checks for the runner the job service describes", () => {
+  it("recognises Flink's and Spark's job servers by the options they register, and nothing else", () => {
+    expect(runnerFromDescribedOptions(["runner", "flink_master", "parallelism"])).toBe("flink");
+    expect(runnerFromDescribedOptions(["sparkMasterUrl"])).toBe("spark");
+    expect(runnerFromDescribedOptions([])).toBeUndefined();
+    expect(runnerFromDescribedOptions(["streaming", "job_name"])).toBeUndefined();
+  });
+
+  const prism = inject("prismEndpoint");
+  it.skipIf(prism === "")("makes only the universal checks, with a warning, against a real Prism, which describes no runner (needs prism)", async () => {
+    const warnings: string[] = [];
+    const p = new Pipeline();
+    countPerKey(p);
+    await expect(checkPortableJobService(prism, p.graph(), { streaming: true }, (m) => void warnings.push(m))).resolves.toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`the job service at ${prism} does not say which runner it is (its DescribePipelineOptions names no runner)`);
+    expect(warnings[0]).toContain("runner-specific ones (Flink's, Spark's) were skipped");
+  });
+
+  it("warns when the job service has no DescribePipelineOptions at all (nothing listens)", async () => {
+    const warnings: string[] = [];
+    const p = new Pipeline();
+    countPerKey(p);
+    await expect(checkPortableJobService(NOWHERE, p.graph(), {}, (m) => void warnings.push(m))).resolves.toBeUndefined();
+    expect(warnings[0]).toContain("(no DescribePipelineOptions)");
   });
 });

@@ -168,7 +168,9 @@ async function beamTs(ts: readonly TRow[], us: readonly URow[], queries: readonl
   const uIn = p.apply("U", create(us)).withSchema(U);
   const results = queries.map(() => [] as unknown[][]);
   queries.forEach((q, i) => {
-    sql(q, { t: tIn, u: uIn }, `Sql${i}`).apply(`Collect${i}`, parDo<SqlRow, never>({ process: (r) => void results[i]!.push(Object.values(r)) }));
+    // Every other INNER or LEFT join reads u as a side input (a broadcast join) instead of joining on CoGroupByKey.
+    const sideInputJoins = i % 2 === 1 && / FROM t (JOIN|LEFT JOIN) u ON/.test(q) ? ["u"] : [];
+    sql(q, { t: tIn, u: uIn }, { name: `Sql${i}`, sideInputJoins }).apply(`Collect${i}`, parDo<SqlRow, never>({ process: (r) => void results[i]!.push(Object.values(r)) }));
   });
   await p.run().waitUntilFinish();
   return results.map(multiset);

@@ -44,6 +44,8 @@ export interface JavaJobServerOptions {
   javaOpts?: string[];
   /** java binary; default $JAVA_HOME/bin/java, else java on PATH. */
   java?: string;
+  /** Extra environment variables of the job server process. */
+  env?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -62,7 +64,8 @@ export declare function ensureSparkJobServer(): Promise<string>;
 export declare function freePort(): Promise<number>;
 export declare function canConnect(port: number, host?: string, timeoutMs?: number): Promise<boolean>;
 export declare function startPrism(opts?: PrismOptions): Promise<JobService>;
-export declare function startFlink(opts?: JavaJobServerOptions & { flinkMaster?: string }): Promise<JavaJobService>;
+/** `flinkConfDir`: a Flink configuration directory instead of the one binding the local cluster to 127.0.0.1. */
+export declare function startFlink(opts?: JavaJobServerOptions & { flinkMaster?: string; flinkConfDir?: string }): Promise<JavaJobService>;
 export declare function startSpark(opts?: JavaJobServerOptions & { sparkMaster?: string }): Promise<JavaJobService>;
 export declare function cacheReport(): void;
 

@@ -442,7 +442,14 @@ export async function startPrism({ port = 0, webPort, idleShutdown, logLevel = "
   };
 }
 
-async function startJavaJobServer(name, classpath, mainClass, extraArgs, { port, artifactPort, expansionPort, javaOpts = [], java, timeoutMs }) {
+/**
+ * LoopbackJobServer.java runs Beam's Flink or Spark job server driver with its job and
+ * artifact services bound to 127.0.0.1: the drivers' own main binds them to every interface
+ * whatever --job-host says (Beam's ServerFactory listens with NettyServerBuilder.forPort).
+ */
+const JOB_SERVER_LAUNCHER = join(HERE, "LoopbackJobServer.java");
+
+async function startJavaJobServer(name, classpath, runner, extraArgs, { port, artifactPort, expansionPort, javaOpts = [], java, env, timeoutMs }) {
   port ||= await freePort();
   artifactPort ||= await freePort();
   expansionPort ||= await freePort();
@@ -451,14 +458,15 @@ async function startJavaJobServer(name, classpath, mainClass, extraArgs, { port,
     ...javaOpts,
     "-cp",
     classpath,
-    mainClass,
+    JOB_SERVER_LAUNCHER,
+    runner,
     `--job-host=${HOST}`,
     `--job-port=${port}`,
     `--artifact-port=${artifactPort}`,
     `--expansion-port=${expansionPort}`,
     ...extraArgs,
   ];
-  const proc = launch(name, javaBin, args);
+  const proc = launch(name, javaBin, args, { env });
   await proc.waitFor(() => canConnect(port), timeoutMs);
   return {
     endpoint: `${HOST}:${port}`,
@@ -471,25 +479,50 @@ async function startJavaJobServer(name, classpath, mainClass, extraArgs, { port,
   };
 }
 
-/** Starts Beam's Flink job server with an embedded local Flink (`--flink-master=[local]`). */
-export async function startFlink({ classpath, flinkMaster = "[local]", timeoutMs = 120_000, ...opts } = {}) {
+/**
+ * The Flink configuration the local cluster gets (`--flink-conf-dir`): its job manager
+ * (RPC, blob server), task manager and REST endpoint bind 127.0.0.1 instead of every
+ * interface. Written to <cache>/flink-conf/flink-conf.yaml.
+ */
+function loopbackFlinkConfDir() {
+  const dir = join(cacheDir(), "flink-conf");
+  mkdirSync(dir, { recursive: true });
+  const lines = ["jobmanager.bind-host", "jobmanager.rpc.address", "taskmanager.bind-host", "taskmanager.host", "rest.bind-address", "rest.address"];
+  writeFileSync(join(dir, "flink-conf.yaml"), `${lines.map((key) => `${key}: ${HOST}`).join("\n")}\n`);
+  return dir;
+}
+
+/**
+ * Starts Beam's Flink job server with an embedded local Flink (`--flink-master=[local]`),
+ * its services and the local cluster on 127.0.0.1 (`flinkConfDir` replaces the loopback
+ * configuration).
+ */
+export async function startFlink({ classpath, flinkMaster = "[local]", flinkConfDir, timeoutMs = 120_000, ...opts } = {}) {
   const cp = classpath ?? (await ensureFlinkJobServer());
   const javaOpts = [...JAVA_JOB_SERVERS.flink.jvmArgs, ...(opts.javaOpts ?? [])];
-  return startJavaJobServer("flink-job-server", cp, JAVA_JOB_SERVERS.flink.mainClass, [`--flink-master=${flinkMaster}`], {
+  const confDir = flinkConfDir ?? loopbackFlinkConfDir();
+  return startJavaJobServer("flink-job-server", cp, "flink", [`--flink-master=${flinkMaster}`, `--flink-conf-dir=${confDir}`], {
     timeoutMs,
     ...opts,
     javaOpts,
   });
 }
 
-/** Starts Beam's Spark 3 job server with a local Spark master. */
+const SPARK_LOOPBACK = [`-Dspark.driver.host=${HOST}`, `-Dspark.driver.bindAddress=${HOST}`];
+
+/** Starts Beam's Spark 3 job server with a local Spark master, every port on 127.0.0.1. */
 export async function startSpark({ classpath, sparkMaster = "local[2]", timeoutMs = 120_000, ...opts } = {}) {
   const cp = classpath ?? (await ensureSparkJobServer());
-  const javaOpts = [...JAVA_JOB_SERVERS.spark.jvmArgs, ...(opts.javaOpts ?? [])];
-  return startJavaJobServer("spark-job-server", cp, JAVA_JOB_SERVERS.spark.mainClass, [`--spark-master-url=${sparkMaster}`], {
+  // Spark's driver (RPC, block manager) binds spark.driver.bindAddress and announces
+  // spark.driver.host, by default the host's external address; its web UI (:4040) binds
+  // SPARK_LOCAL_IP, by default every interface. All three go to loopback (SparkConf reads
+  // spark.* system properties).
+  const javaOpts = [...JAVA_JOB_SERVERS.spark.jvmArgs, ...SPARK_LOOPBACK, ...(opts.javaOpts ?? [])];
+  return startJavaJobServer("spark-job-server", cp, "spark", [`--spark-master-url=${sparkMaster}`], {
     timeoutMs,
     ...opts,
     javaOpts,
+    env: { SPARK_LOCAL_IP: HOST, ...opts.env },
   });
 }
 

@@ -17,6 +17,10 @@ export interface KafkaServer {
   pid: number;
   /** SIGTERM (SIGKILL after 15 s), then removes its folder. */
   stop(): Promise<void>;
+  /** Ends the broker by `signal` (default SIGTERM; SIGKILL is a crash) and waits; its logs stay, for `restart`. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a killed broker again on the same ports and logs (updates `pid`). */
+  restart(): Promise<void>;
 }
 
 /** Starts a KRaft broker+controller on 127.0.0.1 at free ports in a new temporary folder. */

@@ -70,7 +70,9 @@ const JAVA_OPTS = ["-Xms128m", "-Xmx768m", "-XX:+UseSerialGC", "-Djava.awt.headl
  * 3-6 s, plus the first mvn resolution).
  *
  * @param {{ line?: "4" | "3.9", timeoutMs?: number }} [options]
- * @returns {Promise<{ host: string, port: number, bootstrap: string, version: string, pid: number, stop: () => Promise<void> }>}
+ * `kill` then `restart` brings it back on the same ports and logs: a broker that goes away mid-job.
+ *
+ * @returns {Promise<{ host: string, port: number, bootstrap: string, version: string, pid: number, stop: () => Promise<void>, kill: (signal?: NodeJS.Signals) => Promise<void>, restart: () => Promise<void> }>}
  */
 export async function startKafka(options = {}) {
   const line = options.line ?? "4";
@@ -90,41 +92,69 @@ export async function startKafka(options = {}) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`kafka-storage format failed (${format.status ?? format.signal}):\n${format.stdout}\n${format.stderr}`);
   }
-  const child = spawn("java", [...JAVA_OPTS, "-cp", classpath, "kafka.Kafka", config], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  const keep = (chunk) => {
-    log = (log + chunk.toString()).slice(-20_000);
-  };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  let gone = false;
-  child.once("exit", () => (gone = true));
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  try {
-    for (;;) {
-      if (gone) throw new Error(`Kafka ${version} exited at start:\n${log}`);
-      if (await canConnect(port)) break;
-      if (Date.now() > deadline) throw new Error(`Kafka ${version} did not accept connections on ${HOST}:${port} in time:\n${log}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+  let child;
+  let exited;
+  /** Spawns the broker on the folder's config and logs and waits until its listener accepts connections. */
+  const launch = async () => {
+    child = spawn("java", [...JAVA_OPTS, "-cp", classpath, "kafka.Kafka", config], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    const started = child;
+    let log = "";
+    const keep = (chunk) => {
+      log = (log + chunk.toString()).slice(-20_000);
+    };
+    started.stdout.on("data", keep);
+    started.stderr.on("data", keep);
+    exited = new Promise((resolve) => started.once("exit", resolve));
+    let gone = false;
+    started.once("exit", () => (gone = true));
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    try {
+      for (;;) {
+        if (gone) throw new Error(`Kafka ${version} exited at start:\n${log}`);
+        if (await canConnect(port)) break;
+        if (Date.now() > deadline) throw new Error(`Kafka ${version} did not accept connections on ${HOST}:${port} in time:\n${log}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } catch (err) {
+      started.kill("SIGKILL");
+      await exited;
+      throw err;
     }
-  } catch (err) {
-    child.kill("SIGKILL");
-    await exited;
+  };
+  await launch().catch((err) => {
     rmSync(dir, { recursive: true, force: true });
     throw err;
-  }
-  const stop = async () => {
+  });
+  /**
+   * Ends the broker by `signal` and waits; its logs stay, for `restart`. SIGTERM is a
+   * controlled shutdown; SIGKILL a crash, which the next start recovers from its logs.
+   */
+  const kill = async (signal = "SIGTERM") => {
     if (child.exitCode === null && child.signalCode === null) {
-      // SIGTERM: a controlled shutdown, quick on one node; SIGKILL if it hangs.
-      process.kill(child.pid, "SIGTERM");
+      process.kill(child.pid, signal);
       const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
       await exited;
       clearTimeout(timer);
     }
-    rmSync(dir, { recursive: true, force: true });
   };
-  return { host: HOST, port, bootstrap: `${HOST}:${port}`, version, pid: child.pid, stop };
+  const server = {
+    host: HOST,
+    port,
+    bootstrap: `${HOST}:${port}`,
+    version,
+    pid: child.pid,
+    stop: async () => {
+      await kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
+    kill,
+    /** Starts the killed broker again on the same ports and logs. */
+    restart: async () => {
+      await launch();
+      server.pid = child.pid;
+    },
+  };
+  return server;
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {

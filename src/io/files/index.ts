@@ -1,5 +1,5 @@
 // File-based writes as a set: temporary directory, finalization into place, success marker.
-export { finalizeWrite, type ShardMove, type WriteTarget } from "./finalize-write.js";
+export { finalizeWrite, type FinalizeHooks, type ShardMove, type WriteTarget } from "./finalize-write.js";
 export { createTempDirectory, removeStaleTempDirectories, TEMP_DIRECTORY_PREFIX } from "./temp-directory.js";
 export { isSuccessMarker, readSuccessMarker, successMarkerFile, type SuccessManifest } from "./success-marker.js";
 export { shardFileName, shardNameMatcher } from "./shard-template.js";
@@ -7,7 +7,6 @@ export { withoutWriteArtifacts } from "./write-artifacts.js";
 export { FileIOError } from "./file-io-error.js";
 export { ShardedWrite, type ShardSink, type ShardedWriteSettings } from "./sharded-write.js";
 export { basenameOf, dirnameOf, joinPath, resolveOutputPath } from "./file-paths.js";
-export { finalizeWrite as finalizeWriteForTest, type FinalizeHooks } from "./finalize-write.js";
 // FileIO (Beam's FileIO.match / matchAll / readMatches): matching patterns, once or continuously, and reading matched files.
 export { matchFiles, matchAll, MatchFiles, MatchAll, type MatchOptions, type ContinuouslyOptions } from "./match-files.js";
 export { EMPTY_MATCH_TREATMENTS, type EmptyMatchTreatment } from "./empty-match-treatment.js";

@@ -80,9 +80,9 @@ let defaultOptions: FileSystemOptions = {};
  * Sets the pipeline options that file systems created from now on read their configuration
  * from (Beam's `FileSystems.setDefaultPipelineOptions`), and drops the file systems created
  * with other options, so the next `fileSystemFor` builds them anew. Every process that runs a
- * pipeline calls it when the pipeline runs, worker threads and SDK harnesses included (they
- * rebuild the pipeline from the same arguments); call it yourself to use a file system
- * outside a pipeline.
+ * pipeline calls it when the pipeline runs: embedded worker threads with the submitter's
+ * options, SDK harness workers with their rebuilt pipeline's (parsed from the submitter's
+ * arguments). Call it yourself to use a file system outside a pipeline.
  *
  * @example setDefaultFileSystemOptions({ s3Endpoint: "http://127.0.0.1:9000", s3ForcePathStyle: true })
  */

@@ -45,6 +45,13 @@ describe("glob matcher (Beam's glob syntax for object keys)", () => {
     expect(globMatcher("a|b*").matches("a|bc")).toBe(true);
   });
 
+  it("needs the slash of a trailing /** (dir/** is what is under dir, not a file named dir), as Beam's globs", () => {
+    expect(globMatcher("a/**").matches("a")).toBe(false);
+    expect(globMatcher("a/**").matches("a/b/c")).toBe(true);
+    expect(globMatcher("**/a/**").matches("b/a")).toBe(false);
+    expect(globMatcher("**/a/**").matches("b/a/c")).toBe(true);
+  });
+
   it("matches exactly the escaped text, for any text", () => {
     fc.assert(
       fc.property(fc.string({ unit: fc.constantFrom("a", "/", "*", "?", "[", "]", "{", "}", ",", "\\", "(", ")", "!", ".", "-") }), fc.string(), (name, other) => {
@@ -64,5 +71,52 @@ describe("glob matcher (Beam's glob syntax for object keys)", () => {
         expect(m.literalPrefix).toBe(head);
       }),
     );
+  });
+});
+
+describe("glob matcher against the local file system's glob (differential)", () => {
+  /** A tree with dot files, dot folders, nesting and names that share prefixes. */
+  const TREE = [
+    "a", "b", "ab", "ba", "a.x", ".a", ".b.x", "a-b", "x", "xx",
+    "a/a", "a/b", "a/.a", "a/ab.x", "b/a", "b/b/a", "b/b/b", "b/.b/a", ".a/a", ".a/b.x",
+    "x/a/b/a", "x/a/b/x", "x/b/a", "ab/a.x", "ab/b", "a-b/x",
+  ];
+  const segment = fc
+    .array(fc.constantFrom("a", "b", "x", ".", "-", "*", "?", "[ab]", "[!a]", "{a,b}", "{a,x/a}"), { minLength: 1, maxLength: 3 })
+    .map((tokens) => tokens.join(""))
+    // "." and ".." are relative steps on a disk and plain names in an object store: not compared.
+    // `**` inside a segment (`a**`) crosses "/" (Java's and Python's globs): the local walk then
+    // lists everything under its base, so no file is pruned away before the matcher decides.
+    .filter((seg) => seg !== "." && seg !== "..");
+  const pattern = fc
+    .array(fc.oneof({ weight: 4, arbitrary: segment }, { weight: 1, arbitrary: fc.constant("**") }), { minLength: 1, maxLength: 4 })
+    .map((s) => s.join("/"));
+
+  it("matches the same files as a walk of the directory for any pattern", async () => {
+    const { mkdtempSync, mkdirSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const { expandGlob } = await import("./local-glob.js");
+    const dir = mkdtempSync(path.join(tmpdir(), "beam-ts-glob-"));
+    try {
+      // A name that is a file in one place is a folder elsewhere, as in object stores ("a" and "a/a").
+      for (const f of TREE) {
+        const file = path.join(dir, f.includes("/") ? f : `${f}.f`);
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, f);
+      }
+      const keys = TREE.map((f) => (f.includes("/") ? f : `${f}.f`));
+      await fc.assert(
+        fc.asyncProperty(pattern, async (p) => {
+          const local = (await expandGlob(`${dir}/${p}`)).map((f) => f.slice(dir.length + 1)).sort();
+          const m = globMatcher(p);
+          const ours = keys.filter((k) => m.matches(k)).sort();
+          expect({ p, ours }).toEqual({ p, ours: local });
+        }),
+        { numRuns: 300 },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -55,7 +55,8 @@ export function globMatcher(pattern: string): GlobMatcher {
     nonegate: true,
     // `[!a-c]` is a negated class only in picomatch's POSIX bracket mode (otherwise `!` is a member).
     posix: true,
-    // `dir/*` does not match `dir/`: keys are compared as written, trailing slash included.
+    // A trailing `/**` needs the `/`: `dir/**` never matches a file named `dir`, as in Beam's
+    // globs (`dir/.*`). Otherwise these are the options of the local file system's walk.
     strictSlashes: true,
   });
   return { pattern, literalPrefix: literal, literalPath: undefined, matches: (path) => test(path) };

@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
+import { globMatcher } from "./glob-matcher.js";
 
 /** True if a path segment has glob syntax: `*`, `?`, `[` or `{`. */
 export function hasWildcard(segment: string): boolean {
@@ -54,8 +55,12 @@ export async function expandGlob(pattern: string): Promise<string[]> {
     const s = await statOrUndefined(pattern);
     return s?.isFile() ? [path.resolve(pattern)] : [];
   }
-  const files = await glob(toLibraryGlob(rest), {
-    cwd: path.resolve(base),
+  const root = path.resolve(base);
+  // tinyglobby reads a `**` inside a segment (`a**`) as `*`; Beam's glob lets it cross
+  // segments, so such a pattern walks everything under its base and the matcher decides.
+  const walk = /(^|[^/])\*\*|\*\*(?=[^/])/.test(rest) ? "**" : toLibraryGlob(rest);
+  const files = await glob(walk, {
+    cwd: root,
     absolute: true,
     dot: true,
     onlyFiles: true,
@@ -63,7 +68,10 @@ export async function expandGlob(pattern: string): Promise<string[]> {
     expandDirectories: false,
     followSymbolicLinks: true,
   });
-  return files.sort();
+  // The library also lets `dir/**` match a file named `dir`; the object stores' matcher is
+  // the one reading of Beam's syntax, so every file system returns the same files.
+  const matcher = globMatcher(rest);
+  return files.filter((f) => matcher.matches(path.relative(root, f).split(path.sep).join("/"))).sort();
 }
 
 async function statOrUndefined(p: string) {

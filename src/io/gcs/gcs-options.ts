@@ -1,4 +1,4 @@
-import { option } from "../../pipeline/index.js";
+import { gcsOptions } from "../../pipeline/index.js";
 import type { FileSystemOptions } from "../filesystems/index.js";
 
 /**
@@ -21,22 +21,8 @@ export interface GcsConfig {
 /** The default upload buffer (the resumable threshold and chunk size): 8 MiB, as Beam Java's GCS writer. */
 export const GCS_DEFAULT_UPLOAD_BUFFER_BYTES = 8 * 1024 * 1024;
 
-/**
- * The pipeline options of the GCS file system. Spread them into your options to accept them
- * on the command line; a worker reads them from the pipeline's options when it starts.
- *
- * @example
- * const Options = defineOptions({ ...gcsOptions, output: option.string({ description: "Output prefix", required: true }) });
- * // node pipeline.js --output=gs://bucket/out/part --gcpProject=my-project
- */
-export const gcsOptions = {
-  gcsEndpoint: option.string({ description: "Cloud Storage endpoint URL, for an emulator (default: STORAGE_EMULATOR_HOST, else Google's)" }),
-  gcpProject: option.string({ description: "Google Cloud project (default: GOOGLE_CLOUD_PROJECT or the credentials' project)" }),
-  gcsUploadBufferSizeBytes: option.integer({
-    description: "Bytes buffered before an upload becomes resumable, and its chunk size (default 8 MiB; a multiple of 256 KiB)",
-    min: 256 * 1024,
-  }),
-};
+/** The gs:// pipeline options, standard options of every pipeline (src/pipeline/options/file-system-options.ts). */
+export { gcsOptions };
 
 /**
  * The GCS configuration in pipeline options (`gcsOptions`).

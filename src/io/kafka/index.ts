@@ -5,4 +5,5 @@ export type { KafkaTimestampPolicy } from "./kafka-watermark.js";
 export type { KafkaConnection, KafkaSasl, SecretOrString } from "./kafka-connection.js";
 export type { KafkaAvroFormat, KafkaDeserializer, KafkaFormat, KafkaSerializer } from "./serde.js";
 export { KafkaIOError } from "./kafka-io-error.js";
+export { KAFKA_RECONNECTS_METRIC, KAFKA_RETRIES_METRIC } from "./broker-outage.js";
 export { writeToKafka, type KafkaWriteRecord, type WriteToKafkaOptions } from "./write-to-kafka.js";

@@ -11,6 +11,7 @@ import {
 import { committedBatches } from "./committed-records.js";
 import { clientOptions, loadKafkaModule, unreachable, type KafkaModule, type ResolvedKafkaConnection } from "./kafka-connection.js";
 import { KafkaIOError } from "./kafka-io-error.js";
+import { OUTAGE_BUDGET_MS, OutageTracker, isPermanentKafkaError } from "./broker-outage.js";
 import { kafkaLineage } from "./kafka-lineage.js";
 import type { KafkaHeader, RawKafkaRecord } from "./kafka-record.js";
 import { PartitionWatermarkEstimator, type KafkaTimestampPolicy, type PartitionWatermarkState } from "./kafka-watermark.js";
@@ -98,6 +99,16 @@ export class ReadPartitionFn implements SplittableDoFn<KafkaPartitionDescriptor,
     this.maxDelay = typeof policy === "object" ? policy.maxDelayMs : 0;
   }
 
+  /** Consecutive failures to reach the cluster, per partition. */
+  private readonly outages = new Map<string, OutageTracker>();
+
+  private outage(d: KafkaPartitionDescriptor): OutageTracker {
+    const key = endKey(d);
+    let tracker = this.outages.get(key);
+    if (tracker === undefined) this.outages.set(key, (tracker = new OutageTracker()));
+    return tracker;
+  }
+
   async setup(): Promise<void> {
     const kafka = await loadKafkaModule(this.step, undefined);
     const options = clientOptions(this.settings.connection, "reader");
@@ -166,8 +177,12 @@ export class ReadPartitionFn implements SplittableDoFn<KafkaPartitionDescriptor,
       partition = response.responses[0]?.partitions.find((p) => p.partitionIndex === d.partition);
     } catch (err) {
       if (err instanceof KafkaIOError) throw err;
-      throw unreachable(this.step, this.settings.connection, `fetch partition ${d.partition} of topic ${JSON.stringify(d.topic)} at offset ${from}`, err);
+      // The broker went away: keep the position and the watermark, and try again after a backoff.
+      const retryIn = isPermanentKafkaError(err) ? undefined : this.outage(d).failed(ctx.metrics);
+      if (retryIn !== undefined) return ProcessContinuation.resume(retryIn);
+      throw unreachable(this.step, this.settings.connection, `fetch partition ${d.partition} of topic ${JSON.stringify(d.topic)} at offset ${from} (for ${OUTAGE_BUDGET_MS / 1000} s)`, err);
     }
+    this.outage(d).succeeded(ctx.metrics);
     if (partition === undefined) return ProcessContinuation.resume(this.settings.pollMs);
     const code = partition.errorCode;
     if (code === OFFSET_OUT_OF_RANGE) {

@@ -1,11 +1,12 @@
 import { ConstructionError, type Duration } from "../../model/index.js";
 import { PTransform, type PCollection } from "../../pipeline/index.js";
-import { parDo, twoPhaseCommitWrite, type DoFn, type ProcessContext } from "../../transforms/index.js";
+import { parDo, twoPhaseCommitWrite, type DoFn, type DoFnMetrics, type FinishBundleContext, type ProcessContext } from "../../transforms/index.js";
 import { clientOptions, loadKafkaModule, resolveKafkaConnection, unreachable, type KafkaConnection, type KafkaModule, type ResolvedKafkaConnection } from "./kafka-connection.js";
 import type { KafkaHeader } from "./kafka-record.js";
 import { kafkaLineage } from "./kafka-lineage.js";
 import { prepareSerde, serializerOf, type KafkaAvroFormat, type KafkaFormat, type KafkaSerializer } from "./serde.js";
 import { KafkaTransactionalSink } from "./transactional-sink.js";
+import { OutageTracker, isPermanentKafkaError } from "./broker-outage.js";
 
 /** What writeToKafka writes: a value, and optionally a key, headers, a partition and a timestamp. */
 export interface KafkaWriteRecord<K, V> {
@@ -165,6 +166,8 @@ type Producer = InstanceType<KafkaModule["Producer"]>;
 class IdempotentWriteFn<K, V> implements DoFn<KafkaWriteRecord<K, V>, never> {
   private producer: Producer | undefined;
   private pending: SerializedRecord[] = [];
+  /** Consecutive sends that could not reach the cluster. */
+  private readonly outage = new OutageTracker();
   /** The last send of this bundle; each waits for the one before. */
   private sending: Promise<void> = Promise.resolve();
 
@@ -185,16 +188,16 @@ class IdempotentWriteFn<K, V> implements DoFn<KafkaWriteRecord<K, V>, never> {
     if (typeof this.settings.topic === "string") kafkaLineage("sinks", this.settings.connection, this.settings.topic);
   }
 
-  async process(r: KafkaWriteRecord<K, V>, _ctx: ProcessContext<never>): Promise<void> {
+  async process(r: KafkaWriteRecord<K, V>, ctx: ProcessContext<never>): Promise<void> {
     const record = serializeRecord(this.settings, r);
     // topicFn: each record names its topic, so lineage is per record (a set: once per topic).
     if (typeof this.settings.topic !== "string") kafkaLineage("sinks", this.settings.connection, record.topic);
     this.pending.push(record);
-    if (this.pending.length >= 500) await this.flush();
+    if (this.pending.length >= 500) await this.flush(ctx.metrics);
   }
 
-  async finishBundle(): Promise<void> {
-    await this.flush();
+  async finishBundle(ctx: FinishBundleContext<never>): Promise<void> {
+    await this.flush(ctx.metrics);
   }
 
   /**
@@ -202,15 +205,23 @@ class IdempotentWriteFn<K, V> implements DoFn<KafkaWriteRecord<K, V>, never> {
    * flush at once, and an idempotent producer's sends to one partition must not overlap
    * (the broker refuses a sequence number out of order).
    */
-  private flush(): Promise<void> {
+  private flush(metrics: DoFnMetrics): Promise<void> {
     const messages = this.pending;
     this.pending = [];
     if (messages.length === 0) return this.sending;
     const send = async () => {
-      try {
-        await this.producer!.send({ messages: messages.map((m) => ({ ...m })) });
-      } catch (err) {
-        throw unreachable(this.step, this.settings.connection, `write ${messages.length} records to ${describeTopic(this.settings)}`, err);
+      for (;;) {
+        try {
+          await this.producer!.send({ messages: messages.map((m) => ({ ...m })) });
+          this.outage.succeeded(metrics);
+          return;
+        } catch (err) {
+          // The broker went away: send again after a backoff (at-least-once: the failed send
+          // may have been written), until the outage budget is spent.
+          const retryIn = isPermanentKafkaError(err) ? undefined : this.outage.failed(metrics);
+          if (retryIn === undefined) throw unreachable(this.step, this.settings.connection, `write ${messages.length} records to ${describeTopic(this.settings)}`, err);
+          await new Promise((resolve) => setTimeout(resolve, retryIn));
+        }
       }
     };
     this.sending = this.sending.then(send, send);

@@ -258,6 +258,18 @@ function connectError(step: string, connection: ResolvedNatsConnection, cause: u
       { cause, retryable: false },
     );
   }
+  // A certificate the client does not trust is refused the same way on every attempt.
+  const causes: string[] = [];
+  for (let e: unknown = cause; e !== undefined && e !== null && causes.length < 5; e = (e as { cause?: unknown }).cause) {
+    causes.push(`${messageOf(e)} ${String((e as { code?: unknown }).code ?? "")}`);
+  }
+  if (/certificate|self[- ]signed|CERT_|UNABLE_TO_VERIFY|ALTNAME/i.test(causes.join(" "))) {
+    return new NatsIOError(
+      `"${step}" cannot connect to NATS at ${connection.address}: the server's TLS certificate was not accepted (${causes.join("; ").trim()}). ` +
+        `Give connection.tls.ca the PEM of the CA that signed it (its names must match the server's host).`,
+      { cause, retryable: false },
+    );
+  }
   return new NatsIOError(
     `"${step}" cannot connect to NATS at ${connection.address}: ${why}. ` +
       `Is nats-server running and listening there (\`nats-server -js -a <host> -p <port>\`; \`nc -z <host> <port>\`)? ` +

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { ConstructionError, Secret, type Duration } from "../../model/index.js";
 import { RedisIOError, messageOf } from "./redis-io-error.js";
 
@@ -268,7 +269,9 @@ export class RedisSession {
       reconnectStrategy,
     };
     if (tls !== undefined) {
-      Object.assign(socket, { tls: true, servername: tls.servername ?? connection.host });
+      // SNI names a host, never an IP address (RFC 6066; Node warns): an IP is checked against the certificate's IP SANs.
+      const servername = tls.servername ?? (isIP(connection.host) === 0 ? connection.host : undefined);
+      Object.assign(socket, { tls: true, ...(servername !== undefined ? { servername } : {}) });
       if (tls.ca !== undefined) socket["ca"] = tls.ca;
       if (tls.cert !== undefined) socket["cert"] = tls.cert;
       if (tls.key !== undefined) socket["key"] = reveal(tls.key);

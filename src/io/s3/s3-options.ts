@@ -1,5 +1,5 @@
 import { Secret } from "../../model/index.js";
-import { option } from "../../pipeline/index.js";
+import { s3Options } from "../../pipeline/index.js";
 import type { FileSystemOptions } from "../filesystems/index.js";
 
 /**
@@ -33,24 +33,8 @@ export const S3_MIN_PART_BYTES = 5 * 1024 * 1024;
 /** The default part size (and multipart threshold). */
 export const S3_DEFAULT_PART_BYTES = 8 * 1024 * 1024;
 
-/**
- * The pipeline options of the S3 file system. Spread them into your options to accept them
- * on the command line; a worker reads them from the pipeline's options when it starts.
- *
- * @example
- * const Options = defineOptions({ ...s3Options, input: option.string({ description: "Input glob", required: true }) });
- * // node pipeline.js --input='s3://bucket/logs/*.gz' --s3Region=eu-west-1
- */
-export const s3Options = {
-  s3Endpoint: option.string({ description: "S3 endpoint URL, for an S3-compatible server (default: the AWS SDK's, or AWS_ENDPOINT_URL)" }),
-  s3Region: option.string({ description: "AWS region of the buckets (default: AWS_REGION or ~/.aws/config)" }),
-  s3AccessKeyId: option.string({ description: "AWS access key id (default: the AWS credential chain)" }),
-  s3SecretAccessKey: option.string({ description: "AWS secret access key, with --s3AccessKeyId", secret: true }),
-  s3SessionToken: option.string({ description: "AWS session token of temporary credentials, with --s3AccessKeyId", secret: true }),
-  s3ForcePathStyle: option.boolean({ description: "Path-style bucket addressing (<endpoint>/<bucket>), as most S3-compatible servers need" }),
-  s3Verify: option.boolean({ description: "Verify the S3 endpoint's TLS certificate (--no-s3Verify for a self-signed test server)", default: true }),
-  s3UploadBufferSizeBytes: option.integer({ description: "Part size of multipart uploads, also the size above which uploads are multipart (default 8 MiB)", min: S3_MIN_PART_BYTES }),
-};
+/** The S3 pipeline options, standard options of every pipeline (src/pipeline/options/file-system-options.ts). */
+export { s3Options };
 
 /**
  * The S3 configuration in pipeline options (`s3Options`); an option not given stays undefined,

@@ -1,6 +1,7 @@
 import { LOG_LEVELS, isLogLevel, parseStepLevels } from "../../metrics/index.js";
 import { registeredRunnerNames } from "../runner.js";
 import { parseByteSize } from "./byte-size.js";
+import { gcsOptions, s3Options } from "./file-system-options.js";
 import { option, type OptionDef } from "./option.js";
 
 /**
@@ -140,6 +141,8 @@ export const standardOptions = {
   expandComposites: option.boolean({
     description: "Run Combine and Reshuffle through their primitive expansions (embedded runner; for testing)",
   }),
+  ...s3Options,
+  ...gcsOptions,
 };
 
 export type StandardOptionSpecs = typeof standardOptions;

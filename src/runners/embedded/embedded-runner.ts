@@ -176,7 +176,12 @@ export class EmbeddedRunner implements Runner {
   /** The settings' problems, reported when options are parsed (`run()` checks them again). */
   checkOptions(options: Readonly<Record<string, unknown>>): readonly string[] {
     const module = pipelineModuleProblem(options);
-    return [...readSettings(options).problems, ...(module === undefined ? [] : [module])];
+    // --detached leaves a job running on a job service; an embedded job lives in this process.
+    const detached =
+      options["detached"] === true || options["detached"] === "true"
+        ? ["--detached is for portable runners (the job runs on a job service without this process); the embedded runner runs the job in this process. Drop --detached, or submit with --runner=portable --jobEndpoint=host:port."]
+        : [];
+    return [...readSettings(options).problems, ...(module === undefined ? [] : [module]), ...detached];
   }
 
   run(pipeline: Pipeline): PipelineResult {

@@ -5,6 +5,7 @@ import { WorkerPool } from "../../harness/index.js";
 import { JobState_Enum } from "../../proto/org/apache/beam/model/job_management/v1/beam_job_api.js";
 import { expandExternalTransforms } from "./expansion.js";
 import { JobServiceConnection } from "./job-client.js";
+import { checkPortableJobService } from "./job-service-capabilities.js";
 import { cancelJob, drainJob, drainUnsupported } from "./job-control.js";
 import { jobServiceOptions } from "./job-options.js";
 import { runnerMetrics } from "./job-metrics.js";
@@ -158,6 +159,11 @@ export class PortableJob {
     const messages: string[] = [];
     let workers: JobWorkers | undefined;
     try {
+      if (String(this.pipeline.options["runner"] ?? "portable") === "portable") {
+        // The runner-specific checks of what the job service says it is (job-service-capabilities.ts).
+        const quiet = quietOf(this.pipeline.options);
+        await checkPortableJobService(this.job.endpoint, graph, this.pipeline.options, (m) => void (quiet || process.stderr.write(m)));
+      }
       workers = await this.workers(errors);
       // Cross-language transforms are expanded now, by their expansion services (expansion.ts).
       const { pipeline: proto, artifacts } = await expandExternalTransforms(graph, pipelineToProto(graph, workers.env), workers.artifacts);
@@ -196,7 +202,7 @@ export class PortableJob {
         const first = errors[0];
         const reason = first instanceof Error ? first.message : messages.slice(-5).join("\n");
         const verbose = verboseFailures(this.pipeline.options);
-        const failure = new JobFailedError(`Pipeline failed on the runner at ${this.job.endpoint}: ${reason}`, { cause: first, verbose });
+        const failure = new JobFailedError(`Pipeline failed on the runner at ${this.job.endpoint}: ${reason}${runnerHint(reason)}`, { cause: first, verbose });
         if (first instanceof BeamError) Object.defineProperty(failure, "failureCode", { value: first.code });
         throw failure;
       }
@@ -269,4 +275,17 @@ function announce(text: string): void {
 function asJobState(state: string): JobState {
   const known: readonly JobState[] = ["DONE", "FAILED", "CANCELLED", "DRAINING", "DRAINED"];
   return known.find((k) => k === state) ?? "RUNNING";
+}
+
+/**
+ * What to do about a runner failure beam-ts recognises. Beam's Spark job server (2.70)
+ * does not stop the SparkContext of a streaming job that was cancelled: every later job on
+ * it fails with Spark's "Only one SparkContext" until the job server restarts.
+ */
+function runnerHint(reason: string): string {
+  if (!reason.includes("Only one SparkContext should be running")) return "";
+  return (
+    "\nThe Spark job server still holds the SparkContext of an earlier job (Beam's Spark job server keeps a cancelled " +
+    "streaming job's context): restart the job server. A job server that --runner=spark starts itself is fresh for every job."
+  );
 }

@@ -41,7 +41,7 @@ export class PortableRunner implements Runner {
       );
     }
     // Before any job service starts: what this runner is known not to run is an error now.
-    checkRunnerSupport(String(pipeline.options["runner"]), pipeline.graph());
+    checkRunnerSupport(String(pipeline.options["runner"]), pipeline.graph(), pipeline.options);
     const detached = detachedProblem(pipeline.options);
     if (detached !== undefined) throw new OptionsError(detached);
     const endpoint = pipeline.options["jobEndpoint"];

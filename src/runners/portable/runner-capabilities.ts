@@ -1,6 +1,7 @@
 import { UnsupportedFeatureError, WindowFnUrns, type TimestampCombiner, type WindowingStrategy } from "../../model/index.js";
 import type { PipelineGraph, TransformNode } from "../../pipeline/index.js";
 import type { StateSpecMap } from "../../transforms/index.js";
+import { BEAM_URNS } from "../../proto/urns.js";
 
 /**
  * What the portable runners we know cannot run, checked before a job is submitted. A
@@ -10,8 +11,12 @@ import type { StateSpecMap } from "../../transforms/index.js";
  * unknown runner behind --jobEndpoint) gets only the checks that hold for every runner.
  *
  * The reasons were observed with Prism 2.77.0, Flink 1.19 and Spark 3.5 (Beam 2.70.0).
+ * `options` are the pipeline's (Spark's checks depend on `--streaming`).
+ *
+ * @example
+ * checkRunnerSupport("spark", pipeline.graph(), pipeline.options); // throws UnsupportedFeatureError for a TestStream
  */
-export function checkRunnerSupport(runner: string, graph: PipelineGraph): void {
+export function checkRunnerSupport(runner: string, graph: PipelineGraph, options: Readonly<Record<string, unknown>> = {}): void {
   for (const t of graph.transforms.values()) {
     const p = t.primitive;
     if (p === undefined) continue;
@@ -24,11 +29,13 @@ export function checkRunnerSupport(runner: string, graph: PipelineGraph): void {
       );
     }
     if (runner === "flink") checkFlink(t);
+    if (runner === "spark") checkSpark(t, sparkStreaming(graph, options));
   }
   for (const pc of graph.pcollections.values()) {
     const producer = graph.transforms.get(pc.producer)!;
     if (!insideReshuffle(graph, producer)) checkWindowing(runner, pc.windowing, producer);
   }
+  if (runner === "spark") checkSparkJob(graph, options);
 }
 
 /**
@@ -66,6 +73,78 @@ function checkFlink(t: Readonly<TransformNode>): void {
     }
   }
 }
+
+/** Whether a pipeline option holds true (`true` from code, "true" from the command line). */
+function isTrue(value: unknown): boolean {
+  return value === true || value === "true";
+}
+
+/**
+ * Whether Spark runs the job in streaming mode: with `--streaming`, or when a PCollection is
+ * unbounded (Beam's SparkPipelineRunner switches to streaming then: hasUnboundedPCollections).
+ */
+function sparkStreaming(graph: PipelineGraph, options: Readonly<Record<string, unknown>>): boolean {
+  return isTrue(options["streaming"]) || [...graph.pcollections.values()].some((pc) => !pc.isBounded);
+}
+
+/**
+ * Whole-job checks for Spark: an unbounded PCollection makes Beam's Spark runner run the job
+ * as a Spark Streaming job, which runs until it is cancelled; without `--streaming` the user
+ * expected a batch job that finishes.
+ */
+function checkSparkJob(graph: PipelineGraph, options: Readonly<Record<string, unknown>>): void {
+  if (isTrue(options["streaming"])) return;
+  for (const pc of graph.pcollections.values()) {
+    if (pc.isBounded) continue;
+    throw unsupported(
+      "unbounded PCollection in batch mode",
+      graph.transforms.get(pc.producer)!,
+      "its output is unbounded; Beam's Spark runner then runs the job as a Spark Streaming job, which never finishes by itself " +
+        "(it runs until cancelled). Pass --streaming to run it so on purpose, bound the source (e.g. a maximum number of records " +
+        "or a stop time), or run unbounded pipelines on Flink.",
+    );
+  }
+}
+
+/**
+ * What Beam's portable Spark runner (2.70) cannot run. Its translators (SparkBatch- and
+ * SparkStreamingPortablePipelineTranslator) know only impulse, group_by_key, flatten,
+ * reshuffle and executable stages, so a TestStream is an "unknown URN" inside the runner;
+ * its streaming translation refuses executable stages with side inputs ("Side inputs to
+ * executable stage are currently unsupported") and keeps user state per micro-batch, not
+ * per key (one key's state was seen holding every key's values, then the job hung).
+ */
+function checkSpark(t: Readonly<TransformNode>, streaming: boolean): void {
+  const p = t.primitive!;
+  if (p.kind === "testStream") {
+    throw unsupported(
+      `TestStream (${TEST_STREAM_URN})`,
+      t,
+      `Spark's portable runner does not know ${TEST_STREAM_URN} (its translators run impulse, GroupByKey, Flatten, Reshuffle and ` +
+        "executable stages only). Test with TestStream on the embedded runner, Prism or Flink.",
+    );
+  }
+  if (!streaming || p.kind !== "parDo") return;
+  if (p.stateful) {
+    throw unsupported(
+      "stateful DoFn in streaming mode",
+      t,
+      "Spark's portable streaming mode gives stateful DoFns wrong results (state is not kept per key and window) and can hang. " +
+        "Run the job in batch mode (bounded sources, no --streaming), or on Flink or the embedded runner.",
+    );
+  }
+  if (p.sideInputs.length > 0) {
+    throw unsupported(
+      "side inputs in streaming mode",
+      t,
+      "Spark's portable streaming mode refuses executable stages with side inputs (\"Side inputs to executable stage are currently " +
+        "unsupported\"). Run the job in batch mode (bounded sources, no --streaming), or on Flink or the embedded runner.",
+    );
+  }
+}
+
+/** The Runner API URN of TestStream, which Spark's portable translators lack. */
+const TEST_STREAM_URN = BEAM_URNS["org.apache.beam.model.pipeline.v1.StandardPTransforms.Primitives"].TEST_STREAM;
 
 const STANDARD_WINDOW_FNS: ReadonlySet<string> = new Set(Object.values(WindowFnUrns));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConstructionError, Pipeline, assertThat, kv, reifyPanes, testStream, type KV } from "../index.js";
-import { AfterMatchSkipStrategy, begin, detectPattern, type Match } from "./index.js";
+import { ConstructionError, Pipeline, assertThat, kv, reifyPanes, testStream, type KV } from "../../src/index.js";
+import { AfterMatchSkipStrategy, begin, detectPattern, type Match } from "../../src/cep/index.js";
 
 const is = (page: string) => (e: string) => e.startsWith(page);
 const funnel = begin<string>("view")
