@@ -1,22 +1,12 @@
-import type { Coder, Instant, KV } from "../model/index.js";
-import { ConstructionError, kv } from "../model/index.js";
-import { jsValueCoder, kvCoder, varIntCoder } from "../coders/index.js";
+import type { Coder, KV } from "../model/index.js";
+import { ConstructionError } from "../model/index.js";
+import { kvCoder } from "../coders/index.js";
 import { PTransform, type PCollection } from "../pipeline/index.js";
-import {
-  StateSpecs,
-  TimerSpecs,
-  kvComponents,
-  statefulParDo,
-  type OnTimerContext,
-  type StatefulDoFn,
-  type StatefulProcessContext,
-  type TaggedOutputs,
-  type TimerFamily,
-  type TimerSpec,
-} from "../transforms/index.js";
+import { kvComponents, statefulParDo, type TaggedOutputs } from "../transforms/index.js";
 import { AfterMatchSkipStrategy } from "./after-match-skip-strategy.js";
-import { matchCoder, nfaStateCoder, timedOutMatchCoder } from "./cep-coders.js";
-import { Nfa, emptyNfaState, type Match, type NfaOutput, type NfaState, type TimedOutMatch } from "./nfa.js";
+import { matchCoder, timedOutMatchCoder } from "./cep-coders.js";
+import { matcherFn, type MatcherState, type MatcherTags, type MatcherTimers } from "./matcher-fn.js";
+import type { Match, TimedOutMatch } from "./nfa.js";
 import { validatePattern, type Pattern } from "./pattern.js";
 
 /**
@@ -40,9 +30,6 @@ export interface DetectPatternOptions {
  * const { main, timeouts, late }: DetectPatternOutputs<string, Click> = clicks.apply(detectPattern(pattern));
  */
 export type DetectPatternOutputs<K, E> = TaggedOutputs<KV<K, Match<E>>, { timeouts: KV<K, TimedOutMatch<E>>; late: KV<K, E> }>;
-
-/** Where the matcher's metrics go. */
-const METRICS = "beam-ts/cep";
 
 /**
  * Detects a pattern in each key's events, in event-time order (Flink CEP's
@@ -89,7 +76,7 @@ class DetectPattern<K, E> extends PTransform<PCollection<KV<K, E>>, DetectPatter
       }
     }
     const [keyCoder, eventCoder] = kvComponents(input.coder as Coder<KV<unknown, unknown>>) as [Coder<K>, Coder<E>];
-    const out = input.apply("Match", statefulParDo<K, E, KV<K, Match<E>>, MatcherState<E>, MatcherTimers, Tags<K, E>>(matcherFn<K, E>(this.pattern, this.skip, eventCoder), {
+    const out = input.apply("Match", statefulParDo<K, E, KV<K, Match<E>>, MatcherState<E>, MatcherTimers, MatcherTags<K, E>>(matcherFn<K, E>(this.pattern, this.skip, eventCoder), {
       outputs: ["timeouts", "late"],
       // A match waiting for a skip strategy, or completed by a trailing notNext, is emitted
       // at its last event's timestamp after that event's timer fired.
@@ -100,89 +87,4 @@ class DetectPattern<K, E> extends PTransform<PCollection<KV<K, E>>, DetectPatter
     out.late.withCoder(input.coder);
     return out;
   }
-}
-
-/** A buffered event: its arrival number (for ties), timestamp and value. */
-type Pending<E> = KV<readonly [number, Instant], E>;
-
-type Tags<K, E> = { timeouts: KV<K, TimedOutMatch<E>>; late: KV<K, E> };
-
-function matcherState<E>(eventCoder: Coder<E>) {
-  return {
-    // Events waiting for the watermark, with their arrival number and timestamp.
-    pending: StateSpecs.bag<Pending<E>>(kvCoder(jsValueCoder, eventCoder) as Coder<Pending<E>>),
-    arrivals: StateSpecs.value<number>(varIntCoder),
-    // The time the key's NFA has reached: events before it are late.
-    time: StateSpecs.value<number>(jsValueCoder as Coder<number>),
-    nfa: StateSpecs.value<NfaState<E>>(nfaStateCoder(eventCoder)),
-  };
-}
-type MatcherState<E> = ReturnType<typeof matcherState<E>>;
-type MatcherTimers = { at: TimerSpec<TimerFamily> };
-
-function matcherFn<K, E>(
-  pattern: Pattern<E>,
-  skip: AfterMatchSkipStrategy,
-  eventCoder: Coder<E>,
-): StatefulDoFn<K, E, KV<K, Match<E>>, MatcherState<E>, MatcherTimers, Tags<K, E>> {
-  const nfa = new Nfa(pattern, skip);
-  return {
-    state: matcherState(eventCoder),
-    timers: { at: TimerSpecs.timerFamily("EVENT_TIME") },
-    process: (element, ctx) => processFn(element, ctx),
-    onTimer: { at: (ctx) => fireFn(ctx, nfa) },
-  };
-}
-
-function processFn<K, E>(
-  element: KV<K, E>,
-  ctx: StatefulProcessContext<K, KV<K, Match<E>>, MatcherState<E>, MatcherTimers, Tags<K, E>>,
-): void {
-  const ts = ctx.timestamp;
-  const time = ctx.state.time.read();
-  if (time !== undefined && ts < time) {
-    ctx.metrics.counter(METRICS, "lateEvents").inc();
-    ctx.outputTo("late", element);
-    return;
-  }
-  const seq = ctx.state.arrivals.read() ?? 0;
-  ctx.state.arrivals.write(seq + 1);
-  ctx.state.pending.add(kv([seq, ts] as const, element.value));
-  // One timer per timestamp: it fires once the watermark passes the event, and its
-  // output timestamp (the event's) holds the output watermark for the match it may end.
-  ctx.timers.at.get(String(ts)).set(ts);
-}
-
-function fireFn<K, E>(
-  ctx: OnTimerContext<K, KV<K, Match<E>>, MatcherState<E>, MatcherTimers, Tags<K, E>>,
-  nfa: Nfa<E>,
-): void {
-  const now = ctx.fireTimestamp;
-  const all = ctx.state.pending.read();
-  const due = all.filter((p) => p.key[1] <= now).sort((a, b) => a.key[1] - b.key[1] || a.key[0] - b.key[0]);
-  const rest = all.filter((p) => p.key[1] > now);
-  const state = ctx.state.nfa.read() ?? emptyNfaState<E>();
-  const emit = (o: NfaOutput<E>): void => {
-    for (const m of o.matches) ctx.outputWithTimestamp(kv(ctx.key, m.match), m.timestamp);
-    for (const t of o.timeouts) ctx.outputTo("timeouts", kv(ctx.key, t));
-    if (o.matches.length > 0) ctx.metrics.counter(METRICS, "matches").inc(o.matches.length);
-    if (o.timeouts.length > 0) ctx.metrics.counter(METRICS, "timeouts").inc(o.timeouts.length);
-  };
-  for (const p of due) emit(nfa.process(state, p.value, p.key[1]));
-  emit(nfa.advanceTime(state, now));
-  ctx.state.time.write(Math.max(now, ctx.state.time.read() ?? now));
-  if (due.length > 0) {
-    ctx.state.pending.clear();
-    for (const p of rest) ctx.state.pending.add(p);
-  }
-  ctx.metrics.distribution(METRICS, "partialMatches").update(state.partials.length);
-  if (state.partials.length === 0 && state.completed.length === 0) {
-    ctx.state.nfa.clear();
-  } else {
-    ctx.state.nfa.write(state);
-  }
-  // Partial matches time out when the watermark passes their first event + within; a
-  // timer past the window's end could never fire (state is dropped with the window).
-  const timeout = nfa.nextTimeout(state);
-  if (timeout !== undefined && timeout <= ctx.window.maxTimestamp()) ctx.timers.at.get(String(timeout)).set(timeout);
 }

@@ -182,19 +182,21 @@ class EnrichDoFn<In, Resp, Out, Session> implements DoFn<In, Out, Tags<In>> {
   /** The response of each buffered element: cached, being fetched, or fetched now in lookups of at most maxSize keys. */
   private async answers(buffer: WindowBuffer<{ element: In; key: string }, null>): Promise<readonly (Resp | undefined)[]> {
     const answers = new Map<string, Promise<Resp | undefined>>();
-    const toFetch: string[] = [];
+    // Distinct keys only: a key two elements of the batch share is fetched once (the handler's contract).
+    const toFetch = new Set<string>();
     for (const { value } of buffer.items) {
-      if (answers.has(value.key)) continue;
+      if (answers.has(value.key) || toFetch.has(value.key)) continue;
       const cached = this.cache.get(value.key);
       const pending = cached !== undefined ? Promise.resolve(cached.value) : this.cache.pending.get(value.key);
       if (pending !== undefined) answers.set(value.key, pending);
-      else toFetch.push(value.key);
+      else toFetch.add(value.key);
     }
-    // A miss is an element whose key had to be fetched for it; the others were answered by the cache (or a fetch in flight).
-    this.metrics?.counter(ENRICHMENT_METRICS_NAMESPACE, "cache_hits").inc(buffer.items.length - toFetch.length);
-    this.metrics?.counter(ENRICHMENT_METRICS_NAMESPACE, "cache_misses").inc(toFetch.length);
-    for (let at = 0; at < toFetch.length; at += this.maxSize) {
-      const keys = toFetch.slice(at, at + this.maxSize);
+    // A miss is a key fetched for the batch; the other elements were answered by the cache, a fetch in flight, or the fetch of another element's key.
+    this.metrics?.counter(ENRICHMENT_METRICS_NAMESPACE, "cache_hits").inc(buffer.items.length - toFetch.size);
+    this.metrics?.counter(ENRICHMENT_METRICS_NAMESPACE, "cache_misses").inc(toFetch.size);
+    const distinct = [...toFetch];
+    for (let at = 0; at < distinct.length; at += this.maxSize) {
+      const keys = distinct.slice(at, at + this.maxSize);
       const fetched = this.lookup(keys);
       keys.forEach((key, i) => {
         const answer = fetched.then((values) => values[i]);

@@ -123,6 +123,9 @@ describe("detectPattern agrees with the brute-force matcher on out-of-order keye
           fc.array(fc.tuple(fc.integer({ min: 0, max: xs.length - 1 }), fc.integer({ min: 0, max: 7 })), { maxLength: 3 }),
         ),
       );
+    // The generated runs must exercise what the property is about: out-of-order arrivals and late events.
+    let runsWithLate = 0;
+    let runsOutOfOrder = 0;
     await fc.assert(
       fc.asyncProperty(patternGen, keyedStream, async (gen, [events, order, marks]) => {
         const pattern = build(gen);
@@ -153,6 +156,8 @@ describe("detectPattern agrees with the brute-force matcher on out-of-order keye
         });
         await p.run().waitUntilFinish();
         const lateValues = new Set(seen.filter((s) => s.startsWith("L|")).map((s) => s.split("|")[2]!));
+        if (lateValues.size > 0) runsWithLate++;
+        if (order.some((idx, k) => k > 0 && events[idx]!.timestamp < events[order[k - 1]!]!.timestamp)) runsOutOfOrder++;
         // Every late event arrived behind the watermark.
         for (const v of lateValues) {
           const k = order.findIndex((idx) => events[idx]!.value === v);
@@ -171,5 +176,7 @@ describe("detectPattern agrees with the brute-force matcher on out-of-order keye
       }),
       { numRuns: 40 },
     );
+    expect(runsWithLate).toBeGreaterThan(0);
+    expect(runsOutOfOrder).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -17,6 +17,7 @@ import {
 import { stringUtf8Coder } from "../../src/coders/index.js";
 import { IntervalWindow, ON_TIME_AND_ONLY_FIRING, kv } from "../../src/model/index.js";
 import { PaneFileSink } from "../../src/io/files/pane-file-sink.js";
+import { windowedShardFileName } from "../../src/io/files/shard-template.js";
 import { streamingTempDirectory } from "../../src/io/files/temp-directory.js";
 import { registerFileSystem } from "../../src/io/filesystems/index.js";
 import { MemoryFileSystem } from "./memory-file-system.js";
@@ -134,14 +135,10 @@ it("completes a finalization retried after it failed part-way, keeping what the 
 it("commits a pane's file by copy then delete, and completes a commit a crash cut between the two", async () => {
   const prefix = `${DIR}/lines`;
   const tempDir = streamingTempDirectory(prefix, ".txt");
-  const sink = new PaneFileSink<string>(
+  const sink = new PaneFileSink<number, string>(
     {
-      what: "test",
-      prefix,
-      suffix: ".txt",
-      numShards: 1,
-      check: (x) => x as string,
-      openShard: async (file, options) => {
+      finalFile: (shard, window, pane) => windowedShardFileName(prefix, window, pane, shard, 1, ".txt"),
+      openShard: async (_shard, file, options) => {
         expect(options).toEqual({ durable: true }); // pre-committed files must survive a crash
         const out = await mem.create(file, options);
         return { file, write: (line: string) => out.write(Buffer.from(`${line}\n`)), close: () => out.close(), abort: () => out.abort() };

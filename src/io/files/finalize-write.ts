@@ -112,6 +112,26 @@ export async function finalizeWrite(target: WriteTarget, tempDir: string, moves:
   await removeStaleTempDirectories(prefix, suffix, tempDir, point).catch(() => undefined);
 }
 
+/**
+ * Makes the complete temporary files of a write with a custom naming (no shard template,
+ * so no way to tell which other files of the folder are its own) its visible output: each
+ * moved to its final name as in `finalizeWrite` step 3 (an existing file of that name is
+ * replaced; other files are never touched), then the temporary directory removed. No
+ * success marker: without a template there is no name for one. Each file appears whole,
+ * but a crash part-way leaves some files new and some old (or missing); retrying is safe.
+ *
+ * @example await finalizeNamedFiles(tempDir, [{ tempFile, finalFile: "/out/a/orders.csv" }]);
+ */
+export async function finalizeNamedFiles(tempDir: string, moves: readonly ShardMove[]): Promise<void> {
+  for (const m of moves) fileLineage("sinks", m.finalFile);
+  const fs = await attempt(`find the file system of "${tempDir}"`, () => fileSystemFor(tempDir));
+  for (const dir of new Set(moves.map((m) => dirnameOf(m.finalFile)))) {
+    await attempt(`create the output directory "${dir}"`, () => fs.mkdirs(dir));
+  }
+  for (const m of moves) await moveIntoPlace(fs, m);
+  await fs.deleteDirectory(tempDir).catch(() => undefined);
+}
+
 async function attempt<T>(what: string, action: () => Promise<T>): Promise<T> {
   try {
     return await action();

@@ -15,3 +15,7 @@ export { readMatches, type DirectoryTreatment, type ReadMatchesOptions } from ".
 export { ReadableFileHandle, readableFileHandleCoder, type ResolvedCompression } from "./readable-file-handle.js";
 export { fileMetadataCoder } from "./file-metadata-coder.js";
 export type { Compression, FileMetadata } from "../filesystems/index.js";
+// FileIO.write / writeDynamic: files per destination, named by a FileNaming, through a format's FileSink.
+export { writeFiles, WriteFiles, type WriteFilesOptions } from "./write-files.js";
+export { defaultNaming, type FileNaming, type ShardName } from "./file-naming.js";
+export type { FileSink } from "./file-sink.js";

@@ -7,6 +7,7 @@ import { GLOBAL_WINDOW, IntervalWindow, ON_TIME_AND_ONLY_FIRING, kv, paneInfo, t
 import type { TwoPhaseWriteContext } from "../../transforms/index.js";
 import { PaneFileSink, type PaneFileMove, type PaneFileTxn } from "./pane-file-sink.js";
 import type { ShardSink } from "./sharded-write.js";
+import { windowedShardFileName } from "./shard-template.js";
 import { streamingTempDirectory } from "./temp-directory.js";
 
 let dir: string;
@@ -24,8 +25,8 @@ afterEach(async () => {
 });
 
 /** A shard sink that joins lines; `failAfter` makes the n-th write throw (a failed attempt). */
-function openLines(failAfter = Infinity): (file: string) => Promise<ShardSink<string>> {
-  return async (file) => {
+function openLines(failAfter = Infinity): (shard: number, file: string) => Promise<ShardSink<string>> {
+  return async (_shard, file) => {
     const lines: string[] = [];
     await writeFile(file, "", { flag: "wx" });
     return {
@@ -40,9 +41,9 @@ function openLines(failAfter = Infinity): (file: string) => Promise<ShardSink<st
   };
 }
 
-function sinkOf(failAfter = Infinity): PaneFileSink<string> {
-  return new PaneFileSink<string>(
-    { what: "test", prefix, suffix: ".txt", numShards: 2, openShard: openLines(failAfter), check: (x) => x as string },
+function sinkOf(failAfter = Infinity): PaneFileSink<number, string> {
+  return new PaneFileSink<number, string>(
+    { openShard: openLines(failAfter), finalFile: (shard, window, pane) => windowedShardFileName(prefix, window, pane, shard, 2, ".txt") },
     tempDir,
     stringUtf8Coder,
   );
@@ -74,7 +75,7 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /** One bundle: begin, write each shard of the minute's only pane, preCommit. */
-async function preCommitted(sink: PaneFileSink<string>, shards: Record<number, string[]>): Promise<readonly PaneFileMove[]> {
+async function preCommitted(sink: PaneFileSink<number, string>, shards: Record<number, string[]>): Promise<readonly PaneFileMove[]> {
   const txn = await sink.begin();
   const outputs: string[] = [];
   for (const [shard, lines] of Object.entries(shards)) {

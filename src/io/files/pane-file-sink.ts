@@ -1,14 +1,30 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 // Only for what exists on local disks alone: fsync of a directory and rmdir-if-empty.
 import { open, rmdir } from "node:fs/promises";
 import { fileLineage } from "../../metrics/index.js";
-import type { ByteReader, ByteWriter, Coder, KV } from "../../model/index.js";
+import type { BoundedWindow, ByteReader, ByteWriter, Coder, KV, PaneInfo } from "../../model/index.js";
 import type { TwoPhaseCommitSink, TwoPhaseWriteContext } from "../../transforms/index.js";
-import { fileSystemFor, type FileSystem } from "../filesystems/index.js";
+import { fileSystemFor, type CreateOptions, type FileSystem } from "../filesystems/index.js";
 import { FileIOError, messageOf } from "./file-io-error.js";
 import { basenameOf, dirnameOf, joinPath } from "./file-paths.js";
-import type { ShardSink, ShardedWriteSettings } from "./sharded-write.js";
-import { windowedShardFileName } from "./shard-template.js";
+import type { ShardSink } from "./sharded-write.js";
+
+/** How the files of one pane's shard key (a destination and shard, or a shard) are opened and named. */
+export interface PaneFiles<K, T> {
+  /** Opens a new temporary file for the key's elements, passing `options` (`durable`) to the file system. */
+  readonly openShard: (key: K, file: string, options: CreateOptions) => Promise<ShardSink<T>>;
+  /** The final name of the key's file in this window and pane: the same whenever called with the same arguments. */
+  readonly finalFile: (key: K, window: BoundedWindow, pane: PaneInfo) => string;
+}
+
+/**
+ * The stem of a final file's temporary files: its base name and a hash of its full path, so
+ * that files of the same base name in two destinations' folders never take each other's
+ * temporary files for earlier attempts of their own.
+ */
+function tempStem(finalFile: string): string {
+  return `${basenameOf(finalFile)}.${createHash("sha256").update(finalFile).digest("hex").slice(0, 12)}.`;
+}
 
 /** One pane's shard: its complete temporary file and the final name it gets on commit. */
 export interface PaneFileMove {
@@ -55,9 +71,10 @@ export const paneFileMovesCoder: Coder<readonly PaneFileMove[]> = new PaneFileMo
 
 /**
  * The two-phase commit sink of unbounded file writes: each element is one fired pane's
- * shard (a GroupByKey's output, keyed by shard), written as one file.
+ * shard (a GroupByKey's output, keyed by destination and shard), written as one file named
+ * by `files.finalFile`.
  *
- * - write: the shard's elements go to `<tempDir>/<final base name>.<uuid>` (a new name per
+ * - write: the shard's elements go to `<tempDir>/<final base name>.<hash>.<uuid>` (a new name per
  *   attempt), created `durable` (fsynced when closed locally; an object store's upload is
  *   durable when it completes), closed when complete; outputs the final name.
  * - preCommit: locally fsyncs the temporary directory too, so the files' names survive a
@@ -71,12 +88,12 @@ export const paneFileMovesCoder: Coder<readonly PaneFileMove[]> = new PaneFileMo
  *   attempts' temporary files of the same final name (attempts that failed or were replayed).
  * - abort: deletes the bundle's temporary files.
  */
-export class PaneFileSink<T> implements TwoPhaseCommitSink<KV<number, Iterable<T>>, PaneFileTxn<T>, readonly PaneFileMove[], string> {
+export class PaneFileSink<K, T> implements TwoPhaseCommitSink<KV<K, Iterable<T>>, PaneFileTxn<T>, readonly PaneFileMove[], string> {
   readonly handleCoder = paneFileMovesCoder;
   private madeTempDir = false;
 
   constructor(
-    private readonly settings: ShardedWriteSettings<T> & { readonly numShards: number },
+    private readonly files: PaneFiles<K, T>,
     private readonly tempDir: string,
     readonly outputCoder: Coder<string>,
   ) {}
@@ -94,11 +111,10 @@ export class PaneFileSink<T> implements TwoPhaseCommitSink<KV<number, Iterable<T
     return { done: [], writing: undefined };
   }
 
-  async write(txn: PaneFileTxn<T>, shard: KV<number, Iterable<T>>, ctx: TwoPhaseWriteContext<string>): Promise<void> {
-    const { prefix, suffix, numShards } = this.settings;
-    const finalFile = windowedShardFileName(prefix, ctx.window, ctx.pane, shard.key, numShards, suffix);
-    const tempFile = joinPath(this.tempDir, `${basenameOf(finalFile)}.${randomUUID()}`);
-    const writer = await this.settings.openShard(tempFile, { durable: true });
+  async write(txn: PaneFileTxn<T>, shard: KV<K, Iterable<T>>, ctx: TwoPhaseWriteContext<string>): Promise<void> {
+    const finalFile = this.files.finalFile(shard.key, ctx.window, ctx.pane);
+    const tempFile = joinPath(this.tempDir, `${tempStem(finalFile)}${randomUUID()}`);
+    const writer = await this.files.openShard(shard.key, tempFile, { durable: true });
     txn.writing = writer;
     for (const element of shard.value) {
       const wait = writer.write(element);
@@ -150,7 +166,7 @@ export class PaneFileSink<T> implements TwoPhaseCommitSink<KV<number, Iterable<T
 
   /** Temporary files of the same final name left by failed or replayed attempts: never committed now. */
   private async removeOtherAttempts(fs: FileSystem, m: PaneFileMove): Promise<void> {
-    const stem = `${basenameOf(m.finalFile)}.`;
+    const stem = tempStem(m.finalFile);
     const names = await fs.list(this.tempDir).catch(() => [] as string[]);
     for (const name of names) {
       const file = joinPath(this.tempDir, name);

@@ -1,6 +1,7 @@
 // Text file IO: read and write line-oriented text and JSON Lines files (Beam's TextIO).
 export { matchFiles, readText, type EmptyMatchTreatment, type MatchFilesOptions, type ReadTextOptions } from "./read-text.js";
 export { shardFileName, writeText, type WriteTextOptions } from "./write-text.js";
+export { textSink, type TextSinkOptions } from "./text-sink.js";
 export {
   readJsonLines,
   writeJsonLines,

@@ -1,10 +1,10 @@
-import { ConstructionError, describeValue } from "../../model/index.js";
+import { ConstructionError } from "../../model/index.js";
 import { stringUtf8Coder } from "../../coders/index.js";
 import type { PCollection, PTransform } from "../../pipeline/index.js";
-import { ShardedWrite, resolveOutputPath, shardFileName, type ShardSink } from "../files/index.js";
-import { checkFileSystemPath, type CreateOptions } from "../filesystems/index.js";
-import { ShardWriter, type WriteCompression } from "./shard-writer.js";
-import { TextIOError } from "./text-io-error.js";
+import { ShardedWrite, resolveOutputPath, shardFileName } from "../files/index.js";
+import { checkFileSystemPath } from "../filesystems/index.js";
+import type { WriteCompression } from "./shard-writer.js";
+import { checkLine, textSink } from "./text-sink.js";
 
 export { shardFileName };
 
@@ -33,25 +33,6 @@ interface WriteSettings {
   readonly header: string | undefined;
   readonly footer: string | undefined;
   readonly compression: WriteCompression;
-}
-
-function checkLine(line: unknown): string {
-  if (typeof line === "string") return line;
-  throw new TextIOError(
-    `writeText writes strings, one per line, but got ${line === null ? "null" : typeof line} ${describeValue(line)}. ` +
-      `Convert the elements first, e.g. .apply(map((x) => String(x))), or use writeJsonLines.`,
-  );
-}
-
-/** A text file of lines, with the header and footer of the settings. */
-async function openTextShard(settings: WriteSettings, file: string, options?: CreateOptions): Promise<ShardSink<string>> {
-  const writer = await ShardWriter.open(file, settings.compression, settings.header, options);
-  return {
-    file,
-    write: (line) => writer.write(line),
-    close: () => writer.close(settings.footer),
-    abort: () => writer.abort(),
-  };
 }
 
 function resolveWriteSettings(what: string, prefix: string, options: WriteTextOptions): WriteSettings {
@@ -101,13 +82,14 @@ function resolveWriteSettings(what: string, prefix: string, options: WriteTextOp
  */
 export function writeText(prefix: string, options: WriteTextOptions = {}): PTransform<PCollection<string>, PCollection<string>> {
   const settings = resolveWriteSettings("writeText", prefix, options);
+  const sink = textSink(settings, "writeText");
   return new ShardedWrite("WriteText", {
     what: "writeText",
     prefix: settings.prefix,
     suffix: settings.suffix,
     numShards: settings.numShards,
-    openShard: (file, createOptions) => openTextShard(settings, file, createOptions),
-    check: checkLine,
+    openShard: (file, createOptions) => sink.open(file, createOptions),
+    check: (line) => checkLine(line, "writeText"),
     elementCoder: stringUtf8Coder,
   });
 }
