@@ -50,6 +50,14 @@ describe("compiled expressions", () => {
     );
   });
 
+  it("fails MOD and % by zero as a division by zero, never giving NaN", () => {
+    expect(evaluate("MOD(n, 3)", [null, null, -7])).toBe(-1);
+    expect(evaluate("n % 3", [null, null, -7])).toBe(-1);
+    expect(() => evaluate("MOD(n, 0)", [null, null, 7])).toThrow(/division by zero/);
+    expect(() => evaluate("n % 0", [null, null, 7])).toThrow(/division by zero/);
+    expect(() => evaluate("MOD(CAST(n AS BIGINT), CAST(0 AS BIGINT))", [null, null, 7])).toThrow(/division by zero/);
+  });
+
   it("matches LIKE patterns without reading them as regular expressions", () => {
     expect(evaluate("'a.c' LIKE 'a.c'", [null, null, 0])).toBe(true);
     expect(evaluate("'abc' LIKE 'a.c'", [null, null, 0])).toBe(false);

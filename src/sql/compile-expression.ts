@@ -1,7 +1,8 @@
 import type { ArithOp, BoundExpr, CompareOp } from "./bound-expression.js";
 import { SCALAR_FUNCTIONS } from "./scalar-functions.js";
 import type { BigDecimal } from "../coders/index.js";
-import { addDecimal, divideDecimal, divideShape, multiplyDecimal, negateDecimal, rescale, shapeOfValue, subtractDecimal } from "./decimal-arithmetic.js";
+import { addDecimal, divideDecimal, divideShape, multiplyDecimal, negateDecimal, remainderDecimal, shapeOfValue, subtractDecimal } from "./decimal-arithmetic.js";
+import { SqlArithmeticError } from "./sql-error.js";
 import { castValue, compareValues, isBigDecimal } from "./sql-values.js";
 import { addUnits, ceilTo, diffUnits, extract, floorTo } from "./time-functions.js";
 import type { SqlTypeName } from "./sql-types.js";
@@ -262,8 +263,6 @@ function comparison(op: CompareOp): (c: number) => boolean {
   }
 }
 
-/** Thrown for a division by zero of integers, as Calcite's ArithmeticException. */
-export class SqlArithmeticError extends Error {}
 
 /**
  * One operator in one type. INTEGER wraps at 32 bits and BIGINT at 64, as Java's int and
@@ -341,12 +340,9 @@ function decimalArithmetic(op: ArithOp, scale: number | undefined): (a: unknown,
       };
     case "%":
       return (a, b) => {
-        const x = a as BigDecimal;
-        const y = b as BigDecimal;
-        if (y.unscaledValue === 0n) throw new SqlArithmeticError("division by zero");
-        const s = Math.max(x.scale, y.scale);
-        // The remainder has the dividend's sign, as Java's BigDecimal.remainder.
-        return { unscaledValue: rescale(x, s).unscaledValue % rescale(y, s).unscaledValue, scale: s };
+        const r = remainderDecimal(a as BigDecimal, b as BigDecimal);
+        if (r === undefined) throw new SqlArithmeticError("division by zero");
+        return r;
       };
     case "||":
       return (a, b) => (a as string) + (b as string);

@@ -117,6 +117,16 @@ export function divideDecimal(a: BigDecimal, b: BigDecimal, scale: number): BigD
   return { unscaledValue: divideHalfUp(num, den), scale };
 }
 
+/**
+ * a % b (and MOD) at max(s1, s2), with the dividend's sign as Java's BigDecimal.remainder;
+ * undefined when b is 0 (the caller fails the element).
+ */
+export function remainderDecimal(a: BigDecimal, b: BigDecimal): BigDecimal | undefined {
+  if (b.unscaledValue === 0n) return undefined;
+  const s = Math.max(a.scale, b.scale);
+  return { unscaledValue: rescale(a, s).unscaledValue % rescale(b, s).unscaledValue, scale: s };
+}
+
 /** The integer part of a decimal, toward zero (CAST to an integer type, as Calcite). */
 export function truncateDecimal(d: BigDecimal): bigint {
   return d.scale <= 0 ? d.unscaledValue * pow10(-d.scale) : d.unscaledValue / pow10(d.scale);

@@ -63,6 +63,17 @@ export function parseSql(query: string): Statement {
   } catch (err) {
     const loc = isObj(err) && isObj(err["location"]) && isObj(err["location"]["start"]) ? err["location"]["start"]["offset"] : undefined;
     const found = isObj(err) ? str(err["found"]) : undefined;
+    // The grammar has no window (OVER) functions: say so rather than "syntax error".
+    const overAt = typeof loc === "number" ? overNear(query, loc) : -1;
+    if (overAt >= 0) {
+      throw new SqlError(
+        "window functions (OVER) are not supported",
+        positionAt(query, overAt),
+        "aggregate per group with GROUP BY (per window with TUMBLE/HOP/SESSION), or compute per-row ranks in a DoFn after sql()",
+        query,
+        { cause: err },
+      );
+    }
     throw new SqlError(
       found === undefined ? "unexpected end of the query" : `syntax error near "${found}"`,
       typeof loc === "number" ? positionAt(query, loc) : undefined,
@@ -76,6 +87,14 @@ export function parseSql(query: string): Statement {
     throw new SqlError(`expected one statement, got ${statements.length}`, undefined, "pass one SELECT per sql() call", query);
   }
   return { explain: explainMatch !== null, query: new Converter(query).query(statements[0]) };
+}
+
+/** The offset of an OVER keyword right before or at `offset` (where the grammar stops reading a window function), or -1. */
+function overNear(query: string, offset: number): number {
+  const before = /\bOVER\s*$/i.exec(query.slice(0, offset));
+  if (before !== null) return before.index;
+  const after = /^\s*OVER\b/i.exec(query.slice(offset));
+  return after === null ? -1 : offset + after[0].search(/OVER/i);
 }
 
 /**
@@ -224,6 +243,10 @@ class Converter {
 
   expr(node: unknown): Expr {
     if (!isObj(node)) this.fail("expected an expression", -1);
+    // The parser gives a subquery as { ast } without a type (IN (SELECT ...), = (SELECT ...), EXISTS).
+    if (node["type"] === undefined && isObj(node["ast"])) {
+      return this.fail("subqueries in expressions are not supported", this.locate("SELECT"), "join with the subquery in FROM instead (Beam SQL decorrelates it into a join too)");
+    }
     const type = str(node["type"]);
     switch (type) {
       case "column_ref": {

@@ -1,5 +1,6 @@
 import type { BigDecimal } from "../coders/index.js";
-import { negateDecimal, rescale, truncateDecimal } from "./decimal-arithmetic.js";
+import { negateDecimal, remainderDecimal, rescale, truncateDecimal } from "./decimal-arithmetic.js";
+import { SqlArithmeticError } from "./sql-error.js";
 import { commonType, isIntegerType, isNumeric, type SqlTypeName } from "./sql-types.js";
 import { isBigDecimal } from "./sql-values.js";
 
@@ -54,6 +55,10 @@ function doubles(n: number): (args: readonly SqlTypeName[]) => Signature {
 }
 
 const math = (f: (x: number) => number): ScalarFunction => ({ signature: doubles(1), strict: true, call: (a) => f(a[0] as number) });
+
+const divisionByZero = (): never => {
+  throw new SqlArithmeticError("division by zero");
+};
 
 /** Rounds half away from zero, as Calcite's ROUND (BigDecimal HALF_UP). */
 function roundHalfUp(x: number, digits: number): number {
@@ -116,14 +121,18 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, ScalarFunction>> = {
     signature: (args) => {
       const bad = arity(args, 2);
       if (bad !== undefined) return bad;
+      // Calcite's MOD takes exact numbers: integers and DECIMAL, as the % operator.
       const c = commonType(args[0]!, args[1]!);
-      if (c === undefined || !isIntegerType(c)) return `takes two integers, got ${args.join(", ")}`;
+      if (c === undefined || (!isIntegerType(c) && c !== "DECIMAL")) return `takes two integers or DECIMALs, got ${args.join(", ")}`;
       return { args: [c, c], result: c };
     },
     strict: true,
     call: (a) => {
-      if (typeof a[0] === "bigint") return a[0] % (a[1] as bigint);
-      return (a[0] as number) % (a[1] as number);
+      const [x, y] = a;
+      // MOD(x, 0) fails the element, as % does (Calcite's ArithmeticException): never NaN.
+      if (isBigDecimal(x)) return remainderDecimal(x, y as BigDecimal) ?? divisionByZero();
+      if (typeof x === "bigint") return y === 0n ? divisionByZero() : x % (y as bigint);
+      return y === 0 ? divisionByZero() : (x as number) % (y as number);
     },
   },
   FLOOR: { signature: numeric(true), strict: true, call: (a) => (isBigDecimal(a[0]) ? wholeDecimal(a[0], "floor") : typeof a[0] === "bigint" ? a[0] : Math.floor(a[0] as number)) },

@@ -31,6 +31,12 @@ export class SqlError extends BeamError {
   }
 }
 
+/**
+ * A division (or MOD) by zero while a row is computed, as Calcite's ArithmeticException: the
+ * element fails, rather than giving Infinity or NaN.
+ */
+export class SqlArithmeticError extends Error {}
+
 /** The position of `offset` in `text`. */
 export function positionAt(text: string, offset: number): SqlPosition {
   const clamped = Math.max(0, Math.min(offset, text.length));

@@ -6,6 +6,7 @@ import { aggregatesCombineFn } from "./aggregate-functions.js";
 import { compileExpression, type Evaluator } from "./compile-expression.js";
 import type { BoundExpr } from "./bound-expression.js";
 import type { PlanNode } from "./plan.js";
+import { joinWindowingRefusal } from "./join-windowing.js";
 import { sideInputJoin, sideInputRefusal } from "./side-input-join.js";
 import type { SqlRow } from "./sql-transform.js";
 import { castValue, compareValues, keyValue } from "./sql-values.js";
@@ -295,6 +296,8 @@ export class PlanTranslator {
       ).withCoder(keyCoder);
     const left = keyed(node.left, keyer(node.leftKeys.map(compileExpression), node.leftKeys.map((k) => k.type.name), "left"), "JoinKeyLeft");
     const right = keyed(node.right, keyer(node.rightKeys.map(compileExpression), node.rightKeys.map((k) => k.type.name), "right"), "JoinKeyRight");
+    const refusal = joinWindowingRefusal(left, right);
+    if (refusal !== undefined) throw new SqlError(refusal.problem, node.at >= 0 ? positionAt(this.query, node.at) : undefined, refusal.fix, this.query);
     const residual = node.residual === undefined ? undefined : compileExpression(node.residual);
     const leftWidth = node.left.columns.length;
     const rightWidth = node.right.columns.length;

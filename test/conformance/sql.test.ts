@@ -70,6 +70,29 @@ for (const runner of BATCH_RUNNERS) {
       });
     });
 
+    it("aggregates per SESSION (merging windows) and per HOP window, with their bounds", async () => {
+      await runOn(runner, (p) => {
+        const both = inputs(p);
+        const sessions = sql(
+          "SELECT customer, COUNT(*) AS n, SESSION_START(placed, INTERVAL '1' HOUR) AS ws, SESSION_END(placed, INTERVAL '1' HOUR) AS we FROM orders GROUP BY customer, SESSION(placed, INTERVAL '1' HOUR)",
+          both,
+        );
+        assertThat(sessions).containsInAnyOrder([
+          { customer: "a", n: 2n, ws: 5 * HOUR + 10, we: 6 * HOUR + 20 },
+          { customer: "b", n: 1n, ws: 6 * HOUR, we: 7 * HOUR },
+          { customer: "z", n: 1n, ws: 7 * HOUR, we: 8 * HOUR },
+          { customer: "c", n: 1n, ws: 30 * HOUR, we: 31 * HOUR },
+        ]);
+        const hops = sql("SELECT COUNT(*) AS n, HOP_START(placed, INTERVAL '1' HOUR, INTERVAL '2' HOUR) AS ws FROM orders WHERE placed < TIMESTAMP '1970-01-01 08:00:00' GROUP BY HOP(placed, INTERVAL '1' HOUR, INTERVAL '2' HOUR)", both, "Hops");
+        assertThat(hops).containsInAnyOrder([
+          { n: 2n, ws: 4 * HOUR },
+          { n: 3n, ws: 5 * HOUR },
+          { n: 2n, ws: 6 * HOUR },
+          { n: 1n, ws: 7 * HOUR },
+        ]);
+      });
+    });
+
     it("runs a left join, date/time functions and user functions", async () => {
       await runOn(runner, (p) => {
         const both = inputs(p);

@@ -64,6 +64,12 @@ describe("DECIMAL in SQL", () => {
     await expect(run("SELECT CAST(amount AS DECIMAL(2, 1)) AS r FROM PCOLLECTION WHERE id = 3")).rejects.toThrow(/19.99 does not fit DECIMAL\(2, 1\)/);
   });
 
+  it("takes MOD of DECIMALs as % does, at the larger scale with the dividend's sign", async () => {
+    const rows = await run("SELECT id, MOD(amount, 0.3) AS m, amount % 0.3 AS r, MOD(-amount, 2) AS n FROM PCOLLECTION WHERE id = 3");
+    expect(rows).toEqual([{ id: 3, m: "0.19", r: "0.19", n: "-1.99" }]);
+    await expect(run("SELECT MOD(amount, 0.00) AS x FROM PCOLLECTION WHERE id = 1")).rejects.toThrow(/division by zero/);
+  });
+
   it("fails the element on DECIMAL division by zero", async () => {
     await expect(run("SELECT amount / 0.0 AS x FROM PCOLLECTION WHERE id = 1")).rejects.toThrow(/division by zero/);
   });

@@ -28,6 +28,16 @@ const ordersOf = (p: Pipeline) => p.apply("Orders", create(orders)).withSchema(O
 const customersOf = (p: Pipeline) => p.apply("Customers", create(customers)).withSchema(Customer);
 
 describe("sql", () => {
+  it("lets a query that failed to apply be applied again under the same name", async () => {
+    const rows = await run((p) => {
+      const orders = ordersOf(p);
+      expect(() => orders.apply("Totals", sql("SELECT customer, SUM(amont) AS total FROM PCOLLECTION GROUP BY customer"))).toThrow(SqlError);
+      expect(() => sql("SELECT nosuch FROM orders", { orders }, "Totals")).toThrow(SqlError);
+      return orders.apply("Totals", sql("SELECT customer, SUM(amount) AS total FROM PCOLLECTION GROUP BY customer"));
+    });
+    expect(rows.map((r) => r["customer"]).sort()).toEqual(["a", "b", "z"]);
+  });
+
   it("projects and filters one input named PCOLLECTION", async () => {
     const rows = await run((p) => ordersOf(p).apply(sql("SELECT id, amount * 2 AS doubled, qty IS NULL AS noQty FROM PCOLLECTION WHERE amount > 5")));
     expect(rows).toEqual(expect.arrayContaining([{ id: 1n, doubled: 20, noQty: false }, { id: 2n, doubled: 11, noQty: true }, { id: 3n, doubled: 14, noQty: false }]));

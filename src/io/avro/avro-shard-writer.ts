@@ -7,8 +7,10 @@ import type { AvroMapping } from "./avro-values.js";
 import type { AvscType } from "./avsc-module.js";
 import { encodeBlock, encodeHeader, type AvroCodec } from "./container-format.js";
 
-/** What every shard of one writeAvro shares. */
+/** What every file of one avroSink (or writeAvro) shares. */
 export interface AvroShardSettings {
+  /** The sink or writer, for messages. Default "writeAvro". */
+  readonly what?: string;
   readonly schemaJson: string;
   readonly type: AvscType;
   readonly mapping: AvroMapping;
@@ -40,7 +42,7 @@ export class AvroShardWriter implements ShardSink<unknown> {
     try {
       out = await (await fileSystemFor(file)).create(file, { mimeType: "application/avro", exclusive: true, ...options });
     } catch (err) {
-      throw new AvroIOError(`writeAvro: cannot create "${file}": ${messageOf(err)}`, { cause: err });
+      throw new AvroIOError(`${settings.what ?? "writeAvro"}: cannot create "${file}": ${messageOf(err)}`, { cause: err });
     }
     const sync = randomBytes(16);
     const writer = new AvroShardWriter(file, out, settings, sync);
@@ -54,7 +56,7 @@ export class AvroShardWriter implements ShardSink<unknown> {
       bytes = this.settings.type.toBuffer(this.settings.mapping.write(element));
     } catch (err) {
       throw new AvroIOError(
-        `writeAvro: record ${this.written + 1} of "${this.file}" does not fit the Avro schema: ${describeValue(element)}: ${messageOf(err)}. ` +
+        `${this.what}: record ${this.written + 1} of "${this.file}" does not fit the Avro schema: ${describeValue(element)}: ${messageOf(err)}. ` +
           `Convert the elements to the schema first (long fields take bigint, timestamp-millis an Instant number, maps a Map or object).`,
         { cause: err, retryable: false },
       );
@@ -76,12 +78,16 @@ export class AvroShardWriter implements ShardSink<unknown> {
     try {
       await this.out.close();
     } catch (err) {
-      throw new AvroIOError(`writeAvro: cannot finish "${this.file}": ${messageOf(err)}`, { cause: err });
+      throw new AvroIOError(`${this.what}: cannot finish "${this.file}": ${messageOf(err)}`, { cause: err });
     }
   }
 
   async abort(): Promise<void> {
     await this.out.abort();
+  }
+
+  private get what(): string {
+    return this.settings.what ?? "writeAvro";
   }
 
   private async flushBlock(): Promise<void> {
@@ -97,7 +103,7 @@ export class AvroShardWriter implements ShardSink<unknown> {
     try {
       await this.out.write(bytes);
     } catch (err) {
-      throw new AvroIOError(`writeAvro: cannot write "${this.file}": ${messageOf(err)}`, { cause: err });
+      throw new AvroIOError(`${this.what}: cannot write "${this.file}": ${messageOf(err)}`, { cause: err });
     }
   }
 }

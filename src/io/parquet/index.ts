@@ -1,4 +1,4 @@
-// Parquet file IO (Beam's ParquetIO): readParquet with projection, row-group splitting and predicate pushdown; writeParquet.
+// Parquet file IO (Beam's ParquetIO): readParquet with projection, row-group splitting and predicate pushdown; writeParquet and parquetSink (for writeFiles).
 export {
   inferParquetSchema,
   readParquet,
@@ -9,6 +9,7 @@ export {
   type ReadParquetOptions,
 } from "./read-parquet.js";
 export { writeParquet, type WriteParquetOptions } from "./write-parquet.js";
+export { parquetSink, type ParquetSinkOptions } from "./parquet-sink.js";
 export type { ColumnPredicate, ParquetFilter, PredicateValue } from "./row-group-filter.js";
 export type { DecimalSpec } from "./beam-to-parquet.js";
 export type { ParquetCompression } from "./load-library.js";

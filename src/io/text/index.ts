@@ -2,6 +2,7 @@
 export { matchFiles, readText, type EmptyMatchTreatment, type MatchFilesOptions, type ReadTextOptions } from "./read-text.js";
 export { shardFileName, writeText, type WriteTextOptions } from "./write-text.js";
 export { textSink, type TextSinkOptions } from "./text-sink.js";
+export { jsonLinesSink } from "./json-lines-sink.js";
 export {
   readJsonLines,
   writeJsonLines,

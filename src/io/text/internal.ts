@@ -8,3 +8,6 @@ export { isGzipped, type ReadCompression } from "./lines.js";
 export type { MaybeInvalidLine } from "./invalid-utf8.js";
 export { TextIOError, messageOf, truncate } from "./text-io-error.js";
 export { writeText, type WriteTextOptions } from "./write-text.js";
+export { formattedLinesSink, type FormattedLinesSink } from "./formatted-lines-sink.js";
+export { textSink } from "./text-sink.js";
+export type { WriteCompression } from "./shard-writer.js";

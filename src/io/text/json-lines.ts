@@ -17,6 +17,7 @@ import { openReadableFile } from "./open-file.js";
 import { RouteInvalidUtf8DoFn, type MaybeInvalidLine } from "./invalid-utf8.js";
 import { ReadFileLinesFn, StatFilesDoFn } from "./read-file-fn.js";
 import { matchFiles, resolveReadOptions, toMaybeInvalidLine, type ReadTextOptions, type ResolvedReadOptions } from "./read-text.js";
+import { toJsonLine } from "./json-lines-sink.js";
 import { TextIOError, messageOf, truncate } from "./text-io-error.js";
 import { writeText, type WriteTextOptions } from "./write-text.js";
 
@@ -189,36 +190,11 @@ class ReadJsonLines<T> extends PTransform<PBegin, JsonLinesOutput<T>> {
 }
 
 /**
- * Byte arrays (a BadRecord's encoded element, a Buffer) are written as base64 strings:
- * JSON.stringify would write a Uint8Array as an object of indices and a Buffer as
- * `{ type, data }`, neither of which anyone reads back.
- */
-function bytesAsBase64(this: unknown, key: string, value: unknown): unknown {
-  const raw = (this as Record<string, unknown>)[key];
-  if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("base64");
-  return value;
-}
-
-function toJsonLine(value: unknown): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value, bytesAsBase64);
-  } catch (err) {
-    throw new TextIOError(`writeJsonLines: cannot serialise an element to JSON: ${messageOf(err)}.`, { cause: err });
-  }
-  if (text === undefined) {
-    throw new TextIOError(
-      `writeJsonLines: an element of type ${typeof value} has no JSON form (JSON.stringify returned undefined). ` +
-        `Map it to a plain value first.`,
-    );
-  }
-  return text;
-}
-
-/**
  * Writes JSON Lines: each element as one line of JSON.stringify (byte arrays as base64
  * strings), with writeText's file naming, sharding and atomic finalisation (per window
- * and pane for an unbounded input, see writeText). Outputs the final file names.
+ * and pane for an unbounded input, see writeText). Outputs the final file names. The lines
+ * are jsonLinesSink's (writeFiles); they are made before the shuffle of `numShards`, so any
+ * element with a JSON form is written, whatever its coder.
  *
  * @example orders.apply(writeJsonLines("out/orders", { suffix: ".jsonl" }))
  */
@@ -233,6 +209,6 @@ class WriteJsonLines<T> extends PTransform<PCollection<T>, PCollection<string>> 
     super("WriteJsonLines");
   }
   expand(input: PCollection<T>): PCollection<string> {
-    return input.apply("ToJson", map((value: T) => toJsonLine(value))).apply("WriteText", this.write);
+    return input.apply("ToJson", map((value: T) => toJsonLine(value, "writeJsonLines"))).apply("WriteText", this.write);
   }
 }

@@ -1,0 +1,85 @@
+import { ConstructionError, RowSchema } from "../../model/index.js";
+import type { FileSink, ShardSink } from "../files/index.js";
+import type { CreateOptions } from "../filesystems/index.js";
+import { AvroIOError, messageOf } from "./avro-io-error.js";
+import { avroSchemaOfRow } from "./avro-schema-of-row.js";
+import { AvroShardWriter, type AvroShardSettings } from "./avro-shard-writer.js";
+import { mapAvroSchema } from "./avro-values.js";
+import { avscType, loadAvsc } from "./avsc-module.js";
+import { AVRO_CODECS, type AvroCodec } from "./container-format.js";
+
+/** Options of avroSink (and the format options of writeAvro). */
+export interface AvroSinkOptions {
+  /** The records' schema: an Avro schema (parsed JSON) or a Beam RowSchema, converted (avroSchemaOfRow). */
+  readonly schema: object | RowSchema<unknown>;
+  /** Block compression: "deflate" (default, as Beam Python's WriteToAvro) or "null". */
+  readonly codec?: AvroCodec;
+  /** Bytes of records (before compression) per block, between sync markers. Default 64000, Avro's. */
+  readonly syncInterval?: number;
+}
+
+/** Avro's default sync interval (DataFileConstants.DEFAULT_SYNC_INTERVAL). */
+export const DEFAULT_SYNC_INTERVAL = 64000;
+
+/**
+ * Beam's AvroIO.sink(schema): a FileSink for writeFiles writing each element as a record of
+ * `schema` to an Avro object container file (the schema in its header, blocks of
+ * `syncInterval` bytes compressed with `codec`, a random sync marker per file): the files
+ * writeAvro writes. Values follow the schema module's types (long takes a bigint,
+ * timestamp-millis an Instant); an element that does not fit the schema fails the write
+ * naming it and its file.
+ *
+ * @example users.apply(writeFiles({ to: "out/users", by: (u: User) => u.country, sink: avroSink({ schema: User }), suffix: ".avro" }))
+ */
+export function avroSink<T = unknown>(options: AvroSinkOptions): FileSink<T> {
+  return resolveAvroSink<T>("avroSink", options);
+}
+
+/** @internal An Avro sink whose options are checked at construction and whose messages start with `what` (avroSink, writeAvro). */
+export function resolveAvroSink<T>(what: string, options: AvroSinkOptions): FileSink<T> {
+  if (typeof options !== "object" || options === null) {
+    throw new ConstructionError(`${what} needs { schema }: an Avro schema (parsed JSON) or a Beam RowSchema; got ${String(options)}.`);
+  }
+  const { codec = "deflate", syncInterval = DEFAULT_SYNC_INTERVAL } = options;
+  if (!AVRO_CODECS.includes(codec)) {
+    throw new ConstructionError(
+      `${what}: codec must be "deflate" or "null", got ${String(codec)}. (snappy, zstandard, bzip2 and xz need codecs beam-ts does not bundle.)`,
+    );
+  }
+  if (!Number.isInteger(syncInterval) || syncInterval < 32 || syncInterval > 2 ** 30) {
+    throw new ConstructionError(`${what}: syncInterval must be an integer from 32 to 2^30 bytes (Avro's bounds), got ${String(syncInterval)}.`);
+  }
+  const avroSchema = resolveSchema(what, options.schema);
+  const schemaJson = JSON.stringify(avroSchema);
+  const mapping = mapAvroSchema(avroSchema);
+  // avsc is loaded, and the schema compiled, once per sink when its first file opens.
+  let shared: Promise<AvroShardSettings> | undefined;
+  const settings = (): Promise<AvroShardSettings> =>
+    (shared ??= loadAvsc().then((avsc) => {
+      try {
+        return { what, schemaJson, type: avscType(avsc, avroSchema), mapping, codec, syncInterval };
+      } catch (err) {
+        throw new AvroIOError(`${what}: the schema is not a valid Avro schema: ${messageOf(err)}. Schema: ${schemaJson.slice(0, 200)}`, {
+          cause: err,
+          retryable: false,
+        });
+      }
+    }));
+  return {
+    open: async (file: string, createOptions?: CreateOptions): Promise<ShardSink<T>> => AvroShardWriter.open(file, await settings(), createOptions),
+  };
+}
+
+function resolveSchema(what: string, schema: object | RowSchema<unknown>): object {
+  if (schema instanceof RowSchema) {
+    try {
+      return avroSchemaOfRow(schema.schema, schema.name);
+    } catch (err) {
+      throw new ConstructionError(`${what}: the Beam schema has no Avro equivalent: ${messageOf(err)}`, { cause: err });
+    }
+  }
+  if (typeof schema !== "object" || schema === null) {
+    throw new ConstructionError(`${what} needs { schema }: an Avro schema (parsed JSON) or a Beam RowSchema; got ${String(schema)}.`);
+  }
+  return schema;
+}
