@@ -83,11 +83,12 @@ async function main(): Promise<void> {
 
 /**
  * The sections other benchmarks wrote into RESULTS.md, kept across this rewrite: Nexmark
- * (`npm run bench:peers`) and checkpoints (`npm run bench:checkpoints`).
+ * (`npm run bench:peers`), checkpoints (`npm run bench:checkpoints`) and file formats
+ * (`npm run bench:files`).
  */
 function keptSections(file: string): string {
   const old = existsSync(file) ? readFileSync(file, "utf8") : "";
-  return sectionsOf(old, ["nexmark", "checkpoints"])
+  return sectionsOf(old, ["nexmark", "checkpoints", "files"])
     .map((s) => `\n${s}\n`)
     .join("");
 }

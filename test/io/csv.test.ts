@@ -145,6 +145,24 @@ describe("readCsv", () => {
     });
   }
 
+  for (const splittable of [true, false]) {
+    it(`numbers a bad record by its own first line, and gives only its text, after empty and comment lines (splittable: ${splittable})`, async () => {
+      const file = await put("gaps.csv", 'id,v\n1,2\n\n# note\n\n3\n"a\nb",4\n#x\n5,6,7\n');
+      const bad: BadRecord[] = [];
+      const good: unknown[] = [];
+      await run((p) => {
+        const { output, failures } = p.apply(readCsv(file, { comment: "#", splittable, invalidRecords: "deadLetter" }));
+        collect(output, good, "Good");
+        collect(failures, bad, "Bad");
+      });
+      const seen = bad.map((b) => [b.error.description, b.element.preview]).sort();
+      // Byte ranges read "a and b",4 as two broken lines; a whole-file read parses the record.
+      const quoted = splittable ? [[`parsing line 7 of "${file}" as CSV`, '"\\"a"'], [`parsing line 8 of "${file}" as CSV`, '"b\\",4"']] : [];
+      expect(seen).toEqual([[`parsing line 10 of "${file}" as CSV`, '"5,6,7"'], [`parsing line 6 of "${file}" as CSV`, '"3"'], ...quoted].sort());
+      expect(good).toEqual(splittable ? [{ id: "1", v: "2" }] : [{ id: "1", v: "2" }, { id: "a\nb", v: "4" }]);
+    });
+  }
+
   it("reads a large file in byte ranges exactly as one whole-file read, the header shared by every range", async () => {
     const lines = ["id,name,score,pad"];
     for (let i = 0; i < 12_000; i++) lines.push(`${i},"name ${i % 13 === 0 ? "with, comma" : "é" + i}",${(i * 0.25).toFixed(2)},padding-${i}`);
