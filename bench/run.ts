@@ -83,12 +83,12 @@ async function main(): Promise<void> {
 
 /**
  * The sections other benchmarks wrote into RESULTS.md, kept across this rewrite: Nexmark
- * (`npm run bench:peers`), checkpoints (`npm run bench:checkpoints`) and file formats
- * (`npm run bench:files`).
+ * (`npm run bench:peers`), checkpoints (`npm run bench:checkpoints`), file formats
+ * (`npm run bench:files`) and RunInference (`npm run bench:inference`).
  */
 function keptSections(file: string): string {
   const old = existsSync(file) ? readFileSync(file, "utf8") : "";
-  return sectionsOf(old, ["nexmark", "checkpoints", "files"])
+  return sectionsOf(old, ["nexmark", "checkpoints", "files", "inference"])
     .map((s) => `\n${s}\n`)
     .join("");
 }

@@ -143,7 +143,7 @@ class EnrichDoFn<In, Resp, Out, Session> implements DoFn<In, Out, Tags<In>> {
     } else {
       // Hit or miss is decided when the batch runs: the key may be fetched for another element by then.
       const buffer = this.buffers.add(ctx.window, { element, key }, ctx.timestamp, null);
-      if (buffer.items.length >= this.maxSize || performance.now() - buffer.since >= (this.options.batch?.maxWaitMs ?? 50)) this.start(this.buffers.take(ctx.window)!);
+      if (buffer.values.length >= this.maxSize || performance.now() - buffer.since >= (this.options.batch?.maxWaitMs ?? 50)) this.start(this.buffers.take(ctx.window)!);
     }
     const finished = this.inFlight.takeFinished(ctx.window.id());
     if (finished.length === 0) return;
@@ -156,7 +156,7 @@ class EnrichDoFn<In, Resp, Out, Session> implements DoFn<In, Out, Tags<In>> {
 
   async finishBundle(ctx: FinishBundleContext<Out, Tags<In>>): Promise<void> {
     for (const buffer of this.buffers.takeAll()) this.start(buffer);
-    for (const batch of await this.inFlight.takeAll()) {
+    for await (const batch of this.inFlight.drain()) {
       const window = batch.buffer.window;
       this.emit(batch, {
         output: (value, timestamp) => ctx.output(value, timestamp, window),
@@ -172,7 +172,8 @@ class EnrichDoFn<In, Resp, Out, Session> implements DoFn<In, Out, Tags<In>> {
   private emit(batch: FinishedBatch<{ element: In; key: string }, null, readonly (Resp | undefined)[]>, emit: Emitter<In, Out>): void {
     if (!batch.outcome.ok) throw batch.outcome.error;
     const answers = batch.outcome.value;
-    batch.buffer.items.forEach(({ value, timestamp }, i) => this.join(value.element, value.key, answers[i], timestamp, emit));
+    const { values, timestamps } = batch.buffer;
+    values.forEach((value, i) => this.join(value.element, value.key, answers[i], timestamps[i]!, emit));
   }
 
   async teardown(): Promise<void> {
@@ -184,7 +185,7 @@ class EnrichDoFn<In, Resp, Out, Session> implements DoFn<In, Out, Tags<In>> {
     const answers = new Map<string, Promise<Resp | undefined>>();
     // Distinct keys only: a key two elements of the batch share is fetched once (the handler's contract).
     const toFetch = new Set<string>();
-    for (const { value } of buffer.items) {
+    for (const value of buffer.values) {
       if (answers.has(value.key) || toFetch.has(value.key)) continue;
       const cached = this.cache.get(value.key);
       const pending = cached !== undefined ? Promise.resolve(cached.value) : this.cache.pending.get(value.key);
@@ -192,7 +193,7 @@ class EnrichDoFn<In, Resp, Out, Session> implements DoFn<In, Out, Tags<In>> {
       else toFetch.add(value.key);
     }
     // A miss is a key fetched for the batch; the other elements were answered by the cache, a fetch in flight, or the fetch of another element's key.
-    this.metrics?.counter(ENRICHMENT_METRICS_NAMESPACE, "cache_hits").inc(buffer.items.length - toFetch.size);
+    this.metrics?.counter(ENRICHMENT_METRICS_NAMESPACE, "cache_hits").inc(buffer.values.length - toFetch.size);
     this.metrics?.counter(ENRICHMENT_METRICS_NAMESPACE, "cache_misses").inc(toFetch.size);
     const distinct = [...toFetch];
     for (let at = 0; at < distinct.length; at += this.maxSize) {
@@ -211,7 +212,7 @@ class EnrichDoFn<In, Resp, Out, Session> implements DoFn<In, Out, Tags<In>> {
         );
       });
     }
-    return Promise.all(buffer.items.map(({ value }) => answers.get(value.key)!));
+    return Promise.all(buffer.values.map((value) => answers.get(value.key)!));
   }
 
   private join(element: In, key: string, response: Resp | undefined, timestamp: Instant, emit: Emitter<In, Out>): void {

@@ -10,6 +10,8 @@ interface Entry<Item, Tag, Outcome> {
   readonly buffer: WindowBuffer<Item, Tag>;
   readonly done: Promise<void>;
   outcome?: FinishedBatch<Item, Tag, Outcome>["outcome"];
+  /** False once `drain` took it: its end no longer counts among `finished`. */
+  tracked: boolean;
 }
 
 /**
@@ -41,14 +43,15 @@ export class InFlightBatches<Item, Tag, Outcome> {
     const ran = limiter.run(run);
     const entry: Entry<Item, Tag, Outcome> = {
       buffer,
+      tracked: true,
       done: ran.then(
         (value) => {
           entry.outcome = { ok: true, value };
-          this.finished++;
+          if (entry.tracked) this.finished++;
         },
         (error: unknown) => {
           entry.outcome = { ok: false, error };
-          this.finished++;
+          if (entry.tracked) this.finished++;
         },
       ),
     };
@@ -78,20 +81,34 @@ export class InFlightBatches<Item, Tag, Outcome> {
     return out;
   }
 
-  /** Waits for every batch, then removes and returns them all (the bundle ends). */
-  async takeAll(): Promise<FinishedBatch<Item, Tag, Outcome>[]> {
-    await Promise.all(this.entries.map((e) => e.done));
-    const out = this.entries.map((e) => ({ buffer: e.buffer, outcome: e.outcome! }));
+  /**
+   * Removes every batch (the bundle ends), yielding each in start order as soon as it has
+   * finished. Emitting a batch's results while later batches still run keeps them short-lived:
+   * waiting for the whole bundle first would hold every result of it at once, which the
+   * garbage collector then copies into the old generation. A consumer that stops early (a
+   * failed batch fails the bundle) drops the rest.
+   */
+  async *drain(): AsyncGenerator<FinishedBatch<Item, Tag, Outcome>> {
+    const entries = this.entries;
     this.entries = [];
     this.finished = 0;
-    return out;
+    for (const entry of entries) entry.tracked = false;
+    for (const entry of entries) {
+      if (entry.outcome === undefined) await entry.done;
+      yield { buffer: entry.buffer, outcome: entry.outcome! };
+    }
   }
 }
 
 /** At most `concurrency` calls at once; the others wait in order. */
 export class Limiter {
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  /**
+   * Waiters in arrival order from `head`: a bundle that arrives in one synchronous loop
+   * queues all its batches here at once (thousands), and Array#shift is linear in them.
+   */
+  private waiting: ((() => void) | undefined)[] = [];
+  private head = 0;
 
   constructor(readonly concurrency: number) {}
 
@@ -107,9 +124,17 @@ export class Limiter {
       return await call();
     } finally {
       // Hand the slot to the next waiter, or free it.
-      const next = this.waiting.shift();
-      if (next !== undefined) next();
-      else this.running--;
+      if (this.head < this.waiting.length) {
+        const next = this.waiting[this.head]!;
+        this.waiting[this.head++] = undefined;
+        if (this.head === this.waiting.length) {
+          this.waiting = [];
+          this.head = 0;
+        }
+        next();
+      } else {
+        this.running--;
+      }
     }
   }
 }

@@ -19,7 +19,7 @@ export interface ModelHandler<Example, Inference, Model = unknown> {
   readonly modelId: string;
   /** Loads the model; called once per process (or per DoFn instance, see `shareScope`). */
   loadModel(): Model | Promise<Model>;
-  /** Runs one batch; returns one inference per example, in the examples' order. */
+  /** Runs one batch; returns one inference per example, in the examples' order. `batch` is RunInference's own buffer: read it, never change it. */
   runInference(batch: readonly Example[], model: Model): readonly Inference[] | Promise<readonly Inference[]>;
   /** Bounds the handler imposes on batch sizes (a server's limit, a model's fixed batch dimension). */
   readonly batchSizeHints?: { readonly minSize?: number; readonly maxSize?: number };

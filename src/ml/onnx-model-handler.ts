@@ -57,10 +57,21 @@ interface Ort {
   readonly Tensor: new (type: OnnxInputType, data: Float32Array | Float64Array | Int32Array | BigInt64Array, dims: readonly number[]) => OnnxTensor;
 }
 
+/**
+ * onnxruntime-node once imported. A dynamic `import()` of a loaded module still resolves
+ * it again (through every loader hook) and settles a promise: once per batch that was the
+ * largest cost of RunInference's hot path besides the model itself.
+ */
+let runtime: Ort | undefined;
+
 /** @internal onnxruntime-node, imported on first use: it is an optional peer dependency. */
-export async function loadOnnxRuntime(importer: () => Promise<unknown> = () => import("onnxruntime-node")): Promise<Ort> {
+export async function loadOnnxRuntime(importer?: () => Promise<unknown>): Promise<Ort> {
+  if (importer === undefined && runtime !== undefined) return runtime;
   try {
-    return (await importer()) as Ort;
+    const ort = (await (importer ?? (() => import("onnxruntime-node")))()) as Ort;
+    // Only the real package is remembered; a failed import is retried by the next call.
+    if (importer === undefined) runtime = ort;
+    return ort;
   } catch (err) {
     throw new OnnxError(`onnxModelHandler needs the optional peer dependency onnxruntime-node: npm install onnxruntime-node`, { cause: err });
   }
@@ -96,7 +107,8 @@ export function onnxModelHandler(options: OnnxModelHandlerOptions): ModelHandler
       }
     },
     async runInference(batch, session) {
-      const ort = await loadOnnxRuntime();
+      // The session was made by loadModel, so the runtime is loaded: no await on the hot path.
+      const ort = runtime ?? (await loadOnnxRuntime());
       const feeds = toFeeds(ort, session, batch, inputType);
       const results = options.outputNames === undefined ? await session.run(feeds) : await session.run(feeds, [...options.outputNames]);
       return splitOutputs(results, batch.length);
@@ -106,7 +118,10 @@ export function onnxModelHandler(options: OnnxModelHandlerOptions): ModelHandler
   };
 }
 
-/** Builds one [batch, features] tensor per input from the examples' rows. */
+/**
+ * Builds one [batch, features] tensor per input from the examples' rows, checking each row
+ * as it is copied: one pass over the batch, no intermediate array of rows.
+ */
 export function toFeeds(ort: Ort, session: OnnxSession, batch: readonly OnnxExample[], type: OnnxInputType): Record<string, OnnxTensor> {
   const first = batch[0];
   if (first === undefined) return {};
@@ -114,15 +129,25 @@ export function toFeeds(ort: Ort, session: OnnxSession, batch: readonly OnnxExam
   const names = single ? [session.inputNames[0]!] : Object.keys(first);
   const feeds: Record<string, OnnxTensor> = {};
   for (const name of names) {
-    const rows = batch.map((e, i) => {
-      const row = single ? (e as ArrayLike<number>) : (e as Record<string, ArrayLike<number>>)[name];
+    const rowOf = (i: number): ArrayLike<number> => {
+      const row = single ? batch[i] : (batch[i] as Record<string, ArrayLike<number>>)[name];
       if (row === undefined || !isRow(row)) throw new OnnxError(`Example ${i} of the batch has no row for the ONNX input "${name}".`);
       return row;
-    });
-    const width = rows[0]!.length;
-    const bad = rows.findIndex((r) => r.length !== width);
-    if (bad >= 0) throw new OnnxError(`Examples of one batch must have rows of the same length for input "${name}": example 0 has ${width}, example ${bad} has ${rows[bad]!.length}.`);
-    feeds[name] = new ort.Tensor(type, fill(type, rows, width), [rows.length, width]);
+    };
+    const width = rowOf(0).length;
+    const data = tensorData(type, batch.length * width);
+    for (let i = 0; i < batch.length; i++) {
+      const row = rowOf(i);
+      if (row.length !== width) {
+        throw new OnnxError(`Examples of one batch must have rows of the same length for input "${name}": example 0 has ${width}, example ${i} has ${row.length}.`);
+      }
+      if (data instanceof BigInt64Array) {
+        for (let j = 0; j < width; j++) data[i * width + j] = BigInt(Math.trunc(Number(row[j])));
+      } else {
+        data.set(row, i * width);
+      }
+    }
+    feeds[name] = new ort.Tensor(type, data, [batch.length, width]);
   }
   return feeds;
 }
@@ -131,32 +156,48 @@ function isRow(value: unknown): value is ArrayLike<number> {
   return Array.isArray(value) || ArrayBuffer.isView(value);
 }
 
-function fill(type: OnnxInputType, rows: readonly ArrayLike<number>[], width: number): Float32Array | Float64Array | Int32Array | BigInt64Array {
-  const n = rows.length * width;
-  if (type === "int64") {
-    const out = new BigInt64Array(n);
-    rows.forEach((r, i) => {
-      for (let j = 0; j < width; j++) out[i * width + j] = BigInt(Math.trunc(Number(r[j])));
-    });
-    return out;
+function tensorData(type: OnnxInputType, n: number): Float32Array | Float64Array | Int32Array | BigInt64Array {
+  switch (type) {
+    case "int64":
+      return new BigInt64Array(n);
+    case "float64":
+      return new Float64Array(n);
+    case "int32":
+      return new Int32Array(n);
+    default:
+      return new Float32Array(n);
   }
-  const out = type === "float64" ? new Float64Array(n) : type === "int32" ? new Int32Array(n) : new Float32Array(n);
-  rows.forEach((r, i) => out.set(r, i * width));
-  return out;
 }
 
-/** One inference per example: row i of every output tensor. */
+/**
+ * One inference per example: row i of every output tensor. A single pass per example that
+ * builds its record with every output at once; only int64 outputs need converting.
+ */
 export function splitOutputs(results: Readonly<Record<string, OnnxTensor>>, size: number): OnnxInference[] {
-  const out: Record<string, number | number[]>[] = Array.from({ length: size }, () => ({}));
-  for (const [name, tensor] of Object.entries(results)) {
+  const columns = Object.keys(results).map((name) => {
+    const tensor = results[name]!;
     if (tensor.dims[0] !== size) throw new OnnxError(`ONNX output "${name}" has ${String(tensor.dims[0])} rows for a batch of ${size}.`);
     const data = tensor.data as ArrayLike<number | bigint>;
     const width = tensor.dims.slice(1).reduce((a, b) => a * b, 1);
-    for (let i = 0; i < size; i++) {
-      const row: number[] = new Array<number>(width);
-      for (let j = 0; j < width; j++) row[j] = Number(data[i * width + j]);
-      out[i]![name] = tensor.dims.length === 1 ? row[0]! : row;
+    // Number typed arrays are copied as they are; int64 (BigInt) and anything else go through Number().
+    const convert = !ArrayBuffer.isView(data) || data instanceof BigInt64Array || data instanceof BigUint64Array;
+    return { name, data, width, scalar: tensor.dims.length === 1, convert };
+  });
+  const out = new Array<OnnxInference>(size);
+  for (let i = 0; i < size; i++) {
+    const inference: Record<string, number | number[]> = {};
+    for (const { name, data, width, scalar, convert } of columns) {
+      const at = i * width;
+      if (scalar) {
+        inference[name] = Number(data[at]);
+        continue;
+      }
+      const row: number[] = [];
+      if (convert) for (let j = 0; j < width; j++) row.push(Number(data[at + j]));
+      else for (let j = 0; j < width; j++) row.push(data[at + j] as number);
+      inference[name] = row;
     }
+    out[i] = inference;
   }
   return out;
 }

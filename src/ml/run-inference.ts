@@ -14,7 +14,7 @@ import { BatchSizeEstimator } from "./batch-size-estimator.js";
 import { InFlightBatches, Limiter, sharedLimiter, type FinishedBatch } from "./in-flight-batches.js";
 import { WindowBuffers, type WindowBuffer } from "./window-buffers.js";
 import type { InferenceFailure, ModelHandler, PredictionResult } from "./model-handler.js";
-import { acquireSharedModel } from "./shared-models.js";
+import { acquireSharedModel, loadedSharedModel } from "./shared-models.js";
 
 /** The namespace of RunInference's metrics. */
 export const INFERENCE_METRICS_NAMESPACE = "beam-ts.ml";
@@ -142,7 +142,7 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
   private maxSize = 1;
   private handlers!: Map<string, ModelHandler<E, I, M>>;
   private metrics: DoFnMetrics | undefined;
-  private ownModel: { id: string; model: Promise<M> } | undefined;
+  private ownModel: { id: string; model: Promise<M>; loaded?: { model: M } } | undefined;
   private ownLimiter: Limiter | undefined;
 
   constructor(
@@ -172,7 +172,7 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
     if (open !== undefined && open.tag !== handler) this.start(this.buffers.take(ctx.window)!);
     const buffer = this.buffers.add(ctx.window, example, ctx.timestamp, handler);
     // While the model is busy a batch goes on growing to maxSize: it would only wait anyway.
-    const size = buffer.items.length;
+    const size = buffer.values.length;
     if (size >= this.maxSize || (size >= this.estimator.nextSize() && !this.limiterFor(handler).busy) || performance.now() - buffer.since >= this.maxWaitMs) {
       this.start(this.buffers.take(ctx.window)!);
     }
@@ -184,7 +184,7 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
   async finishBundle(ctx: FinishBundleContext<PredictionResult<E, I>, Tags<E>>): Promise<void> {
     // Beam's BatchElements flushes at finish_bundle: no batch waits past its bundle.
     for (const buffer of this.buffers.takeAll()) this.start(buffer);
-    for (const batch of await this.inFlight.takeAll()) {
+    for await (const batch of this.inFlight.drain()) {
       const window = batch.buffer.window;
       this.emit(batch, {
         result: (value, timestamp) => ctx.output(value, timestamp, window),
@@ -205,7 +205,8 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
 
   private start(buffer: WindowBuffer<E, ModelHandler<E, I, M>>): void {
     const handler = buffer.tag;
-    this.inFlight.start(buffer, () => this.runBatch(handler, buffer.items.map((b) => b.value)), this.limiterFor(handler));
+    // The buffer's values are the batch: handlers must not change it (ModelHandler.runInference).
+    this.inFlight.start(buffer, () => this.runBatch(handler, buffer.values), this.limiterFor(handler));
   }
 
   /** Who may run a batch of `handler`'s model now: one limiter per model in the process (per instance for instance-scoped models). */
@@ -229,7 +230,8 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
   private async runBatch(handler: ModelHandler<E, I, M>, examples: readonly E[]): Promise<readonly I[]> {
     const m = this.metrics;
     try {
-      const model = await this.modelFor(handler);
+      // Once the model is loaded a batch awaits only the model itself.
+      const model = this.loadedModel(handler)?.model ?? (await this.modelFor(handler));
       const started = performance.now();
       const inferences = await handler.runInference(examples, model);
       const ms = performance.now() - started;
@@ -254,12 +256,22 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
       if (!this.deadLetters) throw outcome.error;
       const err = outcome.error;
       const error = err instanceof Error ? { type: err.name, message: err.message } : { type: typeof err, message: String(err) };
-      for (const { value, timestamp } of buffer.items) emit.failure({ example: value, modelId: handler.modelId, error, batchSize: buffer.items.length }, timestamp);
+      const { values, timestamps } = buffer;
+      for (let i = 0; i < values.length; i++) emit.failure({ example: values[i]!, modelId: handler.modelId, error, batchSize: values.length }, timestamps[i]!);
       return;
     }
-    buffer.items.forEach(({ value, timestamp }, i) =>
-      emit.result({ example: value, inference: outcome.value[i]!, modelId: handler.modelIdOf?.(value) ?? handler.modelId }, timestamp),
-    );
+    const { values, timestamps } = buffer;
+    const inferences = outcome.value;
+    for (let i = 0; i < values.length; i++) {
+      const example = values[i]!;
+      emit.result({ example, inference: inferences[i]!, modelId: handler.modelIdOf?.(example) ?? handler.modelId }, timestamps[i]!);
+    }
+  }
+
+  /** The model of `handler` if it is loaded already (shared or this instance's), without a promise. */
+  private loadedModel(handler: ModelHandler<E, I, M>): { model: M } | undefined {
+    if (handler.shareScope === "instance") return this.ownModel?.id === handler.modelId ? this.ownModel.loaded : undefined;
+    return loadedSharedModel<M>(handler.modelId);
   }
 
   private async modelFor(handler: ModelHandler<E, I, M>): Promise<M> {
@@ -267,8 +279,9 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
       if (this.ownModel?.id !== handler.modelId) {
         const started = performance.now();
         const model = Promise.resolve().then(() => handler.loadModel());
-        this.ownModel = { id: handler.modelId, model };
-        await model;
+        const own: { id: string; model: Promise<M>; loaded?: { model: M } } = { id: handler.modelId, model };
+        this.ownModel = own;
+        own.loaded = { model: await model };
         this.recordLoad(performance.now() - started);
       }
       return this.ownModel.model;

@@ -5,6 +5,8 @@
  * docs/ML.md). A load that fails is forgotten, so the retried bundle loads again.
  */
 const models = new Map<string, Promise<unknown>>();
+/** The models whose load finished, for callers that need no promise once a model is there (a batch's hot path). */
+const loaded = new Map<string, { readonly model: unknown }>();
 
 /** What acquiring a model did: whether this call loaded it, and how long the load took. */
 export interface AcquiredModel<Model> {
@@ -22,6 +24,7 @@ export async function acquireSharedModel<Model>(key: string, load: () => Model |
   models.set(key, loading);
   try {
     const model = await loading;
+    if (models.get(key) === loading) loaded.set(key, { model });
     return { model, loadedInMs: performance.now() - started };
   } catch (err) {
     if (models.get(key) === loading) models.delete(key);
@@ -29,7 +32,13 @@ export async function acquireSharedModel<Model>(key: string, load: () => Model |
   }
 }
 
+/** The model for `key` if its load has finished (no promise, no await), else undefined. */
+export function loadedSharedModel<Model>(key: string): { readonly model: Model } | undefined {
+  return loaded.get(key) as { readonly model: Model } | undefined;
+}
+
 /** Drops every shared model (tests, and a process that wants its memory back). */
 export function clearSharedModels(): void {
   models.clear();
+  loaded.clear();
 }

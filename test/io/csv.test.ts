@@ -163,6 +163,104 @@ describe("readCsv", () => {
     });
   }
 
+  /** Reads `file` with dead letters: the good records, and each bad record as [line, raw text]. */
+  async function readWithFailures(file: string, options: { splittable: boolean; skipLines?: number }): Promise<{ good: Record<string, string>[]; bad: [number, string][] }> {
+    const good: Record<string, string>[] = [];
+    const failures: BadRecord[] = [];
+    await run((p) => {
+      const read = p.apply(readCsv(file, { ...options, invalidRecords: "deadLetter" }));
+      collect(read.output, good, "Good");
+      collect(read.failures, failures, "Bad");
+    });
+    const bad = failures.map((b): [number, string] => {
+      const line = /^parsing line (\d+) of "(.*)" as CSV$/.exec(b.error.description ?? "");
+      expect(line?.[2]).toBe(file);
+      return [Number(line![1]), Buffer.from(b.element.encoded!).toString("utf8")];
+    });
+    return { good, bad: bad.sort((x, y) => x[0] - y[0]) };
+  }
+
+  const byA = (x: Record<string, string>, y: Record<string, string>) => x["a"]!.localeCompare(y["a"]!);
+
+  // Each malformed record is dead-lettered as its first line, and every other line is read:
+  // the same in both read modes (issue #19: whole-file reads lost the records after some errors).
+  const malformed: { name: string; text: string; good: string[][]; bad: [number, string][] }[] = [
+    { name: "an invalid closing quote", text: 'a,b\n"x"y,1\nc,d\n', good: [["c", "d"]], bad: [[2, '"x"y,1']] },
+    { name: "a quote in an unquoted field", text: 'a,b\nx"y,1\nc,d\n', good: [["c", "d"]], bad: [[2, 'x"y,1']] },
+    { name: "an unterminated quote at the end of the file", text: 'a,b\nc,d\n"open,1\ne,f', good: [["c", "d"], ["e", "f"]], bad: [[3, '"open,1']] },
+    { name: "a quote left open until a later line", text: 'a,b\n1,"open\n2,3\n\n4,"x"y\n5,6\n', good: [["2", "3"], ["5", "6"]], bad: [[2, '1,"open'], [5, '4,"x"y']] },
+    { name: "a wrong field count", text: "a,b\n1,2,3\nc,d\n4\n", good: [["c", "d"]], bad: [[2, "1,2,3"], [4, "4"]] },
+  ];
+  for (const splittable of [true, false]) {
+    for (const c of malformed) {
+      it(`dead-letters ${c.name} as its first line and reads every other record (splittable: ${splittable})`, async () => {
+        const file = await put("bad.csv", c.text);
+        const { good, bad } = await readWithFailures(file, { splittable });
+        expect(good.sort(byA)).toEqual(c.good.map(([a, b]) => ({ a, b })).sort(byA));
+        expect(bad).toEqual(c.bad);
+      });
+    }
+  }
+
+  it("fails on an invalid closing quote in a whole-file read, naming the file, line and text", async () => {
+    const file = await put("closing.csv", 'a,b\n"x"y,1\nc,d\n');
+    await expect(run((p) => void p.apply(readCsv(file, { splittable: false })))).rejects.toThrow(/line 2 of ".*closing\.csv" is not a valid CSV record: Invalid Closing Quote: got "y" at line 2.*Text: "\\"x\\"y,1"/s);
+  });
+
+  it("skips skipLines as physical lines in a whole-file read (a quote in a preamble line is not parsed)", async () => {
+    const file = await put("preamble.csv", 'Report "Q1", made by "x\na,b\n1,2\n');
+    expect(await readAll((p) => p.apply(readCsv(file, { splittable: false, skipLines: 1 })))).toEqual([{ a: "1", b: "2" }]);
+    expect(await readAll((p) => p.apply(readCsv(file, { splittable: true, skipLines: 1 })))).toEqual([{ a: "1", b: "2" }]);
+  });
+
+  it("fails on a malformed header naming its line, even with dead letters (every record would be bad)", async () => {
+    const file = await put("header.csv", '"a"x,b\n1,2\n3,4\n');
+    for (const splittable of [true, false]) {
+      await expect(run((p) => void p.apply(readCsv(file, { splittable, invalidRecords: "deadLetter" })))).rejects.toThrow(/header of ".*header\.csv" \(line 1\) is not a valid CSV record: Invalid Closing Quote/);
+    }
+  });
+
+  it("accounts for every line of random files with malformed lines inserted: good records out, bad lines in failures, in both read modes", async () => {
+    const word = fc.stringMatching(/^[a-z]{1,4}$/);
+    const cell = fc.oneof(word, fc.tuple(word, fc.constantFrom(",", " ", '"'), word).map((p) => p.join("")));
+    const good = fc.tuple(cell).map(([b]) => ({ kind: "good" as const, b }));
+    const bad = fc.oneof(
+      word.map((w) => `"${w}"x,1`), // Invalid Closing Quote
+      word.map((w) => `${w}"x,1`), // Invalid Opening Quote
+      word.map((w) => `${w},"open`), // Quote Not Closed (or closed by a later line)
+      word.map((w) => `${w},1,2`), // wrong field count
+      word.map((w) => w), // wrong field count
+    ).map((text) => ({ kind: "bad" as const, text }));
+    const line = fc.oneof({ weight: 3, arbitrary: good }, { weight: 2, arbitrary: bad }, { weight: 1, arbitrary: fc.constant({ kind: "empty" as const }) });
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 12 }), fc.constantFrom("\n", "\r\n"), async (lines, eol) => {
+        const texts = ["a,b"];
+        const expectedGood: Record<string, string>[] = [];
+        const expectedBad: [number, string][] = [];
+        lines.forEach((l, i) => {
+          if (l.kind === "empty") texts.push("");
+          if (l.kind === "bad") {
+            expectedBad.push([texts.length + 1, l.text]);
+            texts.push(l.text);
+          }
+          if (l.kind === "good") {
+            const a = `g${i}`;
+            expectedGood.push({ a, b: l.b });
+            texts.push(`${a},${/[,"]/.test(l.b) ? `"${l.b.replaceAll('"', '""')}"` : l.b}`);
+          }
+        });
+        const file = await put(`random${n++}.csv`, texts.join(eol) + eol);
+        for (const splittable of [true, false]) {
+          const { good: out, bad: failures } = await readWithFailures(file, { splittable });
+          expect(out.sort(byA)).toEqual(expectedGood.sort(byA));
+          expect(failures).toEqual(expectedBad);
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it("reads a large file in byte ranges exactly as one whole-file read, the header shared by every range", async () => {
     const lines = ["id,name,score,pad"];
     for (let i = 0; i < 12_000; i++) lines.push(`${i},"name ${i % 13 === 0 ? "with, comma" : "é" + i}",${(i * 0.25).toFixed(2)},padding-${i}`);

@@ -4,7 +4,8 @@ import type { ReadableFile } from "../filesystems/index.js";
 import { TextIOError, lineNumberAt, messageOf, openFileStream, openReadableFile, truncate, type ReadCompression } from "../text/internal.js";
 import type { CsvDialect } from "./csv-dialect.js";
 import { parseCsvLine } from "./csv-line.js";
-import { loadCsvParse, parserOptions, type CsvCells, type CsvParseModule } from "./csv-parser.js";
+import { loadCsvParse, type CsvCells, type CsvParseModule } from "./csv-parser.js";
+import { CsvRecordReader } from "./csv-record-reader.js";
 import type { CsvFieldCodec } from "./csv-values.js";
 
 /**
@@ -169,20 +170,35 @@ export class ParseCsvDoFn implements DoFn<CsvRecordText, unknown, { failures: Ba
     return names;
   }
 
+  /** Read as the whole-file reader reads (skipLines are physical lines), up to the first record. */
   private async readHeader(file: string): Promise<string[]> {
-    const parser = this.csv!.parseStream({ ...parserOptions(this.settings.dialect), bom: true, from_line: this.settings.skipLines + 1, to: 1 });
+    const reader = new CsvRecordReader(this.csv!, file, this.settings.dialect, this.settings.skipLines);
     let input: Awaited<ReturnType<typeof openFileStream>> | undefined;
+    let first: CsvRecordText | undefined;
     try {
       input = await openFileStream(file, this.settings.compression);
-      input.stream.on("error", (err: Error) => parser.destroy(err));
-      input.stream.pipe(parser);
-      for await (const cells of parser as AsyncIterable<CsvCells>) return cells.map((c) => c ?? this.settings.dialect.nullValue);
+      for await (const chunk of input.stream as AsyncIterable<Buffer>) {
+        reader.write(chunk);
+        first = reader.take()[0];
+        if (first !== undefined) break;
+      }
+      if (first === undefined) {
+        reader.end();
+        first = reader.take()[0];
+      }
     } catch (err) {
       throw new TextIOError(`readCsv: cannot read the header of "${file}" (line ${this.settings.skipLines + 1}): ${messageOf(err)}.`, { cause: err, retryable: false });
     } finally {
       await input?.close();
     }
-    return [];
+    if (first?.error !== undefined) {
+      throw new TextIOError(
+        `readCsv: the header of "${file}" (line ${first.line}) is not a valid CSV record: ${first.error}. Text: ${truncate(first.text)}. ` +
+          `Fix the header, or set skipLines so that the header is the first line read.`,
+        { retryable: false },
+      );
+    }
+    return (first?.cells ?? []).map((c) => c ?? this.settings.dialect.nullValue);
   }
 
   private async badRecord(record: CsvRecordText, reason: string, ctx: ProcessContext<unknown, { failures: BadRecord }>): Promise<void> {

@@ -11,6 +11,8 @@ export { basenameOf, dirnameOf, joinPath, resolveOutputPath } from "./file-paths
 export { matchFiles, matchAll, MatchFiles, MatchAll, type MatchOptions, type ContinuouslyOptions } from "./match-files.js";
 export { EMPTY_MATCH_TREATMENTS, type EmptyMatchTreatment } from "./empty-match-treatment.js";
 export { Growth, type TerminationCondition } from "./termination-condition.js";
+// Beam Python's WatchFilePattern: the newest file of a pattern, as a slowly-changing side input (RunInference's model updates).
+export { watchFilePattern, WatchFilePattern, type WatchFilePatternOptions } from "./watch-file-pattern.js";
 export { readMatches, type DirectoryTreatment, type ReadMatchesOptions } from "./read-matches.js";
 export { ReadableFileHandle, readableFileHandleCoder, type ResolvedCompression } from "./readable-file-handle.js";
 export { fileMetadataCoder } from "./file-metadata-coder.js";

@@ -61,8 +61,8 @@ for (const runner of STATE_RUNNERS) {
       });
     });
 
-    // Flink serves only bag user state: refused before submission (UnsupportedFeatureError).
-    itOn(runner, [], ["flink"])("a funnel detector emits the users who went view → cart → purchase within 10 minutes, not those too slow or skipping a step", async () => {
+    // detectPattern keeps bag and value state and an event-time timer family: Flink serves them all.
+    itOn(runner, [])("a funnel detector emits the users who went view → cart → purchase within 10 minutes, not those too slow or skipping a step", async () => {
       await runOn(runner, (p) => {
         const out = p
           .apply(

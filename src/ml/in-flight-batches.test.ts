@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { GLOBAL_WINDOW } from "../model/index.js";
+import { InFlightBatches, Limiter } from "./in-flight-batches.js";
+import { WindowBuffers } from "./window-buffers.js";
+
+/** A promise with its resolve, to finish a batch when the test says so. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+function batchOf(values: number[]) {
+  const buffers = new WindowBuffers<number, null>();
+  for (const v of values) buffers.add(GLOBAL_WINDOW, v, v, null);
+  return buffers.take(GLOBAL_WINDOW)!;
+}
+
+describe("InFlightBatches.drain", () => {
+  it("yields each batch, in start order, as soon as it has finished, while later batches still run", async () => {
+    const batches = new InFlightBatches<number, null, string>();
+    const limiter = new Limiter(2);
+    const first = deferred<string>();
+    const second = deferred<string>();
+    batches.start(batchOf([1, 2]), () => first.promise, limiter);
+    batches.start(batchOf([3]), () => second.promise, limiter);
+    const drained: string[] = [];
+    const done = (async () => {
+      for await (const b of batches.drain()) drained.push(`${b.buffer.values.join(",")}=${b.outcome.ok ? b.outcome.value : "failed"}`);
+    })();
+    first.resolve("a");
+    // The first batch comes out while the second is still running: its results need not wait for the bundle's last batch.
+    await new Promise((r) => setImmediate(r));
+    expect(drained).toEqual(["1,2=a"]);
+    second.resolve("b");
+    await done;
+    expect(drained).toEqual(["1,2=a", "3=b"]);
+  });
+});
+
+describe("Limiter", () => {
+  it("runs at most `concurrency` calls at once and starts the waiting ones in arrival order, thousands of them", async () => {
+    const limiter = new Limiter(1);
+    const started: number[] = [];
+    let running = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 5_000 }, (_, i) =>
+        limiter.run(async () => {
+          started.push(i);
+          most = Math.max(most, ++running);
+          await Promise.resolve();
+          running--;
+        }),
+      ),
+    );
+    expect(most).toBe(1);
+    expect(started).toEqual(Array.from({ length: 5_000 }, (_, i) => i));
+    expect(limiter.busy).toBe(false);
+  });
+});
