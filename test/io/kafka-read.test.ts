@@ -5,12 +5,14 @@
  * BEAM_TS_SERVERS without "kafka" skips it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Admin, Producer, stringSerializers } from "@platformatic/kafka";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { Pipeline, StateSpecs, kv, map, parDo, statefulParDo, stringUtf8Coder, type KV } from "../../src/index.js";
-import { readFromKafka, type KafkaRecord } from "../../src/io/kafka/index.js";
+import { decodeFromBytes, jsValueCoder } from "../../src/coders/index.js";
+import { readFromKafka, type KafkaRecord, type RawKafkaRecord } from "../../src/io/kafka/index.js";
 import type { BadRecord } from "../../src/transforms/index.js";
 
 const BROKERS = [
@@ -33,6 +35,22 @@ async function createTopic(bootstrap: string, partitions: number): Promise<strin
 function producer(bootstrap: string) {
   return new Producer({ clientId: "test-producer", bootstrapBrokers: [bootstrap], serializers: stringSerializers, idempotent: true });
 }
+
+describe("readFromKafka with no broker", () => {
+  it("fails naming the step, the address and a hint when no broker listens there at start", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => resolve(port));
+      });
+    });
+    const p = new Pipeline({ enforceImmutability: false, maxBundleRetries: 0 });
+    p.apply("Orders", readFromKafka<Uint8Array, string>({ bootstrapServers: `127.0.0.1:${port}`, topics: ["orders"], valueDeserializer: "string", stopOffset: "latest" }));
+    await expect(p.run().waitUntilFinish()).rejects.toThrow(
+      new RegExp(`"Orders[^"]*" could not list the partitions to read at 127\\.0\\.0\\.1:${port}: .*Check that a broker listens there`),
+    );
+  }, 60_000);
+});
 
 describe.skipIf(BROKERS.length === 0)("readFromKafka", () => {
   const dirs: string[] = [];
@@ -60,7 +78,7 @@ describe.skipIf(BROKERS.length === 0)("readFromKafka", () => {
       expect(new Set(got.map((r) => r.partition))).toEqual(new Set([0, 1, 2]));
     }, 60_000);
 
-    it(`sends a record whose value is not JSON to failures with its topic, partition and offset, and reads the rest (Kafka ${line})`, async () => {
+    it(`sends a record whose value is not JSON to failures with its topic, partition, offset and raw bytes, and reads the rest (Kafka ${line})`, async () => {
       const topic = await createTopic(bootstrap, 1);
       const p0 = producer(bootstrap);
       await p0.send({ messages: ['{"n":1}', "not json", '{"n":3}'].map((value) => ({ topic, value, partition: 0 })) });
@@ -76,6 +94,10 @@ describe.skipIf(BROKERS.length === 0)("readFromKafka", () => {
       expect(bad).toHaveLength(1);
       expect(bad[0]!.element.preview).toBe(`${topic}-0@1`);
       expect(bad[0]!.error.description).toMatch(/deserializing the value of record 1/);
+      // The dead letter keeps the raw record: its coordinates and the bytes that did not parse.
+      const raw = decodeFromBytes(jsValueCoder, bad[0]!.element.encoded!) as RawKafkaRecord;
+      expect(raw).toMatchObject({ topic, partition: 0, offset: 1, key: null });
+      expect(new TextDecoder().decode(raw.value!)).toBe("not json");
     }, 60_000);
   }
 

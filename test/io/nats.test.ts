@@ -9,7 +9,7 @@ import path from "node:path";
 import { connect, type NatsConnection as CoreConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { Pipeline, Secret, StateSpecs, create, varIntCoder, kv, map, parDo, statefulParDo, stringUtf8Coder, type KV } from "../../src/index.js";
+import { Pipeline, Secret, StateSpecs, create, fixedWindows, groupByKey, varIntCoder, kv, map, parDo, statefulParDo, stringUtf8Coder, windowInto, type KV } from "../../src/index.js";
 import { readFromNats, writeToNats, NATS_DUPLICATES_METRIC, type NatsConnection, type NatsMessage } from "../../src/io/nats/index.js";
 import { freePort } from "../../tools/runners/job-services.mjs";
 
@@ -93,6 +93,24 @@ describe.skipIf(server.url === "")("NATS JetStream connector", () => {
       expect(t).toBeLessThanOrEqual(after + 5);
     }
     expect([...stamps].sort((a, b) => a - b)).toEqual(stamps);
+  });
+
+  it("moves the watermark to the worker's clock when the stream is idle, so windows fire while the read goes on", async () => {
+    await jsm.streams.add({ name: "IDLE", subjects: ["idle"] });
+    for (let i = 0; i < 3; i++) await jetstream(nc).publish("idle", String(i));
+    const panes: number[] = [];
+    const p = new Pipeline({ enforceImmutability: false });
+    p.apply(readFromNats({ connection, stream: "IDLE", durable: "w", blockMs: 50, idleWatermarkLag: 0 }))
+      .apply(windowInto(fixedWindows(1_000)))
+      .apply(map((m: NatsMessage) => kv(m.stream, 1)))
+      .apply(groupByKey<string, number>())
+      .apply(map((g: KV<string, Iterable<number>>) => void panes.push([...g.value].length)));
+    const result = p.run();
+    // The read is unbounded: a window fires only because the watermark passed its end.
+    for (let i = 0; i < 500 && panes.reduce((a, b) => a + b, 0) < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(panes.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(result.state).toBe("RUNNING");
+    await result.cancel();
   });
 
   it("fails naming the address and a hint when no server listens there", async () => {

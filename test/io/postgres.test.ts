@@ -196,6 +196,26 @@ describe.skipIf(URL_ === "")("PostgreSQL IO on a real server", () => {
     });
   });
 
+  it("ends every connection pool in teardown: no connection of a finished job is left on the server", async () => {
+    // A name only this job's connections carry (pg_stat_activity.application_name).
+    const named = { ...connection, applicationName: `beam-ts-teardown-${process.pid}` };
+    const open = async () =>
+      Number((await sql<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", [named.applicationName]))[0]!.n);
+    await sql("DROP TABLE IF EXISTS torn_down");
+    await sql("CREATE TABLE torn_down (id bigint PRIMARY KEY, v text)");
+    await run((p) =>
+      p
+        .apply(readFromPostgres({ connection: named, table: "readings", partitionColumn: "k", numPartitions: 3 }))
+        .apply(map((r: PostgresRow) => ({ id: r["id"], v: r["v"] })))
+        .apply(writeToPostgres({ connection: named, table: "torn_down", columns: ["id", "v"], mode: "upsert", keys: ["id"] })),
+    );
+    expect(Number((await sql<{ n: string }>("SELECT count(*) AS n FROM torn_down"))[0]!.n)).toBe(1050);
+    // A backend leaves pg_stat_activity a moment after its client hangs up; an idle pooled
+    // connection that was never ended would stay for pg's idle timeout (10 s), past this wait.
+    for (let i = 0; i < 100 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await open()).toBe(0);
+  });
+
   describe("writeToPostgres", () => {
     const ROWS = Array.from({ length: 250 }, (_, i) => ({
       id: BigInt(i),

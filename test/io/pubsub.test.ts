@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { PubSub } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { Pipeline, StateSpecs, create, kv, map, parDo, statefulParDo, stringUtf8Coder, varIntCoder, type KV } from "../../src/index.js";
+import { Pipeline, StateSpecs, create, fixedWindows, groupByKey, kv, map, parDo, statefulParDo, stringUtf8Coder, varIntCoder, windowInto, type KV } from "../../src/index.js";
 import { readFromPubSub, writeToPubSub, type PubSubMessage } from "../../src/io/pubsub/index.js";
 import { freePort } from "../../tools/runners/job-services.mjs";
 
@@ -52,6 +52,27 @@ describe.skipIf(emulatorHost === "")("Pub/Sub connector", () => {
     expect(got.map(({ m }) => text.decode(m.data)).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `m${i}`).sort());
     for (const { m, t } of got) expect(t).toBe(Number(m.attributes["ts"]));
     expect(got[0]!.m.messageId).toMatch(/^id-/);
+  });
+
+  it("moves the watermark to the worker's clock when pulls find nothing, so windows fire while the read goes on", async () => {
+    const [topic] = await admin.createTopic("idle");
+    await topic.createSubscription("idle-sub");
+    // A minute old by their attribute, all in one window of 10 s.
+    const at = Math.floor(Date.now() / 10_000) * 10_000 - 60_000;
+    for (let i = 0; i < 3; i++) await topic.publishMessage({ data: Buffer.from(String(i)), attributes: { ts: String(at + i) } });
+    const panes: number[] = [];
+    const p = new Pipeline({ enforceImmutability: false });
+    p.apply(readFromPubSub({ connection, subscription: "idle-sub", timestampAttribute: "ts", idleWatermarkLag: 0 }))
+      .apply(windowInto(fixedWindows(10_000)))
+      .apply(map((_m: PubSubMessage) => kv("idle", 1)))
+      .apply(groupByKey<string, number>())
+      .apply(map((g: KV<string, Iterable<number>>) => void panes.push([...g.value].length)));
+    const result = p.run();
+    // The read is unbounded: the window fires only because the watermark passed its end.
+    for (let i = 0; i < 1000 && panes.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(panes).toEqual([3]);
+    expect(result.state).toBe("RUNNING");
+    await result.cancel();
   });
 
   it("fails naming the emulator's address and a hint when nothing listens there", async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import amqp, { type Channel, type ChannelModel } from "amqplib";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { Pipeline, Secret, StateSpecs, create, varIntCoder, kv, map, parDo, statefulParDo, stringUtf8Coder, type KV } from "../../src/index.js";
+import { Pipeline, Secret, StateSpecs, create, fixedWindows, groupByKey, varIntCoder, kv, map, parDo, statefulParDo, stringUtf8Coder, windowInto, type KV } from "../../src/index.js";
 import { readFromRabbitMq, writeToRabbitMq, type RabbitMqMessage } from "../../src/io/rabbitmq/index.js";
 import { freePort } from "../../tools/runners/job-services.mjs";
 
@@ -68,6 +68,26 @@ describe.skipIf(url === "")("RabbitMQ connector", () => {
     // Timestamped by the AMQP timestamp property (seconds).
     expect(new Set(got.map(({ t }) => t))).toEqual(new Set([1_700_000_000_000]));
     expect(await queueDepth("written")).toBe(0);
+  });
+
+  it("moves the watermark to the worker's clock when the queue is idle, so windows fire while the read goes on", async () => {
+    await ch.assertQueue("idle", { durable: false });
+    // A minute old, all in one window of 10 s (the timestamp property has whole seconds).
+    const at = Math.floor(Date.now() / 10_000) * 10 - 60;
+    for (let i = 0; i < 3; i++) ch.sendToQueue("idle", Buffer.from(String(i)), { timestamp: at });
+    const panes: number[] = [];
+    const p = new Pipeline({ enforceImmutability: false });
+    p.apply(readFromRabbitMq({ connection, queue: "idle", blockMs: 50, idleWatermarkLag: 0 }))
+      .apply(windowInto(fixedWindows(10_000)))
+      .apply(map((m: RabbitMqMessage) => kv(m.queue, 1)))
+      .apply(groupByKey<string, number>())
+      .apply(map((g: KV<string, Iterable<number>>) => void panes.push([...g.value].length)));
+    const result = p.run();
+    // The read is unbounded: the window fires only because the watermark passed its end.
+    for (let i = 0; i < 500 && panes.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(panes).toEqual([3]);
+    expect(result.state).toBe("RUNNING");
+    await result.cancel();
   });
 
   it("fails the bundle, not silently, when the broker returns a message no queue takes", async () => {

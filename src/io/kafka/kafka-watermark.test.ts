@@ -34,6 +34,22 @@ describe("PartitionWatermarkEstimator", () => {
     expect(restored.currentWatermark()).toBe(10_500);
   });
 
+  it("trails the greatest event time by maxDelay, so a record out of order by less is on time, and never goes back", () => {
+    const e = new PartitionWatermarkEstimator(fresh, 2_000, 0);
+    e.observe(10_000);
+    expect(e.currentWatermark()).toBe(8_000);
+    // Out of order by 1.5 s: ahead of the watermark, and the watermark stays.
+    e.observe(8_500);
+    expect(e.currentWatermark()).toBe(8_000);
+    e.observe(13_000);
+    expect(e.currentWatermark()).toBe(11_000);
+    // Idle: processing time less maxDelay, never below what it reported.
+    e.idle(12_500);
+    expect(e.currentWatermark()).toBe(11_000);
+    e.idle(20_000);
+    expect(e.currentWatermark()).toBe(18_000);
+  });
+
   it("is idle at once with the default timeout", () => {
     const e = new PartitionWatermarkEstimator(fresh, 0, 1000);
     e.idle(10_000);
