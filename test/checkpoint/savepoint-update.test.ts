@@ -42,6 +42,10 @@ interface Variant {
   readonly withoutCount?: boolean;
   /** Adds a step after the stateful one. */
   readonly addedStep?: boolean;
+  /** The stateful step also declares a `seen` bag (a state cell the savepoint lacks). */
+  readonly addedCell?: boolean;
+  /** The stateful step declares only a `seen` bag: its `count` cell is removed. */
+  readonly removedCell?: boolean;
 }
 
 /** numbers 0..n-1 → keyed by n % 2 → a running count per key (value state) → recorded lines. */
@@ -54,6 +58,25 @@ function build(p: Pipeline, n: number, seen: string[], v: Variant = {}): void {
   if (v.windowed === true) keyed = keyed.apply("Windows", windowInto(fixedWindows(1000)));
   if (v.withoutCount === true) {
     keyed.apply("Record", parDo<KV<unknown, number>, never>({ process: (e) => void seen.push(`raw ${String(e.key)} ${e.value}`) }));
+    return;
+  }
+  if (v.addedCell === true || v.removedCell === true) {
+    keyed
+      .apply(
+        "Count",
+        statefulParDo({
+          state: v.removedCell === true ? { seen: StateSpecs.bag<number>(varIntCoder) } : { count: StateSpecs.value<number>(), seen: StateSpecs.bag<number>(varIntCoder) },
+          process(e: KV<unknown, number>, ctx) {
+            const state = ctx.state as { count?: { read(): number | undefined; write(n: number): void }; seen: { add(x: number): void; read(): Iterable<number> } };
+            const count = (state.count?.read() ?? 0) + 1;
+            state.count?.write(count);
+            const seenBefore = [...state.seen.read()].length;
+            state.seen.add(e.value);
+            ctx.output(`${String(e.key)} ${e.value} ${count} ${seenBefore}`);
+          },
+        }),
+      )
+      .apply("Record", parDo<string, never>({ process: (s) => void seen.push(s) }));
     return;
   }
   let counts = keyed.apply(
@@ -131,6 +154,33 @@ describe("savepoints and pipeline updates", () => {
     await expect(restore(location, { withoutCount: true })).rejects.toThrow(/--allowDroppingState/);
     const seen = await restore(location, { withoutCount: true }, { allowDroppingState: true });
     expect(seen.every((l) => l.startsWith("raw "))).toBe(true);
+  }, 30_000);
+
+  it("a stateful step that added a state cell restores: its old cells go on, the new one starts empty for every key", async () => {
+    const location = await savepointOf(tempDir(), 200);
+    const seen = await restore(location, { addedCell: true });
+    expect(seen.length).toBeGreaterThan(0);
+    const first = new Map<string, number>();
+    for (const line of seen) {
+      const [key, x, count, seenBefore] = line.split(" ");
+      // `count` went on from the savepoint: number x is the (x/2 + 1)-th of its key.
+      expect(Number(count)).toBe(Math.floor(Number(x) / 2) + 1);
+      // `seen` started empty: it holds exactly the key's numbers since the restore.
+      if (!first.has(key!)) first.set(key!, Number(x));
+      expect(Number(seenBefore)).toBe((Number(x) - first.get(key!)!) / 2);
+    }
+    expect([...first.keys()].sort()).toEqual(["k0", "k1"]);
+    expect(Math.min(...first.values())).toBeGreaterThan(0);
+  }, 30_000);
+
+  it("a removed state cell is refused, naming the step and the cell, and its values are dropped with --allowDroppingState", async () => {
+    const location = await savepointOf(tempDir(), 100);
+    await expect(restore(location, { removedCell: true })).rejects.toThrow(/step "Count" no longer declares state cell "count" \(value<\?>\), which the checkpoint holds.*--allowDroppingState/s);
+    const seen = await restore(location, { removedCell: true }, { allowDroppingState: true });
+    expect(seen.length).toBeGreaterThan(0);
+    // No count any more (each line's count is 1), and `seen` starts empty, from the restore on.
+    for (const line of seen) expect(line.split(" ")[2]).toBe("1");
+    expect(seen.filter((l) => l.endsWith(" 0")).map((l) => l.split(" ")[0]).sort()).toEqual(["k0", "k1"]);
   }, 30_000);
 
   it("a damaged checkpoint is refused, naming the file and what to do", async () => {

@@ -8,8 +8,9 @@ import { expect } from "vitest";
  * re-record). A pin asserts that its runner still does one of these, so a change on the
  * runner's side or on beam-ts's turns the suite red: for an output mismatch the message
  * lists what is missing and what is unexpected against the model's expected output, which
- * together are the runner's actual output. A **varies** pin may list several outcomes (its
- * panes depend on the runner's timing).
+ * together are the runner's actual output. A **varies** pin lists the outcomes seen (its
+ * panes depend on the runner's timing); it must run to the end, and another output is
+ * reported, not failed (expectPinnedOutcome).
  */
 export const PINNED_OUTCOMES_FILE = path.resolve(import.meta.dirname, "pinned-outcomes.json");
 
@@ -38,7 +39,11 @@ export function normalizeOutcome(err: unknown): string {
     // eslint-disable-next-line no-control-regex
     .replace(/\u001b\[[0-9;]*m/g, "")
     .replace(/ on the runner at [^\s:]+:\d+:/g, " on the runner:")
-    .replace(/([\w.-]+\.(?:ts|js|mjs)):\d+(?::\d+)?/g, "$1");
+    .replace(/Job service at [^\s:]+:\d+:/g, "Job service:")
+    .replace(/([\w.-]+\.(?:ts|js|mjs)):\d+(?::\d+)?/g, "$1")
+    // Prism's refusal dumps the refused WindowingStrategy proto (coder ids, map order) after
+    // the feature's name: the name is what the pin is about.
+    .replace(/(unsupported feature "[^"]*") set with value[\s\S]*/g, "$1");
   const lines: string[] = [];
   let listed: string[] = [];
   const flush = () => {
@@ -60,8 +65,18 @@ export function normalizeOutcome(err: unknown): string {
  * Asserts that a pinned scenario ended as recorded for its runner. Without a recording the
  * scenario fails and says how to make one.
  */
-export function expectPinnedOutcome(runner: string, scenario: string, outcome: string): void {
+export function expectPinnedOutcome(runner: string, scenario: string, outcome: string, varies = false): void {
   const known = pinnedOutcomes()[runner]?.[scenario];
+  if (varies) {
+    // Its panes depend on the runner's timing: two runs of the same job were seen to give
+    // different outputs (2026-12-07, Flink: 7 of 49 pins in two full runs), so no list of
+    // outputs can be complete. The scenario ran to the end (the caller checked); an output
+    // not seen before is reported for re-recording instead of failing the suite.
+    if (known === undefined || !known.includes(outcome)) {
+      console.warn(`[pins] the varies pin "${scenario}" on ${runner} ended with an output not recorded in pinned-outcomes.json:\n${outcome}`);
+    }
+    return;
+  }
   if (known === undefined) {
     throw new Error(
       `No recorded outcome of the pinned scenario "${scenario}" on ${runner}; it ended with:\n${outcome}\n` +

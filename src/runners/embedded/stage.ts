@@ -64,7 +64,9 @@ export interface Stage {
    * Reads what `snapshot` wrote into this freshly built stage, before its first step.
    * `migrate` names the state slots (`data`, `state:<name>`) the checkpoint wrote with the
    * old coder of a declared migration (Pipeline.migrateState): decode them with it and
-   * convert each value.
+   * convert each value. `drop` names the state cells (`state:<name>`) and timer families
+   * (`timer:<name>`) the checkpoint holds and the step no longer declares: skip them
+   * (--allowDroppingState, checked by restore-plan.ts).
    */
-  restore?(input: ByteReader, coders: SnapshotCoders, migrate?: readonly string[]): void | Promise<void>;
+  restore?(input: ByteReader, coders: SnapshotCoders, migrate?: readonly string[], drop?: readonly string[]): void | Promise<void>;
 }

@@ -39,8 +39,12 @@ export interface StatefulStageCoders {
   readonly migrations?: readonly StateMigration[];
 }
 
-/** The first byte of a stateful stage's snapshot: the layout below. */
-const STATEFUL_SNAPSHOT_VERSION = 1;
+/**
+ * The first byte of a stateful stage's snapshot: the layout below. Layout 2 writes each
+ * state cell's byte length (so a restore can drop a cell the DoFn no longer declares);
+ * layout 1 checkpoints are still read.
+ */
+const STATEFUL_SNAPSHOT_VERSION = 2;
 
 /** A window expiry, carried through a bundle like an element. */
 class ExpiryWork {
@@ -245,9 +249,9 @@ export class StatefulStage implements Stage {
   }
 
   /**
-   * Writes the stage for a checkpoint (between passes: no bundle open). Layout, version 1:
+   * Writes the stage for a checkpoint (between passes: no bundle open). Layout, version 2:
    *
-   *   byte   version                  1
+   *   byte   version                  2 (1: the same without state cell lengths)
    *   double inputWatermark, output, now, currentTimestamp
    *   varint n, n × buffered element  coders.windowedValue(reads[0]), nested
    *   byte   side inputs              0 none | 1, then PushedBackElements.snapshot
@@ -266,8 +270,13 @@ export class StatefulStage implements Stage {
     this.timers.snapshot(out, this.timerCoders());
   }
 
-  /** Reads what `snapshot` wrote into this freshly built stage. */
-  restore(input: ByteReader, coders: SnapshotCoders, migrate: readonly string[] = []): void {
+  /**
+   * Reads what `snapshot` wrote into this freshly built stage. State cells the DoFn declares
+   * and the checkpoint lacks start empty (their defaults); `drop` names the cells
+   * (`state:<name>`) and timer families (`timer:<name>`) the checkpoint holds and the DoFn
+   * no longer declares, whose values and set timers are dropped (--allowDroppingState).
+   */
+  restore(input: ByteReader, coders: SnapshotCoders, migrate: readonly string[] = [], drop: readonly string[] = []): void {
     try {
       const specs = this.doFn.state ?? {};
       const readWith = new Map<string, StateCellCodec>();
@@ -277,9 +286,16 @@ export class StatefulStage implements Stage {
         if (!slot.startsWith("state:") || spec === undefined) throw corruptSnapshot(`the restore migrates ${slot}, which is not a state cell of the step`);
         readWith.set(name, migratingCellCodec(this.label, name, spec, migrationFor(this.label, this.coders.migrations, slot)));
       }
+      const droppedCells = new Set<string>();
+      const droppedTimers = new Set<string>();
+      for (const slot of drop) {
+        if (slot.startsWith("state:") && specs[slot.slice(6)] === undefined) droppedCells.add(slot.slice(6));
+        else if (slot.startsWith("timer:") && this.doFn.timers?.[slot.slice(6)] === undefined) droppedTimers.add(slot.slice(6));
+        else throw corruptSnapshot(`the restore drops ${slot}, which the step still declares`);
+      }
       const elements = coders.windowedValue(this.reads[0]!);
       const version = input.readByte();
-      if (version !== STATEFUL_SNAPSHOT_VERSION) throw corruptSnapshot(`layout version ${version} is not ${STATEFUL_SNAPSHOT_VERSION}`);
+      if (version !== STATEFUL_SNAPSHOT_VERSION && version !== 1) throw corruptSnapshot(`layout version ${version} is not 1 or ${STATEFUL_SNAPSHOT_VERSION}`);
       if (this.buffer.length > 0 || this.timers.size > 0 || this.expiries.size > 0) throw corruptSnapshot("restored into a stage that has run");
       this.inputWatermark = input.readDoubleBE();
       this.output = input.readDoubleBE();
@@ -295,8 +311,9 @@ export class StatefulStage implements Stage {
       this.pushedBack?.restore(input, elements);
       // Accessors are built when a restored entry is first used (a million keys restore in a
       // fraction of the time); its expiry is already in the restored heap.
-      readStateSnapshot(input, this.state, this.expiries, { specs, coders: this.timerCoders(), readWith }, (e) => (e.accessors = RESTORED));
-      this.timers.restore(input, this.timerCoders());
+      const stateContext = { specs, coders: this.timerCoders(), readWith, lengthPrefixedCells: version >= 2, drop: droppedCells };
+      readStateSnapshot(input, this.state, this.expiries, stateContext, (e) => (e.accessors = RESTORED));
+      this.timers.restore(input, this.timerCoders(), droppedTimers);
       if (input.remaining > 0) throw corruptSnapshot(`${input.remaining} byte(s) follow the end of the snapshot`);
     } catch (err) {
       if (err instanceof Error) err.message = `Restoring stateful step "${this.label}": ${err.message}`;

@@ -1,3 +1,4 @@
+import { BufferWriter } from "../../coders/index.js";
 import type { ByteReader, ByteWriter } from "../../model/index.js";
 import type { StateSpecMap } from "../../transforms/index.js";
 import type { MinHeap } from "../min-heap.js";
@@ -13,6 +14,16 @@ export interface StateSnapshotContext {
   readonly coders: TimerSnapshotCoders;
   /** On restore: cells the checkpoint wrote with a declared migration's old coder, read with these (state-migration-codec.ts). */
   readonly readWith?: ReadonlyMap<string, StateCellCodec>;
+  /**
+   * On restore: whether each cell's content is preceded by its byte length (layout 2; layout
+   * 1 snapshots, written before, are not), which lets a restore skip cells it drops.
+   */
+  readonly lengthPrefixedCells?: boolean;
+  /**
+   * On restore: cells the checkpoint holds and the DoFn no longer declares, whose values are
+   * dropped (--allowDroppingState; restore-plan.ts has checked). Needs length-prefixed cells.
+   */
+  readonly drop?: ReadonlySet<string>;
 }
 
 /**
@@ -24,13 +35,16 @@ export interface StateSnapshotContext {
  *                                 them by position: a name per cell would cost more than
  *                                 most values)
  *   n × entry                     key (key coder, nested), window (window coder, nested),
- *                                 varint cells, cells × (varint name position, content: see
- *                                 state-cell-codec.ts)
+ *                                 varint cells, cells × (varint name position, varint content
+ *                                 length, content: see state-cell-codec.ts)
  *   expiries                      varint size, size × (double garbage-collection time,
  *                                 varint ref: 0 a stale copy, i + 1 entry i), heap slot order
  *
  * An entry with no cells is written too: its window still expires (onWindowExpiration).
  * A stale copy (of an entry dropped when the bundle that made it failed) is not restored.
+ * The content length lets a restore skip a cell the updated DoFn no longer declares
+ * (--allowDroppingState) without its coder; snapshots written before it (the stateful
+ * stage's layout 1) have none and are read with `lengthPrefixedCells: false`.
  */
 export function writeStateSnapshot(out: ByteWriter, table: StateTable, expiries: MinHeap<StateEntry>, ctx: StateSnapshotContext): void {
   const codecs = codecsOf(ctx.specs);
@@ -38,6 +52,8 @@ export function writeStateSnapshot(out: ByteWriter, table: StateTable, expiries:
   const position = new Map(names.map((name, i) => [name, i]));
   const index = new Map<StateEntry, number>();
   const entries = [...table.all()];
+  // One scratch buffer for every cell: the content is encoded first to learn its length.
+  const scratch = new BufferWriter();
   out.writeVarInt(entries.length);
   out.writeVarInt(names.length);
   for (const name of names) out.writeUtf8(name, true);
@@ -50,7 +66,10 @@ export function writeStateSnapshot(out: ByteWriter, table: StateTable, expiries:
       const at = position.get(name);
       if (at === undefined) throw new Error(`internal error: state "${name}" is not declared by the DoFn`);
       out.writeVarInt(at);
-      codecs.get(name)!.write(content, out);
+      scratch.reset();
+      codecs.get(name)!.write(content, scratch);
+      out.writeVarInt(scratch.length);
+      out.writeBytes(scratch.written());
     }
   }
   out.writeVarInt(expiries.size);
@@ -75,14 +94,19 @@ export function readStateSnapshot(
   if (!table.isEmpty || expiries.size > 0) throw corruptSnapshot("state restored into a table that holds state");
   const codecs = codecsOf(ctx.specs);
   for (const [name, codec] of ctx.readWith ?? []) codecs.set(name, codec);
+  const prefixed = ctx.lengthPrefixedCells ?? true;
   const entries: StateEntry[] = [];
   table.begin();
   const n = readCount(input, "the number of state entries");
-  const written: (readonly [string, StateCellCodec])[] = [];
+  // A dropped cell's codec is undefined: its content is skipped by its length.
+  const written: (readonly [string, StateCellCodec | undefined])[] = [];
   for (let m = readCount(input, "the number of state names"); m > 0; m--) {
     const name = input.readUtf8(readCount(input, "a state name's length"));
     const codec = codecs.get(name);
-    if (codec === undefined) throw corruptSnapshot(`state "${name}" is not declared by the DoFn`);
+    if (codec === undefined && ctx.drop?.has(name) !== true) throw corruptSnapshot(`state "${name}" is not declared by the DoFn`);
+    if (codec === undefined && !prefixed) {
+      throw corruptSnapshot(`state "${name}" is to be dropped, but this snapshot's layout does not record cell lengths to skip it; restore with a pipeline that still declares "${name}", take a new savepoint, then drop it`);
+    }
     written.push([name, codec]);
   }
   for (let i = 0; i < n; i++) {
@@ -96,8 +120,15 @@ export function readStateSnapshot(
       const cell = written[at];
       if (cell === undefined) throw corruptSnapshot(`a state cell refers to name ${at} of ${written.length}`);
       const [name, codec] = cell;
+      const length = prefixed ? readCount(input, `the length of state "${name}"`) : 0;
+      if (codec === undefined) {
+        input.readBytes(length);
+        continue;
+      }
       if (e.cells.has(name)) throw corruptSnapshot(`state "${name}" appears twice in one entry`);
+      const start = input.position;
       e.cells.set(name, codec.read(input));
+      if (prefixed && input.position - start !== length) throw corruptSnapshot(`state "${name}" read ${input.position - start} byte(s) of its ${length}`);
     }
     attach(e);
     entries.push(e);

@@ -146,8 +146,12 @@ export class TimerTable {
     }
   }
 
-  /** Reads what `snapshot` wrote into this table, which must be empty. */
-  restore(input: ByteReader, coders: TimerSnapshotCoders): void {
+  /**
+   * Reads what `snapshot` wrote into this table, which must be empty. Timers of the families
+   * in `drop` (no longer declared by the DoFn, --allowDroppingState) are not restored: their
+   * heap slots become stale copies, so the heaps keep their shape.
+   */
+  restore(input: ByteReader, coders: TimerSnapshotCoders, drop: ReadonlySet<string> = new Set()): void {
     if (this.byId.size > 0 || this.eventHeap.size > 0) throw corruptSnapshot("timers restored into a table that holds timers");
     const timers: TimerEntry[] = [];
     const n = readCount(input, "the number of timers");
@@ -160,6 +164,10 @@ export class TimerTable {
       const domain = DOMAINS[d];
       if (domain === undefined) throw corruptSnapshot(`timer domain code ${d} is not 0 or 1`);
       const t: TimerEntry = { key, keyId: coders.keyId(key), window, name, tag, domain, fireTimestamp: input.readDoubleBE(), outputTimestamp: input.readDoubleBE(), live: true };
+      if (drop.has(name)) {
+        timers.push(STALE);
+        continue;
+      }
       const id = TimerTable.id(t.keyId, window, name, tag);
       if (this.byId.has(id)) throw corruptSnapshot(`timer "${tag}" appears twice for one key and window`);
       this.byId.set(id, t);
@@ -180,6 +188,10 @@ export class TimerTable {
           continue;
         }
         const t = timers[ref - 1];
+        if (t === STALE) {
+          heap.push(key, STALE);
+          continue;
+        }
         if (t === undefined || !belongs(t)) throw corruptSnapshot(`timer heap slot ${i} refers to timer ${ref - 1}, which it cannot hold`);
         heap.push(key, t);
       }

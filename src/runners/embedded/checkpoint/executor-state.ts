@@ -8,7 +8,7 @@ import type { Stage } from "../stage.js";
 import type { ProgressNode, ProgressTracker } from "../watermarks/progress-tracker.js";
 import { decodeChannels, decodeCommits } from "./executor-checkpointing.js";
 import { readSection, section } from "./executor-part.js";
-import { MIGRATIONS_SECTION } from "./restore-plan.js";
+import { DROPPED_STATE_SECTION, MIGRATIONS_SECTION } from "./restore-plan.js";
 import type { SnapshotCoders } from "./snapshot-coders.js";
 
 /** The parts of an executor its checkpoint is made of. */
@@ -74,7 +74,8 @@ export function snapshotExecutor(host: ExecutorStateHost): Map<string, Uint8Arra
 
 /**
  * Restores an executor from its part of a checkpoint, before the first pass: stages by
- * their names (a stage the checkpoint lacks starts empty), watermarks, side inputs, the
+ * their names (a stage the checkpoint lacks starts empty; so does a state cell; cells and
+ * timer families the plan drops are skipped), watermarks, side inputs, the
  * elements that were in flight from other executors, and the two-phase commits the
  * checkpoint covers (recoverCommit on their steps, before any bundle).
  */
@@ -82,14 +83,17 @@ export async function restoreExecutor(host: ExecutorStateHost, sections: Readonl
   const coders = snapshotCoders(host);
   const migrationBytes = sections.get(MIGRATIONS_SECTION);
   const migrations = migrationBytes === undefined ? {} : (JSON.parse(Buffer.from(migrationBytes).toString("utf8")) as Record<string, string[]>);
+  const droppedBytes = sections.get(DROPPED_STATE_SECTION);
+  const dropped = droppedBytes === undefined ? {} : (JSON.parse(Buffer.from(droppedBytes).toString("utf8")) as Record<string, string[]>);
   for (const plan of host.plans) {
     const name = `stage:${plan.stage.label}`;
     const bytes = sections.get(name);
     if (bytes === undefined) continue;
     const stage = plan.stage;
     const slots = migrations[plan.stage.label] ?? [];
+    const drop = dropped[plan.stage.label] ?? [];
     // Not an async callback: a synchronous restore's error must reach readSection's handler.
-    await readSection(name, bytes, (input) => stage.restore!(input, coders, slots));
+    await readSection(name, bytes, (input) => stage.restore!(input, coders, slots, drop));
   }
   const watermarks = sections.get("watermarks");
   if (watermarks !== undefined) {

@@ -3,7 +3,7 @@ import { encodeCheckpoint, type StageShape } from "./checkpoint-file.js";
 import type { CheckpointSettings } from "./checkpoint-settings.js";
 import type { CheckpointStorage, StoredCheckpoint } from "./checkpoint-storage.js";
 import { encodePart } from "./executor-part.js";
-import { MIGRATIONS_SECTION, planRestore, type DeclaredMigrations } from "./restore-plan.js";
+import { DROPPED_STATE_SECTION, MIGRATIONS_SECTION, planRestore, type DeclaredMigrations } from "./restore-plan.js";
 
 const STAGES: StageShape[] = [
   { label: "Read", shape: "splittableParDo", stateful: true },
@@ -55,6 +55,34 @@ describe("planRestore", () => {
   it("starts fresh when latest finds nothing, with a warning", () => {
     const empty: CheckpointStorage = { write: () => Promise.reject(new Error("no")), list: () => [], read: () => new Uint8Array(), remove: () => {} };
     expect(planRestore(empty, settings(), STAGES, 1)).toBeUndefined();
+  });
+
+  describe("state cells and timers added or removed", () => {
+    const count = (state: string, timers = ""): StageShape => ({ label: "Count", shape: `statefulParDo(key string_utf8, GlobalWindows, state [${state}], timers [${timers}])`, stateful: true });
+    const old = [STAGES[0]!, count("n:value<varint>, pairs:map<kv<string_utf8, varint>>", "flush")];
+
+    it("restores a step that added a state cell and a timer: nothing is dropped", () => {
+      const plan = planRestore(storageWith(1, old), settings(), [STAGES[0]!, count("n:value<varint>, pairs:map<kv<string_utf8, varint>>, seen:bag<varint>", "flush, tick")], 1)!;
+      expect(plan.dropped.size).toBe(0);
+      expect(plan.parts[0]!.has(DROPPED_STATE_SECTION)).toBe(false);
+    });
+
+    it("refuses a removed cell or timer, naming the step, the cell and the flag, and drops them with --allowDroppingState", () => {
+      const now = [STAGES[0]!, count("n:value<varint>, seen:bag<varint>")];
+      expect(() => planRestore(storageWith(1, old), settings(), now, 1)).toThrow(
+        /step "Count" no longer declares state cell "pairs" \(map<kv<string_utf8, varint>>\), timer "flush" \(with any timers set for it\), which the checkpoint holds.*--allowDroppingState/,
+      );
+      const plan = planRestore(storageWith(2, old), settings({ allowDroppingState: true }), now, 2)!;
+      expect(plan.dropped).toEqual(new Map([["Count", ["state:pairs", "timer:flush"]]]));
+      for (const part of plan.parts) expect(JSON.parse(Buffer.from(part.get(DROPPED_STATE_SECTION)!).toString("utf8"))).toEqual({ Count: ["state:pairs", "timer:flush"] });
+    });
+
+    it("refuses a cell that changed kind, and a changed key coder or windowing, even with added cells", () => {
+      const kindChanged = [STAGES[0]!, count("n:bag<varint>, pairs:map<kv<string_utf8, varint>>", "flush")];
+      expect(() => planRestore(storageWith(1, old), settings({ allowDroppingState: true }), kindChanged, 1)).toThrow(/step "Count" changed incompatibly: its state cell "n" changed from value<varint> to bag<varint>/);
+      const rewindowed = [STAGES[0]!, { ...count("n:value<varint>, pairs:map<kv<string_utf8, varint>>, seen:bag<varint>", "flush"), shape: old[1]!.shape.replace("GlobalWindows", "FixedWindows(1000)") }];
+      expect(() => planRestore(storageWith(1, old), settings({ allowDroppingState: true }), rewindowed, 1)).toThrow(/step "Count" changed incompatibly/);
+    });
   });
 
   describe("declared state migrations", () => {

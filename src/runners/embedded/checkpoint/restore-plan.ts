@@ -12,10 +12,15 @@ export interface RestorePlan {
   readonly parts: readonly ReadonlyMap<string, Uint8Array>[];
   /** The state slots (`data`, `state:<name>`) each stage decodes with its declared old coder, by the pipeline's label. */
   readonly migrations: ReadonlyMap<string, readonly string[]>;
+  /** The state cells (`state:<name>`) and timer families (`timer:<name>`) each stage drops (--allowDroppingState), by label. */
+  readonly dropped: ReadonlyMap<string, readonly string[]>;
 }
 
 /** The section of each part that tells executors which stages migrate which slots (JSON: label → slots). */
 export const MIGRATIONS_SECTION = "migrations";
+
+/** The section of each part that tells executors which stages drop which cells and timer families (JSON: label → slots). */
+export const DROPPED_STATE_SECTION = "droppedState";
 
 /** What the pipeline declares about state coder changes (stage-shape.ts planStageMigrations). */
 export interface DeclaredMigrations {
@@ -29,8 +34,11 @@ const NO_MIGRATIONS: DeclaredMigrations = { byStage: new Map(), problems: [] };
 /**
  * Reads the checkpoint `--restoreFrom` names and checks it against the pipeline about to
  * run, before anything starts: state is matched to stages by their full labels (after
- * `--renameSteps`); a stage whose key coder, state cells or WindowFn changed is refused,
- * naming the step and both versions; a changed state coder restores only through a
+ * `--renameSteps`); a stage whose kind, key coder or WindowFn changed is refused, naming
+ * the step and both versions; a stateful ParDo may add state cells and timers (they start
+ * empty, as in Flink and Dataflow's update), while one that no longer declares a cell or
+ * timer the checkpoint has is refused unless `--allowDroppingState` (then dropped, named
+ * to the executors in each part's DROPPED_STATE_SECTION); a changed state coder restores only through a
  * migration the pipeline declares (Pipeline.migrateState), named to the executors in each
  * part's MIGRATIONS_SECTION; a stateful stage that is gone is refused unless
  * `--allowDroppingState`; an added stage starts empty. Undefined when there is nothing to
@@ -66,6 +74,7 @@ export function planRestore(
   const problems: string[] = [...declared.problems];
   const rename = new Map<string, string>();
   const migrations = new Map<string, readonly string[]>();
+  const dropped = new Map<string, readonly string[]>();
   for (const old of header.stages) {
     const label = settings.renames.get(old.label) ?? old.label;
     rename.set(old.label, label);
@@ -78,9 +87,13 @@ export function planRestore(
       }
       continue;
     }
-    const verdict = compareStage(label, old, now, declared.byStage.get(label));
-    if (typeof verdict === "string") problems.push(verdict);
-    else if (verdict.length > 0) migrations.set(label, verdict);
+    const verdict = compareStage(label, old, now, declared.byStage.get(label), settings.allowDroppingState);
+    if (typeof verdict === "string") {
+      problems.push(verdict);
+      continue;
+    }
+    if (verdict.migrate.length > 0) migrations.set(label, verdict.migrate);
+    if (verdict.drop.length > 0) dropped.set(label, verdict.drop);
   }
   for (const [old, label] of settings.renames) {
     if (!header.stages.some((s) => s.label === old)) problems.push(`--renameSteps names "${old}", which the checkpoint does not have.`);
@@ -89,14 +102,21 @@ export function planRestore(
   if (problems.length > 0) {
     throw new BeamError("CHECKPOINT_INCOMPATIBLE", `This pipeline cannot start from checkpoint ${location}:\n  ${problems.join("\n  ")}`);
   }
-  const migrationSection = migrations.size === 0 ? undefined : Buffer.from(JSON.stringify(Object.fromEntries(migrations)), "utf8");
+  for (const [label, slots] of dropped) {
+    process.emitWarning(`--allowDroppingState: step "${label}" drops ${slots.map((slot) => describeDropped(slot)).join(", ")} of checkpoint ${location}.`, { type: "BeamCheckpointWarning" });
+  }
+  const asSection = (m: ReadonlyMap<string, readonly string[]>) => (m.size === 0 ? undefined : Buffer.from(JSON.stringify(Object.fromEntries(m)), "utf8"));
+  const migrationSection = asSection(migrations);
+  const droppedSection = asSection(dropped);
   return {
     location,
     header,
     migrations,
+    dropped,
     parts: parts.map((bytes) => {
       const sections = new Map<string, Uint8Array>();
       if (migrationSection !== undefined) sections.set(MIGRATIONS_SECTION, migrationSection);
+      if (droppedSection !== undefined) sections.set(DROPPED_STATE_SECTION, droppedSection);
       for (const [name, value] of decodePart(bytes)) {
         if (!name.startsWith("stage:")) {
           sections.set(name, value);
@@ -110,13 +130,20 @@ export function planRestore(
   };
 }
 
+/** How a stage takes a checkpoint's state: the slots it migrates and the cells and timer families it drops. */
+interface StageVerdict {
+  readonly migrate: readonly string[];
+  readonly drop: readonly string[];
+}
+
 /**
  * Whether stage `label` of the pipeline can take the state of `old`: the slots to migrate
- * (empty: none), or the problem. A slot whose coder changed needs a declared migration from
+ * and to drop, or the problem. A slot whose coder changed needs a declared migration from
  * exactly the checkpoint's coder; with the declared old coders in place, the rest of the
- * shape (kind, key coder, windowing, state cells, timers) must be the checkpoint's.
+ * shape (kind, key coder, windowing) must be the checkpoint's, and so must every state cell
+ * both declare; cells and timers may be added, and removed only with `allowDropping`.
  */
-function compareStage(label: string, old: StageShape, now: StageShape, declared: StageMigrations | undefined): readonly string[] | string {
+function compareStage(label: string, old: StageShape, now: StageShape, declared: StageMigrations | undefined, allowDropping: boolean): StageVerdict | string {
   const migrate = new Set<string>();
   const problems: string[] = [];
   if (old.coders !== undefined && now.coders !== undefined) {
@@ -146,11 +173,98 @@ function compareStage(label: string, old: StageShape, now: StageShape, declared:
     if (declared.shapeWith(all) === old.shape) for (const slot of all) migrate.add(slot);
   }
   const expected = migrate.size === 0 || declared === undefined ? now.shape : declared.shapeWith(migrate);
+  let drop: readonly string[] = [];
   if (expected !== old.shape) {
-    const withMigrations = migrate.size > 0 ? ` (${expected} with the declared migrations)` : "";
-    return `step "${label}" changed incompatibly: the checkpoint has ${old.shape}, this pipeline has ${now.shape}${withMigrations}.`;
+    const evolved = compareStatefulParDos(label, parseStatefulParDo(old.shape), parseStatefulParDo(expected), allowDropping);
+    if (typeof evolved === "string") return evolved;
+    if (evolved === undefined) {
+      const withMigrations = migrate.size > 0 ? ` (${expected} with the declared migrations)` : "";
+      return `step "${label}" changed incompatibly: the checkpoint has ${old.shape}, this pipeline has ${now.shape}${withMigrations}.`;
+    }
+    drop = evolved;
   }
-  return [...migrate].sort();
+  return { migrate: [...migrate].sort(), drop };
+}
+
+/** A stateful ParDo's shape (stage-shape.ts stageShape) taken apart: what must agree, its cells by name, its timers. */
+interface StatefulParDoShape {
+  /** Key coder and WindowFn. */
+  readonly keyed: string;
+  /** Each cell's `kind<coder>`, by name. */
+  readonly cells: ReadonlyMap<string, string>;
+  readonly timers: ReadonlySet<string>;
+}
+
+/** Undefined for other shapes. */
+function parseStatefulParDo(shape: string): StatefulParDoShape | undefined {
+  const m = /^statefulParDo\((.*), state \[(.*)\], timers \[([^\]]*)\]\)$/s.exec(shape);
+  if (m === null) return undefined;
+  const cells = new Map<string, string>();
+  for (const item of splitTopLevel(m[2]!)) {
+    const colon = item.indexOf(":");
+    if (colon < 0) return undefined;
+    cells.set(item.slice(0, colon), item.slice(colon + 1));
+  }
+  return { keyed: m[1]!, cells, timers: new Set(splitTopLevel(m[3]!)) };
+}
+
+/** Splits a shape's list at the commas outside brackets (coder names such as kv<a, b> hold commas). */
+function splitTopLevel(list: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < list.length; i++) {
+    const ch = list[i]!;
+    if (ch === "<" || ch === "(" || ch === "[") depth++;
+    else if (ch === ">" || ch === ")" || ch === "]") depth--;
+    else if (ch === "," && depth === 0) {
+      out.push(list.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  if (list.trim() !== "") out.push(list.slice(start).trim());
+  return out;
+}
+
+/**
+ * The state evolution a stateful ParDo may go through between a checkpoint and its restore,
+ * as Flink's savepoints and Dataflow's update allow: added cells and timers start empty (a
+ * cell reads its default in every key and window). Undefined when the step changed in a way
+ * that is no evolution (its kind, key coder or WindowFn); the problem when a cell changed
+ * kind or was removed without `allowDropping`; else the slots to drop.
+ */
+function compareStatefulParDos(label: string, old: StatefulParDoShape | undefined, now: StatefulParDoShape | undefined, allowDropping: boolean): readonly string[] | string | undefined {
+  if (old === undefined || now === undefined || old.keyed !== now.keyed) return undefined;
+  const problems: string[] = [];
+  const drop: string[] = [];
+  for (const [name, was] of old.cells) {
+    const is = now.cells.get(name);
+    if (is === undefined) drop.push(`state:${name}`);
+    else if (is !== was) {
+      problems.push(
+        `step "${label}" changed incompatibly: its state cell "${name}" changed from ${was} to ${is}. Keep it ${was}` +
+          (was.split("<")[0] === is.split("<")[0] ? ` or declare a migration with p.migrateState("${label}", { state: "${name}", from: <the old coder>, migrate })` : "") +
+          `, or declare the new cell under another name (it starts empty) and drop "${name}" with --allowDroppingState.`,
+      );
+    }
+  }
+  for (const timer of old.timers) if (!now.timers.has(timer)) drop.push(`timer:${timer}`);
+  if (problems.length > 0) return problems.join("\n  ");
+  if (drop.length > 0 && !allowDropping) {
+    return (
+      `step "${label}" no longer declares ${drop.map((slot) => describeDropped(slot, old)).join(", ")}, which the checkpoint holds: restoring would lose ${drop.length === 1 ? "it" : "them"}. ` +
+      `Declare ${drop.length === 1 ? "it" : "them"} again, or pass --allowDroppingState to drop ${drop.length === 1 ? "it" : "them"}.`
+    );
+  }
+  return drop;
+}
+
+/** A dropped slot in words: `state cell "seen" (bag<varint>)`, `timer "flush" and its set timers`. */
+function describeDropped(slot: string, old?: StatefulParDoShape): string {
+  const name = slot.slice(slot.indexOf(":") + 1);
+  if (slot.startsWith("timer:")) return `timer "${name}" (with any timers set for it)`;
+  const kind = old?.cells.get(name);
+  return `state cell "${name}"${kind === undefined ? "" : ` (${kind})`}`;
 }
 
 /** A state slot in words, for messages. */

@@ -77,8 +77,8 @@ class Driver {
     return out.finish();
   }
 
-  async restore(bytes: Uint8Array): Promise<void> {
-    await this.stage.restore(new BufferReader(bytes), CODERS);
+  async restore(bytes: Uint8Array, drop: readonly string[] = []): Promise<void> {
+    await this.stage.restore(new BufferReader(bytes), CODERS, [], drop);
   }
 }
 
@@ -347,11 +347,47 @@ describe("StatefulStage snapshot and restore", () => {
       await expect(restoreInto(bytes.subarray(0, cut)), `cut at ${cut}`).rejects.toThrow(/Restoring stateful step "Stateful"/);
     }
     await expect(restoreInto(new Uint8Array([...bytes, 0]))).rejects.toThrow(/byte\(s\) follow the end/);
-    await expect(restoreInto(new Uint8Array([2, ...bytes.subarray(1)]))).rejects.toThrow(/layout version 2/);
+    await expect(restoreInto(new Uint8Array([3, ...bytes.subarray(1)]))).rejects.toThrow(/layout version 3/);
     const renamed = everything() as { state: Record<string, unknown> };
     renamed.state = { ...renamed.state, bag2: renamed.state["bag"] };
     delete renamed.state["bag"];
     await expect(restoreInto(bytes, renamed)).rejects.toThrow(/state "bag" is not declared/);
+  });
+
+  it("restores into a DoFn that added a state cell (it starts empty) and drops the cells and timer families it was told to drop", async () => {
+    const original = new Driver(bufferUntilWindowEnd());
+    await original.pass({ elements: [at("a", 1, 1_000), at("a", 3, 3_000), at("b", 5, 2_000)], wm: 1_500, now: 0 });
+    const bytes = original.snapshot();
+    // Keeps `count` and `flush`, removes `buffer`, adds `seen`.
+    const updated = () => ({
+      state: { count: StateSpecs.value<number>(), seen: StateSpecs.bag<number>(varIntCoder) },
+      timers: { flush: TimerSpecs.timer("EVENT_TIME") },
+      process(e: KV<string, number>, ctx: { state: { count: { read(): number | undefined; write(n: number): void }; seen: { add(v: number): void } }; timers: { flush: { set(t: Instant): void } }; window: { maxTimestamp(): Instant } }) {
+        ctx.state.seen.add(e.value);
+        ctx.state.count.write((ctx.state.count.read() ?? 0) + 1);
+        ctx.timers.flush.set(ctx.window.maxTimestamp());
+      },
+      onTimer: {
+        flush(ctx: { key: string; state: { count: { read(): number | undefined }; seen: { read(): Iterable<number> } }; output(s: string): void }) {
+          ctx.output(`${ctx.key} seen [${[...ctx.state.seen.read()].join(",")}] count ${ctx.state.count.read()}`);
+        },
+      },
+    });
+    await expect(new Driver(updated()).restore(bytes)).rejects.toThrow(/state "buffer" is not declared by the DoFn/);
+    const restored = new Driver(updated());
+    await restored.restore(bytes, ["state:buffer"]);
+    await restored.pass({ elements: [at("a", 4, 4_000)], wm: MAX_TIMESTAMP, now: 0 });
+    // The count went on from the checkpoint; `seen` started empty for every key and window.
+    expect(restored.log).toContain('"a seen [4] count 3"@9999 in 0:10000');
+    expect(restored.log).toContain('"b seen [] count 1"@9999 in 0:10000');
+
+    // Without the `flush` timer family: the timers the checkpoint set for it are dropped.
+    const withoutTimers = () => ({ state: { buffer: StateSpecs.bag<number>(varIntCoder), count: StateSpecs.value<number>() }, process() {} });
+    const untimed = new Driver(withoutTimers());
+    await untimed.restore(bytes, ["timer:flush"]);
+    await untimed.pass({ elements: [], wm: MAX_TIMESTAMP, now: 0 });
+    expect(untimed.log).toEqual([`wm ${MAX_TIMESTAMP}`]);
+    await expect(new Driver(withoutTimers()).restore(bytes, ["timer:nope", "state:count"])).rejects.toThrow(/drops state:count, which the step still declares/);
   });
 
   it("a restored stage behaves as the original for any input and any snapshot point", async () => {
