@@ -99,6 +99,33 @@ describe("pipeline construction", () => {
     expect(() => doubleKeyed.apply(groupByKey<number, string>())).toThrow(/keys must encode deterministically/);
   });
 
+  it("releases a name whose expansion threw, with everything the expansion had applied", async () => {
+    const p = new Pipeline();
+    const lines = p.apply("Lines", create(["a", "b"]));
+    const before = { transforms: [...p.graph().transforms.keys()], consumers: p.graph().pcollections.get(lines.id)!.consumers.length };
+    const broken = ptransform("Broken", (pc: PCollection<string>) => {
+      pc.apply("Upper", map((s: string) => s.toUpperCase())).apply("Twice", map((s: string) => s + s));
+      throw new ConstructionError("the second step is misconfigured");
+    });
+    expect(() => lines.apply("Parse", broken)).toThrow(/In transform "Parse": the second step is misconfigured/);
+    expect([...p.graph().transforms.keys()]).toEqual(before.transforms);
+    expect(p.graph().pcollections.get(lines.id)!.consumers).toHaveLength(before.consumers);
+    expect([...p.graph().pcollections.values()].filter((pc) => pc.producer !== undefined && !p.graph().transforms.has(pc.producer))).toEqual([]);
+
+    const out = lines.apply("Parse", ptransform("Fixed", (pc: PCollection<string>) => pc.apply("Upper", map((s: string) => s.toUpperCase()))));
+    const seen: string[] = [];
+    out.apply("Collect", map((s: string) => void seen.push(s)));
+    await p.run().waitUntilFinish();
+    expect(seen.sort()).toEqual(["A", "B"]);
+  });
+
+  it("still refuses a name whose first expansion succeeded", () => {
+    const p = new Pipeline();
+    const lines = p.apply("Lines", create(["a"]));
+    lines.apply("Parse", map((s: string) => s));
+    expect(() => lines.apply("Parse", ptransform("Broken", () => { throw new ConstructionError("bad"); }))).toThrow(/already exists/);
+  });
+
   it("rejects transform names containing a slash", () => {
     const p = new Pipeline();
     expect(() => p.apply("a/b", create([1]))).toThrow(/must not contain "\/"/);

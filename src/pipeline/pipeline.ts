@@ -163,6 +163,7 @@ export class Pipeline {
           `pcoll.apply("${name}2", ...) or a name that says what it does.`,
       );
     }
+    const hooksBefore = this.beforeRun.length;
     const node = this.newTransform(name, fullLabel, parent.id);
     Object.assign(node.inputs, pvalueIds(input));
     this.scope.push(node);
@@ -170,6 +171,10 @@ export class Pipeline {
     try {
       output = transform.expand(input);
     } catch (err) {
+      // A failed expansion leaves no trace, so the caller can fix the cause and apply
+      // again under the same name (Beam Python likewise only records a transform once
+      // its expansion returned).
+      this.discardSince(node, hooksBefore);
       throw withLabel(err, fullLabel);
     } finally {
       this.scope.pop();
@@ -285,6 +290,33 @@ export class Pipeline {
     return node;
   }
 
+  /**
+   * Removes `node` and everything created while it expanded: ids come from one counter,
+   * so those are exactly the transforms and PCollections with a larger number. Consumer
+   * edges they added to older PCollections and their run hooks go too.
+   */
+  private discardSince(node: TransformNode, hooksBefore: number): void {
+    const first = idNumber(node.id);
+    const discarded = new Set<string>();
+    for (const [id, t] of this.transforms) {
+      if (idNumber(id) < first) continue;
+      discarded.add(id);
+      this.transforms.delete(id);
+      this.labels.delete(t.fullLabel);
+    }
+    for (const [id, pc] of this.pcollections) {
+      if (idNumber(id) >= first) {
+        this.pcollections.delete(id);
+        continue;
+      }
+      const kept = pc.consumers.filter((c) => !discarded.has(c));
+      pc.consumers.splice(0, pc.consumers.length, ...kept);
+    }
+    const siblings = this.transforms.get(node.parent!)!.children;
+    siblings.splice(0, siblings.length, ...siblings.filter((c) => !discarded.has(c)));
+    this.beforeRun.splice(hooksBefore);
+  }
+
   private checkNotFrozen(what: string): void {
     if (this.frozen) {
       throw new ConstructionError(
@@ -306,6 +338,11 @@ function pvalueIds(value: PValue): Record<string, string> {
     if (pc instanceof PCollection) out[tag] = pc.id;
   }
   return out;
+}
+
+/** The number of a transform or PCollection id (`t12`, `pc13`): creation order. */
+function idNumber(id: string): number {
+  return Number(id.replace(/^\D+/, ""));
 }
 
 const LABELED = Symbol("beam-ts.labeled");

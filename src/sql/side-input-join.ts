@@ -24,6 +24,13 @@ export interface SideInputJoinSpec {
   readonly sideWidth: number;
   readonly label: (kind: string) => string;
   readonly rowsCoder: Coder<Row>;
+  /**
+   * What to do with each joined row instead of outputting it: the calc over the join, run in
+   * the join's DoFn (translate-plan.ts); the output's coder is then the caller's to set.
+   */
+  readonly emit?: (row: Row, ctx: { output(value: unknown): void; outputWithTimestamp(value: unknown, timestamp: number): void }) => void;
+  /** The ParDo options that calc needs (its allowed timestamp skew). */
+  readonly stepOptions?: { readonly allowedTimestampSkew?: number };
 }
 
 /** Why a side cannot be read as a side input per window of the main input, or undefined when it can. */
@@ -42,8 +49,9 @@ export function sideInputRefusal(side: PCollection<unknown>): string | undefined
  * windowing than the main input's is re-windowed into the global window: every main window then
  * reads all of it (a lookup table).
  */
-export function sideInputJoin(spec: SideInputJoinSpec): PCollection<Row> {
+export function sideInputJoin(spec: SideInputJoinSpec): PCollection<unknown> {
   const { main, residual, keepUnmatchedMain, sideWidth, sideIs, label } = spec;
+  const emit = spec.emit ?? ((row: Row, ctx: { output(value: unknown): void }) => ctx.output(row));
   const keyed = spec.side
     .apply(
       label("SideInputKey"),
@@ -58,10 +66,9 @@ export function sideInputJoin(spec: SideInputJoinSpec): PCollection<Row> {
   const view = asMultimap(alignWindows(keyed, main, label));
   const nulls: readonly null[] = new Array<null>(sideWidth).fill(null);
   const joined = (m: Row, s: Row): unknown[] => (sideIs === "right" ? [...m, ...s] : [...s, ...m]);
-  return main
-    .apply(
+  const joinedRows = main.apply(
       label("SideInputJoin"),
-      parDo<Row, Row>(
+      parDo<Row, unknown>(
         {
           process(m, ctx) {
             const key = keyString(spec.mainKey(m));
@@ -72,16 +79,16 @@ export function sideInputJoin(spec: SideInputJoinSpec): PCollection<Row> {
                 const row = joined(m, s);
                 if (residual !== undefined && residual(row) !== true) continue;
                 matched = true;
-                ctx.output(row);
+                emit(row, ctx);
               }
             }
-            if (!matched && keepUnmatchedMain) ctx.output(joined(m, nulls));
+            if (!matched && keepUnmatchedMain) emit(joined(m, nulls), ctx);
           },
         },
-        { sideInputs: [view] },
+        { ...spec.stepOptions, sideInputs: [view] },
       ),
-    )
-    .withCoder(spec.rowsCoder);
+    );
+  return spec.emit === undefined ? joinedRows.withCoder(spec.rowsCoder) : joinedRows;
 }
 
 /** The side's rows in the windows a side input of the main input must be in (see sideInputJoin). */

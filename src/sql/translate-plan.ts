@@ -6,6 +6,7 @@ import { aggregatesCombineFn } from "./aggregate-functions.js";
 import { compileExpression, type Evaluator } from "./compile-expression.js";
 import type { BoundExpr } from "./bound-expression.js";
 import type { PlanNode } from "./plan.js";
+import { groupingKey } from "./grouping-key.js";
 import { joinWindowingRefusal } from "./join-windowing.js";
 import { sideInputJoin, sideInputRefusal } from "./side-input-join.js";
 import type { SqlRow } from "./sql-transform.js";
@@ -25,7 +26,19 @@ interface CalcOptions {
 /** What a calc does with each row it computes, in its own DoFn. */
 type Emit = (row: SqlRowArray, ctx: { output(value: unknown): void; outputWithTimestamp(value: unknown, timestamp: number): void }) => void;
 
+/** ParDo options of a step that runs a calc. */
+type StepOptions = { readonly allowedTimestampSkew?: number };
+
+/** A calc run inside the step that makes its input rows: what it does with each row, and the options it needs. */
+interface FusedCalc {
+  readonly emit: Emit;
+  readonly options: StepOptions;
+}
+
 const rowsCoder = jsValueCoder as Coder<SqlRowArray>;
+
+/** The value of a keyed row whose aggregates read nothing. */
+const NO_VALUES: SqlRowArray = Object.freeze([]);
 
 /**
  * Applies a plan as Beam transforms: calcs as one ParDo each (reading the input's schema
@@ -38,6 +51,8 @@ const rowsCoder = jsValueCoder as Coder<SqlRowArray>;
  */
 export class PlanTranslator {
   private counter = 0;
+  /** How often each subplan (by planKey) occurs in the plan being translated. */
+  private uses: Map<string, number> | undefined;
   /** Translated subplans by their canonical form: a subquery that appears twice is computed once. */
   private readonly translated = new Map<string, PCollection<SqlRowArray>>();
   constructor(
@@ -51,6 +66,7 @@ export class PlanTranslator {
    * own ParDo, anything else gets one more step.
    */
   translateToRows(node: PlanNode, names: readonly string[]): PCollection<SqlRow> {
+    this.uses = subplanUses(node);
     const toObject = (r: SqlRowArray): SqlRow => {
       const out: Record<string, unknown> = {};
       for (let i = 0; i < names.length; i++) out[names[i]!] = r[i] ?? null;
@@ -151,7 +167,6 @@ export class PlanTranslator {
     // A calc on an input reads its schema rows in the same ParDo: projection, filter and the
     // conversion from rows fuse into one step.
     const names = node.input.kind === "input" ? node.input.columns.map((c) => c.name) : undefined;
-    const source = node.input.kind === "input" ? this.input(node.input.name, names!) : this.translate(node.input);
     const objectNames = options.objectNames;
     // Plain loops: this runs once per element, and the arrays it makes are most of its garbage.
     const rowOf = (element: unknown): SqlRowArray => {
@@ -161,45 +176,69 @@ export class PlanTranslator {
       for (let i = 0; i < names.length; i++) row[i] = record[names[i]!] ?? null;
       return row;
     };
-    const calc = source.apply(
-      this.label("Calc"),
-      parDo<unknown, unknown>(
-        {
-          process(element, ctx) {
-            const row = rowOf(element);
-            if (filter !== undefined && filter(row) !== true) return;
-            if (objectNames !== undefined) {
-              const out: Record<string, unknown> = {};
-              for (let i = 0; i < width; i++) out[objectNames[i]!] = projects[i]!(row) ?? null;
-              ctx.output(out);
-              return;
-            }
-            const out = new Array<unknown>(width);
-            for (let i = 0; i < width; i++) out[i] = projects[i]!(row);
-            if (emit === undefined) ctx.output(out);
-            else emit(out, ctx);
-          },
-        },
-        // As Beam SQL: a window's time field is its row's event time, earlier or later than the element's.
-        options.retimestamps === true ? { allowedTimestampSkew: Number.MAX_SAFE_INTEGER } : {},
-      ),
-    );
+    const body: Emit = (element, ctx) => {
+      const row = rowOf(element);
+      if (filter !== undefined && filter(row) !== true) return;
+      if (objectNames !== undefined) {
+        const out: Record<string, unknown> = {};
+        for (let i = 0; i < width; i++) out[objectNames[i]!] = projects[i]!(row) ?? null;
+        ctx.output(out);
+        return;
+      }
+      const out = new Array<unknown>(width);
+      for (let i = 0; i < width; i++) out[i] = projects[i]!(row);
+      if (emit === undefined) ctx.output(out);
+      else emit(out, ctx);
+    };
+    // As Beam SQL: a window's time field is its row's event time, earlier or later than the element's.
+    const stepOptions: StepOptions = options.retimestamps === true ? { allowedTimestampSkew: Number.MAX_SAFE_INTEGER } : {};
+    const input = node.input;
+    let calc: PCollection<unknown>;
+    if ((input.kind === "aggregate" || input.kind === "join") && this.usedOnce(input)) {
+      // The step that makes the calc's rows runs it on each row it makes: every row is one
+      // output fewer (and one encoding fewer wherever outputs are encoded).
+      calc = input.kind === "aggregate" ? this.aggregate(input, { emit: body, options: stepOptions }) : this.join(input, { emit: body, options: stepOptions });
+    } else {
+      const source = input.kind === "input" ? this.input(input.name, names!) : this.translate(input);
+      calc = source.apply(this.label("Calc"), parDo<unknown, unknown>({ process: body }, stepOptions));
+    }
     return emit === undefined && objectNames === undefined ? calc.withCoder(rowsCoder) : calc;
   }
 
-  private aggregate(node: Extract<PlanNode, { kind: "aggregate" }>): PCollection<SqlRowArray> {
+  /** Whether `node` occurs once in the plan being translated (a subplan used twice is translated once, never fused). */
+  private usedOnce(node: PlanNode): boolean {
+    return this.uses?.get(planKey(node)) === 1;
+  }
+
+  private aggregate(node: Extract<PlanNode, { kind: "aggregate" }>): PCollection<SqlRowArray>;
+  private aggregate(node: Extract<PlanNode, { kind: "aggregate" }>, fused: FusedCalc): PCollection<unknown>;
+  private aggregate(node: Extract<PlanNode, { kind: "aggregate" }>, fused?: FusedCalc): PCollection<unknown> {
+    const emit: Emit = fused?.emit ?? ((r, ctx) => ctx.output(r));
+    const ended = (pc: PCollection<unknown>) => (fused === undefined ? pc.withCoder(rowsCoder) : pc);
     const w = node.window;
     const keyCount = node.keyCount;
     const fn = aggregatesCombineFn(node.aggregates);
     const windowFn = w === undefined ? undefined : w.fn === "TUMBLE" ? fixedWindows(w.size) : w.fn === "HOP" ? slidingWindows(w.size, w.period) : sessions(w.size);
-    const keyOf = (r: SqlRowArray): KV<unknown[], SqlRowArray> => kv(r.slice(0, keyCount).map(keyValue), r);
-    const kvRows = kvCoder(deterministicJsValueCoder as Coder<unknown[]>, rowsCoder);
-    let keyed: PCollection<KV<unknown[], SqlRowArray>>;
+    // A keyed row carries only what its aggregates read: the key columns are in the key, and
+    // every copy of them would be encoded again wherever the KV is (shuffle, immutability check).
+    const args = [...new Set(node.aggregates.flatMap((a) => (a.arg === undefined ? [] : [a.arg])))];
+    const keyedFn = aggregatesCombineFn(node.aggregates.map((a) => (a.arg === undefined ? a : { ...a, arg: args.indexOf(a.arg) })));
+    // The key columns are the row's first: encoded straight from it (grouping-key.ts).
+    const groupKey = groupingKey(node.columns.slice(0, keyCount).map((c) => c.type.name));
+    const keyOf = (r: SqlRowArray): KV<string, SqlRowArray> => {
+      // Without arguments (GROUP BY alone, DISTINCT) every row carries the same empty value, never written to.
+      if (args.length === 0) return kv(groupKey.encode(r), NO_VALUES);
+      const value = new Array<unknown>(args.length);
+      for (let i = 0; i < args.length; i++) value[i] = r[args[i]!];
+      return kv(groupKey.encode(r), value);
+    };
+    const kvRows = kvCoder(groupKey.coder, rowsCoder);
+    let keyed: PCollection<KV<string, SqlRowArray>>;
     if (node.input.kind === "calc" && (keyCount > 0 || w !== undefined)) {
       // The calc computing the aggregate's input keys its rows (and sets their event time) itself.
       const field = w?.field ?? -1;
       const emit: Emit = w === undefined ? (r, ctx) => ctx.output(keyOf(r)) : (r, ctx) => ctx.outputWithTimestamp(keyOf(r), r[field] as number);
-      keyed = (this.calc(node.input, emit, { retimestamps: w !== undefined }) as PCollection<KV<unknown[], SqlRowArray>>).withCoder(kvRows);
+      keyed = (this.calc(node.input, emit, { retimestamps: w !== undefined }) as PCollection<KV<string, SqlRowArray>>).withCoder(kvRows);
       if (windowFn !== undefined) keyed = keyed.apply(this.label("Window"), windowInto(windowFn));
     } else {
       let rows = this.translate(node.input);
@@ -211,23 +250,27 @@ export class PlanTranslator {
       }
       if (keyCount === 0 && w === undefined && rows.windowing.windowFn.urn === WindowFnUrns.global) {
         // SQL: an aggregate without GROUP BY gives one row, also for no input (COUNT 0, SUM NULL).
-        return rows.apply(this.label("Aggregate"), combineGlobally(fn)).apply(this.label("Row"), parDo<unknown[], SqlRowArray>({ process: (out, ctx) => ctx.output(out) })).withCoder(rowsCoder);
+        return ended(rows.apply(this.label("Aggregate"), combineGlobally(fn)).apply(this.label("Row"), parDo<unknown[], unknown>({ process: (out, ctx) => emit(out, ctx) }, fused?.options ?? {})));
       }
-      keyed = rows.apply(this.label("Key"), parDo<SqlRowArray, KV<unknown[], SqlRowArray>>({ process: (r, ctx) => ctx.output(keyOf(r)) })).withCoder(kvRows);
+      keyed = rows.apply(this.label("Key"), parDo<SqlRowArray, KV<string, SqlRowArray>>({ process: (r, ctx) => ctx.output(keyOf(r)) })).withCoder(kvRows);
     }
     const windowed = w !== undefined;
-    return keyed
-      .apply(this.label("Aggregate"), combinePerKey(fn))
-      .apply(
+    return ended(
+      keyed.apply(this.label("Aggregate"), combinePerKey(keyedFn)).apply(
         this.label("Row"),
-        parDo<KV<unknown[], unknown[]>, SqlRowArray>({
-          process(e, ctx) {
-            const bounds = windowed && ctx.window instanceof IntervalWindow ? [ctx.window.start, ctx.window.end] : [];
-            ctx.output([...e.key, ...e.value, ...bounds]);
+        parDo<KV<string, unknown[]>, unknown>(
+          {
+            process(e, ctx) {
+              const row = groupKey.decode(e.key);
+              for (const v of e.value) row.push(v);
+              if (windowed && ctx.window instanceof IntervalWindow) row.push(ctx.window.start, ctx.window.end);
+              emit(row, ctx);
+            },
           },
-        }),
-      )
-      .withCoder(rowsCoder);
+          fused?.options ?? {},
+        ),
+      ),
+    );
   }
 
   /**
@@ -252,7 +295,10 @@ export class PlanTranslator {
     return pick;
   }
 
-  private join(node: Extract<PlanNode, { kind: "join" }>): PCollection<SqlRowArray> {
+  private join(node: Extract<PlanNode, { kind: "join" }>): PCollection<SqlRowArray>;
+  private join(node: Extract<PlanNode, { kind: "join" }>, fused: FusedCalc): PCollection<unknown>;
+  private join(node: Extract<PlanNode, { kind: "join" }>, fused?: FusedCalc): PCollection<unknown> {
+    const emit: Emit = fused?.emit ?? ((r, ctx) => ctx.output(r));
     const keyTypes = node.leftKeys.map((k, i) => commonType(k.type.name, node.rightKeys[i]!.type.name) ?? k.type.name);
     const sideIs = this.sideInputSide(node);
     if (sideIs !== undefined) {
@@ -277,22 +323,26 @@ export class PlanTranslator {
         sideWidth: sideNode.columns.length,
         label: (kind) => this.label(kind),
         rowsCoder,
+        ...(fused === undefined ? {} : { emit: fused.emit, stepOptions: fused.options }),
       });
     }
-    const keyer = (exprs: readonly Evaluator[], fromTypes: readonly string[], side: string) => (r: SqlRowArray): KV<unknown[], SqlRowArray> => {
-      const key = exprs.map((e, i) => {
-        const v = e(r);
-        return v === null ? null : keyValue(castValue(v, fromTypes[i] as never, keyTypes[i]!));
-      });
-      // NULL never equals anything: such a row gets a key of its side only, so it meets no row of the other side.
-      return kv(key.includes(null) ? [`\u0000null-${side}`] : key, r);
+    const joinKey = groupingKey(keyTypes);
+    const keyer = (exprs: readonly Evaluator[], fromTypes: readonly string[], side: string) => (r: SqlRowArray): KV<string, SqlRowArray> => {
+      const key = new Array<unknown>(exprs.length);
+      for (let i = 0; i < exprs.length; i++) {
+        const v = exprs[i]!(r);
+        // NULL never equals anything: such a row gets a key of its side only (no encoding starts with U+0000), so it meets no row of the other side.
+        if (v === null) return kv(`\u0000null-${side}`, r);
+        key[i] = castValue(v, fromTypes[i] as never, keyTypes[i]!);
+      }
+      return kv(joinKey.encode(key), r);
     };
-    const keyCoder = kvCoder(deterministicJsValueCoder as Coder<unknown[]>, rowsCoder);
+    const keyCoder = kvCoder(joinKey.coder, rowsCoder);
     // A side that is a calc keys its rows in its own DoFn.
-    const keyed = (side: PlanNode, keyOf: (r: SqlRowArray) => KV<unknown[], SqlRowArray>, label: string): PCollection<KV<unknown[], SqlRowArray>> =>
+    const keyed = (side: PlanNode, keyOf: (r: SqlRowArray) => KV<string, SqlRowArray>, label: string): PCollection<KV<string, SqlRowArray>> =>
       (side.kind === "calc"
-        ? (this.calc(side, (r, ctx) => ctx.output(keyOf(r))) as PCollection<KV<unknown[], SqlRowArray>>)
-        : this.translate(side).apply(this.label(label), parDo<SqlRowArray, KV<unknown[], SqlRowArray>>({ process: (r, ctx) => ctx.output(keyOf(r)) }))
+        ? (this.calc(side, (r, ctx) => ctx.output(keyOf(r))) as PCollection<KV<string, SqlRowArray>>)
+        : this.translate(side).apply(this.label(label), parDo<SqlRowArray, KV<string, SqlRowArray>>({ process: (r, ctx) => ctx.output(keyOf(r)) }))
       ).withCoder(keyCoder);
     const left = keyed(node.left, keyer(node.leftKeys.map(compileExpression), node.leftKeys.map((k) => k.type.name), "left"), "JoinKeyLeft");
     const right = keyed(node.right, keyer(node.rightKeys.map(compileExpression), node.rightKeys.map((k) => k.type.name), "right"), "JoinKeyRight");
@@ -303,10 +353,10 @@ export class PlanTranslator {
     const rightWidth = node.right.columns.length;
     const keepLeft = node.join === "LEFT" || node.join === "FULL";
     const keepRight = node.join === "RIGHT" || node.join === "FULL";
-    return coGroupByKey({ left, right }, this.label("Join"))
-      .apply(
-        this.label("JoinRows"),
-        parDo<KV<unknown, { readonly left: SqlRowArray[]; readonly right: SqlRowArray[] }>, SqlRowArray>({
+    const joinedRows = coGroupByKey({ left, right }, this.label("Join")).apply(
+      this.label("JoinRows"),
+      parDo<KV<unknown, { readonly left: SqlRowArray[]; readonly right: SqlRowArray[] }>, unknown>(
+        {
           process(e, ctx) {
             const matchedRight = new Set<number>();
             for (const l of e.value.left) {
@@ -316,15 +366,17 @@ export class PlanTranslator {
                 if (residual !== undefined && residual(row) !== true) return;
                 matched = true;
                 matchedRight.add(j);
-                ctx.output(row);
+                emit(row, ctx);
               });
-              if (!matched && keepLeft) ctx.output([...l, ...new Array<null>(rightWidth).fill(null)]);
+              if (!matched && keepLeft) emit([...l, ...new Array<null>(rightWidth).fill(null)], ctx);
             }
-            if (keepRight) e.value.right.forEach((r, j) => matchedRight.has(j) || ctx.output([...new Array<null>(leftWidth).fill(null), ...r]));
+            if (keepRight) e.value.right.forEach((r, j) => matchedRight.has(j) || emit([...new Array<null>(leftWidth).fill(null), ...r], ctx));
           },
-        }),
-      )
-      .withCoder(rowsCoder);
+        },
+        fused?.options ?? {},
+      ),
+    );
+    return fused === undefined ? joinedRows.withCoder(rowsCoder) : joinedRows;
   }
 
   private topN(node: Extract<PlanNode, { kind: "topN" }>): PCollection<SqlRowArray> {
@@ -381,4 +433,29 @@ function rowsOf(names: readonly string[]) {
       ctx.output(names.map((n) => (element as Record<string, unknown>)[n] ?? null));
     },
   };
+}
+
+/** How often each subplan occurs in `root`, by planKey (a subquery written twice counts twice). */
+function subplanUses(root: PlanNode): Map<string, number> {
+  const uses = new Map<string, number>();
+  const visit = (node: PlanNode): void => {
+    const key = planKey(node);
+    uses.set(key, (uses.get(key) ?? 0) + 1);
+    switch (node.kind) {
+      case "input":
+        return;
+      case "calc":
+      case "aggregate":
+      case "topN":
+        return visit(node.input);
+      case "join":
+      case "setOp":
+        visit(node.left);
+        return visit(node.right);
+      case "union":
+        return node.inputs.forEach(visit);
+    }
+  };
+  visit(root);
+  return uses;
 }

@@ -10,6 +10,7 @@ import { AvroFile, BadBlock, type AvroBlock } from "./avro-file.js";
 import { mapAvroSchema, type AvroMapping } from "./avro-values.js";
 import { avscType, loadAvsc, type AvscType } from "./avsc-module.js";
 import { FormatError } from "./container-format.js";
+import { readerSchemaRefusal } from "./reader-schema-check.js";
 
 /** A matched file: its path and size (as text's StatFilesDoFn outputs). */
 export interface AvroFileRef {
@@ -150,6 +151,8 @@ export class ReadAvroFn<Out> implements SplittableDoFn<AvroFileRef, Out, OffsetR
       let readerType: AvscType | undefined;
       const reader = this.settings.readerSchema;
       if (reader !== undefined) {
+        const refusal = readerSchemaRefusal(avro.path, avro.header.schema, reader);
+        if (refusal !== undefined) throw new AvroIOError(refusal, { retryable: false });
         readerType = avscType(avsc, reader);
         try {
           resolver = readerType.createResolver(type);

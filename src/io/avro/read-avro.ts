@@ -1,11 +1,12 @@
 import { ConstructionError, RowSchema, type Schema } from "../../model/index.js";
 import { bytesCoder } from "../../coders/index.js";
 import { PTransform, type PBegin, type PCollection } from "../../pipeline/index.js";
-import { parDo, splittableParDo, type BadRecord, type DoFn, type ProcessContext, type WithFailures } from "../../transforms/index.js";
+import { asIterable, parDo, splittableParDo, type BadRecord, type DoFn, type ProcessContext, type WithFailures } from "../../transforms/index.js";
 import { checkFileSystemPath } from "../filesystems/index.js";
 import { StatFilesDoFn, matchFiles, type EmptyMatchTreatment } from "../text/internal.js";
 import { mapAvroSchema } from "./avro-values.js";
-import { ReadAvroFn, type CorruptBlock, type CorruptBlockTreatment, type ReadItem } from "./read-avro-fn.js";
+import { ReadAvroFn, type AvroFileRef, type CorruptBlock, type CorruptBlockTreatment, type ReadItem } from "./read-avro-fn.js";
+import { CheckReaderSchemaDoFn, checkReaderSchemaAtConstruction } from "./reader-schema-check.js";
 
 /** Options of readAvro. */
 export interface ReadAvroOptions {
@@ -63,6 +64,8 @@ export function readAvro(
   if (options.readerSchema !== undefined && (typeof options.readerSchema !== "object" || options.readerSchema === null)) {
     throw new ConstructionError(`readAvro: readerSchema must be an Avro schema object (parsed JSON), got ${String(options.readerSchema)}.`);
   }
+  // An incompatible schema change is refused before the job starts where the files can be read now (local paths).
+  if (options.readerSchema !== undefined) checkReaderSchemaAtConstruction(filePattern, options.readerSchema);
   return new ReadAvro(filePattern, options, corruptBlock);
 }
 
@@ -83,9 +86,10 @@ class ReadAvro extends PTransform<PBegin, PCollection<Record<string, unknown>> |
 
   expand(input: PBegin): PCollection<Record<string, unknown>> | WithFailures<PCollection<Record<string, unknown>>> {
     const settings = { readerSchema: this.options.readerSchema, corruptBlock: this.corruptBlock };
-    const files = input
+    const matched = input
       .apply("MatchFiles", matchFiles(this.pattern, this.options.emptyMatch === undefined ? {} : { emptyMatch: this.options.emptyMatch }))
       .apply("StatFiles", parDo(new StatFilesDoFn()));
+    const files = this.options.readerSchema === undefined ? matched : afterSchemaCheck(matched, this.options.readerSchema);
     const beam = this.options.readerSchema === undefined ? undefined : beamSchemaOfAvro(this.options.readerSchema);
     const withRows = (pc: PCollection<Record<string, unknown>>) => (beam === undefined ? pc : pc.withSchema(new RowSchema<Record<string, unknown>>(beam, "record")));
     if (this.corruptBlock === "fail") {
@@ -98,6 +102,30 @@ class ReadAvro extends PTransform<PBegin, PCollection<Record<string, unknown>> |
       .apply("RouteCorruptBlocks", parDo(new RouteCorruptBlocksDoFn(step), { outputs: ["failures"] }));
     return { output: withRows(routed.main), failures: routed.failures };
   }
+}
+
+/**
+ * The files, released once the reader schema was checked against every file's header: the
+ * check's (empty) output is a side input of the step that passes them on, and a side input
+ * is ready only when all of it is computed, so an incompatible file fails the job before
+ * any file's records are read.
+ */
+function afterSchemaCheck(files: PCollection<AvroFileRef>, readerSchema: object): PCollection<AvroFileRef> {
+  const checked = asIterable(files.apply("CheckReaderSchema", parDo(new CheckReaderSchemaDoFn(readerSchema))));
+  return files
+    .apply(
+      "AfterSchemaCheck",
+      parDo<AvroFileRef, AvroFileRef>(
+        {
+          process(file, ctx) {
+            ctx.sideInput(checked);
+            ctx.output(file);
+          },
+        },
+        { sideInputs: [checked] },
+      ),
+    )
+    .withCoder(files.coder);
 }
 
 /** `corruptBlock: "deadLetter"`: records go on, each damaged block to `failures` as a BadRecord of its raw bytes. */
