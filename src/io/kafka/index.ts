@@ -6,4 +6,5 @@ export type { KafkaConnection, KafkaSasl, SecretOrString } from "./kafka-connect
 export type { KafkaAvroFormat, KafkaDeserializer, KafkaFormat, KafkaSerializer } from "./serde.js";
 export { KafkaIOError } from "./kafka-io-error.js";
 export { KAFKA_RECONNECTS_METRIC, KAFKA_RETRIES_METRIC } from "./broker-outage.js";
+export { KAFKA_UNREADABLE_PARTITION_METRIC } from "./unreadable-partition.js";
 export { writeToKafka, type KafkaWriteRecord, type WriteToKafkaOptions } from "./write-to-kafka.js";

@@ -13,6 +13,7 @@ import { clientOptions, loadKafkaModule, unreachable, type KafkaModule, type Res
 import { KafkaIOError } from "./kafka-io-error.js";
 import { OUTAGE_BUDGET_MS, OutageTracker, isPermanentKafkaError } from "./broker-outage.js";
 import { kafkaLineage } from "./kafka-lineage.js";
+import { UnreadablePartition, isUnreadablePartitionCode } from "./unreadable-partition.js";
 import type { KafkaHeader, RawKafkaRecord } from "./kafka-record.js";
 import { PartitionWatermarkEstimator, type KafkaTimestampPolicy, type PartitionWatermarkState } from "./kafka-watermark.js";
 
@@ -49,10 +50,6 @@ export interface PartitionReadSettings {
 
 /** Fetch error codes the reader tells apart (Kafka's protocol error codes). */
 const OFFSET_OUT_OF_RANGE = 1;
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
-const NOT_LEADER_OR_FOLLOWER = 6;
-const FENCED_LEADER_EPOCH = 74;
-const UNKNOWN_LEADER_EPOCH = 75;
 /** Batch attribute bit 3: the batch's timestamps are the broker's log-append time. */
 const LOG_APPEND_TIME = 0x08;
 /** How long a registered offset commit stays valid: offsets are advisory (the checkpoint holds the position). */
@@ -106,6 +103,16 @@ export class ReadPartitionFn implements SplittableDoFn<KafkaPartitionDescriptor,
     const key = endKey(d);
     let tracker = this.outages.get(key);
     if (tracker === undefined) this.outages.set(key, (tracker = new OutageTracker()));
+    return tracker;
+  }
+
+  /** How long each partition has been refusing fetches (leader moved, topic unknown). */
+  private readonly unreadable = new Map<string, UnreadablePartition>();
+
+  private unreadableFor(d: KafkaPartitionDescriptor): UnreadablePartition {
+    const key = endKey(d);
+    let tracker = this.unreadable.get(key);
+    if (tracker === undefined) this.unreadable.set(key, (tracker = new UnreadablePartition()));
     return tracker;
   }
 
@@ -192,10 +199,14 @@ export class ReadPartitionFn implements SplittableDoFn<KafkaPartitionDescriptor,
         { retryable: false },
       );
     }
-    if (code === NOT_LEADER_OR_FOLLOWER || code === FENCED_LEADER_EPOCH || code === UNKNOWN_LEADER_EPOCH || code === UNKNOWN_TOPIC_OR_PARTITION) {
-      // Leadership moved (or metadata is stale): ask again after a pause; the partition holds the watermark meanwhile.
+    if (isUnreadablePartitionCode(code)) {
+      // Leadership moved (or metadata is stale, or the topic is gone): ask again after a
+      // pause; the partition holds the watermark meanwhile, counted and, if it lasts, reported.
+      const warning = this.unreadableFor(d).refused(this.step, `${d.topic}-${d.partition}`, code, ctx.metrics);
+      if (warning !== undefined) process.emitWarning(warning, { type: "BeamKafkaWarning", code: "BEAM_KAFKA_PARTITION_UNREADABLE" });
       return ProcessContinuation.resume(this.settings.pollMs);
     }
+    this.unreadableFor(d).served();
     if (code !== 0) throw new KafkaIOError(`"${this.step}": fetching ${d.topic}-${d.partition} at offset ${from} failed with Kafka error code ${code}; the bundle is retried.`);
 
     const batches = committedBatches(partition.records ?? [], partition.abortedTransactions, this.settings.readCommitted);
