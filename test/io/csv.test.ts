@@ -96,6 +96,14 @@ describe("readCsv", () => {
     await expect(run((p) => void p.apply(readCsv(file)))).rejects.toThrow(/latin1\.csv.*not valid UTF-8|UTF-8.*latin1\.csv/s);
   });
 
+  it("read whole (splittable: false), fails naming the file and offset of bytes that are not UTF-8, or reads them as U+FFFD with invalidUtf8: \"replace\"", async () => {
+    const file = await put("latin1-whole.csv", Buffer.concat([Buffer.from('name\n"multi\nline"\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9]), Buffer.from("\n")]));
+    await expect(run((p) => void p.apply(readCsv(file, { splittable: false })))).rejects.toThrow(/readCsv: ".*latin1-whole\.csv" is not UTF-8 at byte 21\. .*invalidUtf8: "replace"/s);
+    expect(await readAll((p) => p.apply(readCsv(file, { splittable: false, invalidUtf8: "replace" })))).toEqual([{ name: "multi\nline" }, { name: "caf\uFFFD" }]);
+    const gz = await put("latin1-whole.csv.gz", gzipSync(await readFile(file)));
+    await expect(run((p) => void p.apply(readCsv(gz, { splittable: false })))).rejects.toThrow(/is not UTF-8 at byte 21 of its decompressed content/);
+  });
+
   it("with strict: false reads missing fields as null and drops extra ones", async () => {
     const file = await put("ragged.csv", "id,note,n\n1\n2,a,3,extra\n");
     const rows = await readAll((p) => p.apply(readCsv(file, { schema: schema({ id: t.int64(), note: t.string().nullable(), n: t.int32().nullable() }), strict: false })));

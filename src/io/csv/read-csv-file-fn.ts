@@ -4,10 +4,11 @@ import {
   type SplittableDoFn,
   type SplittableProcessContext,
 } from "../../transforms/index.js";
-import { TextIOError, UnsplittableOffsetRangeTracker, messageOf, openFileStream, type ReadCompression, type TextFile } from "../text/internal.js";
+import { TextIOError, UnsplittableOffsetRangeTracker, isGzipped, messageOf, openFileStream, type ReadCompression, type TextFile } from "../text/internal.js";
 import type { CsvDialect } from "./csv-dialect.js";
 import { loadCsvParse } from "./csv-parser.js";
 import { CsvRecordReader } from "./csv-record-reader.js";
+import { Utf8StreamCheck } from "./utf8-stream-check.js";
 import type { CsvRecordText } from "./parse-csv-do-fn.js";
 
 /** The "positions" of a file read whole: its record indexes. */
@@ -27,6 +28,8 @@ export class ReadCsvFileFn implements SplittableDoFn<TextFile, CsvRecordText, Of
     readonly skipLines: number,
     readonly header: boolean,
     readonly compression: ReadCompression,
+    /** "fail": bytes that are not UTF-8 fail the file, naming the offset; "replace": read as U+FFFD. */
+    readonly invalidUtf8: "fail" | "replace" = "fail",
   ) {}
 
   getInitialRestriction(): OffsetRange {
@@ -65,10 +68,15 @@ export class ReadCsvFileFn implements SplittableDoFn<TextFile, CsvRecordText, Of
     let input: Awaited<ReturnType<typeof openFileStream>> | undefined;
     try {
       input = await openFileStream(file.path, this.compression);
+      const utf8 = this.invalidUtf8 === "fail" ? new Utf8StreamCheck() : undefined;
       for await (const chunk of input.stream as AsyncIterable<Buffer>) {
+        const bad = utf8?.write(chunk) ?? -1;
+        if (bad >= 0) throw this.notUtf8(file, bad, isGzipped(file.path, this.compression));
         reader.write(chunk);
         if (!emit()) return;
       }
+      const bad = utf8?.end() ?? -1;
+      if (bad >= 0) throw this.notUtf8(file, bad, isGzipped(file.path, this.compression));
       reader.end();
       if (!emit()) return;
     } catch (err) {
@@ -78,5 +86,14 @@ export class ReadCsvFileFn implements SplittableDoFn<TextFile, CsvRecordText, Of
       await input?.close();
     }
     ctx.tracker.tryClaim(ctx.tracker.currentRestriction().to);
+  }
+
+  /** The error of a file that stops being UTF-8 at `offset` (of the decompressed stream when compressed). */
+  private notUtf8(file: TextFile, offset: number, compressed: boolean): TextIOError {
+    return new TextIOError(
+      `readCsv: "${file.path}" is not UTF-8 at byte ${offset}${compressed ? " of its decompressed content" : ""}. ` +
+        `CSV files are read as UTF-8: convert the file (e.g. iconv -f latin1 -t utf-8), or pass { invalidUtf8: "replace" } to read bad bytes as U+FFFD.`,
+      { retryable: false },
+    );
   }
 }

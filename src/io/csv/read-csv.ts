@@ -118,7 +118,7 @@ class ReadCsv extends PTransform<PBegin, ReadCsvOutput> {
     // Byte ranges skip the header line themselves (every range finds where it ends); the whole-file reader skips its first record.
     const records: PCollection<CsvRecordText> = this.splittable
       ? files.apply("ReadLines", splittableParDo(new ReadFileLinesFn({ ...this.read, skipHeaderLines: skipLines + (header ? 1 : 0) }, toRecordText)))
-      : files.apply("ReadFiles", splittableParDo(new ReadCsvFileFn(dialect, skipLines, header, compression)));
+      : files.apply("ReadFiles", splittableParDo(new ReadCsvFileFn(dialect, skipLines, header, compression, this.read.invalidUtf8 === "replace" ? "replace" : "fail")));
     const step = { label: `${input.pipeline.currentLabel()}/ParseCsv` };
     const fn = new ParseCsvDoFn(this.settings, step);
     if (!deadLetter) {

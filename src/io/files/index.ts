@@ -21,3 +21,4 @@ export type { Compression, FileMetadata } from "../filesystems/index.js";
 export { writeFiles, WriteFiles, type WriteFilesOptions } from "./write-files.js";
 export { defaultNaming, type FileNaming, type ShardName } from "./file-naming.js";
 export type { FileSink } from "./file-sink.js";
+export { firstInvalidUtf8Offset } from "./utf8-validation.js";
