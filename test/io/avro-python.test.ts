@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -69,6 +69,28 @@ with open(sys.argv[1], "wb") as fo:
     fastavro.writer(fo, schema, recs, codec="deflate", sync_interval=1000)
 `;
 
+// Beam Python's own AvroIO transforms, in a DirectRunner pipeline: ReadFromAvro of what
+// beam-ts wrote (as JSON lines), WriteToAvro of records beam-ts then reads.
+const BEAM_READ_PY = `
+import sys, json, apache_beam as beam
+from apache_beam.io.avroio import ReadFromAvro
+def enc(v):
+    return v.hex() if isinstance(v, bytes) else str(v)
+with beam.Pipeline() as p:
+    (p | ReadFromAvro(sys.argv[1]) | beam.Map(lambda r: json.dumps({**r, "id": str(r["id"])}, default=enc, sort_keys=True))
+       | beam.io.WriteToText(sys.argv[2], shard_name_template=""))
+`;
+
+const BEAM_WRITE_PY = `
+import sys, apache_beam as beam, fastavro
+from apache_beam.io.avroio import WriteToAvro
+schema = fastavro.parse_schema({"type": "record", "name": "Reading", "fields": [
+  {"name": "id", "type": "long"}, {"name": "sensor", "type": "string"}, {"name": "value", "type": ["null", "double"]}]})
+with beam.Pipeline() as p:
+    (p | beam.Create([{"id": i, "sensor": "s%d" % (i % 3), "value": None if i % 4 == 0 else i / 2} for i in range(100)])
+       | WriteToAvro(sys.argv[1], schema, file_name_suffix=".avro", num_shards=2))
+`;
+
 describe(TITLE, () => {
   it.skipIf(!HAVE_PYTHON)("writes files Python reads: longs beyond 2^53, timestamps, nullable and nested fields", async () => {
     const Row = schema({ id: t.int64(), at: t.timestamp(), tags: t.array(t.string()), home: t.row({ city: t.string() }).nullable() }, { name: "Row" });
@@ -86,6 +108,31 @@ describe(TITLE, () => {
     expect(byId.get(String(2n ** 62n + 1n))).toEqual({ id: "4611686018427387905", at: "2024-01-02 03:04:05.006000+00:00", tags: ["a", "b"], home: { city: "Oslo" } });
     expect(byId.get("-5")).toEqual({ id: "-5", at: "1970-01-01 00:00:00+00:00", tags: [], home: null });
   });
+
+  it.skipIf(!HAVE_PYTHON)("writes files Beam Python's ReadFromAvro reads, and reads files its WriteToAvro writes", async () => {
+    const Reading = schema({ id: t.int64(), sensor: t.string(), value: t.double().nullable() }, { name: "Reading" });
+    const prefix = path.join(dir, "beam-in");
+    const w = new Pipeline({ runner: "embedded" });
+    w.apply(create([{ id: 1n, sensor: "a", value: 0.5 }, { id: 2n ** 60n, sensor: "b", value: null }])).withSchema(Reading).apply(writeAvro(prefix, { schema: Reading }));
+    await w.run().waitUntilFinish();
+    const out = path.join(dir, "beam-read.jsonl");
+    await run(PYTHON, ["-c", BEAM_READ_PY, `${prefix}-*.avro`, out], { maxBuffer: 1 << 24 });
+    const lines = (await readFile(out, "utf8")).trim().split("\n").sort();
+    expect(lines).toEqual(['{"id": "1", "sensor": "a", "value": 0.5}', '{"id": "1152921504606846976", "sensor": "b", "value": null}']);
+
+    const written = path.join(dir, "from-beam");
+    await run(PYTHON, ["-c", BEAM_WRITE_PY, written], { maxBuffer: 1 << 24 });
+    const read: Record<string, unknown>[] = [];
+    const r = new Pipeline({ runner: "embedded" });
+    collect(r.apply(readAvro(`${written}*.avro`)), read);
+    await r.run().waitUntilFinish();
+    expect(read).toHaveLength(100);
+    read.sort((a, b) => ((a.id as bigint) < (b.id as bigint) ? -1 : 1));
+    expect(read.slice(0, 2)).toEqual([
+      { id: 0n, sensor: "s0", value: null },
+      { id: 1n, sensor: "s1", value: 0.5 },
+    ]);
+  }, 120_000);
 
   it.skipIf(!HAVE_PYTHON)("reads files Python writes, split or not: logical types, decimals, maps, enums", async () => {
     const file = path.join(dir, "from-python.avro");
