@@ -17,6 +17,7 @@ import amqp from "amqplib";
 import { Admin } from "@platformatic/kafka";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { PubSub } from "@google-cloud/pubsub";
 import { describe, expect, it } from "vitest";
 import { Pipeline, Secret, generateSequence, kv, map, parDo, type PipelineResult } from "../../src/index.js";
 import { POSTGRES_RECONNECTS_METRIC, POSTGRES_RETRIES_METRIC, writeToPostgres } from "../../src/io/postgres/index.js";
@@ -29,8 +30,11 @@ import { startRedis } from "../../tools/servers/redis.mjs";
 import { startNats } from "../../tools/servers/nats.mjs";
 import { startRabbitMq } from "../../tools/servers/rabbitmq.mjs";
 import { startKafka } from "../../tools/servers/kafka.mjs";
+import { PUBSUB_RECONNECTS_METRIC, PUBSUB_RETRIES_METRIC, readFromPubSub, writeToPubSub, type PubSubMessage } from "../../src/io/pubsub/index.js";
+import { startPubSub } from "../../tools/servers/pubsub.mjs";
+import { freePort } from "../../tools/runners/job-services.mjs";
 
-const servers = new Set((process.env.BEAM_TS_OUTAGE_SERVERS ?? "postgres,redis,nats,rabbitmq,kafka").split(",").map((s) => s.trim()));
+const servers = new Set((process.env.BEAM_TS_OUTAGE_SERVERS ?? "postgres,redis,nats,rabbitmq,kafka,pubsub").split(",").map((s) => s.trim()));
 
 /** A server of tools/servers that can be killed and started again on the same port and folder. */
 interface Restartable {
@@ -361,4 +365,86 @@ describe.skipIf(!servers.has("kafka"))("writeToKafka and readFromKafka when the 
       await server.stop();
     }
   }, 120_000);
+});
+
+describe.skipIf(!servers.has("pubsub"))("writeToPubSub and readFromPubSub when the Pub/Sub fake restarts mid-job", () => {
+  it.concurrent("wait for the server with backoff, count it, and deliver every message published once the fake has its topic and subscription again", async () => {
+    // pstest keeps everything in memory: the restarted fake has no topic, no subscription and
+    // none of the messages it held. The test makes the topic and subscription again (the
+    // steps wait through NOT_FOUND while the outage lasts); what the fake held when it died
+    // is lost, which the real service, which keeps its state, would deliver again.
+    const server = await startPubSub();
+    const projectId = "outage";
+    const admin = new PubSub({ projectId, apiEndpoint: server.emulatorHost, emulatorMode: true });
+    const makeTopicAndSubscription = async () => {
+      const [topic] = await admin.createTopic("mid");
+      await topic.createSubscription("mid-sub");
+    };
+    try {
+      await makeTopicAndSubscription();
+      const N = 600;
+      const seen: number[] = [];
+      let produced = 0;
+      const connection = { projectId, emulatorHost: server.emulatorHost };
+      // One job publishes to the topic, paced, another reads it back: both live through the
+      // outage (two jobs, so that the read's wait for the server does not hold up the write's).
+      const w = new Pipeline({ runner: "embedded" });
+      w.apply(generateSequence({ from: 0, to: N, rate: { elements: 100, period: 1000 } }))
+        .apply(
+          "Publish",
+          map((n: number) => {
+            produced++;
+            return n;
+          }),
+        )
+        .apply("Write", writeToPubSub({ connection, topic: "mid", batchSize: 10, toRecord: (n: number) => ({ data: String(n) }) }));
+      const p = new Pipeline({ runner: "embedded" });
+      p.apply(readFromPubSub({ connection, subscription: "mid-sub", batchSize: 50 })).apply(
+        "Record",
+        parDo<PubSubMessage, never>({
+          process(m) {
+            seen.push(Number(new TextDecoder().decode(m.data)));
+          },
+        }),
+      );
+      const written = w.run();
+      const result = p.run();
+      await waitFor(() => seen.length >= 50);
+      await server.kill("SIGKILL");
+      await new Promise((r) => setTimeout(r, 1500));
+      await server.restart();
+      await makeTopicAndSubscription();
+      // Every number produced from here on is published to a topic that has the subscription.
+      const from = produced;
+      const afterRestart = Array.from({ length: N - from }, (_, i) => from + i);
+      expect(await written.waitUntilFinish()).toBe("DONE");
+      await waitFor(() => result.state === "FAILED" || afterRestart.every((n) => seen.includes(n)));
+      if (result.state === "FAILED") await result.waitUntilFinish();
+      expect(await result.drain()).toBe("DRAINED");
+      expect(from).toBeLessThan(N - 100);
+      expect(afterRestart.filter((n) => !seen.includes(n))).toEqual([]);
+      // Each job waited for the server and reached it again.
+      for (const job of [written, result]) {
+        expect(attempted(job, PUBSUB_RETRIES_METRIC)).toBeGreaterThanOrEqual(1);
+        expect(attempted(job, PUBSUB_RECONNECTS_METRIC)).toBeGreaterThanOrEqual(1);
+      }
+      const lost = Array.from({ length: from }, (_, n) => n).filter((n) => !seen.includes(n)).length;
+      console.info(
+        `pubsub outage: ${lost} of ${from} messages published before the restart lost with the fake's memory, ${seen.length - new Set(seen).size} repeated deliveries, ` +
+          `write ${attempted(written, PUBSUB_RETRIES_METRIC)} retries / ${attempted(written, PUBSUB_RECONNECTS_METRIC)} reconnects, ` +
+          `read ${attempted(result, PUBSUB_RETRIES_METRIC)} retries / ${attempted(result, PUBSUB_RECONNECTS_METRIC)} reconnects`,
+      );
+    } finally {
+      await admin.close().catch(() => undefined);
+      await server.stop();
+    }
+  }, 120_000);
+
+  it("fails a write at once, naming the address and a hint, when nothing listens there from the start", async () => {
+    const port = await freePort();
+    const p = new Pipeline({ runner: "embedded", maxBundleRetries: 0 });
+    p.apply(generateSequence({ from: 0, to: 3 })).apply(writeToPubSub({ connection: { projectId: "outage", emulatorHost: `127.0.0.1:${port}` }, topic: "none", toRecord: (n: number) => ({ data: String(n) }) }));
+    // gax's own retries (about a minute) are off: the step fails within the test's 5 s.
+    await expect(p.run().waitUntilFinish()).rejects.toThrow(new RegExp(`127\\.0\\.0\\.1:${port}.*Is the emulator running there`, "s"));
+  });
 });

@@ -200,3 +200,47 @@ describe.skipIf(!servers.has("nats"))("NATS over TLS", () => {
     }
   });
 });
+
+describe.skipIf(!servers.has("rabbitmq") && process.env.BEAM_TS_TLS_SERVERS !== undefined)("RabbitMQ over TLS", () => {
+  it("publishes and reads back over amqps:// with connection.tls.ca, and refuses a broker signed by another CA naming the address and the fix", async () => {
+    // Imported here, not at the top: this block is the RabbitMQ part of the file, kept to itself.
+    const { readFromRabbitMq, writeToRabbitMq } = await import("../../src/io/rabbitmq/index.js");
+    const { startRabbitMq } = await import("../../tools/servers/rabbitmq.mjs");
+    const { default: amqp } = await import("amqplib");
+    const server = await startRabbitMq({ tls: { certFile: certs.certFile, keyFile: certs.keyFile, caFile: certs.caFile } });
+    try {
+      const tlsUrl = server.tlsUrl!;
+      // The queue first, over TLS too; the socket of an amqps connection is a TLSSocket.
+      const admin = await amqp.connect(tlsUrl, { ca: [certs.ca] });
+      const ch = await admin.createChannel();
+      await ch.assertQueue("tls", { durable: true });
+      await admin.close();
+
+      const trusted = { url: new Secret(tlsUrl), tls: { ca: certs.ca, rejectUnauthorized: true } };
+      const w = new Pipeline({ runner: "embedded" });
+      w.apply(create(Array.from({ length: 20 }, (_, i) => `m${i}`))).apply(writeToRabbitMq({ connection: trusted, exchange: "", routingKey: "tls" }));
+      expect(await w.run().waitUntilFinish()).toBe("DONE");
+
+      const got: string[] = [];
+      const r = new Pipeline({ runner: "embedded" });
+      r.apply(readFromRabbitMq({ connection: trusted, queue: "tls", blockMs: 50, maxRecords: 20 })).apply(
+        parDo<{ body: Uint8Array }, never>({
+          process(m) {
+            got.push(new TextDecoder().decode(m.body));
+          },
+        }),
+      );
+      expect(await r.run().waitUntilFinish()).toBe("DONE");
+      expect(got.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`).sort());
+
+      const wrong = new Pipeline({ runner: "embedded", maxBundleRetries: 0 });
+      wrong.apply(create(["x"])).apply(writeToRabbitMq({ connection: { url: new Secret(tlsUrl), tls: { ca: certs.otherCa, key: new Secret(certs.key) } }, exchange: "", routingKey: "tls" }));
+      const text = fullText(await failureOf(wrong.run()));
+      expect(text).toMatch(new RegExp(`cannot connect to RabbitMQ at amqps://beam:\\*\\*\\*\\*@127\\.0\\.0\\.1:${server.tlsPort!}/: the broker's TLS certificate was not accepted .*connection\\.tls\\.ca`));
+      expect(text).not.toContain(server.password);
+      expect(text).not.toContain("PRIVATE KEY");
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+});

@@ -12,6 +12,10 @@ export interface PubSubServer {
   pid: number;
   /** SIGTERM (SIGKILL after 10 s). */
   stop(): Promise<void>;
+  /** Ends it by `signal` (default SIGTERM) and waits; it keeps nothing, so a `restart`ed fake is empty. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a killed fake again on the same port, with no topics or subscriptions (updates `pid`). */
+  restart(): Promise<void>;
 }
 
 /** Starts Google's pstest Pub/Sub fake on 127.0.0.1 at a free port. */

@@ -8,7 +8,8 @@
 //
 //   node tools/servers/pubsub.mjs      # starts one, prints its address, stops on Ctrl-C
 //
-// Nothing is persisted: topics, subscriptions and messages live in the process's memory.
+// Nothing is persisted: topics, subscriptions and messages live in the process's memory, so
+// after `kill` and `restart` (same port) the fake is empty: make topics and subscriptions again.
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,46 +25,69 @@ export function pstestBin() {
 }
 
 /**
- * Starts the pstest fake. Resolves when it listens (a few milliseconds once built).
+ * Starts the pstest fake. Resolves when it listens (a few milliseconds once built). `kill`
+ * then `restart` brings it back on the same port, empty: what a fake that goes away mid-job
+ * looks like (the real service does not lose its state).
  *
- * @returns {Promise<{ host: string, port: number, emulatorHost: string, pid: number, stop: () => Promise<void> }>}
+ * @returns {Promise<{ host: string, port: number, emulatorHost: string, pid: number, stop: () => Promise<void>, kill: (signal?: NodeJS.Signals) => Promise<void>, restart: () => Promise<void> }>}
  */
 export async function startPubSub() {
   const bin = await pstestBin();
   const port = await freePort();
-  const child = spawn(bin, ["-port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pstest did not start within 20 s:\n${log}`)), 20_000);
-    const onData = (chunk) => {
-      log += chunk.toString();
-      if (log.includes("pstest listening on")) {
+  let child;
+  let exited;
+  /** Spawns the fake on `port` and waits until it listens. */
+  const launch = async () => {
+    child = spawn(bin, ["-port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+    const started = child;
+    let log = "";
+    exited = new Promise((resolve) => started.once("exit", resolve));
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`pstest did not start within 20 s:\n${log}`)), 20_000);
+      const onData = (chunk) => {
+        log += chunk.toString();
+        if (log.includes("pstest listening on")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      started.stdout.on("data", onData);
+      started.stderr.on("data", onData);
+      started.once("exit", (code, signal) => {
         clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`pstest exited at start (${code ?? signal}):\n${log}`));
+        reject(new Error(`pstest exited at start (${code ?? signal}):\n${log}`));
+      });
+    }).catch((err) => {
+      started.kill("SIGKILL");
+      throw err;
     });
-  }).catch((err) => {
-    child.kill("SIGKILL");
-    throw err;
-  });
-  child.stdout.resume();
-  child.stderr.resume();
-  const stop = async () => {
+    started.stdout.resume();
+    started.stderr.resume();
+  };
+  await launch();
+  /** Ends the fake by `signal` (SIGKILL after 10 s) and waits; everything it held is gone. */
+  const kill = async (signal = "SIGTERM") => {
     if (child.exitCode === null && child.signalCode === null) {
-      process.kill(child.pid, "SIGTERM");
+      process.kill(child.pid, signal);
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await exited;
       clearTimeout(timer);
     }
   };
-  return { host: HOST, port, emulatorHost: `${HOST}:${port}`, pid: child.pid, stop };
+  const server = {
+    host: HOST,
+    port,
+    emulatorHost: `${HOST}:${port}`,
+    pid: child.pid,
+    stop: () => kill("SIGTERM"),
+    kill,
+    /** Starts the killed fake again on the same port, empty. */
+    restart: async () => {
+      await launch();
+      server.pid = child.pid;
+    },
+  };
+  return server;
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {

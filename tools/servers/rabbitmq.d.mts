@@ -11,10 +11,14 @@ export declare function rabbitmqServerBin(): string;
 export interface RabbitMqServer {
   host: string;
   port: number;
+  /** The amqps listener's port, when started with `tls`. */
+  tlsPort: number | undefined;
   user: string;
   password: string;
   /** amqp://<user>:<password>@127.0.0.1:<port> */
   url: string;
+  /** amqps://<user>:<password>@127.0.0.1:<tlsPort>, when started with `tls`. */
+  tlsUrl: string | undefined;
   pid: number;
   /** SIGTERM to its process group (SIGKILL after 15 s), stops its epmd, then removes its folder. */
   stop(): Promise<void>;
@@ -24,5 +28,12 @@ export interface RabbitMqServer {
   restart(): Promise<void>;
 }
 
-/** Starts rabbitmq-server on 127.0.0.1 at a free port, its data in a new temporary folder. */
-export declare function startRabbitMq(): Promise<RabbitMqServer>;
+/** PEM files of an amqps listener: the server's certificate and key, and the CA that signed it. */
+export interface RabbitMqTlsFiles {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+/** Starts rabbitmq-server on 127.0.0.1 at a free port (and an amqps one with `tls`), its data in a new temporary folder. */
+export declare function startRabbitMq(options?: { tls?: RabbitMqTlsFiles }): Promise<RabbitMqServer>;

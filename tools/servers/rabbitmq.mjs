@@ -8,7 +8,8 @@
 //   node tools/servers/rabbitmq.mjs      # starts one, prints its URL, stops on Ctrl-C
 //
 // It has one user, RABBITMQ_TEST_USER with RABBITMQ_TEST_PASSWORD, so tests go through
-// authentication; no plugins.
+// authentication; no plugins. With `tls`, it also has an amqps listener on a second free port
+// (`tlsPort`, `tlsUrl`) with the given PEM files; clients are not asked for certificates.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,15 +43,29 @@ export function rabbitmqServerBin() {
  * connections (about 3-5 s). `kill` then `restart` brings it back on the same port with
  * the same data: what a broker that goes away mid-job looks like.
  *
- * @returns {Promise<{ host: string, port: number, user: string, password: string, url: string, pid: number, stop: () => Promise<void>, kill: (signal?: NodeJS.Signals) => Promise<void>, restart: () => Promise<void> }>}
+ * @param {{ tls?: { certFile: string, keyFile: string, caFile: string } }} [options] with `tls`, an amqps listener too
+ * @returns {Promise<{ host: string, port: number, tlsPort: number | undefined, user: string, password: string, url: string, tlsUrl: string | undefined, pid: number, stop: () => Promise<void>, kill: (signal?: NodeJS.Signals) => Promise<void>, restart: () => Promise<void> }>}
  */
-export async function startRabbitMq() {
+export async function startRabbitMq(options = {}) {
   const bin = rabbitmqServerBin();
   const dir = mkdtempSync(join(tmpdir(), "beam-ts-rabbitmq-"));
   const [port, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];
+  const tlsPort = options.tls ? await freePort() : undefined;
+  // The plaintext listener stays (the start check, and tests that set up queues over it); the
+  // amqps one presents the server certificate and does not ask clients for theirs.
+  const tlsConf = options.tls
+    ? [
+        `listeners.ssl.default = ${HOST}:${tlsPort}`,
+        `ssl_options.cacertfile = ${options.tls.caFile}`,
+        `ssl_options.certfile = ${options.tls.certFile}`,
+        `ssl_options.keyfile = ${options.tls.keyFile}`,
+        "ssl_options.verify = verify_none",
+        "ssl_options.fail_if_no_peer_cert = false",
+      ]
+    : [];
   writeFileSync(
     join(dir, "rabbitmq.conf"),
-    [`listeners.tcp.1 = ${HOST}:${port}`, `default_user = ${RABBITMQ_TEST_USER}`, `default_pass = ${RABBITMQ_TEST_PASSWORD}`, "loopback_users = none", ""].join("\n"),
+    [`listeners.tcp.1 = ${HOST}:${port}`, ...tlsConf, `default_user = ${RABBITMQ_TEST_USER}`, `default_pass = ${RABBITMQ_TEST_PASSWORD}`, "loopback_users = none", ""].join("\n"),
   );
   writeFileSync(join(dir, "enabled_plugins"), "[].\n");
   const env = {
@@ -135,9 +150,11 @@ export async function startRabbitMq() {
   const server = {
     host: HOST,
     port,
+    tlsPort,
     user: RABBITMQ_TEST_USER,
     password: RABBITMQ_TEST_PASSWORD,
     url: `amqp://${RABBITMQ_TEST_USER}:${encodeURIComponent(RABBITMQ_TEST_PASSWORD)}@${HOST}:${port}`,
+    tlsUrl: tlsPort === undefined ? undefined : `amqps://${RABBITMQ_TEST_USER}:${encodeURIComponent(RABBITMQ_TEST_PASSWORD)}@${HOST}:${tlsPort}`,
     pid: child.pid,
     stop: async () => {
       await kill("SIGTERM");

@@ -3,3 +3,4 @@ export { readFromPubSub, type PubSubMessage, type ReadFromPubSubOptions } from "
 export { writeToPubSub, type PubSubRecord, type WriteToPubSubOptions } from "./write-to-pubsub.js";
 export type { PubSubConnection } from "./pubsub-client.js";
 export { PubSubIOError } from "./pubsub-io-error.js";
+export { PUBSUB_RECONNECTS_METRIC, PUBSUB_RETRIES_METRIC } from "./reconnect.js";

@@ -1,6 +1,16 @@
 import { ConstructionError, Secret } from "../../model/index.js";
 import { PubSubIOError, messageOf } from "./pubsub-io-error.js";
 
+/** Default `connection.reconnectRetries` (reconnect.ts waits that many times for a server that went away). */
+const DEFAULT_PUBSUB_RECONNECT_RETRIES = 10;
+
+/** Options of one gax call: `retry: null` leaves retrying to the connector (reconnect.ts), which counts it. */
+export interface CallOptionsLike {
+  readonly timeout?: number;
+  readonly maxRetries?: number;
+  readonly retry?: null;
+}
+
 /**
  * Where and how to reach Pub/Sub: a project, and either an emulator or fake
  * (`emulatorHost`, default the PUBSUB_EMULATOR_HOST environment variable: plaintext, no
@@ -15,6 +25,12 @@ export interface PubSubConnection {
   readonly emulatorHost?: string;
   /** A service account key (JSON); default Application Default Credentials. Never printed. */
   readonly credentials?: Secret<string>;
+  /**
+   * After a step reached the server, how many more times a call that finds it gone
+   * (UNAVAILABLE) is tried again, waiting 100 ms doubling up to 5 s in between (default 10:
+   * about 25 s), before the bundle fails. A server down from the start fails at once.
+   */
+  readonly reconnectRetries?: number;
 }
 
 /** @internal A PubSubConnection checked. */
@@ -22,6 +38,7 @@ export interface ResolvedPubSubConnection {
   readonly projectId: string;
   readonly emulatorHost: string | undefined;
   readonly credentials: Secret<string> | undefined;
+  readonly reconnectRetries: number;
   /** For messages: the emulator's address or "pubsub.googleapis.com", and the project. */
   readonly address: string;
 }
@@ -34,11 +51,16 @@ export function resolvePubSubConnection(what: string, connection: PubSubConnecti
   if (connection.credentials !== undefined && !Secret.isSecret(connection.credentials)) {
     throw new ConstructionError(`${what}: connection.credentials must be a Secret holding the service account key's JSON (new Secret(json)).`);
   }
+  const retries = connection.reconnectRetries;
+  if (retries !== undefined && (!Number.isInteger(retries) || retries < 0)) {
+    throw new ConstructionError(`${what}: connection.reconnectRetries must be an integer >= 0, got ${String(retries)}.`);
+  }
   const emulatorHost = connection.emulatorHost ?? (process.env["PUBSUB_EMULATOR_HOST"] || undefined);
   return {
     projectId: connection.projectId,
     emulatorHost,
     credentials: connection.credentials,
+    reconnectRetries: retries ?? DEFAULT_PUBSUB_RECONNECT_RETRIES,
     address: `${emulatorHost ?? "pubsub.googleapis.com"} (project ${connection.projectId})`,
   };
 }
@@ -58,17 +80,17 @@ export interface ReceivedMessageLike {
 
 /** The v1 SubscriberClient of @google-cloud/pubsub, as far as the connector uses it. */
 export interface SubscriberClientLike {
-  pull(request: { subscription: string; maxMessages: number }, options?: { timeout?: number }): Promise<[{ receivedMessages?: ReceivedMessageLike[] | null }, ...unknown[]]>;
-  acknowledge(request: { subscription: string; ackIds: string[] }): Promise<unknown>;
+  pull(request: { subscription: string; maxMessages: number }, options?: CallOptionsLike): Promise<[{ receivedMessages?: ReceivedMessageLike[] | null }, ...unknown[]]>;
+  acknowledge(request: { subscription: string; ackIds: string[] }, options?: CallOptionsLike): Promise<unknown>;
   modifyAckDeadline(request: { subscription: string; ackIds: string[]; ackDeadlineSeconds: number }): Promise<unknown>;
-  getSubscription(request: { subscription: string }, options?: { timeout?: number; maxRetries?: number }): Promise<unknown>;
+  getSubscription(request: { subscription: string }, options?: CallOptionsLike): Promise<unknown>;
   createSubscription(request: { name: string; topic: string; ackDeadlineSeconds: number }): Promise<unknown>;
   close(): Promise<void>;
 }
 
 /** The v1 PublisherClient. */
 export interface PublisherClientLike {
-  publish(request: { topic: string; messages: { data: Uint8Array; attributes?: Record<string, string>; orderingKey?: string }[] }): Promise<[{ messageIds?: string[] | null }, ...unknown[]]>;
+  publish(request: { topic: string; messages: { data: Uint8Array; attributes?: Record<string, string>; orderingKey?: string }[] }, options?: CallOptionsLike): Promise<[{ messageIds?: string[] | null }, ...unknown[]]>;
   close(): Promise<void>;
 }
 

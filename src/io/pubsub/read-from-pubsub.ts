@@ -18,6 +18,7 @@ import { decodePubSubAcks, encodePubSubAcks } from "./pubsub-acks.js";
 import { callError, grpcCode, openClient, resolvePubSubConnection, type PubSubConnection, type ReceivedMessageLike, type ResolvedPubSubConnection, type SubscriberClientLike } from "./pubsub-client.js";
 import { PubSubIOError } from "./pubsub-io-error.js";
 import { pubsubLineage } from "./pubsub-lineage.js";
+import { callWithRetry, reportOutageStats, type OutageStats } from "./reconnect.js";
 
 /** One Pub/Sub message as readFromPubSub emits it. */
 export interface PubSubMessage {
@@ -177,6 +178,8 @@ class ReadPubSubFn implements SplittableDoFn<Uint8Array, PubSubMessage, OffsetRa
   private readonly covered = new Set<string>();
   /** Acknowledgements sent and not answered: teardown lets them finish first. */
   private readonly acking = new Set<Promise<unknown>>();
+  /** Outage retries and reconnects of calls without metrics (acknowledgements), reported with the next pull. */
+  private readonly outage: OutageStats = { retries: 0, reconnects: 0 };
 
   constructor(
     readonly settings: ReadSettings,
@@ -242,12 +245,20 @@ class ReadPubSubFn implements SplittableDoFn<Uint8Array, PubSubMessage, OffsetRa
     const want = end === UNBOUNDED_OFFSET ? batchSize : Math.min(batchSize, end - index);
     let received: ReceivedMessageLike[];
     try {
-      const [response] = await client.pull({ subscription, maxMessages: want }, { timeout: 30_000 });
+      // `ready`: the subscription was reached, so UNAVAILABLE now means the server went away; wait for it.
+      const [response] = await callWithRetry(
+        () => client.pull({ subscription, maxMessages: want }, { timeout: 30_000, retry: null }),
+        this.ready,
+        connection.reconnectRetries,
+        this.outage,
+      );
       received = response.receivedMessages ?? [];
     } catch (err) {
       // DEADLINE_EXCEEDED: nothing came within the call's timeout.
       if (grpcCode(err) !== 4) throw callError(this.step, connection, `pull from ${subscription}`, err);
       received = [];
+    } finally {
+      reportOutageStats(this.outage, ctx.metrics);
     }
     const acks: { ackId: string; messageId: string }[] = [];
     const giveBack: string[] = [];
@@ -315,7 +326,13 @@ class ReadPubSubFn implements SplittableDoFn<Uint8Array, PubSubMessage, OffsetRa
         if (this.client !== client || ackIds.length === 0) return;
         // Out of awaitingAck before the call: teardown must not give back (deadline 0) what is being acknowledged.
         for (const id of ackIds) this.awaitingAck.delete(id);
-        const sent = client.acknowledge({ subscription, ackIds: [...ackIds] });
+        // An outage is waited for; ack ids the server no longer knows (a restarted emulator,
+        // INVALID_ARGUMENT / NOT_FOUND) acknowledge nothing: those messages are delivered again, or were lost with it.
+        const sent = callWithRetry(() => client.acknowledge({ subscription, ackIds: [...ackIds] }, { timeout: 30_000, retry: null }), true, this.settings.connection.reconnectRetries, this.outage).catch(
+          (err: unknown) => {
+            if (grpcCode(err) !== 3 && grpcCode(err) !== 5) throw err;
+          },
+        );
         this.acking.add(sent);
         try {
           await sent;

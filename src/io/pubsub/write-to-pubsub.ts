@@ -1,9 +1,10 @@
 import { ConstructionError, describeValue } from "../../model/index.js";
 import { PTransform, type PCollection } from "../../pipeline/index.js";
-import { parDo, type DoFn } from "../../transforms/index.js";
+import { parDo, type DoFn, type FinishBundleContext } from "../../transforms/index.js";
 import { callError, openClient, resolvePubSubConnection, type PubSubConnection, type PublisherClientLike, type ResolvedPubSubConnection } from "./pubsub-client.js";
 import { PubSubIOError } from "./pubsub-io-error.js";
 import { pubsubLineage } from "./pubsub-lineage.js";
+import { callWithRetry, reportOutageStats, type OutageStats } from "./reconnect.js";
 
 /** A message writeToPubSub publishes. */
 export interface PubSubRecord {
@@ -80,6 +81,9 @@ class PubSubWriteFn<T> implements DoFn<T, never> {
   private batch: Outgoing[] = [];
   private sent: Promise<void>[] = [];
   private failure: unknown;
+  /** Whether a publish of this instance succeeded: after that, UNAVAILABLE means the server went away (waited for). */
+  private reached = false;
+  private readonly outage: OutageStats = { retries: 0, reconnects: 0 };
 
   constructor(
     readonly settings: WriteSettings<T>,
@@ -112,9 +116,13 @@ class PubSubWriteFn<T> implements DoFn<T, never> {
   private flush(): void {
     const messages = this.batch;
     this.batch = [];
+    const client = this.client!;
+    const { topic, connection } = this.settings;
     this.sent.push(
-      this.client!.publish({ topic: this.settings.topic, messages }).then(
-        () => undefined,
+      callWithRetry(() => client.publish({ topic, messages }, { timeout: 30_000, retry: null }), this.reached, connection.reconnectRetries, this.outage).then(
+        () => {
+          this.reached = true;
+        },
         (err: unknown) => {
           this.failure ??= callError(this.step, this.settings.connection, `publish ${messages.length} messages to ${this.settings.topic}`, err);
         },
@@ -122,10 +130,11 @@ class PubSubWriteFn<T> implements DoFn<T, never> {
     );
   }
 
-  async finishBundle(): Promise<void> {
+  async finishBundle(ctx: FinishBundleContext<never>): Promise<void> {
     if (this.batch.length > 0) this.flush();
     await Promise.all(this.sent);
     this.sent = [];
+    reportOutageStats(this.outage, ctx.metrics);
     if (this.failure !== undefined) throw this.failure;
   }
 

@@ -200,6 +200,12 @@ export async function openAmqpConnection(step: string, connection: ResolvedRabbi
   }
 }
 
+/** Whether Node's TLS refused the broker's certificate (an unknown CA, a name that does not match, expired). */
+function isCertificateFailure(err: unknown): boolean {
+  const code = String((err as { code?: unknown } | null)?.code ?? "");
+  return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME/.test(code) || /certificate/i.test(messageOf(err));
+}
+
 /** One connection attempt, with the errors a user can act on. */
 async function connectOnce(step: string, connection: ResolvedRabbitMqConnection, load?: AmqpImporter): Promise<AmqpConnectionLike> {
   const { connect } = await loadAmqpModule(step, load);
@@ -226,6 +232,15 @@ async function connectOnce(step: string, connection: ResolvedRabbitMqConnection,
         cause: err,
         retryable: false,
       });
+    }
+    if (isCertificateFailure(err)) {
+      // Not retried: waiting does not make the broker's certificate trusted.
+      throw new RabbitMqIOError(
+        `"${step}" cannot connect to RabbitMQ at ${connection.address}: the broker's TLS certificate was not accepted (${why}). ` +
+          "Give connection.tls.ca the PEM of the CA that signed it (and tls.servername when the certificate names another host); " +
+          "rejectUnauthorized: false skips the check, for tests only.",
+        { cause: err, retryable: false },
+      );
     }
     throw new RabbitMqIOError(
       `"${step}" cannot connect to RabbitMQ at ${connection.address}: ${why}. ` +
