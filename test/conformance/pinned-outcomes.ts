@@ -40,6 +40,10 @@ export function normalizeOutcome(err: unknown): string {
     .replace(/\u001b\[[0-9;]*m/g, "")
     .replace(/ on the runner at [^\s:]+:\d+:/g, " on the runner:")
     .replace(/Job service at [^\s:]+:\d+:/g, "Job service:")
+    // A Go panic's report: job ids count up through a run, and the goroutine stack that
+    // follows the panic's line has ids and addresses; the panic's line is what the pin is about.
+    .replace(/\bjob-\d+/g, "job-N")
+    .replace(/(panic in [^\n]*)\n[\s\S]*/, "$1")
     .replace(/([\w.-]+\.(?:ts|js|mjs)):\d+(?::\d+)?/g, "$1")
     // Prism's refusal dumps the refused WindowingStrategy proto (coder ids, map order) after
     // the feature's name: the name is what the pin is about.

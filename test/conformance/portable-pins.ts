@@ -184,12 +184,10 @@ export const PINS: Readonly<Record<string, Readonly<Record<string, string>>>> = 
 /**
  * Pins whose outcome varies from run to run: Flink's streaming translation evaluates
  * triggers per element and does not keep a TestStream line in one bundle, so which elements
- * share an early or late pane depends on timing; Prism fires processing-time triggers on its
- * own wall clock, so their panes depend on how fast the job runs (two full runs on
- * 2026-12-07 disagreed on two of them). These scenarios must still run to the end on the
- * runner; only the assertion on pane contents may fail.
+ * share an early or late pane depends on timing. These scenarios must still run to the end
+ * on the runner; only the assertion on pane contents may fail.
  */
-export const VARYING_REASONS: ReadonlySet<string> = new Set([F_PANES, F_LATE_DATA, F_HOLDS, P_PROCESSING_TIME]);
+export const VARYING_REASONS: ReadonlySet<string> = new Set([F_PANES, F_LATE_DATA, F_HOLDS]);
 
 /**
  * Pins of what a runner cannot do at all: the portable runner refuses such a pipeline
