@@ -5,6 +5,7 @@
  * BEAM_TS_SERVERS without "kafka" skips it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Admin, Producer, stringSerializers } from "@platformatic/kafka";
@@ -42,6 +43,25 @@ async function readAll(bootstrap: string, topic: string, readCommitted: boolean)
   expect(await p.run().waitUntilFinish()).toBe("DONE");
   return got;
 }
+
+describe("writeToKafka with no broker", () => {
+  it("fails within its start budget, not the 120 s outage budget, naming the step, the address and a hint when no broker listens there at start", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => resolve(port));
+      });
+    });
+    const p = new Pipeline({ enforceImmutability: false, maxBundleRetries: 0 });
+    p.apply(create(["a"]))
+      .apply(map((v: string): KafkaWriteRecord<string, string> => ({ value: v })))
+      .apply("Orders", writeToKafka<string, string>({ bootstrapServers: `127.0.0.1:${port}`, topic: "orders", valueSerializer: "string", connectTimeoutMs: 1000 }));
+    // The test's timeout (well under the 120 s outage budget) is what proves the writer gave up early.
+    await expect(p.run().waitUntilFinish()).rejects.toThrow(
+      new RegExp(`"Orders[^"]*" could not write 1 records to topic "orders" \\(tried for 10 s\\) at 127\\.0\\.0\\.1:${port}: .*Check that a broker listens there`),
+    );
+  }, 40_000);
+});
 
 describe.skipIf(BROKERS.length === 0)("writeToKafka", () => {
   const dirs: string[] = [];

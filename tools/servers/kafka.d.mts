@@ -12,6 +12,10 @@ export interface KafkaServer {
   port: number;
   /** "127.0.0.1:<port>", the bootstrap server list of a client. */
   bootstrap: string;
+  /** "127.0.0.1:<port>" of the SSL listener, when started with `tls`. */
+  tlsBootstrap?: string;
+  /** "127.0.0.1:<port>" of the SASL_PLAINTEXT listener (PLAIN and SCRAM-SHA-256), when started with `sasl`. */
+  saslBootstrap?: string;
   /** The broker's exact version, e.g. "4.1.1". */
   version: string;
   pid: number;
@@ -23,5 +27,15 @@ export interface KafkaServer {
   restart(): Promise<void>;
 }
 
+/** Options of `startKafka`. */
+export interface StartKafkaOptions {
+  line?: "4" | "3.9";
+  timeoutMs?: number;
+  /** Adds an SSL listener with this PEM certificate and unencrypted PKCS#8 key; `clientCaFile` makes it require client certificates signed by that CA. */
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  /** Adds a SASL_PLAINTEXT listener; each user (name to password) may log in with PLAIN or SCRAM-SHA-256. */
+  sasl?: { users: Record<string, string> };
+}
+
 /** Starts a KRaft broker+controller on 127.0.0.1 at free ports in a new temporary folder. */
-export declare function startKafka(options?: { line?: "4" | "3.9"; timeoutMs?: number }): Promise<KafkaServer>;
+export declare function startKafka(options?: StartKafkaOptions): Promise<KafkaServer>;

@@ -8,11 +8,16 @@
 //
 //   node tools/servers/kafka.mjs [4|3.9]   # starts one, prints its address, stops on Ctrl-C
 //
+// Optionally with security listeners next to the PLAINTEXT one (which stays the inter-broker
+// listener): SSL from a PEM certificate and key (ssl.keystore.type=PEM, Kafka 2.7+), and
+// SASL_PLAINTEXT with PLAIN and SCRAM-SHA-256 users (the SCRAM credentials written by
+// `kafka-storage format --add-scram`, KRaft 3.5+).
+//
 // Two lines are supported because Kafka 4.0 removed old protocol versions and ZooKeeper: a
 // client must work against both a 3.9 broker and a 4.x one.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canConnect, ensureClasspath, freePort } from "../runners/job-services.mjs";
@@ -36,16 +41,49 @@ function clusterId() {
   return randomBytes(16).toString("base64url");
 }
 
-function serverProperties({ dir, port, controllerPort }) {
+/** A JAAS value quoted for a properties file (backslashes and quotes escaped). */
+function jaasQuote(value) {
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** The extra listeners' lines of server.properties: SSL from one PEM file (key then chain), SASL with JAAS per mechanism. */
+function securityProperties({ dir, tls, sasl, sslPort, saslPort }) {
+  const lines = [];
+  if (tls !== undefined) {
+    const keystore = join(dir, "keystore.pem");
+    // A PEM keystore: the (unencrypted PKCS#8) private key followed by the certificate chain.
+    writeFileSync(keystore, `${readFileSync(tls.keyFile, "utf8").trim()}\n${readFileSync(tls.certFile, "utf8").trim()}\n`, { mode: 0o600 });
+    lines.push("ssl.keystore.type=PEM", `ssl.keystore.location=${keystore}`);
+    if (tls.clientCaFile !== undefined) lines.push("ssl.truststore.type=PEM", `ssl.truststore.location=${tls.clientCaFile}`, "ssl.client.auth=required");
+  }
+  if (sasl !== undefined) {
+    const users = Object.entries(sasl.users).map(([u, pw]) => `user_${u}=${jaasQuote(pw)}`).join(" ");
+    lines.push(
+      "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256",
+      `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${users};`,
+      "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+    );
+  }
+  const listeners = [
+    ...(sslPort !== undefined ? [`SSL://${HOST}:${sslPort}`] : []),
+    ...(saslPort !== undefined ? [`SASL_PLAINTEXT://${HOST}:${saslPort}`] : []),
+  ];
+  return { lines, listeners };
+}
+
+function serverProperties({ dir, port, controllerPort, tls, sasl, sslPort, saslPort }) {
+  const security = securityProperties({ dir, tls, sasl, sslPort, saslPort });
+  const extra = security.listeners.map((l) => `,${l}`).join("");
   return [
     "process.roles=broker,controller",
     "node.id=1",
     `controller.quorum.voters=1@${HOST}:${controllerPort}`,
-    `listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${HOST}:${port}`,
+    `listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}${extra}`,
+    `advertised.listeners=PLAINTEXT://${HOST}:${port}${extra}`,
     "controller.listener.names=CONTROLLER",
-    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT",
     "inter.broker.listener.name=PLAINTEXT",
+    ...security.lines,
     `log.dirs=${join(dir, "data")}`,
     // One node: every internal topic has one replica, and a group starts at once.
     "offsets.topic.replication.factor=1",
@@ -69,10 +107,14 @@ const JAVA_OPTS = ["-Xms128m", "-Xmx768m", "-XX:+UseSerialGC", "-Djava.awt.headl
  * or "3.9". Resolves when the broker accepts connections on its PLAINTEXT listener (about
  * 3-6 s, plus the first mvn resolution).
  *
- * @param {{ line?: "4" | "3.9", timeoutMs?: number }} [options]
+ * `tls` adds an SSL listener serving that PEM certificate and unencrypted PKCS#8 key (and
+ * requiring client certificates signed by `clientCaFile` when given); `sasl` adds a
+ * SASL_PLAINTEXT listener where each user may log in with PLAIN or SCRAM-SHA-256.
+ *
+ * @param {{ line?: "4" | "3.9", timeoutMs?: number, tls?: { certFile: string, keyFile: string, clientCaFile?: string }, sasl?: { users: Record<string, string> } }} [options]
  * `kill` then `restart` brings it back on the same ports and logs: a broker that goes away mid-job.
  *
- * @returns {Promise<{ host: string, port: number, bootstrap: string, version: string, pid: number, stop: () => Promise<void>, kill: (signal?: NodeJS.Signals) => Promise<void>, restart: () => Promise<void> }>}
+ * @returns {Promise<{ host: string, port: number, bootstrap: string, tlsBootstrap?: string, saslBootstrap?: string, version: string, pid: number, stop: () => Promise<void>, kill: (signal?: NodeJS.Signals) => Promise<void>, restart: () => Promise<void> }>}
  */
 export async function startKafka(options = {}) {
   const line = options.line ?? "4";
@@ -81,11 +123,15 @@ export async function startKafka(options = {}) {
   const classpath = await ensureKafka(version);
   const dir = mkdtempSync(join(tmpdir(), `beam-ts-kafka-${line}-`));
   const [port, controllerPort] = [await freePort(), await freePort()];
+  const sslPort = options.tls !== undefined ? await freePort() : undefined;
+  const saslPort = options.sasl !== undefined ? await freePort() : undefined;
   const config = join(dir, "server.properties");
-  writeFileSync(config, serverProperties({ dir, port, controllerPort }));
+  writeFileSync(config, serverProperties({ dir, port, controllerPort, tls: options.tls, sasl: options.sasl, sslPort, saslPort }));
+  // SCRAM users live in the cluster metadata: written at format time, before the broker first starts.
+  const scram = Object.entries(options.sasl?.users ?? {}).flatMap(([u, pw]) => ["--add-scram", `SCRAM-SHA-256=[name=${u},password=${pw}]`]);
   const format = spawnSync(
     "java",
-    [...JAVA_OPTS, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", config, "--ignore-formatted"],
+    [...JAVA_OPTS, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", config, "--ignore-formatted", ...scram],
     { encoding: "utf8" },
   );
   if (format.status !== 0) {
@@ -141,6 +187,8 @@ export async function startKafka(options = {}) {
     host: HOST,
     port,
     bootstrap: `${HOST}:${port}`,
+    ...(sslPort !== undefined ? { tlsBootstrap: `${HOST}:${sslPort}` } : {}),
+    ...(saslPort !== undefined ? { saslBootstrap: `${HOST}:${saslPort}` } : {}),
     version,
     pid: child.pid,
     stop: async () => {

@@ -1,4 +1,5 @@
 import type { DoFnMetrics } from "../../transforms/index.js";
+import { isAuthenticationFailure, isCertificateFailure, someKafkaError } from "./kafka-connection.js";
 
 /**
  * How a Kafka step rides out a broker that goes away while the job runs: a fetch or a send
@@ -29,12 +30,31 @@ export const KAFKA_RECONNECTS_METRIC = { namespace: "beam-ts.io.kafka", name: "r
 /** How long a step keeps trying while the cluster cannot be reached. */
 export const OUTAGE_BUDGET_MS = 120_000;
 
+/**
+ * How long a writer that has never reached the cluster keeps trying: a broker down (or a
+ * wrong address) at start is a setup error to report soon, not an outage to ride out.
+ */
+export const START_BUDGET_MS = 10_000;
+
 /** The consecutive failures of one thing (a partition's fetches, a writer's sends) to reach the cluster. */
 export class OutageTracker {
   private failures = 0;
   private since: number | undefined;
+  /**
+   * @param budgetMs how long consecutive failures are retried once the cluster was reached.
+   * @param startBudgetMs how long they are retried before the first success (default: `budgetMs`).
+   * @param reached whether the cluster was reached before (by another instance of the step), so the full budget applies from the start.
+   */
+  constructor(
+    private readonly budgetMs: number = OUTAGE_BUDGET_MS,
+    private readonly startBudgetMs: number = budgetMs,
+    private reached = false,
+  ) {}
 
-  constructor(private readonly budgetMs: number = OUTAGE_BUDGET_MS) {}
+  /** The budget that applies now (for messages). */
+  get currentBudgetMs(): number {
+    return this.reached ? this.budgetMs : this.startBudgetMs;
+  }
 
   /**
    * Notes a failure; returns the backoff before the next attempt, or undefined when the
@@ -42,13 +62,14 @@ export class OutageTracker {
    */
   failed(metrics: DoFnMetrics, now: number = Date.now()): number | undefined {
     this.since ??= now;
-    if (now - this.since >= this.budgetMs) return undefined;
+    if (now - this.since >= this.currentBudgetMs) return undefined;
     metrics.counter(KAFKA_RETRIES_METRIC.namespace, KAFKA_RETRIES_METRIC.name).inc();
     return Math.min(5_000, 100 * 2 ** this.failures++);
   }
 
   /** Notes a success: a reconnect when failures came before. */
   succeeded(metrics: DoFnMetrics): void {
+    this.reached = true;
     if (this.since === undefined) return;
     metrics.counter(KAFKA_RECONNECTS_METRIC.namespace, KAFKA_RECONNECTS_METRIC.name).inc();
     this.since = undefined;
@@ -61,7 +82,7 @@ const PERMANENT_CODES = /^PLT_KFK_(AUTHENTICATION|USER|UNSUPPORTED.*|OUT_OF_BOUN
 
 /**
  * Whether a client failure is one a retry cannot pass (refused credentials, a bad request,
- * an unsupported feature), so the step fails at once instead of waiting out an outage.
+ * an unsupported feature, an untrusted TLS certificate), so the step fails at once instead of waiting out an outage.
  * Several errors (one per broker tried) are permanent only when all are.
  *
  * @example isPermanentKafkaError(Object.assign(new Error("SASL failed"), { code: "PLT_KFK_AUTHENTICATION" })) // true
@@ -70,5 +91,7 @@ export function isPermanentKafkaError(err: unknown): boolean {
   const nested = (err as { errors?: unknown } | undefined)?.errors;
   if (Array.isArray(nested) && nested.length > 0) return nested.every(isPermanentKafkaError);
   const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" && PERMANENT_CODES.test(code);
+  // Refused credentials and an untrusted broker certificate are refused the same way on
+  // every attempt, even when the client wraps them among other errors ("initProducerId failed 4 times").
+  return (typeof code === "string" && PERMANENT_CODES.test(code)) || someKafkaError(err, (e) => isAuthenticationFailure(e) || isCertificateFailure(e));
 }

@@ -2,7 +2,7 @@
 export { readFromKafka, type KafkaStartOffset, type ReadFromKafkaOptions } from "./read-from-kafka.js";
 export type { KafkaHeader, KafkaRecord, RawKafkaRecord } from "./kafka-record.js";
 export type { KafkaTimestampPolicy } from "./kafka-watermark.js";
-export type { KafkaConnection, KafkaSasl, SecretOrString } from "./kafka-connection.js";
+export type { KafkaConnection, KafkaSasl, KafkaTlsOptions, SecretOrString } from "./kafka-connection.js";
 export type { KafkaAvroFormat, KafkaDeserializer, KafkaFormat, KafkaSerializer } from "./serde.js";
 export { KafkaIOError } from "./kafka-io-error.js";
 export { KAFKA_RECONNECTS_METRIC, KAFKA_RETRIES_METRIC } from "./broker-outage.js";

@@ -6,7 +6,7 @@ import type { KafkaHeader } from "./kafka-record.js";
 import { kafkaLineage } from "./kafka-lineage.js";
 import { prepareSerde, serializerOf, type KafkaAvroFormat, type KafkaFormat, type KafkaSerializer } from "./serde.js";
 import { KafkaTransactionalSink } from "./transactional-sink.js";
-import { OutageTracker, isPermanentKafkaError } from "./broker-outage.js";
+import { OUTAGE_BUDGET_MS, OutageTracker, START_BUDGET_MS, isPermanentKafkaError } from "./broker-outage.js";
 
 /** What writeToKafka writes: a value, and optionally a key, headers, a partition and a timestamp. */
 export interface KafkaWriteRecord<K, V> {
@@ -162,22 +162,42 @@ function claimPrefix(pipeline: object, prefix: string, step: string): void {
 
 type Producer = InstanceType<KafkaModule["Producer"]>;
 
+/** Steps (full label and brokers) whose idempotent writer reached the cluster in this process. */
+const reachedSteps = new Set<string>();
+
 /** The at-least-once writer: an idempotent producer per instance; a bundle waits for its acks. */
 class IdempotentWriteFn<K, V> implements DoFn<KafkaWriteRecord<K, V>, never> {
   private producer: Producer | undefined;
   private pending: SerializedRecord[] = [];
-  /** Consecutive sends that could not reach the cluster. */
-  private readonly outage = new OutageTracker();
+  /**
+   * Consecutive sends that could not reach the cluster: ridden out for the outage budget
+   * once a send of this step in this process succeeded, but only for the start budget (or
+   * the connect timeout, if longer) before that, so a broker down at start fails the job
+   * soon while an instance created during an outage still rides it out.
+   */
+  private outage: OutageTracker;
   /** The last send of this bundle; each waits for the one before. */
   private sending: Promise<void> = Promise.resolve();
 
   constructor(
     readonly settings: WriteSettings<K, V>,
     readonly step: string,
-  ) {}
+  ) {
+    this.outage = this.newOutageTracker();
+  }
+
+  private newOutageTracker(): OutageTracker {
+    return new OutageTracker(OUTAGE_BUDGET_MS, Math.max(START_BUDGET_MS, this.settings.connection.connectTimeoutMs), reachedSteps.has(this.reachKey()));
+  }
+
+  /** The step and its brokers: another job's step of the same name elsewhere is not this one. */
+  private reachKey(): string {
+    return `${this.step}@${this.settings.connection.brokers.join(",")}`;
+  }
 
   async setup(): Promise<void> {
     await Promise.all([prepareSerde(this.settings.key, this.step), prepareSerde(this.settings.value, this.step)]);
+    this.outage = this.newOutageTracker();
     const kafka = await loadKafkaModule(this.step);
     this.producer = new kafka.Producer({ ...clientOptions(this.settings.connection, "writer"), idempotent: true, acks: -1 });
   }
@@ -214,12 +234,17 @@ class IdempotentWriteFn<K, V> implements DoFn<KafkaWriteRecord<K, V>, never> {
         try {
           await this.producer!.send({ messages: messages.map((m) => ({ ...m })) });
           this.outage.succeeded(metrics);
+          reachedSteps.add(this.reachKey());
           return;
         } catch (err) {
           // The broker went away: send again after a backoff (at-least-once: the failed send
           // may have been written), until the outage budget is spent.
+          const budget = this.outage.currentBudgetMs;
           const retryIn = isPermanentKafkaError(err) ? undefined : this.outage.failed(metrics);
-          if (retryIn === undefined) throw unreachable(this.step, this.settings.connection, `write ${messages.length} records to ${describeTopic(this.settings)}`, err);
+          if (retryIn === undefined) {
+            const tried = isPermanentKafkaError(err) ? "" : ` (tried for ${budget / 1000} s)`;
+            throw unreachable(this.step, this.settings.connection, `write ${messages.length} records to ${describeTopic(this.settings)}${tried}`, err);
+          }
           await new Promise((resolve) => setTimeout(resolve, retryIn));
         }
       }
