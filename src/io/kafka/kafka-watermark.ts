@@ -6,8 +6,8 @@ import type { RawKafkaRecord } from "./kafka-record.js";
  * Where a record's event time comes from (Beam KafkaIO's TimestampPolicy):
  * - "logAppendTime": the broker's append time (topics with message.timestamp.type
  *   LogAppendTime; on others the producer's create time, trusted as in order);
- * - "createTime": the producer's create time, which may be out of order by up to
- *   `maxDelayMs` (Beam's `withCreateTime(maxDelay)`);
+ * - "createTime": the producer's create time, trusted as in order (Beam's
+ *   `withCreateTime(maxDelay)` with a delay is `{ timestampFn: (r) => r.timestamp, maxDelayMs }`);
  * - a function of the raw record, with the same bounded out-of-orderness.
  */
 export type KafkaTimestampPolicy =
