@@ -59,7 +59,9 @@ export function globMatcher(pattern: string): GlobMatcher {
     // globs (`dir/.*`). Otherwise these are the options of the local file system's walk.
     strictSlashes: true,
   });
-  return { pattern, literalPrefix: literal, literalPath: undefined, matches: (path) => test(path) };
+  // The literal prefix is compared as written: picomatch alone would let `./*` match `a`
+  // (it drops a leading `./`), but an object key `./x` is not `x`.
+  return { pattern, literalPrefix: literal, literalPath: undefined, matches: (path) => path.startsWith(literal) && test(path) };
 }
 
 /** Escapes what picomatch reads as extglob groups or negation but Beam's glob takes literally. */
