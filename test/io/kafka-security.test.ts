@@ -8,56 +8,20 @@
  * Like test/io/tls.test.ts it starts its own server, so BEAM_TS_SERVERS does not gate it;
  * BEAM_TS_TLS_SERVERS without "kafka" skips it.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Admin } from "@platformatic/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Pipeline, Secret, create, parDo, type PipelineResult } from "../../src/index.js";
+import { Pipeline, Secret, create, parDo } from "../../src/index.js";
 import { readFromKafka, writeToKafka, type KafkaConnection, type KafkaRecord } from "../../src/io/kafka/index.js";
 import { startKafka, type KafkaServer } from "../../tools/servers/kafka.mjs";
+import { failureOf, fullText, makeCertificates, type Certificates } from "./tls-certificates.js";
 
 const enabled = (process.env["BEAM_TS_TLS_SERVERS"] ?? "kafka").split(",").map((s) => s.trim()).includes("kafka");
 
 const USER = "beam";
 const PASSWORD = "s3cret-pw-4711";
-
-/** A CA, a server certificate it signed for 127.0.0.1, and another CA that signed nothing here (EC P-256: fast). */
-function makeCertificates(dir: string): { ca: string; otherCa: string; certFile: string; keyFile: string; key: string } {
-  const at = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl("req", "-x509", ...ec, "-keyout", at("ca.key"), "-out", at("ca.crt"), "-days", "1", "-subj", "/CN=beam-ts kafka test CA");
-  openssl("req", "-x509", ...ec, "-keyout", at("other-ca.key"), "-out", at("other-ca.crt"), "-days", "1", "-subj", "/CN=beam-ts other CA");
-  openssl("req", ...ec, "-keyout", at("server.key"), "-out", at("server.csr"), "-subj", "/CN=127.0.0.1");
-  writeFileSync(at("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  openssl("x509", "-req", "-in", at("server.csr"), "-CA", at("ca.crt"), "-CAkey", at("ca.key"), "-CAcreateserial", "-out", at("server.crt"), "-days", "1", "-extfile", at("san.ext"));
-  return {
-    ca: readFileSync(at("ca.crt"), "utf8"),
-    otherCa: readFileSync(at("other-ca.crt"), "utf8"),
-    certFile: at("server.crt"),
-    keyFile: at("server.key"),
-    key: readFileSync(at("server.key"), "utf8"),
-  };
-}
-
-/** The job's failure, or undefined when it finished. */
-async function failureOf(result: PipelineResult): Promise<Error | undefined> {
-  try {
-    await result.waitUntilFinish();
-    return undefined;
-  } catch (err) {
-    return err as Error;
-  }
-}
-
-/** The error's message with its causes' messages (what a user sees printed). */
-function fullText(err: Error | undefined): string {
-  const parts: string[] = [];
-  for (let e: unknown = err; e instanceof Error && parts.length < 10; e = e.cause) parts.push(e.message);
-  return parts.join("\n");
-}
 
 let seq = 0;
 let broker: KafkaServer;
@@ -94,7 +58,7 @@ const expected = Array.from({ length: 20 }, (_, i) => `k${i}=v${i}`).sort();
 
 describe.skipIf(!enabled)("Kafka over TLS and SASL", () => {
   let dir: string;
-  let certs: ReturnType<typeof makeCertificates>;
+  let certs: Certificates;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "beam-ts-kafka-security-"));
     certs = makeCertificates(dir);

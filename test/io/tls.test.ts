@@ -5,74 +5,24 @@
  * options with that CA, that a job trusting another CA is refused with an error naming the
  * address and the fix, and that no secret (password, key) shows in that error.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Pipeline, Secret, create, kv, parDo, type PipelineResult } from "../../src/index.js";
+import { Pipeline, Secret, create, kv, parDo } from "../../src/index.js";
 import { readFromPostgres, writeToPostgres, type PostgresConnection, type PostgresRow } from "../../src/io/postgres/index.js";
 import { readFromRedis, writeToRedis, type RedisConnection } from "../../src/io/redis/index.js";
 import { readFromNats, writeToNats, type NatsConnection, type NatsMessage } from "../../src/io/nats/index.js";
 import { startPostgres } from "../../tools/servers/postgres.mjs";
 import { startRedis } from "../../tools/servers/redis.mjs";
 import { startNats } from "../../tools/servers/nats.mjs";
+import { failureOf, fullText, makeCertificates, type Certificates } from "./tls-certificates.js";
 
 const servers = new Set((process.env.BEAM_TS_TLS_SERVERS ?? "postgres,redis,nats").split(",").map((s) => s.trim()));
 
-/** PEM files of a CA, a server certificate it signed for 127.0.0.1, and another CA that signed nothing here. */
-interface Certificates {
-  readonly dir: string;
-  readonly caFile: string;
-  readonly certFile: string;
-  readonly keyFile: string;
-  readonly ca: string;
-  readonly key: string;
-  readonly otherCa: string;
-}
-
-/** Makes the certificates with openssl (EC P-256 keys: fast), valid for a day. */
-function makeCertificates(): Certificates {
-  const dir = mkdtempSync(join(tmpdir(), "beam-ts-tls-"));
-  const at = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl("req", "-x509", ...ec, "-keyout", at("ca.key"), "-out", at("ca.crt"), "-days", "1", "-subj", "/CN=beam-ts test CA");
-  openssl("req", "-x509", ...ec, "-keyout", at("other-ca.key"), "-out", at("other-ca.crt"), "-days", "1", "-subj", "/CN=beam-ts other CA");
-  openssl("req", ...ec, "-keyout", at("server.key"), "-out", at("server.csr"), "-subj", "/CN=127.0.0.1");
-  writeFileSync(at("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  openssl("x509", "-req", "-in", at("server.csr"), "-CA", at("ca.crt"), "-CAkey", at("ca.key"), "-CAcreateserial", "-out", at("server.crt"), "-days", "1", "-extfile", at("san.ext"));
-  return {
-    dir,
-    caFile: at("ca.crt"),
-    certFile: at("server.crt"),
-    keyFile: at("server.key"),
-    ca: readFileSync(at("ca.crt"), "utf8"),
-    key: readFileSync(at("server.key"), "utf8"),
-    otherCa: readFileSync(at("other-ca.crt"), "utf8"),
-  };
-}
-
-/** The job's failure, or undefined when it finished. */
-async function failureOf(result: PipelineResult): Promise<Error | undefined> {
-  try {
-    await result.waitUntilFinish();
-    return undefined;
-  } catch (err) {
-    return err as Error;
-  }
-}
-
-/** The error's message with its causes' messages (what a user sees printed). */
-function fullText(err: Error | undefined): string {
-  const parts: string[] = [];
-  for (let e: unknown = err; e instanceof Error && parts.length < 10; e = e.cause) parts.push(e.message);
-  return parts.join("\n");
-}
-
 let certs: Certificates;
 beforeAll(() => {
-  certs = makeCertificates();
+  certs = makeCertificates(mkdtempSync(join(tmpdir(), "beam-ts-tls-")));
 });
 afterAll(() => {
   rmSync(certs.dir, { recursive: true, force: true });
