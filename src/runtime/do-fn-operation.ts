@@ -50,6 +50,10 @@ function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
 
 const ASYNC_KINDS = new Set(["AsyncFunction", "AsyncGeneratorFunction"]);
 
+function isDeclaredAsync(fn: unknown): boolean {
+  return typeof fn === "function" && ASYNC_KINDS.has(fn.constructor.name);
+}
+
 /**
  * Runs one DoFn: its lifecycle (setup once per instance, start/finishBundle, teardown,
  * a fresh instance after a failure) and `process` per element and window.
@@ -85,8 +89,11 @@ export class DoFnOperation implements Operation {
     this.finalizations = new BundleFinalizations(config.label, config.finalizesReliably === true);
     this.metrics = new MetricsContainer(config.label);
     this.pending = config.pendingCalls ?? new PendingCalls();
-    const process = (config.template as AnyDoFn).process;
-    this.asyncMode = ASYNC_KINDS.has(process?.constructor?.name ?? "");
+    // Declared async (a DoFn's `async process`, or the function given to map/flatMap/filter):
+    // every call runs in the async metrics scope from the first, so code after its awaits
+    // records to this step. Otherwise the first call that returns a promise switches modes.
+    const template = config.template as AnyDoFn & { fn?: unknown };
+    this.asyncMode = isDeclaredAsync(template.process) || isDeclaredAsync(template.fn);
     this.shared = new Context(this);
   }
 
@@ -95,13 +102,21 @@ export class DoFnOperation implements Operation {
     this.finalizations.clear();
     const fn = await this.ensureInstance();
     if (fn.startBundle) {
+      // The synchronous scope ends with the synchronous call: held across the await, it
+      // would take the counts of other steps' code that runs meanwhile.
       const previous = MetricsEnvironment.enter(this.metrics);
+      let result: unknown;
       try {
-        await this.awaitCall("startBundle", MetricsEnvironment.runAsync(this.metrics, () => fn.startBundle!(this.startContext())));
+        result = MetricsEnvironment.runAsync(this.metrics, () => fn.startBundle!(this.startContext()));
       } catch (err) {
         throw userCodeError(this.label, err);
       } finally {
         MetricsEnvironment.exit(previous);
+      }
+      try {
+        await this.awaitCall("startBundle", result);
+      } catch (err) {
+        throw userCodeError(this.label, err);
       }
     }
   }
@@ -142,13 +157,21 @@ export class DoFnOperation implements Operation {
     if (this.failure !== undefined) throw this.failure;
     const fn = this.instance!;
     if (fn.finishBundle) {
+      // The synchronous scope ends with the synchronous call: held across the await, it
+      // would take the counts of other steps' code that runs meanwhile.
       const previous = MetricsEnvironment.enter(this.metrics);
+      let result: unknown;
       try {
-        await this.awaitCall("finishBundle", MetricsEnvironment.runAsync(this.metrics, () => fn.finishBundle!(this.finishContext())));
+        result = MetricsEnvironment.runAsync(this.metrics, () => fn.finishBundle!(this.finishContext()));
       } catch (err) {
         throw userCodeError(this.label, err);
       } finally {
         MetricsEnvironment.exit(previous);
+      }
+      try {
+        await this.awaitCall("finishBundle", result);
+      } catch (err) {
+        throw userCodeError(this.label, err);
       }
     }
   }

@@ -97,9 +97,44 @@ for (const runner of BATCH_RUNNERS) {
               },
             } satisfies DoFn<number, number>),
           )
-          .apply("Next", map((n: number) => n));
+          .apply("Next", map((n: number) => n))
+          // An async function given to map: from its first call on.
+          .apply(
+            "AsyncMap",
+            map(async (n: number) => {
+              await new Promise((r) => setTimeout(r, 1));
+              Metrics.counter("async", "mapped").inc();
+              return n;
+            }),
+          )
+          // A finishBundle that awaits while a later step's calls still finish: they count
+          // to the later step, not to the one whose finishBundle is pending.
+          .apply(
+            "Hold",
+            parDo<number, number>({
+              process(n, ctx) {
+                ctx.output(n);
+              },
+              async finishBundle() {
+                await new Promise((r) => setTimeout(r, 30));
+              },
+            } satisfies DoFn<number, number>),
+          )
+          .apply(
+            "Later",
+            parDo<number, number>({
+              async process(n, ctx) {
+                await new Promise((r) => setTimeout(r, 5));
+                Metrics.counter("async", "later").inc();
+                ctx.output(n);
+              },
+            } satisfies DoFn<number, number>),
+          );
       });
-      expect(results.counters.filter((c) => c.name === "done").map((c) => [c.step, c.committed])).toEqual([["Slow", 3]]);
+      const byStep = (name: string) => results.counters.filter((c) => c.name === name).map((c) => [c.step, c.committed]);
+      expect(byStep("done")).toEqual([["Slow", 3]]);
+      expect(byStep("mapped")).toEqual([["AsyncMap", 3]]);
+      expect(byStep("later")).toEqual([["Later", 3]]);
     });
 
     it("filters results by step sub-path, namespace and name", async () => {

@@ -11,6 +11,7 @@ import {
   type PostgresConnection,
   type PostgresRow,
 } from "../../src/io/postgres/index.js";
+import { connectClient, openPool } from "../../src/io/postgres/connection.js";
 
 const URL_ = inject("postgresUrl");
 const PARALLEL_MODULE = fileURLToPath(new URL("./fixtures/postgres-pipeline.ts", import.meta.url));
@@ -214,6 +215,28 @@ describe.skipIf(URL_ === "")("PostgreSQL IO on a real server", () => {
     // connection that was never ended would stay for pg's idle timeout (10 s), past this wait.
     for (let i = 0; i < 100 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await open()).toBe(0);
+  });
+
+  it("survives the server ending a connection the step holds between bundles: the next query fails with a clear error, the next connection opens", async () => {
+    const named = { ...connection, applicationName: `beam-ts-held-${process.pid}` };
+    const pool = await openPool(named, "Held");
+    try {
+      const held = await connectClient(pool, named, "Held");
+      await held.query("SELECT 1");
+      // Without a listener of ours, the client's "error" event (nobody listens while it is
+      // checked out of the pool) is an uncaught exception that ends the worker process.
+      expect(held.listenerCount("error")).toBeGreaterThan(0);
+      const ended = new Promise((resolve) => held.once("end", resolve));
+      await sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [named.applicationName]);
+      await ended;
+      await expect(held.query("SELECT 1")).rejects.toThrow(/terminat|not queryable|connection/i);
+      held.release(true);
+      const fresh = await connectClient(pool, named, "Held");
+      expect((await fresh.query<{ one: number }>("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+      fresh.release();
+    } finally {
+      await pool.end();
+    }
   });
 
   describe("writeToPostgres", () => {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { Pipeline, type JobSnapshot } from "../../src/index.js";
-import { ELEMENTS, buildSnapshotPipeline } from "./snapshot-pipeline.js";
+import { ELEMENTS, GATE, buildSnapshotPipeline } from "./snapshot-pipeline.js";
 
 const MODULE = fileURLToPath(new URL("./snapshot-module.ts", import.meta.url));
 
@@ -37,13 +37,30 @@ describe("JobSnapshot of the embedded runner", () => {
   it("adds up what worker threads report with --parallelism", async () => {
     const p = new Pipeline({ parallelism: 2, pipelineModule: MODULE, jobName: "threads" });
     buildSnapshotPipeline(p);
+    let open!: () => void;
+    const globals = globalThis as Record<string, unknown>;
+    globals[GATE] = new Promise<void>((resolve) => (open = resolve));
     const result = p.run();
     let liveFromWorkers = false;
+    const release = () => {
+      delete globals[GATE];
+      open();
+    };
+    // Past this the gate opens anyway, and the test fails below instead of hanging.
+    const giveUp = setTimeout(release, 40_000);
     const timer = setInterval(() => {
-      if (result.snapshot!().workers?.reporting === 2) liveFromWorkers = true;
+      if (result.snapshot!().workers?.reporting === 2) {
+        liveFromWorkers = true;
+        release();
+      }
     }, 50);
-    await result.waitUntilFinish();
-    clearInterval(timer);
+    try {
+      await result.waitUntilFinish();
+    } finally {
+      clearInterval(timer);
+      clearTimeout(giveUp);
+      release();
+    }
     const snap = result.snapshot!();
     expect(snap.workers).toEqual({ threads: 2, reporting: 2 });
     expect(liveFromWorkers).toBe(true);

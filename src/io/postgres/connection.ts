@@ -256,11 +256,27 @@ function stepKey(connection: PostgresConnection, what: string): string {
  * `metrics` (reconnect.ts).
  */
 export async function connectClient(pool: Pool, connection: PostgresConnection, what: string, metrics?: DoFnMetrics): Promise<PoolClient> {
+  const key = stepKey(connection, what);
+  let client: PoolClient;
   try {
-    return await openWithRetry(() => pool.connect(), stepKey(connection, what), connection.reconnectRetries ?? DEFAULT_RECONNECT_RETRIES, metrics);
+    client = await openWithRetry(() => pool.connect(), key, connection.reconnectRetries ?? DEFAULT_RECONNECT_RETRIES, metrics);
   } catch (err) {
     throw connectError(connection, what, err);
   }
+  // The pool listens for errors of idle clients only. A client the step holds between
+  // bundles (a writer's open transaction, a reader's cursor) that the server ends (a restart,
+  // pg_terminate_backend) emits "error" with nobody listening, which would crash the
+  // process. Its next query fails instead, and the next connection is retried and counted.
+  const onError = (err: Error) => {
+    if (isConnectionLost(err)) noteConnectionLost(key);
+  };
+  client.on("error", onError);
+  const release = client.release;
+  client.release = (err?: Error | boolean) => {
+    client.removeListener("error", onError);
+    release.call(client, err);
+  };
+  return client;
 }
 
 /** A failed query as a PostgresIOError: the step, the server's words (scrubbed) and `fix`. */
