@@ -35,9 +35,10 @@ export const LAYERS = {
 
 /**
  * Folders with a second, light import surface besides index.ts: the harness's contract.ts
- * is what embedded runs use without loading gRPC and the generated protos.
+ * is what embedded runs use without loading gRPC and the generated protos; transforms'
+ * element-wise.ts is how runners compose map/filter/flatMap steps, kept out of the public API.
  */
-const LIGHT_SURFACES = { harness: "contract.js" };
+const LIGHT_SURFACES = { harness: "contract.js", transforms: "element-wise.js" };
 
 const srcRoot = path.resolve(import.meta.dirname, "..", "src");
 

@@ -8,6 +8,7 @@ import { userCodeError } from "./user-code-error.js";
 import { PendingCalls } from "./pending-calls.js";
 import { BundleFinalizations } from "./bundle-finalization.js";
 import { FifoQueue } from "./fifo-queue.js";
+import type { ElementWise } from "../transforms/element-wise.js";
 
 type AnyDoFn = DoFn<unknown, unknown, OutputTags>;
 
@@ -406,6 +407,45 @@ export class DoFnOperation implements Operation {
   private idle(): Promise<void> {
     if (this.inFlight === 0 && this.queue.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Whether calls run asynchronously (declared async, or a call returned a promise). */
+  get isAsync(): boolean {
+    return this.asyncMode;
+  }
+
+  /**
+   * The hand-over of a composed chain (runners/embedded/element-wise-chain.ts): `result` is
+   * what this step's function returned for `element`, of a kind the chain does not handle
+   * itself (a promise, an async iterable). The step delivers it as its own `process` would,
+   * and from a promise on runs asynchronously. Returns whether it now does.
+   */
+  deliverFromChain(
+    step: ElementWise,
+    element: unknown,
+    result: unknown,
+    timestamp: Instant,
+    windows: readonly BoundedWindow[],
+    pane: PaneInfo,
+  ): boolean {
+    const ctx = new Context(this);
+    const window = windows[0]!;
+    ctx.timestamp = timestamp;
+    ctx.window = window;
+    ctx.windows = windows;
+    ctx.pane = pane;
+    const previous = syncScope.container;
+    syncScope.container = this.metrics;
+    let delivered: unknown;
+    try {
+      delivered = step.deliver(element, result, ctx);
+    } catch (err) {
+      syncScope.container = previous;
+      throw userCodeError(this.label, err, element, window);
+    }
+    syncScope.container = previous;
+    if (isThenable(delivered)) this.track(delivered, element, window);
+    return this.asyncMode;
   }
 
   /** @internal used by Context: the main output, the common case, without a tag lookup. */

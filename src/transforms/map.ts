@@ -3,6 +3,7 @@ import { ptransform, defaultName, type PCollection, type PTransform } from "../p
 import type { DoFn, ProcessContext } from "./do-fn.js";
 import { ParDo, type ParDoOptions, type ParDoTransform } from "./par-do.js";
 import { isThenable } from "./promise-like.js";
+import { ELEMENT_WISE, type ElementWise } from "./element-wise.js";
 
 /** Anything that may be awaited or not. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -16,13 +17,20 @@ function emit<Out>(ctx: ProcessContext<Out>, v: MapResult<Out>): void {
   else ctx.output(v);
 }
 
+/** What map's `process` does with its function's result. */
+function deliverMapped<Out>(out: MaybePromise<MapResult<Out>>, ctx: ProcessContext<Out>): void | Promise<void> {
+  if (isThenable(out)) return Promise.resolve(out).then((v) => emit(ctx, v));
+  emit(ctx, out);
+}
+
 /** A DoFn that applies a function; `fn` is a field so the fingerprint sees its source. */
 class MapDoFn<In, Out> implements DoFn<In, Out> {
   constructor(readonly fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<MapResult<Out>>) {}
   process(element: In, ctx: ProcessContext<Out>): void | Promise<void> {
-    const out = this.fn(element, ctx);
-    if (isThenable(out)) return Promise.resolve(out).then((v) => emit(ctx, v));
-    emit(ctx, out);
+    return deliverMapped(this.fn(element, ctx), ctx);
+  }
+  [ELEMENT_WISE](): ElementWise {
+    return { kind: "map", fn: this.fn as ElementWise["fn"], deliver: (_e, out, ctx) => deliverMapped(out as MaybePromise<unknown>, ctx) };
   }
 }
 
@@ -46,21 +54,31 @@ export function map<In, Out>(
   return asParDo(new MapDoFn(fn), options, defaultName("Map", fn));
 }
 
+/** What flatMap's `process` does with its function's result. */
+function deliverFlatMapped<Out>(
+  out: MaybePromise<Iterable<MapResult<Out>>> | AsyncIterable<MapResult<Out>>,
+  ctx: ProcessContext<Out>,
+): void | Promise<void> {
+  if (isThenable(out)) {
+    return Promise.resolve(out).then((values) => {
+      for (const v of values) emit(ctx, v);
+    });
+  }
+  if (Symbol.asyncIterator in (out as object)) {
+    return (async () => {
+      for await (const v of out as AsyncIterable<MapResult<Out>>) emit(ctx, v);
+    })();
+  }
+  for (const v of out as Iterable<MapResult<Out>>) emit(ctx, v);
+}
+
 class FlatMapDoFn<In, Out> implements DoFn<In, Out> {
   constructor(readonly fn: (element: In, ctx: ProcessContext<Out>) => MaybePromise<Iterable<MapResult<Out>>> | AsyncIterable<MapResult<Out>>) {}
   process(element: In, ctx: ProcessContext<Out>): void | Promise<void> {
-    const out = this.fn(element, ctx);
-    if (isThenable(out)) {
-      return Promise.resolve(out).then((values) => {
-        for (const v of values) emit(ctx, v);
-      });
-    }
-    if (Symbol.asyncIterator in (out as object)) {
-      return (async () => {
-        for await (const v of out as AsyncIterable<MapResult<Out>>) emit(ctx, v);
-      })();
-    }
-    for (const v of out as Iterable<MapResult<Out>>) emit(ctx, v);
+    return deliverFlatMapped(this.fn(element, ctx), ctx);
+  }
+  [ELEMENT_WISE](): ElementWise {
+    return { kind: "flatMap", fn: this.fn as ElementWise["fn"], deliver: (_e, out, ctx) => deliverFlatMapped(out as Iterable<unknown>, ctx) };
   }
 }
 
@@ -85,18 +103,26 @@ export function flatMap<In, Out>(
   return asParDo(new FlatMapDoFn(fn), options, defaultName("FlatMap", fn));
 }
 
+/** What filter's `process` does with its predicate's result. */
+function deliverKept<T>(element: T, keep: MaybePromise<boolean>, ctx: ProcessContext<T>): void | Promise<void> {
+  if (isThenable(keep)) {
+    return Promise.resolve(keep).then((k) => {
+      if (k) ctx.output(element);
+    });
+  }
+  if (keep) ctx.output(element);
+}
+
 class FilterDoFn<T> implements DoFn<T, T> {
   constructor(readonly fn: (element: T, ctx: ProcessContext<T>) => MaybePromise<boolean>) {}
   process(element: T, ctx: ProcessContext<T>): void | Promise<void> {
-    const keep = this.fn(element, ctx);
-    if (isThenable(keep)) {
-      return Promise.resolve(keep).then((k) => {
-        if (k) ctx.output(element);
-      });
-    }
-    if (keep) ctx.output(element);
+    return deliverKept(element, this.fn(element, ctx), ctx);
+  }
+  [ELEMENT_WISE](): ElementWise {
+    return { kind: "filter", fn: this.fn as ElementWise["fn"], deliver: (e, keep, ctx) => deliverKept(e, keep as MaybePromise<boolean>, ctx) };
   }
 }
+
 
 /**
  * Keeps the elements for which `predicate` is true. A type guard narrows the output type.

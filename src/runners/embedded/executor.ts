@@ -48,7 +48,9 @@ import type { Shard } from "./parallel/shard.js";
 import { pieceSharing } from "./parallel/piece-claims.js";
 import { SplittableEntry, SplittableStage, type SplittableSettings } from "./splittable-stage.js";
 import { EncodabilitySink } from "./encodability-sink.js";
-import { ImmutabilityCheckingReceiver, ImmutabilityJournal } from "./immutability-enforcement.js";
+import { EdgeCheck, ImmutabilityCheckingReceiver, ImmutabilityJournal } from "./immutability-enforcement.js";
+import { ElementWiseChain, type ChainLink } from "./element-wise-chain.js";
+import { elementWiseOf, type ElementWise } from "../../transforms/element-wise.js";
 import { CheckpointGate } from "./checkpoint/checkpoint-gate.js";
 import { ExecutorCheckpointing, type CheckpointMetrics, type CoordinatorLink } from "./checkpoint/executor-checkpointing.js";
 import { restoreExecutor, snapshotExecutor, type ExecutorStateHost } from "./checkpoint/executor-state.js";
@@ -196,6 +198,8 @@ export class Executor {
   private readonly journal: ImmutabilityJournal | undefined;
   /** The DoFn step that outputs each PCollection a ParDo produces. */
   private readonly doFnProducers = new Map<string, string>();
+  /** Map, filter and flatMap steps that may run inside a composed chain, and their main output. */
+  private readonly elementWise = new Map<DoFnOperation, { readonly step: ElementWise; readonly output: string }>();
   /** Calls into user code whose promise has not settled (stall detection, lull warnings). */
   readonly pendingCalls = new PendingCalls();
   /** Why the run stops early (a cancel, a stall), once known. */
@@ -720,6 +724,11 @@ export class Executor {
         this.register(op, index, stepOutputs(step));
         if (!readsMaterializedInput(step)) {
           this.addConsumer(step.input, op, index);
+          const elementWise = elementWiseOf(step.doFn);
+          const main = step.outputs["main"];
+          if (elementWise !== undefined && main !== undefined && Object.keys(step.outputs).length === 1 && !op.isAsync) {
+            this.elementWise.set(op, { step: elementWise, output: main });
+          }
           return;
         }
         const stage = new SideInputStage(step.label, step.input, op, step.sideInputs, this.sideInputs, (pc) =>
@@ -852,12 +861,17 @@ export class Executor {
     if (r === undefined) {
       const consumers = this.consumers.get(pc) ?? [];
       const producer = this.doFnProducers.get(pc);
+      // Map, filter and flatMap consumers run as composed chains from here.
+      const targets = consumers.map((c) => this.chainFrom(c) ?? c);
       // Checked where a DoFn outputs it (to anyone) or reads it; else nothing can change it.
       const checked = this.journal !== undefined && consumers.length > 0 && (producer !== undefined || consumers.some((c) => c instanceof DoFnOperation));
-      r = checked ? new ImmutabilityCheckingReceiver(this.settings.enforcement!.pcollection(pc).coder, consumers, producer, this.journal!) : fanOut(consumers);
-      // A PCollection read by one DoFn is counted by it; any other gets a counting receiver.
-      if (r instanceof DoFnOperation) {
-        const op = r;
+      const readers = targets.map((t) => (t instanceof ElementWiseChain ? t.head.label : t instanceof DoFnOperation ? t.label : undefined));
+      r = checked ? new ImmutabilityCheckingReceiver(this.settings.enforcement!.pcollection(pc).coder, targets, producer, this.journal!, readers) : fanOut(targets);
+      // A PCollection read by one DoFn is counted by it (inside a composed chain no receiver
+      // sees its elements); any other gets a counting receiver.
+      const only = targets.length === 1 ? targets[0] : undefined;
+      if (only instanceof DoFnOperation || only instanceof ElementWiseChain) {
+        const op = only instanceof ElementWiseChain ? only.head : only;
         this.counted.set(pc, { get count() { return op.elementsIn; } });
       } else {
         const counting = new CountingReceiver(r);
@@ -867,6 +881,31 @@ export class Executor {
       this.receivers.set(pc, r);
     }
     return r;
+  }
+
+  /**
+   * The composed chain from `first` (a map, filter or flatMap step) through every following
+   * such step that alone reads its predecessor's output; undefined for other operations.
+   */
+  private chainFrom(first: Operation): ElementWiseChain | undefined {
+    let info = first instanceof DoFnOperation ? this.elementWise.get(first) : undefined;
+    if (info === undefined) return undefined;
+    const links: ChainLink[] = [{ op: first as DoFnOperation, step: info.step, check: undefined }];
+    for (;;) {
+      const readers = this.consumers.get(info.output);
+      const next = readers?.length === 1 ? readers[0] : undefined;
+      const nextInfo = next instanceof DoFnOperation ? this.elementWise.get(next) : undefined;
+      if (nextInfo === undefined) break;
+      const op = next as DoFnOperation;
+      const check =
+        this.journal === undefined
+          ? undefined
+          : new EdgeCheck(this.settings.enforcement!.pcollection(info.output).coder, links[links.length - 1]!.op.label, op.label, this.journal);
+      links.push({ op, step: nextInfo.step, check });
+      info = nextInfo;
+    }
+    // Built already: steps are built from the last, and each builds its outputs' receivers.
+    return new ElementWiseChain(links, this.receiverOf(info.output));
   }
 
   /** The operations and sinks a stage's bundles reach through fused edges. */

@@ -1,5 +1,5 @@
 import type { BoundedWindow, Coder, Instant, PaneInfo, WindowedValue } from "../../model/index.js";
-import { DoFnOperation, type Operation, type Receiver } from "../../runtime/index.js";
+import { DoFnOperation, type Receiver } from "../../runtime/index.js";
 import { mutationError, snapshot, unchanged } from "./mutation-detector.js";
 import type { Sink } from "./sinks.js";
 
@@ -129,14 +129,19 @@ export class ImmutabilityCheckingReceiver implements Receiver {
   private encodable = true;
   private readonly readers: readonly string[];
 
-  /** `producer`: the DoFn step that outputs this PCollection (undefined for other steps). */
+  /**
+   * `producer`: the DoFn step that outputs this PCollection (undefined for other steps).
+   * `readerOf(target)`: the DoFn step whose code a target runs first (its own label, or a
+   * composed chain's first step), undefined for targets that run no user code.
+   */
   constructor(
     private readonly coder: Coder<unknown>,
-    private readonly targets: readonly Operation[],
+    private readonly targets: readonly Receiver[],
     private readonly producer: string | undefined,
     private readonly journal: ImmutabilityJournal,
+    private readonly readerLabels: readonly (string | undefined)[] = targets.map((t) => (t instanceof DoFnOperation ? t.label : undefined)),
   ) {
-    this.readers = targets.filter((t) => t instanceof DoFnOperation).map((t) => t.label);
+    this.readers = readerLabels.filter((l): l is string => l !== undefined);
   }
 
   receive(wv: WindowedValue<unknown>): void {
@@ -154,15 +159,51 @@ export class ImmutabilityCheckingReceiver implements Receiver {
       if (before === undefined) this.encodable = false;
       else this.sampler.checked(before.length);
     }
-    for (const target of this.targets) {
+    const targets = this.targets;
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i]!;
       if (target.receiveParts !== undefined) target.receiveParts(value, timestamp, windows, pane);
       else target.receive((wv ??= { value, timestamp, windows, pane }));
-      if (before !== undefined && target instanceof DoFnOperation && !unchanged(this.coder, value, before)) {
-        throw mutationError({ kind: "input", step: target.label }, this.coder, value, before);
+      const reader = this.readerLabels[i];
+      if (before !== undefined && reader !== undefined && !unchanged(this.coder, value, before)) {
+        throw mutationError({ kind: "input", step: reader }, this.coder, value, before);
       }
     }
     if (before !== undefined && (this.producer !== undefined || this.readers.length > 0)) {
       this.journal.watch({ coder: this.coder, value, before, producer: this.producer, readers: this.readers });
     }
+  }
+}
+
+/**
+ * The same checks for one edge inside a composed chain of element-wise steps
+ * (element-wise-chain.ts), where no receiver sits between the producing step and its one
+ * reader: `before` takes the encoding of the elements checked, `after` compares it once
+ * the reader's call returned (naming the reader) and leaves it to the journal for the
+ * bundle's end.
+ */
+export class EdgeCheck {
+  private readonly sampler = new Sampler();
+  private encodable = true;
+
+  constructor(
+    private readonly coder: Coder<unknown>,
+    private readonly producer: string,
+    private readonly reader: string,
+    private readonly journal: ImmutabilityJournal,
+  ) {}
+
+  /** The element's encoding when this element is checked; undefined when it is not. */
+  before(value: unknown): Uint8Array | undefined {
+    if (!this.encodable || !this.sampler.next()) return undefined;
+    const before = snapshot(this.coder, value);
+    if (before === undefined) this.encodable = false;
+    else this.sampler.checked(before.length);
+    return before;
+  }
+
+  after(value: unknown, before: Uint8Array): void {
+    if (!unchanged(this.coder, value, before)) throw mutationError({ kind: "input", step: this.reader }, this.coder, value, before);
+    this.journal.watch({ coder: this.coder, value, before, producer: this.producer, readers: [this.reader] });
   }
 }

@@ -1,0 +1,251 @@
+import type { BoundedWindow, Instant, PaneInfo, WindowedValue } from "../../model/index.js";
+import { NO_FIRING, TimestampedValue } from "../../model/index.js";
+import { syncScope, type MetricsContainer } from "../../metrics/index.js";
+import { userCodeError, type DoFnOperation, type Receiver } from "../../runtime/index.js";
+import type { ElementWise } from "../../transforms/element-wise.js";
+import type { BundleFinalizer, OutputTags, PCollectionView, ProcessContext } from "../../transforms/index.js";
+import type { EdgeCheck } from "./immutability-enforcement.js";
+
+/** One step of a chain: its operation (labels, metrics, counts, lifecycle) and its function. */
+export interface ChainLink {
+  readonly op: DoFnOperation;
+  readonly step: ElementWise;
+  /** Under --enforceImmutability, the check of this step's input (not for the chain's first step: its receiver checks that). */
+  readonly check: EdgeCheck | undefined;
+}
+
+const MAP = 0;
+const FILTER = 1;
+const FLAT_MAP = 2;
+const KINDS = { map: MAP, filter: FILTER, flatMap: FLAT_MAP } as const;
+
+/** The element a chain is running, which every step's context reads. */
+class Current {
+  timestamp: Instant = 0;
+  window!: BoundedWindow;
+  windows!: readonly BoundedWindow[];
+  pane: PaneInfo = NO_FIRING;
+}
+
+/**
+ * A step's ProcessContext inside a chain: reads the chain's current element, so nothing is
+ * set per step; outputs it makes itself (`ctx.output` in a map function) take the step's
+ * own output path.
+ */
+class LinkContext implements ProcessContext<unknown, OutputTags> {
+  constructor(
+    private readonly op: DoFnOperation,
+    private readonly cur: Current,
+  ) {}
+  get timestamp(): Instant {
+    return this.cur.timestamp;
+  }
+  get window(): BoundedWindow {
+    return this.cur.window;
+  }
+  get pane(): PaneInfo {
+    return this.cur.pane;
+  }
+  get metrics(): MetricsContainer {
+    return this.op.metrics;
+  }
+  get bundleFinalizer(): BundleFinalizer {
+    return this.op.finalizations;
+  }
+  output(value: unknown): void {
+    const cur = this.cur;
+    this.op.emitMain(value, cur.timestamp, cur.windows, cur.pane);
+  }
+  outputWithTimestamp(value: unknown, timestamp: Instant): void {
+    const cur = this.cur;
+    if (timestamp < cur.timestamp - this.op.allowedSkew) this.op.skewError(timestamp, cur.timestamp);
+    this.op.emit(undefined, value, timestamp, cur.windows, cur.pane);
+  }
+  outputTo(tag: string, value: unknown): void {
+    const cur = this.cur;
+    this.op.emit(tag, value, cur.timestamp, cur.windows, cur.pane);
+  }
+  sideInput<V>(view: PCollectionView<V>): V {
+    return this.op.readSide(view, this.cur.window);
+  }
+}
+
+/**
+ * Fused map, filter and flatMap steps run as one loop: each element goes from one step's
+ * function straight into the next one's, with no receiver, context or WindowedValue per
+ * step. What stays per step: the metrics scope around its call, its element count, errors
+ * naming it, and (under --enforceImmutability) the check of its input. The steps'
+ * operations keep their own wiring and lifecycle; a result the loop does not handle
+ * itself (a promise, an async iterable) is handed to the step, which delivers it on its own
+ * output path, and a step that became async is from then on called through its operation.
+ * An element in several windows goes the operations' way too (each window is a call).
+ *
+ * @example
+ * // map → filter → map, each step a DoFnOperation already wired to the next
+ * const chain = new ElementWiseChain([link(parse), link(valid), link(enrich)], receiverOfEnrichOutput);
+ * chain.receiveParts(line, timestamp, [GLOBAL_WINDOW], NO_FIRING);
+ */
+export class ElementWiseChain implements Receiver {
+  /** The first step: a receiver before the chain names it as the reader of its input. */
+  readonly head: DoFnOperation;
+  private readonly ops: readonly DoFnOperation[];
+  private readonly fns: readonly ElementWise["fn"][];
+  private readonly kinds: readonly number[];
+  private readonly contexts: readonly LinkContext[];
+  private readonly checks: readonly (EdgeCheck | undefined)[];
+  private readonly cur = new Current();
+  /** Steps from this index on run through their operations (they became async). */
+  private asyncFrom: number;
+
+  constructor(
+    private readonly links: readonly ChainLink[],
+    private readonly out: Receiver,
+  ) {
+    this.head = links[0]!.op;
+    this.ops = links.map((l) => l.op);
+    this.fns = links.map((l) => l.step.fn);
+    this.kinds = links.map((l) => KINDS[l.step.kind]);
+    this.contexts = links.map((l) => new LinkContext(l.op, this.cur));
+    this.checks = links.map((l) => l.check);
+    const firstAsync = links.findIndex((l) => l.op.isAsync);
+    this.asyncFrom = firstAsync === -1 ? links.length : firstAsync;
+  }
+
+  receive(wv: WindowedValue<unknown>): void {
+    this.receiveParts(wv.value, wv.timestamp, wv.windows, wv.pane);
+  }
+
+  receiveParts(value: unknown, timestamp: Instant, windows: readonly BoundedWindow[], pane: PaneInfo): void {
+    if (windows.length !== 1) {
+      this.head.receiveParts(value, timestamp, windows, pane);
+      return;
+    }
+    const cur = this.cur;
+    cur.window = windows[0]!;
+    cur.windows = windows;
+    cur.pane = pane;
+    this.run(0, value, timestamp);
+  }
+
+  /** Runs `value` through the steps from `from` on, then hands it to the chain's output. */
+  private run(from: number, value: unknown, timestamp: Instant): void {
+    const ops = this.ops;
+    const fns = this.fns;
+    const kinds = this.kinds;
+    const checks = this.checks;
+    const cur = this.cur;
+    const n = ops.length;
+    let v = value;
+    let ts = timestamp;
+    for (let i = from; i < n; i++) {
+      const op = ops[i]!;
+      if (i >= this.asyncFrom) {
+        op.receiveParts(v, ts, cur.windows, cur.pane);
+        return;
+      }
+      op.elementsIn++;
+      cur.timestamp = ts;
+      const check = checks[i];
+      const before = check === undefined ? undefined : check.before(v);
+      const previous = syncScope.container;
+      syncScope.container = op.metrics;
+      let out: unknown;
+      try {
+        out = fns[i]!(v, this.contexts[i]!);
+      } catch (err) {
+        syncScope.container = previous;
+        throw userCodeError(op.label, err, v, cur.window);
+      }
+      syncScope.container = previous;
+      if (before !== undefined) check!.after(v, before);
+      const kind = kinds[i];
+      if (kind === MAP) {
+        if (typeof out === "object" && out !== null) {
+          if (out instanceof TimestampedValue) {
+            if (out.timestamp < ts - op.allowedSkew) throw this.skewed(op, out.timestamp, ts, v);
+            v = out.value;
+            ts = out.timestamp;
+            continue;
+          }
+          if (typeof (out as { then?: unknown }).then === "function") {
+            this.handOver(i, v, out, ts);
+            return;
+          }
+        }
+        v = out;
+      } else if (kind === FILTER) {
+        if (out === true) continue;
+        if (out === false) return;
+        if (typeof out === "object" && out !== null && typeof (out as { then?: unknown }).then === "function") {
+          this.handOver(i, v, out, ts);
+          return;
+        }
+        if (!out) return;
+      } else {
+        this.fanOut(i, v, out, ts);
+        return;
+      }
+    }
+    const target = this.out;
+    try {
+      if (target.receiveParts !== undefined) target.receiveParts(v, ts, cur.windows, cur.pane);
+      else target.receive({ value: v, timestamp: ts, windows: cur.windows, pane: cur.pane });
+    } catch (err) {
+      // As when the last step outputs from its own call: what fails downstream of it (a
+      // runner's check of the element) names it, user code errors keep their own step.
+      throw userCodeError(ops[n - 1]!.label, err, v, cur.window);
+    }
+  }
+
+  /** Beam's check that outputs do not move back in event time, as the step's own output would fail. */
+  private skewed(op: DoFnOperation, output: Instant, input: Instant, element: unknown): Error {
+    try {
+      op.skewError(output, input);
+    } catch (err) {
+      return userCodeError(op.label, err, element, this.cur.window);
+    }
+  }
+
+  /** A flatMap step's outputs, each through the rest of the chain. */
+  private fanOut(i: number, element: unknown, out: unknown, ts: Instant): void {
+    if (
+      typeof out !== "object" ||
+      out === null ||
+      typeof (out as { then?: unknown }).then === "function" ||
+      Symbol.asyncIterator in out
+    ) {
+      this.handOver(i, element, out, ts);
+      return;
+    }
+    const op = this.ops[i]!;
+    const cur = this.cur;
+    // Iterating runs the user's generator: its code counts to this step, and its errors name it.
+    const previous = syncScope.container;
+    syncScope.container = op.metrics;
+    try {
+      for (const x of out as Iterable<unknown>) {
+        if (x instanceof TimestampedValue) {
+          if (x.timestamp < ts - op.allowedSkew) op.skewError(x.timestamp, ts);
+          this.run(i + 1, x.value, x.timestamp);
+        } else {
+          this.run(i + 1, x, ts);
+        }
+        // Back to this step's element for the generator's next value.
+        cur.timestamp = ts;
+        syncScope.container = op.metrics;
+      }
+    } catch (err) {
+      throw userCodeError(op.label, err, element, cur.window);
+    } finally {
+      syncScope.container = previous;
+    }
+  }
+
+  /** Step `i`'s result is one only its operation delivers; from a promise on, the step runs through it. */
+  private handOver(i: number, element: unknown, result: unknown, ts: Instant): void {
+    const cur = this.cur;
+    if (this.ops[i]!.deliverFromChain(this.links[i]!.step, element, result, ts, cur.windows, cur.pane)) {
+      this.asyncFrom = Math.min(this.asyncFrom, i);
+    }
+  }
+}
