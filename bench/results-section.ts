@@ -29,6 +29,16 @@ export function sectionsOf(text: string, names: readonly string[]): string[] {
   return found;
 }
 
+/** The names of every section `text` holds, in the order they appear. */
+export function sectionNames(text: string): string[] {
+  const names: string[] = [];
+  for (const m of text.matchAll(/<!-- ([\w.-]+):start -->/g)) {
+    const name = m[1]!;
+    if (!names.includes(name) && text.indexOf(endOf(name), m.index) > m.index) names.push(name);
+  }
+  return names;
+}
+
 /** Writes section `name` of the Markdown file `file` (created if missing); the rest stays. */
 export function writeSection(file: string, name: string, body: string): void {
   const old = existsSync(file) ? readFileSync(file, "utf8") : "";

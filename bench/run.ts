@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: runs every workload on the embedded runner and as a hand-written Node
  * loop, in this process, alternating, and reports elements/s and the ratio to
- * hand-written. Writes bench/RESULTS.md and bench/results.json.
+ * hand-written. Writes bench/RESULTS.md and bench/results.json (with the commit measured);
+ * `-- --compare=<an earlier results.json>` prints the change of every ratio.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,7 +12,8 @@ import { Pipeline, parDo, type PCollection } from "../src/index.js";
 import { countWords, syntheticLines } from "./text.js";
 import { workloads, type Workload } from "./workloads.js";
 import { runStreamingBench, type StreamingResult } from "./streaming.js";
-import { sectionsOf } from "./results-section.js";
+import { sectionNames, sectionsOf } from "./results-section.js";
+import { compareRuns, type BenchRun } from "./compare.js";
 
 interface Result {
   workload: string;
@@ -77,20 +80,35 @@ async function main(): Promise<void> {
       `on-time pane latency p50 ${streaming.latencyMs.p50} ms, p99 ${streaming.latencyMs.p99} ms`,
   );
   const dir = import.meta.dirname;
-  writeFileSync(path.join(dir, "results.json"), JSON.stringify({ batch: results, streaming }, null, 2) + "\n");
+  const run = { commit: commitOf(dir), date: new Date().toISOString(), node: process.version, batch: results, streaming };
+  const compareTo = process.argv.find((a) => a.startsWith("--compare="))?.slice("--compare=".length);
+  if (compareTo !== undefined) {
+    for (const line of compareRuns(JSON.parse(readFileSync(compareTo, "utf8")) as BenchRun, run)) console.log(line);
+  }
+  writeFileSync(path.join(dir, "results.json"), JSON.stringify(run, null, 2) + "\n");
   writeFileSync(path.join(dir, "RESULTS.md"), report(results, words, streaming) + keptSections(path.join(dir, "RESULTS.md")));
 }
 
 /**
- * The sections other benchmarks wrote into RESULTS.md, kept across this rewrite: Nexmark
- * (`npm run bench:peers`), checkpoints (`npm run bench:checkpoints`), file formats
- * (`npm run bench:files`) and RunInference (`npm run bench:inference`).
+ * The sections other benchmarks wrote into RESULTS.md (Nexmark, checkpoints, spill, file
+ * formats, RunInference, …: every `<!-- name:start -->` section), kept across this rewrite.
  */
 function keptSections(file: string): string {
   const old = existsSync(file) ? readFileSync(file, "utf8") : "";
-  return sectionsOf(old, ["nexmark", "checkpoints", "files", "inference"])
+  return sectionsOf(old, sectionNames(old))
     .map((s) => `\n${s}\n`)
     .join("");
+}
+
+/** The commit measured, marked when the work tree had changes. */
+function commitOf(dir: string): string | undefined {
+  try {
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: dir, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "../src"], { cwd: dir, encoding: "utf8" }).trim() !== "";
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return undefined;
+  }
 }
 
 function fmt(n: number): string {
