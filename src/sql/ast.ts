@@ -14,6 +14,8 @@ export type Expr =
   | { readonly kind: "unary"; readonly op: "-" | "+" | "NOT"; readonly arg: Expr; readonly at: number }
   | { readonly kind: "binary"; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr; readonly at: number }
   | { readonly kind: "isNull"; readonly arg: Expr; readonly negated: boolean; readonly at: number }
+  /** `arg IS [NOT] TRUE | FALSE | UNKNOWN` over a BOOLEAN (Calcite's IS_TRUE ... IS_NOT_UNKNOWN); `at` is the IS keyword. */
+  | { readonly kind: "isTruth"; readonly arg: Expr; readonly test: "TRUE" | "FALSE" | "UNKNOWN"; readonly negated: boolean; readonly at: number }
   | { readonly kind: "in"; readonly arg: Expr; readonly list: readonly Expr[]; readonly negated: boolean; readonly at: number }
   | { readonly kind: "between"; readonly arg: Expr; readonly low: Expr; readonly high: Expr; readonly negated: boolean; readonly at: number }
   | { readonly kind: "like"; readonly arg: Expr; readonly pattern: Expr; readonly negated: boolean; readonly at: number }

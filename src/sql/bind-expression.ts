@@ -101,6 +101,12 @@ export function bindExpr(e: Expr, ctx: BindContext): BoundExpr {
       return bindBinary(e, ctx);
     case "isNull":
       return { kind: "isNull", arg: bindExpr(e.arg, ctx), negated: e.negated, type: BOOL(false) };
+    case "isTruth": {
+      // Calcite types the operand BOOLEAN (a bare NULL becomes one); IS UNKNOWN is its IS NULL.
+      const arg = requireBoolean(bindExpr(e.arg, ctx), e.arg, ctx, `IS ${e.negated ? "NOT " : ""}${e.test}`);
+      if (e.test === "UNKNOWN") return { kind: "isNull", arg, negated: e.negated, type: BOOL(false) };
+      return { kind: "isTruth", arg, value: e.test === "TRUE", negated: e.negated, type: BOOL(false) };
+    }
     case "between": {
       const arg = bindExpr(e.arg, ctx);
       const low = compare(">=", arg, bindExpr(e.low, ctx), e, ctx);

@@ -13,6 +13,8 @@ export type BoundExpr =
   | { readonly kind: "not"; readonly arg: BoundExpr; readonly type: SqlType }
   | { readonly kind: "and" | "or"; readonly args: readonly BoundExpr[]; readonly type: SqlType }
   | { readonly kind: "isNull"; readonly arg: BoundExpr; readonly negated: boolean; readonly type: SqlType }
+  /** `arg IS [NOT] TRUE` (value true) or `IS [NOT] FALSE` (value false): never NULL, a NULL arg is neither TRUE nor FALSE. */
+  | { readonly kind: "isTruth"; readonly arg: BoundExpr; readonly value: boolean; readonly negated: boolean; readonly type: SqlType }
   | { readonly kind: "compare"; readonly op: CompareOp; readonly left: BoundExpr; readonly right: BoundExpr; readonly type: SqlType }
   | { readonly kind: "arith"; readonly op: ArithOp; readonly left: BoundExpr; readonly right: BoundExpr; readonly type: SqlType }
   | { readonly kind: "negate"; readonly arg: BoundExpr; readonly type: SqlType }
@@ -53,6 +55,8 @@ export function renderExpression(e: BoundExpr): string {
       return `(${e.args.map(renderExpression).join(` ${e.kind.toUpperCase()} `)})`;
     case "isNull":
       return `${renderExpression(e.arg)} IS ${e.negated ? "NOT " : ""}NULL`;
+    case "isTruth":
+      return `${renderExpression(e.arg)} IS ${e.negated ? "NOT " : ""}${e.value ? "TRUE" : "FALSE"}`;
     case "compare":
     case "arith":
       return `(${renderExpression(e.left)} ${e.op} ${renderExpression(e.right)})`;

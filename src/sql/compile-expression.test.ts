@@ -34,6 +34,51 @@ describe("compiled expressions", () => {
     );
   });
 
+  it("give IS [NOT] TRUE / FALSE / UNKNOWN two values, NULL being neither TRUE nor FALSE but UNKNOWN", () => {
+    const truth = fc.constantFrom(true, false, null);
+    fc.assert(
+      fc.property(truth, (p) => {
+        expect(evaluate("p IS TRUE", [p, null, 0])).toBe(p === true);
+        expect(evaluate("p IS NOT TRUE", [p, null, 0])).toBe(p !== true);
+        expect(evaluate("p IS FALSE", [p, null, 0])).toBe(p === false);
+        expect(evaluate("p IS NOT FALSE", [p, null, 0])).toBe(p !== false);
+        expect(evaluate("p IS UNKNOWN", [p, null, 0])).toBe(p === null);
+        expect(evaluate("p IS NOT UNKNOWN", [p, null, 0])).toBe(p !== null);
+      }),
+    );
+    expect(evaluate("NULL IS UNKNOWN", [null, null, 0])).toBe(true);
+    expect(evaluate("NULL IS TRUE", [null, null, 0])).toBe(false);
+  });
+
+  it("bind IS predicates looser than comparisons, BETWEEN and IN, tighter than NOT and AND (Calcite's precedence)", () => {
+    const truth = fc.constantFrom(true, false, null);
+    const int = fc.option(fc.integer({ min: -2, max: 4 }), { nil: null });
+    fc.assert(
+      fc.property(truth, truth, int, (p, q, n) => {
+        const row = [p, q, n];
+        const gt = n === null ? null : n > 1;
+        expect(evaluate("n > 1 IS TRUE", row)).toBe(gt === true);
+        expect(evaluate("n > 1 IS NOT FALSE", row)).toBe(gt !== false);
+        expect(evaluate("n = 1 IS UNKNOWN", row)).toBe(n === null);
+        expect(evaluate("n BETWEEN 1 AND 3 IS NOT TRUE", row)).toBe(!(n !== null && n >= 1 && n <= 3));
+        expect(evaluate("n IN (1, NULL) IS FALSE", row)).toBe(false);
+        expect(evaluate("NOT p IS TRUE", row)).toBe(p !== true);
+        expect(evaluate("p AND q IS FALSE", row)).toBe(and3(p, q === false));
+        expect(evaluate("p OR q IS NOT UNKNOWN", row)).toBe(or3(p, q !== null));
+        expect(evaluate("p = q IS NULL", row)).toBe(p === null || q === null);
+        expect(evaluate("p IS NULL IS FALSE", row)).toBe(p !== null);
+        expect(evaluate("CASE WHEN n > 1 IS NOT TRUE THEN 'no' ELSE 'yes' END", row)).toBe(gt === true ? "yes" : "no");
+        expect(evaluate("COALESCE(p, q) IS TRUE", row)).toBe((p ?? q) === true);
+      }),
+    );
+  });
+
+  it("refuses IS TRUE on a value that is not BOOLEAN, at the operand", () => {
+    expect(() => evaluate("n IS TRUE", [null, null, 0])).toThrow(/column 8\): IS TRUE takes a BOOLEAN, got INTEGER/);
+    expect(() => evaluate("n + 1 IS NOT UNKNOWN", [null, null, 0])).toThrow(/IS NOT UNKNOWN takes a BOOLEAN, got INTEGER/);
+    expect(evaluate("n + 1 IS NOT NULL", [null, null, 0])).toBe(true);
+  });
+
   it("give NULL for comparisons with NULL and for IN lists that only miss through a NULL", () => {
     expect(evaluate("n = 1", [null, null, null])).toBeNull();
     expect(evaluate("n IN (1, NULL)", [null, null, 2])).toBeNull();

@@ -63,6 +63,12 @@ export function compileExpression(e: BoundExpr): Evaluator {
       const arg = compileExpression(e.arg);
       return e.negated ? (row) => arg(row) !== null : (row) => arg(row) === null;
     }
+    case "isTruth": {
+      // Two-valued: NULL (UNKNOWN) IS TRUE and IS FALSE are false, IS NOT TRUE and IS NOT FALSE true.
+      const arg = compileExpression(e.arg);
+      const value = e.value;
+      return e.negated ? (row) => arg(row) !== value : (row) => arg(row) === value;
+    }
     case "compare": {
       const l = compileExpression(e.left);
       const r = compileExpression(e.right);

@@ -53,6 +53,18 @@ describe("groupingKey", () => {
     expect(d.encode([{ unscaledValue: 15n, scale: 1 }, -0])).toBe(d.encode([{ unscaledValue: 150n, scale: 2 }, 0]));
   });
 
+  it("gives an INT64 value one key whether it is a bigint or a JS number, as Beam's RowCoder encodes both alike", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), (n) => {
+        const k = groupingKey(["BIGINT"]);
+        expect(k.encode([n])).toBe(k.encode([BigInt(n)]));
+        expect(k.decode(k.encode([n]))).toEqual([BigInt(n)]);
+      }),
+    );
+    // A fraction is no INT64 value: it keeps its own (JS value) key.
+    expect(groupingKey(["BIGINT"]).encode([1.5])).not.toBe(groupingKey(["BIGINT"]).encode([1n]));
+  });
+
   it("is carried by Beam's string coder, deterministic", () => {
     const k = groupingKey(["VARCHAR", "INTEGER"]);
     expect(k.coder.urn).toBe("beam:coder:string_utf8:v1");

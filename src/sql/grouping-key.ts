@@ -17,7 +17,8 @@ import type { SqlTypeName } from "./sql-types.js";
  * The encoding is one-to-one on key values (keyValue's: -0 is 0, a DECIMAL at its shortest
  * scale) and decodes to them: per column, in order, `~` for NULL; for VARCHAR `<length>:`
  * and the string; for numbers, TIMESTAMP and DATE the number's shortest text (unique per
- * value) and `;`; for BIGINT the bigint's digits and `;`; for DECIMAL `<unscaled>e<scale>;`;
+ * value) and `;`; for BIGINT the bigint's digits and `;` (an integral JS number in a BIGINT
+ * column too, as Beam's RowCoder encodes both alike; it decodes as a bigint); for DECIMAL `<unscaled>e<scale>;`;
  * BOOLEAN `t` or `f`. A value of another type (VARBINARY, OTHER, or a value that is not of
  * its column's JS type) is `?<length>:` and its deterministic JS value encoding, one char
  * per byte. No typed form starts with `~` or `?`, so each column's form is known from its
@@ -121,6 +122,8 @@ function encodeColumn(form: Form, raw: unknown): string {
       break;
     case "bigint":
       if (typeof raw === "bigint") return `${raw};`;
+      // An INT64 field given a JS number: the RowCoder writes it as the same long, so it is the same key.
+      if (typeof raw === "number" && Number.isSafeInteger(raw)) return `${raw};`;
       break;
     case "boolean":
       if (typeof raw === "boolean") return raw ? "t" : "f";

@@ -3,6 +3,7 @@ import type { BinaryOp, Expr, FromItem, JoinKind, LiteralValue, OrderItem, Query
 import { parseBigDecimal } from "../coders/index.js";
 import { SqlError, positionAt } from "./sql-error.js";
 import { parseDate, parseTimestamp } from "./time-functions.js";
+import { isPredicateOf, rewriteIsPredicates, type RewrittenText } from "./is-predicate-syntax.js";
 import { rewriteTimeSyntax } from "./time-syntax.js";
 
 /**
@@ -55,13 +56,16 @@ function str(v: unknown): string | undefined {
 export function parseSql(query: string): Statement {
   // EXPLAIN is ours (the grammar lacks it): blank it out so offsets stay those of the text.
   const explainMatch = /^\s*EXPLAIN(\s+PLAN\s+FOR)?\s/i.exec(query);
-  const text = rewriteTimeSyntax(explainMatch ? " ".repeat(explainMatch[0].length) + query.slice(explainMatch[0].length) : query);
+  // The time rewrite keeps every offset; the IS rewrite inserts text and maps its offsets back.
+  const rewritten = rewriteIsPredicates(rewriteTimeSyntax(explainMatch ? " ".repeat(explainMatch[0].length) + query.slice(explainMatch[0].length) : query));
+  const text = rewritten.text;
   const { Parser } = loadParser(query);
   let tree: unknown;
   try {
     tree = new Parser().astify(text, { database: "flinksql", trimQuery: false, parseOptions: { includeLocations: true } });
   } catch (err) {
-    const loc = isObj(err) && isObj(err["location"]) && isObj(err["location"]["start"]) ? err["location"]["start"]["offset"] : undefined;
+    const rawLoc = isObj(err) && isObj(err["location"]) && isObj(err["location"]["start"]) ? err["location"]["start"]["offset"] : undefined;
+    const loc = typeof rawLoc === "number" ? rewritten.originalOffset(rawLoc) : undefined;
     const found = isObj(err) ? str(err["found"]) : undefined;
     // The grammar has no window (OVER) functions: say so rather than "syntax error".
     const overAt = typeof loc === "number" ? overNear(query, loc) : -1;
@@ -86,7 +90,7 @@ export function parseSql(query: string): Statement {
   if (statements.length !== 1) {
     throw new SqlError(`expected one statement, got ${statements.length}`, undefined, "pass one SELECT per sql() call", query);
   }
-  return { explain: explainMatch !== null, query: new Converter(query).query(statements[0]) };
+  return { explain: explainMatch !== null, query: new Converter(query, rewritten).query(statements[0]) };
 }
 
 /** The offset of an OVER keyword right before or at `offset` (where the grammar stops reading a window function), or -1. */
@@ -104,7 +108,11 @@ function overNear(query: string, offset: number): number {
  */
 class Converter {
   private cursor = 0;
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    /** The text the parser read: is-predicate-syntax.ts inserted text, so its offsets map back to the user's. */
+    private readonly parsed: RewrittenText,
+  ) {}
 
   private fail(problem: string, at: number, hint?: string): never {
     throw new SqlError(problem, at >= 0 ? positionAt(this.text, at) : undefined, hint, this.text);
@@ -127,10 +135,19 @@ class Converter {
   private locOf(node: Json): number {
     const loc = node["loc"];
     if (isObj(loc) && isObj(loc["start"]) && typeof loc["start"]["offset"] === "number") {
-      this.cursor = loc["start"]["offset"];
-      return loc["start"]["offset"];
+      this.cursor = this.parsed.originalOffset(loc["start"]["offset"]);
+      return this.cursor;
     }
     return -1;
+  }
+
+  /** The user's offset of the IS keyword of a rewritten IS predicate's call, or -1. */
+  private isKeywordOf(node: Json): number {
+    const loc = node["loc"];
+    if (!isObj(loc) || !isObj(loc["end"]) || typeof loc["end"]["offset"] !== "number") return -1;
+    const at = this.parsed.isKeywordOf(loc["end"]["offset"]);
+    if (at >= 0) this.cursor = at;
+    return at;
   }
 
   query(node: unknown): Query {
@@ -338,6 +355,15 @@ class Converter {
         const name = nameParts.map((p) => (isObj(p) ? String(p["value"]) : "")).join(".").toUpperCase();
         const args = isObj(node["args"]) ? arr(node["args"]["value"]).map((a) => this.expr(a)) : [];
         if (name === "NOT" && args.length === 1) return { kind: "unary", op: "NOT", arg: args[0]!, at };
+        const is = isPredicateOf(name);
+        if (is !== undefined) {
+          // is-predicate-syntax.ts wrote `x IS NOT TRUE` as BEAM$IS_NOT_TRUE(x): the IS keyword follows the operand.
+          const isAt = this.isKeywordOf(node);
+          const written = `IS ${is.negated ? "NOT " : ""}${is.test}`;
+          if (args.length !== 1) this.fail(`${written} without an operand`, isAt, `write x ${written}`);
+          if (is.test === "NULL") return { kind: "isNull", arg: args[0]!, negated: is.negated, at: isAt };
+          return { kind: "isTruth", arg: args[0]!, test: is.test, negated: is.negated, at: isAt };
+        }
         // time-syntax.ts wrote TIMESTAMPADD(unit, ...) as TIMESTAMPADD_unit(...): the unit becomes the first argument again.
         const unitCall = /^(TIMESTAMPADD|TIMESTAMPDIFF)_([A-Z_]+)$/.exec(name);
         if (unitCall !== null) {
@@ -378,7 +404,8 @@ class Converter {
     switch (raw) {
       case "IS":
       case "IS NOT": {
-        if (!isObj(right) || right["type"] !== "null") this.fail(`${raw} is supported only with NULL`, this.locate("IS"), "write x IS NULL or x IS NOT NULL, or compare with =");
+        // is-predicate-syntax.ts rewrites IS [NOT] NULL / TRUE / FALSE / UNKNOWN, so what is left is another IS.
+        if (!isObj(right) || right["type"] !== "null") this.fail(`${raw} is supported only with NULL, TRUE, FALSE and UNKNOWN`, this.locate("IS"), "write x IS [NOT] NULL, x IS [NOT] TRUE, or compare with =");
         return { kind: "isNull", arg: left, negated: raw === "IS NOT", at };
       }
       case "IN":
@@ -397,7 +424,7 @@ class Converter {
         return { kind: "like", arg: left, pattern: this.expr(right), negated: raw === "NOT LIKE", at };
     }
     const op = raw === "!=" ? "<>" : raw;
-    if (!BINARY_OPS.has(op)) this.fail(`the operator ${raw} is not supported`, -1, "see docs/SQL.md for the supported operators");
+    if (!BINARY_OPS.has(op)) this.fail(`the operator ${raw} is not supported`, this.locate(raw.split(" ")[0] ?? raw), "see docs/SQL.md for the supported operators");
     return { kind: "binary", op: op as BinaryOp, left, right: this.expr(right), at: this.cursor };
   }
 }

@@ -35,8 +35,8 @@ export function rewriteTimeSyntax(text: string): string {
   return out + text.slice(from);
 }
 
-/** The text with string literals, quoted identifiers and comments replaced by NUL characters (same length). */
-function maskQuoted(text: string): string {
+/** The text with string literals, quoted identifiers and comments replaced by NUL characters (same length); is-predicate-syntax.ts reads it too. */
+export function maskQuoted(text: string): string {
   let out = "";
   let i = 0;
   while (i < text.length) {

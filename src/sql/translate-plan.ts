@@ -1,4 +1,4 @@
-import { deterministicJsValueCoder, jsValueCoder, kvCoder } from "../coders/index.js";
+import { jsValueCoder, kvCoder } from "../coders/index.js";
 import { IntervalWindow, WindowFnUrns, fixedWindows, kv, sessions, slidingWindows, type Coder, type KV } from "../model/index.js";
 import type { PCollection } from "../pipeline/index.js";
 import { coGroupByKey, combineGlobally, combinePerKey, flattenAll, map, parDo, windowInto, withTimestamps, type CombineFn } from "../transforms/index.js";
@@ -10,7 +10,7 @@ import { groupingKey } from "./grouping-key.js";
 import { joinWindowingRefusal } from "./join-windowing.js";
 import { sideInputJoin, sideInputRefusal } from "./side-input-join.js";
 import type { SqlRow } from "./sql-transform.js";
-import { castValue, compareValues, keyValue } from "./sql-values.js";
+import { castValue, compareValues } from "./sql-values.js";
 import { SqlError, positionAt } from "./sql-error.js";
 import { commonType } from "./sql-types.js";
 
@@ -44,8 +44,8 @@ const NO_VALUES: SqlRowArray = Object.freeze([]);
  * Applies a plan as Beam transforms: calcs as one ParDo each (reading the input's schema
  * rows directly when the calc sits on an input), aggregates as a lifted combinePerKey (or
  * combineGlobally without keys), joins on coGroupByKey, UNION ALL as a Flatten, top-N as a
- * global combine. Rows between steps are arrays encoded with the JS value coder; keys use its
- * deterministic form. A calc under an aggregate, a join or the output does the next step's
+ * global combine. Rows between steps are arrays encoded with the JS value coder; keys (of
+ * aggregates, joins, INTERSECT and EXCEPT) are grouping-key.ts strings. A calc under an aggregate, a join or the output does the next step's
  * per-row work (keying, event time, the output object) in its own DoFn, and a subplan that
  * appears twice is applied once.
  */
@@ -111,15 +111,23 @@ export class PlanTranslator {
     }
   }
 
-  /** INTERSECT / EXCEPT [ALL] as Beam SQL does it: a CoGroupByKey on the whole row, then counts. */
+  /**
+   * INTERSECT / EXCEPT [ALL] as Beam SQL does it (BeamSetOperatorRelBase: CoGroup.join on all
+   * fields): a CoGroupByKey on the whole row, then counts. The key is the row's grouping key
+   * (grouping-key.ts, from the columns' types, as GROUP BY's), so rows are equal exactly when
+   * SQL says: NULL equals NULL, -0 equals 0, 1.5 equals 1.50, an INT64 value equals itself
+   * whether it came as a number or a bigint.
+   */
   private setOp(node: Extract<PlanNode, { kind: "setOp" }>): PCollection<SqlRowArray> {
-    const keyCoder = kvCoder(deterministicJsValueCoder as Coder<unknown[]>, rowsCoder);
-    const keyedBy = (side: PlanNode, label: string): PCollection<KV<unknown[], SqlRowArray>> =>
+    const key = groupingKey(node.columns.map((c) => c.type.name));
+    const keyedCoder = kvCoder(key.coder, rowsCoder);
+    // Left rows are output, so they travel with their key; right rows are only counted.
+    const keyedBy = (side: PlanNode, label: string, value: (r: SqlRowArray) => SqlRowArray): PCollection<KV<string, SqlRowArray>> =>
       this.translate(side)
-        .apply(this.label(label), parDo<SqlRowArray, KV<unknown[], SqlRowArray>>({ process: (r, ctx) => ctx.output(kv(r.map((v) => (v === null ? null : keyValue(v))), r)) }))
-        .withCoder(keyCoder);
-    const left = keyedBy(node.left, `${node.op}KeyLeft`);
-    const right = keyedBy(node.right, `${node.op}KeyRight`);
+        .apply(this.label(label), parDo<SqlRowArray, KV<string, SqlRowArray>>({ process: (r, ctx) => ctx.output(kv(key.encode(r), value(r))) }))
+        .withCoder(keyedCoder);
+    const left = keyedBy(node.left, `${node.op}KeyLeft`, (r) => r);
+    const right = keyedBy(node.right, `${node.op}KeyRight`, () => NO_VALUES);
     // As BeamSetOperatorRelBase: rows meet per window, so both sides must be windowed alike.
     const [lw, rw] = [left.windowing.windowFn.toString(), right.windowing.windowFn.toString()];
     if (lw !== rw) {
@@ -134,7 +142,7 @@ export class PlanTranslator {
     return coGroupByKey({ left, right }, this.label(op === "INTERSECT" ? "Intersect" : "Except"))
       .apply(
         this.label(`${op === "INTERSECT" ? "Intersect" : "Except"}Rows`),
-        parDo<KV<unknown, { readonly left: SqlRowArray[]; readonly right: SqlRowArray[] }>, SqlRowArray>({
+        parDo<KV<string, { readonly left: SqlRowArray[]; readonly right: SqlRowArray[] }>, SqlRowArray>({
           process(e, ctx) {
             const m = e.value.left.length;
             const n = e.value.right.length;

@@ -115,5 +115,21 @@ for (const runner of BATCH_RUNNERS) {
         ]);
       });
     });
+
+    it("intersects and excepts whole rows on a CoGroupByKey of string keys, with IS predicates over comparisons", async () => {
+      await runOn(runner, (p) => {
+        const both = inputs(p);
+        // Customers a and c are in eu; a placed two orders, so INTERSECT ALL keeps one copy, EXCEPT ALL the other.
+        const common = sql("SELECT customer FROM orders INTERSECT ALL SELECT id FROM customers WHERE region = 'eu' IS TRUE", both, "Common");
+        assertThat(common).containsInAnyOrder([{ customer: "a" }, { customer: "c" }]);
+        const rest = sql("SELECT customer, amount > 5 IS NOT FALSE AS big FROM orders EXCEPT ALL SELECT id, FALSE FROM customers", both, "Rest");
+        assertThat(rest).containsInAnyOrder([
+          { customer: "a", big: true },
+          { customer: "a", big: true },
+          { customer: "b", big: true },
+          { customer: "z", big: false },
+        ]);
+      });
+    });
   });
 }

@@ -44,10 +44,16 @@ const intExpr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
     tie("e").map((e) => `ABS(${e})`),
   ),
 })).e;
+// IS predicates bind looser than comparisons, BETWEEN, LIKE and IN, tighter than NOT and AND (Calcite, DuckDB).
+const isTest = fc.constantFrom("IS TRUE", "IS NOT TRUE", "IS FALSE", "IS NOT FALSE", "IS UNKNOWN", "IS NOT UNKNOWN", "IS NULL", "IS NOT NULL");
+const comparisonOp = fc.constantFrom("=", "<>", "<", "<=", ">", ">=");
 const predicate: fc.Arbitrary<string> = fc.letrec<{ p: string }>((tie) => ({
   p: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
-    fc.tuple(intExpr, fc.constantFrom("=", "<>", "<", "<=", ">", ">="), intExpr).map(([l, op, r]) => `${l} ${op} ${r}`),
+    fc.tuple(intExpr, comparisonOp, intExpr).map(([l, op, r]) => `${l} ${op} ${r}`),
+    fc.tuple(fc.constantFrom("", "NOT "), intExpr, comparisonOp, intExpr, isTest).map(([not, l, op, r, is]) => `${not}${l} ${op} ${r} ${is}`),
+    fc.tuple(fc.constantFrom("f", "a BETWEEN -3 AND 5", "k NOT LIKE 'a%'", "a IN (1, 2, NULL)", "f = (a > 0)"), isTest).map(([p, is]) => `${p} ${is}`),
+    fc.tuple(tie("p"), isTest).map(([p, is]) => `(${p}) ${is}`),
     fc.constantFrom("f", "k IS NULL", "a IS NOT NULL", "k LIKE 'a%'", "k NOT LIKE '_'", "x > 0.5", "a IN (1, 2, NULL)", "b NOT IN (3, 4)", "a BETWEEN -3 AND 5", "k IN ('a', 'c')"),
     fc.tuple(tie("p"), fc.constantFrom("AND", "OR"), tie("p")).map(([l, op, r]) => `(${l} ${op} ${r})`),
     tie("p").map((p) => `NOT (${p})`),
@@ -108,6 +114,9 @@ const query = fc.oneof(
   fc.constantFrom("SUM(m)", "MIN(m)", "MAX(m)", "COUNT(DISTINCT m)", "SUM(m * a)", "MAX(m / 4)").map((agg) => `SELECT k, ${agg} FROM t GROUP BY k`),
   fc.constantFrom("SELECT m, COUNT(*) FROM t GROUP BY m", "SELECT DISTINCT m FROM t", "SELECT m FROM t INTERSECT SELECT m + 0 FROM t WHERE a > 0"),
   fc.tuple(setOperator, setOperator, where).map(([op1, op2, w]) => `SELECT k FROM t ${op1} SELECT k FROM u ${op2} SELECT k FROM t${w}`),
+  // Whole-row keys by SQL value: -x meets x = 0 as -0, a (INTEGER) meets b (BIGINT), m meets m * 1.0 at another scale.
+  fc.tuple(setOperator, where).map(([op, w]) => `SELECT x, b, m FROM t${w} ${op} SELECT -x, a, m * 1.0 FROM t`),
+  fc.tuple(setOperator, where).map(([op, w]) => `SELECT f, k FROM t${w} ${op} SELECT a > 0 IS TRUE, k FROM t`),
 );
 
 // --- comparing results -----------------------------------------------------------------

@@ -38,8 +38,8 @@ async function results(query: string): Promise<SqlRow[]> {
 }
 
 describe("SQL grouping keys", () => {
-  it("groups GROUP BY, DISTINCT and joins by string keys under Beam's string coder", () => {
-    for (const query of ["SELECT k, n, COUNT(*) AS c FROM T GROUP BY k, n", "SELECT DISTINCT k, x FROM T", "SELECT T.k, U.n FROM T JOIN U ON T.k = U.k AND T.n = U.n"]) {
+  it("groups GROUP BY, DISTINCT, joins, INTERSECT and EXCEPT by string keys under Beam's string coder", () => {
+    for (const query of ["SELECT k, n, COUNT(*) AS c FROM T GROUP BY k, n", "SELECT DISTINCT k, x FROM T", "SELECT T.k, U.n FROM T JOIN U ON T.k = U.k AND T.n = U.n", "SELECT k, x FROM T INTERSECT ALL SELECT k, x FROM U", "SELECT k FROM T EXCEPT SELECT k FROM U"]) {
       const coders = groupedCoders(build(query).p);
       expect(coders.length).toBeGreaterThan(0);
       for (const c of coders) expect(c, query).toMatch(/^kv<string_utf8, /);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Pipeline, SqlError, create, createTimestamped, explainSql, fixedWindows, parDo, schema, sql, t, timestamped, windowInto, type PCollection, type SqlRow } from "../../src/index.js";
+import { Pipeline, SqlError, create, createTimestamped, explainSql, fixedWindows, formatBigDecimal, parDo, parseBigDecimal, schema, sql, t, timestamped, windowInto, type BigDecimal, type PCollection, type SqlRow } from "../../src/index.js";
 
 const L = schema({ k: t.string().nullable(), n: t.int32().nullable() }, { name: "L" });
 const R = schema({ k: t.string().nullable(), m: t.int64().nullable() }, { name: "R" });
@@ -79,6 +79,48 @@ describe("INTERSECT and EXCEPT", () => {
     expect(widths.message).toMatch(/EXCEPT inputs have 2 and 1 columns/);
     expect(widths.position).toMatchObject({ line: 2, column: 1 });
     expect(errorOf(() => sql("SELECT n FROM l INTERSECT SELECT k FROM r", { l, r }, "Types")).message).toMatch(/INTERSECT column 1 \(n\) has types INTEGER and VARCHAR/);
+  });
+
+  it("compares rows by SQL value, keyed as GROUP BY keys them: -0 is 0, 1.5 is 1.50, an INT64 number is its bigint, NULL is NULL", async () => {
+    const V = schema({ x: t.double().nullable(), m: t.decimal().nullable(), b: t.int64().nullable() }, { name: "V" });
+    type VRow = { x: number | null; m: BigDecimal | null; b: bigint | number | null };
+    const dec = parseBigDecimal;
+    const vs: VRow[] = [
+      { x: -0, m: dec("1.5"), b: 7 },
+      { x: -0, m: dec("1.5"), b: 7 },
+      { x: 2, m: null, b: null },
+      { x: 3, m: dec("2"), b: 1 },
+    ];
+    const ws: VRow[] = [
+      { x: 0, m: dec("1.50"), b: 7n },
+      { x: 2, m: null, b: null },
+      { x: 3, m: dec("2.0"), b: 2n },
+    ];
+    const results = async (query: string): Promise<string[]> => {
+      const out: string[] = [];
+      const p = new Pipeline();
+      const v = p.apply("V", create(vs)).withSchema(V);
+      const w = p.apply("W", create(ws)).withSchema(V);
+      sql(query, { v, w }).apply(parDo<SqlRow, never>({ process: (row) => void out.push(Object.values(row).map((c) => (c !== null && typeof c === "object" ? formatBigDecimal(c as BigDecimal) : String(c))).join(",")) }));
+      await p.run().waitUntilFinish();
+      return out.sort();
+    };
+    // The left side's rows are output as they are (their scale, their sign).
+    expect(await results("SELECT x, m, b FROM v INTERSECT ALL SELECT x, m, b FROM w")).toEqual(["0,1.5,7", "2,null,null"]);
+    expect(await results("SELECT x, m, b FROM v INTERSECT SELECT x, m, b FROM w")).toEqual(["0,1.5,7", "2,null,null"]);
+    expect(await results("SELECT x, m, b FROM v EXCEPT ALL SELECT x, m, b FROM w")).toEqual(["0,1.5,7", "3,2,1"]);
+    expect(await results("SELECT x, m, b FROM v EXCEPT SELECT x, m, b FROM w")).toEqual(["3,2,1"]);
+  });
+
+  it("keys both sides by the rows' grouping keys under Beam's string coder, the right side without its rows", () => {
+    const p = new Pipeline();
+    const l = p.apply("L", create(left)).withSchema(L);
+    const r = p.apply("R", create(right)).withSchema(R);
+    sql("SELECT k, n FROM l INTERSECT ALL SELECT k, m FROM r", { l, r });
+    const g = p.graph();
+    const keyed = [...g.transforms.values()].filter((tr) => /INTERSECTKey(Left|Right)\d*$/.test(tr.fullLabel)).map((tr) => g.pcollections.get(Object.values(tr.outputs)[0]!)!.coder.toString());
+    expect(keyed).toHaveLength(2);
+    for (const c of keyed) expect(c).toMatch(/^kv<string_utf8, /);
   });
 
   it("intersects per window when both inputs are windowed alike", async () => {
