@@ -18,6 +18,7 @@ import {
   type PipelineResult,
 } from "../src/index.js";
 import { captureRuns } from "../src/pipeline/index.js";
+import { cli } from "./portable/cli.js";
 
 const Options = defineOptions({
   input: option.string({ description: "Files to read", default: "data/*.txt" }),
@@ -288,6 +289,14 @@ describe("options of a program run from the command line", () => {
     expect(failed?.stderr).toContain("could not connect with key ****");
     expect(failed?.stderr).toMatch(/key: Secret \[\*\*\*\*\]/);
     expect(failed?.stderr).not.toContain("hunter2");
+  }, 60_000);
+
+  it("accepts runner options it does not declare under `beam-ts run` (--streaming, --checkpointingInterval, --flinkMaster)", async () => {
+    const run = await cli(["run", program, "--streaming", "--checkpointingInterval=60000", "--flinkMaster=[local]", "--sparkMaster=local[2]"], {
+      BEAM_TS_JOB_SERVICES: "",
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe("done\n");
   }, 60_000);
 
   it("runs when its options are valid", async () => {

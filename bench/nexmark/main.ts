@@ -49,7 +49,7 @@ for (const q of queries) {
     process.exit(2);
   }
 }
-if (options.parallelism > 1 && (queries.length > 1 || options.check)) {
+if ((options.parallelism ?? 1) > 1 && (queries.length > 1 || options.check)) {
   // Worker threads rebuild the program's first pipeline; --check collects results in this thread.
   process.stderr.write("nexmark: --parallelism runs one query per program, without --check.\n");
   process.exit(2);

@@ -4,6 +4,7 @@ import { HelpRequested, type OptionDef, type OptionSpecs, type OptionValues } fr
 import { formatHelp } from "./help.js";
 import { redactOptions, redactedView } from "./redact.js";
 import { standardOptions, type StandardOptionSpecs } from "./standard.js";
+import { runnerOptions } from "./runner-options.js";
 
 /** Parsed options: the values, typed, with secrets hidden when printed or serialised. */
 export type ParsedOptions<S extends OptionSpecs> = OptionValues<S & StandardOptionSpecs>;
@@ -44,12 +45,24 @@ export class PipelineOptionsSpec<S extends OptionSpecs> {
   readonly specs: S & StandardOptionSpecs;
 
   constructor(specs: S) {
-    for (const name of Object.keys(specs)) {
-      if (name in standardOptions) {
+    for (const [name, spec] of Object.entries(specs)) {
+      const standard = (standardOptions as OptionSpecs)[name];
+      if (standard === undefined) continue;
+      // A runner option (--streaming, --checkpointingInterval, ...) may be declared again, as
+      // programs did before every program accepted them and as Beam lets several option
+      // interfaces declare one getter: the declaration's description and default win, but its
+      // type must be the runner's, which is what the job service parses the value as.
+      if (!(name in runnerOptions)) {
         throw new OptionsError(`The option --${name} is a standard option; choose another name for yours.`);
       }
+      if (spec.type !== standard.type) {
+        throw new OptionsError(
+          `The option --${name} is a runner option of type ${standard.type}, which every program accepts; ` +
+            `your declaration makes it ${spec.type}. Remove your declaration, or declare it as ${standard.type}.`,
+        );
+      }
     }
-    this.specs = { ...specs, ...standardOptions };
+    this.specs = { ...specs, ...standardOptions, ...redeclaredRunnerOptions(specs) };
   }
 
   /**
@@ -155,6 +168,11 @@ export class PipelineOptionsSpec<S extends OptionSpecs> {
   secretNames(): ReadonlySet<string> {
     return new Set(Object.entries(this.specs as OptionSpecs).filter(([, s]) => s.secret).map(([n]) => n));
   }
+}
+
+/** The runner options `specs` declares again (checked to have the runner's types). */
+function redeclaredRunnerOptions(specs: OptionSpecs): OptionSpecs {
+  return Object.fromEntries(Object.entries(specs).filter(([name]) => name in runnerOptions));
 }
 
 function lowerFirst(s: string): string {

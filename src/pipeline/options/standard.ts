@@ -3,6 +3,7 @@ import { registeredRunnerNames } from "../runner.js";
 import { parseByteSize } from "./byte-size.js";
 import { gcsOptions, s3Options } from "./file-system-options.js";
 import { option, type OptionDef } from "./option.js";
+import { runnerOptions } from "./runner-options.js";
 
 /**
  * `base` (shown as `--name=<type>`) whose parsed value `check` also validates, throwing a
@@ -53,9 +54,11 @@ export const standardOptions = {
     checkByteSize,
     "size",
   ),
+  // No default: an option not given is not sent to a job service, so Flink uses its cluster's
+  // parallelism.default (Beam's -1) instead of 1; the embedded runner reads undefined as 1.
   parallelism: option.integer({
-    description: "Executors the embedded runner runs the job on: this thread and parallelism-1 worker threads (default 1)",
-    default: 1,
+    description:
+      "Embedded runner: executors, this thread and parallelism-1 worker threads (default 1). Flink: the job's parallelism (default: the cluster's parallelism.default)",
     min: 1,
   }),
   tempLocation: option.string({
@@ -143,6 +146,7 @@ export const standardOptions = {
   }),
   ...s3Options,
   ...gcsOptions,
+  ...runnerOptions,
 };
 
 export type StandardOptionSpecs = typeof standardOptions;

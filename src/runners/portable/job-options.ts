@@ -1,4 +1,6 @@
 import { Secret } from "../../model/index.js";
+import type { Pipeline as ProtoPipeline } from "../../proto/org/apache/beam/model/pipeline/v1/beam_runner_api.js";
+import { flinkCheckpointingDefault, hasUnboundedPCollection } from "./flink-checkpointing.js";
 import { optionUrn } from "./portable-runner.js";
 
 /**
@@ -21,4 +23,22 @@ export function jobServiceOptions(options: Readonly<Record<string, unknown>>): R
     if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[optionUrn(k)] = v;
   }
   return out;
+}
+
+/**
+ * What PrepareJob sends for a job: `jobServiceOptions` of the pipeline's options after the
+ * defaults beam-ts picks for the runner (`runner`: flink, spark, prism, or portable when the
+ * job service did not say), with the notes to print about them.
+ *
+ * @example
+ * const { options, notes } = submittedJobOptions("flink", proto, pipeline.options);
+ * // options["beam:option:checkpointing_interval:v1"] === 5000 for an unbounded job
+ */
+export function submittedJobOptions(
+  runner: string,
+  pipeline: ProtoPipeline,
+  options: Readonly<Record<string, unknown>>,
+): { options: Record<string, unknown>; notes: readonly string[] } {
+  const withDefaults = flinkCheckpointingDefault(runner, hasUnboundedPCollection(pipeline), options);
+  return { options: jobServiceOptions(withDefaults.options), notes: withDefaults.notes };
 }

@@ -7,7 +7,7 @@ import { expandExternalTransforms } from "./expansion.js";
 import { JobServiceConnection } from "./job-client.js";
 import { checkPortableJobService } from "./job-service-capabilities.js";
 import { cancelJob, drainJob, drainUnsupported } from "./job-control.js";
-import { jobServiceOptions } from "./job-options.js";
+import { submittedJobOptions } from "./job-options.js";
 import { runnerMetrics } from "./job-metrics.js";
 import { fingerprintOf, pipelineToProto, type EnvironmentOptions } from "./pipeline-proto.js";
 import { optionUrn, runnerLabel } from "./portable-runner.js";
@@ -159,15 +159,19 @@ export class PortableJob {
     const messages: string[] = [];
     let workers: JobWorkers | undefined;
     try {
-      if (String(this.pipeline.options["runner"] ?? "portable") === "portable") {
+      const quiet = quietOf(this.pipeline.options);
+      let runner = String(this.pipeline.options["runner"] ?? "portable");
+      if (runner === "portable") {
         // The runner-specific checks of what the job service says it is (job-service-capabilities.ts).
-        const quiet = quietOf(this.pipeline.options);
-        await checkPortableJobService(this.job.endpoint, graph, this.pipeline.options, (m) => void (quiet || process.stderr.write(m)));
+        runner = (await checkPortableJobService(this.job.endpoint, graph, this.pipeline.options, (m) => void (quiet || process.stderr.write(m)))) ?? runner;
       }
       workers = await this.workers(errors);
       // Cross-language transforms are expanded now, by their expansion services (expansion.ts).
       const { pipeline: proto, artifacts } = await expandExternalTransforms(graph, pipelineToProto(graph, workers.env), workers.artifacts);
-      const options = { ...this.publicOptions(), [optionUrn("beamTsFingerprint")]: fingerprintOf(graph), ...workers.options };
+      // Secret values revealed: see jobServiceOptions. Defaults beam-ts picks (Flink's checkpoint interval) are said once.
+      const submitted = submittedJobOptions(runner, proto, this.pipeline.options);
+      if (!quiet) for (const note of submitted.notes) announce(note);
+      const options = { ...submitted.options, [optionUrn("beamTsFingerprint")]: fingerprintOf(graph), ...workers.options };
       const prepared = await this.job.prepare(proto, options, String(this.pipeline.options["jobName"] ?? "beam-ts"));
       await this.job.stageArtifacts(prepared, artifacts);
       // Cancelled while being submitted (Ctrl-C while a job service started): never run it.
@@ -244,11 +248,6 @@ export class PortableJob {
       await pool.stop();
       throw err;
     }
-  }
-
-  /** Pipeline options as the runner should see them (secret values revealed: see jobServiceOptions). */
-  private publicOptions(): Record<string, unknown> {
-    return jobServiceOptions(this.pipeline.options);
   }
 }
 

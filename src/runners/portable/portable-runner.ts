@@ -27,7 +27,9 @@ export class PortableRunner implements Runner {
 
   /** Reported when options are parsed: `--runner=portable` needs `--jobEndpoint`. */
   checkOptions(options: Readonly<Record<string, unknown>>): readonly string[] {
-    return [jobEndpointProblem(options), detachedProblem(options), pipelineModuleProblem(options)].filter((p): p is string => p !== undefined);
+    return [jobEndpointProblem(options), detachedProblem(options), pipelineModuleProblem(options), stateBackendProblem(options)].filter(
+      (p): p is string => p !== undefined,
+    );
   }
 
   run(pipeline: Pipeline): PipelineResult {
@@ -58,6 +60,18 @@ function jobEndpointProblem(options: Readonly<Record<string, unknown>>): string 
   const runner = String(options["runner"]);
   if ((typeof endpoint === "string" && endpoint !== "") || LOCAL_PRESETS[runner] !== undefined) return undefined;
   return `--runner=${runner} needs --jobEndpoint=host:port of a Beam job service (or use --runner=prism, flink or spark, which start a local one).`;
+}
+
+/**
+ * Beam's Flink runner needs a storage path for the state backend `--stateBackend` names, and
+ * says so only once the job is submitted ("State backend was set to ... but no storage path
+ * was provided"): said here where options are parsed.
+ */
+function stateBackendProblem(options: Readonly<Record<string, unknown>>): string | undefined {
+  const backend = options["stateBackend"];
+  const path = options["stateBackendStoragePath"];
+  if (typeof backend !== "string" || backend === "" || (typeof path === "string" && path !== "")) return undefined;
+  return `--stateBackend=${backend} needs --stateBackendStoragePath=<directory> (e.g. s3://bucket/flink-state), where Flink keeps its checkpoints.`;
 }
 
 /**
