@@ -513,7 +513,9 @@ export interface StatefulBinding {
 
 /** The ProcessContext implementation; mutable so synchronous calls can reuse one. */
 class Context implements ProcessContext<unknown, OutputTags> {
-  timestamp: Instant = 0;
+  // Starts as a non-number so V8 keeps the field tagged: a double field would box a fresh
+  // HeapNumber on every read that is passed on (an allocation per element output).
+  timestamp: Instant = undefined as unknown as Instant;
   window!: BoundedWindow;
   windows!: readonly BoundedWindow[];
   pane: PaneInfo = NO_FIRING;

@@ -21,7 +21,9 @@ const KINDS = { map: MAP, filter: FILTER, flatMap: FLAT_MAP } as const;
 
 /** The element a chain is running, which every step's context reads. */
 class Current {
-  timestamp: Instant = 0;
+  // Starts as a non-number so V8 keeps the field tagged: a double field would box a fresh
+  // HeapNumber on every read that is passed on (an allocation per element output).
+  timestamp: Instant = undefined as unknown as Instant;
   window!: BoundedWindow;
   windows!: readonly BoundedWindow[];
   pane: PaneInfo = NO_FIRING;
