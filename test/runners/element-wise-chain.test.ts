@@ -170,6 +170,36 @@ describe("composed chains of map, filter and flatMap (embedded runner)", () => {
     expect((err as IllegalMutationError).transform).toBe("Bump");
   });
 
+  it("names a chain's first step, and a DoFn reading the chain's output, when they change their input", async () => {
+    const first = await failure((p) => {
+      p.apply(create([1]))
+        .apply("Make", parDo<number, { n: number }>({ process: (n, ctx) => ctx.output({ n }) }))
+        .apply(
+          "Head",
+          map((o: { n: number }) => {
+            o.n = 0;
+            return o.n;
+          }),
+        )
+        .apply("Tail", map((x: number) => x));
+    });
+    expect((first as IllegalMutationError).transform).toBe("Head");
+    const reader = await failure((p) => {
+      p.apply(create([1]))
+        .apply("Wrap", map((n: number) => ({ n })))
+        .apply(
+          "Reader",
+          parDo<{ n: number }, number>({
+            process(o, ctx) {
+              o.n = 0;
+              ctx.output(o.n);
+            },
+          }),
+        );
+    });
+    expect((reader as IllegalMutationError).transform).toBe("Reader");
+  });
+
   it("carries an event time a step returns to the following steps, and refuses one that moves back", async () => {
     const out: { value: number; timestamp: number; window: string }[] = [];
     const p = new Pipeline();

@@ -10,7 +10,7 @@ import type { EdgeCheck } from "./immutability-enforcement.js";
 export interface ChainLink {
   readonly op: DoFnOperation;
   readonly step: ElementWise;
-  /** Under --enforceImmutability, the check of this step's input (not for the chain's first step: its receiver checks that). */
+  /** Under --enforceImmutability, the check of this step's input. */
   readonly check: EdgeCheck | undefined;
 }
 
@@ -94,14 +94,19 @@ export class ElementWiseChain implements Receiver {
   private readonly fns: readonly ElementWise["fn"][];
   private readonly kinds: readonly number[];
   private readonly contexts: readonly LinkContext[];
-  private readonly checks: readonly (EdgeCheck | undefined)[];
+  private readonly checks: (EdgeCheck | undefined)[];
   private readonly cur = new Current();
   /** Steps from this index on run through their operations (they became async). */
   private asyncFrom: number;
 
+  /**
+   * `out`: the receiver of the last step's output, or (`outCheck` given) the one DoFn that
+   * reads it, whose input the chain then checks itself.
+   */
   constructor(
     private readonly links: readonly ChainLink[],
     private readonly out: Receiver,
+    private readonly outCheck?: EdgeCheck,
   ) {
     this.head = links[0]!.op;
     this.ops = links.map((l) => l.op);
@@ -113,13 +118,21 @@ export class ElementWiseChain implements Receiver {
     this.asyncFrom = firstAsync === -1 ? links.length : firstAsync;
   }
 
+  /** The chain checks its first step's input itself (it is that input's only reader). */
+  checkInput(check: EdgeCheck): void {
+    this.checks[0] = check;
+  }
+
   receive(wv: WindowedValue<unknown>): void {
     this.receiveParts(wv.value, wv.timestamp, wv.windows, wv.pane);
   }
 
   receiveParts(value: unknown, timestamp: Instant, windows: readonly BoundedWindow[], pane: PaneInfo): void {
     if (windows.length !== 1) {
+      const check = this.checks[0];
+      const before = check === undefined ? undefined : check.before(value);
       this.head.receiveParts(value, timestamp, windows, pane);
+      if (before !== undefined) check!.after(value, before);
       return;
     }
     const cur = this.cur;
@@ -189,9 +202,12 @@ export class ElementWiseChain implements Receiver {
       }
     }
     const target = this.out;
+    const outCheck = this.outCheck;
     try {
+      const before = outCheck === undefined ? undefined : outCheck.before(v);
       if (target.receiveParts !== undefined) target.receiveParts(v, ts, cur.windows, cur.pane);
       else target.receive({ value: v, timestamp: ts, windows: cur.windows, pane: cur.pane });
+      if (before !== undefined) outCheck!.after(v, before);
     } catch (err) {
       // As when the last step outputs from its own call: what fails downstream of it (a
       // runner's check of the element) names it, user code errors keep their own step.

@@ -866,10 +866,16 @@ export class Executor {
       // Checked where a DoFn outputs it (to anyone) or reads it; else nothing can change it.
       const checked = this.journal !== undefined && consumers.length > 0 && (producer !== undefined || consumers.some((c) => c instanceof DoFnOperation));
       const readers = targets.map((t) => (t instanceof ElementWiseChain ? t.head.label : t instanceof DoFnOperation ? t.label : undefined));
-      r = checked ? new ImmutabilityCheckingReceiver(this.settings.enforcement!.pcollection(pc).coder, targets, producer, this.journal!, readers) : fanOut(targets);
+      const only = targets.length === 1 ? targets[0] : undefined;
+      if (checked && only instanceof ElementWiseChain) {
+        // A chain that alone reads the PCollection checks it itself: no receiver in between.
+        only.checkInput(new EdgeCheck(this.settings.enforcement!.pcollection(pc).coder, producer, only.head.label, this.journal!));
+        r = only;
+      } else {
+        r = checked ? new ImmutabilityCheckingReceiver(this.settings.enforcement!.pcollection(pc).coder, targets, producer, this.journal!, readers) : fanOut(targets);
+      }
       // A PCollection read by one DoFn is counted by it (inside a composed chain no receiver
       // sees its elements); any other gets a counting receiver.
-      const only = targets.length === 1 ? targets[0] : undefined;
       if (only instanceof DoFnOperation || only instanceof ElementWiseChain) {
         const op = only instanceof ElementWiseChain ? only.head : only;
         this.counted.set(pc, { get count() { return op.elementsIn; } });
@@ -905,7 +911,16 @@ export class Executor {
       info = nextInfo;
     }
     // Built already: steps are built from the last, and each builds its outputs' receivers.
-    return new ElementWiseChain(links, this.receiverOf(info.output));
+    const out = this.receiverOf(info.output);
+    // The last step's output read by one DoFn alone: the chain hands elements to it directly
+    // and checks them itself, as that PCollection's receiver would.
+    const readers = this.consumers.get(info.output);
+    const reader = readers?.length === 1 && readers[0] instanceof DoFnOperation ? readers[0] : undefined;
+    if (this.journal !== undefined && reader !== undefined) {
+      const check = new EdgeCheck(this.settings.enforcement!.pcollection(info.output).coder, links[links.length - 1]!.op.label, reader.label, this.journal);
+      return new ElementWiseChain(links, reader, check);
+    }
+    return new ElementWiseChain(links, out);
   }
 
   /** The operations and sinks a stage's bundles reach through fused edges. */
