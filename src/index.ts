@@ -15,6 +15,7 @@ import { observeFromOptions } from "./observe/index.js";
 // PortableRunner imports only when a job is submitted.
 import { EmbeddedRunner } from "./runners/embedded/index.js";
 import { PortableRunner } from "./runners/portable/portable-runner.js";
+import { DataflowRunner } from "./runners/dataflow/dataflow-runner.js";
 
 export * from "./model/index.js";
 export * from "./coders/index.js";
@@ -102,3 +103,22 @@ registerRunner("portable", () => new PortableRunner());
 registerRunner("prism", () => new PortableRunner());
 registerRunner("flink", () => new PortableRunner());
 registerRunner("spark", () => new PortableRunner());
+registerRunner("dataflow", () => new DataflowRunner({ writeStagedFile: writeThroughFileSystems }));
+
+/**
+ * How the Dataflow runner stages files: through the file system of the path's scheme (gs://),
+ * configured by the pipeline's options. Runners may not import src/io, so the package entry
+ * hands this in; the file systems load only when a job stages.
+ */
+async function writeThroughFileSystems(path: string, bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<void> {
+  const files = await import("./io/filesystems/index.js");
+  files.setDefaultFileSystemOptions(options);
+  const file = await (await files.fileSystemFor(path)).create(path);
+  try {
+    await file.write(bytes);
+    await file.close();
+  } catch (err) {
+    await file.abort().catch(() => {});
+    throw err;
+  }
+}
