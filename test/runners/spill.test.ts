@@ -226,6 +226,32 @@ describe("GroupByKey under a memory budget (embedded runner)", () => {
     expect(spilled.lines).toEqual(inMemory.lines);
   });
 
+  it("drops a failed bundle's values that went straight to the disk once the GroupByKey had spilled", async () => {
+    // The last element fails once: by then the stage has spilled and encodes bundles into the sort as they arrive.
+    let failures = 0;
+    const build = (p: Pipeline) =>
+      p
+        .apply(generateSequence({ to: N }))
+        .apply(
+          "Flaky",
+          parDo<number, KV<string, number>>({
+            process(n, ctx) {
+              ctx.output(kv(`key-${n % 997}`, n));
+              if (n === N - 1 && failures++ === 0) throw new Error("transient");
+            },
+          }),
+        )
+        .apply(groupByKey<string, number>())
+        // The source's bundles may finish in any order: values are compared as sets (no duplicates).
+        .apply(map((g: KV<string, Iterable<number>>) => `${g.key} ${[...g.value].sort((a, b) => a - b).join(",")}`));
+    const spilled = await run({ memoryBudget: "64KB", tempLocation: dir }, build);
+    // Failed once, then retried.
+    expect(failures).toBe(2);
+    expect(spillRuns(spilled.metrics)).toBeGreaterThan(3);
+    const inMemory = await run({}, build);
+    expect(spilled.lines).toEqual(inMemory.lines);
+  });
+
   it("emits every group of every spilling stage when its share was never filled", async () => {
     // More groups than one step emits (GroupByKey and Combine: 1,000; stateful: 10,000
     // elements): the stages must keep stepping after their in-memory table moved into the read.
@@ -565,6 +591,27 @@ describe("SortedSpill", () => {
       const expected = added.filter(([k]) => k === g.group[0]).map(([, v]) => v);
       expect(g.values.map((v) => [v.length, v[0], v[v.length - 1]])).toEqual(expected.map((v) => [v.length, v[0], v[v.length - 1]]));
     }
+  });
+
+  it("groups values appended after startGroup from a reused scratch array, across runs written in between", () => {
+    const decoder = new TextDecoder();
+    let runs = 0;
+    const spill = new SortedSpill(dir, 16 * 1024, { spilled: () => void runs++ });
+    const scratch = new Uint8Array(8);
+    const expected = new Map<string, string[]>();
+    for (let i = 0; i < 2000; i++) {
+      const key = `g${(i * 7919) % 37}`;
+      const n = new TextEncoder().encodeInto(key, scratch).written;
+      spill.startGroup(scratch.subarray(0, n));
+      for (const v of [`${i}a`, `${i}b`]) spill.append(new TextEncoder().encode(v));
+      spill.settle();
+      expected.set(key, [...(expected.get(key) ?? []), `${i}a`, `${i}b`]);
+    }
+    const actual = new Map<string, string[]>();
+    for (const g of spill.groups()) actual.set(decoder.decode(g.group), g.values.map((v) => decoder.decode(v)));
+    expect(runs).toBeGreaterThan(3);
+    expect([...actual.keys()]).toEqual([...expected.keys()].sort());
+    expect(actual).toEqual(expected);
   });
 
   it("merges more runs than it opens at once", () => {

@@ -93,9 +93,46 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
    * emitted or written, instead of a table entry and a window id per element.
    */
   override addToBundle(bundle: BundleTable<unknown[]>, element: KV<unknown, unknown>, timestamp: Instant, window: BoundedWindow): void {
+    if (this.direct) return this.encodeToSpill(element, window);
     if (!this.merging) return super.addToBundle(bundle, element, timestamp, window);
     this.holdFor(window);
     bundle.addParts(kv(element.key, { window, value: element.value } satisfies WindowedItem), timestamp, GLOBAL_WINDOW);
+  }
+
+  /**
+   * Once the stage has spilled (its input is evidently large) and its windows do not merge,
+   * elements are encoded into the external sort as they arrive, without a bundle table of
+   * objects per key and window in between; the sort drops a failed bundle's records
+   * (mark at its start, rollback on abort) and may write a run only once it commits.
+   */
+  private get direct(): boolean {
+    return !this.merging && this.hasSpilled;
+  }
+
+  override bundleStarted(): void {
+    if (this.direct) this.spill.mark();
+  }
+
+  override bundleCommitted(): void {
+    if (this.direct) this.spill.commit();
+  }
+
+  override bundleAborted(): void {
+    if (this.direct) this.spill.rollback();
+  }
+
+  /** One element into the sort: its key and window as the group, its value encoded after. */
+  private encodeToSpill(element: KV<unknown, unknown>, window: BoundedWindow): void {
+    // As the bundle table would on commit: the output watermark waits for this window's end.
+    this.holdFor(window);
+    const w = this.writer;
+    w.reset();
+    this.group.keyCoder.encode(element.key, w, true);
+    this.group.windowCoder.encode(window, w, true);
+    this.spill.startGroup(w.written());
+    w.reset();
+    this.encodeValue(element.value);
+    this.spill.append(w.written());
   }
 
   protected unitsOf(bundleEntry: WindowEntry<unknown[]>): number {
@@ -127,16 +164,15 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
       if (this.merging) {
         w.reset();
         keyCoder.encode(ke.key, w, true);
-        const g = this.spill.group(w.finish());
-        encoded += g.group.length;
+        this.spill.startGroup(w.written());
+        encoded += w.length;
         for (const item of ke.first.state as WindowedItem[]) {
           w.reset();
           windowCoder.encode(item.window, w, true);
           this.encodeValue(item.value);
-          this.spill.append(g, w.written());
+          this.spill.append(w.written());
           encoded += w.length;
         }
-        // Only between groups: settling may write a run, after which groups are stale.
         this.spill.settle();
         continue;
       }
@@ -144,12 +180,12 @@ export class SpillingGroupStage extends TableBackedStage<unknown[]> {
         w.reset();
         keyCoder.encode(ke.key, w, true);
         windowCoder.encode(we.window, w, true);
-        const g = this.spill.group(w.finish());
-        encoded += g.group.length;
+        this.spill.startGroup(w.written());
+        encoded += w.length;
         for (const v of we.state) {
           w.reset();
           this.encodeValue(v);
-          this.spill.append(g, w.written());
+          this.spill.append(w.written());
           encoded += w.length;
         }
         this.spill.settle();

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
-import { frameLength } from "./frame-slabs.js";
+import { frameLength, type FrameSink } from "./record-buffer.js";
 
 /**
  * Reads the records of a sorted run in order: `head` is the next record's group (its
@@ -34,7 +34,7 @@ const CHUNK = 1 << 20;
  * chunks. The records must be written in sorted order by the caller: `begin` a record
  * with its value's length, then write the value in `part`s.
  */
-export class RunWriter {
+export class RunWriter implements FrameSink {
   private readonly fd: number;
   private buf = Buffer.allocUnsafe(CHUNK);
   private pos = 0;
@@ -56,9 +56,19 @@ export class RunWriter {
   }
 
   part(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    this.write(bytes, 0, bytes.length);
+  }
+
+  /** Writes `bytes[start, end)` as part of the record begun (no view of them is made). */
+  write(bytes: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.reserve(n);
+    const b = this.buf;
+    const pos = this.pos;
+    // Short parts are copied in a loop: set() would first need a view of them.
+    if (n <= 64) for (let k = 0; k < n; k++) b[pos + k] = bytes[start + k]!;
+    else b.set(bytes.subarray(start, end), pos);
+    this.pos = pos + n;
   }
 
   close(): void {

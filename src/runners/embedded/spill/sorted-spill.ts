@@ -1,12 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { FrameSlabs } from "./frame-slabs.js";
+import { RecordBuffer, type RecordMark, type SortedRecords } from "./record-buffer.js";
 import { RunReader, RunWriter, compareBytes, type RecordSource } from "./run-files.js";
-
-/** What a group costs in memory beyond its bytes: a map entry, its id string, its objects. */
-const GROUP_OVERHEAD = 200;
-/** What a value costs in memory beyond its frame: its place in the group's list. */
-const VALUE_OVERHEAD = 8;
+import { SourceHeap } from "./source-heap.js";
 
 /** Runs merged at once; more are first merged into bigger runs (bounded open files). */
 const MAX_FAN_IN = 64;
@@ -22,109 +18,121 @@ export interface SpillListener {
   spilled(bytes: number): void;
 }
 
-/** A group in memory: its bytes and where its values' frames are, in arrival order. */
-export class PendingGroup {
-  readonly frames: number[] = [];
-  framedBytes = 0;
-  constructor(readonly group: Uint8Array) {}
-}
-
 /**
- * An external sort for grouping. Values are kept in memory per group (hashed by the group
- * bytes; the values' bytes packed into shared slabs) until the memory they take passes
- * `limitBytes`; then the groups are sorted by their bytes and written, one record per group
- * with all its values, to a run file in `parentDir`. `groups()` merges the runs and what is
- * still in memory into groups, each group's values in the order they were added (runs are
- * merged oldest first).
+ * An external sort for grouping. Records (a group's bytes, its encoded key and window,
+ * and one value) are copied into a RecordBuffer in arrival order, each distinct group's
+ * bytes once, until the memory they take passes `limitBytes`; then they are sorted by
+ * group bytes (the distinct groups by a prefix sort, the records by a counting pass: no
+ * object per record) and written to a run file in `parentDir`, one run record per group
+ * with all its values. `groups()` merges the runs and what is still in
+ * memory with a heap over their heads (source-heap.ts) into groups, each group's values in
+ * the order they were added (runs are merged oldest first).
  *
- * Values are added to a group from `group()` with `append()` (which copies them, so a
- * writer's scratch view will do); `settle()` then writes a run if memory passed the limit,
- * after which groups from `group()` are stale.
+ * A caller encoding a group and then its values uses `startGroup()` and `append()` (both
+ * copy, so a writer's scratch view will do), then `settle()`, which writes a run if memory
+ * passed the limit; `add()` does all three for one value.
  */
 export class SortedSpill {
-  private pending = new Map<string, PendingGroup>();
-  private slabs: FrameSlabs;
+  private records: RecordBuffer;
+  private current = new Uint8Array(64);
+  private currentLength = 0;
+  /** The id of `current` in `records`' groups; -1 until looked up (a new buffer has new ids). */
+  private currentId = -1;
   private reading = false;
-  private bytes = 0;
   private runs: string[] = [];
   private dir: string | undefined;
   private runCount = 0;
   private readonly open: RecordSource[] = [];
+  private marked: { readonly records: RecordBuffer; readonly at: RecordMark } | undefined;
 
   constructor(
     private readonly parentDir: string,
     private readonly limitBytes: number,
     private readonly listener: SpillListener,
   ) {
-    this.slabs = new FrameSlabs(limitBytes);
+    this.records = new RecordBuffer(limitBytes);
   }
 
   /** Nothing added, or everything read: a groups() read under way is not empty. */
   get isEmpty(): boolean {
-    return !this.reading && this.pending.size === 0 && this.runs.length === 0;
+    return !this.reading && this.records.count === 0 && this.runs.length === 0;
   }
 
   /** Adds one value to a group and settles. */
   add(group: Uint8Array, value: Uint8Array): void {
-    this.append(this.group(group), value);
+    this.records.add(this.records.groups.idOf(group), value);
     this.settle();
   }
 
-  /** The group with these bytes, to append to until the next `settle()`. */
-  group(bytes: Uint8Array): PendingGroup {
-    const id = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
-    let g = this.pending.get(id);
-    if (g === undefined) {
-      this.pending.set(id, (g = new PendingGroup(bytes)));
-      this.bytes += 2 * bytes.length + GROUP_OVERHEAD;
-    }
-    return g;
+  /** Copies the group that the next `append()`s add to. */
+  startGroup(bytes: Uint8Array): void {
+    if (bytes.length > this.current.length) this.current = new Uint8Array(Math.max(bytes.length, 2 * this.current.length));
+    this.current.set(bytes);
+    this.currentLength = bytes.length;
+    this.currentId = -1;
   }
 
-  /** Copies a value into a group, after the values it has. */
-  append(g: PendingGroup, value: Uint8Array): void {
-    g.frames.push(this.slabs.add(value));
-    g.framedBytes += 4 + value.length;
-    this.bytes += VALUE_OVERHEAD;
+  /** Copies a value into the group last started, after the values it has. */
+  append(value: Uint8Array): void {
+    if (this.currentId < 0) this.currentId = this.records.groups.idOf(this.current.subarray(0, this.currentLength));
+    this.records.add(this.currentId, value);
   }
 
-  /** Writes a run if memory passed the limit (groups from `group()` are stale then). */
+  /**
+   * Where the records in memory end now: `rollback()` drops what is added after it (a
+   * failed bundle's values), so no run may be written until `commit()` (no `settle()`).
+   */
+  mark(): void {
+    this.marked = { records: this.records, at: this.records.mark() };
+  }
+
+  /** The values added since `mark()` are kept; writes a run if memory passed the limit. */
+  commit(): void {
+    this.marked = undefined;
+    this.settle();
+  }
+
+  /** Drops the values added since `mark()` (none without a mark, or after `commit()`). */
+  rollback(): void {
+    const marked = this.marked;
+    if (marked === undefined) return;
+    if (marked.records !== this.records) throw new Error("SortedSpill.rollback: a run was written since mark(); the values added since cannot be dropped.");
+    marked.records.rollback(marked.at);
+    this.currentId = -1;
+  }
+
+  /** Writes a run if memory passed the limit. */
   settle(): void {
-    if (this.bytes + this.slabs.bytes > this.limitBytes) this.spill();
+    if (this.records.bytes > this.limitBytes) this.spill();
   }
 
   /** Writes what is in memory to a run file now (a caller that keeps its own table does). */
   flush(): void {
-    if (this.pending.size > 0) this.spill();
+    if (this.records.count > 0) this.spill();
   }
 
   /** The groups, in group-byte order. Files are removed once read (and by dispose). */
   *groups(): Generator<SpilledGroup> {
     // What is in memory moves into this read at once: until the read ends, the spill is not empty.
     this.reading = true;
-    const inMemory = new PendingSource(this.sortedPending(), this.slabs);
-    this.slabs = new FrameSlabs(this.limitBytes);
+    const inMemory = new BufferSource(this.records);
+    this.records = new RecordBuffer(this.limitBytes);
     while (this.runs.length > MAX_FAN_IN) this.mergeRuns(this.runs.splice(0, MAX_FAN_IN));
     const sources: RecordSource[] = this.runs.map((path) => new RunReader(path));
     sources.push(inMemory);
     this.open.push(...sources);
+    // Sources in age order (the runs, then memory): equal groups come out oldest first.
+    const heap = new SourceHeap(sources);
     try {
-      for (;;) {
-        let min: Uint8Array | undefined;
-        for (const s of sources) {
-          const h = s.head;
-          if (h !== undefined && (min === undefined || compareBytes(h, min) < 0)) min = h;
-        }
-        if (min === undefined) return;
+      for (let top = heap.top; top !== undefined; top = heap.top) {
+        const group = top.head!;
         const values: Uint8Array[] = [];
-        // Sources in age order (the runs, then memory), so values keep their arrival order.
-        for (const s of sources) {
-          while (s.head !== undefined && compareBytes(s.head, min) === 0) {
-            s.readValues(values);
-            s.advance();
-          }
-        }
-        yield { group: min, values };
+        do {
+          top.readValues(values);
+          heap.advanceTop();
+          top = heap.top;
+        } while (top !== undefined && compareBytes(top.head!, group) === 0);
+        yield { group, values };
       }
     } finally {
       this.reading = false;
@@ -140,27 +148,22 @@ export class SortedSpill {
     this.runs = [];
   }
 
-  /** What is in memory, sorted by group bytes; memory starts empty. */
-  private sortedPending(): PendingGroup[] {
-    // latin1 strings compare code unit by code unit: byte order.
-    const ids = [...this.pending.keys()].sort();
-    const out = ids.map((id) => this.pending.get(id)!);
-    this.pending = new Map();
-    this.bytes = 0;
-    return out;
-  }
-
+  /** Sorts what is in memory into a run file, one record per group; memory starts empty. */
   private spill(): void {
-    const groups = this.sortedPending();
+    const records = this.records;
+    this.records = new RecordBuffer(this.limitBytes);
+    this.currentId = -1;
+    const { groups, firsts, order } = records.sorted();
+    const table = records.groups;
     const writer = new RunWriter(this.nextRunPath());
     try {
-      for (const g of groups) {
-        writer.begin(g.group, g.framedBytes);
-        for (const ref of g.frames) writer.part(this.slabs.frame(ref));
+      for (let r = 0; r < groups.length; r++) {
+        const id = groups[r]!;
+        writer.begin(table.group(id), table.framed[id]!);
+        for (let j = firsts[r]!; j < firsts[r + 1]!; j++) records.writeValueFrame(order[j]!, writer);
       }
     } finally {
       writer.close();
-      this.slabs.clear();
     }
     this.runs.push(writer.path);
     this.listener.spilled(writer.bytes);
@@ -173,13 +176,11 @@ export class SortedSpill {
   private mergeRuns(paths: readonly string[]): void {
     const readers = paths.map((p) => new RunReader(p));
     const writer = new RunWriter(this.nextRunPath());
+    const heap = new SourceHeap(readers);
     try {
-      for (;;) {
-        let best: RunReader | undefined;
-        for (const r of readers) if (r.head !== undefined && (best === undefined || compareBytes(r.head, best.head!) < 0)) best = r;
-        if (best === undefined) break;
-        best.copyRecordTo(writer);
-        best.advance();
+      for (let top = heap.top; top !== undefined; top = heap.top) {
+        top.copyRecordTo(writer);
+        heap.advanceTop();
       }
     } finally {
       writer.close();
@@ -195,21 +196,27 @@ export class SortedSpill {
   }
 }
 
-/** The groups still in memory, sorted, as a source; values are views of their slabs. */
-class PendingSource implements RecordSource {
-  private i = 0;
-  constructor(
-    private readonly groups: readonly PendingGroup[],
-    private readonly slabs: FrameSlabs,
-  ) {}
-  get head(): Uint8Array | undefined {
-    return this.groups[this.i]?.group;
+/** The records still in memory, sorted, as a source: one record per group, values views of the buffer's slabs. */
+class BufferSource implements RecordSource {
+  private readonly sorted: SortedRecords;
+  private rank = -1;
+  head: Uint8Array | undefined;
+
+  constructor(private readonly records: RecordBuffer) {
+    this.sorted = records.sorted();
+    this.advance();
   }
+
   readValues(into: Uint8Array[]): void {
-    for (const ref of this.groups[this.i]!.frames) into.push(this.slabs.value(ref));
+    const { firsts, order } = this.sorted;
+    for (let j = firsts[this.rank]!; j < firsts[this.rank + 1]!; j++) into.push(this.records.value(order[j]!));
   }
+
   advance(): void {
-    this.i++;
+    const { groups } = this.sorted;
+    this.rank++;
+    this.head = this.rank < groups.length ? this.records.groups.group(groups[this.rank]!) : undefined;
   }
+
   close(): void {}
 }

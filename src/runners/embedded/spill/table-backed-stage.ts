@@ -85,6 +85,20 @@ export abstract class TableBackedStage<S> extends DiskBackedStage implements Sta
   /** The panes of the merged runs. */
   protected abstract spilledPanes(groups: Generator<SpilledGroup>): Generator<WindowedValue<unknown>>;
 
+  /** Whether the stage has written a run (its input outgrew its share once). */
+  protected get hasSpilled(): boolean {
+    return this.spilledRuns > 0;
+  }
+
+  /** @internal a bundle starts (a subclass writing to the spill as elements arrive marks it). */
+  bundleStarted(): void {}
+
+  /** @internal the bundle's elements are committed; called after `absorb`, if any. */
+  bundleCommitted(): void {}
+
+  /** @internal the bundle failed: whatever it added outside its table is dropped. */
+  bundleAborted(): void {}
+
   /** @internal a committed bundle, reduced into the table. */
   absorb(bundle: BundleTable<S>): void {
     if (this.encodeAfterSpill && this.spilledRuns > 0) {
@@ -199,6 +213,7 @@ class TableSink<S> implements Sink {
   startBundle(): void {
     this.partial.clear();
     this.late = 0;
+    this.stage.bundleStarted();
   }
   finishBundle(): void {}
   receive(wv: WindowedValue<unknown>): void {
@@ -213,10 +228,12 @@ class TableSink<S> implements Sink {
       this.stage.absorb(this.partial);
       this.partial = this.makeTable();
     }
+    this.stage.bundleCommitted();
     this.late = 0;
   }
   abort(): void {
     this.partial.clear();
     this.late = 0;
+    this.stage.bundleAborted();
   }
 }
