@@ -217,9 +217,14 @@ class TableSink<S> implements Sink {
   }
   finishBundle(): void {}
   receive(wv: WindowedValue<unknown>): void {
-    for (const w of wv.windows) {
+    this.receiveParts(wv.value, wv.timestamp, wv.windows);
+  }
+  /** The fused path: no WindowedValue per element from the edge's checks in front. */
+  receiveParts(value: unknown, timestamp: Instant, windows: readonly BoundedWindow[]): void {
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i]!;
       if (this.stage.isLate(w)) this.late++;
-      else this.stage.addToBundle(this.partial, wv.value as KV<unknown, unknown>, wv.timestamp, w);
+      else this.stage.addToBundle(this.partial, value as KV<unknown, unknown>, timestamp, w);
     }
   }
   commit(): void {
