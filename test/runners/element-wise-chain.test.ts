@@ -200,6 +200,26 @@ describe("composed chains of map, filter and flatMap (embedded runner)", () => {
     expect((reader as IllegalMutationError).transform).toBe("Reader");
   });
 
+  it("still checks the input of a step that became async in the middle of a chain", async () => {
+    const err = await failure((p) => {
+      p.apply(create(Array.from({ length: 20 }, (_, i) => i)))
+        .apply("Wrap", map((n: number) => ({ n })))
+        .apply(
+          "Sometimes",
+          map((o: { n: number }) => {
+            if (o.n < 10) return o.n;
+            if (o.n === 10) return Promise.resolve(o.n);
+            // From here on the step runs async, through its own operation.
+            o.n = -1;
+            return Promise.resolve(0);
+          }),
+        )
+        .apply("Next", map((x: number) => x));
+    });
+    expect(err).toBeInstanceOf(IllegalMutationError);
+    expect((err as IllegalMutationError).transform).toBe("Sometimes");
+  });
+
   it("carries an event time a step returns to the following steps, and refuses one that moves back", async () => {
     const out: { value: number; timestamp: number; window: string }[] = [];
     const p = new Pipeline();

@@ -155,7 +155,11 @@ export class ElementWiseChain implements Receiver {
     for (let i = from; i < n; i++) {
       const op = ops[i]!;
       if (i >= this.asyncFrom) {
+        // As a receiver in front of the step would: checked around the call that takes it.
+        const check = checks[i];
+        const before = check === undefined ? undefined : check.before(v);
         op.receiveParts(v, ts, cur.windows, cur.pane);
+        if (before !== undefined) check!.after(v, before);
         return;
       }
       op.elementsIn++;
