@@ -1,7 +1,7 @@
 import type { BoundedWindow, Instant, PaneInfo, WindowedValue } from "../../model/index.js";
 import { NO_FIRING, TimestampedValue } from "../../model/index.js";
 import { syncScope, type MetricsContainer } from "../../metrics/index.js";
-import { userCodeError, type DoFnOperation, type Receiver } from "../../runtime/index.js";
+import { DoFnOperation, userCodeError, type Operation, type Receiver } from "../../runtime/index.js";
 import type { ElementWise } from "../../transforms/element-wise.js";
 import type { BundleFinalizer, OutputTags, PCollectionView, ProcessContext } from "../../transforms/index.js";
 import type { EdgeCheck } from "./immutability-enforcement.js";
@@ -270,4 +270,40 @@ export class ElementWiseChain implements Receiver {
       this.asyncFrom = Math.min(this.asyncFrom, i);
     }
   }
+}
+
+/** What building chains reads of an executor's wiring. */
+export interface ChainWiring {
+  /** A map, filter or flatMap step that may be chained: its function and its main output. */
+  elementWise(op: DoFnOperation): { readonly step: ElementWise; readonly output: string } | undefined;
+  consumers(pc: string): readonly Operation[] | undefined;
+  receiverOf(pc: string): Receiver;
+  /** The check of `pc` between `producer` and `reader`; undefined without --enforceImmutability. */
+  edgeCheck(pc: string, producer: string | undefined, reader: string): EdgeCheck | undefined;
+}
+
+/**
+ * The composed chain from `first` (a map, filter or flatMap step) through every following
+ * such step that alone reads its predecessor's output; undefined for other operations.
+ */
+export function chainFrom(first: Operation, wiring: ChainWiring): ElementWiseChain | undefined {
+  let info = first instanceof DoFnOperation ? wiring.elementWise(first) : undefined;
+  if (info === undefined) return undefined;
+  const links: ChainLink[] = [{ op: first as DoFnOperation, step: info.step, check: undefined }];
+  let reader: Operation | undefined;
+  for (;;) {
+    const readers = wiring.consumers(info.output);
+    reader = readers?.length === 1 ? readers[0] : undefined;
+    const next = reader instanceof DoFnOperation ? wiring.elementWise(reader) : undefined;
+    if (next === undefined) break;
+    links.push({ op: reader as DoFnOperation, step: next.step, check: wiring.edgeCheck(info.output, links[links.length - 1]!.op.label, reader!.label) });
+    info = next;
+  }
+  // The last step's output read by one DoFn alone: the chain hands elements to it directly
+  // and checks them itself, as that PCollection's receiver would.
+  const last = links[links.length - 1]!.op.label;
+  const check = reader instanceof DoFnOperation ? wiring.edgeCheck(info.output, last, reader.label) : undefined;
+  if (check !== undefined) return new ElementWiseChain(links, reader as DoFnOperation, check);
+  // Built already: steps are built from the last, and each builds its outputs' receivers.
+  return new ElementWiseChain(links, wiring.receiverOf(info.output));
 }

@@ -49,7 +49,7 @@ import { pieceSharing } from "./parallel/piece-claims.js";
 import { SplittableEntry, SplittableStage, type SplittableSettings } from "./splittable-stage.js";
 import { EncodabilitySink } from "./encodability-sink.js";
 import { EdgeCheck, ImmutabilityCheckingReceiver, ImmutabilityJournal } from "./immutability-enforcement.js";
-import { ElementWiseChain, type ChainLink } from "./element-wise-chain.js";
+import { ElementWiseChain, chainFrom, type ChainWiring } from "./element-wise-chain.js";
 import { elementWiseOf, type ElementWise } from "../../transforms/element-wise.js";
 import { CheckpointGate } from "./checkpoint/checkpoint-gate.js";
 import { ExecutorCheckpointing, type CheckpointMetrics, type CoordinatorLink } from "./checkpoint/executor-checkpointing.js";
@@ -200,6 +200,14 @@ export class Executor {
   private readonly doFnProducers = new Map<string, string>();
   /** Map, filter and flatMap steps that may run inside a composed chain, and their main output. */
   private readonly elementWise = new Map<DoFnOperation, { readonly step: ElementWise; readonly output: string }>();
+  /** What composed chains are built from (element-wise-chain.ts). */
+  private readonly chainWiring: ChainWiring = {
+    elementWise: (op) => this.elementWise.get(op),
+    consumers: (pc) => this.consumers.get(pc),
+    receiverOf: (pc) => this.receiverOf(pc),
+    edgeCheck: (pc, producer, reader) =>
+      this.journal === undefined ? undefined : new EdgeCheck(this.settings.enforcement!.pcollection(pc).coder, producer, reader, this.journal),
+  };
   /** Calls into user code whose promise has not settled (stall detection, lull warnings). */
   readonly pendingCalls = new PendingCalls();
   /** Why the run stops early (a cancel, a stall), once known. */
@@ -862,14 +870,14 @@ export class Executor {
       const consumers = this.consumers.get(pc) ?? [];
       const producer = this.doFnProducers.get(pc);
       // Map, filter and flatMap consumers run as composed chains from here.
-      const targets = consumers.map((c) => this.chainFrom(c) ?? c);
+      const targets = consumers.map((c) => chainFrom(c, this.chainWiring) ?? c);
       // Checked where a DoFn outputs it (to anyone) or reads it; else nothing can change it.
       const checked = this.journal !== undefined && consumers.length > 0 && (producer !== undefined || consumers.some((c) => c instanceof DoFnOperation));
       const readers = targets.map((t) => (t instanceof ElementWiseChain ? t.head.label : t instanceof DoFnOperation ? t.label : undefined));
       const only = targets.length === 1 ? targets[0] : undefined;
       if (checked && only instanceof ElementWiseChain) {
         // A chain that alone reads the PCollection checks it itself: no receiver in between.
-        only.checkInput(new EdgeCheck(this.settings.enforcement!.pcollection(pc).coder, producer, only.head.label, this.journal!));
+        only.checkInput(this.chainWiring.edgeCheck(pc, producer, only.head.label)!);
         r = only;
       } else {
         r = checked ? new ImmutabilityCheckingReceiver(this.settings.enforcement!.pcollection(pc).coder, targets, producer, this.journal!, readers) : fanOut(targets);
@@ -887,40 +895,6 @@ export class Executor {
       this.receivers.set(pc, r);
     }
     return r;
-  }
-
-  /**
-   * The composed chain from `first` (a map, filter or flatMap step) through every following
-   * such step that alone reads its predecessor's output; undefined for other operations.
-   */
-  private chainFrom(first: Operation): ElementWiseChain | undefined {
-    let info = first instanceof DoFnOperation ? this.elementWise.get(first) : undefined;
-    if (info === undefined) return undefined;
-    const links: ChainLink[] = [{ op: first as DoFnOperation, step: info.step, check: undefined }];
-    for (;;) {
-      const readers = this.consumers.get(info.output);
-      const next = readers?.length === 1 ? readers[0] : undefined;
-      const nextInfo = next instanceof DoFnOperation ? this.elementWise.get(next) : undefined;
-      if (nextInfo === undefined) break;
-      const op = next as DoFnOperation;
-      const check =
-        this.journal === undefined
-          ? undefined
-          : new EdgeCheck(this.settings.enforcement!.pcollection(info.output).coder, links[links.length - 1]!.op.label, op.label, this.journal);
-      links.push({ op, step: nextInfo.step, check });
-      info = nextInfo;
-    }
-    // Built already: steps are built from the last, and each builds its outputs' receivers.
-    const out = this.receiverOf(info.output);
-    // The last step's output read by one DoFn alone: the chain hands elements to it directly
-    // and checks them itself, as that PCollection's receiver would.
-    const readers = this.consumers.get(info.output);
-    const reader = readers?.length === 1 && readers[0] instanceof DoFnOperation ? readers[0] : undefined;
-    if (this.journal !== undefined && reader !== undefined) {
-      const check = new EdgeCheck(this.settings.enforcement!.pcollection(info.output).coder, links[links.length - 1]!.op.label, reader.label, this.journal);
-      return new ElementWiseChain(links, reader, check);
-    }
-    return new ElementWiseChain(links, out);
   }
 
   /** The operations and sinks a stage's bundles reach through fused edges. */
