@@ -22,6 +22,7 @@ import { describe, expect, it } from "vitest";
 import { Pipeline, Secret, generateSequence, kv, map, parDo, type PipelineResult } from "../../src/index.js";
 import { POSTGRES_RECONNECTS_METRIC, POSTGRES_RETRIES_METRIC, writeToPostgres } from "../../src/io/postgres/index.js";
 import { REDIS_RECONNECTS_METRIC, readFromRedisStream, writeToRedis, type RedisStreamEntry } from "../../src/io/redis/index.js";
+import { RedisSession, resolveRedisConnection } from "../../src/io/redis/redis-connection.js";
 import { NATS_RECONNECTS_METRIC, readFromNats, writeToNats, type NatsMessage } from "../../src/io/nats/index.js";
 import { KAFKA_RECONNECTS_METRIC, KAFKA_RETRIES_METRIC, readFromKafka, writeToKafka, type KafkaRecord } from "../../src/io/kafka/index.js";
 import { RABBITMQ_RECONNECTS_METRIC, RABBITMQ_RETRIES_METRIC, readFromRabbitMq, writeToRabbitMq, type RabbitMqMessage } from "../../src/io/rabbitmq/index.js";
@@ -180,6 +181,28 @@ describe.skipIf(!servers.has("redis"))("readFromRedisStream and writeToRedis whe
       console.info(`redis outage: ${seen.length - N} repeated deliveries, ${attempted(result, REDIS_RECONNECTS_METRIC)} reconnects`);
     } finally {
       await admin.close().catch(() => undefined);
+      await server.stop();
+    }
+  });
+  it.concurrent("a fresh instance of a step that was connected waits for the server, though no instance saw it go away", async () => {
+    // The runner tore the instance down (another step of its bundle failed first) before
+    // its client saw the socket close: nothing noted the loss, yet the retry must wait.
+    const server = await startRedis();
+    try {
+      const connection = resolveRedisConnection("Outage", { url: new Secret(server.url) });
+      const first = await RedisSession.open("WasConnected/Read", connection);
+      first.close();
+      await server.kill("SIGKILL");
+      const back = new Promise((r) => setTimeout(r, 1000)).then(() => server.restart());
+      const again = await RedisSession.open("WasConnected/Read", connection);
+      await back;
+      expect(await again.client.sendCommand(["PING"])).toBe("PONG");
+      expect(again.takeReconnects()).toBe(1);
+      again.close();
+      // A step never connected in this worker fails at once (3 attempts, 300 ms), naming the address.
+      await server.kill("SIGKILL");
+      await expect(RedisSession.open("NeverConnected/Read", connection)).rejects.toThrow(/cannot connect to Redis at redis:\/\/:\*\*\*\*@127\.0\.0\.1:\d+\/0 \(3 attempts\)/);
+    } finally {
       await server.stop();
     }
   });

@@ -1,4 +1,5 @@
 import type { DoFnMetrics } from "../../transforms/index.js";
+import { ConnectionHistory } from "../connection-history.js";
 import { messageOf, sqlStateOf } from "./postgres-io-error.js";
 
 /**
@@ -36,10 +37,11 @@ const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
 
 /**
- * Steps (by label) of this worker that lost a connection and have not opened one since. The
- * instance that lost it is torn down with its bundle, so the next one must learn it here.
+ * The steps (by label) of this worker that were connected, or lost a connection (see
+ * ConnectionHistory): the instance that lost it is torn down with its bundle, so the next
+ * one must learn it here.
  */
-const lostBySteps = new Set<string>();
+const history = new ConnectionHistory();
 
 /** Socket errors of a connection that broke or could not open. */
 const NETWORK_CODES: ReadonlySet<string> = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"]);
@@ -64,12 +66,12 @@ export function isConnectionLost(err: unknown): boolean {
 
 /** Notes that step `what` lost its connection (counted as a reconnect when it opens one again). */
 export function noteConnectionLost(what: string): void {
-  lostBySteps.add(what);
+  history.noteLost(what);
 }
 
 /**
- * Runs `open`; when step `what` lost a connection before (the server went away while the
- * job ran), tries again up to `retries` more times with exponential backoff while it fails
+ * Runs `open`; when step `what` was connected before (the server went away while the job
+ * ran), tries again up to `retries` more times with exponential backoff while it fails
  * as `isConnectionLost` accepts, counting each retry and the reconnect in `metrics`. A
  * server down from the start, a wrong password or an unknown database fail at once, with
  * the address and a hint (the runner may still retry the bundle).
@@ -77,13 +79,14 @@ export function noteConnectionLost(what: string): void {
  * @example const client = await openWithRetry(() => pool.connect(), "WriteToPostgres", 6, ctx.metrics);
  */
 export async function openWithRetry<C>(open: () => Promise<C>, what: string, retries: number, metrics: DoFnMetrics | undefined): Promise<C> {
+  const mayWait = history.mayWait(what);
   for (let attempt = 0; ; attempt++) {
     try {
       const client = await open();
-      if (lostBySteps.delete(what)) metrics?.counter(POSTGRES_RECONNECTS_METRIC.namespace, POSTGRES_RECONNECTS_METRIC.name).inc();
+      if (history.noteConnected(what, attempt)) metrics?.counter(POSTGRES_RECONNECTS_METRIC.namespace, POSTGRES_RECONNECTS_METRIC.name).inc();
       return client;
     } catch (err) {
-      if (!lostBySteps.has(what) || attempt >= retries || !isConnectionLost(err)) throw err;
+      if (!mayWait || attempt >= retries || !isConnectionLost(err)) throw err;
       metrics?.counter(POSTGRES_RETRIES_METRIC.namespace, POSTGRES_RETRIES_METRIC.name).inc();
       const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt);
       await new Promise((resolve) => setTimeout(resolve, delay));

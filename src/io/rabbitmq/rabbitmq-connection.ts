@@ -1,4 +1,5 @@
 import { ConstructionError, Secret, type Duration } from "../../model/index.js";
+import { ConnectionHistory } from "../connection-history.js";
 import type { ConnectStats } from "./metrics.js";
 import { RabbitMqIOError, messageOf } from "./rabbitmq-io-error.js";
 
@@ -157,17 +158,16 @@ export async function loadAmqpModule(step: string, load: AmqpImporter = importAm
 }
 
 /**
- * Steps (by step and address) of this worker whose connection was lost while running and
- * that have not connected since. amqplib does not reconnect: the instance that lost its
- * connection fails its bundle and is torn down; the retry's fresh instance learns here that
- * the broker went away, and waits for it with backoff (`reconnectRetries`) instead of
- * failing at once, as a broker down from the start does.
+ * The steps of this worker that were connected, or lost their connection (see
+ * ConnectionHistory). amqplib does not reconnect: the instance that lost its connection fails
+ * its bundle and is torn down, and the retry's fresh instance waits for the broker with
+ * backoff (`reconnectRetries`) instead of failing at once, as a broker down from the start does.
  */
-const lostBySteps = new Set<string>();
+const history = new ConnectionHistory();
 
 /** Notes that `step` lost its connection to `connection` (its next connection is retried and counted). */
 export function noteConnectionLost(step: string, connection: ResolvedRabbitMqConnection): void {
-  lostBySteps.add(`${step} ${connection.address}`);
+  history.noteLost(`${step} ${connection.address}`);
 }
 
 /** Whether a failed connect is worth another attempt: the broker refused or dropped the socket, or is starting. */
@@ -175,25 +175,32 @@ function mayPass(err: unknown): boolean {
   return !/ACCESS[-_]REFUSED|NOT[-_]ALLOWED|certificate|self[- ]signed|CERT_|SSL|TLS/i.test(`${messageOf(err)} ${String((err as { code?: unknown }).code ?? "")}`);
 }
 
+/** Whether `step` was connected to `connection` before in this worker (its next connection waits for the broker). */
+export function wasConnected(step: string, connection: ResolvedRabbitMqConnection): boolean {
+  return history.mayWait(`${step} ${connection.address}`);
+}
+
 /**
  * Opens an AMQP connection for the step `step`. A broker that cannot be reached fails with
- * its address and a hint; refused credentials fail at once (not retried). When the step lost
- * a connection before, the broker is waited for with backoff; `stats` counts the attempts.
+ * its address and a hint; refused credentials fail at once (not retried). When the step was
+ * connected before (and may have lost it), the broker is waited for with backoff; `stats`
+ * counts the attempts.
  */
 export async function openAmqpConnection(step: string, connection: ResolvedRabbitMqConnection, load?: AmqpImporter, stats?: ConnectStats): Promise<AmqpConnectionLike> {
   const key = `${step} ${connection.address}`;
+  const mayWait = history.mayWait(key);
   for (let attempt = 0; ; attempt++) {
     try {
       const conn = await connectOnce(step, connection, load);
-      if (lostBySteps.delete(key) && stats !== undefined) stats.reconnects++;
+      if (history.noteConnected(key, attempt) && stats !== undefined) stats.reconnects++;
       // A connection that closes with an error (not our close) was lost: the next one waits for the broker.
       conn.on("close", (err?: never) => {
-        if (err !== undefined) lostBySteps.add(key);
+        if (err !== undefined) history.noteLost(key);
       });
       return conn;
     } catch (err) {
       const cause = err instanceof RabbitMqIOError && err.cause !== undefined ? err.cause : err;
-      if (!lostBySteps.has(key) || attempt >= connection.reconnectRetries || !mayPass(cause)) throw err;
+      if (!mayWait || attempt >= connection.reconnectRetries || !mayPass(cause)) throw err;
       if (stats !== undefined) stats.retries++;
       await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
     }

@@ -1,7 +1,7 @@
 import { ConstructionError, describeValue } from "../../model/index.js";
 import { PTransform, type PCollection } from "../../pipeline/index.js";
 import { parDo, type DoFn, type ProcessContext } from "../../transforms/index.js";
-import { noteConnectionLost, openAmqpConnection, resolveRabbitMqConnection, type AmqpChannelLike, type AmqpConnectionLike, type RabbitMqConnection, type ResolvedRabbitMqConnection } from "./rabbitmq-connection.js";
+import { noteConnectionLost, openAmqpConnection, wasConnected, resolveRabbitMqConnection, type AmqpChannelLike, type AmqpConnectionLike, type RabbitMqConnection, type ResolvedRabbitMqConnection } from "./rabbitmq-connection.js";
 import { rabbitMqLineage } from "./rabbitmq-lineage.js";
 import { RabbitMqIOError, messageOf } from "./rabbitmq-io-error.js";
 import { reportConnectStats, type ConnectStats } from "./metrics.js";
@@ -107,6 +107,10 @@ class RabbitMqWriteFn<T> implements DoFn<T, never> {
   private readonly connectStats: ConnectStats = { retries: 0, reconnects: 0 };
 
   async setup(): Promise<void> {
+    // A step that published before in this job and now finds no queue for its routing key
+    // most likely met a broker that restarted and has not recovered the queue yet, or a
+    // consumer about to declare it again: its bundle is retried (and fails if it stays so).
+    const routedBefore = wasConnected(this.step, this.settings.connection);
     this.connection = await openAmqpConnection(this.step, this.settings.connection, undefined, this.connectStats);
     const channel = await this.connection.createConfirmChannel();
     channel.on("error", (err: never) => {
@@ -123,7 +127,7 @@ class RabbitMqWriteFn<T> implements DoFn<T, never> {
       this.failure ??= new RabbitMqIOError(
         `"${this.step}": RabbitMQ returned a message published to exchange ${JSON.stringify(this.settings.exchange)} with routing key ${JSON.stringify(returned.fields.routingKey)} ` +
           `(${returned.fields.replyText ?? "NO_ROUTE"}): no queue is bound for it. Bind a queue, or pass mandatory: false to let the broker drop such messages.`,
-        { retryable: false },
+        routedBefore ? {} : { retryable: false },
       );
     });
     if (this.settings.exchange !== "") {

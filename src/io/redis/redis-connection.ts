@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { ConstructionError, Secret, type Duration } from "../../model/index.js";
+import { ConnectionHistory } from "../connection-history.js";
 import { RedisIOError, messageOf } from "./redis-io-error.js";
 
 /** A setting that may hold a secret: a plain string or a `Secret` (printed as `****`). */
@@ -47,7 +48,8 @@ export interface RedisConnection {
   readonly connectRetries?: number;
   /**
    * Reconnections tried, with exponential backoff (50 ms doubling to 2 s, plus jitter), when
-   * an open connection is lost; past that the step fails and the runner retries its bundle.
+   * an open connection is lost, or when the step was connected before in this job (its
+   * instance was torn down in the outage); past that the step fails and the runner retries its bundle.
    * Default 10 (about 12 s).
    */
   readonly maxReconnectAttempts?: number;
@@ -217,14 +219,8 @@ export function clientName(step: string): string {
   return `beam-ts:${step}`.replace(/[^A-Za-z0-9_:/.\-()]/g, "_").slice(0, 200);
 }
 
-/**
- * Steps (by step and address) of this worker whose connection was lost while running and
- * that have not opened one since. The instance that lost it is torn down with its failed
- * bundle; the retry's fresh instance learns here that the server went away, so it waits
- * for it as a reconnection does (`maxReconnectAttempts`, with backoff) instead of failing
- * after `connectRetries`, and counts the reconnection.
- */
-const lostBySteps = new Set<string>();
+/** The steps of this worker that were connected, or lost their connection (see ConnectionHistory). */
+const history = new ConnectionHistory();
 
 /**
  * An open connection of one DoFn instance, and the reconnections it made, which the DoFn
@@ -241,7 +237,8 @@ export class RedisSession {
    * Connects to `connection`, for the step `step`. A server that cannot be reached after
    * `connectRetries` more attempts fails with its address and a hint; refused credentials
    * fail at once (not retried). Once connected, a lost connection is reconnected with
-   * backoff (commands wait in the client's queue) up to `maxReconnectAttempts` times.
+   * backoff (commands wait in the client's queue) up to `maxReconnectAttempts` times, and so
+   * is the first connection of a step that was connected before (see ConnectionHistory).
    */
   static async open(step: string, connection: ResolvedRedisConnection, load?: RedisImporter): Promise<RedisSession> {
     const { createClient } = await loadRedisModule(step, load);
@@ -249,13 +246,16 @@ export class RedisSession {
     let lastError: unknown;
     const session: { value?: RedisSession } = {};
     const key = `${step} ${connection.address}`;
-    const wasLost = lostBySteps.has(key);
+    // A step that was connected before waits for its server as a reconnection does.
+    const mayWait = history.mayWait(key);
+    let failedAttempts = 0;
     const backoff = (retries: number): number => Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 100);
     const reconnectStrategy = (retries: number, cause: unknown): number | false => {
       lastError = cause;
       if (isAuthFailure(cause) || isCertificateFailure(cause)) return false;
       if (!ready) {
-        if (wasLost) return retries < connection.maxReconnectAttempts ? backoff(retries) : false;
+        failedAttempts = retries + 1;
+        if (mayWait) return retries < connection.maxReconnectAttempts ? backoff(retries) : false;
         return retries < connection.connectRetries ? 100 * 2 ** retries : false;
       }
       if (retries >= connection.maxReconnectAttempts) return false;
@@ -292,21 +292,21 @@ export class RedisSession {
     client.on("reconnecting", () => {
       if (!ready) return;
       if (session.value !== undefined) session.value.#reconnects++;
-      // Once connected, a dropped connection marks the step (see lostBySteps); being ready again clears it.
-      lostBySteps.add(key);
+      // Once connected, a dropped connection marks the step (see history); being ready again clears it.
+      history.noteLost(key);
     });
     client.on("ready", () => {
-      if (ready) lostBySteps.delete(key);
+      if (ready) history.noteConnected(key, 0);
     });
     try {
       await client.connect();
     } catch (err) {
       client.destroy();
-      throw connectError(step, connection, lastError ?? err);
+      throw connectError(step, connection, lastError ?? err, Math.max(1, failedAttempts));
     }
     ready = true;
     session.value = new RedisSession(client, connection);
-    if (lostBySteps.delete(key)) session.value.#reconnects++;
+    if (history.noteConnected(key, failedAttempts)) session.value.#reconnects++;
     return session.value;
   }
 
@@ -323,7 +323,7 @@ export class RedisSession {
   }
 }
 
-function connectError(step: string, connection: ResolvedRedisConnection, cause: unknown): RedisIOError {
+function connectError(step: string, connection: ResolvedRedisConnection, cause: unknown, attempts: number): RedisIOError {
   const why = messageOf(cause);
   if (isAuthFailure(cause)) {
     return new RedisIOError(
@@ -340,7 +340,6 @@ function connectError(step: string, connection: ResolvedRedisConnection, cause: 
       { cause, retryable: false },
     );
   }
-  const attempts = connection.connectRetries + 1;
   return new RedisIOError(
     `"${step}" cannot connect to Redis at ${connection.address} (${attempts} attempt${attempts === 1 ? "" : "s"}): ${why || String(cause)}. ` +
       `Is redis-server running and listening there (\`redis-cli -h ${connection.host} -p ${connection.port} ping\`)? ` +
