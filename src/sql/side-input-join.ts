@@ -91,6 +91,61 @@ export function sideInputJoin(spec: SideInputJoinSpec): PCollection<unknown> {
   return spec.emit === undefined ? joinedRows.withCoder(spec.rowsCoder) : joinedRows;
 }
 
+/** What a semi-join filter needs: the rows to filter, the side whose keys they must match, and how to key both. */
+export interface SemiJoinFilterSpec {
+  readonly main: PCollection<Row>;
+  readonly side: PCollection<Row>;
+  /** Some of the join's keys, of a main row and of a side row, converted to the keys' common type. */
+  readonly mainKey: (row: Row) => readonly unknown[];
+  readonly sideKey: (row: Row) => readonly unknown[];
+  /** What to do with each main row kept, in the filter's DoFn. */
+  readonly emit: (row: Row, ctx: { output(value: unknown): void }) => void;
+  readonly label: (kind: string) => string;
+  readonly rowsCoder: Coder<Row>;
+}
+
+/**
+ * The main rows that have a side row with the same key in their window: a semi-join with
+ * the side read as a side input, for a reduction before a GROUP BY (translate-plan.ts).
+ * Undefined when the two are windowed differently, or either has a trigger of its own: a
+ * main window would then wait for a side window it does not correspond to, or its panes
+ * would come later than they would without the filter, and the filter is only worth it
+ * when it changes nothing but the work done.
+ */
+export function semiJoinFilter(spec: SemiJoinFilterSpec): PCollection<unknown> | undefined {
+  const { main, side, label } = spec;
+  if (main.windowing.windowFn.toString() !== side.windowing.windowFn.toString() || side.windowing.windowFn.isMerging) return undefined;
+  if (main.windowing.trigger.kind !== "default" || side.windowing.trigger.kind !== "default") return undefined;
+  const keyed = side
+    .apply(
+      label("SemiJoinKey"),
+      parDo<Row, KV<string, Row>>({
+        process(r, ctx) {
+          const key = keyString(spec.sideKey(r));
+          if (key !== undefined) ctx.output(kv(key, NO_COLUMNS));
+        },
+      }),
+    )
+    .withCoder(kvCoder(stringUtf8Coder, spec.rowsCoder));
+  const view = asMultimap(alignWindows(keyed, main, label));
+  const emit = spec.emit;
+  return main.apply(
+    label("SemiJoinFilter"),
+    parDo<Row, unknown>(
+      {
+        process(m, ctx) {
+          const key = keyString(spec.mainKey(m));
+          if (key !== undefined && ctx.sideInput(view).has(key)) emit(m, ctx);
+        },
+      },
+      { sideInputs: [view] },
+    ),
+  );
+}
+
+/** The value of a side key in a semi-join's view: only the key is looked up. */
+const NO_COLUMNS: Row = Object.freeze([]);
+
 /** The side's rows in the windows a side input of the main input must be in (see sideInputJoin). */
 function alignWindows(side: PCollection<KV<string, Row>>, main: PCollection<Row>, label: (kind: string) => string): PCollection<KV<string, Row>> {
   const sideFn = side.windowing.windowFn;

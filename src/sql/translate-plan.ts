@@ -8,11 +8,12 @@ import type { BoundExpr } from "./bound-expression.js";
 import type { PlanNode } from "./plan.js";
 import { groupingKey } from "./grouping-key.js";
 import { joinWindowingRefusal } from "./join-windowing.js";
-import { sideInputJoin, sideInputRefusal } from "./side-input-join.js";
+import { semiJoinFilter, sideInputJoin, sideInputRefusal } from "./side-input-join.js";
 import type { SqlRow } from "./sql-transform.js";
 import { castValue, compareValues } from "./sql-values.js";
 import { SqlError, positionAt } from "./sql-error.js";
 import { commonType } from "./sql-types.js";
+import { semiJoinReduction, type SemiJoinReduction } from "./semi-join-reduction.js";
 
 /** A row inside a query: column values by position (SQL NULL is null). */
 export type SqlRowArray = readonly unknown[];
@@ -55,6 +56,8 @@ export class PlanTranslator {
   private uses: Map<string, number> | undefined;
   /** Translated subplans by their canonical form: a subquery that appears twice is computed once. */
   private readonly translated = new Map<string, PCollection<SqlRowArray>>();
+  /** Aggregates whose input a side-input join above them reduces (semi-join-reduction.ts). */
+  private readonly reductions = new Map<PlanNode, SemiJoinReduction>();
   constructor(
     private readonly inputs: ReadonlyMap<string, PCollection<unknown>>,
     /** The query text, for errors found while translating (positions point into it). */
@@ -241,8 +244,28 @@ export class PlanTranslator {
       return kv(groupKey.encode(r), value);
     };
     const kvRows = kvCoder(groupKey.coder, rowsCoder);
-    let keyed: PCollection<KV<string, SqlRowArray>>;
-    if (node.input.kind === "calc" && (keyCount > 0 || w !== undefined)) {
+    let keyed: PCollection<KV<string, SqlRowArray>> | undefined;
+    const reduction = this.reductions.get(node);
+    if (reduction !== undefined) {
+      // Rows are windowed first: the filter reads the side's rows of the row's own window.
+      let rows = this.translate(node.input);
+      if (w !== undefined) {
+        const field = w.field;
+        rows = rows
+          .apply(this.label("EventTime"), withTimestamps((r: SqlRowArray) => r[field] as number, { allowedTimestampSkew: Number.MAX_SAFE_INTEGER }))
+          .apply(this.label("Window"), windowInto(windowFn!));
+      }
+      const filtered = semiJoinFilter({
+        main: rows,
+        side: this.translate(reduction.side),
+        mainKey: reduction.mainKey,
+        sideKey: reduction.sideKey,
+        emit: (r, ctx) => ctx.output(keyOf(r)),
+        label: (kind) => this.label(kind),
+        rowsCoder,
+      });
+      keyed = filtered === undefined ? rows.apply(this.label("Key"), parDo<SqlRowArray, KV<string, SqlRowArray>>({ process: (r, ctx) => ctx.output(keyOf(r)) })).withCoder(kvRows) : (filtered as PCollection<KV<string, SqlRowArray>>).withCoder(kvRows);
+    } else if (node.input.kind === "calc" && (keyCount > 0 || w !== undefined)) {
       // The calc computing the aggregate's input keys its rows (and sets their event time) itself.
       const field = w?.field ?? -1;
       const emit: Emit = w === undefined ? (r, ctx) => ctx.output(keyOf(r)) : (r, ctx) => ctx.outputWithTimestamp(keyOf(r), r[field] as number);
@@ -320,6 +343,11 @@ export class PlanTranslator {
           });
       };
       const [mainNode, sideNode] = sideIs === "right" ? [node.left, node.right] : [node.right, node.left];
+      const keepUnmatchedMain = node.join === (sideIs === "right" ? "LEFT" : "RIGHT");
+      if (!keepUnmatchedMain && node.sideInput !== undefined) {
+        const reduction = semiJoinReduction(mainNode, sideNode, sideIs === "right" ? node.leftKeys : node.rightKeys, sideIs === "right" ? node.rightKeys : node.leftKeys, keyTypes, (n) => this.usedOnce(n));
+        if (reduction !== undefined) this.reductions.set(reduction.aggregate, reduction);
+      }
       return sideInputJoin({
         main: this.translate(mainNode),
         side: this.translate(sideNode),
@@ -327,7 +355,7 @@ export class PlanTranslator {
         mainKey: keysOf(sideIs === "right" ? node.leftKeys : node.rightKeys),
         sideKey: keysOf(sideIs === "right" ? node.rightKeys : node.leftKeys),
         residual: node.residual === undefined ? undefined : compileExpression(node.residual),
-        keepUnmatchedMain: node.join === (sideIs === "right" ? "LEFT" : "RIGHT"),
+        keepUnmatchedMain,
         sideWidth: sideNode.columns.length,
         label: (kind) => this.label(kind),
         rowsCoder,

@@ -81,4 +81,61 @@ describe("side-input (broadcast) joins", () => {
     await p.run().waitUntilFinish();
     expect(out.sort()).toEqual(["1 Ann", "2 null", "3 Bob"]);
   });
+
+  it("reduces a GROUP BY under an inner side-input join by the side's keys, and gives the rows the join on CoGroupByKey gives", async () => {
+    const grouped = "(SELECT customer, amount, COUNT(*) AS n FROM o GROUP BY customer, amount)";
+    const side = "(SELECT id, MAX(`limit`) AS top FROM c GROUP BY id)";
+    const queries: readonly [string, boolean][] = [
+      // Keys on both GROUP BY columns, and on one with a residual over the aggregate's result.
+      [`SELECT g.customer, g.amount, g.n, s.top FROM ${grouped} g JOIN ${side} s ON g.customer = s.id AND g.amount = s.top`, true],
+      [`SELECT g.customer, g.n FROM ${grouped} g JOIN ${side} s ON g.customer = s.id AND g.n <= s.top`, true],
+      // A key on an aggregate's result only: nothing to reduce by.
+      [`SELECT g.customer, g.n FROM ${grouped} g JOIN ${side} s ON g.n = s.top`, false],
+      // LEFT JOIN keeps the groups no side row matches: no reduction.
+      [`SELECT g.customer, g.amount, s.top FROM ${grouped} g LEFT JOIN ${side} s ON g.customer = s.id`, false],
+      // A key of another type than the side's (INT32 against INT64).
+      [`SELECT g.amount, g.n FROM ${grouped} g JOIN ${side} s ON g.amount = s.top`, true],
+    ];
+    for (const [q, reduced] of queries) {
+      const p = new Pipeline();
+      sql(q, { o: p.apply("O", create<OrderRow>([])).withSchema(Order), c: p.apply("C", create<CustomerRow>([])).withSchema(Customer) }, { sideInputJoins: ["s"] });
+      expect(labels(p).some((l) => l.includes("SemiJoinFilter")), q).toBe(reduced);
+    }
+    await fc.assert(
+      fc.asyncProperty(fc.array(orderRow, { maxLength: 12 }), fc.array(customerRow, { maxLength: 5 }), async (orders, customers) => {
+        for (const [q] of queries) expect(await rows(orders, customers, q, { sideInputJoins: ["s"] }), q).toEqual(await rows(orders, customers, q, {}));
+      }),
+      { numRuns: 15 },
+    );
+  }, 60_000);
+
+  it("reduces a windowed GROUP BY only by a side in the same windows, reading each window's own side rows", async () => {
+    const Bid = schema({ item: t.int32(), price: t.int32(), bidtime: t.timestamp() }, { name: "Bid" });
+    type BidRow = { item: number; price: number; bidtime: number };
+    const bids: BidRow[] = [
+      { item: 1, price: 5, bidtime: 1_000 },
+      { item: 2, price: 9, bidtime: 2_000 },
+      { item: 3, price: 9, bidtime: 3_000 },
+      { item: 4, price: 5, bidtime: 11_000 },
+      { item: 5, price: 7, bidtime: 12_000 },
+    ];
+    const query = (sideSeconds: number) =>
+      "SELECT b.item, b.price FROM (SELECT item, price, TUMBLE_START(bidtime, INTERVAL '10' SECOND) AS w FROM bids GROUP BY item, price, TUMBLE(bidtime, INTERVAL '10' SECOND)) b " +
+      `JOIN (SELECT MAX(price) AS top, TUMBLE_START(bidtime, INTERVAL '${sideSeconds}' SECOND) AS w FROM bids GROUP BY TUMBLE(bidtime, INTERVAL '${sideSeconds}' SECOND)) m ` +
+      "ON b.w = m.w AND b.price = m.top";
+    for (const [seconds, reduced, expected] of [
+      // Per 10 s window: 9 is the top of the first, 7 of the second; a price of 5 tops neither.
+      [10, true, ["2 9", "3 9", "5 7"]],
+      // A 20 s side is in other windows: no reduction; only the first window starts where a side window does.
+      [20, false, ["2 9", "3 9"]],
+    ] as const) {
+      const out: string[] = [];
+      const p = new Pipeline();
+      const input = p.apply("Bids", create(bids)).withSchema(Bid);
+      sql(query(seconds), { bids: input }, { sideInputJoins: ["m"] }).apply(parDo<SqlRow, never>({ process: (r) => void out.push(`${String(r["item"])} ${String(r["price"])}`) }));
+      expect(labels(p).some((l) => l.includes("SemiJoinFilter"))).toBe(reduced);
+      await p.run().waitUntilFinish();
+      expect(out.sort()).toEqual(expected);
+    }
+  });
 });
