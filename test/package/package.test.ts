@@ -23,8 +23,8 @@ let project = "";
 let packed: string[] = [];
 
 /** Runs a command in the consumer project, with `node` (and so npx and bin scripts) from `nodeBin` when given. */
-async function inProject(cmd: string, args: string[], nodeBin?: string): Promise<{ stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: nodeBin ? `${path.dirname(nodeBin)}${path.delimiter}${process.env["PATH"]}` : process.env["PATH"] };
+async function inProject(cmd: string, args: string[], nodeBin?: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: nodeBin ? `${path.dirname(nodeBin)}${path.delimiter}${process.env["PATH"]}` : process.env["PATH"], ...extraEnv };
   delete env["NODE_OPTIONS"];
   return exec(cmd, args, { cwd: project, env, maxBuffer: 16 << 20 });
 }
@@ -161,8 +161,34 @@ describe("the package: npm pack, installed into an empty project", () => {
     expect(packed).toContain("dist/runners/embedded/parallel/thread-entry.js");
     expect(packed).toContain("bin/beam-ts.js");
     expect(packed).toContain("package.json");
-    expect(packed.filter((f) => /^(src|test|bench|examples|tools|docs)\//.test(f) || /\.test\.|\.ts$/.test(f.replace(/\.d\.ts$/, "")))).toEqual([]);
+    // The local job services --runner=prism|flink|spark start without --jobEndpoint; no other tool.
+    expect(packed).toContain("tools/runners/job-services.mjs");
+    expect(packed.filter((f) => f !== "tools/runners/job-services.mjs" && (/^(src|test|bench|examples|tools|docs)\//.test(f) || /\.test\.|\.ts$/.test(f.replace(/\.d\.ts$/, ""))))).toEqual([]);
   });
+
+  it("runs a pipeline module on --runner=prism without --jobEndpoint: the job service it starts comes with the package", async () => {
+    // The Prism binary the test setup built (tools/runners cache): an installed package keeps its own in ~/.cache/beam-ts.
+    const cache = process.env["BEAM_TS_CACHE"] ?? path.join(root, ".cache", "runners");
+    const outDir = path.join(work, "out-prism");
+    const { stderr } = await inProject("npx", ["beam-ts", "run", "pipeline.ts", "--runner=prism", "--mode=exact", `--output=${outDir}/counts`], undefined, { BEAM_TS_CACHE: cache });
+    expect(stderr).toMatch(/started a prism job service at 127\.0\.0\.1:\d+ \(pid \d+\)/);
+    const files = (await readdir(outDir)).filter((f) => !f.startsWith("_") && !f.startsWith("."));
+    const text = (await Promise.all(files.map((f) => readFile(path.join(outDir, f), "utf8")))).join("");
+    expect(text.split("\n").filter((l) => l !== "").sort()).toEqual(["a=2 exact", "b=2 exact", "c=1 exact"]);
+  }, 300_000);
+
+  it("says what --runner=prism needs when it cannot start Prism (no Go on PATH, nothing cached)", async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), "beam-ts-empty-cache-"));
+    const withoutGo = (process.env["PATH"] ?? "").split(path.delimiter).filter((d) => !existsSync(path.join(d, "go"))).join(path.delimiter);
+    const failed = await inProject("npx", ["beam-ts", "run", "pipeline.ts", "--runner=prism", `--output=${work}/never/counts`], undefined, { BEAM_TS_CACHE: cache, PATH: withoutGo }).then(
+      () => undefined,
+      (err: { stderr: string; code: number }) => err,
+    );
+    expect(failed?.code).not.toBe(0);
+    expect(failed?.stderr).toContain("--runner=prism without --jobEndpoint starts a local prism job service, which failed: cannot run go");
+    expect(failed?.stderr).toContain("the Go toolchain must be on PATH");
+    expect(failed?.stderr).toContain("--jobEndpoint=host:port");
+  }, 120_000);
 
   it("runs a pipeline when imported from plain node (ESM), subpath imports included", async () => {
     const { stdout } = await inProject("node", ["run.mjs"]);

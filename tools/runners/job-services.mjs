@@ -4,11 +4,13 @@
 //
 //   node tools/runners/job-services.mjs prism|flink|spark|expansion-service
 //
-// Cache: <repo>/.cache/runners/ (override with BEAM_TS_CACHE). See tools/runners/README.md.
+// Cache: <repo>/.cache/runners/, ~/.cache/beam-ts/runners/ when installed as a package
+// (override with BEAM_TS_CACHE). See tools/runners/README.md.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
+import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -30,9 +32,16 @@ export const FLINK_VERSION = process.env.BEAM_TS_FLINK_VERSION ?? "1.19";
 
 const HOST = "127.0.0.1";
 
-/** The cache directory: $BEAM_TS_CACHE, else <repo>/.cache/runners. */
+/**
+ * The cache directory: $BEAM_TS_CACHE, else <repo>/.cache/runners in a checkout, else (this
+ * file shipped in an installed package, where `--runner=prism|flink|spark` starts a job
+ * service) the user's cache, $XDG_CACHE_HOME/beam-ts/runners or ~/.cache/beam-ts/runners:
+ * a package folder under node_modules is replaced by every install.
+ */
 export function cacheDir() {
-  const dir = process.env.BEAM_TS_CACHE ? resolve(process.env.BEAM_TS_CACHE) : join(REPO_ROOT, ".cache", "runners");
+  const installed = REPO_ROOT.split(/[\\/]/).includes("node_modules");
+  const userCache = () => join(process.env.XDG_CACHE_HOME ? resolve(process.env.XDG_CACHE_HOME) : join(homedir(), ".cache"), "beam-ts", "runners");
+  const dir = process.env.BEAM_TS_CACHE ? resolve(process.env.BEAM_TS_CACHE) : installed ? userCache() : join(REPO_ROOT, ".cache", "runners");
   mkdirSync(dir, { recursive: true });
   return dir;
 }

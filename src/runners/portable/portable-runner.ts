@@ -112,12 +112,31 @@ const LOCAL_PRESETS: Record<string, "startPrism" | "startFlink" | "startSpark"> 
   spark: "startSpark",
 };
 
+/** What starting each local job service needs on the machine, for the error when it cannot. */
+const LOCAL_NEEDS: Record<string, string> = {
+  prism: "Prism is built once (then cached) with `go install` from the Go module proxy: the Go toolchain must be on PATH.",
+  flink: "Beam's Flink job server is resolved once (then cached) from Maven Central with Maven and runs on Java 17: `mvn` and `java` must be on PATH.",
+  spark: "Beam's Spark job server is resolved once (then cached) from Maven Central with Maven and runs on Java 17: `mvn` and `java` must be on PATH.",
+};
+
 async function startLocal(starter: "startPrism" | "startFlink" | "startSpark"): Promise<JobServiceHandle> {
-  const tools = "../../../tools/runners/job-services.mjs";
-  const module = (await import(tools)) as Record<typeof starter, () => Promise<JobServiceHandle>>;
-  const service = await module[starter]();
-  // Said once, with the pid: a job service left behind would be a bug, and this is how to find it.
   const name = starter.slice("start".length).toLowerCase();
+  // Shipped in the package next to dist/ (package.json "files"), and in a checkout.
+  const tools = "../../../tools/runners/job-services.mjs";
+  let service: JobServiceHandle;
+  try {
+    const module = (await import(tools)) as Record<typeof starter, () => Promise<JobServiceHandle>>;
+    service = await module[starter]();
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new BeamError(
+      "JOB_SERVICE_START",
+      `--runner=${name} without --jobEndpoint starts a local ${name} job service, which failed: ${why}\n${LOCAL_NEEDS[name] ?? ""} ` +
+        `Or start a job service yourself and pass --jobEndpoint=host:port.`,
+      { cause: err },
+    );
+  }
+  // Said once, with the pid: a job service left behind would be a bug, and this is how to find it.
   process.stderr.write(`beam-ts: started a ${name} job service at ${service.endpoint} (pid ${service.pid ?? "?"}) for this job; it stops with this process.\n`);
   return service;
 }
