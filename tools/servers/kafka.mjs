@@ -36,9 +36,16 @@ export function ensureKafka(version) {
   return ensureClasspath(`kafka-${version}`, [`org.apache.kafka:kafka_2.13:${version}`, "org.slf4j:slf4j-simple:2.0.16"]);
 }
 
-/** A KRaft cluster id: 16 random bytes in URL-safe base64 without padding (what kafka-storage random-uuid prints). */
+/**
+ * A KRaft cluster id: 16 random bytes in URL-safe base64 without padding (what kafka-storage
+ * random-uuid prints). Never one starting with "-": `format -t -x...` would read it as an
+ * option and fail (1 start in 64); Kafka's own Uuid.randomUuid skips those too.
+ */
 function clusterId() {
-  return randomBytes(16).toString("base64url");
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 /** A JAAS value quoted for a properties file (backslashes and quotes escaped). */
