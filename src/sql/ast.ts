@@ -16,6 +16,8 @@ export type Expr =
   | { readonly kind: "isNull"; readonly arg: Expr; readonly negated: boolean; readonly at: number }
   /** `arg IS [NOT] TRUE | FALSE | UNKNOWN` over a BOOLEAN (Calcite's IS_TRUE ... IS_NOT_UNKNOWN); `at` is the IS keyword. */
   | { readonly kind: "isTruth"; readonly arg: Expr; readonly test: "TRUE" | "FALSE" | "UNKNOWN"; readonly negated: boolean; readonly at: number }
+  /** `left IS [NOT] DISTINCT FROM right` (Calcite's IS_DISTINCT_FROM, IS_NOT_DISTINCT_FROM); `at` is the IS keyword. */
+  | { readonly kind: "isDistinct"; readonly left: Expr; readonly right: Expr; readonly negated: boolean; readonly at: number }
   | { readonly kind: "in"; readonly arg: Expr; readonly list: readonly Expr[]; readonly negated: boolean; readonly at: number }
   | { readonly kind: "between"; readonly arg: Expr; readonly low: Expr; readonly high: Expr; readonly negated: boolean; readonly at: number }
   | { readonly kind: "like"; readonly arg: Expr; readonly pattern: Expr; readonly negated: boolean; readonly at: number }
@@ -38,6 +40,18 @@ export type Expr =
       readonly star: boolean;
       readonly at: number;
     };
+
+/** The first position of an expression or of something inside it (its operands'), or -1. */
+export function positionOf(e: Expr): number {
+  if (e.at >= 0) return e.at;
+  for (const v of Object.values(e)) {
+    if (typeof v === "object" && v !== null && "kind" in v) {
+      const p = positionOf(v as Expr);
+      if (p >= 0) return p;
+    }
+  }
+  return -1;
+}
 
 /**
  * A literal's value: SQL NULL is null; exact integers past 2^31 are bigints; a number with a

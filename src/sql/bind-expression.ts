@@ -1,4 +1,4 @@
-import type { Expr } from "./ast.js";
+import { positionOf, type Expr } from "./ast.js";
 import type { BoundExpr, CompareOp } from "./bound-expression.js";
 import { bindIntervalArithmetic, bindTimeCall, refuseClock } from "./bind-time.js";
 import { FUNCTION_ALIASES, SCALAR_FUNCTIONS } from "./scalar-functions.js";
@@ -41,17 +41,8 @@ export function exprKey(e: Expr): string {
   return JSON.stringify(e, (k, v: unknown) => (k === "at" ? undefined : typeof v === "bigint" ? `${v}n` : v));
 }
 
-/** The first position of an expression or of something inside it, or -1. */
-export function positionOf(e: Expr): number {
-  if (e.at >= 0) return e.at;
-  for (const v of Object.values(e)) {
-    if (typeof v === "object" && v !== null && "kind" in v) {
-      const p = positionOf(v as Expr);
-      if (p >= 0) return p;
-    }
-  }
-  return -1;
-}
+/** The first position of an expression or of something inside it, or -1 (ast.ts's, re-exported for the planner). */
+export { positionOf };
 
 /** Raises a SqlError at `e`. */
 export function failAt(ctx: { readonly query: string }, e: Expr | number, problem: string, hint?: string): never {
@@ -106,6 +97,11 @@ export function bindExpr(e: Expr, ctx: BindContext): BoundExpr {
       const arg = requireBoolean(bindExpr(e.arg, ctx), e.arg, ctx, `IS ${e.negated ? "NOT " : ""}${e.test}`);
       if (e.test === "UNKNOWN") return { kind: "isNull", arg, negated: e.negated, type: BOOL(false) };
       return { kind: "isTruth", arg, value: e.test === "TRUE", negated: e.negated, type: BOOL(false) };
+    }
+    case "isDistinct": {
+      // Calcite's operand types are `=`'s (comparable, one common type); the result is never NULL.
+      const { left, right } = comparable(bindExpr(e.left, ctx), bindExpr(e.right, ctx), e, ctx);
+      return { kind: "isDistinct", left, right, negated: e.negated, type: BOOL(false) };
     }
     case "between": {
       const arg = bindExpr(e.arg, ctx);
@@ -222,11 +218,17 @@ function requireBoolean(b: BoundExpr, e: Expr, ctx: BindContext, where: string):
 }
 
 function compare(op: CompareOp, left: BoundExpr, right: BoundExpr, e: Expr, ctx: BindContext): BoundExpr {
+  const both = comparable(left, right, e, ctx);
+  return { kind: "compare", op, left: both.left, right: both.right, type: BOOL(left.type.nullable || right.type.nullable) };
+}
+
+/** Two operands of a comparison cast to their common type; a SqlError at `e` when they have none. */
+function comparable(left: BoundExpr, right: BoundExpr, e: Expr, ctx: BindContext): { readonly left: BoundExpr; readonly right: BoundExpr } {
   const t = commonType(left.type.name, right.type.name);
   if (t === undefined || t === "OTHER") {
     failAt(ctx, e, `cannot compare ${left.type.name} with ${right.type.name}`, `CAST one side, e.g. CAST(x AS ${left.type.name})`);
   }
-  return { kind: "compare", op, left: coerce(left, t), right: coerce(right, t), type: BOOL(left.type.nullable || right.type.nullable) };
+  return { left: coerce(left, t), right: coerce(right, t) };
 }
 
 function bindBinary(e: Extract<Expr, { kind: "binary" }>, ctx: BindContext): BoundExpr {

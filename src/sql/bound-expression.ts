@@ -15,6 +15,11 @@ export type BoundExpr =
   | { readonly kind: "isNull"; readonly arg: BoundExpr; readonly negated: boolean; readonly type: SqlType }
   /** `arg IS [NOT] TRUE` (value true) or `IS [NOT] FALSE` (value false): never NULL, a NULL arg is neither TRUE nor FALSE. */
   | { readonly kind: "isTruth"; readonly arg: BoundExpr; readonly value: boolean; readonly negated: boolean; readonly type: SqlType }
+  /**
+   * `left IS [NOT] DISTINCT FROM right`, the operands cast to one type as `=`'s are: never NULL;
+   * two NULLs are not distinct, a NULL and a value are.
+   */
+  | { readonly kind: "isDistinct"; readonly left: BoundExpr; readonly right: BoundExpr; readonly negated: boolean; readonly type: SqlType }
   | { readonly kind: "compare"; readonly op: CompareOp; readonly left: BoundExpr; readonly right: BoundExpr; readonly type: SqlType }
   | { readonly kind: "arith"; readonly op: ArithOp; readonly left: BoundExpr; readonly right: BoundExpr; readonly type: SqlType }
   | { readonly kind: "negate"; readonly arg: BoundExpr; readonly type: SqlType }
@@ -57,6 +62,8 @@ export function renderExpression(e: BoundExpr): string {
       return `${renderExpression(e.arg)} IS ${e.negated ? "NOT " : ""}NULL`;
     case "isTruth":
       return `${renderExpression(e.arg)} IS ${e.negated ? "NOT " : ""}${e.value ? "TRUE" : "FALSE"}`;
+    case "isDistinct":
+      return `(${renderExpression(e.left)} IS ${e.negated ? "NOT " : ""}DISTINCT FROM ${renderExpression(e.right)})`;
     case "compare":
     case "arith":
       return `(${renderExpression(e.left)} ${e.op} ${renderExpression(e.right)})`;

@@ -69,6 +69,18 @@ export function compileExpression(e: BoundExpr): Evaluator {
       const value = e.value;
       return e.negated ? (row) => arg(row) !== value : (row) => arg(row) === value;
     }
+    case "isDistinct": {
+      // Two-valued: NULL is not distinct from NULL and is distinct from any value; two values by `=`.
+      const l = compileExpression(e.left);
+      const r = compileExpression(e.right);
+      const negated = e.negated;
+      return (row) => {
+        const a = l(row);
+        const b = r(row);
+        const distinct = a === null || b === null ? a !== b : compareValues(a, b) !== 0;
+        return distinct !== negated;
+      };
+    }
     case "compare": {
       const l = compileExpression(e.left);
       const r = compileExpression(e.right);

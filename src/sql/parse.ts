@@ -1,9 +1,10 @@
 import { createRequire } from "node:module";
-import type { BinaryOp, Expr, FromItem, JoinKind, LiteralValue, OrderItem, Query, SelectItem, SetOperator, Statement } from "./ast.js";
+import { positionOf, type BinaryOp, type Expr, type FromItem, type JoinKind, type LiteralValue, type OrderItem, type Query, type SelectItem, type SetOperator, type Statement } from "./ast.js";
 import { parseBigDecimal } from "../coders/index.js";
 import { SqlError, positionAt } from "./sql-error.js";
 import { parseDate, parseTimestamp } from "./time-functions.js";
-import { isPredicateOf, rewriteIsPredicates, type RewrittenText } from "./is-predicate-syntax.js";
+import { distinctPredicateOf, isPredicateOf, rewriteIsPredicates, type RewrittenText } from "./is-predicate-syntax.js";
+import { TextCursor } from "./text-cursor.js";
 import { rewriteTimeSyntax } from "./time-syntax.js";
 
 /**
@@ -102,41 +103,27 @@ function overNear(query: string, offset: number): number {
 }
 
 /**
- * Converts the parser's tree. The parser gives positions only for function calls, so a
- * column's position is found in the text: the converter walks clauses in text order and
- * searches each identifier from where the previous one was found.
+ * Converts the parser's tree. The parser gives positions only for function calls, so the
+ * others are found in the text (text-cursor.ts): the converter walks clauses in text order.
  */
 class Converter {
-  private cursor = 0;
+  private readonly cursor: TextCursor;
   constructor(
     private readonly text: string,
     /** The text the parser read: is-predicate-syntax.ts inserted text, so its offsets map back to the user's. */
     private readonly parsed: RewrittenText,
-  ) {}
+  ) {
+    this.cursor = new TextCursor(text);
+  }
 
   private fail(problem: string, at: number, hint?: string): never {
     throw new SqlError(problem, at >= 0 ? positionAt(this.text, at) : undefined, hint, this.text);
   }
 
-  /** The offset of `word` as a whole identifier at or after the cursor (else anywhere), or -1. */
-  private locate(word: string): number {
-    const find = (from: number): number => {
-      const re = new RegExp(`(?<![A-Za-z0-9_$])\`?${word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\`?(?![A-Za-z0-9_$])`, "gi");
-      re.lastIndex = from;
-      const m = re.exec(this.text);
-      return m === null ? -1 : m.index;
-    };
-    let at = find(this.cursor);
-    if (at < 0) at = find(0);
-    if (at >= 0) this.cursor = at + word.length;
-    return at;
-  }
-
   private locOf(node: Json): number {
     const loc = node["loc"];
     if (isObj(loc) && isObj(loc["start"]) && typeof loc["start"]["offset"] === "number") {
-      this.cursor = this.parsed.originalOffset(loc["start"]["offset"]);
-      return this.cursor;
+      return this.cursor.moveTo(this.parsed.originalOffset(loc["start"]["offset"]));
     }
     return -1;
   }
@@ -146,16 +133,17 @@ class Converter {
     const loc = node["loc"];
     if (!isObj(loc) || !isObj(loc["end"]) || typeof loc["end"]["offset"] !== "number") return -1;
     const at = this.parsed.isKeywordOf(loc["end"]["offset"]);
-    if (at >= 0) this.cursor = at;
+    // Never back: IS DISTINCT FROM's keyword comes before its right operand, which the cursor has passed.
+    if (at >= 0) this.cursor.advanceTo(at);
     return at;
   }
 
   query(node: unknown): Query {
     if (!isObj(node)) this.fail("expected a query", -1);
     if (node["type"] !== "select") {
-      this.fail(`${String(node["type"]).toUpperCase()} statements are not supported`, this.locate(String(node["type"])), "sql() runs SELECT queries only");
+      this.fail(`${String(node["type"]).toUpperCase()} statements are not supported`, this.cursor.word(String(node["type"])), "sql() runs SELECT queries only");
     }
-    const at = this.locate("SELECT");
+    const at = this.cursor.word("SELECT");
     const ctes = arr(node["with"]).map((w) => {
       const wj = isObj(w) ? w : {};
       const name = isObj(wj["name"]) ? str(wj["name"]["value"]) : str(wj["name"]);
@@ -168,12 +156,12 @@ class Converter {
     const ops: { readonly op: SetOperator; readonly all: boolean; readonly at: number }[] = [];
     for (let cur: Json = node, next = cur["_next"]; isObj(next); cur = next, next = cur["_next"]) {
       const [word = "", modifier] = (str(cur["set_op"]) ?? "").toLowerCase().split(" ");
-      const opAt = this.locate(word);
+      const opAt = this.cursor.word(word);
       if (word !== "union" && word !== "intersect" && word !== "except") {
         this.fail(`${word.toUpperCase() || "this set operation"} is not supported`, opAt, "use UNION, INTERSECT or EXCEPT, each with ALL or DISTINCT");
       }
       ops.push({ op: word.toUpperCase() as SetOperator, all: modifier === "all", at: opAt });
-      operands.push(this.select(next, this.locate("SELECT")));
+      operands.push(this.select(next, this.cursor.word("SELECT")));
     }
     // INTERSECT binds tighter than UNION and EXCEPT, which associate to the left (SQL, Calcite).
     for (let i = 0; i < ops.length; ) {
@@ -212,7 +200,7 @@ class Converter {
         else [limit, offset] = values;
       }
       for (const v of [limit, offset]) {
-        if (v !== undefined && (!Number.isInteger(v) || v < 0)) this.fail("LIMIT and OFFSET take non-negative integer literals", this.locate("LIMIT"));
+        if (v !== undefined && (!Number.isInteger(v) || v < 0)) this.fail("LIMIT and OFFSET take non-negative integer literals", this.cursor.word("LIMIT"));
       }
     }
     const distinct = str(node["distinct"])?.toUpperCase() === "DISTINCT";
@@ -224,7 +212,7 @@ class Converter {
     const e = cj["expr"];
     if (isObj(e) && e["type"] === "column_ref" && this.columnName(e) === "*") {
       const table = str(e["table"]) ?? undefined;
-      return { kind: "star", table, at: this.locate("*") };
+      return { kind: "star", table, at: this.cursor.word("*") };
     }
     const alias = str(cj["as"]) ?? (isObj(cj["as"]) ? str(cj["as"]["value"]) : undefined);
     return { kind: "expr", expr: this.expr(e), alias };
@@ -234,18 +222,18 @@ class Converter {
     const fj = isObj(f) ? f : {};
     const alias = str(fj["as"]) ?? undefined;
     const joinText = str(fj["join"]);
-    const join = index === 0 ? undefined : joinKind(joinText, () => this.fail(`${joinText ?? "join"} is not supported`, this.locate("JOIN")));
+    const join = index === 0 ? undefined : joinKind(joinText, () => this.fail(`${joinText ?? "join"} is not supported`, this.cursor.word("JOIN")));
     const subquery = isObj(fj["expr"]) ? (fj["expr"]["ast"] ?? undefined) : undefined;
     if (subquery !== undefined) {
-      const at = this.cursor;
+      const at = this.cursor.offset;
       const query = this.query(subquery);
       const on = fj["on"] === null || fj["on"] === undefined ? undefined : this.expr(fj["on"]);
       return { source: { kind: "subquery", query }, alias, join, on, at };
     }
     const name = str(fj["table"]);
     if (name === undefined) this.fail("unsupported FROM item", -1, "FROM takes input names, subqueries and joins");
-    const at = this.locate(name);
-    if (alias !== undefined) this.locate(alias);
+    const at = this.cursor.word(name);
+    if (alias !== undefined) this.cursor.word(alias);
     const on = fj["on"] === null || fj["on"] === undefined ? undefined : this.expr(fj["on"]);
     if (fj["using"] !== undefined && fj["using"] !== null) this.fail("JOIN ... USING is not supported", at, "write the equality: JOIN b ON a.k = b.k");
     return { source: { kind: "table", name }, alias, join, on, at };
@@ -262,7 +250,7 @@ class Converter {
     if (!isObj(node)) this.fail("expected an expression", -1);
     // The parser gives a subquery as { ast } without a type (IN (SELECT ...), = (SELECT ...), EXISTS).
     if (node["type"] === undefined && isObj(node["ast"])) {
-      return this.fail("subqueries in expressions are not supported", this.locate("SELECT"), "join with the subquery in FROM instead (Beam SQL decorrelates it into a join too)");
+      return this.fail("subqueries in expressions are not supported", this.cursor.word("SELECT"), "join with the subquery in FROM instead (Beam SQL decorrelates it into a join too)");
     }
     const type = str(node["type"]);
     switch (type) {
@@ -270,19 +258,25 @@ class Converter {
         const name = this.columnName(node);
         if (name === undefined) this.fail("unsupported column reference", -1);
         const table = str(node["table"]) ?? undefined;
-        const at = table === undefined ? this.locate(name) : this.locate(table);
+        const at = table === undefined ? this.cursor.word(name) : this.cursor.word(table);
         return { kind: "column", table, name, at };
       }
       case "number":
-      case "bigint":
-        return { kind: "literal", value: numberLiteral(node["value"]), at: -1 };
+      case "bigint": {
+        const raw = String(node["value"]);
+        const at = this.cursor.literal("number", (literal) => Number(literal.replace(/\s/g, "")) === Number(raw));
+        return { kind: "literal", value: numberLiteral(node["value"]), at };
+      }
       case "single_quote_string":
-      case "string":
-        return { kind: "literal", value: { type: "VARCHAR", value: String(node["value"]).replaceAll("''", "'") }, at: -1 };
+      case "string": {
+        const raw = String(node["value"]);
+        const at = this.cursor.literal("string", (literal) => literal.startsWith(`'${raw}'`));
+        return { kind: "literal", value: { type: "VARCHAR", value: raw.replaceAll("''", "'") }, at };
+      }
       case "double_quote_string":
       case "backticks_quote_string":
         // Calcite reads "x" and `x` as identifiers, never as strings.
-        return { kind: "column", table: undefined, name: String(node["value"]), at: this.locate(String(node["value"])) };
+        return { kind: "column", table: undefined, name: String(node["value"]), at: this.cursor.word(String(node["value"])) };
       case "bool":
         return { kind: "literal", value: { type: "BOOLEAN", value: node["value"] === true }, at: -1 };
       case "null":
@@ -291,7 +285,7 @@ class Converter {
         return this.interval(node);
       case "timestamp":
       case "date": {
-        const at = this.locate(type);
+        const at = this.cursor.word(type);
         const raw = String(node["value"]);
         if (type === "date") {
           const days = parseDate(raw);
@@ -303,7 +297,7 @@ class Converter {
         return { kind: "literal", value: { type: "TIMESTAMP", value: ms }, at };
       }
       case "extract": {
-        const at = this.locate("EXTRACT");
+        const at = this.cursor.word("EXTRACT");
         const args = isObj(node["args"]) ? node["args"] : {};
         const field = str(args["field"]) ?? "";
         // The grammar reads EXTRACT(f FROM TIMESTAMP '...') as a string with a cast_type.
@@ -314,12 +308,14 @@ class Converter {
       case "unary_expr": {
         const op = str(node["operator"])?.toUpperCase();
         if (op !== "-" && op !== "+" && op !== "NOT") this.fail(`the operator ${op ?? "?"} is not supported`, -1);
-        return { kind: "unary", op, arg: this.expr(node["expr"]), at: -1 };
+        // The prefix operator comes before its operand: find it first, so a search for a later `-` starts after it.
+        const at = this.cursor.operator(op);
+        return { kind: "unary", op, arg: this.expr(node["expr"]), at };
       }
       case "binary_expr":
         return this.binary(node);
       case "case": {
-        const at = this.locate("CASE");
+        const at = this.cursor.word("CASE");
         const operand = node["expr"] === null || node["expr"] === undefined ? undefined : this.expr(node["expr"]);
         const whens: { when: Expr; then: Expr }[] = [];
         let otherwise: Expr | undefined;
@@ -331,7 +327,7 @@ class Converter {
         return { kind: "case", operand, whens, otherwise, at };
       }
       case "cast": {
-        const at = this.locate("CAST");
+        const at = this.cursor.word("CAST");
         const arg = this.expr(node["expr"]);
         const target = arr(node["target"])[0];
         const to = isObj(target) ? str(target["dataType"])?.toUpperCase() : undefined;
@@ -342,7 +338,7 @@ class Converter {
       }
       case "aggr_func": {
         const name = String(node["name"]).toUpperCase();
-        const at = this.locate(name);
+        const at = this.cursor.word(name);
         const args = isObj(node["args"]) ? node["args"] : {};
         const inner = args["expr"];
         const star = isObj(inner) && inner["type"] === "star";
@@ -350,26 +346,10 @@ class Converter {
         return { kind: "call", name, args: star || inner === undefined || inner === null ? [] : [this.expr(inner)], distinct, star, at };
       }
       case "function": {
-        const at = this.locOf(node);
-        const nameParts = isObj(node["name"]) ? arr(node["name"]["name"]) : [];
-        const name = nameParts.map((p) => (isObj(p) ? String(p["value"]) : "")).join(".").toUpperCase();
-        const args = isObj(node["args"]) ? arr(node["args"]["value"]).map((a) => this.expr(a)) : [];
-        if (name === "NOT" && args.length === 1) return { kind: "unary", op: "NOT", arg: args[0]!, at };
-        const is = isPredicateOf(name);
-        if (is !== undefined) {
-          // is-predicate-syntax.ts wrote `x IS NOT TRUE` as BEAM$IS_NOT_TRUE(x): the IS keyword follows the operand.
-          const isAt = this.isKeywordOf(node);
-          const written = `IS ${is.negated ? "NOT " : ""}${is.test}`;
-          if (args.length !== 1) this.fail(`${written} without an operand`, isAt, `write x ${written}`);
-          if (is.test === "NULL") return { kind: "isNull", arg: args[0]!, negated: is.negated, at: isAt };
-          return { kind: "isTruth", arg: args[0]!, test: is.test, negated: is.negated, at: isAt };
-        }
-        // time-syntax.ts wrote TIMESTAMPADD(unit, ...) as TIMESTAMPADD_unit(...): the unit becomes the first argument again.
-        const unitCall = /^(TIMESTAMPADD|TIMESTAMPDIFF)_([A-Z_]+)$/.exec(name);
-        if (unitCall !== null) {
-          return { kind: "call", name: unitCall[1]!, args: [{ kind: "literal", value: { type: "VARCHAR", value: unitCall[2]! }, at }, ...args], distinct: false, star: false, at };
-        }
-        return { kind: "call", name, args, distinct: false, star: false, at };
+        const call = this.call(node);
+        // Past the call's closing parenthesis: the time syntax's and the IS rewrite's arguments are not all in the user's text.
+        this.passEnd(node);
+        return call;
       }
       case "expr_list": {
         const list = arr(node["value"]);
@@ -377,14 +357,53 @@ class Converter {
         return this.fail("a list of values where one value belongs", -1);
       }
       case "select":
-        return this.fail("subqueries in expressions are not supported", this.locate("SELECT"), "join with the subquery in FROM instead");
+        return this.fail("subqueries in expressions are not supported", this.cursor.word("SELECT"), "join with the subquery in FROM instead");
       default:
         return this.fail(`the expression ${type ?? "?"} is not supported`, -1);
     }
   }
 
+  /** A function call, or a call the IS and time rewrites wrote for Calcite syntax the grammar lacks. */
+  private call(node: Json): Expr {
+    const at = this.locOf(node);
+    const nameParts = isObj(node["name"]) ? arr(node["name"]["name"]) : [];
+    const name = nameParts.map((p) => (isObj(p) ? String(p["value"]) : "")).join(".").toUpperCase();
+    const args = isObj(node["args"]) ? arr(node["args"]["value"]).map((a) => this.expr(a)) : [];
+    if (name === "NOT" && args.length === 1) return { kind: "unary", op: "NOT", arg: args[0]!, at };
+    const is = isPredicateOf(name);
+    if (is !== undefined) {
+      // is-predicate-syntax.ts wrote `x IS NOT TRUE` as BEAM$IS_NOT_TRUE(x): the IS keyword follows the operand.
+      const isAt = this.isKeywordOf(node);
+      const written = `IS ${is.negated ? "NOT " : ""}${is.test}`;
+      if (args.length !== 1) this.fail(`${written} without an operand`, isAt, `write x ${written}`);
+      if (is.test === "NULL") return { kind: "isNull", arg: args[0]!, negated: is.negated, at: isAt };
+      return { kind: "isTruth", arg: args[0]!, test: is.test, negated: is.negated, at: isAt };
+    }
+    const distinct = distinctPredicateOf(name);
+    if (distinct !== undefined) {
+      // is-predicate-syntax.ts wrote `a IS NOT DISTINCT FROM b` as BEAM$IS_NOT_DISTINCT_FROM(a , b).
+      const isAt = this.isKeywordOf(node);
+      const written = `IS ${distinct.negated ? "NOT " : ""}DISTINCT FROM`;
+      if (args.length !== 2) this.fail(`${written} without two operands`, isAt, `write a ${written} b`);
+      return { kind: "isDistinct", left: args[0]!, right: args[1]!, negated: distinct.negated, at: isAt };
+    }
+    // time-syntax.ts wrote TIMESTAMPADD(unit, ...) as TIMESTAMPADD_unit(...): the unit becomes the first argument again.
+    const unitCall = /^(TIMESTAMPADD|TIMESTAMPDIFF)_([A-Z_]+)$/.exec(name);
+    if (unitCall !== null) {
+      return { kind: "call", name: unitCall[1]!, args: [{ kind: "literal", value: { type: "VARCHAR", value: unitCall[2]! }, at }, ...args], distinct: false, star: false, at };
+    }
+    return { kind: "call", name, args, distinct: false, star: false, at };
+  }
+
+  /** Moves the cursor to the user's offset of the end of a node the parser gave a location (never back). */
+  private passEnd(node: Json): void {
+    const loc = node["loc"];
+    if (!isObj(loc) || !isObj(loc["end"]) || typeof loc["end"]["offset"] !== "number") return;
+    this.cursor.advanceTo(this.parsed.originalOffset(loc["end"]["offset"]));
+  }
+
   private interval(node: Json): Expr {
-    const at = this.locate("INTERVAL");
+    const at = this.cursor.word("INTERVAL");
     const inner = isObj(node["expr"]) ? node["expr"]["value"] : undefined;
     const amount = Number(inner);
     const unit = (str(node["unit"]) ?? "").toUpperCase().replace(/S$/, "");
@@ -400,32 +419,37 @@ class Converter {
     const raw = (str(node["operator"]) ?? "").toUpperCase();
     const left = this.expr(node["left"]);
     const right = node["right"];
-    const at = -1;
+    // An error about the whole expression points at its operator (Calcite: at the call), found after the left operand.
+    const opAt = this.cursor.operator(raw.split(" ")[0] ?? raw);
+    const at = opAt >= 0 ? opAt : positionOf(left);
     switch (raw) {
       case "IS":
       case "IS NOT": {
         // is-predicate-syntax.ts rewrites IS [NOT] NULL / TRUE / FALSE / UNKNOWN, so what is left is another IS.
-        if (!isObj(right) || right["type"] !== "null") this.fail(`${raw} is supported only with NULL, TRUE, FALSE and UNKNOWN`, this.locate("IS"), "write x IS [NOT] NULL, x IS [NOT] TRUE, or compare with =");
+        if (!isObj(right) || right["type"] !== "null") this.fail(`${raw} is supported only with NULL, TRUE, FALSE and UNKNOWN`, this.cursor.word("IS"), "write x IS [NOT] NULL, x IS [NOT] TRUE, or compare with =");
         return { kind: "isNull", arg: left, negated: raw === "IS NOT", at };
       }
       case "IN":
       case "NOT IN": {
         const list = isObj(right) && right["type"] === "expr_list" ? arr(right["value"]).map((v) => this.expr(v)) : [];
-        if (list.length === 0) this.fail("IN takes a list of values", this.locate("IN"), "write x IN (1, 2, 3); IN (SELECT ...) is not supported");
+        if (list.length === 0) this.fail("IN takes a list of values", this.cursor.word("IN"), "write x IN (1, 2, 3); IN (SELECT ...) is not supported");
         return { kind: "in", arg: left, list, negated: raw === "NOT IN", at };
       }
       case "BETWEEN":
       case "NOT BETWEEN": {
-        const bounds = isObj(right) ? arr(right["value"]).map((v) => this.expr(v)) : [];
-        return { kind: "between", arg: left, low: bounds[0]!, high: bounds[1]!, negated: raw === "NOT BETWEEN", at };
+        const [lowNode, highNode] = isObj(right) ? arr(right["value"]) : [];
+        const low = this.expr(lowNode);
+        // BETWEEN's own AND: past it, so a search for a later conjunction's AND starts after it.
+        this.cursor.operator("AND");
+        return { kind: "between", arg: left, low, high: this.expr(highNode), negated: raw === "NOT BETWEEN", at };
       }
       case "LIKE":
       case "NOT LIKE":
         return { kind: "like", arg: left, pattern: this.expr(right), negated: raw === "NOT LIKE", at };
     }
     const op = raw === "!=" ? "<>" : raw;
-    if (!BINARY_OPS.has(op)) this.fail(`the operator ${raw} is not supported`, this.locate(raw.split(" ")[0] ?? raw), "see docs/SQL.md for the supported operators");
-    return { kind: "binary", op: op as BinaryOp, left, right: this.expr(right), at: this.cursor };
+    if (!BINARY_OPS.has(op)) this.fail(`the operator ${raw} is not supported`, at, "see docs/SQL.md for the supported operators");
+    return { kind: "binary", op: op as BinaryOp, left, right: this.expr(right), at };
   }
 }
 

@@ -47,6 +47,11 @@ const intExpr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
 // IS predicates bind looser than comparisons, BETWEEN, LIKE and IN, tighter than NOT and AND (Calcite, DuckDB).
 const isTest = fc.constantFrom("IS TRUE", "IS NOT TRUE", "IS FALSE", "IS NOT FALSE", "IS UNKNOWN", "IS NOT UNKNOWN", "IS NULL", "IS NOT NULL");
 const comparisonOp = fc.constantFrom("=", "<>", "<", "<=", ">", ">=");
+// IS [NOT] DISTINCT FROM over pairs of one type and of types = casts to a common one. Its right
+// operand is never a bare comparison: Calcite reads `a IS DISTINCT FROM b = c` as
+// `(a IS DISTINCT FROM b) = c`, DuckDB (as PostgreSQL) as `a IS DISTINCT FROM (b = c)`.
+const distinctOp = fc.constantFrom("IS DISTINCT FROM", "IS NOT DISTINCT FROM");
+const distinctPair = fc.constantFrom("k, 'a'", "k, NULL", "a, b", "b, a", "x, a", "m, 1.5", "m, a", "f, (a > 0)", "ts, TIMESTAMP '2024-01-01 00:00:00'", "d, ts", "CAST(ts AS DATE), d", "NULL, a");
 const predicate: fc.Arbitrary<string> = fc.letrec<{ p: string }>((tie) => ({
   p: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
@@ -54,6 +59,11 @@ const predicate: fc.Arbitrary<string> = fc.letrec<{ p: string }>((tie) => ({
     fc.tuple(fc.constantFrom("", "NOT "), intExpr, comparisonOp, intExpr, isTest).map(([not, l, op, r, is]) => `${not}${l} ${op} ${r} ${is}`),
     fc.tuple(fc.constantFrom("f", "a BETWEEN -3 AND 5", "k NOT LIKE 'a%'", "a IN (1, 2, NULL)", "f = (a > 0)"), isTest).map(([p, is]) => `${p} ${is}`),
     fc.tuple(tie("p"), isTest).map(([p, is]) => `(${p}) ${is}`),
+    fc.tuple(intExpr, distinctOp, intExpr).map(([l, op, r]) => `${l} ${op} ${r}`),
+    fc.tuple(distinctPair, distinctOp).map(([pair, op]) => pair.replace(", ", ` ${op} `)),
+    // A comparison on its left is its operand in both; NOT, AND and OR bind looser.
+    fc.tuple(intExpr, comparisonOp, intExpr, distinctOp, fc.constantFrom("f", "NULL", "(a > 0)")).map(([l, cmp, r, op, o]) => `${l} ${cmp} ${r} ${op} ${o}`),
+    fc.tuple(fc.constantFrom("", "NOT "), distinctPair, distinctOp).map(([not, pair, op]) => `${not}${pair.replace(", ", ` ${op} `)}`),
     fc.constantFrom("f", "k IS NULL", "a IS NOT NULL", "k LIKE 'a%'", "k NOT LIKE '_'", "x > 0.5", "a IN (1, 2, NULL)", "b NOT IN (3, 4)", "a BETWEEN -3 AND 5", "k IN ('a', 'c')"),
     fc.tuple(tie("p"), fc.constantFrom("AND", "OR"), tie("p")).map(([l, op, r]) => `(${l} ${op} ${r})`),
     tie("p").map((p) => `NOT (${p})`),
@@ -84,6 +94,7 @@ const scalar = fc.oneof(
   timePredicate.map((p) => `(${p})`),
   fc.constantFrom("k", "x", "f", "x * 2", "UPPER(k)", "k || 'z'", "CHAR_LENGTH(k)", "CAST(a AS DOUBLE)", "CAST(b AS VARCHAR)", "NULLIF(a, 0)"),
   fc.tuple(predicate, intExpr, intExpr).map(([p, l, r]) => `CASE WHEN COALESCE(${p}, FALSE) THEN ${l} ELSE ${r} END`),
+  fc.tuple(distinctPair, distinctOp, intExpr).map(([pair, op, r]) => `CASE WHEN ${pair.replace(", ", ` ${op} `)} THEN ${r} ELSE -1 END`),
   predicate.map((p) => `(${p})`),
 );
 const aggregate = fc.constantFrom("COUNT(*)", "COUNT(a)", "SUM(a)", "SUM(b)", "MIN(x)", "MAX(b)", "MIN(k)", "COUNT(DISTINCT a)", "AVG(x)", "SUM(x)", "MAX(a + b)", "MIN(ts)", "MAX(d)");
@@ -98,11 +109,11 @@ const where = fc.option(fc.oneof(predicate, timePredicate).map((p) => ` WHERE ${
 const query = fc.oneof(
   fc.tuple(fc.array(scalar, { minLength: 1, maxLength: 4 }), where).map(([cols, w]) => `SELECT ${cols.join(", ")} FROM t${w}`),
   fc
-    .tuple(fc.constantFrom("k", "f", "a % 3", "EXTRACT(MONTH FROM ts)", "FLOOR(ts TO QUARTER)"), fc.array(aggregate, { minLength: 1, maxLength: 3 }), where, fc.option(fc.constantFrom(" HAVING COUNT(*) > 1", " HAVING SUM(a) > 0"), { nil: "" }))
+    .tuple(fc.constantFrom("k", "f", "a % 3", "EXTRACT(MONTH FROM ts)", "FLOOR(ts TO QUARTER)"), fc.array(aggregate, { minLength: 1, maxLength: 3 }), where, fc.option(fc.constantFrom(" HAVING COUNT(*) > 1", " HAVING SUM(a) > 0", " HAVING SUM(a) IS DISTINCT FROM MAX(b)", " HAVING MIN(k) IS NOT DISTINCT FROM 'a'"), { nil: "" }))
     .map(([g, aggs, w, h]) => `SELECT ${g}, ${aggs.join(", ")} FROM t${w} GROUP BY ${g}${h}`),
   fc.tuple(fc.array(aggregate, { minLength: 1, maxLength: 3 }), where).map(([aggs, w]) => `SELECT ${aggs.join(", ")} FROM t${w}`),
   fc
-    .tuple(fc.constantFrom("JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"), fc.option(fc.constant(" AND t.a > u.c"), { nil: "" }), where)
+    .tuple(fc.constantFrom("JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"), fc.option(fc.constantFrom(" AND t.a > u.c", " AND t.a IS DISTINCT FROM u.c", " AND t.a IS NOT DISTINCT FROM u.c"), { nil: "" }), where)
     .map(([j, extra, w]) => `SELECT t.k, t.a, u.k, u.c FROM t ${j} u ON t.k = u.k${extra}${w.replace(/\b(a|k)\b/g, "t.$1")}`),
   fc.tuple(scalar, where).map(([s, w]) => `SELECT DISTINCT ${s} FROM t${w}`),
   fc.tuple(intExpr, where).map(([s, w]) => `SELECT ${s} FROM t${w} UNION ALL SELECT c FROM u`),

@@ -26,9 +26,11 @@ describe("SQL refusals", () => {
     { what: "ORDER BY without LIMIT", query: "SELECT k FROM PCOLLECTION ORDER BY a", problem: /ORDER BY without LIMIT/, at: "a", fix: /LIMIT n/ },
     { what: "SUM(DISTINCT ...)", query: "SELECT SUM(DISTINCT a) FROM PCOLLECTION", problem: /SUM\(DISTINCT \.\.\.\) is not supported/, at: "SUM", fix: /COUNT\(DISTINCT/ },
     { what: "IS TRUE on a number", query: "SELECT k FROM PCOLLECTION WHERE a IS TRUE", problem: /IS TRUE takes a BOOLEAN, got INTEGER/, at: "a IS", fix: /x = 1/ },
-    { what: "IS DISTINCT FROM", query: "SELECT k FROM PCOLLECTION WHERE a IS DISTINCT FROM 1", problem: /the operator IS DISTINCT FROM is not supported/, at: "IS", fix: /docs\/SQL\.md/ },
+    { what: "IS DISTINCT FROM between types with no common one", query: "SELECT k FROM PCOLLECTION WHERE a IS DISTINCT FROM ts", problem: /cannot compare INTEGER with TIMESTAMP/, at: "IS DISTINCT", fix: /CAST/ },
+    { what: "a comparison between types with no common one", query: "SELECT a = ts AND k = 'x' FROM PCOLLECTION", problem: /cannot compare INTEGER with TIMESTAMP/, at: "= ts", fix: /CAST/ },
     { what: "a clock function", query: "SELECT CURRENT_TIMESTAMP FROM PCOLLECTION", problem: /CURRENT_TIMESTAMP is not supported/, at: "CURRENT_TIMESTAMP", fix: /field/ },
     { what: "arithmetic on a string", query: "SELECT k + 1 FROM PCOLLECTION", problem: /\+ takes numbers, got VARCHAR/, at: "k + 1", fix: /CAST/ },
+    { what: "arithmetic on a string literal", query: "SELECT a, 'a' + 1 FROM PCOLLECTION", problem: /\+ takes numbers, got VARCHAR/, at: "'a' + 1", fix: /CAST/ },
     { what: "an unknown function", query: "SELECT nosuch(a) FROM PCOLLECTION", problem: /unknown function NOSUCH/, at: "nosuch", fix: /docs\/SQL\.md/ },
     { what: "an unknown input", query: "SELECT k FROM nosuch", problem: /unknown input 'nosuch'/, at: "nosuch", fix: /sql\(query, \{ nosuch: pcollection \}\)/ },
   ];

@@ -85,6 +85,17 @@ describe("sql", () => {
     expect(self).toHaveLength(6);
   });
 
+  it("treats NULL as a value with IS [NOT] DISTINCT FROM in SELECT, WHERE, HAVING and a join's ON", async () => {
+    const where = await run((p) => ordersOf(p).apply(sql("SELECT id, qty IS NOT DISTINCT FROM NULL AS noQty FROM PCOLLECTION WHERE qty IS DISTINCT FROM 1")));
+    expect(where).toEqual(expect.arrayContaining([{ id: 2n, noQty: true }, { id: 3n, noQty: false }, { id: 4n, noQty: false }]));
+    expect(where).toHaveLength(3);
+    const having = await run((p) => ordersOf(p).apply(sql("SELECT customer FROM PCOLLECTION GROUP BY customer HAVING COUNT(qty) IS DISTINCT FROM COUNT(*)")));
+    expect(having).toEqual([{ customer: "a" }]);
+    // Order 2's NULL qty meets itself: `=` would drop that pair.
+    const joined = await run((p) => sql("SELECT a.id, b.id AS id2 FROM orders a JOIN orders b ON a.customer = b.customer AND a.qty IS NOT DISTINCT FROM b.qty", { orders: ordersOf(p) }));
+    expect(joined.map((r) => `${String(r["id"])}-${String(r["id2"])}`).sort()).toEqual(["1-1", "2-2", "3-3", "4-4"]);
+  });
+
   it("names the position of an unknown column and suggests the near name", () => {
     const p = new Pipeline();
     let err: unknown;
