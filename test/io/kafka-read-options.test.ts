@@ -111,7 +111,7 @@ describe.skipIf(bootstrap === "")("readFromKafka options and writeToKafka's topi
     const topic = await createTopic(bootstrap, "backlog", 1);
     await send(topic, Array.from({ length: 40 }, (_, i) => ({ value: `v${i}`, partition: 0 })));
     const fn = new ReadPartitionFn(
-      { connection: resolveKafkaConnection("test", { bootstrapServers: bootstrap }), readCommitted: false, timestampPolicy: "logAppendTime", pollMs: 50, maxBytesPerFetch: 1, idleLagMs: 0, idleTimeoutMs: 0, commitGroup: undefined },
+      { connection: resolveKafkaConnection("test", { bootstrapServers: bootstrap }), readCommitted: false, timestampPolicy: "logAppendTime", pollMs: 50, maxBytesPerFetch: 1, minBytesPerFetch: 1, idleLagMs: 0, idleTimeoutMs: 0, commitGroup: undefined },
       "Test/Read",
     );
     await fn.setup();

@@ -26,6 +26,7 @@ function sinkFor(topic: string, prefix: string): KafkaTransactionalSink<string, 
     topic,
     key: serializerOf<string>("test", "string"),
     value: serializerOf<string>("test", "string"),
+    compression: undefined,
   };
   return new KafkaTransactionalSink(settings, "Test/Write", prefix, 4, 60_000);
 }

@@ -69,6 +69,49 @@ describe.skipIf(BROKERS.length === 0)("writeToKafka", () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
+  it("compresses batches as producerConfig's compression.type asks (Beam's withProducerConfigUpdates), read back by a reader with consumerConfig", async () => {
+    const { bootstrap } = BROKERS[0]!;
+    const value = "a".repeat(2000);
+    /** Writes 100 compressible records to a new topic with `producerConfig`; the partition's size on the broker. */
+    const written = async (producerConfig: Record<string, string>): Promise<{ topic: string; bytes: number }> => {
+      const topic = await createTopic(bootstrap, 1);
+      const p = new Pipeline({ enforceImmutability: false });
+      p.apply(create(Array.from({ length: 100 }, (_, i) => i)))
+        .apply(map((i: number): KafkaWriteRecord<string, string> => ({ key: `k${i}`, value })))
+        .apply(writeToKafka<string, string>({ bootstrapServers: bootstrap, topic, keySerializer: "string", valueSerializer: "string", producerConfig }));
+      expect(await p.run().waitUntilFinish()).toBe("DONE");
+      const admin = new Admin({ clientId: "test-admin", bootstrapBrokers: [bootstrap] });
+      try {
+        const dirs = await admin.describeLogDirs({ topics: [{ name: topic, partitions: [0] }] });
+        const bytes = dirs.flatMap((b) => b.results.flatMap((r) => r.topics.filter((t) => t.name === topic).flatMap((t) => t.partitions.map((x) => Number(x.partitionSize)))));
+        return { topic, bytes: bytes.reduce((a, b) => a + b, 0) };
+      } finally {
+        await admin.close();
+      }
+    };
+    const plain = await written({});
+    const gzip = await written({ "compression.type": "gzip", "request.timeout.ms": "30000" });
+    const lz4 = await written({ compression: "lz4" });
+    expect(plain.bytes).toBeGreaterThan(200_000);
+    expect(gzip.bytes).toBeLessThan(plain.bytes / 10);
+    expect(lz4.bytes).toBeLessThan(plain.bytes / 10);
+    const got: string[] = [];
+    const p = new Pipeline({ enforceImmutability: false });
+    const { output } = p.apply(
+      readFromKafka<string, string>({
+        bootstrapServers: bootstrap,
+        topics: [gzip.topic],
+        stopOffset: "latest",
+        keyDeserializer: "string",
+        valueDeserializer: "string",
+        consumerConfig: { "fetch.max.wait.ms": 50, "max.partition.fetch.bytes": 4096, "metadata.max.age.ms": 10_000 },
+      }),
+    );
+    output.apply("Collect", parDo<KafkaRecord<string, string>, never>({ process: (r) => void got.push(r.key!) }));
+    expect(await p.run().waitUntilFinish()).toBe("DONE");
+    expect(got.sort()).toEqual(Array.from({ length: 100 }, (_, i) => `k${i}`).sort());
+  }, 90_000);
+
   for (const { line, bootstrap } of BROKERS) {
     it(`writes every element as a record with its key, value and headers through the idempotent producer (Kafka ${line})`, async () => {
       const topic = await createTopic(bootstrap, 2);

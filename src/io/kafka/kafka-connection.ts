@@ -56,6 +56,16 @@ export interface ResolvedKafkaConnection {
   readonly sasl: KafkaSasl | undefined;
   readonly clientId: string;
   readonly connectTimeoutMs: number;
+  /** Client settings of consumerConfig / producerConfig (kafka-client-config.ts), applied to every client of the step. */
+  readonly tuning?: KafkaClientTuning;
+}
+
+/** The client settings consumerConfig and producerConfig may change on every client of a step. */
+export interface KafkaClientTuning {
+  readonly timeout?: number;
+  readonly retries?: number;
+  readonly retryDelay?: number;
+  readonly metadataMaxAge?: number;
 }
 
 const HOST_PORT = /^[^\s:,]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
@@ -113,6 +123,9 @@ export function clientOptions(c: ResolvedKafkaConnection, suffix: string): {
   bootstrapBrokers: string[];
   connectTimeout: number;
   retries: number;
+  timeout?: number;
+  retryDelay?: number;
+  metadataMaxAge?: number;
   tls?: Record<string, string | Buffer | boolean>;
   sasl?: { mechanism: KafkaSasl["mechanism"]; username: string; password: string };
 } {
@@ -122,6 +135,7 @@ export function clientOptions(c: ResolvedKafkaConnection, suffix: string): {
     bootstrapBrokers: [...c.brokers],
     connectTimeout: c.connectTimeoutMs,
     retries: 3,
+    ...c.tuning,
     ...(c.tls !== undefined ? { tls: nodeTlsOptions(c.tls) } : {}),
     ...(c.sasl !== undefined && password !== undefined
       ? { sasl: { mechanism: c.sasl.mechanism, username: c.sasl.username, password: password instanceof Secret ? password.reveal() : password } }

@@ -3,6 +3,7 @@ import { ConstructionError, type Coder, type Duration, type Instant } from "../.
 import { PTransform, type PBegin, type PCollection } from "../../pipeline/index.js";
 import { impulse, parDo, splittableParDo, type BadRecord, type DoFn, type ProcessContext, type WithFailures } from "../../transforms/index.js";
 import { clientOptions, loadKafkaModule, resolveKafkaConnection, unreachable, type KafkaConnection } from "./kafka-connection.js";
+import { resolveConsumerConfig, type KafkaClientConfig } from "./kafka-client-config.js";
 import { KafkaIOError, messageOf } from "./kafka-io-error.js";
 import type { KafkaRecord, RawKafkaRecord } from "./kafka-record.js";
 import type { KafkaTimestampPolicy } from "./kafka-watermark.js";
@@ -80,6 +81,18 @@ export interface ReadFromKafkaOptions<K, V> extends KafkaConnection {
   readonly partitionDiscoveryIntervalMs?: Duration;
   /** Bytes per fetch. Default 1 MiB. */
   readonly maxBytesPerFetch?: number;
+  /**
+   * Settings of the Kafka client, as Beam's `withConsumerConfigUpdates`: Java consumer
+   * property names (`fetch.min.bytes`, `fetch.max.wait.ms`, `max.partition.fetch.bytes`,
+   * `fetch.max.bytes`, `request.timeout.ms`, `retries`, `retry.backoff.ms`,
+   * `metadata.max.age.ms`) or the client's names of them. What the connector decides itself
+   * (`group.id`, `enable.auto.commit`, `isolation.level`, deserializers, servers, TLS, SASL)
+   * and what the client has no equivalent for are refused when the pipeline is built, naming
+   * the option to use instead.
+   *
+   * @example consumerConfig: { "fetch.min.bytes": 65536, "fetch.max.wait.ms": 200 }
+   */
+  readonly consumerConfig?: KafkaClientConfig;
 }
 
 interface ReadSettings {
@@ -116,7 +129,12 @@ export function readFromKafka<K = Uint8Array, V = Uint8Array>(options: ReadFromK
   if (typeof options !== "object" || options === null) {
     throw new ConstructionError("readFromKafka needs options: { bootstrapServers, topics, startOffset, stopOffset, keyDeserializer, valueDeserializer }.");
   }
-  const connection = resolveKafkaConnection("readFromKafka", options);
+  const consumerConfig = resolveConsumerConfig("readFromKafka", options.consumerConfig);
+  const connection = { ...resolveKafkaConnection("readFromKafka", options), tuning: consumerConfig.client };
+  const configured = (name: string, own: number | undefined, fromConfig: number | undefined, config: string): number | undefined => {
+    if (own !== undefined && fromConfig !== undefined) throw new ConstructionError(`readFromKafka: ${name} and consumerConfig's ${config} set the same thing; keep one.`);
+    return own ?? fromConfig;
+  };
   const pattern = options.topicPattern;
   if (pattern !== undefined && (!(pattern instanceof RegExp) || options.topics !== undefined)) {
     throw new ConstructionError("readFromKafka: give either topics (names) or topicPattern (a RegExp over topic names), not both.");
@@ -170,8 +188,9 @@ export function readFromKafka<K = Uint8Array, V = Uint8Array>(options: ReadFromK
       connection,
       readCommitted: options.withReadCommitted === true,
       timestampPolicy: policy,
-      pollMs: nonNegative("pollMs", options.pollMs, 500),
-      maxBytesPerFetch: nonNegative("maxBytesPerFetch", options.maxBytesPerFetch, 1 << 20),
+      pollMs: nonNegative("pollMs", configured("pollMs", options.pollMs, consumerConfig.maxWaitTime, "fetch.max.wait.ms"), 500),
+      maxBytesPerFetch: nonNegative("maxBytesPerFetch", configured("maxBytesPerFetch", options.maxBytesPerFetch, consumerConfig.maxBytes, "fetch.max.bytes"), 1 << 20),
+      minBytesPerFetch: consumerConfig.minBytes ?? 1,
       idleLagMs,
       idleTimeoutMs: nonNegative("idleTimeoutMs", options.idleTimeoutMs, 0),
       commitGroup: group,

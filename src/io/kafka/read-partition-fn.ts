@@ -40,6 +40,8 @@ export interface PartitionReadSettings {
   readonly pollMs: Duration;
   /** Bytes per partition and fetch. */
   readonly maxBytesPerFetch: number;
+  /** Bytes a fetch waits for, up to pollMs (consumerConfig's fetch.min.bytes; default 1). */
+  readonly minBytesPerFetch: number;
   /** Lag of the idle watermark behind processing time (ms). */
   readonly idleLagMs: Duration;
   /** How long a partition is caught up before it counts as idle (ms). */
@@ -177,7 +179,7 @@ export class ReadPartitionFn implements SplittableDoFn<KafkaPartitionDescriptor,
         node: leader,
         topics: [{ topicId: topic.id, partitions: [{ partition: d.partition, fetchOffset: BigInt(from), currentLeaderEpoch: -1, lastFetchedEpoch: -1, partitionMaxBytes: this.settings.maxBytesPerFetch }] }],
         maxWaitTime: this.settings.pollMs,
-        minBytes: 1,
+        minBytes: this.settings.minBytesPerFetch,
         maxBytes: this.settings.maxBytesPerFetch,
         isolationLevel: this.settings.readCommitted ? 1 : 0,
       });

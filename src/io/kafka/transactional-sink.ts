@@ -4,10 +4,12 @@
 // - Transactional ids come from a small pool per step AND executor,
 //   `<prefix>-<executor>-<slot>`, the executor being the index the runner shows the bundle
 //   (TwoPhaseBeginContext.executor, Flink's subtask index). Executors never share an id, so
-//   one never fences another's transaction; and a job restored from a checkpoint (which
-//   needs the same --parallelism) gives executor i the index i again together with part i
-//   of the checkpoint: the pending handles it commits and the pool it fences are exactly
-//   those of executor i of the crashed run. A runner that shows no index (portable runners,
+//   one never fences another's transaction; and a job restored from a checkpoint gives
+//   executor i the index i again together with part i of the checkpoint: the pending
+//   handles it commits and the pool it fences are exactly those of executor i of the
+//   crashed run. Restored at a higher --parallelism, every old pool still has its executor;
+//   at a lower one the pools of the executors that are gone could not be fenced, so the
+//   runner refuses that restore (docs/FAULT_TOLERANCE.md, "rescaling"). A runner that shows no index (portable runners,
 //   which commit at the end of the bundle anyway) gets a random executor name per sink
 //   instance: no collisions, and nothing to recover.
 // - A bundle takes a free slot and a NEW producer on it: its InitProducerId bumps the id's
@@ -221,8 +223,10 @@ export class KafkaTransactionalSink<K, V> implements TwoPhaseCommitSink<KafkaWri
     // `timeout` is also the transaction timeout the client asks of the broker in InitProducerId.
     // Producer id and epoch -1: a fresh InitProducerId that takes over the id whatever its
     // epoch (the client's default, 0/0, is refused as fenced once the epoch has moved on).
+    const compression = this.settings.compression;
     return new kafka.Producer({
       ...clientOptions(this.settings.connection, "txn"),
+      ...(compression === undefined ? {} : { compression }),
       idempotent: true,
       acks: -1,
       transactionalId,

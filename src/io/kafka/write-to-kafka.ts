@@ -1,7 +1,8 @@
 import { ConstructionError, type Duration } from "../../model/index.js";
 import { PTransform, type PCollection } from "../../pipeline/index.js";
 import { parDo, twoPhaseCommitWrite, type DoFn, type DoFnMetrics, type FinishBundleContext, type ProcessContext } from "../../transforms/index.js";
-import { clientOptions, loadKafkaModule, resolveKafkaConnection, unreachable, type KafkaConnection, type KafkaModule, type ResolvedKafkaConnection } from "./kafka-connection.js";
+import { clientOptions, loadKafkaModule, resolveKafkaConnection, unreachable, type KafkaClientTuning, type KafkaConnection, type KafkaModule, type ResolvedKafkaConnection } from "./kafka-connection.js";
+import { resolveProducerConfig, type KafkaClientConfig } from "./kafka-client-config.js";
 import type { KafkaHeader } from "./kafka-record.js";
 import { kafkaLineage } from "./kafka-lineage.js";
 import { prepareSerde, serializerOf, type KafkaAvroFormat, type KafkaFormat, type KafkaSerializer } from "./serde.js";
@@ -46,6 +47,18 @@ export interface WriteToKafkaOptions<K, V> extends KafkaConnection {
   readonly transactionTimeoutMs?: Duration;
   /** Exactly-once only: transactional ids kept per instance, and fenced on restart. Default 16. */
   readonly maxPendingTransactions?: number;
+  /**
+   * Settings of the Kafka client, as Beam's `withProducerConfigUpdates`: Java producer
+   * property names (`compression.type`: none, gzip, snappy, lz4, or zstd on Node 22.15+;
+   * `request.timeout.ms`, `retries`, `retry.backoff.ms`, `metadata.max.age.ms`) or the
+   * client's names of them. What the connector decides itself (`acks`, idempotence,
+   * transactional ids, serializers, servers, TLS, SASL) and what the client has no equivalent
+   * for (`linger.ms`, `batch.size`: bundles are the batches) are refused when the pipeline is
+   * built, naming the option to use instead.
+   *
+   * @example producerConfig: { "compression.type": "lz4" }
+   */
+  readonly producerConfig?: KafkaClientConfig;
 }
 
 /** Checked options, shared by both writers. */
@@ -55,6 +68,8 @@ export interface WriteSettings<K, V> {
   readonly topic: string | ((record: KafkaWriteRecord<K, V>) => string);
   readonly key: KafkaSerializer<K>;
   readonly value: KafkaSerializer<V>;
+  /** producerConfig's compression.type; undefined: none. */
+  readonly compression: "none" | "gzip" | "snappy" | "lz4" | "zstd" | undefined;
 }
 
 /** A record serialized for the client. */
@@ -93,7 +108,12 @@ export function serializeRecord<K, V>(s: WriteSettings<K, V>, r: KafkaWriteRecor
  */
 export function writeToKafka<K = Uint8Array, V = Uint8Array>(options: WriteToKafkaOptions<K, V>): PTransform<PCollection<KafkaWriteRecord<K, V>>, PCollection<never>> {
   if (typeof options !== "object" || options === null) throw new ConstructionError("writeToKafka needs options: { bootstrapServers, topic, keySerializer, valueSerializer }.");
-  const connection = resolveKafkaConnection("writeToKafka", options);
+  const producerConfig = resolveProducerConfig("writeToKafka", options.producerConfig);
+  const { compression, ...tuning } = producerConfig.client;
+  if (options.exactlyOnce === true && tuning["timeout"] !== undefined) {
+    throw new ConstructionError("writeToKafka: with exactlyOnce the client's request timeout is the transaction timeout; set transactionTimeoutMs instead of producerConfig's request.timeout.ms.");
+  }
+  const connection = { ...resolveKafkaConnection("writeToKafka", options), tuning: tuning as KafkaClientTuning };
   const { topic, topicFn } = options;
   if (topicFn !== undefined && (typeof topicFn !== "function" || topic !== undefined)) {
     throw new ConstructionError("writeToKafka: give either topic (a name) or topicFn (a function of the record to its topic), not both.");
@@ -104,6 +124,7 @@ export function writeToKafka<K = Uint8Array, V = Uint8Array>(options: WriteToKaf
     topic: topicFn ?? topic!,
     key: serializerOf("writeToKafka", options.keySerializer ?? "bytes") as KafkaSerializer<K>,
     value: serializerOf("writeToKafka", options.valueSerializer ?? "bytes") as KafkaSerializer<V>,
+    compression: compression as WriteSettings<K, V>["compression"],
   };
   const maxPending = options.maxPendingTransactions ?? 16;
   if (!Number.isSafeInteger(maxPending) || maxPending < 1) throw new ConstructionError(`writeToKafka: maxPendingTransactions must be an integer >= 1, got ${String(maxPending)}.`);
@@ -199,7 +220,8 @@ class IdempotentWriteFn<K, V> implements DoFn<KafkaWriteRecord<K, V>, never> {
     await Promise.all([prepareSerde(this.settings.key, this.step), prepareSerde(this.settings.value, this.step)]);
     this.outage = this.newOutageTracker();
     const kafka = await loadKafkaModule(this.step);
-    this.producer = new kafka.Producer({ ...clientOptions(this.settings.connection, "writer"), idempotent: true, acks: -1 });
+    const compression = this.settings.compression;
+    this.producer = new kafka.Producer({ ...clientOptions(this.settings.connection, "writer"), idempotent: true, acks: -1, ...(compression === undefined ? {} : { compression }) });
   }
 
   startBundle(): void {
