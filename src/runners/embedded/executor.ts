@@ -44,6 +44,7 @@ import { SpillingCombineStage } from "./spilling-combine-stage.js";
 import { SpillingStatefulStage } from "./spilling-stateful-stage.js";
 import { StatefulEntry, StatefulStage } from "./stateful-stage.js";
 import { ExchangeSink, type Partitioning } from "./parallel/exchange-sink.js";
+import { LocalEdge, rescaledFrom, type RestoredEdge } from "./checkpoint/rescale.js";
 import type { Shard } from "./parallel/shard.js";
 import { pieceSharing } from "./parallel/piece-claims.js";
 import { SplittableEntry, SplittableStage, type SplittableSettings } from "./splittable-stage.js";
@@ -192,6 +193,8 @@ export class Executor {
   private tracker!: ProgressTracker;
   /** In a parallel job: the exchanges in front of materialized edges, by channel number. */
   private readonly channels: ExchangeSink[] = [];
+  /** Every materialized edge by channel number, at any parallelism: where a rescaled restore re-routes recorded channel elements. */
+  private readonly edges: RestoredEdge[] = [];
   /** In a parallel job: the PCollections whose watermark is shared between executors. */
   private readonly exchanged = new Set<string>();
   /** Under --enforceImmutability: the bundle's checked elements, verified before it commits. */
@@ -433,6 +436,8 @@ export class Executor {
       sideInputs: this.sideInputs,
       sideInputPcs: this.sideInputPcs,
       channels: this.channels,
+      edges: this.edges,
+      executor: this.executorIdentity,
       pcollections,
       finalization: this.finalization,
     };
@@ -603,6 +608,39 @@ export class Executor {
   /** The PCollections read as side inputs. */
   private sideInputPcs: ReadonlySet<string> = new Set();
 
+  /** This executor's index and the job's executor count. */
+  private get executorIdentity(): { readonly index: number; readonly count: number } {
+    return { index: this.shardIndex, count: this.settings.parallel?.shard.count ?? 1 };
+  }
+
+  /**
+   * The executor a DoFn's bundles are told (StartBundleContext.executor). A DoFn may name
+   * external resources by its index: writeToKafka's exactly-once sink keeps a pool of
+   * transactional ids per executor, `<prefix>-<executor>-<slot>`, and fences the ids of its
+   * own pool when it starts, aborting what a crashed run left open on them. Restored at a
+   * higher --parallelism, every old pool still has its executor; restored at a lower one,
+   * the pools of executors that are gone would stay unfenced (their open transactions block
+   * read_committed consumers until the broker's timeout), so reading the index then fails
+   * the step's first bundle, naming the step and the fix.
+   */
+  private doFnExecutorIdentity(step: string): { readonly index: number; readonly count: number } {
+    const identity = this.executorIdentity;
+    const restore = this.settings.checkpoints?.restore;
+    const parts = restore === undefined ? undefined : rescaledFrom(restore);
+    if (parts === undefined || parts <= identity.count) return identity;
+    return {
+      count: identity.count,
+      get index(): number {
+        throw new BeamError(
+          "CHECKPOINT_INCOMPATIBLE",
+          `Step "${step}" reads its executor index (StartBundleContext.executor), as exactly-once sinks that name transactions by executor do (writeToKafka({ exactlyOnce: true })), ` +
+            `and this job was restored at --parallelism ${identity.count} from a checkpoint taken at ${parts}: the transactions left open by executors ${identity.count} to ${parts - 1} would not be fenced. ` +
+            `Restore at --parallelism ${parts} or more.`,
+        );
+      },
+    };
+  }
+
   /** Index of this executor in a parallel job (0 when it runs the whole job). */
   private get shardIndex(): number {
     return this.settings.parallel?.shard.index ?? 0;
@@ -620,11 +658,20 @@ export class Executor {
       return partitioning.kind === "byKey" ? new KvCheckSink(copied) : copied;
     };
     const parallel = this.settings.parallel;
-    if (parallel === undefined) return checked(sink);
+    if (parallel === undefined) {
+      // A checkpoint taken by several executors may hold elements in flight on this edge.
+      const pcs = this.settings.pcollections;
+      if (pcs !== undefined && this.settings.checkpoints !== undefined) {
+        const { coder, windowing } = pcs(pc);
+        this.edges.push(new LocalEdge(sink, windowedValueCoder(coder, windowCoderOf(windowing)), partitioning));
+      }
+      return checked(sink);
+    }
     const { coder, windowing } = parallel.pcollection(pc);
     const wvCoder = windowedValueCoder(coder, windowCoderOf(windowing));
     const exchange = new ExchangeSink(sink, this.channels.length, parallel.shard, wvCoder, partitioning);
     this.channels.push(exchange);
+    this.edges.push(exchange);
     this.exchanged.add(pc);
     return checked(exchange);
   }
@@ -692,8 +739,8 @@ export class Executor {
           pendingCalls: this.pendingCalls,
           // This runner runs every committed bundle's callbacks (after a checkpoint, with checkpoints).
           finalizesReliably: true,
-          // Stable across a restore: executor i restores part i of the checkpoint (same --parallelism).
-          executor: { index: this.shardIndex, count: this.settings.parallel?.shard.count ?? 1 },
+          // Stable across a restore at the same --parallelism: executor i restores part i of the checkpoint.
+          executor: this.doFnExecutorIdentity(step.label),
         });
         if (step.statefulKeyCoder !== undefined) {
           const stage = new StatefulStage(

@@ -2,6 +2,7 @@ import type { BoundedWindow, ByteReader, ByteWriter, Coder, Instant, KV, Windowe
 import { iterableCoder, windowCoderOf } from "../../coders/index.js";
 import { BeamError, CoderError, MAX_TIMESTAMP, messageOf } from "../../model/index.js";
 import { BundleTable, DoFnOperation, ReduceRunner, type Receiver, type ReduceEnv, type ReduceStateCoders } from "../../runtime/index.js";
+import { mergedWatermark, type RestoreShare } from "./checkpoint/rescale.js";
 import type { SnapshotCoders } from "./checkpoint/snapshot-coders.js";
 import { migrationSlot, type StateMigration } from "../../pipeline/index.js";
 import type { PCollectionView } from "../../transforms/index.js";
@@ -113,17 +114,24 @@ export class ReduceStage<S> implements Stage {
     out.writeInt32BE(END_MARKER);
   }
 
-  restore(input: ByteReader, coders: SnapshotCoders, migrate: readonly string[] = []): void {
+  /**
+   * With `share` (a restore at another --parallelism), merges one old part: the keys this
+   * executor owns now, the part's panes not yet emitted when it takes the part's unkeyed
+   * contents (they are past the grouping, so any executor may emit them), and the minimum
+   * of the watermarks.
+   */
+  restore(input: ByteReader, coders: SnapshotCoders, migrate: readonly string[] = [], _drop: readonly string[] = [], share?: RestoreShare): void {
     const state = this.restoreCoders(migrate);
-    if (this.pending.length > 0 || this.runner.size > 0) {
+    if ((share === undefined || share.first) && (this.pending.length > 0 || this.runner.size > 0)) {
       throw new BeamError("CHECKPOINT_RESTORE", `Cannot restore stage "${this.label}": it already holds state; restore into a freshly built stage.`);
     }
     restoring(this.label, () => {
       readLayout(input, REDUCE_STAGE_LAYOUT);
-      this.inputWatermark = input.readDoubleBE();
-      this.output = input.readDoubleBE();
-      this.runner.restore(input, state);
-      this.pending = readElements(input, coders.windowedValue(this.entryPc));
+      this.inputWatermark = mergedWatermark(share, this.inputWatermark, input.readDoubleBE());
+      this.output = mergedWatermark(share, this.output, input.readDoubleBE());
+      this.runner.restore(input, state, share === undefined ? undefined : (key) => share.ownsKey(state.key, key));
+      const pending = readElements(input, coders.windowedValue(this.entryPc));
+      if (share === undefined || share.takesUnkeyed) this.pending.push(...pending);
       readEndMarker(input);
     });
   }
@@ -276,14 +284,16 @@ export class BufferStage implements Stage {
     out.writeInt32BE(END_MARKER);
   }
 
-  restore(input: ByteReader, coders: SnapshotCoders): void {
-    if (this.buffer.length > 0) {
+  /** With `share` (another --parallelism), merges one old part: its elements go whole to one executor (any may emit them). */
+  restore(input: ByteReader, coders: SnapshotCoders, _migrate: readonly string[] = [], _drop: readonly string[] = [], share?: RestoreShare): void {
+    if ((share === undefined || share.first) && this.buffer.length > 0) {
       throw new BeamError("CHECKPOINT_RESTORE", `Cannot restore stage "${this.label}": it already holds elements; restore into a freshly built stage.`);
     }
     restoring(this.label, () => {
       readLayout(input, BUFFER_STAGE_LAYOUT);
-      this.inputWatermark = input.readDoubleBE();
-      this.buffer = readElements(input, coders.windowedValue(this.reads[0]!));
+      this.inputWatermark = mergedWatermark(share, this.inputWatermark, input.readDoubleBE());
+      const elements = readElements(input, coders.windowedValue(this.reads[0]!));
+      if (share === undefined || share.takesUnkeyed) this.buffer.push(...elements);
       readEndMarker(input);
     });
   }
@@ -397,19 +407,27 @@ export class SideInputStage implements Stage {
     this.waiting.snapshot(out, elements);
   }
 
-  /** Reads what `snapshot` wrote into this freshly built stage. */
-  restore(input: ByteReader, coders: SnapshotCoders): void {
+  /**
+   * Reads what `snapshot` wrote into this freshly built stage. With `share` (another
+   * --parallelism), merges one old part: its main input is not keyed (the edge is not
+   * exchanged), so its buffered and pushed-back elements go whole to one executor.
+   */
+  restore(input: ByteReader, coders: SnapshotCoders, _migrate: readonly string[] = [], _drop: readonly string[] = [], share?: RestoreShare): void {
     try {
       const elements = coders.windowedValue(this.reads[0]!);
       const version = input.readByte();
       if (version !== SIDE_INPUT_STAGE_SNAPSHOT_VERSION) throw corruptSnapshot(`layout version ${version} is not ${SIDE_INPUT_STAGE_SNAPSHOT_VERSION}`);
-      if (this.buffer.length > 0) throw corruptSnapshot("restored into a stage that has run");
-      this.inputWatermark = input.readDoubleBE();
-      this.output = input.readDoubleBE();
+      if ((share === undefined || share.first) && this.buffer.length > 0) throw corruptSnapshot("restored into a stage that has run");
+      this.inputWatermark = mergedWatermark(share, this.inputWatermark, input.readDoubleBE());
+      this.output = mergedWatermark(share, this.output, input.readDoubleBE());
       const n = input.readVarInt();
       if (n > input.remaining) throw corruptSnapshot(`${n} buffered elements in ${input.remaining} byte(s)`);
-      for (let i = 0; i < n; i++) this.buffer.push(elements.decode(input, true));
-      this.waiting.restore(input, elements);
+      const takes = share === undefined || share.takesUnkeyed;
+      for (let i = 0; i < n; i++) {
+        const wv = elements.decode(input, true);
+        if (takes) this.buffer.push(wv);
+      }
+      this.waiting.restore(input, elements, share === undefined ? undefined : () => takes);
       if (input.remaining > 0) throw corruptSnapshot(`${input.remaining} byte(s) follow the end of the snapshot`);
     } catch (err) {
       if (err instanceof Error) err.message = `Restoring the main input of "${this.label}": ${err.message}`;

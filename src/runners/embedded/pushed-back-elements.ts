@@ -85,10 +85,15 @@ export class PushedBackElements {
     }
   }
 
-  /** Reads what `snapshot` wrote; nothing may be waiting yet. */
-  restore(input: ByteReader, coder: Coder<WindowedValue<unknown>>): void {
-    if (this.waiting.size > 0) throw corruptSnapshot("pushed-back elements restored where elements already wait");
+  /**
+   * Reads what `snapshot` wrote; nothing may be waiting yet. With `keep` (a restore at
+   * another --parallelism, reading every old executor's elements), only the elements it
+   * accepts are added, after those already waiting.
+   */
+  restore(input: ByteReader, coder: Coder<WindowedValue<unknown>>, keep?: (wv: WindowedValue<unknown>) => boolean): void {
+    if (keep === undefined && this.waiting.size > 0) throw corruptSnapshot("pushed-back elements restored where elements already wait");
     const windows = readCount(input, "the number of windows with pushed-back elements");
+    const ids = new Set<string>();
     for (let i = 0; i < windows; i++) {
       const n = readCount(input, "the number of a window's pushed-back elements");
       if (n === 0) throw corruptSnapshot("a window of pushed-back elements is empty");
@@ -98,8 +103,10 @@ export class PushedBackElements {
       if (elements.some((wv) => wv.windows.length !== 1 || wv.windows[0]!.id() !== id)) {
         throw corruptSnapshot("a group of pushed-back elements is not of one window");
       }
-      this.add(elements);
+      if (ids.has(id!)) throw corruptSnapshot("two groups of pushed-back elements have one window");
+      ids.add(id!);
+      const kept = keep === undefined ? elements : elements.filter(keep);
+      if (kept.length > 0) this.add(kept);
     }
-    if (this.waiting.size !== windows) throw corruptSnapshot("two groups of pushed-back elements have one window");
   }
 }

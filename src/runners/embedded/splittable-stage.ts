@@ -13,6 +13,7 @@ import {
   type WatermarkEstimator,
 } from "../../transforms/index.js";
 import type { Stage, StepContext } from "./stage.js";
+import { mergedWatermark, type RestoreShare } from "./checkpoint/rescale.js";
 import type { SnapshotCoders } from "./checkpoint/snapshot-coders.js";
 import { readSplittableState, writeSplittableState, type WorkItem } from "./splittable-snapshot.js";
 
@@ -275,13 +276,25 @@ export class SplittableStage implements Stage {
     writeSplittableState(out, coders, this.label, this.reads[0]!, { inputWatermark, output, drained, buffer, queue });
   }
 
-  restore(input: ByteReader, coders: SnapshotCoders): void {
+  /**
+   * With `share` (another --parallelism), merges one old part: its work items are dealt out
+   * one by one (a piece's restriction and watermark estimator state run wherever it lands);
+   * the input not yet split is broadcast, so it is taken from part 0 (the executor has
+   * checked that every part waits for the same elements: rescale.ts checkBroadcastInputs);
+   * the watermarks are the minimum, and the stage is drained only if every part was.
+   */
+  restore(input: ByteReader, coders: SnapshotCoders, _migrate: readonly string[] = [], _drop: readonly string[] = [], share?: RestoreShare): void {
     const state = readSplittableState(input, coders, this.label, this.reads[0]!);
-    this.inputWatermark = state.inputWatermark;
-    this.output = state.output;
-    this.drained = state.drained;
-    this.buffer = [...state.buffer];
-    this.queue = [...state.queue];
+    this.inputWatermark = mergedWatermark(share, this.inputWatermark, state.inputWatermark);
+    this.output = mergedWatermark(share, this.output, state.output);
+    if (share === undefined || share.first) {
+      this.drained = state.drained;
+      this.buffer = [...state.buffer];
+      this.queue = share === undefined ? [...state.queue] : state.queue.filter((_, n) => share.dealt(n));
+      return;
+    }
+    this.drained &&= state.drained;
+    this.queue.push(...state.queue.filter((_, n) => share.dealt(n)));
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Instant, WindowedValue } from "../../model/index.js";
 import type { ByteReader, ByteWriter } from "../../model/index.js";
 import type { FinalizationCallback, Receiver } from "../../runtime/index.js";
+import type { RestoreShare } from "./checkpoint/rescale.js";
 import type { SnapshotCoders } from "./checkpoint/snapshot-coders.js";
 
 /** What a stage gets when the executor steps it. */
@@ -66,7 +67,11 @@ export interface Stage {
    * old coder of a declared migration (Pipeline.migrateState): decode them with it and
    * convert each value. `drop` names the state cells (`state:<name>`) and timer families
    * (`timer:<name>`) the checkpoint holds and the step no longer declares: skip them
-   * (--allowDroppingState, checked by restore-plan.ts).
+   * (--allowDroppingState, checked by restore-plan.ts). With `share`, the checkpoint was
+   * taken at another --parallelism (checkpoint/rescale.ts): the stage is given every old
+   * part's section in turn, part 0 first, and merges what `share` says it keeps (keys it
+   * owns now, its deal of unkeyed contents; watermarks are the minimum). Source stages get
+   * no share: executor 0 restores old part 0's section, the others start empty.
    */
-  restore?(input: ByteReader, coders: SnapshotCoders, migrate?: readonly string[], drop?: readonly string[]): void | Promise<void>;
+  restore?(input: ByteReader, coders: SnapshotCoders, migrate?: readonly string[], drop?: readonly string[], share?: RestoreShare): void | Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { BoundedWindow, ByteReader, ByteWriter, Coder, Instant, WindowedValue, WindowingStrategy } from "../../model/index.js";
+import type { BoundedWindow, ByteReader, ByteWriter, Coder, Instant, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, NO_FIRING, formatInstant } from "../../model/index.js";
 import {
   MinHeap,
@@ -27,6 +27,7 @@ import type { StateCellCodec } from "../../runtime/index.js";
 import type { LateDataReporter } from "./materialized-stages.js";
 import type { PushedBackElements } from "./pushed-back-elements.js";
 import type { Stage, StepContext } from "./stage.js";
+import { mergedWatermark, type RestoreShare } from "./checkpoint/rescale.js";
 import type { SnapshotCoders } from "./checkpoint/snapshot-coders.js";
 
 /** The coders a stateful stage's snapshot writes keys and windows with: the step's own. */
@@ -276,7 +277,7 @@ export class StatefulStage implements Stage {
    * (`state:<name>`) and timer families (`timer:<name>`) the checkpoint holds and the DoFn
    * no longer declares, whose values and set timers are dropped (--allowDroppingState).
    */
-  restore(input: ByteReader, coders: SnapshotCoders, migrate: readonly string[] = [], drop: readonly string[] = []): void {
+  restore(input: ByteReader, coders: SnapshotCoders, migrate: readonly string[] = [], drop: readonly string[] = [], share?: RestoreShare): void {
     try {
       const specs = this.doFn.state ?? {};
       const readWith = new Map<string, StateCellCodec>();
@@ -296,24 +297,32 @@ export class StatefulStage implements Stage {
       const elements = coders.windowedValue(this.reads[0]!);
       const version = input.readByte();
       if (version !== STATEFUL_SNAPSHOT_VERSION && version !== 1) throw corruptSnapshot(`layout version ${version} is not 1 or ${STATEFUL_SNAPSHOT_VERSION}`);
-      if (this.buffer.length > 0 || this.timers.size > 0 || this.expiries.size > 0) throw corruptSnapshot("restored into a stage that has run");
-      this.inputWatermark = input.readDoubleBE();
-      this.output = input.readDoubleBE();
-      this.now = input.readDoubleBE();
-      this.currentTimestamp = input.readDoubleBE();
+      if ((share === undefined || share.first) && (this.buffer.length > 0 || this.timers.size > 0 || this.expiries.size > 0)) throw corruptSnapshot("restored into a stage that has run");
+      // With `share` (another --parallelism): one old part merged, keeping the keys this
+      // executor owns now; its buffered and pushed-back inputs are KVs of the same keys.
+      const keep = share === undefined ? undefined : (key: unknown) => share.ownsKey(this.coders.key, key);
+      const keepElement = keep === undefined ? undefined : (wv: WindowedValue<unknown>) => keep((wv.value as KV<unknown, unknown>).key);
+      this.inputWatermark = mergedWatermark(share, this.inputWatermark, input.readDoubleBE());
+      this.output = mergedWatermark(share, this.output, input.readDoubleBE());
+      const now = input.readDoubleBE();
+      this.now = share === undefined || share.first ? now : Math.max(this.now, now);
+      this.currentTimestamp = mergedWatermark(share, this.currentTimestamp, input.readDoubleBE());
       const n = input.readVarInt();
       if (n > input.remaining) throw corruptSnapshot(`${n} buffered elements in ${input.remaining} byte(s)`);
-      for (let i = 0; i < n; i++) this.buffer.push(elements.decode(input, true));
+      for (let i = 0; i < n; i++) {
+        const wv = elements.decode(input, true);
+        if (keepElement === undefined || keepElement(wv)) this.buffer.push(wv);
+      }
       const hasSideInputs = input.readByte();
       if (hasSideInputs !== (this.pushedBack === undefined ? 0 : 1)) {
         throw corruptSnapshot(`the side-input marker is ${hasSideInputs}, where this step ${this.pushedBack === undefined ? "has no" : "has"} side inputs`);
       }
-      this.pushedBack?.restore(input, elements);
+      this.pushedBack?.restore(input, elements, keepElement);
       // Accessors are built when a restored entry is first used (a million keys restore in a
       // fraction of the time); its expiry is already in the restored heap.
-      const stateContext = { specs, coders: this.timerCoders(), readWith, lengthPrefixedCells: version >= 2, drop: droppedCells };
+      const stateContext = { specs, coders: this.timerCoders(), readWith, lengthPrefixedCells: version >= 2, drop: droppedCells, ...(keep !== undefined ? { keep } : {}) };
       readStateSnapshot(input, this.state, this.expiries, stateContext, (e) => (e.accessors = RESTORED));
-      this.timers.restore(input, this.timerCoders(), droppedTimers);
+      this.timers.restore(input, this.timerCoders(), droppedTimers, keep);
       if (input.remaining > 0) throw corruptSnapshot(`${input.remaining} byte(s) follow the end of the snapshot`);
     } catch (err) {
       if (err instanceof Error) err.message = `Restoring stateful step "${this.label}": ${err.message}`;

@@ -216,20 +216,25 @@ export class ReduceRunner<S> {
 
   /**
    * Reads what `snapshot` wrote into this runner, which must hold nothing yet, and pushes
-   * each window's wake-ups and hold into the heaps again.
+   * each window's wake-ups and hold into the heaps again. With `keep` (a restore at another
+   * --parallelism, which reads every old executor's snapshot into each new one), only the
+   * keys it accepts are restored, merged with those already read: the old executors' keys
+   * are disjoint, so a key seen twice is still damage.
    */
-  restore(input: ByteReader, coders: ReduceStateCoders<S>): void {
-    if (this.windowCount !== 0) throw new BeamError("CHECKPOINT_RESTORE", "ReduceRunner.restore: the runner already holds state; restore into a freshly built one.");
+  restore(input: ByteReader, coders: ReduceStateCoders<S>, keep?: (key: unknown) => boolean): void {
+    if (keep === undefined && this.windowCount !== 0) throw new BeamError("CHECKPOINT_RESTORE", "ReduceRunner.restore: the runner already holds state; restore into a freshly built one.");
     const expected = input.readVarInt();
     const keyCount = readCount(input, "the number of keys");
     const shape = this.trigger.init();
+    let read = 0;
     for (let k = 0; k < keyCount; k++) {
       const decoded = coders.key.decode(input, true);
       const keyId = this.identity(decoded);
       if (this.keys.has(keyId)) throw corruptSnapshot("a key appears twice");
       const key = this.outputKey(decoded, keyId);
       const windows = new Map<string, WindowState<S>>();
-      this.keys.set(keyId, windows);
+      const kept = keep === undefined || keep(decoded);
+      if (kept) this.keys.set(keyId, windows);
       const n = readCount(input, "the number of a key's windows");
       if (n === 0) throw corruptSnapshot("a key has no windows");
       for (let w = 0; w < n; w++) {
@@ -253,12 +258,18 @@ export class ReduceRunner<S> {
         ws.holdKey = input.readDoubleBE();
         if (windows.has(window.id())) throw corruptSnapshot("a key's window appears twice");
         windows.set(window.id(), ws);
+        read++;
+        if (!kept) {
+          // Read to the end (the layout has no lengths to skip by), then left to another executor.
+          this.windowCount--;
+          continue;
+        }
         if (!Number.isNaN(ws.eventKey)) this.eventHeap.push(ws.eventKey, ws);
         if (ws.procKey < Infinity) this.procHeap.push(ws.procKey, ws);
         if (ws.holdKey < Infinity) this.holdHeap.push(ws.holdKey, ws);
       }
     }
-    if (this.windowCount !== expected) throw corruptSnapshot(`it says ${expected} windows but holds ${this.windowCount}`);
+    if (read !== expected) throw corruptSnapshot(`it says ${expected} windows but holds ${read}`);
   }
 
   /** Adds a bundle's entry to its window's state; undefined when the window is closed. */

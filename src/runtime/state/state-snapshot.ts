@@ -24,6 +24,11 @@ export interface StateSnapshotContext {
    * dropped (--allowDroppingState; restore-plan.ts has checked). Needs length-prefixed cells.
    */
   readonly drop?: ReadonlySet<string>;
+  /**
+   * On restore at another --parallelism: the keys to restore (the others are read and left
+   * to the executor owning them now), merged with entries already read from other parts.
+   */
+  readonly keep?: (key: unknown) => boolean;
 }
 
 /**
@@ -91,11 +96,12 @@ export function readStateSnapshot(
   ctx: StateSnapshotContext,
   attach: (e: StateEntry) => void,
 ): void {
-  if (!table.isEmpty || expiries.size > 0) throw corruptSnapshot("state restored into a table that holds state");
+  if (ctx.keep === undefined && (!table.isEmpty || expiries.size > 0)) throw corruptSnapshot("state restored into a table that holds state");
   const codecs = codecsOf(ctx.specs);
   for (const [name, codec] of ctx.readWith ?? []) codecs.set(name, codec);
   const prefixed = ctx.lengthPrefixedCells ?? true;
-  const entries: StateEntry[] = [];
+  // An entry of a key left to another executor is undefined: its expiry is skipped too.
+  const entries: (StateEntry | undefined)[] = [];
   table.begin();
   const n = readCount(input, "the number of state entries");
   // A dropped cell's codec is undefined: its content is skipped by its length.
@@ -112,6 +118,11 @@ export function readStateSnapshot(
   for (let i = 0; i < n; i++) {
     const key = ctx.coders.key.decode(input, true);
     const window = ctx.coders.window.decode(input, true);
+    if (ctx.keep !== undefined && !ctx.keep(key)) {
+      skipCells(input, written, prefixed);
+      entries.push(undefined);
+      continue;
+    }
     const e = table.entry(key, ctx.coders.keyId(key), window);
     if (e.cells.size > 0 || e.accessors !== undefined) throw corruptSnapshot("a key and window appear twice in the state");
     const cells = readCount(input, "the number of an entry's state cells");
@@ -139,9 +150,24 @@ export function readStateSnapshot(
     const time = input.readDoubleBE();
     const ref = input.readVarInt();
     if (ref === 0) continue;
+    if (ref > entries.length) throw corruptSnapshot(`window expiry ${i} refers to state entry ${ref - 1}, which does not exist`);
     const e = entries[ref - 1];
-    if (e === undefined) throw corruptSnapshot(`window expiry ${i} refers to state entry ${ref - 1}, which does not exist`);
-    expiries.push(time, e);
+    if (e !== undefined) expiries.push(time, e);
+  }
+}
+
+/**
+ * Reads past an entry's cells without keeping them (its key belongs to another executor
+ * now): by their lengths (layout 2), else by decoding them with their codecs (layout 1).
+ */
+function skipCells(input: ByteReader, written: readonly (readonly [string, StateCellCodec | undefined])[], prefixed: boolean): void {
+  const cells = readCount(input, "the number of an entry's state cells");
+  for (let c = 0; c < cells; c++) {
+    const at = input.readVarInt();
+    const cell = written[at];
+    if (cell === undefined) throw corruptSnapshot(`a state cell refers to name ${at} of ${written.length}`);
+    if (prefixed) input.readBytes(readCount(input, `the length of state "${cell[0]}"`));
+    else if (cell[1] !== undefined) cell[1].read(input);
   }
 }
 

@@ -151,8 +151,10 @@ export class TimerTable {
    * in `drop` (no longer declared by the DoFn, --allowDroppingState) are not restored: their
    * heap slots become stale copies, so the heaps keep their shape.
    */
-  restore(input: ByteReader, coders: TimerSnapshotCoders, drop: ReadonlySet<string> = new Set()): void {
-    if (this.byId.size > 0 || this.eventHeap.size > 0) throw corruptSnapshot("timers restored into a table that holds timers");
+  restore(input: ByteReader, coders: TimerSnapshotCoders, drop: ReadonlySet<string> = new Set(), keep?: (key: unknown) => boolean): void {
+    // With `keep` (a restore at another --parallelism), timers of keys another executor owns
+    // now are left to it like dropped ones, and the timers of several old parts merge.
+    if (keep === undefined && (this.byId.size > 0 || this.eventHeap.size > 0)) throw corruptSnapshot("timers restored into a table that holds timers");
     const timers: TimerEntry[] = [];
     const n = readCount(input, "the number of timers");
     for (let i = 0; i < n; i++) {
@@ -164,7 +166,7 @@ export class TimerTable {
       const domain = DOMAINS[d];
       if (domain === undefined) throw corruptSnapshot(`timer domain code ${d} is not 0 or 1`);
       const t: TimerEntry = { key, keyId: coders.keyId(key), window, name, tag, domain, fireTimestamp: input.readDoubleBE(), outputTimestamp: input.readDoubleBE(), live: true };
-      if (drop.has(name)) {
+      if (drop.has(name) || (keep !== undefined && !keep(key))) {
         timers.push(STALE);
         continue;
       }

@@ -3,6 +3,7 @@ import { encodeCheckpoint, type StageShape } from "./checkpoint-file.js";
 import type { CheckpointSettings } from "./checkpoint-settings.js";
 import type { CheckpointStorage, StoredCheckpoint } from "./checkpoint-storage.js";
 import { encodePart } from "./executor-part.js";
+import { oldParts, rescaledFrom } from "./rescale.js";
 import { DROPPED_STATE_SECTION, MIGRATIONS_SECTION, planRestore, type DeclaredMigrations } from "./restore-plan.js";
 
 const STAGES: StageShape[] = [
@@ -36,8 +37,19 @@ describe("planRestore", () => {
     expect([...plan.parts[1]!.keys()]).toEqual(["stage:Read", "stage:Count"]);
   });
 
-  it("refuses another --parallelism, naming the one to use", () => {
-    expect(() => planRestore(storageWith(2), settings(), STAGES, 3)).toThrow(/taken at --parallelism 2; this job runs at 3.*run with --parallelism 2/s);
+  it("rescales a checkpoint taken at another --parallelism: every executor gets every old part, marked as such", () => {
+    for (const to of [1, 3]) {
+      const plan = planRestore(storageWith(2), settings(), STAGES, to)!;
+      expect(plan.rescaledFrom).toBe(2);
+      expect(plan.parts).toHaveLength(to);
+      for (const part of plan.parts) {
+        expect(rescaledFrom(part)).toBe(2);
+        const old = oldParts(part)!;
+        expect(old).toHaveLength(2);
+        for (const sections of old) expect([...sections.keys()]).toEqual(["stage:Read", "stage:Count"]);
+      }
+    }
+    expect(planRestore(storageWith(2), settings(), STAGES, 2)!.rescaledFrom).toBeUndefined();
   });
 
   it("moves a renamed step's state under its new name, and refuses a rename of a step the checkpoint lacks", () => {

@@ -3,6 +3,7 @@ import { decodeCheckpoint, type CheckpointHeader, type StageShape } from "./chec
 import type { CheckpointSettings } from "./checkpoint-settings.js";
 import type { CheckpointStorage } from "./checkpoint-storage.js";
 import { decodePart } from "./executor-part.js";
+import { RESCALE_SECTION, rescaledName } from "./rescale.js";
 import type { StageMigrations } from "./stage-shape.js";
 
 /** What a job starts from: the checkpoint's header and each executor's sections, under the pipeline's names. */
@@ -14,6 +15,11 @@ export interface RestorePlan {
   readonly migrations: ReadonlyMap<string, readonly string[]>;
   /** The state cells (`state:<name>`) and timer families (`timer:<name>`) each stage drops (--allowDroppingState), by label. */
   readonly dropped: ReadonlyMap<string, readonly string[]>;
+  /**
+   * The checkpoint's --parallelism when the job runs at another (rescale.ts): then every
+   * executor's sections are all the old parts' (`part<p>/<name>`) with RESCALE_SECTION.
+   */
+  readonly rescaledFrom?: number;
 }
 
 /** The section of each part that tells executors which stages migrate which slots (JSON: label → slots). */
@@ -41,8 +47,10 @@ const NO_MIGRATIONS: DeclaredMigrations = { byStage: new Map(), problems: [] };
  * to the executors in each part's DROPPED_STATE_SECTION); a changed state coder restores only through a
  * migration the pipeline declares (Pipeline.migrateState), named to the executors in each
  * part's MIGRATIONS_SECTION; a stateful stage that is gone is refused unless
- * `--allowDroppingState`; an added stage starts empty. Undefined when there is nothing to
- * restore (`latest` in an empty directory: a first start).
+ * `--allowDroppingState`; an added stage starts empty. A checkpoint taken at another
+ * --parallelism is rescaled: every executor gets every old part and keeps its share
+ * (rescale.ts). Undefined when there is nothing to restore (`latest` in an empty directory:
+ * a first start).
  */
 export function planRestore(
   storage: CheckpointStorage,
@@ -63,13 +71,6 @@ export function planRestore(
     location = newest.location;
   }
   const { header, parts } = decodeCheckpoint(storage.read(location), location);
-  if (parts.length !== parallelism) {
-    throw new BeamError(
-      "CHECKPOINT_INCOMPATIBLE",
-      `Checkpoint ${location} was taken at --parallelism ${parts.length}; this job runs at ${parallelism}. Keyed state is split between executors by key, ` +
-        `so a restore needs the same --parallelism (rescaling a checkpoint is not supported yet): run with --parallelism ${parts.length}.`,
-    );
-  }
   const current = new Map(stages.map((s) => [s.label, s]));
   const problems: string[] = [...declared.problems];
   const rename = new Map<string, string>();
@@ -108,26 +109,33 @@ export function planRestore(
   const asSection = (m: ReadonlyMap<string, readonly string[]>) => (m.size === 0 ? undefined : Buffer.from(JSON.stringify(Object.fromEntries(m)), "utf8"));
   const migrationSection = asSection(migrations);
   const droppedSection = asSection(dropped);
-  return {
-    location,
-    header,
-    migrations,
-    dropped,
-    parts: parts.map((bytes) => {
-      const sections = new Map<string, Uint8Array>();
-      if (migrationSection !== undefined) sections.set(MIGRATIONS_SECTION, migrationSection);
-      if (droppedSection !== undefined) sections.set(DROPPED_STATE_SECTION, droppedSection);
-      for (const [name, value] of decodePart(bytes)) {
-        if (!name.startsWith("stage:")) {
-          sections.set(name, value);
-          continue;
-        }
-        const label = rename.get(name.slice("stage:".length));
-        if (label !== undefined && current.has(label)) sections.set(`stage:${label}`, value);
+  // Each old part's sections, stage sections under the pipeline's names (a stage gone is dropped).
+  const renamed = parts.map((bytes) => {
+    const sections = new Map<string, Uint8Array>();
+    for (const [name, value] of decodePart(bytes)) {
+      if (!name.startsWith("stage:")) {
+        sections.set(name, value);
+        continue;
       }
-      return sections;
-    }),
+      const label = rename.get(name.slice("stage:".length));
+      if (label !== undefined && current.has(label)) sections.set(`stage:${label}`, value);
+    }
+    return sections;
+  });
+  const withPlan = (sections: Iterable<[string, Uint8Array]>) => {
+    const out = new Map<string, Uint8Array>();
+    if (migrationSection !== undefined) out.set(MIGRATIONS_SECTION, migrationSection);
+    if (droppedSection !== undefined) out.set(DROPPED_STATE_SECTION, droppedSection);
+    for (const [name, value] of sections) out.set(name, value);
+    return out;
   };
+  if (parts.length === parallelism) return { location, header, migrations, dropped, parts: renamed.map(withPlan) };
+  // Another --parallelism (rescale.ts): every executor reads every old part and keeps its share.
+  const all: [string, Uint8Array][] = [[RESCALE_SECTION, Buffer.from(JSON.stringify({ parts: parts.length }), "utf8")]];
+  renamed.forEach((sections, p) => {
+    for (const [name, value] of sections) all.push([rescaledName(p, name), value]);
+  });
+  return { location, header, migrations, dropped, rescaledFrom: parts.length, parts: Array.from({ length: parallelism }, () => withPlan(all)) };
 }
 
 /** How a stage takes a checkpoint's state: the slots it migrates and the cells and timer families it drops. */

@@ -19,6 +19,7 @@ import {
 import { planGraph } from "../planner.js";
 import { PieceClaims, pieceSharing } from "../parallel/piece-claims.js";
 import { SplittableStage, type SplittableSettings } from "../splittable-stage.js";
+import { checkBroadcastInputs, restoreShare } from "./rescale.js";
 import type { SnapshotCoders } from "./snapshot-coders.js";
 
 /** Only the claim budget checkpoints (never the clock), so two runs checkpoint alike. */
@@ -284,6 +285,52 @@ describe("SplittableStage snapshot", () => {
       const driven = new Driven(sequence, parallelSettings(PieceClaims.create(), 0, false)).feedImpulse();
       await driven.step(0);
       expect(() => driven.snapshot()).toThrow(/pieces shared on demand.*fixed shares/);
+    });
+  });
+
+  describe("restored at another --parallelism", () => {
+    const sequence = () => generateSequence({ from: 0, to: 120 });
+    const shareOf = (index: number, count: number) => (coder: Coder<unknown>) => ({
+      ...SETTINGS,
+      desiredChunks: SETTINGS.desiredChunks * count,
+      sharing: pieceSharing(PieceClaims.create(), "Generate", coder, index, count, { fixedShares: true }),
+    });
+
+    /** Runs `from` executors `before` steps, restores `to` executors from all their snapshots, runs them to the end. */
+    async function rescale(from: number, to: number, before: number) {
+      const old = Array.from({ length: from }, (_, i) => new Driven(sequence, shareOf(i, from)).feedImpulse());
+      for (const d of old) for (let n = 0; n < before; n++) await d.step(n);
+      const snapshots = old.map((d) => d.snapshot());
+      const restored = Array.from({ length: to }, (_, j) => {
+        const d = new Driven(sequence, shareOf(j, to));
+        snapshots.forEach((bytes, p) => {
+          const input = new BufferReader(bytes);
+          d.stage.restore(input, d.coders, [], [], restoreShare(j, to, p, from));
+          expect(input.remaining).toBe(0);
+        });
+        return d;
+      });
+      for (const d of restored) for (let n = before; !d.stage.done; n++) await d.step(n);
+      return { before: old.flatMap((d) => values(d.outputs)), after: restored.map((d) => values(d.outputs)) };
+    }
+
+    it.each([
+      [2, 1, 2],
+      [2, 3, 1],
+      [1, 3, 2],
+      [3, 2, 0],
+    ])("from %i executors to %i (after %i steps): every number exactly once, the work items dealt out", async (from, to, before) => {
+      const r = await rescale(from, to, before);
+      const all = [...r.before, ...r.after.flat()].sort((a, b) => (a as number) - (b as number));
+      expect(all).toEqual([...Array(120).keys()]);
+      if (before > 0) expect(r.before.length).toBeGreaterThan(0);
+      // Each new executor got work: the old pieces were spread, not all handed to one.
+      if (to > 1) for (const out of r.after) expect(out.length).toBeGreaterThan(0);
+    });
+
+    it("refuses when the old executors wait to split different input elements, naming the step", () => {
+      expect(() => checkBroadcastInputs("Generate", [["a"], []])).toThrow(/Splittable DoFn "Generate" cannot be rescaled.*executor 1.*--parallelism 2/s);
+      expect(() => checkBroadcastInputs("Generate", [["a", "b"], ["b", "a"]])).not.toThrow();
     });
   });
 });

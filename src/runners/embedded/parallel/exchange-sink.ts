@@ -44,7 +44,7 @@ export class ExchangeSink implements Sink {
     readonly channel: number,
     private readonly shard: Shard,
     private readonly coder: Coder<WindowedValue<unknown>>,
-    private readonly partitioning: Partitioning,
+    readonly partitioning: Partitioning,
   ) {
     this.label = inner.label;
     this.writers = Array.from({ length: shard.count }, () => new BufferWriter(1 << 16));
@@ -95,6 +95,31 @@ export class ExchangeSink implements Sink {
     for (let i = 0; i < count; i++) this.inner.receive(this.coder.decode(reader, true));
     void this.inner.finishBundle();
     this.inner.commit();
+  }
+
+  /**
+   * The elements of a message another executor sent, decoded (a restore at another
+   * --parallelism re-routes the recorded ones: checkpoint/rescale.ts).
+   */
+  decode(bytes: Uint8Array, count: number): WindowedValue<unknown>[] {
+    const reader = new BufferReader(bytes);
+    const out: WindowedValue<unknown>[] = [];
+    for (let i = 0; i < count; i++) out.push(this.coder.decode(reader, true));
+    return out;
+  }
+
+  /** Applies decoded elements as one bundle of the real sink, committed at once (as `deliver`). */
+  deliverDecoded(elements: readonly WindowedValue<unknown>[]): void {
+    if (elements.length === 0) return;
+    void this.inner.startBundle();
+    for (const wv of elements) this.inner.receive(wv);
+    void this.inner.finishBundle();
+    this.inner.commit();
+  }
+
+  /** An element's encoding, to compare elements by their bytes. */
+  encode(wv: WindowedValue<unknown>): Uint8Array {
+    return encodeToBytes(this.coder, wv, true);
   }
 
   private write(to: number, wv: WindowedValue<unknown>): void {
