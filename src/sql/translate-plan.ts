@@ -248,8 +248,17 @@ export class PlanTranslator {
     const reduction = this.reductions.get(node);
     if (reduction !== undefined) {
       // Rows are windowed first: the filter reads the side's rows of the row's own window.
-      let rows = this.translate(node.input);
-      if (w !== undefined) {
+      let rows: PCollection<SqlRowArray>;
+      if (node.input.kind === "calc" && w !== undefined) {
+        // The calc computing the rows sets their event time itself.
+        const field = w.field;
+        rows = (this.calc(node.input, (r, ctx) => ctx.outputWithTimestamp(r, r[field] as number), { retimestamps: true }) as PCollection<SqlRowArray>)
+          .withCoder(rowsCoder)
+          .apply(this.label("Window"), windowInto(windowFn!));
+      } else {
+        rows = this.translate(node.input);
+      }
+      if (w !== undefined && node.input.kind !== "calc") {
         const field = w.field;
         rows = rows
           .apply(this.label("EventTime"), withTimestamps((r: SqlRowArray) => r[field] as number, { allowedTimestampSkew: Number.MAX_SAFE_INTEGER }))
