@@ -7,6 +7,7 @@ import { explainPlan, type PlanNode } from "./plan.js";
 import { Planner } from "./plan-query.js";
 import { SqlError } from "./sql-error.js";
 import { fieldTypeOf, sqlTypeOfField } from "./sql-types.js";
+import type { SqlOutputRow } from "./infer-output-type.js";
 import { checkOutputSchema } from "./output-schema.js";
 import { PlanTranslator } from "./translate-plan.js";
 import { userFunctions, type SqlAggregateUdf, type SqlFunctions, type SqlScalarUdf } from "./user-functions.js";
@@ -177,10 +178,13 @@ export class SqlQueryTransform<R = SqlRow> extends PTransform<PCollection<unknow
  * @example
  * const Total = schema({ customer: t.string(), total: t.int64().nullable() });
  * const totals = sql("SELECT customer, SUM(qty) AS total FROM orders GROUP BY customer", { orders }, { outputSchema: Total }); // PCollection<RowOf<typeof Total>>
+ * @example
+ * // Typed from the text (infer-output-type.ts): PCollection<{ readonly customer: string; readonly n: bigint }>
+ * const counts = sql("SELECT customer, COUNT(*) AS n FROM orders GROUP BY customer", { orders });
  */
 export function sql(query: string): SqlQueryTransform;
 export function sql<R>(query: string, inputs: SqlInputs, options: SqlTypedOptions<R>): PCollection<R>;
-export function sql(query: string, inputs: SqlInputs, nameOrOptions?: string | SqlOptions): PCollection<SqlRow>;
+export function sql<const Q extends string, In extends SqlInputs>(query: Q, inputs: In, nameOrOptions?: string | SqlOptions): PCollection<SqlOutputRow<Q, In>>;
 export function sql(query: string, inputs?: SqlInputs, nameOrOptions: string | SqlOptions | SqlTypedOptions<unknown> = {}): SqlQueryTransform | PCollection<unknown> {
   if (inputs === undefined) return new SqlQueryTransform(query);
   const options: ExpandOptions & SqlOptions = typeof nameOrOptions === "string" ? { name: nameOrOptions } : nameOrOptions;
