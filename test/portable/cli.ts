@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 
 /** The repository root, and the `beam-ts` command line the portable tests run as users do. */
@@ -22,5 +22,29 @@ export function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promi
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
     child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts `beam-ts worker-pool --port=0` and resolves with its endpoint once it listens. */
+export function startWorkerPool(): Promise<{ child: ChildProcess; endpoint: string; stop(): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, "worker-pool", "--port=0"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    const exited = new Promise<void>((r) => child.on("exit", () => r()));
+    child.on("error", reject);
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m)
+        resolve({
+          child,
+          endpoint: m[1]!,
+          stop: async () => {
+            child.kill("SIGTERM");
+            await exited;
+          },
+        });
+    });
+    child.on("exit", (code) => reject(new Error(`worker-pool exited with ${code}: ${out}`)));
   });
 }

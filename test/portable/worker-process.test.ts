@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { CLI, ROOT, cli, type Exit } from "./cli.js";
+import { cli, startWorkerPool, type Exit } from "./cli.js";
 
 /**
  * Workers in their own processes: the pipeline program is run as a program (as a user
@@ -43,30 +42,6 @@ function expectWordCounts(result: { submitter: number; lines: string[]; exit: Ex
     expect(pid).toBeGreaterThan(0);
     expect(notPids).not.toContain(pid);
   }
-}
-
-/** Starts `beam-ts worker-pool --port=0` and resolves with its endpoint once it listens. */
-function startWorkerPool(): Promise<{ child: ChildProcess; endpoint: string; stop(): Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, "worker-pool", "--port=0"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    const exited = new Promise<void>((r) => child.on("exit", () => r()));
-    child.on("error", reject);
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m)
-        resolve({
-          child,
-          endpoint: m[1]!,
-          stop: async () => {
-            child.kill("SIGTERM");
-            await exited;
-          },
-        });
-    });
-    child.on("exit", (code) => reject(new Error(`worker-pool exited with ${code}: ${out}`)));
-  });
 }
 
 describe("workers in their own processes, with the pipeline module staged as an esbuild bundle", () => {

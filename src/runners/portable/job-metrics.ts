@@ -16,7 +16,10 @@ import type { MetricResults } from "../../proto/org/apache/beam/model/job_manage
  * Runners differ in what *attempted* holds: Java runners aggregate every attempt; Prism
  * keeps only the latest progress report of a running bundle. A metric whose attempted
  * value is missing, or smaller than the committed one, takes the committed value (every
- * committed update was also attempted).
+ * committed update was also attempted). Spark's job server fills *attempted* only
+ * (SparkPipelineResult.PortableBatchMode.portableMetrics in Beam 2.70): no committed value
+ * can be had there, and none is made up from the attempted ones (docs/PORTABLE_PINS.md,
+ * S_COMMITTED_METRICS).
  */
 export function runnerMetrics(results: MetricResults, graph: PipelineGraph): { attempted: MetricsContainer[]; committed: MetricsContainer[] } {
   const stepOf = stepNames(graph);
