@@ -1,12 +1,13 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
+import * as zlib from "node:zlib";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Pipeline, create, map, schema, t, type PCollection, type RowOf } from "../../src/index.js";
-import { readAvro, writeAvro } from "../../src/io/avro/index.js";
+import { readAvro, writeAvro, type AvroCodec } from "../../src/io/avro/index.js";
 import { cacheDir } from "../../tools/runners/job-services.mjs";
 import { PYTHON_BEAM_VERSION } from "../../tools/runners/python-beam.mjs";
 
@@ -14,6 +15,22 @@ import { PYTHON_BEAM_VERSION } from "../../tools/runners/python-beam.mjs";
 const PYTHON = path.join(cacheDir(), "python", `apache-beam-${PYTHON_BEAM_VERSION}`, "bin", "python");
 const HAVE_PYTHON = existsSync(PYTHON);
 const run = promisify(execFile);
+
+/** Whether the venv's python imports `module`: fastavro compresses snappy with cramjam, zstandard with backports.zstd (before Python 3.14). */
+function pythonHas(module: string): boolean {
+  if (!HAVE_PYTHON) return false;
+  try {
+    execFileSync(PYTHON, ["-c", `import ${module}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const HAVE_SNAPPY = pythonHas("cramjam");
+const HAVE_ZSTD = pythonHas("compression.zstd") || pythonHas("backports.zstd");
+const REINSTALL = "re-run node tools/runners/python-beam.mjs, which installs it";
+/** node:zlib compresses zstd from Node 22.15 / 23.8: only there does beam-ts write zstandard. */
+const NODE_ZSTD = typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === "function";
 
 const TITLE = HAVE_PYTHON
   ? "Avro interop with Beam Python's fastavro"
@@ -66,7 +83,7 @@ recs = [{"id": 2**62 + i, "at": datetime.datetime(2024, 1, 1, tzinfo=datetime.ti
          "day": datetime.date(2024, 1, 1), "price": decimal.Decimal("-12.34") * i, "key": uuid.UUID(int=i),
          "note": None if i % 2 else "n%d" % i, "attrs": {"k": i}, "kind": "AB"[i % 2]} for i in range(500)]
 with open(sys.argv[1], "wb") as fo:
-    fastavro.writer(fo, schema, recs, codec="deflate", sync_interval=1000)
+    fastavro.writer(fo, schema, recs, codec=sys.argv[2] if len(sys.argv) > 2 else "deflate", sync_interval=1000)
 `;
 
 // Beam Python's own AvroIO transforms, in a DirectRunner pipeline: ReadFromAvro of what
@@ -155,4 +172,46 @@ describe(TITLE, () => {
     });
     expect(read[4]!.note).toBe("n4");
   });
+  // Beam Java's AvroIO writes snappy by default: reading snappy is what interop needs most.
+  for (const codec of ["snappy", "zstandard"] as const) {
+    const pyHas = codec === "snappy" ? HAVE_SNAPPY : HAVE_ZSTD;
+    const pyMissing = codec === "snappy" ? "cramjam" : "backports.zstd";
+    const skipRead = !HAVE_PYTHON ? "no venv" : !pyHas ? `the venv's fastavro lacks ${pyMissing}: ${REINSTALL}` : undefined;
+    it.skipIf(skipRead !== undefined)(`reads ${codec} files fastavro writes, split or not${skipRead === undefined ? "" : ` (skipped: ${skipRead})`}`, async () => {
+      const file = path.join(dir, `from-python-${codec}.avro`);
+      await python(WRITE_PY, file, codec);
+      expect((await readFile(file)).includes(Buffer.from(`avro.codec${String.fromCharCode(codec.length * 2)}${codec}`, "latin1"))).toBe(true);
+      for (const minSplitBytes of [2048, undefined]) {
+        const read: Record<string, unknown>[] = [];
+        const p = new Pipeline({ runner: "embedded" });
+        collect(p.apply(readAvro(file, minSplitBytes === undefined ? {} : { minSplitBytes })), read);
+        await p.run().waitUntilFinish();
+        expect(read).toHaveLength(500);
+        read.sort((a, b) => ((a.id as bigint) < (b.id as bigint) ? -1 : 1));
+        expect(read.map((r) => r.id)).toEqual(Array.from({ length: 500 }, (_, i) => 2n ** 62n + BigInt(i)));
+        expect(read[7]).toMatchObject({ price: { unscaledValue: -8638n, scale: 2 }, note: null, attrs: new Map([["k", 7n]]), kind: "B" });
+      }
+    });
+
+    const skipWrite = !HAVE_PYTHON
+      ? "no venv"
+      : !pyHas
+        ? `the venv's fastavro lacks ${pyMissing}: ${REINSTALL}`
+        : codec === "zstandard" && !NODE_ZSTD
+          ? `beam-ts writes zstandard only with node:zlib's zstd (Node 22.15+ or 23.8+); this is Node ${process.versions.node}`
+          : undefined;
+    it.skipIf(skipWrite !== undefined)(`writes ${codec} files fastavro reads${skipWrite === undefined ? "" : ` (skipped: ${skipWrite})`}`, async () => {
+      const Row = schema({ id: t.int64(), text: t.string(), at: t.timestamp() }, { name: "Row" });
+      const rows = Array.from({ length: 300 }, (_, i) => ({ id: 2n ** 61n + BigInt(i), text: `row ${i % 7} `.repeat(i % 20), at: Date.UTC(2024, 5, 1) + i }));
+      const prefix = path.join(dir, `to-python-${codec}`);
+      const p = new Pipeline({ runner: "embedded" });
+      p.apply(create(rows)).withSchema(Row).apply(writeAvro(prefix, { schema: Row, numShards: 2, codec: codec as AvroCodec, syncInterval: 512 }));
+      await p.run().waitUntilFinish();
+      const got = JSON.parse(await python(READ_PY, `${prefix}-*.avro`)) as { codec: string; records: Record<string, unknown>[] };
+      expect(got.codec).toBe(codec);
+      expect(got.records).toHaveLength(300);
+      const byId = new Map(got.records.map((r) => [String(r.id), r]));
+      expect(byId.get(String(2n ** 61n + 13n))).toEqual({ id: String(2n ** 61n + 13n), text: "row 6 ".repeat(13), at: "2024-06-01 00:00:00.013000+00:00" });
+    });
+  }
 });

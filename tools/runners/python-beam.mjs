@@ -17,21 +17,35 @@ import { cacheDir } from "./job-services.mjs";
 export const PYTHON_BEAM_VERSION = process.env.BEAM_TS_PYTHON_BEAM_VERSION ?? "2.77.0";
 
 /**
+ * Packages installed beside apache-beam: fastavro (Beam Python's Avro library) compresses
+ * Avro "snappy" blocks only with cramjam and "zstandard" blocks (before Python 3.14) only
+ * with backports.zstd, and apache-beam depends on neither. The Avro interop tests need both.
+ */
+export const PYTHON_EXTRA_PACKAGES = ["cramjam==2.14.0", "backports.zstd==1.8.1"];
+
+/**
  * Path of a python with apache-beam installed: `python3 -m venv` plus
- * `pip install apache-beam==<version>` into the cache on first use (a marker file records a
- * finished install; a half-made venv is rebuilt).
+ * `pip install apache-beam==<version>` and PYTHON_EXTRA_PACKAGES into the cache on first use
+ * (a marker file records a finished install; a half-made venv is rebuilt; a venv made before
+ * an extra package was added gets the extras only).
  */
 export async function ensurePythonBeam({ version = PYTHON_BEAM_VERSION, python = process.env.BEAM_TS_PYTHON ?? "python3" } = {}) {
   const dir = join(cacheDir(), "python", `apache-beam-${version}`);
   const bin = join(dir, "bin", "python");
   const marker = join(dir, ".installed");
-  if (existsSync(marker) && existsSync(bin)) return bin;
-  rmSync(dir, { recursive: true, force: true });
+  const wanted = [`apache-beam==${version}`, ...PYTHON_EXTRA_PACKAGES].join("\n") + "\n";
   mkdirSync(join(cacheDir(), "logs"), { recursive: true });
   const logFile = join(cacheDir(), "logs", `pip-apache-beam-${version}-${Date.now()}.log`);
+  if (existsSync(marker) && existsSync(bin)) {
+    if (readFileSync(marker, "utf8") === wanted) return bin;
+    await run(bin, ["-m", "pip", "install", "--disable-pip-version-check", ...PYTHON_EXTRA_PACKAGES], logFile);
+    writeFileSync(marker, wanted);
+    return bin;
+  }
+  rmSync(dir, { recursive: true, force: true });
   await run(python, ["-m", "venv", dir], logFile);
-  await run(bin, ["-m", "pip", "install", "--disable-pip-version-check", `apache-beam==${version}`], logFile);
-  writeFileSync(marker, `apache-beam==${version}\n`);
+  await run(bin, ["-m", "pip", "install", "--disable-pip-version-check", `apache-beam==${version}`, ...PYTHON_EXTRA_PACKAGES], logFile);
+  writeFileSync(marker, wanted);
   return bin;
 }
 

@@ -1,5 +1,7 @@
 import { fileSystemFor, type ReadableFile } from "../filesystems/index.js";
-import { FormatError, SYNC_SIZE, decompress, parseHeader, readLong, type ContainerHeader } from "./container-format.js";
+import { decompressorOf, type BlockDecompress } from "./block-codecs.js";
+import { FormatError, SYNC_SIZE, parseHeader, readLong, type ContainerHeader } from "./container-format.js";
+import { BlockCodecError } from "./snappy-block.js";
 
 /** One block of a file: where its sync marker and its data start, its records' bytes. */
 export interface AvroBlock {
@@ -30,6 +32,9 @@ const SCAN_CHUNK = 64 * 1024;
 
 /** An open Avro container file of any file system, read with positioned reads (no stream: byte ranges seek). */
 export class AvroFile {
+  /** The codec's decompressor, loaded by the first block read (reading only the header needs no codec package). */
+  private decompress: BlockDecompress | undefined;
+
   private constructor(
     readonly path: string,
     private readonly handle: ReadableFile,
@@ -78,11 +83,13 @@ export class AvroFile {
   /**
    * The block after the sync marker at `syncAt`, or undefined when that marker ends the
    * file. A BadBlock when it is damaged: truncated, a bad count or size, no sync marker
-   * after it, data that does not decompress.
+   * after it, data that does not decompress (or, for snappy, does not match its CRC32). An
+   * AvroIOError when the codec's package is missing.
    */
   async blockAfter(syncAt: number): Promise<AvroBlock | undefined> {
     const start = syncAt + SYNC_SIZE;
     if (start >= this.size) return undefined;
+    const decompress = (this.decompress ??= await decompressorOf(this.header.codec, this.path));
     const head = await readAt(this.handle, start, Math.min(20, this.size - start));
     let count: number;
     let size: number;
@@ -114,9 +121,10 @@ export class AvroFile {
     }
     let records: Buffer;
     try {
-      records = decompress(bytes.subarray(0, size), this.header.codec);
+      records = decompress(bytes.subarray(0, size));
     } catch (err) {
-      throw new BadBlock(`the block does not decompress with codec "${this.header.codec}" (${(err as Error).message})`, syncAt, dataAt, raw());
+      const at = err instanceof BlockCodecError ? dataAt + err.at : dataAt;
+      throw new BadBlock(`the block does not decompress with codec "${this.header.codec}": ${(err as Error).message}`, syncAt, at, raw());
     }
     return { syncAt, start, count, records, nextSyncAt: end };
   }

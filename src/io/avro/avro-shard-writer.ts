@@ -5,6 +5,7 @@ import { fileSystemFor, type CreateOptions, type WritableFile } from "../filesys
 import { AvroIOError, messageOf } from "./avro-io-error.js";
 import type { AvroMapping } from "./avro-values.js";
 import type { AvscType } from "./avsc-module.js";
+import type { BlockCompress } from "./block-codecs.js";
 import { encodeBlock, encodeHeader, type AvroCodec } from "./container-format.js";
 
 /** What every file of one avroSink (or writeAvro) shares. */
@@ -15,6 +16,8 @@ export interface AvroShardSettings {
   readonly type: AvscType;
   readonly mapping: AvroMapping;
   readonly codec: AvroCodec;
+  /** The codec's compressor (block-codecs.ts), loaded once per sink. */
+  readonly compress: BlockCompress;
   readonly syncInterval: number;
 }
 
@@ -92,7 +95,7 @@ export class AvroShardWriter implements ShardSink<unknown> {
 
   private async flushBlock(): Promise<void> {
     if (this.count === 0) return;
-    const block = encodeBlock(this.count, Buffer.concat(this.pending), this.settings.codec, this.sync);
+    const block = encodeBlock(this.count, this.settings.compress(Buffer.concat(this.pending)), this.sync);
     this.pending = [];
     this.pendingBytes = 0;
     this.count = 0;

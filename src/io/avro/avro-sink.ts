@@ -6,13 +6,18 @@ import { avroSchemaOfRow } from "./avro-schema-of-row.js";
 import { AvroShardWriter, type AvroShardSettings } from "./avro-shard-writer.js";
 import { mapAvroSchema } from "./avro-values.js";
 import { avscType, loadAvsc } from "./avsc-module.js";
+import { checkWritableCodec, compressorOf } from "./block-codecs.js";
 import { AVRO_CODECS, type AvroCodec } from "./container-format.js";
 
 /** Options of avroSink (and the format options of writeAvro). */
 export interface AvroSinkOptions {
   /** The records' schema: an Avro schema (parsed JSON) or a Beam RowSchema, converted (avroSchemaOfRow). */
   readonly schema: object | RowSchema<unknown>;
-  /** Block compression: "deflate" (default, as Beam Python's WriteToAvro) or "null". */
+  /**
+   * Block compression: "deflate" (default, as Beam Python's WriteToAvro), "snappy" (Beam
+   * Java's default; needs the optional package `hysnappy`), "zstandard" (needs node:zlib's
+   * zstd: Node 22.15+ or 23.8+) or "null".
+   */
   readonly codec?: AvroCodec;
   /** Bytes of records (before compression) per block, between sync markers. Default 64000, Avro's. */
   readonly syncInterval?: number;
@@ -43,21 +48,22 @@ export function resolveAvroSink<T>(what: string, options: AvroSinkOptions): File
   const { codec = "deflate", syncInterval = DEFAULT_SYNC_INTERVAL } = options;
   if (!AVRO_CODECS.includes(codec)) {
     throw new ConstructionError(
-      `${what}: codec must be "deflate" or "null", got ${String(codec)}. (snappy, zstandard, bzip2 and xz need codecs beam-ts does not bundle.)`,
+      `${what}: codec must be one of ${AVRO_CODECS.map((c) => `"${c}"`).join(", ")}, got ${String(codec)}. (Avro's bzip2 and xz have no codec in beam-ts.)`,
     );
   }
+  checkWritableCodec(codec, what);
   if (!Number.isInteger(syncInterval) || syncInterval < 32 || syncInterval > 2 ** 30) {
     throw new ConstructionError(`${what}: syncInterval must be an integer from 32 to 2^30 bytes (Avro's bounds), got ${String(syncInterval)}.`);
   }
   const avroSchema = resolveSchema(what, options.schema);
   const schemaJson = JSON.stringify(avroSchema);
   const mapping = mapAvroSchema(avroSchema);
-  // avsc is loaded, and the schema compiled, once per sink when its first file opens.
+  // avsc and the codec's package are loaded, and the schema compiled, once per sink when its first file opens.
   let shared: Promise<AvroShardSettings> | undefined;
   const settings = (): Promise<AvroShardSettings> =>
-    (shared ??= loadAvsc().then((avsc) => {
+    (shared ??= Promise.all([loadAvsc(), compressorOf(codec, what)]).then(([avsc, compress]) => {
       try {
-        return { what, schemaJson, type: avscType(avsc, avroSchema), mapping, codec, syncInterval };
+        return { what, schemaJson, type: avscType(avsc, avroSchema), mapping, codec, compress, syncInterval };
       } catch (err) {
         throw new AvroIOError(`${what}: the schema is not a valid Avro schema: ${messageOf(err)}. Schema: ${schemaJson.slice(0, 200)}`, {
           cause: err,

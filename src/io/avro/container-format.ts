@@ -1,5 +1,3 @@
-import { deflateRawSync, inflateRawSync } from "node:zlib";
-
 /**
  * The Avro object container file format (Avro specification, "Object Container Files"):
  * a header (magic `Obj\x01`, a metadata map with `avro.schema` and `avro.codec`, a
@@ -9,9 +7,13 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
 export const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]);
 export const SYNC_SIZE = 16;
 
-/** The block compression codecs beam-ts reads and writes (both built into node:zlib). */
-export type AvroCodec = "null" | "deflate";
-export const AVRO_CODECS: readonly AvroCodec[] = ["null", "deflate"];
+/**
+ * The block compression codecs beam-ts reads and writes, by their names in the header's
+ * `avro.codec` (block-codecs.ts has their implementations). Avro's "bzip2" and "xz" are not
+ * among them.
+ */
+export type AvroCodec = "null" | "deflate" | "snappy" | "zstandard";
+export const AVRO_CODECS: readonly AvroCodec[] = ["null", "deflate", "snappy", "zstandard"];
 
 /** A parsed header. */
 export interface ContainerHeader {
@@ -105,8 +107,8 @@ export function parseHeader(buf: Buffer): ContainerHeader {
   const codec = meta.get("avro.codec")?.toString("utf8") ?? "null";
   if (!(AVRO_CODECS as readonly string[]).includes(codec)) {
     throw new FormatError(
-      `the file's codec "${codec}" is not supported (beam-ts reads "null" and "deflate"; no maintained pure-JS ` +
-        `${codec} codec for Node 20 is used). Re-write the file with codec "deflate" or "null"`,
+      `the file's codec "${codec}" is not supported (beam-ts reads ${AVRO_CODECS.map((c) => `"${c}"`).join(", ")}; ` +
+        `it bundles no ${codec} codec). Re-write the file with codec "snappy", "deflate" or "null"`,
       4,
     );
   }
@@ -136,15 +138,9 @@ export function encodeHeader(schemaJson: string, codec: AvroCodec, sync: Buffer)
   ]);
 }
 
-/** A block's bytes: count, size, the compressed records, the sync marker. */
-export function encodeBlock(count: number, records: Buffer, codec: AvroCodec, sync: Buffer): Buffer {
-  const data = codec === "deflate" ? deflateRawSync(records) : records;
+/** A block's bytes: count, size, its data (the records as the file's codec compressed them), the sync marker. */
+export function encodeBlock(count: number, data: Buffer, sync: Buffer): Buffer {
   return Buffer.concat([encodeLong(count), encodeLong(data.length), data, sync]);
-}
-
-/** The serialized records of a block's data. */
-export function decompress(data: Buffer, codec: AvroCodec): Buffer {
-  return codec === "deflate" ? inflateRawSync(data) : data;
 }
 
 /** Bytes in hex for messages: `0x4F 0x62`. */
