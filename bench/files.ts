@@ -1,8 +1,8 @@
 /**
  * `npm run bench:files` (issue #19): file-format throughput in MB/s. Reading and parsing CSV,
- * reading Parquet and writing Parquet through beam-ts pipelines on the embedded runner
- * (readCsv, readParquet, writeParquet), against a hand-written Node loop over the same
- * library (csv-parse, hyparquet, hyparquet-writer) in the same process, alternating, and
+ * writing CSV, reading Parquet and writing Parquet through beam-ts pipelines on the embedded
+ * runner (readCsv, writeCsv, readParquet, writeParquet), against a hand-written Node loop over
+ * the same library (csv-parse, csv-stringify, hyparquet, hyparquet-writer) in the same process, alternating, and
  * against pyarrow (Beam Python's venv) where it is installed. Writes the `files` section of
  * bench/RESULTS.md.
  *
@@ -10,20 +10,22 @@
  * `BENCH_FILES_CSV_MB` MiB (default 64) of `file-rows.ts` rows, and a Parquet file of the same
  * rows written by hyparquet-writer (snappy, row groups of 100,000 rows, writeParquet's default).
  * MB/s is always over the same bytes for every system of a job: the CSV file for CSV reads, the
- * Parquet file for Parquet reads and writes. `BENCH_FILES_REPEATS` (default 3; the median);
- * `BENCH_FILES_JOBS=csv,read parquet` runs only those jobs and writes nothing.
+ * Parquet file for Parquet reads and writes, the CSV file for CSV writes (which write the same rows). `BENCH_FILES_REPEATS` (default 3; the median);
+ * `BENCH_FILES_JOBS=read + parse csv,write csv,read parquet` runs only those jobs and writes nothing.
  */
 import { execFileSync } from "node:child_process";
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, statSync } from "node:fs";
 import { mkdtemp, open, readdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { once } from "node:events";
 import { parse as csvParse } from "csv-parse";
+import { stringify as csvStringify } from "csv-stringify";
 import { asyncBufferFromFile, parquetReadObjects } from "hyparquet";
 import type { SchemaElement } from "hyparquet";
 import { ParquetWriter, fileWriter } from "hyparquet-writer";
 import { Pipeline, create, map, parDo, type PCollection } from "../src/index.js";
-import { readCsv } from "../src/io/csv/index.js";
+import { readCsv, writeCsv } from "../src/io/csv/index.js";
 import { readParquet, writeParquet } from "../src/io/parquet/index.js";
 import { BenchRow, CSV_HEADER, RowChecksum, benchRow, csvLine, expectedChecksum, mbPerSec, median } from "./file-rows.js";
 import { writeSection } from "./results-section.js";
@@ -34,7 +36,7 @@ import { PYTHON_BEAM_VERSION } from "../tools/runners/python-beam.mjs";
 const CSV_BYTES = Number(process.env["BENCH_FILES_CSV_MB"] ?? 64) * 2 ** 20;
 const REPEATS = Number(process.env["BENCH_FILES_REPEATS"] ?? 3);
 const ROW_GROUP = 100_000;
-/** Which jobs to run, by name prefix ("csv", "read parquet", "write parquet"); default all. */
+/** Which jobs to run, by a part of their name ("csv", "write csv", "read parquet", "write parquet"); default all. */
 const ONLY = process.env["BENCH_FILES_JOBS"]?.toLowerCase().split(",");
 
 /** One timed run: seconds, and the checksum of the rows it read or wrote. */
@@ -122,6 +124,51 @@ async function handReadCsv(file: string): Promise<string> {
     sum.add({ id: BigInt(r[0]!), name: r[1]!, price: Number(r[2]), qty: Number(r[3]), at, active: r[5] === "true", note: r[6] === "" ? null : r[6]! });
   }
   return sum.value();
+}
+
+/** The hand-written CSV writer: rows [0, n) generated and streamed through csv-stringify into one file, as `writeCsvInput` spells them. */
+async function handWriteCsv(file: string, n: number): Promise<string> {
+  const sum = new RowChecksum();
+  const out = createWriteStream(file);
+  const stringifier = csvStringify({ header: true, columns: CSV_HEADER.split(",") });
+  stringifier.pipe(out);
+  for (let i = 0; i < n; i++) {
+    const row = benchRow(i);
+    sum.add(row);
+    // Strings, as csvLine spells them (csv-stringify would write a boolean as 1 or empty).
+    const record = [String(row.id), row.name, String(row.price), String(row.qty), new Date(row.at).toISOString(), String(row.active), row.note];
+    if (!stringifier.write(record)) await once(stringifier, "drain");
+  }
+  stringifier.end();
+  await once(out, "close");
+  return sum.value();
+}
+
+/** Rows [0, n) generated in the pipeline and written with writeCsv; the checksum is of the rows generated. */
+async function beamWriteCsv(prefix: string, n: number, numShards?: number): Promise<string> {
+  const sum = new RowChecksum();
+  const p = new Pipeline({ quiet: true });
+  p.apply("Impulse", create([new Uint8Array(0)]))
+    .apply("Range", range(n))
+    .apply("Rows", map((i: number) => {
+      const row = benchRow(i);
+      sum.add(row);
+      return row;
+    }))
+    .apply("Write", writeCsv(prefix, { schema: BenchRow, ...(numShards === undefined ? {} : { numShards }) }));
+  await p.run().waitUntilFinish();
+  return sum.value();
+}
+
+/**
+ * Checks that CSV files that start with `base` hold the input's records: as every row is
+ * written as the input spells it, their bytes less one header line each are the input's less its header.
+ */
+async function checkCsvOutput(dir: string, base: string, csvBytes: number): Promise<void> {
+  const names = (await readdir(dir)).filter((f) => f.startsWith(base) && f.endsWith(".csv"));
+  let bytes = 0;
+  for (const name of names) bytes += (await stat(path.join(dir, name))).size - (CSV_HEADER.length + 1);
+  if (names.length === 0 || bytes !== csvBytes - (CSV_HEADER.length + 1)) throw new Error(`${base}*.csv hold ${bytes} bytes of records in ${names.length} files, expected ${csvBytes - (CSV_HEADER.length + 1)}`);
 }
 
 /** Timestamps as epoch ms, as readParquet gives them. */
@@ -244,6 +291,7 @@ async function main(): Promise<void> {
     console.log(`${rows} rows; CSV ${(csvBytes / 2 ** 20).toFixed(1)} MiB, Parquet ${(parquetBytes / 2 ** 20).toFixed(1)} MiB, in ${dir}`);
     const outDir = path.join(dir, "out");
     let writes = 0;
+    let csvWrites = 0;
     const jobs: Job[] = [
       {
         name: "read + parse CSV",
@@ -252,6 +300,15 @@ async function main(): Promise<void> {
           { name: "hand-written loop (csv-parse stream)", run: () => timed(() => handReadCsv(csvFile)) },
           { name: "beam-ts readCsv (schema, byte-range splits)", run: () => timed(() => beamRead((p) => p.apply(readCsv(csvFile, { schema: BenchRow })))) },
           { name: "beam-ts readCsv (schema, splittable: false)", run: () => timed(() => beamRead((p) => p.apply(readCsv(csvFile, { schema: BenchRow, splittable: false })))) },
+        ],
+      },
+      {
+        name: "write CSV",
+        bytes: csvBytes,
+        systems: [
+          { name: "hand-written loop (csv-stringify stream)", run: () => timed(() => handWriteCsv(path.join(dir, "hand.csv"), rows)) },
+          { name: "beam-ts writeCsv (a file per bundle)", run: () => timed(() => beamWriteCsv(path.join(outDir, `csv-${csvWrites++}`), rows)) },
+          { name: "beam-ts writeCsv (numShards: 1)", run: () => timed(() => beamWriteCsv(path.join(outDir, `csv1-${csvWrites++}`), rows, 1)) },
         ],
       },
       {
@@ -275,6 +332,11 @@ async function main(): Promise<void> {
     const results: Measured[] = [];
     for (const job of jobs) {
       if (ONLY === undefined || ONLY.some((name) => job.name.toLowerCase().includes(name))) results.push(...(await measure(job, expected)));
+    }
+    if (csvWrites > 0) {
+      await checkCsvOutput(outDir, "csv-0-", csvBytes);
+      await checkCsvOutput(outDir, "csv1-1-", csvBytes);
+      if (statSync(path.join(dir, "hand.csv")).size !== csvBytes) throw new Error("csv-stringify wrote a file of another size than the input");
     }
     const written = writes > 0 ? await parquetOutput(outDir, "beam-0-") : { files: 0, bytes: 0, checksum: expected };
     if (written.checksum !== expected) throw new Error(`writeParquet's files hold ${written.checksum}, expected ${expected}`);

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
+import { parse as parseCsv } from "csv-parse/sync";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConstructionError, Pipeline, create, map, schema, t, type BadRecord, type PCollection, type RowOf } from "../../src/index.js";
@@ -321,6 +322,33 @@ describe("writeCsv", () => {
         expect([...back].sort(byId)).toEqual(rows);
       }),
       { numRuns: 8 },
+    );
+  });
+  it("writes files that csv-parse reads back as the records written, header first (quotes, delimiters, line breaks, nulls)", async () => {
+    const text = fc.string({ unit: fc.constantFrom("a", ",", ";", "\t", '"', "'", "\\", " ", "\n", "\r", "é", "N", "#") });
+    const cell = fc.oneof(fc.constant(null), fc.constantFrom("", "NULL", "\\N"), text);
+    const dialect = fc.constantFrom(
+      { delimiter: ",", quote: '"', escape: '"', nullValue: "" },
+      { delimiter: ";", quote: "'", escape: "'", nullValue: "NULL" },
+      { delimiter: "\t", quote: '"', escape: "\\", nullValue: "\\N" },
+    );
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(cell, cell, cell), { minLength: 1, maxLength: 10 }), dialect, async (records, dia) => {
+        const prefix = path.join(dir, `w${n++}`);
+        const rows = records.map(([a, b, c], i) => ({ i: String(i), a, b, c }));
+        await run((p) => void p.apply(create(rows)).apply(writeCsv(prefix, { columns: ["i", "a", "b", "c"], numShards: 1, ...dia })));
+        const written = await readFile(`${prefix}-00000-of-00001.csv`, "utf8");
+        const parsed = parseCsv(written, {
+          delimiter: dia.delimiter,
+          quote: dia.quote,
+          escape: dia.escape,
+          cast: (value: string, context: { quoting: boolean }) => (!context.quoting && value === dia.nullValue ? null : value),
+        }) as (string | null)[][];
+        expect(parsed[0]).toEqual(["i", "a", "b", "c"]);
+        expect(parsed.slice(1).sort((x, y) => Number(x[0]) - Number(y[0]))).toEqual(rows.map((r) => [r.i, r.a, r.b, r.c]));
+      }),
+      { numRuns: 15 },
     );
   });
 });

@@ -179,7 +179,7 @@ describe("avroSink", () => {
     await expect(run((p) => void p.apply(create([{ id: "x" }])).apply(writeFiles({ to: path.join(dir, "bad"), sink: avroSink({ schema: s }) })))).rejects.toThrow(
       /avroSink: record 1 of ".*" does not fit the Avro schema: \{"id":"x"\}/,
     );
-    expect(() => avroSink({ schema: s, codec: "snappy" as never })).toThrow(/avroSink: codec must be "deflate" or "null"/);
+    expect(() => avroSink({ schema: s, codec: "bzip2" as never })).toThrow(/avroSink: codec must be one of "null", "deflate", "snappy", "zstandard", got bzip2/);
     expect(() => avroSink({ schema: schema({ price: t.decimal() }, { name: "P" }) })).toThrow(/avroSink: the Beam schema has no Avro equivalent: P\.price/);
   });
 });

@@ -49,37 +49,3 @@ export function resolveDialect(what: string, options: CsvDialectOptions & { read
   }
   return { delimiter, quote, escape, nullValue, comment };
 }
-
-/**
- * One CSV record as text, without terminator (RFC 4180 quoting): a field is quoted when it
- * holds the delimiter, the quote, the escape, a line break, is empty (so "" is told from
- * null) or equals nullValue, or starts with the comment character; quotes and escapes
- * inside are preceded by the escape (doubled by default). A null field is nullValue, unquoted.
- */
-export function formatRecord(fields: readonly (string | null)[], dialect: CsvDialect): string {
-  const { delimiter, quote, escape, nullValue, comment } = dialect;
-  const out: string[] = [];
-  for (const field of fields) {
-    if (field === null) {
-      out.push(nullValue);
-      continue;
-    }
-    const mustQuote =
-      field === "" ||
-      field === nullValue ||
-      field.includes(delimiter) ||
-      field.includes(quote) ||
-      field.includes(escape) ||
-      field.includes("\n") ||
-      field.includes("\r") ||
-      (comment !== undefined && field.startsWith(comment));
-    if (!mustQuote) {
-      out.push(field);
-      continue;
-    }
-    let body = "";
-    for (const ch of field) body += ch === quote || ch === escape ? escape + ch : ch;
-    out.push(quote + body + quote);
-  }
-  return out.join(delimiter);
-}

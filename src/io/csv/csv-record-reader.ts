@@ -1,7 +1,6 @@
 import type { Parser } from "csv-parse";
 import { TextIOError } from "../text/internal.js";
 import type { CsvDialect } from "./csv-dialect.js";
-import { parseCsvLine } from "./csv-line.js";
 import { parserOptions, type CsvCells, type CsvParseModule } from "./csv-parser.js";
 import type { CsvRecordText } from "./parse-csv-do-fn.js";
 
@@ -176,7 +175,7 @@ export class CsvRecordReader {
       this.committedLines = line + countBreaks(raw, from, raw.length) - 1;
       this.committed = start + parser.info.bytes;
       const text = withoutTerminator(raw.slice(from));
-      this.records.push({ file: this.file, line, text, cells: cellsWithNulls(record, text, this.dialect) });
+      this.records.push({ file: this.file, line, text, cells: cellsWithNulls(this.csv, record, text, this.dialect) });
       return true;
     };
     parser.on("error", () => {
@@ -282,17 +281,19 @@ function recordStart(raw: string, comment: string | undefined): number {
 }
 
 /**
- * A record's cells with null for unquoted cells equal to nullValue (csv-parse's cast, which
- * could tell, costs ~10 µs a cell). Without a quote in the record every cell is unquoted;
- * otherwise the record's text is parsed again by parseCsvLine, which also tells quoted cells.
+ * A record's cells with null for unquoted cells equal to nullValue. csv-parse's `cast`, which
+ * tells quoted cells, costs ~10 µs a cell, so it runs only where it matters: without a quote
+ * in the record every cell is unquoted; without a cell equal to nullValue there is no null;
+ * otherwise the record's text is parsed again by csv-parse with `cast`.
  */
-function cellsWithNulls(cells: CsvCells, text: string, dialect: CsvDialect): CsvCells {
+function cellsWithNulls(csv: CsvParseModule, cells: CsvCells, text: string, dialect: CsvDialect): CsvCells {
   if (!text.includes(dialect.quote)) return cells.map((c) => (c === dialect.nullValue ? null : c));
+  if (!cells.includes(dialect.nullValue)) return cells;
   try {
-    const again = parseCsvLine(text, dialect);
-    if (again !== undefined && again.length === cells.length) return again;
+    const again = csv.parseSync(text, parserOptions(dialect));
+    if (again.length === 1 && again[0]!.length === cells.length) return again[0]!;
   } catch {
-    // csv-parse accepted what parseCsvLine does not (a comment character after a closing quote): no nulls.
+    // Parsed in its file but not alone (cannot happen with csv-parse 7): the cells as read, no nulls.
   }
   return cells;
 }

@@ -1,7 +1,9 @@
 import { ConstructionError, describeValue, type RowSchema } from "../../model/index.js";
-import type { FileSink } from "../files/index.js";
-import { TextIOError, formattedLinesSink, textSink, type FormattedLinesSink, type WriteCompression } from "../text/internal.js";
-import { formatRecord, resolveDialect, type CsvDialectOptions } from "./csv-dialect.js";
+import type { FileSink, ShardSink } from "../files/index.js";
+import type { CreateOptions } from "../filesystems/index.js";
+import { TextIOError, textSink, type WriteCompression } from "../text/internal.js";
+import { resolveDialect, type CsvDialectOptions } from "./csv-dialect.js";
+import { CsvFormatter, loadCsvStringify } from "./csv-formatter.js";
 import { schemaCodecs, type CsvFieldCodec } from "./csv-values.js";
 
 /** Options of csvSink (and the format options of writeCsv): the columns, the header and the dialect. */
@@ -25,7 +27,7 @@ interface Column {
  * CSV for writeFiles: a FileSink of rows, one CSV record per row, with the header line at the
  * top of every file. Beam has no CSV sink of its own; Java pipelines write CSV with
  * `FileIO.write().via(formatFn, TextIO.sink().withHeader(header))`, which is what this is. The same records, quoting and header as writeCsv,
- * which formats through the same code (`csvLinesSink`). An element that is not an object
+ * which formats through the same code (`csvLinesSink`, csv-stringify). An element that is not an object
  * fails the write naming it.
  *
  * @example trips.apply(writeFiles({ to: "out/trips", by: (t: Trip) => t.vendor, sink: csvSink({ schema: Trip }), suffix: ".csv", numShards: 2 }))
@@ -35,10 +37,22 @@ export function csvSink<R>(options: CsvSinkOptions<R>): FileSink<R> {
 }
 
 /**
- * @internal The CSV lines of rows and the text sink writing them, checked at construction:
- * csvSink, and writeCsv (which formats before its shuffle, then writes `lines`).
+ * @internal The CSV lines of rows, and the text sink writing them: csvSink (which formats each
+ * row as it writes it), and writeCsv (which formats before its shuffle, then writes `lines`).
  */
-export function csvLinesSink<R>(what: string, options: CsvSinkOptions<R>): FormattedLinesSink<R> {
+export interface CsvLinesSink<R> extends FileSink<R> {
+  /** The record of one row, without terminator; a promise only until csv-stringify is loaded. */
+  readonly format: (row: R) => string | Promise<string>;
+  /** The sink the lines go to, with the header line at the top of every file. */
+  readonly lines: FileSink<string>;
+}
+
+/**
+ * @internal csvSink and writeCsv's format, checked at construction. csv-stringify (an optional
+ * peer dependency) is loaded when the first row is formatted or the first file opened, so a
+ * pipeline that only reads CSV does not need it; the header line is formatted then too.
+ */
+export function csvLinesSink<R>(what: string, options: CsvSinkOptions<R>): CsvLinesSink<R> {
   if (typeof options !== "object" || options === null) {
     throw new ConstructionError(`${what} needs { schema } or { columns: [names...] } to know the columns and their order.`);
   }
@@ -55,9 +69,40 @@ export function csvLinesSink<R>(what: string, options: CsvSinkOptions<R>): Forma
   if (options.header !== undefined && typeof options.header !== "boolean") {
     throw new ConstructionError(`${what}: header must be true or false, got ${describeValue(options.header)}.`);
   }
-  const header = options.header === false ? undefined : formatRecord(columns.map((c) => c.name), dialect);
-  const lines = textSink({ ...(header === undefined ? {} : { header }), ...(options.compression === undefined ? {} : { compression: options.compression }) }, what);
-  return formattedLinesSink((row: R) => formatRecord(cellsOf(what, columns, row), dialect), lines);
+  const { compression } = options;
+  // The text sink is made when the header can be formatted (csv-stringify loaded); its options are checked now.
+  textSink(compression === undefined ? {} : { compression }, what);
+  // Set up on first use, in the process that writes (a formatter holds a csv-stringify stream).
+  let formatter: CsvFormatter | undefined;
+  let lineSink: FileSink<string> | undefined;
+  const ready = async (): Promise<CsvFormatter> => (formatter ??= new CsvFormatter(await loadCsvStringify(what), dialect));
+  const format = (row: R): string | Promise<string> => {
+    const cells = cellsOf(what, columns, row);
+    return formatter !== undefined ? formatter.format(cells) : ready().then((f) => f.format(cells));
+  };
+  const lines: FileSink<string> = {
+    async open(file: string, createOptions?: CreateOptions): Promise<ShardSink<string>> {
+      if (lineSink === undefined) {
+        const header = options.header === false ? undefined : (await ready()).format(columns.map((c) => c.name));
+        lineSink = textSink({ ...(header === undefined ? {} : { header }), ...(compression === undefined ? {} : { compression }) }, what);
+      }
+      return lineSink.open(file, createOptions);
+    },
+  };
+  return {
+    format,
+    lines,
+    async open(file: string, createOptions?: CreateOptions): Promise<ShardSink<R>> {
+      const shard = await lines.open(file, createOptions);
+      const rows = await ready();
+      return {
+        file: shard.file,
+        write: (row) => shard.write(rows.format(cellsOf(what, columns, row))),
+        close: () => shard.close(),
+        abort: () => shard.abort(),
+      };
+    },
+  };
 }
 
 function cellsOf(what: string, columns: readonly Column[], element: unknown): (string | null)[] {

@@ -3,7 +3,7 @@ import type { BadRecord, DoFn, ProcessContext } from "../../transforms/index.js"
 import type { ReadableFile } from "../filesystems/index.js";
 import { TextIOError, lineNumberAt, messageOf, openFileStream, openReadableFile, truncate, type ReadCompression } from "../text/internal.js";
 import type { CsvDialect } from "./csv-dialect.js";
-import { parseCsvLine } from "./csv-line.js";
+import { CsvLineParser } from "./csv-line-parser.js";
 import { loadCsvParse, type CsvCells, type CsvParseModule } from "./csv-parser.js";
 import { CsvRecordReader } from "./csv-record-reader.js";
 import type { CsvFieldCodec } from "./csv-values.js";
@@ -59,6 +59,8 @@ export class ParseCsvDoFn implements DoFn<CsvRecordText, unknown, { failures: Ba
   /** Headers already read, so that records of a known file are converted without a promise. */
   private readHeaders = new Map<string, string[]>();
   private csv: CsvParseModule | undefined;
+  /** The parser of byte-range lines, one per DoFn instance (set up on first use). */
+  private lines: CsvLineParser | undefined;
 
   constructor(
     readonly settings: ParseCsvSettings,
@@ -69,6 +71,7 @@ export class ParseCsvDoFn implements DoFn<CsvRecordText, unknown, { failures: Ba
   setup(): void {
     this.headers = new Map();
     this.readHeaders = new Map();
+    this.lines = undefined;
   }
 
   /**
@@ -104,8 +107,10 @@ export class ParseCsvDoFn implements DoFn<CsvRecordText, unknown, { failures: Ba
 
   private parseLine(text: string): CsvCells | undefined {
     try {
-      return parseCsvLine(text, this.settings.dialect);
+      this.lines ??= new CsvLineParser(this.csv!, this.settings.dialect);
+      return this.lines.parse(text);
     } catch (err) {
+      if (err instanceof TextIOError) throw err;
       const hint = /quote/i.test(messageOf(err)) ? ` (if quoted fields hold line breaks, read with { splittable: false })` : "";
       throw new BadCsvRecord(messageOf(err) + hint);
     }

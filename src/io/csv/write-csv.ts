@@ -21,8 +21,9 @@ export interface WriteCsvOptions<R = unknown> extends CsvSinkOptions<R> {
  * Writes rows as CSV files `${prefix}-SSSSS-of-NNNNN.csv`, with writeText's sharding,
  * temporary files renamed into place and success marker, and outputs the final file names.
  * Columns are the schema's fields (or `columns`); a header line names them (`header: false`
- * leaves it out). Quoting is RFC 4180: fields holding the delimiter, quote, a line break, or
- * empty strings are quoted; null is `nullValue` unquoted (default empty). Records end with
+ * leaves it out). Records are formatted by csv-stringify (an optional peer dependency): fields
+ * holding the delimiter, quote, a line break, empty strings and nullValue look-alikes are
+ * quoted; null is `nullValue` unquoted (default empty). Records end with
  * "\n"; line breaks inside fields are kept inside quotes (read such files with
  * `splittable: false`). The files are csvSink's: rows are formatted by its format before the
  * shuffle of `numShards` (so the lines are shuffled, whatever the rows' coder) and written by
@@ -57,7 +58,7 @@ export function writeCsv<R>(prefix: string, options: WriteCsvOptions<R>): PTrans
 
 class WriteCsv<R> extends PTransform<PCollection<R>, PCollection<string>> {
   constructor(
-    private readonly format: (row: R) => string,
+    private readonly format: (row: R) => string | Promise<string>,
     private readonly write: PTransform<PCollection<string>, PCollection<string>>,
   ) {
     super("WriteCsv");
