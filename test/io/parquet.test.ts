@@ -171,6 +171,17 @@ describe("Parquet IO", () => {
     expect(rows).toEqual([]);
   });
 
+  it("writes a nullable field left out of a row as null, next to converted columns", async () => {
+    const S = schema({ id: t.int64(), note: t.string().nullable(), at: t.timestamp() });
+    const prefix = path.join(dir, "missing");
+    const written = [{ id: 1n, at: 1000 }, { id: 2n, note: "x", at: 2000 }] as RowOf<typeof S>[];
+    await run((p) => p.apply(create(written)).apply(writeParquet(prefix, { schema: S, numShards: undefined })));
+    const rows: unknown[] = [];
+    await run((p) => collect(p.apply(readParquet(`${prefix}-*`, { schema: S })), rows));
+    expect(rows).toEqual(expect.arrayContaining([{ id: 1n, note: null, at: 1000 }, { id: 2n, note: "x", at: 2000 }]));
+    expect(rows).toHaveLength(2);
+  });
+
   it("refuses at construction a schema field Parquet has no mapping for, naming it", () => {
     const S = schema({ id: t.uuid() });
     expect(() => writeParquet(path.join(dir, "x"), { schema: S })).toThrow(/field "id" has logical type beam:logical_type:uuid:v1, which writeParquet does not write/);

@@ -8,7 +8,9 @@ import path from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { Pipeline, TestStream, create, fixedWindows, map, windowInto, type PCollection } from "../../src/index.js";
-import { defaultNaming, readSuccessMarker, successMarkerFile, writeFiles, type FileNaming } from "../../src/io/files/index.js";
+import { defaultNaming, readSuccessMarker, successMarkerFile, writeFiles, type FileNaming, type FileSink } from "../../src/io/files/index.js";
+import { stringUtf8Coder } from "../../src/coders/index.js";
+import type { Coder } from "../../src/model/index.js";
 import { fileSystemFor } from "../../src/io/filesystems/index.js";
 import { textSink } from "../../src/io/text/index.js";
 
@@ -77,6 +79,18 @@ describe("writeFiles of a bounded input", () => {
       expect(Math.abs(sizes[0]! - sizes[1]!)).toBeLessThanOrEqual(1);
       expect(await readSuccessMarker(successMarkerFile(path.join(out, customer, "part"), ".csv"))).toEqual(shards);
     }
+  });
+
+  it("with numShards, writes every element of a bundle larger than the shuffle's batches exactly once", async () => {
+    // Each shard's elements of a bundle travel to the GroupByKey in batches of about 1 MiB: 4 MiB of lines make several per shard.
+    const big = Array.from({ length: 4096 }, (_, i) => `${String(i).padStart(6, "0")},${"x".repeat(1024)}`);
+    const out = path.join(dir, "big");
+    const p = new Pipeline({ runner: "embedded" });
+    p.apply(create(big)).apply(writeFiles({ to: out, sink: textSink(), prefix: "part", numShards: 2 }));
+    await p.run().waitUntilFinish();
+    const shards = await Promise.all([0, 1].map((i) => lines(path.join(out, `part-0000${i}-of-00002`))));
+    expect([...shards[0]!, ...shards[1]!].sort()).toEqual(big);
+    expect(Math.abs(shards[0]!.length - shards[1]!.length)).toBeLessThanOrEqual(1);
   });
 
   it("replaces a destination's previous shards on a rewrite and keeps other destinations' files", async () => {
@@ -190,6 +204,14 @@ describe("writeFiles with bad destinations", () => {
     const p = new Pipeline({ runner: "embedded", maxBundleRetries: 0 });
     p.apply(create(ORDERS)).apply(writeFiles({ to: path.join(dir, "bad"), by: customerOf, naming: () => () => "../../outside.txt", sink: textSink() }));
     await expect(p.run().waitUntilFinish()).rejects.toThrow(/destination "acme".*"\.\." segment/s);
+  });
+
+  it("with numShards, fails naming the element and the fix when the element coder cannot encode it for the shuffle", async () => {
+    // The shuffle of numShards carries each element encoded once by the element coder; one it cannot encode fails there, named.
+    const p = new Pipeline({ runner: "embedded", maxBundleRetries: 0 });
+    p.apply(create<unknown>(["acme,1", 42]))
+      .apply(writeFiles({ to: path.join(dir, "bad"), sink: textSink() as FileSink<unknown>, numShards: 2, elementCoder: stringUtf8Coder as Coder<unknown> }));
+    await expect(p.run().waitUntilFinish()).rejects.toThrow(/writeFiles: .*cannot encode the element 42 for the shuffle of numShards.*Give the input a coder/s);
   });
 
   it("refuses bad options at construction", () => {

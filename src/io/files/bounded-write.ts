@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { decodeFromBytes, kvCoder, stringUtf8Coder, varIntCoder } from "../../coders/index.js";
-import { GLOBAL_WINDOW, ON_TIME_AND_ONLY_FIRING, describeValue, globalWindows, kv, type GlobalWindow, type KV } from "../../model/index.js";
+import { BufferReader, BufferWriter, bytesCoder, decodeFromBytes, kvCoder, stringUtf8Coder, varIntCoder } from "../../coders/index.js";
+import { GLOBAL_WINDOW, ON_TIME_AND_ONLY_FIRING, describeValue, globalWindows, kv, type Coder, type GlobalWindow, type KV } from "../../model/index.js";
 import type { PCollection } from "../../pipeline/index.js";
 import {
   asSingleton,
@@ -17,7 +17,7 @@ import {
   type ProcessContext,
 } from "../../transforms/index.js";
 import { fileSystemFor } from "../filesystems/index.js";
-import { FileIOError } from "./file-io-error.js";
+import { FileIOError, messageOf } from "./file-io-error.js";
 import { joinPath } from "./file-paths.js";
 import { finalizeNamedFiles, finalizeWrite, type ShardMove } from "./finalize-write.js";
 import { shardFileName } from "./shard-template.js";
@@ -102,38 +102,104 @@ class WriteBundleDoFn<T, D> implements DoFn<T, TempShard> {
   }
 }
 
-/** With numShards: keys each element by its destination and a shard, round-robin from a random start per bundle. */
-class AssignShardDoFn<T, D> implements DoFn<T, KV<KV<D, number>, T>> {
+/** Bytes of a shard's batch that AssignShardDoFn outputs as soon as they are reached. */
+const BATCH_BYTES = 1 << 20;
+
+/** One destination's shard's elements of a bundle, encoded one after another. */
+interface ShardBatch<D> {
+  readonly key: KV<D, number>;
+  readonly encoded: BufferWriter;
+}
+
+/**
+ * With numShards: assigns each element a shard of its destination, round-robin from a
+ * random start per bundle (as Beam's WriteFiles), and encodes it with the elements' coder
+ * into that shard's batch, output at the end of the bundle (or on reaching BATCH_BYTES) for
+ * the GroupByKey. The GroupByKey still groups every element of a shard; batching only makes
+ * its values cheap to carry: each element is encoded once here and decoded once in
+ * WriteShardDoFn, where a value per element would be encoded again by every check of a
+ * materialized edge (the embedded runner's encodability and immutability checks encode a
+ * group's whole iterable when it is read and at the end of its bundle), and where a byte
+ * array per element would cost the garbage collector an ArrayBuffer each.
+ */
+class AssignShardDoFn<T, D> implements DoFn<T, KV<KV<D, number>, Uint8Array>> {
   private next = 0;
-  constructor(readonly spec: WriteFilesSpec<T, D> & { readonly numShards: number }) {}
+  private batches = new Map<string, ShardBatch<D>>();
+
+  constructor(
+    readonly spec: WriteFilesSpec<T, D> & { readonly numShards: number },
+    readonly elementCoder: Coder<T>,
+  ) {}
+
   startBundle(): void {
     this.next = Math.floor(Math.random() * this.spec.numShards);
+    // A failed bundle's partial batches are dropped with it.
+    this.batches = new Map();
   }
-  process(element: T, ctx: ProcessContext<KV<KV<D, number>, T>>): void {
+
+  process(element: T, ctx: ProcessContext<KV<KV<D, number>, Uint8Array>>): void {
     const value = this.spec.check(element);
-    ctx.output(kv(kv(destinationOf(this.spec, value), this.next), value));
-    this.next = (this.next + 1) % this.spec.numShards;
+    const shard = this.next;
+    this.next = (shard + 1) % this.spec.numShards;
+    const batch = this.batchOf(value, shard);
+    try {
+      // Nested: the batch's encodings follow one another, each must know where it ends.
+      this.elementCoder.encode(value, batch.encoded, true);
+    } catch (err) {
+      throw new FileIOError(
+        `${this.spec.what}: ${this.elementCoder.toString()} cannot encode the element ${describeValue(value)} for the shuffle of numShards: ` +
+          `${messageOf(err)}. Give the input a coder that encodes its elements.`,
+        { cause: err, retryable: false },
+      );
+    }
+    if (batch.encoded.length >= BATCH_BYTES) {
+      ctx.output(kv(batch.key, batch.encoded.finish()));
+      batch.encoded.reset();
+    }
+  }
+
+  finishBundle(ctx: FinishBundleContext<KV<KV<D, number>, Uint8Array>>): void {
+    for (const batch of this.batches.values()) {
+      if (batch.encoded.length > 0) ctx.output(kv(batch.key, batch.encoded.finish()), GLOBAL_WINDOW.maxTimestamp(), GLOBAL_WINDOW);
+    }
+    this.batches = new Map();
+  }
+
+  private batchOf(value: T, shard: number): ShardBatch<D> {
+    const destination = destinationOf(this.spec, value);
+    // Without destinations every element has the same one: no need to encode it to find its batch.
+    const id = this.spec.dynamic ? `${destinationKey(encodeDestination(this.spec, destination))}/${shard}` : String(shard);
+    let batch = this.batches.get(id);
+    if (batch === undefined) {
+      batch = { key: kv(destination, shard), encoded: new BufferWriter(4096) };
+      this.batches.set(id, batch);
+    }
+    return batch;
   }
 }
 
-/** With numShards: writes the elements of one destination's shard to one temporary file. */
-class WriteShardDoFn<T, D> implements DoFn<KV<KV<D, number>, Iterable<T>>, TempShard> {
+/** With numShards: writes the elements of one destination's shard (batches encoded by AssignShardDoFn) to one temporary file. */
+class WriteShardDoFn<T, D> implements DoFn<KV<KV<D, number>, Iterable<Uint8Array>>, TempShard> {
   private writer: ShardSink<T> | undefined;
 
   constructor(
     readonly spec: WriteFilesSpec<T, D>,
     readonly tempDir: PCollectionView<string>,
+    readonly elementCoder: Coder<T>,
   ) {}
 
-  async process(shard: KV<KV<D, number>, Iterable<T>>, ctx: ProcessContext<TempShard>): Promise<void> {
+  async process(shard: KV<KV<D, number>, Iterable<Uint8Array>>, ctx: ProcessContext<TempShard>): Promise<void> {
     const destination = shard.key.key;
     const encoded = encodeDestination(this.spec, destination);
     const file = joinPath(destinationTempDir(this.spec, ctx.sideInput(this.tempDir), encoded), randomUUID());
     const writer = await this.spec.sinkFor(destination).open(file);
     this.writer = writer;
-    for (const element of shard.value) {
-      const wait = writer.write(element);
-      if (wait) await wait;
+    for (const batch of shard.value) {
+      const reader = new BufferReader(batch);
+      while (reader.remaining > 0) {
+        const wait = writer.write(this.elementCoder.decode(reader, true));
+        if (wait) await wait;
+      }
     }
     await writer.close();
     this.writer = undefined;
@@ -259,14 +325,15 @@ export function expandBoundedWrite<T, D>(input: PCollection<T>, spec: WriteFiles
       ? input
       : input.apply("RewindowGlobally", windowInto<T, GlobalWindow>(globalWindows()));
   const { numShards } = spec;
+  const elementCoder = spec.elementCoder ?? input.coder;
   const written =
     numShards === undefined
       ? elements.apply("WriteBundles", parDo(new WriteBundleDoFn(spec, tempDir), { sideInputs: [tempDir], maxConcurrency: 1 }))
       : elements
-          .apply("AssignShards", parDo(new AssignShardDoFn({ ...spec, numShards })))
-          .withCoder(kvCoder(kvCoder(spec.destinationCoder, varIntCoder), spec.elementCoder ?? input.coder))
-          .apply("GroupByShard", groupByKey<KV<D, number>, T>())
-          .apply("WriteShards", parDo(new WriteShardDoFn(spec, tempDir), { sideInputs: [tempDir], maxConcurrency: 1 }));
+          .apply("AssignShards", parDo(new AssignShardDoFn({ ...spec, numShards }, elementCoder)))
+          .withCoder(kvCoder(kvCoder(spec.destinationCoder, varIntCoder), bytesCoder))
+          .apply("GroupByShard", groupByKey<KV<D, number>, Uint8Array>())
+          .apply("WriteShards", parDo(new WriteShardDoFn(spec, tempDir, elementCoder), { sideInputs: [tempDir], maxConcurrency: 1 }));
   return written
     .apply("GatherTempFiles", combineGlobally(toList<TempShard>()))
     .apply("Finalize", parDo(new FinalizeDoFn(spec, tempDir), { sideInputs: [tempDir] }))

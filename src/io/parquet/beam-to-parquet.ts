@@ -13,6 +13,8 @@ type ToParquet = (value: unknown) => unknown;
 interface WrittenField {
   readonly elements: SchemaElement[];
   readonly convert: ToParquet;
+  /** Written as the row holds it (undefined as null): the writer can skip `convert`. */
+  readonly plain?: boolean;
 }
 
 /** Bytes of a FIXED_LEN_BYTE_ARRAY holding `precision` decimal digits (Parquet's table). */
@@ -40,9 +42,10 @@ const nullSafe = (f: ToParquet): ToParquet => (v) => (v === null || v === undefi
 
 function field(name: string, type: FieldType, decimal: DecimalSpec, where: string): WrittenField {
   const repetition_type = type.nullable === true ? "OPTIONAL" : "REQUIRED";
-  const leaf = (el: Omit<SchemaElement, "name" | "repetition_type">, convert: ToParquet = (v) => v): WrittenField => ({
+  const leaf = (el: Omit<SchemaElement, "name" | "repetition_type">, convert?: ToParquet): WrittenField => ({
     elements: [{ name, repetition_type, ...el }],
-    convert: nullSafe(convert),
+    convert: nullSafe(convert ?? ((v) => v)),
+    plain: convert === undefined,
   });
   switch (type.kind) {
     case "atomic":
@@ -130,11 +133,17 @@ function field(name: string, type: FieldType, decimal: DecimalSpec, where: strin
   throw new Error(`field "${where}" has ${what}, which writeParquet does not write (no Parquet type maps to it here). Convert it first, e.g. to a string.`);
 }
 
+/** A top-level column: its field's name and its converter, undefined where values are written as they are (undefined as null). */
+export interface WrittenColumn {
+  readonly name: string;
+  readonly convert: ToParquet | undefined;
+}
+
 /** The Parquet schema (root first) of a Beam schema, and a converter from a row to Parquet's values per top-level column. */
-export function parquetSchemaOf(schema: Schema, decimal: DecimalSpec): { elements: SchemaElement[]; columns: { name: string; convert: ToParquet }[] } {
+export function parquetSchemaOf(schema: Schema, decimal: DecimalSpec): { elements: SchemaElement[]; columns: WrittenColumn[] } {
   const fields = schema.fields.map((f) => ({ name: f.name, written: field(f.name, f.type, decimal, f.name) }));
   return {
     elements: [{ name: "root", num_children: fields.length }, ...fields.flatMap((f) => f.written.elements)],
-    columns: fields.map((f) => ({ name: f.name, convert: f.written.convert })),
+    columns: fields.map((f) => ({ name: f.name, convert: f.written.plain === true ? undefined : f.written.convert })),
   };
 }

@@ -2,7 +2,7 @@ import type { SchemaElement } from "hyparquet";
 import { ConstructionError, describeValue, type RowSchema } from "../../model/index.js";
 import type { FileSink, ShardSink } from "../files/index.js";
 import { fileSystemFor, type CreateOptions, type WritableFile } from "../filesystems/index.js";
-import { parquetSchemaOf, type DecimalSpec } from "./beam-to-parquet.js";
+import { parquetSchemaOf, type DecimalSpec, type WrittenColumn } from "./beam-to-parquet.js";
 import { loadHyparquetWriter, writeCodec, type ParquetCompression, type WriteCodec } from "./load-library.js";
 import { ParquetIOError, messageOf } from "./parquet-io-error.js";
 
@@ -24,7 +24,7 @@ interface Settings {
   readonly rowGroupSize: number;
   readonly compression: ParquetCompression;
   readonly elements: SchemaElement[];
-  readonly columns: { name: string; convert: (v: unknown) => unknown }[];
+  readonly columns: readonly WrittenColumn[];
 }
 
 type Lib = Awaited<ReturnType<typeof loadHyparquetWriter>>;
@@ -156,7 +156,7 @@ class ParquetShardWriter<R> implements ShardSink<R> {
     const { what, columns } = this.settings;
     let columnData: { name: string; data: unknown[] }[];
     try {
-      columnData = columns.map((c) => ({ name: c.name, data: rows.map((r) => c.convert(r[c.name])) }));
+      columnData = columns.map((c) => ({ name: c.name, data: columnOf(rows, c) }));
     } catch (err) {
       // A value the schema accepts but Parquet's column cannot hold (a decimal with more places than `decimal`'s scale).
       throw new ParquetIOError(`${what} to "${this.file}": ${messageOf(err)}.`, { cause: err, retryable: false });
@@ -187,4 +187,19 @@ class ParquetShardWriter<R> implements ShardSink<R> {
   async abort(): Promise<void> {
     await this.out.abort();
   }
+}
+
+/** One column's values of a row group: a loop per column, skipping `convert` where values are written as they are. */
+function columnOf(rows: readonly Record<string, unknown>[], column: WrittenColumn): unknown[] {
+  const { name, convert } = column;
+  const data = new Array<unknown>(rows.length);
+  if (convert === undefined) {
+    for (let i = 0; i < rows.length; i++) {
+      const v = rows[i]![name];
+      data[i] = v === undefined ? null : v;
+    }
+  } else {
+    for (let i = 0; i < rows.length; i++) data[i] = convert(rows[i]![name]);
+  }
+  return data;
 }

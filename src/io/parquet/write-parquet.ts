@@ -20,7 +20,7 @@ export interface WriteParquetOptions<R> extends ParquetSinkOptions<R> {
  * place by `finalizeWrite` (src/io/files), which replaces the previous output of the prefix
  * and writes the success marker; an empty input writes one file with no rows. Without
  * `numShards` each bundle writes one file; with it, rows are grouped into that many shards
- * (checked against the schema before, so they shuffle with the schema's row coder). Rows are
+ * (checked against the schema before, then encoded once with the schema's row coder for the shuffle). Rows are
  * buffered one row group (`rowGroupSize` rows) at a time.
  *
  * @example rows.apply(writeParquet("out/orders", { schema: Order, numShards: 2, compression: "gzip" }))
