@@ -1,7 +1,7 @@
-import { BufferReader, encodeToBytes } from "../../../coders/index.js";
+import { encodeToBytes } from "../../../coders/index.js";
 import type { Coder, WindowedValue } from "../../../model/index.js";
 import { BeamError } from "../../../model/index.js";
-import { keyOwner, type Partitioning } from "../parallel/exchange-sink.js";
+import { decodeElements, deliverAsBundle, keyOwner, type Partitioning } from "../parallel/exchange-sink.js";
 import type { Sink } from "../sinks.js";
 
 /*
@@ -151,18 +151,11 @@ export class LocalEdge implements RestoredEdge {
   }
 
   decode(bytes: Uint8Array, count: number): WindowedValue<unknown>[] {
-    const reader = new BufferReader(bytes);
-    const out: WindowedValue<unknown>[] = [];
-    for (let i = 0; i < count; i++) out.push(this.coder.decode(reader, true));
-    return out;
+    return decodeElements(this.coder, bytes, count);
   }
 
   deliverDecoded(elements: readonly WindowedValue<unknown>[]): void {
-    if (elements.length === 0) return;
-    void this.sink.startBundle();
-    for (const wv of elements) this.sink.receive(wv);
-    void this.sink.finishBundle();
-    this.sink.commit();
+    deliverAsBundle(this.sink, elements);
   }
 
   encode(wv: WindowedValue<unknown>): Uint8Array {

@@ -102,19 +102,12 @@ export class ExchangeSink implements Sink {
    * --parallelism re-routes the recorded ones: checkpoint/rescale.ts).
    */
   decode(bytes: Uint8Array, count: number): WindowedValue<unknown>[] {
-    const reader = new BufferReader(bytes);
-    const out: WindowedValue<unknown>[] = [];
-    for (let i = 0; i < count; i++) out.push(this.coder.decode(reader, true));
-    return out;
+    return decodeElements(this.coder, bytes, count);
   }
 
   /** Applies decoded elements as one bundle of the real sink, committed at once (as `deliver`). */
   deliverDecoded(elements: readonly WindowedValue<unknown>[]): void {
-    if (elements.length === 0) return;
-    void this.inner.startBundle();
-    for (const wv of elements) this.inner.receive(wv);
-    void this.inner.finishBundle();
-    this.inner.commit();
+    deliverAsBundle(this.inner, elements);
   }
 
   /** An element's encoding, to compare elements by their bytes. */
@@ -134,4 +127,21 @@ export class ExchangeSink implements Sink {
       this.counts[to] = 0;
     }
   }
+}
+
+/** `count` elements encoded one after another (nested) in `bytes`. */
+export function decodeElements(coder: Coder<WindowedValue<unknown>>, bytes: Uint8Array, count: number): WindowedValue<unknown>[] {
+  const reader = new BufferReader(bytes);
+  const out: WindowedValue<unknown>[] = [];
+  for (let i = 0; i < count; i++) out.push(coder.decode(reader, true));
+  return out;
+}
+
+/** Applies `elements` to `sink` as one bundle, committed at once; nothing for none. */
+export function deliverAsBundle(sink: Sink, elements: readonly WindowedValue<unknown>[]): void {
+  if (elements.length === 0) return;
+  void sink.startBundle();
+  for (const wv of elements) sink.receive(wv);
+  void sink.finishBundle();
+  sink.commit();
 }
