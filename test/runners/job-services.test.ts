@@ -1,11 +1,13 @@
 // Starts the local Beam Job Services that the portable runner will submit to, and checks
 // that they accept connections on loopback and go away on stop().
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   canConnect,
   ensurePrism,
+  openLog,
   startFlink,
   startPrism,
   type JobService,
@@ -79,5 +81,30 @@ describe("Java job-server launcher", () => {
       /flink-job-server exited \(code 1\) before it was ready; log [^\n]*flink-job-server[^\n]*\.log:[\s\S]*LoopbackJobServer\.java/i,
     );
     expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+});
+
+describe("job-service log after stop", () => {
+  // A job server's own children (Prism's PROCESS workers, a forked JVM) can hold its stdout open,
+  // and a pipe can hold unread output when its exit is seen: output then arrives after stop()
+  // ended the log. Writing it once crashed the test run's global teardown ("write after end").
+  it("drops output that arrives after the log ended instead of failing", async () => {
+    const uncaught: unknown[] = [];
+    const onError = (err: unknown) => uncaught.push(err);
+    process.on("uncaughtException", onError);
+    try {
+      const log = openLog("late-output-test");
+      log.write("before stop\n");
+      const ended = log.end();
+      log.write("after stop\n");
+      await ended;
+      log.write("after close\n");
+      await log.end();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(uncaught).toEqual([]);
+      expect(readFileSync(log.file, "utf8")).toBe("before stop\n");
+    } finally {
+      process.off("uncaughtException", onError);
+    }
   });
 });

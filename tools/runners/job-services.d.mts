@@ -92,3 +92,6 @@ export declare const JAVA_EXPANSION_SERVICE: { mainClass: string; launcher: stri
 export declare function ensureExpansionService(extra?: readonly string[]): Promise<string>;
 /** Starts Beam's Java expansion service on 127.0.0.1; `endpoint` is its gRPC address. */
 export declare function startExpansionService(opts?: ExpansionServiceOptions): Promise<JobService>;
+
+/** A server's log file; writes after end() are dropped instead of failing. */
+export function openLog(name: string): { file: string; write(chunk: string | Buffer): void; end(): Promise<void> };

@@ -57,6 +57,25 @@ function newLogFile(name) {
   return join(logsDir(), `${name}-${stamp}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.log`);
 }
 
+/**
+ * The log of a long-running server process. Output can arrive after stop() ended the log: a
+ * process the server started (a PROCESS worker, a forked JVM) may hold its stdout open, and a
+ * pipe can still hold unread output when the exit is seen. Such output is dropped rather than
+ * written after end, which once crashed a test run's global teardown ("write after end").
+ */
+export function openLog(name) {
+  const file = newLogFile(name);
+  const out = createWriteStream(file);
+  out.on("error", () => {});
+  return {
+    file,
+    write(chunk) {
+      if (!out.writableEnded) out.write(chunk);
+    },
+    end: () => new Promise((res) => (out.writableEnded ? res() : out.end(res))),
+  };
+}
+
 function tail(file, lines = 40) {
   try {
     return readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
@@ -349,9 +368,9 @@ const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
  * `onLine` sees each output line (used to read the port Prism picked).
  */
 function launch(name, cmd, args, { env, onLine } = {}) {
-  const logFile = newLogFile(name);
-  const out = createWriteStream(logFile);
-  out.write(`$ ${cmd} ${args.join(" ")}\n`);
+  const log = openLog(name);
+  const logFile = log.file;
+  log.write(`$ ${cmd} ${args.join(" ")}\n`);
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   installExitHook();
   live.add(child);
@@ -370,7 +389,7 @@ function launch(name, cmd, args, { env, onLine } = {}) {
   });
   let pending = "";
   const feed = (chunk) => {
-    out.write(chunk);
+    log.write(chunk);
     if (!onLine) return;
     pending += chunk.toString("utf8");
     let nl;
@@ -411,7 +430,7 @@ function launch(name, cmd, args, { env, onLine } = {}) {
         await exitPromise;
         clearTimeout(timer);
       }
-      await new Promise((res) => out.end(res));
+      await log.end();
     })();
     return stopping;
   }
