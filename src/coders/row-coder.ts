@@ -44,15 +44,44 @@ const floatCoder: Coder<number> = {
   toString: () => "float",
 };
 
-/** Beam's VarLong, always a bigint: exact over Java's whole long range, one JS type. */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Beam's VarLong, always a bigint: exact over Java's whole long range, one JS type. Values
+ * up to 2^53 go through numbers (most ids and counts), the rest through bigint arithmetic,
+ * which allocates at every step.
+ */
 const int64Coder: Coder<bigint> = {
   urn: CoderUrns.varint,
   components: [],
   deterministic: true,
-  encode: (v: bigint, w: ByteWriter) => w.writeVarInt(BigInt.asUintN(64, BigInt(v))),
-  decode: (r: ByteReader) => BigInt.asIntN(64, r.readVarBigInt()),
+  encode(v: bigint, w: ByteWriter) {
+    const big = typeof v === "bigint" ? v : BigInt(v);
+    if (big >= 0n && big <= MAX_SAFE) w.writeVarInt(Number(big));
+    else w.writeVarInt(BigInt.asUintN(64, big));
+  },
+  decode: (r: ByteReader) => readVarLong(r),
   toString: () => "int64",
 };
+
+/** A varint as a signed 64-bit bigint: the first seven bytes (49 bits) summed as a number. */
+function readVarLong(r: ByteReader): bigint {
+  let result = 0;
+  let factor = 1;
+  for (let i = 0; i < 7; i++) {
+    const b = r.readByte();
+    result += (b & 0x7f) * factor;
+    if (b < 0x80) return BigInt(result);
+    factor *= 0x80;
+  }
+  let big = BigInt(result);
+  for (let shift = 49n; shift < 70n; shift += 7n) {
+    const b = r.readByte();
+    big |= BigInt(b & 0x7f) << shift;
+    if (b < 0x80) return BigInt.asIntN(64, big);
+  }
+  throw new CoderError(`A varint longer than 10 bytes at offset ${r.position}: the input is not a Beam varint.`);
+}
 
 /** Java's InstantCoder, the wire form of millis_instant (Java's DATETIME) fields. */
 const instantCoder: Coder<Instant> = {
@@ -82,9 +111,27 @@ const int32Coder: Coder<number> = {
   components: [],
   deterministic: true,
   encode: (v: number, w: ByteWriter) => w.writeVarInt(v >>> 0),
-  decode: (r: ByteReader) => Number(BigInt.asIntN(32, r.readVarBigInt())),
+  decode: (r: ByteReader) => readVarInt32(r),
   toString: () => "int32",
 };
+
+/**
+ * A varint's low 32 bits as a signed int. They are all in its first five bytes (35 bits);
+ * the five more of the sign-extended 64-bit form are read past.
+ */
+function readVarInt32(r: ByteReader): number {
+  let result = 0;
+  let factor = 1;
+  for (let i = 0; i < 10; i++) {
+    const b = r.readByte();
+    if (i < 5) {
+      result += (b & 0x7f) * factor;
+      factor *= 0x80;
+    }
+    if (b < 0x80) return result | 0;
+  }
+  throw new CoderError(`A varint longer than 10 bytes at offset ${r.position}: the input is not a Beam varint.`);
+}
 
 const ATOMIC_CODERS: Record<AtomicType, Coder<unknown>> = {
   BYTE: byteCoder as Coder<unknown>,
@@ -172,6 +219,7 @@ class RowCoder implements Coder<Row> {
   private readonly coders: readonly Coder<unknown>[];
   /** The schema index of the field at each encoding position. */
   private readonly order: readonly number[];
+  private readonly bitmap: Uint8Array;
 
   /**
    * @param check the name a value check starts its field paths with (`Order`), or undefined
@@ -190,6 +238,7 @@ class RowCoder implements Coder<Row> {
       order.sort((a, b) => (fields[a]?.encodingPosition ?? 0) - (fields[b]?.encodingPosition ?? 0));
     }
     this.order = order;
+    this.bitmap = new Uint8Array(Math.ceil(fields.length / 8));
     this.deterministic = this.coders.every((c) => c.deterministic);
   }
 
@@ -208,7 +257,10 @@ class RowCoder implements Coder<Row> {
     }
     const n = this.names.length;
     writer.writeVarInt(n);
-    const bitmap = new Uint8Array(Math.ceil(n / 8));
+    // The null bitmap is built in a scratch array (encoding is synchronous, and a nested row
+    // has its own coder) and written byte by byte: no array per row.
+    const bitmap = this.bitmap;
+    bitmap.fill(0);
     let bitmapLength = 0;
     for (let i = 0; i < n; i++) {
       const v = row[this.names[i] as string];
@@ -221,8 +273,10 @@ class RowCoder implements Coder<Row> {
       }
     }
     writer.writeVarInt(bitmapLength);
-    writer.writeBytes(bitmap.subarray(0, bitmapLength));
-    for (const i of this.order) {
+    for (let b = 0; b < bitmapLength; b++) writer.writeByte(bitmap[b] as number);
+    const order = this.order;
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k] as number;
       const v = row[this.names[i] as string];
       if (v !== null && v !== undefined) (this.coders[i] as Coder<unknown>).encode(v, writer, true);
     }
@@ -233,12 +287,13 @@ class RowCoder implements Coder<Row> {
     if (n > this.names.length) {
       throw new CoderError(`A row with ${n} fields cannot be decoded with a schema of ${this.names.length} fields.`);
     }
-    const bitmap = reader.readBytes(reader.readVarInt());
+    const bitmapLength = reader.readVarInt();
+    const bitmap = bitmapLength === 0 ? undefined : reader.readBytes(bitmapLength);
     const row: Row = {};
     // Fields past the encoded count were added to the schema since: null, as in Beam.
     for (let k = 0; k < this.order.length; k++) {
       const i = this.order[k] as number;
-      const isNull = k >= n || (((bitmap[i >> 3] ?? 0) >> (i & 7)) & 1) === 1;
+      const isNull = k >= n || (bitmap !== undefined && (((bitmap[i >> 3] ?? 0) >> (i & 7)) & 1) === 1);
       row[this.names[i] as string] = isNull ? null : (this.coders[i] as Coder<unknown>).decode(reader, true);
     }
     return row;
@@ -253,11 +308,13 @@ class RowCoder implements Coder<Row> {
  * Beam's RowCoder (`beam:coder:row:v1`) for rows of `schema`, with the schema proto as its
  * payload. Every value is checked against the schema before a byte is written; errors name
  * the field path from `options.name` (`Order.address.zip: expected string, got 12345`).
+ * `options.unchecked` leaves the check out, for a caller that checked each row just before
+ * encoding it (a value of another type then fails in its field's coder, or encodes wrongly).
  *
  * @example
  * const coder = rowCoder({ fields: [{ name: "word", type: { kind: "atomic", type: "STRING" } }] }, { name: "Word" });
  * encodeToBytes(coder, { word: "beam" }); // 01 00 04 "beam"
  */
-export function rowCoder(schema: Schema, options: { readonly name?: string } = {}): Coder<Row> {
-  return new RowCoder(schema, options.name ?? "row");
+export function rowCoder(schema: Schema, options: { readonly name?: string; readonly unchecked?: boolean } = {}): Coder<Row> {
+  return new RowCoder(schema, options.unchecked === true ? undefined : (options.name ?? "row"));
 }

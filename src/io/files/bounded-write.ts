@@ -63,16 +63,17 @@ class WriteBundleDoFn<T, D> implements DoFn<T, TempShard> {
   process(element: T, ctx: ProcessContext<TempShard>): void | Promise<void> {
     const value = this.spec.check(element);
     const destination = destinationOf(this.spec, value);
-    const encoded = encodeDestination(this.spec, destination);
-    const key = destinationKey(encoded);
+    // Without destinations every element has the same one: no need to encode it to find its file.
+    const encoded = this.spec.dynamic ? encodeDestination(this.spec, destination) : undefined;
+    const key = encoded === undefined ? "" : destinationKey(encoded);
     let file = this.files.get(key);
     if (file === undefined) {
-      file = { destination: encoded, writer: undefined, opening: undefined };
+      file = { destination: encoded ?? encodeDestination(this.spec, destination), writer: undefined, opening: undefined };
       this.files.set(key, file);
     }
     if (file.writer !== undefined) return file.writer.write(value);
     const open = file;
-    const dir = destinationTempDir(this.spec, ctx.sideInput(this.tempDir), encoded);
+    const dir = destinationTempDir(this.spec, ctx.sideInput(this.tempDir), file.destination);
     open.opening ??= this.spec.sinkFor(destination).open(joinPath(dir, randomUUID()));
     return open.opening.then((w) => {
       open.writer = w;

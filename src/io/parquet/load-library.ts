@@ -18,14 +18,19 @@ async function importPeer<M>(name: string, load: () => Promise<M>, what: string)
   }
 }
 
+// Kept once imported: every file opens them, and a dynamic import() resolves the module
+// again each time (a round trip to the loader thread under a loader such as tsx).
+let hyparquet: Hyparquet | undefined;
+let hyparquetWriter: HyparquetWriter | undefined;
+
 /** hyparquet (reading), imported on first use. */
-export function loadHyparquet(what: string): Promise<Hyparquet> {
-  return importPeer("hyparquet", () => import("hyparquet"), what);
+export async function loadHyparquet(what: string): Promise<Hyparquet> {
+  return (hyparquet ??= await importPeer("hyparquet", () => import("hyparquet"), what));
 }
 
 /** hyparquet-writer (writing), imported on first use. */
-export function loadHyparquetWriter(what: string): Promise<HyparquetWriter> {
-  return importPeer("hyparquet-writer", () => import("hyparquet-writer"), what);
+export async function loadHyparquetWriter(what: string): Promise<HyparquetWriter> {
+  return (hyparquetWriter ??= await importPeer("hyparquet-writer", () => import("hyparquet-writer"), what));
 }
 
 type ZlibWithZstd = typeof zlib & { zstdCompressSync?: (b: Uint8Array) => Buffer; zstdDecompressSync?: (b: Uint8Array) => Buffer };

@@ -113,12 +113,15 @@ function fileSystemWriter(lib: Lib, out: WritableFile): InstanceType<Lib["ByteWr
 }
 
 /**
- * One Parquet file being written: rows are buffered up to `rowGroupSize`, then encoded as a
- * row group and written to the file (so memory holds one row group); `close` writes the
- * footer and makes the file visible.
+ * One Parquet file being written: each row's values are appended to its row group's columns
+ * as it arrives (so the row itself dies young, and the garbage collector does not copy a
+ * row group of row objects to its old generation), and a full row group (`rowGroupSize`
+ * rows) is encoded and written to the file (so memory holds one row group); `close` writes
+ * the footer and makes the file visible.
  */
 class ParquetShardWriter<R> implements ShardSink<R> {
-  private rows: Record<string, unknown>[] = [];
+  private columns: unknown[][];
+  private rowCount = 0;
   private readonly writer: InstanceType<Lib["ParquetWriter"]>;
 
   private constructor(
@@ -129,6 +132,7 @@ class ParquetShardWriter<R> implements ShardSink<R> {
     codec: WriteCodec,
   ) {
     this.writer = new lib.ParquetWriter({ writer: fileSystemWriter(lib, out), schema: settings.elements, ...codec, createdBy: "beam-ts (hyparquet-writer)" });
+    this.columns = settings.columns.map(() => []);
   }
 
   static async open<R>(file: string, settings: Settings, options: CreateOptions = {}): Promise<ParquetShardWriter<R>> {
@@ -145,25 +149,38 @@ class ParquetShardWriter<R> implements ShardSink<R> {
   }
 
   write(row: R): void | Promise<void> {
-    this.rows.push(row as Record<string, unknown>);
-    if (this.rows.length >= this.settings.rowGroupSize) return this.flush();
+    const record = row as Record<string, unknown>;
+    const { columns } = this.settings;
+    const values = this.columns;
+    for (let j = 0; j < columns.length; j++) {
+      const { name, convert } = columns[j]!;
+      const v = record[name];
+      if (convert === undefined) {
+        values[j]!.push(v === undefined ? null : v);
+        continue;
+      }
+      try {
+        values[j]!.push(convert(v));
+      } catch (err) {
+        // A row that fails leaves the columns as they were.
+        for (let k = 0; k < j; k++) values[k]!.pop();
+        // A value the schema accepts but Parquet's column cannot hold (a decimal with more places than `decimal`'s scale).
+        throw new ParquetIOError(`${this.settings.what} to "${this.file}": ${messageOf(err)}.`, { cause: err, retryable: false });
+      }
+    }
+    if (++this.rowCount >= this.settings.rowGroupSize) return this.flush();
   }
 
   private flush(): void | Promise<void> {
-    if (this.rows.length === 0) return;
-    const rows = this.rows;
-    this.rows = [];
+    if (this.rowCount === 0) return;
     const { what, columns } = this.settings;
-    let columnData: { name: string; data: unknown[] }[];
-    try {
-      columnData = columns.map((c) => ({ name: c.name, data: columnOf(rows, c) }));
-    } catch (err) {
-      // A value the schema accepts but Parquet's column cannot hold (a decimal with more places than `decimal`'s scale).
-      throw new ParquetIOError(`${what} to "${this.file}": ${messageOf(err)}.`, { cause: err, retryable: false });
-    }
+    const columnData = columns.map((c, j) => ({ name: c.name, data: this.columns[j]! }));
+    const rowGroupSize = this.rowCount;
+    this.columns = columns.map(() => []);
+    this.rowCount = 0;
     let written: void | Promise<void>;
     try {
-      written = this.writer.write({ columnData, rowGroupSize: rows.length });
+      written = this.writer.write({ columnData, rowGroupSize });
     } catch (err) {
       throw new ParquetIOError(`${what}: cannot write a row group to "${this.file}": ${messageOf(err)}.`, { cause: err, retryable: false });
     }
@@ -187,19 +204,4 @@ class ParquetShardWriter<R> implements ShardSink<R> {
   async abort(): Promise<void> {
     await this.out.abort();
   }
-}
-
-/** One column's values of a row group: a loop per column, skipping `convert` where values are written as they are. */
-function columnOf(rows: readonly Record<string, unknown>[], column: WrittenColumn): unknown[] {
-  const { name, convert } = column;
-  const data = new Array<unknown>(rows.length);
-  if (convert === undefined) {
-    for (let i = 0; i < rows.length; i++) {
-      const v = rows[i]![name];
-      data[i] = v === undefined ? null : v;
-    }
-  } else {
-    for (let i = 0; i < rows.length; i++) data[i] = convert(rows[i]![name]);
-  }
-  return data;
 }

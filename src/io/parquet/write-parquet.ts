@@ -45,6 +45,7 @@ export function writeParquet<R>(prefix: string, options: WriteParquetOptions<R>)
     // Rows are checked here, once, so the sink's files write them unchecked.
     openShard: (file, createOptions) => sink.open(file, createOptions),
     check: (row) => sink.check(row, ` to "${prefix}"`),
-    elementCoder: rowCoder(schema.schema, { name: schema.name }) as Coder<unknown> as Coder<R>,
+    // Unchecked: `check` has just checked each row against the schema before it is encoded.
+    elementCoder: rowCoder(schema.schema, { name: schema.name, unchecked: true }) as Coder<unknown> as Coder<R>,
   });
 }
