@@ -72,6 +72,7 @@ export class ParseCsvDoFn implements DoFn<CsvRecordText, unknown, { failures: Ba
     this.headers = new Map();
     this.readHeaders = new Map();
     this.lines = undefined;
+    this.positions = undefined;
   }
 
   /**
@@ -122,27 +123,22 @@ export class ParseCsvDoFn implements DoFn<CsvRecordText, unknown, { failures: Ba
     if (strict && expected !== undefined && cells.length !== expected) {
       throw new BadCsvRecord(`expected ${expected} fields, got ${cells.length} (pass { strict: false } to read missing fields as null and drop extra ones)`);
     }
-    const text = (cell: string | null | undefined): string | undefined => (cell === null ? dialect.nullValue : cell);
-    if (shape.kind === "array") return cells.map((c) => text(c));
+    if (shape.kind === "array") return cells.map((c) => (c === null ? dialect.nullValue : c));
     if (shape.kind === "keyed") {
       const out: Record<string, string> = {};
       names!.forEach((name, i) => {
-        const cell = text(cells[i]);
+        const c = cells[i];
+        const cell = c === null ? dialect.nullValue : c;
         if (cell !== undefined) out[name] = cell;
       });
       return out;
     }
+    const { fields } = shape;
+    const positions = this.positionsOf(file, names, fields);
     const row: Record<string, unknown> = {};
-    for (const [i, field] of shape.fields.entries()) {
-      const at = names === undefined ? i : names.indexOf(field.name);
-      if (at < 0) {
-        throw new TextIOError(
-          `readCsv: the header of "${file}" has no column "${field.name}" (it has ${names!.map((n) => JSON.stringify(n)).join(", ")}). ` +
-            `Rename the schema field, or pass { header: false } to match columns by position.`,
-          { retryable: false },
-        );
-      }
-      const cell = cells[at];
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i]!;
+      const cell = cells[positions[i]!];
       if (cell === null || cell === undefined) {
         if (field.nullable) {
           row[field.name] = null;
@@ -157,6 +153,28 @@ export class ParseCsvDoFn implements DoFn<CsvRecordText, unknown, { failures: Ba
       }
     }
     return row;
+  }
+
+  /** The last header's cell position of each schema field (records of one file come together). */
+  private positions: { names: readonly string[] | undefined; at: number[] } | undefined;
+
+  /** Where each schema field's cell is: its position, or its column's in the file's header. */
+  private positionsOf(file: string, names: readonly string[] | undefined, fields: Extract<CsvShape, { kind: "schema" }>["fields"]): number[] {
+    if (this.positions !== undefined && this.positions.names === names) return this.positions.at;
+    const at = fields.map((field, i) => {
+      if (names === undefined) return i;
+      const column = names.indexOf(field.name);
+      if (column < 0) {
+        throw new TextIOError(
+          `readCsv: the header of "${file}" has no column "${field.name}" (it has ${names.map((n) => JSON.stringify(n)).join(", ")}). ` +
+            `Rename the schema field, or pass { header: false } to match columns by position.`,
+          { retryable: false },
+        );
+      }
+      return column;
+    });
+    this.positions = { names, at };
+    return at;
   }
 
   /** The header of a file: its first record after skipLines (read once, shared by its byte ranges). */
