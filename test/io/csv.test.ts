@@ -84,6 +84,24 @@ describe("readCsv", () => {
     expect(arrays.sort()).toEqual([["Ada", "Lon;don"], ["Bob", ""], ["name", "city"]].sort());
   });
 
+  for (const splittable of [true, false]) {
+    it(`reads files whose lines end in LF, CRLF and CR mixed, as Commons CSV and Python's csv do (splittable: ${splittable})`, async () => {
+      // csv-parse alone takes the first terminator (CRLF here) for the whole file and read "2\n3" as one cell.
+      const file = await put(`mixed-${splittable}.csv`, "a,b\r\n1,2\n3,4\r5,6\r\n7,8\n");
+      const rows: Record<string, string>[] = await readAll((p) => p.apply(readCsv(file, { splittable })));
+      expect(rows.map((r) => `${r["a"]}${r["b"]}`).sort()).toEqual(["12", "34", "56", "78"]);
+    });
+  }
+
+  it("keeps a CRLF inside a quoted field of a whole-file read with mixed line endings", async () => {
+    const file = await put("mixed-quoted.csv", 'a,b\r1,"x\r\ny"\r\n3,4\n');
+    const rows: Record<string, string>[] = await readAll((p) => p.apply(readCsv(file, { splittable: false })));
+    expect(rows).toEqual([
+      { a: "1", b: "x\r\ny" },
+      { a: "3", b: "4" },
+    ]);
+  });
+
   it("reads gzipped files and skips success markers", async () => {
     await put("a.csv.gz", gzipSync("x,y\n1,2\n"));
     await put("_a_SUCCESS", "{}");

@@ -40,6 +40,10 @@ export function parserOptions(dialect: CsvDialect, nulls = true): Options {
     quote,
     escape,
     ...(comment === undefined ? {} : { comment, comment_no_infix: true }),
+    // LF, CRLF and CR each end a record, mixed in one file too (as Commons CSV under Beam
+    // Java's CsvIO and Python's csv module read): csv-parse on its own takes the first
+    // terminator it meets for the whole file, and reads a later other one as field text.
+    record_delimiter: ["\r\n", "\n", "\r"],
     relax_column_count: true,
     skip_empty_lines: true,
     // csv-parse's cast costs ~10 µs a cell: whole-file reads find nulls themselves (cellsOf).
