@@ -39,7 +39,10 @@ export class CsvLineParser {
    */
   parse(text: string): CsvCells | undefined {
     if (text === "") return undefined;
-    const { quote, nullValue } = this.dialect;
+    const { quote, nullValue, comment } = this.dialect;
+    // A comment starts at the line's start only (comment_no_infix): csv-parse would give no
+    // record, and settling that costs a new parser.
+    if (comment !== undefined && comment !== "" && text.startsWith(comment)) return undefined;
     const cells = this.run("plain", text);
     if (cells === undefined) return undefined;
     if (!text.includes(quote)) return cells.map((c) => (c === nullValue ? null : c));
