@@ -1,7 +1,7 @@
 import type { BigDecimal } from "../coders/index.js";
 import { MAX_DECIMAL_PRECISION, addDecimal, decimalOfInteger, divideDecimal } from "./decimal-arithmetic.js";
 import type { CombineFn } from "../transforms/index.js";
-import { compareValues, keyValue } from "./sql-values.js";
+import { compareValues, keyValue, orderValues } from "./sql-values.js";
 import { isIntegerType, type SqlType, type SqlTypeName } from "./sql-types.js";
 import type { SqlAggregateUdf } from "./user-functions.js";
 
@@ -148,7 +148,13 @@ function one(call: AggregateCall): OneAggregate {
     case "MIN":
     case "MAX": {
       const sign = call.fn === "MIN" ? -1 : 1;
-      const pick = (a: unknown, b: unknown) => (a === null ? b : b === null ? a : compareValues(b, a) * sign > 0 ? b : a);
+      // As Beam SQL: a DOUBLE's MIN and MAX are Java's Math.min and Math.max (Min/Max.ofDoubles),
+      // where a NaN wins; other types compare with compareTo (a FLOAT's NaN is its largest value).
+      const better =
+        call.type.name === "DOUBLE"
+          ? (a: unknown, b: unknown) => Number.isNaN(b) || (!Number.isNaN(a) && compareValues(b, a) * sign > 0)
+          : (a: unknown, b: unknown) => orderValues(b, a) * sign > 0;
+      const pick = (a: unknown, b: unknown) => (a === null ? b : b === null ? a : better(a, b) ? b : a);
       return { create: () => null, add: pick, merge: pick, extract: (acc) => acc };
     }
     case "ANY_VALUE": {

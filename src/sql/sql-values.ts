@@ -15,9 +15,33 @@ export function isBigDecimal(v: unknown): v is BigDecimal {
   return typeof v === "object" && v !== null && "unscaledValue" in v && "scale" in v;
 }
 
-/** Orders two non-null values of the same SQL type: negative, zero or positive. */
+/**
+ * Compares two non-null values of the same SQL type for a predicate (=, <>, <, IN, NULLIF,
+ * IS DISTINCT FROM): negative, zero or positive, or NaN when either is a floating-point NaN,
+ * which makes every comparison false but <> (Beam SQL's generated Java compares primitive
+ * doubles: NaN = NaN is false, NaN <> NaN true).
+ */
 export function compareValues(a: unknown, b: unknown): number {
-  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : a === b ? 0 : NaN;
+  return compareOthers(a, b);
+}
+
+/**
+ * Orders two non-null values of the same SQL type (ORDER BY): a total order in which NaN is
+ * equal to itself and greater than every other number, as Java's Double.compareTo orders them
+ * in Beam SQL's sort.
+ */
+export function orderValues(a: unknown, b: unknown): number {
+  if (typeof a === "number" && typeof b === "number") {
+    if (a < b) return -1;
+    if (a > b) return 1;
+    if (a === b) return 0;
+    return Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : -1;
+  }
+  return compareOthers(a, b);
+}
+
+function compareOthers(a: unknown, b: unknown): number {
   if (typeof a === "bigint" && typeof b === "bigint") return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === "boolean" && typeof b === "boolean") return Number(a) - Number(b);

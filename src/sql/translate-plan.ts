@@ -10,7 +10,7 @@ import { groupingKey } from "./grouping-key.js";
 import { joinWindowingRefusal } from "./join-windowing.js";
 import { semiJoinFilter, sideInputJoin, sideInputRefusal } from "./side-input-join.js";
 import type { SqlRow } from "./sql-transform.js";
-import { castValue, compareValues } from "./sql-values.js";
+import { castValue, orderValues } from "./sql-values.js";
 import { SqlError, positionAt } from "./sql-error.js";
 import { commonType } from "./sql-types.js";
 import { semiJoinReduction, type SemiJoinReduction } from "./semi-join-reduction.js";
@@ -432,7 +432,7 @@ export class PlanTranslator {
       for (const o of order) {
         const x = a[o.index] ?? null;
         const y = b[o.index] ?? null;
-        const c = x === null ? (y === null ? 0 : 1) : y === null ? -1 : compareValues(x, y);
+        const c = x === null ? (y === null ? 0 : 1) : y === null ? -1 : orderValues(x, y);
         if (c !== 0) return o.descending ? -c : c;
       }
       return 0;
