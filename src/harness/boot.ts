@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Metadata, credentials, type ServiceError } from "@grpc/grpc-js";
@@ -74,6 +74,19 @@ function unquote(s: string): string {
   return s.length >= 2 && (s[0] === "'" || s[0] === '"') && s[s.length - 1] === s[0] ? s.slice(1, -1) : s;
 }
 
+/**
+ * Runs before the worker's pipeline module: appends the argv in the file named by
+ * WorkerEnv.argvFile to process.argv and deletes the file. Fixed code (a data: URL, since the
+ * worker runs no file of beam-ts's own before the staged bundle); the file is only JSON-parsed.
+ */
+const ARGV_PRELOAD =
+  "data:text/javascript," +
+  encodeURIComponent(
+    `import { readFileSync, rmSync } from "node:fs";` +
+      `const file = process.env[${JSON.stringify(WorkerEnv.argvFile)}];` +
+      `if (file) { process.argv.push(...JSON.parse(readFileSync(file, "utf8")).map(String)); rmSync(file, { force: true }); }`,
+  );
+
 /** A worker process that boot started, and how to stop it. */
 export interface WorkerProcess {
   readonly child: ChildProcess;
@@ -86,8 +99,8 @@ export interface WorkerProcess {
 /**
  * Beam's boot for beam-ts: GetProvisionInfo (pipeline options with the submitter's argv,
  * endpoints, the environment's artifacts), ArtifactRetrievalService into a fresh temporary
- * directory (pipeline.mjs and fingerprint.json), then `node pipeline.mjs <argv>` with the
- * worker's id and endpoints in its environment. If boot itself fails after it learnt the
+ * directory (pipeline.mjs and fingerprint.json), then `node pipeline.mjs` with the submitter's
+ * argv passed through a file (ARGV_PRELOAD) and the worker's id and endpoints in its environment. If boot itself fails after it learnt the
  * control endpoint, it answers the runner's instructions with the error so the job fails
  * with the reason.
  */
@@ -116,8 +129,11 @@ export async function bootWorker(flags: BootFlags, stdio: StdioOptions = "inheri
       if (!files.includes(name)) throw new Error(`the staged artifacts (${files.join(", ")}) lack ${name}.`);
     }
     const argv = submittedArgv(info.pipelineOptions ?? {});
+    const argvFile = path.join(dir, "argv.json");
+    await writeFile(argvFile, JSON.stringify(argv), { mode: 0o600 });
     const env: NodeJS.ProcessEnv = {
       ...process.env,
+      [WorkerEnv.argvFile]: argvFile,
       [WorkerEnv.workerId]: flags.id,
       [WorkerEnv.controlEndpoint]: control,
       [WorkerEnv.loggingEndpoint]: logging,
@@ -126,7 +142,9 @@ export async function bootWorker(flags: BootFlags, stdio: StdioOptions = "inheri
     };
     // Source maps give the bundle the submitter's file:line positions, which default
     // transform names are made of (pipeline/naming.ts).
-    const child = spawn(process.execPath, ["--enable-source-maps", path.join(dir, STAGED_BUNDLE), ...argv], { env, stdio });
+    // The argv goes through a file, not the command line, where any user of the machine could
+    // read the options (passwords, tokens) in the process list.
+    const child = spawn(process.execPath, ["--enable-source-maps", "--import", ARGV_PRELOAD, path.join(dir, STAGED_BUNDLE)], { env, stdio });
     const staged = dir;
     const exited = new Promise<number>((resolve) => {
       child.on("error", () => resolve(1));

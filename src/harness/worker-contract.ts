@@ -36,6 +36,12 @@ export const WorkerEnv = {
    * (--stagingExternals); default: the submitter's module's directory.
    */
   packagesFrom: "BEAM_TS_PACKAGES_FROM",
+  /**
+   * A file (mode 0600) holding the submitter's argv as JSON, which boot's preload appends to
+   * the worker's process.argv and deletes: on the command line, options such as passwords
+   * would show in every process listing of the worker's machine.
+   */
+  argvFile: "BEAM_TS_WORKER_ARGV_FILE",
 } as const;
 
 /** The contents of fingerprint.json. */
