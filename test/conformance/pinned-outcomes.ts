@@ -8,9 +8,8 @@ import { expect } from "vitest";
  * re-record). A pin asserts that its runner still does one of these, so a change on the
  * runner's side or on beam-ts's turns the suite red: for an output mismatch the message
  * lists what is missing and what is unexpected against the model's expected output, which
- * together are the runner's actual output. A **varies** pin lists the outcomes seen (its
- * panes depend on the runner's timing); it must run to the end, and another output is
- * reported, not failed (expectPinnedOutcome).
+ * together are the runner's actual output. Each pin records one outcome: the suites submit
+ * so that a runner's output does not depend on timing (Flink: FLINK_EVENT_TIME in runners.ts).
  */
 export const PINNED_OUTCOMES_FILE = path.resolve(import.meta.dirname, "pinned-outcomes.json");
 
@@ -69,18 +68,8 @@ export function normalizeOutcome(err: unknown): string {
  * Asserts that a pinned scenario ended as recorded for its runner. Without a recording the
  * scenario fails and says how to make one.
  */
-export function expectPinnedOutcome(runner: string, scenario: string, outcome: string, varies = false): void {
+export function expectPinnedOutcome(runner: string, scenario: string, outcome: string): void {
   const known = pinnedOutcomes()[runner]?.[scenario];
-  if (varies) {
-    // Its panes depend on the runner's timing: two runs of the same job were seen to give
-    // different outputs (2026-12-07, Flink: 7 of 49 pins in two full runs), so no list of
-    // outputs can be complete. The scenario ran to the end (the caller checked); an output
-    // not seen before is reported for re-recording instead of failing the suite.
-    if (known === undefined || !known.includes(outcome)) {
-      console.warn(`[pins] the varies pin "${scenario}" on ${runner} ended with an output not recorded in pinned-outcomes.json:\n${outcome}`);
-    }
-    return;
-  }
   if (known === undefined) {
     throw new Error(
       `No recorded outcome of the pinned scenario "${scenario}" on ${runner}; it ended with:\n${outcome}\n` +

@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PINS, PIN_REASONS, UNSUPPORTED_REASONS, VARYING_REASONS } from "./portable-pins.js";
+import { PINS, PIN_REASONS, UNSUPPORTED_REASONS } from "./portable-pins.js";
 import { PINNED_OUTCOMES_FILE, pinnedOutcomes, type PinnedOutcomes } from "./pinned-outcomes.js";
 
 const DOC = path.resolve(import.meta.dirname, "../../docs/PORTABLE_PINS.md");
@@ -27,7 +27,7 @@ interface Row {
 }
 
 const reasonName = (text: string) => Object.entries(PIN_REASONS).find(([, t]) => t === text)?.[0] ?? "?";
-const kindOf = (text: string) => (UNSUPPORTED_REASONS.has(text) ? "refused" : VARYING_REASONS.has(text) ? "varies" : "differs");
+const kindOf = (text: string) => (UNSUPPORTED_REASONS.has(text) ? "refused" : "differs");
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 
 function tableRows(doc: string): Row[] {
@@ -65,9 +65,9 @@ function reportOutcomes(file: string): Map<string, string> {
 }
 
 /**
- * pinned-outcomes.json rewritten from a pins report: every differs or varies pin the report
- * ran gets the outcomes it observed; a varies pin keeps those recorded before too (its
- * panes depend on timing, so each outcome seen stays acceptable).
+ * pinned-outcomes.json rewritten from a pins report: every differs pin the report ran gets
+ * the outcome it observed (a pin that ended differently in two runs of the report gets both,
+ * which the check below refuses: the suite must then submit so that the output is stable).
  */
 function writeOutcomes(report: string): void {
   const outcomes: PinnedOutcomes = structuredClone(pinnedOutcomes());
@@ -81,9 +81,7 @@ function writeOutcomes(report: string): void {
   }
   for (const [key, seen] of fresh) {
     const [runner, scenario] = key.split("\u0000") as [string, string];
-    const byScenario = (outcomes[runner] ??= {});
-    const kept = VARYING_REASONS.has(PINS[runner]![scenario]!) ? (byScenario[scenario] ?? []) : [];
-    byScenario[scenario] = [...new Set([...kept, ...seen])].sort();
+    (outcomes[runner] ??= {})[scenario] = [...seen].sort();
   }
   // Only pins that still exist, in a stable order.
   const sorted: PinnedOutcomes = {};
@@ -106,12 +104,13 @@ describe("test/conformance/pinned-outcomes.json", () => {
     return;
   }
 
-  it("records outcomes only for pins that assert them (differs and varies)", () => {
+  it("records one outcome for each pin that asserts one (differs), and none for others", () => {
     for (const [runner, scenarios] of Object.entries(pinnedOutcomes())) {
-      for (const scenario of Object.keys(scenarios)) {
+      for (const [scenario, outcomes] of Object.entries(scenarios)) {
         const reason = PINS[runner]?.[scenario];
         expect(reason, `${runner}: "${scenario}" has a recorded outcome but no pin`).toBeDefined();
         expect(UNSUPPORTED_REASONS.has(reason!), `${runner}: "${scenario}" is refused, its outcome is the refusal`).toBe(false);
+        expect(outcomes, `${runner}: "${scenario}" must record the one output the runner gives`).toHaveLength(1);
       }
     }
   });

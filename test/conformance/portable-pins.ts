@@ -5,7 +5,8 @@ import type { RunnerUnderTest } from "./runners.js";
 import { expectPinnedOutcome, normalizeOutcome } from "./pinned-outcomes.js";
 
 // Why a scenario is pinned. Grouped from the failures observed on 2026-11-26 (Prism v2.77.0,
-// Flink 1.19 with Beam 2.70.0); each group names what the runner did differently.
+// Flink 1.19 with Beam 2.70.0; Flink's event-time pins regrouped on 2026-12-07, submitted as
+// FLINK_EVENT_TIME in runners.ts); each group names what the runner did differently.
 const LATE_OUTPUT = "a portable runner's GroupByKey drops late data inside the runner, so groupByKeyWithLateData is embedded-only";
 const P_MERGING_TRIGGERS = "Prism rejects stateful triggers on merging windows (apache/beam#31438)";
 const P_CUSTOM_MERGING = "Prism rejects user-defined merging WindowFns (WindowingStrategy.MergeStatus NEEDS_MERGE unimplemented)";
@@ -18,9 +19,9 @@ const P_SESSIONS = "Prism merges these session windows differently from Beam (se
 const F_PROCESSING_TIME = "Flink's TestStream cannot advance processing time ('Advancing Processing time is not supported by the Flink Runner')";
 const F_CUSTOM_WINDOWFN = "Flink runs only Beam's standard WindowFns ('Unknown or unsupported WindowFn: beam:window_fn:beam_ts:v1')";
 const F_RUNNER_COUNTERS = "Flink does not report the runner's droppedDueToLateness / droppedDueToClosedWindow counters to the submitting SDK";
-const F_LATE_DATA = "Flink's streaming GroupByKey handles late data differently from Beam's model here (late panes missing, or late elements kept/dropped differently)";
-const F_HOLDS = "Flink's output watermark lags its input watermark when a TestStream's elements arrive, so elements behind the input watermark still hold the output (EARLIEST stamps the pane with them)";
-const F_PANES = "Flink's panes differ from Beam's model here (an extra early/on-time pane, or different pane timing: its TestStream lines are not single bundles and it evaluates triggers per element)";
+const F_LATE_DATA =
+  "Flink's streaming GroupByKey has not moved its output watermark past a window's end when the window's first pane fires after the input watermark passed it, so that pane is ON_TIME, not LATE (Beam's PaneInfoTracker times a pane LATE once the output watermark is past the window): late-only windows and sessions, and a second GroupByKey, which takes the first one's late pane as on time";
+const F_PANES = "Flink evaluates count triggers per element rather than once per bundle as Beam's DirectRunner does: a TestStream line of several elements fires a pane per element";
 const EARLIEST_TRANSFORMED =
   "the Runner API has no EARLIEST_TRANSFORMED timestamp combiner: a portable runner takes it as EARLIEST from a WindowFn without getTransformedOutputTime and refuses one that shifts output times";
 // Pinned outside the conformance suites (they run LOOPBACK workers, whose bundles the
@@ -113,46 +114,21 @@ export const PINS: Readonly<Record<string, Readonly<Record<string, string>>>> = 
     "judges an element's hold by its transformed output time under EARLIEST_TRANSFORMED": EARLIEST_TRANSFORMED,
   },
   flink: {
-    "emits the combiner's empty result for an empty on-time pane": F_PANES,
-    "merges sessions of a bundle before evaluating the trigger": F_PANES,
-    "finishes repeatedly(count).orFinally(afterWatermark) with the on-time pane": F_PANES,
-    "fires an empty ON_TIME pane after early firings drained the window in discarding mode": F_PANES,
-    "fires repeatedly(afterPane(3)) in a fixed window and leaves the rest to the on-time pane": F_PANES,
-    "emits only the elements since the last firing in discarding mode": F_PANES,
-    "repeats all earlier elements in every pane in accumulating mode": F_PANES,
-    "accumulates across early, on-time and late panes": F_LATE_DATA,
-    "discards across early, on-time and late panes": F_LATE_DATA,
-    "keeps accumulating a global window across many firings": F_PANES,
-    "numbers panes EARLY, EARLY, ON_TIME, LATE, LATE with index and non-speculative index": F_PANES,
-    "marks the garbage-collection pane last when it carries late data a never late trigger held back": F_LATE_DATA,
-    "checks the on-time pane alone with inOnTimePane": F_PANES,
-    "checks all early panes together with inEarlyPane and all late panes with inLatePane": F_LATE_DATA,
-    "checks early and on-time panes together with inCombinedNonLatePanes": F_PANES,
-    "restarts the pane sequence of a session that an early-fired session merged into, accumulating its contents": F_LATE_DATA,
-    "carries nothing of an early-fired session into the merged one in discarding mode": F_LATE_DATA,
     "merges a late element bridging two fired sessions into one late pane holding only the new element, discarding": F_LATE_DATA,
     "merges a late element bridging two fired sessions into one late pane with everything, accumulating": F_LATE_DATA,
-    "continues the pane index when a late element falls inside an existing session": F_LATE_DATA,
     "opens a new late session for a late element that merges with nothing": F_LATE_DATA,
     "merges the processing-time targets of merged sessions to the earliest one": F_PROCESSING_TIME,
     "does not merge new sessions into a session whose trigger finished, and drops data for that exact window": F_RUNNER_COUNTERS,
-    "computes EARLIEST over the elements since the last firing, and gives an empty pane the max timestamp": F_PANES,
     "stamps discarding early panes by their own elements under EARLIEST": F_PANES,
-    "gives a late-only pane the window's max timestamp under EARLIEST": F_LATE_DATA,
-    "holds element by element under EARLIEST: elements behind the watermark in the same bundle do not discard the others' hold": F_HOLDS,
-    "gives a late-only pane the window's max timestamp under LATEST": F_LATE_DATA,
     "gives a late pane of a merged session its max timestamp even under EARLIEST": F_LATE_DATA,
-    "runs afterEach triggers in sequence, each seeing only the elements after its predecessor finished": F_PANES,
-    "finishes afterEach of once-triggers after the last one fires, closing the window": F_PANES,
+    "finishes afterEach of once-triggers after the last one fires, closing the window": F_RUNNER_COUNTERS,
     "fires repeatedly(afterFirst(count, processing time)) on whichever comes first": F_PROCESSING_TIME,
     "treats afterAny as afterFirst": F_PROCESSING_TIME,
     "fires repeatedly(afterAll(count, processing time)) only once both have been satisfied": F_PROCESSING_TIME,
-    "fires orFinally's main trigger until the until-trigger fires one last pane": F_PANES,
+    "fires orFinally's main trigger until the until-trigger fires one last pane": F_RUNNER_COUNTERS,
     "fires never() in the global window only at the end of the stream": F_PROCESSING_TIME,
-    "re-emits the accumulated contents as the final ON_TIME pane of a global window, even with no new elements": F_LATE_DATA,
-    "counts elementCountAtLeast per pane, restarting after each early firing": F_PANES,
     "evaluates a count trigger once per bundle, so a TestStream line of two elements fires one pane": F_PANES,
-    "fires a top-level afterCount once, as the last pane, and drops later elements as closed-window data": F_LATE_DATA,
+    "fires a top-level afterCount once, as the last pane, and drops later elements as closed-window data": F_RUNNER_COUNTERS,
     "fires repeatedly(afterProcessingTime) a delay after each pane's first element": F_PROCESSING_TIME,
     "aligns a processing-time trigger to the next multiple of its period": F_PROCESSING_TIME,
     "aligns a processing-time trigger to its period counted from the offset": F_PROCESSING_TIME,
@@ -160,39 +136,25 @@ export const PINS: Readonly<Record<string, Readonly<Record<string, string>>>> = 
     "fires processing-time panes in the global window and closes it at the end of the stream": F_PROCESSING_TIME,
     "fires the continuation of a processing-time trigger on synchronized processing time after a second GroupByKey": F_PROCESSING_TIME,
     "keeps processing-time trigger targets per key": F_PROCESSING_TIME,
-    "emits a non-final on-time pane with the default trigger and allowed lateness when no late data comes": F_LATE_DATA,
-    "fires a late pane per late element with afterWatermark late firings, accumulating": F_LATE_DATA,
-    "fires early, empty on-time and late panes with both early and late firings, discarding": F_LATE_DATA,
     "fires early panes on processing time and the rest on time": F_PROCESSING_TIME,
     "does not fire early on processing time that has not passed the delay": F_PROCESSING_TIME,
-    "keeps firing late panes until the window expires and drops what comes after": F_LATE_DATA,
-    "fires a global window repeatedly by count and closes it at the end of the stream": F_PANES,
     "groups by a user-defined non-merging WindowFn that assigns several windows": F_CUSTOM_WINDOWFN,
     "merges windows with a user-defined merging WindowFn, also windows that do not overlap": F_CUSTOM_WINDOWFN,
     "routes an element past its window's lateness to the late output with its timestamp and window": LATE_OUTPUT,
     "routes a sliding-window element once per expired window and groups it in the others": LATE_OUTPUT,
     "does not route an element that is late but within the allowed lateness": LATE_OUTPUT,
     "lets a second GroupByKey see the first one's late panes as late data within the lateness": F_LATE_DATA,
-    "drops an element once the watermark is past its window's end with lateness 0, and counts it": F_LATE_DATA,
-    "accepts an element that arrives exactly when the watermark is at max timestamp plus lateness": F_LATE_DATA,
+    "drops an element once the watermark is past its window's end with lateness 0, and counts it": F_RUNNER_COUNTERS,
+    "accepts an element that arrives exactly when the watermark is at max timestamp plus lateness": F_RUNNER_COUNTERS,
     "counts droppedDueToLateness once per dropped window of a sliding-window element": F_RUNNER_COUNTERS,
-    "keeps windows open for late data with positive lateness and drops data only after it": F_LATE_DATA,
+    "keeps windows open for late data with positive lateness and drops data only after it": F_RUNNER_COUNTERS,
     "fires a late first pane for a key whose window only ever received late data": F_LATE_DATA,
-    "drops elements for a closed window under droppedDueToClosedWindow, and after expiry under droppedDueToLateness": F_LATE_DATA,
-    "drops a late element whose own session has expired even if it would bridge two sessions": F_LATE_DATA,
-    "keeps a merged session in its late phase and adds up the late counts of the sessions it merged": F_LATE_DATA,
+    "drops elements for a closed window under droppedDueToClosedWindow, and after expiry under droppedDueToLateness": F_RUNNER_COUNTERS,
+    "drops a late element whose own session has expired even if it would bridge two sessions": F_RUNNER_COUNTERS,
     "stamps each window's pane with the earliest of the WindowFn's transformed output times under EARLIEST_TRANSFORMED": EARLIEST_TRANSFORMED,
     "judges an element's hold by its transformed output time under EARLIEST_TRANSFORMED": EARLIEST_TRANSFORMED,
   },
 };
-
-/**
- * Pins whose outcome varies from run to run: Flink's streaming translation evaluates
- * triggers per element and does not keep a TestStream line in one bundle, so which elements
- * share an early or late pane depends on timing. These scenarios must still run to the end
- * on the runner; only the assertion on pane contents may fail.
- */
-export const VARYING_REASONS: ReadonlySet<string> = new Set([F_PANES, F_LATE_DATA, F_HOLDS]);
 
 /**
  * Pins of what a runner cannot do at all: the portable runner refuses such a pipeline
@@ -200,13 +162,6 @@ export const VARYING_REASONS: ReadonlySet<string> = new Set([F_PANES, F_LATE_DAT
  * refusal, an UnsupportedFeatureError, instead of the output.
  */
 export const UNSUPPORTED_REASONS: ReadonlySet<string> = new Set([LATE_OUTPUT, P_CUSTOM_MERGING, F_PROCESSING_TIME, F_CUSTOM_WINDOWFN, EARLIEST_TRANSFORMED]);
-
-/** A failed assertion on a pipeline's output or counters, as opposed to a failed job. */
-function isOutputMismatch(err: unknown): boolean {
-  const e = err as { failureCode?: unknown; name?: unknown } | undefined;
-  // assertThat inside the pipeline, or the scenario's own expect() on the job's counters.
-  return e?.failureCode === "ASSERTION" || e?.name === "AssertionError";
-}
 
 /** Portable runners are slower per job; give their scenarios more time than the default. */
 const PORTABLE_TIMEOUT_MS = 120_000;
@@ -239,8 +194,7 @@ async function observed(runner: string, scenario: string, reason: string, fn: ()
  * `it` for a scenario on `runner`; when the scenario is pinned there: a check of the
  * UnsupportedFeatureError for what the runner cannot do, else a check that the runner
  * still ends the scenario as recorded in pinned-outcomes.json (its actual output), so a
- * runner or harness change turns it red; a **varies** pin must run to the end, and an output
- * not recorded yet is reported (in the test's output and the pins report), not failed.
+ * runner or harness change turns it red.
  */
 export function pinnedIt(runner: RunnerUnderTest): (name: string, fn: () => void | Promise<void>, timeout?: number) => void {
   const portable = PINS[runner.name] !== undefined;
@@ -255,11 +209,9 @@ export function pinnedIt(runner: RunnerUnderTest): (name: string, fn: () => void
       try {
         await run();
       } catch (err) {
-        // A varies pin must run to the end: only its output may differ.
-        if (VARYING_REASONS.has(reason) && !isOutputMismatch(err)) throw err;
         failure = err;
       }
-      expectPinnedOutcome(runner.name, name, normalizeOutcome(failure), VARYING_REASONS.has(reason));
+      expectPinnedOutcome(runner.name, name, normalizeOutcome(failure));
     }, time);
   };
 }
