@@ -75,6 +75,11 @@ export class MinHeap<T> {
    * already in place with a key no greater, so it never moves. Ties then pop in the same
    * order as before, which keeps a restored job's firing order that of the original.
    */
+  /** What `stored` gives, as two arrays copied at once (a snapshot of a large heap). */
+  storedCopy(): { readonly keys: number[]; readonly items: T[] } {
+    return { keys: this.keys.slice(), items: this.items.slice() };
+  }
+
   *stored(): IterableIterator<[number, T]> {
     for (let i = 0; i < this.keys.length; i++) yield [this.keys[i]!, this.items[i]!];
   }

@@ -62,7 +62,7 @@ import { restoreExecutor, snapshotExecutor, type ExecutorStateHost } from "./che
  * a single-threaded runner wants shorter turns).
  */
 const SPLITTABLE_SETTINGS: SplittableSettings = { desiredChunks: 4, maxClaims: 10_000, maxMillis: 100 };
-import type { Stage, StepContext } from "./stage.js";
+import type { DeferredSection, Stage, StepContext } from "./stage.js";
 import { ManualClock, type Clock } from "./watermarks/clock.js";
 import { LullWatchdog } from "./lull-watchdog.js";
 import { onEmptyEventLoop } from "./empty-event-loop.js";
@@ -417,7 +417,7 @@ export class Executor {
    * This executor's state, between passes (checkpoint/executor-state.ts): each stage's
    * snapshot, each stage's output watermark, the side inputs.
    */
-  snapshotSections(): Map<string, Uint8Array> {
+  snapshotSections(): Map<string, Uint8Array | DeferredSection> {
     return snapshotExecutor(this.stateHost());
   }
 

@@ -57,6 +57,12 @@ export interface Stage {
    */
   snapshot?(out: ByteWriter, coders: SnapshotCoders): void;
   /**
+   * Instead of `snapshot`, for stages whose state can be large: takes the snapshot now (between
+   * passes) and writes it later, while the job goes on (copy on write): the same bytes
+   * `snapshot` would have written at this moment.
+   */
+  snapshotLater?(coders: SnapshotCoders): DeferredSection;
+  /**
    * Right after `snapshot`: what to run once the checkpoint holding it is durable (a
    * source's CheckpointMark.finalizeCheckpoint, acking what the checkpoint covers).
    */
@@ -74,4 +80,12 @@ export interface Stage {
    * no share: executor 0 restores old part 0's section, the others start empty.
    */
   restore?(input: ByteReader, coders: SnapshotCoders, migrate?: readonly string[], drop?: readonly string[], share?: RestoreShare): void | Promise<void>;
+}
+
+/** A checkpoint section taken at one moment and written in slices afterwards (Stage.snapshotLater). */
+export interface DeferredSection {
+  /** Writes more of it until `deadline` (performance.now()); true once all is written. */
+  advance(deadline: number): boolean;
+  /** Its bytes, writing what is left now. */
+  finish(): Uint8Array;
 }

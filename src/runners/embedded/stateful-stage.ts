@@ -3,6 +3,7 @@ import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, NO_FIRING, formatInstant } 
 import {
   MinHeap,
   StateTable,
+  beginStateSnapshot,
   TimerTable,
   checkedTimerOutput,
   corruptSnapshot,
@@ -21,12 +22,13 @@ import {
   type TimerEntry,
   type TimerSnapshotCoders,
 } from "../../runtime/index.js";
+import { BufferWriter } from "../../coders/index.js";
 import type { StateMigration } from "../../pipeline/index.js";
 import type { KeyIdentifier, StateSpecMap, Timer, TimerFamily, TimerSpecMap } from "../../transforms/index.js";
 import type { StateCellCodec } from "../../runtime/index.js";
 import type { LateDataReporter } from "./materialized-stages.js";
 import type { PushedBackElements } from "./pushed-back-elements.js";
-import type { Stage, StepContext } from "./stage.js";
+import type { DeferredSection, Stage, StepContext } from "./stage.js";
 import { mergedWatermark, type RestoreShare } from "./checkpoint/rescale.js";
 import type { SnapshotCoders } from "./checkpoint/snapshot-coders.js";
 
@@ -260,6 +262,30 @@ export class StatefulStage implements Stage {
    *   timers                          TimerTable.snapshot (runtime/state/timer-table.ts)
    */
   snapshot(out: ByteWriter, coders: SnapshotCoders): void {
+    this.snapshotHead(out, coders);
+    writeStateSnapshot(out, this.state, this.expiries, { specs: this.doFn.state ?? {}, coders: this.timerCoders() });
+    this.timers.snapshot(out, this.timerCoders());
+  }
+
+  /**
+   * `snapshot`'s bytes as of now, with the state cells (the part that grows with the keys)
+   * written afterwards in slices (PendingStateSnapshot): the executor stops only to list the
+   * entries and to write the rest of the stage (buffered elements, expiries, timers).
+   */
+  snapshotLater(coders: SnapshotCoders): DeferredSection {
+    const head = new BufferWriter();
+    this.snapshotHead(head, coders);
+    const state = beginStateSnapshot(this.state, this.expiries, { specs: this.doFn.state ?? {}, coders: this.timerCoders() });
+    const tail = new BufferWriter();
+    this.timers.snapshot(tail, this.timerCoders());
+    let bytes: Uint8Array | undefined;
+    return {
+      advance: (deadline) => state.advance(deadline),
+      finish: () => (bytes ??= Buffer.concat([head.written(), state.finish(), tail.written()])),
+    };
+  }
+
+  private snapshotHead(out: ByteWriter, coders: SnapshotCoders): void {
     const elements = coders.windowedValue(this.reads[0]!);
     out.writeByte(STATEFUL_SNAPSHOT_VERSION);
     for (const t of [this.inputWatermark, this.output, this.now, this.currentTimestamp]) out.writeDoubleBE(t);
@@ -267,8 +293,6 @@ export class StatefulStage implements Stage {
     for (const wv of this.buffer) elements.encode(wv, out, true);
     out.writeByte(this.pushedBack === undefined ? 0 : 1);
     this.pushedBack?.snapshot(out, elements);
-    writeStateSnapshot(out, this.state, this.expiries, { specs: this.doFn.state ?? {}, coders: this.timerCoders() });
-    this.timers.snapshot(out, this.timerCoders());
   }
 
   /**

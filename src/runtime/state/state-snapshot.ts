@@ -52,18 +52,120 @@ export interface StateSnapshotContext {
  * stage's layout 1) have none and are read with `lengthPrefixedCells: false`.
  */
 export function writeStateSnapshot(out: ByteWriter, table: StateTable, expiries: MinHeap<StateEntry>, ctx: StateSnapshotContext): void {
-  const codecs = codecsOf(ctx.specs);
-  const names = [...codecs.keys()];
-  const position = new Map(names.map((name, i) => [name, i]));
-  const index = new Map<StateEntry, number>();
-  const entries = [...table.all()];
-  // One scratch buffer for every cell: the content is encoded first to learn its length.
-  const scratch = new BufferWriter();
-  out.writeVarInt(entries.length);
-  out.writeVarInt(names.length);
-  for (const name of names) out.writeUtf8(name, true);
-  for (const e of entries) {
-    index.set(e, index.size);
+  out.writeBytes(beginStateSnapshot(table, expiries, ctx).finish());
+}
+
+/** Snapshots taken so far (in this thread): marks which snapshot captured an entry. */
+let snapshots = 0;
+
+/** How many entries are encoded between two looks at the clock. */
+const CLOCK_EVERY = 256;
+
+/**
+ * A state snapshot taken now and written later (copy on write), so that the executor stops
+ * only to list the table's entries, not to encode them: writeStateSnapshot's layout, with
+ * the entries encoded in slices (`advance`) while the job goes on. An entry about to change
+ * before its turn is encoded first, as it was (the table's `touchHook`, called before every
+ * change of a cell and before a window's state is cleared); entries created after the
+ * snapshot are not in it. The pending window expiries are copied at once (a number and a
+ * reference each) and written at the end.
+ */
+export class PendingStateSnapshot {
+  private readonly mark = ++snapshots;
+  private readonly entries: StateEntry[];
+  private readonly codecs: Map<string, StateCellCodec>;
+  private readonly position: Map<string, number>;
+  /** The header and the entries before `next`, in order. */
+  private readonly written = new BufferWriter();
+  /** Entries at `next` or later encoded early, because they were about to change. */
+  private readonly early = new Map<number, Uint8Array>();
+  private readonly expiries: { readonly keys: number[]; readonly items: StateEntry[] };
+  private readonly scratch = new BufferWriter();
+  private next = 0;
+  private bytes: Uint8Array | undefined;
+
+  constructor(
+    private readonly table: StateTable,
+    expiries: MinHeap<StateEntry>,
+    private readonly ctx: StateSnapshotContext,
+  ) {
+    if (table.touchHook !== undefined) throw new Error("internal error: a state table has two snapshots in progress");
+    this.codecs = codecsOf(ctx.specs);
+    const names = [...this.codecs.keys()];
+    this.position = new Map(names.map((name, i) => [name, i]));
+    const entries = table.list();
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      e.snapshotMark = this.mark;
+      e.snapshotSlot = i;
+    }
+    this.entries = entries;
+    this.written.writeVarInt(entries.length);
+    this.written.writeVarInt(names.length);
+    for (const name of names) this.written.writeUtf8(name, true);
+    // Copied now, written at the end: an entry's mark and slot stay until the next snapshot.
+    this.expiries = expiries.storedCopy();
+    if (entries.length > 0) table.touchHook = (e) => this.touched(e);
+  }
+
+  /** True once every entry is written. */
+  get done(): boolean {
+    return this.next >= this.entries.length;
+  }
+
+  /** Encodes entries in order until `deadline` (performance.now()); true when all are written. */
+  advance(deadline: number): boolean {
+    const { entries, written, early } = this;
+    while (this.next < entries.length) {
+      for (let k = 0; k < CLOCK_EVERY && this.next < entries.length; k++) {
+        const i = this.next++;
+        const ahead = early.get(i);
+        if (ahead === undefined) this.encode(entries[i]!, written);
+        else {
+          written.writeBytes(ahead);
+          early.delete(i);
+        }
+      }
+      if (performance.now() >= deadline) break;
+    }
+    if (this.done) this.release();
+    return this.done;
+  }
+
+  /** The snapshot's bytes, encoding what is left now. */
+  finish(): Uint8Array {
+    if (this.bytes === undefined) {
+      this.advance(Infinity);
+      const { keys, items } = this.expiries;
+      this.written.writeVarInt(keys.length);
+      for (let i = 0; i < keys.length; i++) {
+        this.written.writeDoubleBE(keys[i]!);
+        // A stale copy (not in the table) refers to no entry.
+        const e = items[i]!;
+        this.written.writeVarInt(e.snapshotMark === this.mark ? e.snapshotSlot + 1 : 0);
+      }
+      this.bytes = this.written.finish();
+    }
+    return this.bytes;
+  }
+
+  /** Stops watching the table (the snapshot is written, or abandoned with its checkpoint). */
+  release(): void {
+    if (this.table.touchHook !== undefined && this.entries.length > 0) this.table.touchHook = undefined;
+  }
+
+  /** Before `e` changes: encodes it as it is, if the snapshot holds it and has not written it yet. */
+  private touched(e: StateEntry): void {
+    if (e.snapshotMark !== this.mark) return;
+    const slot = e.snapshotSlot;
+    if (slot < this.next || this.early.has(slot)) return;
+    const out = new BufferWriter(64);
+    this.encode(e, out);
+    this.early.set(slot, out.finish());
+  }
+
+  private encode(e: StateEntry, out: ByteWriter): void {
+    const { ctx, codecs, position, scratch } = this;
     ctx.coders.key.encode(e.key, out, true);
     ctx.coders.window.encode(e.window, out, true);
     out.writeVarInt(e.cells.size);
@@ -71,18 +173,18 @@ export function writeStateSnapshot(out: ByteWriter, table: StateTable, expiries:
       const at = position.get(name);
       if (at === undefined) throw new Error(`internal error: state "${name}" is not declared by the DoFn`);
       out.writeVarInt(at);
+      // The content is encoded first to learn its length.
       scratch.reset();
       codecs.get(name)!.write(content, scratch);
       out.writeVarInt(scratch.length);
       out.writeBytes(scratch.written());
     }
   }
-  out.writeVarInt(expiries.size);
-  for (const [time, e] of expiries.stored()) {
-    out.writeDoubleBE(time);
-    const i = index.get(e);
-    out.writeVarInt(i === undefined ? 0 : i + 1);
-  }
+}
+
+/** Starts a copy-on-write snapshot of `table` (see PendingStateSnapshot); between bundles. */
+export function beginStateSnapshot(table: StateTable, expiries: MinHeap<StateEntry>, ctx: StateSnapshotContext): PendingStateSnapshot {
+  return new PendingStateSnapshot(table, expiries, ctx);
 }
 
 /**

@@ -11,6 +11,9 @@ export interface StateEntry {
   accessors: Record<string, unknown> | undefined;
   /** The bundle in which each cell was first changed (for the undo journal). */
   readonly touched: Map<string, number>;
+  /** The last state snapshot that captured this entry, and the entry's place in it (state-snapshot.ts). */
+  snapshotMark: number;
+  snapshotSlot: number;
 }
 
 /**
@@ -22,6 +25,12 @@ export class StateTable {
   private readonly entries = new Map<KeyIdentity, Map<string, StateEntry>>();
   private journal: (() => void)[] = [];
   private bundle = 0;
+  /**
+   * Called before any cell of an entry changes and before a window's state is cleared, while
+   * a copy-on-write snapshot is being written (PendingStateSnapshot), so that it can write the
+   * entry first, as it was.
+   */
+  touchHook: ((e: StateEntry) => void) | undefined;
 
   /**
    * `outputKey` gives the key an entry keeps, which its timers and onWindowExpiration see
@@ -37,7 +46,7 @@ export class StateTable {
     const wid = window.id();
     let e = windows.get(wid);
     if (e === undefined) {
-      e = { key: this.outputKey(key, keyId), keyId, window, cells: new Map(), accessors: undefined, touched: new Map() };
+      e = { key: this.outputKey(key, keyId), keyId, window, cells: new Map(), accessors: undefined, touched: new Map(), snapshotMark: 0, snapshotSlot: 0 };
       windows.set(wid, e);
       const created = e;
       this.journal.push(() => this.drop(created));
@@ -50,6 +59,7 @@ export class StateTable {
    * makes an independent copy of a mutable content (bag, map, set, accumulator).
    */
   beforeChange(e: StateEntry, name: string, copy: (content: unknown) => unknown): void {
+    this.touchHook?.(e);
     if (e.touched.get(name) === this.bundle) return;
     e.touched.set(name, this.bundle);
     const had = e.cells.has(name);
@@ -80,6 +90,7 @@ export class StateTable {
 
   /** Removes a window's state (garbage collection); journaled like any change. */
   clearWindow(e: StateEntry): void {
+    this.touchHook?.(e);
     const saved = new Map(e.cells);
     this.drop(e);
     this.journal.push(() => {
@@ -100,6 +111,13 @@ export class StateTable {
    */
   *all(): IterableIterator<StateEntry> {
     for (const windows of this.entries.values()) yield* windows.values();
+  }
+
+  /** Every entry, in `all()`'s order, as an array (a snapshot's list: no generator step per entry). */
+  list(): StateEntry[] {
+    const out: StateEntry[] = [];
+    for (const windows of this.entries.values()) for (const e of windows.values()) out.push(e);
+    return out;
   }
 
   /** Whether `e` is the table's entry of its key and window (false once dropped). */

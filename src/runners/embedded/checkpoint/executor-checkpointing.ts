@@ -3,6 +3,14 @@ import type { Shard } from "../parallel/shard.js";
 import type { CheckpointGate } from "./checkpoint-gate.js";
 import { encodePart } from "./executor-part.js";
 import { crashPoint } from "./crash-points.js";
+import type { DeferredSection } from "../stage.js";
+
+/**
+ * How long one slice of writing deferred sections may take: at each pass boundary (so a busy
+ * executor makes progress) and in a macrotask of its own while the executor waits.
+ */
+const SLICE_AT_PASS_MS = 2;
+const SLICE_IDLE_MS = 5;
 
 /** An executor's link to the job's checkpoint coordinator (this thread's, or over the parent port). */
 export interface CoordinatorLink {
@@ -20,8 +28,11 @@ export interface CoordinatorLink {
 
 /** What the checkpointing of an executor needs of it. */
 export interface SnapshottingExecutor {
-  /** Every section of this executor's state but `commits` and `channels`, taken now (between passes). */
-  snapshotSections(): Map<string, Uint8Array>;
+  /**
+   * Every section of this executor's state but `commits` and `channels`, taken now (between
+   * passes); a deferred section holds its state as of now and is written afterwards.
+   */
+  snapshotSections(): Map<string, Uint8Array | DeferredSection>;
 }
 
 /** Where an executor reports what its checkpoints cost (the job's metrics). */
@@ -37,7 +48,9 @@ export const FINAL_MARKER = Number.MAX_SAFE_INTEGER;
 
 interface InProgress {
   readonly id: number;
-  readonly sections: Map<string, Uint8Array>;
+  readonly sections: Map<string, Uint8Array | DeferredSection>;
+  /** Deferred sections not yet written. */
+  pending: DeferredSection[];
   /** Elements received after the snapshot from executors whose marker has not arrived: the channels' state. */
   readonly records: { readonly channel: number; readonly bytes: Uint8Array; readonly count: number }[];
   readonly markers: Set<number>;
@@ -72,6 +85,7 @@ export class ExecutorCheckpointing {
 
   /** Between passes, before the inbox is applied: takes the snapshot the coordinator asked for. */
   passBoundary(): void {
+    if (this.current !== undefined && this.current.pending.length > 0) this.writeDeferred(performance.now() + SLICE_AT_PASS_MS);
     const id = this.link.requested();
     if (id !== undefined && id > this.lastTaken) this.snapshot(id);
   }
@@ -101,7 +115,8 @@ export class ExecutorCheckpointing {
    * is durable, after which held finalizations run.
    */
   async finish(): Promise<void> {
-    const sections = this.executor.snapshotSections();
+    this.writeDeferred(Infinity);
+    const sections = written(this.executor.snapshotSections());
     sections.set("commits", encodeCommits(this.gate.recoveries()));
     this.shard?.sendMarker(FINAL_MARKER);
     this.link.sendFinal(encodePart(sections));
@@ -110,7 +125,10 @@ export class ExecutorCheckpointing {
   }
 
   private snapshot(id: number): void {
+    // A part still being written is finished first: one deferred snapshot per state table.
+    this.writeDeferred(Infinity);
     // The pause: everything done here runs between two passes, with the executor stopped.
+    // Deferred sections (large keyed state) are only listed here and written afterwards.
     const started = performance.now();
     this.lastTaken = id;
     const sections = this.executor.snapshotSections();
@@ -118,20 +136,48 @@ export class ExecutorCheckpointing {
     this.gate.cut(id);
     crashPoint("snapshot");
     this.shard?.sendMarker(id);
-    this.current = { id, sections, records: [], markers: new Set(this.finalPeers) };
+    const pending = [...sections.values()].filter((v): v is DeferredSection => !(v instanceof Uint8Array));
+    this.current = { id, sections, pending, records: [], markers: new Set(this.finalPeers) };
     this.maybeComplete();
     this.metrics?.checkpointPaused(performance.now() - started);
+    if (pending.length > 0) this.scheduleIdleSlice();
+  }
+
+  /** Writes the current part's deferred sections until `deadline`; completes the part if it can. */
+  private writeDeferred(deadline: number): void {
+    const c = this.current;
+    if (c === undefined || c.pending.length === 0) return;
+    while (c.pending.length > 0 && c.pending[0]!.advance(deadline)) c.pending.shift();
+    if (c.pending.length === 0) this.maybeComplete();
+  }
+
+  /** Writes a slice of the deferred sections in a macrotask of its own, until they are written. */
+  private scheduleIdleSlice(): void {
+    setImmediate(() => {
+      const c = this.current;
+      if (c === undefined || c.pending.length === 0) return;
+      this.writeDeferred(performance.now() + SLICE_IDLE_MS);
+      if (this.current === c && c.pending.length > 0) this.scheduleIdleSlice();
+    });
   }
 
   private maybeComplete(): void {
     const c = this.current;
-    if (c === undefined) return;
+    if (c === undefined || c.pending.length > 0) return;
     const peers = (this.shard?.count ?? 1) - 1;
     if (c.markers.size < peers) return;
     this.current = undefined;
-    if (this.shard !== undefined) c.sections.set("channels", encodeChannels(c.records));
-    this.link.sendPart(c.id, encodePart(c.sections));
+    const sections = written(c.sections);
+    if (this.shard !== undefined) sections.set("channels", encodeChannels(c.records));
+    this.link.sendPart(c.id, encodePart(sections));
   }
+}
+
+/** The sections' bytes, writing deferred ones now. */
+function written(sections: ReadonlyMap<string, Uint8Array | DeferredSection>): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const [name, value] of sections) out.set(name, value instanceof Uint8Array ? value : value.finish());
+  return out;
 }
 
 /** `commits`: varint count, then per callback: step (length-prefixed UTF-8), recovery (length-prefixed bytes). */

@@ -4,7 +4,7 @@ import { BeamError } from "../../../model/index.js";
 import type { DoFnOperation, SideInputStore } from "../../../runtime/index.js";
 import type { FinalizationGate } from "../finalization-gate.js";
 import type { ExchangeSink } from "../parallel/exchange-sink.js";
-import type { Stage } from "../stage.js";
+import type { DeferredSection, Stage } from "../stage.js";
 import type { ProgressNode, ProgressTracker } from "../watermarks/progress-tracker.js";
 import { decodeChannels, decodeCommits } from "./executor-checkpointing.js";
 import { readSection, section } from "./executor-part.js";
@@ -48,16 +48,17 @@ function sideInputCoders(host: ExecutorStateHost, pc: string) {
 
 /**
  * An executor's state, taken between passes (executor-part.ts lists the sections): each
- * stage's snapshot, each stage's output watermark, the side inputs. A stage's
+ * stage's snapshot (deferred for stages that write it later, Stage.snapshotLater), each
+ * stage's output watermark, the side inputs. A stage's
  * `checkpointed()` finalization is held with the bundles the checkpoint covers.
  */
-export function snapshotExecutor(host: ExecutorStateHost): Map<string, Uint8Array> {
+export function snapshotExecutor(host: ExecutorStateHost): Map<string, Uint8Array | DeferredSection> {
   const coders = snapshotCoders(host);
-  const sections = new Map<string, Uint8Array>();
+  const sections = new Map<string, Uint8Array | DeferredSection>();
   for (const plan of host.plans) {
     const stage = plan.stage;
     if (stage.snapshot === undefined) throw new BeamError("INTERNAL", `Stage "${stage.label}" cannot be checkpointed.`);
-    sections.set(`stage:${stage.label}`, section((out) => stage.snapshot!(out, coders)));
+    sections.set(`stage:${stage.label}`, stage.snapshotLater !== undefined ? stage.snapshotLater(coders) : section((out) => stage.snapshot!(out, coders)));
     const finalize = stage.checkpointed?.();
     if (finalize !== undefined) void host.finalization.bundleCommitted([finalize]);
   }
