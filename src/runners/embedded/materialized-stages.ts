@@ -1,5 +1,5 @@
 import type { BoundedWindow, ByteReader, ByteWriter, Coder, Instant, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
-import { iterableCoder, windowCoderOf } from "../../coders/index.js";
+import { BufferWriter, iterableCoder, windowCoderOf } from "../../coders/index.js";
 import { BeamError, CoderError, MAX_TIMESTAMP, messageOf } from "../../model/index.js";
 import { BundleTable, DoFnOperation, ReduceRunner, type Receiver, type ReduceEnv, type ReduceStateCoders } from "../../runtime/index.js";
 import { mergedWatermark, type RestoreShare } from "./checkpoint/rescale.js";
@@ -10,7 +10,7 @@ import type { SideInputStore } from "../../runtime/index.js";
 import { PushedBackElements } from "./pushed-back-elements.js";
 import { corruptSnapshot, migratingCoder } from "../../runtime/index.js";
 import type { Sink } from "./sinks.js";
-import type { Stage, StepContext } from "./stage.js";
+import type { DeferredSection, Stage, StepContext } from "./stage.js";
 
 /** Elements a sink dropped or diverted because they were too late, reported on commit. */
 export interface LateDataReporter {
@@ -112,6 +112,34 @@ export class ReduceStage<S> implements Stage {
     this.runner.snapshot(out, state);
     writeElements(out, coders.windowedValue(this.entryPc), this.pending);
     out.writeInt32BE(END_MARKER);
+  }
+
+  /**
+   * `snapshot`'s bytes as of now, with the keys' windows (the part that grows with the keys)
+   * written afterwards in slices, copy on write (ReduceRunner.beginSnapshot).
+   */
+  snapshotLater(coders: SnapshotCoders): DeferredSection {
+    const state = this.requireStateCoders();
+    const head = new BufferWriter();
+    head.writeVarInt(REDUCE_STAGE_LAYOUT);
+    head.writeDoubleBE(this.inputWatermark);
+    head.writeDoubleBE(this.output);
+    const runner = this.runner.beginSnapshot(state);
+    const tail = new BufferWriter();
+    writeElements(tail, coders.windowedValue(this.entryPc), this.pending);
+    tail.writeInt32BE(END_MARKER);
+    let bytes: Uint8Array | undefined;
+    return {
+      advance: (deadline) => runner.advance(deadline),
+      finish: () => {
+        if (bytes === undefined) {
+          head.writeBytes(runner.finish());
+          head.writeBytes(tail.written());
+          bytes = head.finish();
+        }
+        return bytes;
+      },
+    };
   }
 
   /**

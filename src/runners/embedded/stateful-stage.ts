@@ -281,7 +281,14 @@ export class StatefulStage implements Stage {
     let bytes: Uint8Array | undefined;
     return {
       advance: (deadline) => state.advance(deadline),
-      finish: () => (bytes ??= Buffer.concat([head.written(), state.finish(), tail.written()])),
+      finish: () => {
+        if (bytes === undefined) {
+          head.writeBytes(state.finish());
+          head.writeBytes(tail.written());
+          bytes = head.finish();
+        }
+        return bytes;
+      },
     };
   }
 

@@ -3,6 +3,7 @@ import { BeamError, GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, kv, paneInfo } f
 import { keyIdentifier, type KeyIdentifier, type KeyIdentity } from "../../transforms/index.js";
 import { triggerStateMachine, type TriggerEnv, type TriggerState, type TriggerStateMachine } from "../triggers/index.js";
 import { windowEntries, type WindowEntry } from "../keyed-window-table.js";
+import { BufferWriter } from "../../coders/index.js";
 import { MinHeap } from "../min-heap.js";
 import { BundleTable } from "./bundle-table.js";
 import type { ReduceFn } from "./reduce-fn.js";
@@ -69,6 +70,42 @@ export interface DropCounters {
   droppedDueToClosedWindow(n: number): void;
 }
 
+/** One key's windows as `ReduceRunner.snapshot` writes them (reduce-snapshot.ts). */
+function writeKeyWindows<S>(out: ByteWriter, windows: Map<string, WindowState<S>>, coders: ReduceStateCoders<S>): void {
+  const first = windows.values().next().value as WindowState<S>;
+  coders.key.encode(first.key, out, true);
+  out.writeVarInt(windows.size);
+  for (const ws of windows.values()) {
+    coders.window.encode(ws.window, out, true);
+    coders.data.encode(ws.data, out, true);
+    out.writeVarInt(ws.count);
+    out.writeVarInt(ws.unseen);
+    out.writeDoubleBE(ws.unseenTimestamp);
+    writeTriggerState(out, ws.trigger);
+    out.writeByte((ws.closed ? 1 : 0) | (ws.fresh ? 2 : 0));
+    out.writeVarInt(ws.panesEmitted);
+    out.writeVarInt(ws.nonSpeculativeEmitted);
+    writeTiming(out, ws.lastTiming);
+    writeOptionalInstant(out, ws.elementHold);
+    writeOptionalInstant(out, ws.extraHold);
+    out.writeDoubleBE(ws.eventKey);
+    out.writeDoubleBE(ws.procKey);
+    out.writeDoubleBE(ws.holdKey);
+  }
+}
+
+/** A key's windows, marked by the last snapshot that listed them (beginSnapshot). */
+type KeyWindows<S> = Map<string, WindowState<S>> & { snapshotMark?: number; snapshotSlot?: number };
+
+/** A ReduceRunner snapshot being written (beginSnapshot); Stage's DeferredSection, structurally. */
+export interface PendingReduceSnapshot {
+  advance(deadline: number): boolean;
+  finish(): Uint8Array;
+}
+
+/** Snapshots taken so far (in this thread): marks which snapshot listed a key. */
+let reduceSnapshots = 0;
+
 /**
  * Beam's ReduceFnRunner for one grouping step (GroupByKey or lifted Combine.perKey): keeps
  * per key and window the buffered data, trigger state, pane counters and watermark holds;
@@ -78,6 +115,8 @@ export interface DropCounters {
  */
 export class ReduceRunner<S> {
   private readonly keys = new Map<KeyIdentity, Map<string, WindowState<S>>>();
+  /** Called before a key's windows change while a snapshot is written (beginSnapshot). */
+  private touchHook: ((windows: KeyWindows<S>) => void) | undefined;
   private readonly identity: (key: unknown) => KeyIdentity;
   /** The key a pane carries: decoded from the key's encoding, as Beam's runners output it. */
   private readonly outputKey: KeyIdentifier["outputKey"];
@@ -166,6 +205,7 @@ export class ReduceRunner<S> {
       const keyId = this.identity(ke.key);
       let windows = this.keys.get(keyId);
       if (windows === undefined) this.keys.set(keyId, (windows = new Map()));
+      else this.touchHook?.(windows);
       if (!merging) {
         // Most keys have one window per bundle: no lists on this path.
         this.check(this.add(windows, ke.key, keyId, ke.first, env), env, out);
@@ -188,30 +228,72 @@ export class ReduceRunner<S> {
    * passes, when no bundle is being absorbed.
    */
   snapshot(out: ByteWriter, coders: ReduceStateCoders<S>): void {
-    out.writeVarInt(this.windowCount);
-    out.writeVarInt(this.keys.size);
+    out.writeBytes(this.beginSnapshot(coders).finish());
+  }
+
+  /**
+   * `snapshot` taken now and written later, while the runner goes on (copy on write): the
+   * executor stops only to list the keys. A key about to change (a bundle brings it
+   * elements, or one of its windows wakes up) is written first, as it was (`touchHook`).
+   */
+  beginSnapshot(coders: ReduceStateCoders<S>): PendingReduceSnapshot {
+    if (this.touchHook !== undefined) throw new Error("internal error: a ReduceRunner has two snapshots in progress");
+    const mark = ++reduceSnapshots;
+    const keys: KeyWindows<S>[] = [];
     for (const windows of this.keys.values()) {
-      const first = windows.values().next().value as WindowState<S>;
-      coders.key.encode(first.key, out, true);
-      out.writeVarInt(windows.size);
-      for (const ws of windows.values()) {
-        coders.window.encode(ws.window, out, true);
-        coders.data.encode(ws.data, out, true);
-        out.writeVarInt(ws.count);
-        out.writeVarInt(ws.unseen);
-        out.writeDoubleBE(ws.unseenTimestamp);
-        writeTriggerState(out, ws.trigger);
-        out.writeByte((ws.closed ? 1 : 0) | (ws.fresh ? 2 : 0));
-        out.writeVarInt(ws.panesEmitted);
-        out.writeVarInt(ws.nonSpeculativeEmitted);
-        writeTiming(out, ws.lastTiming);
-        writeOptionalInstant(out, ws.elementHold);
-        writeOptionalInstant(out, ws.extraHold);
-        out.writeDoubleBE(ws.eventKey);
-        out.writeDoubleBE(ws.procKey);
-        out.writeDoubleBE(ws.holdKey);
-      }
+      const marked = windows as KeyWindows<S>;
+      marked.snapshotMark = mark;
+      marked.snapshotSlot = keys.length;
+      keys.push(marked);
     }
+    const written = new BufferWriter();
+    written.writeVarInt(this.windowCount);
+    written.writeVarInt(keys.length);
+    const early = new Map<number, Uint8Array>();
+    let next = 0;
+    let bytes: Uint8Array | undefined;
+    const release = () => {
+      if (this.touchHook === touched) this.touchHook = undefined;
+    };
+    const touched = (windows: KeyWindows<S>) => {
+      if (windows.snapshotMark !== mark || windows.snapshotSlot! < next || early.has(windows.snapshotSlot!)) return;
+      const out = new BufferWriter(64);
+      writeKeyWindows(out, windows, coders);
+      early.set(windows.snapshotSlot!, out.finish());
+    };
+    const advance = (deadline: number): boolean => {
+      while (next < keys.length) {
+        for (let k = 0; k < 256 && next < keys.length; k++) {
+          const i = next++;
+          const ahead = early.get(i);
+          if (ahead === undefined) writeKeyWindows(written, keys[i]!, coders);
+          else {
+            written.writeBytes(ahead);
+            early.delete(i);
+          }
+        }
+        if (performance.now() >= deadline) break;
+      }
+      if (next >= keys.length) release();
+      return next >= keys.length;
+    };
+    if (keys.length > 0) this.touchHook = touched;
+    return {
+      advance,
+      finish: () => {
+        if (bytes === undefined) {
+          advance(Infinity);
+          bytes = written.finish();
+        }
+        return bytes;
+      },
+    };
+  }
+
+  /** Before a key's windows change while a snapshot is written (beginSnapshot). */
+  private touchKey(keyId: KeyIdentity): void {
+    const windows = this.keys.get(keyId);
+    if (windows !== undefined) this.touchHook?.(windows);
   }
 
   /**
@@ -323,6 +405,7 @@ export class ReduceRunner<S> {
       const key = heap.peekKey();
       const ws = heap.pop()!;
       if (ws.dead || ws.eventKey !== key) continue;
+      if (this.touchHook !== undefined) this.touchKey(ws.keyId);
       ws.eventKey = NaN;
       this.visit(ws, env, out, parked);
     }
@@ -331,6 +414,7 @@ export class ReduceRunner<S> {
       const key = proc.peekKey();
       const ws = proc.pop()!;
       if (ws.dead || ws.procKey !== key) continue;
+      if (this.touchHook !== undefined) this.touchKey(ws.keyId);
       ws.procKey = NaN;
       this.visit(ws, env, out, parked);
     }

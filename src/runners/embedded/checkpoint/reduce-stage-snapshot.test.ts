@@ -253,3 +253,27 @@ describe("ReduceStage restore of a damaged snapshot", () => {
     expect(() => d.snapshot()).toThrow(/cannot be checkpointed/);
   });
 });
+
+describe("ReduceStage copy-on-write snapshot (snapshotLater)", () => {
+  // 600 keys: more than one slice of 256, so that keys change before and after their turn.
+  const keys = Array.from({ length: 600 }, (_, i) => `k${String(i).padStart(3, "0")}`);
+  for (const c of CASES) {
+    it(`writes the state as it was when taken while bundles, timers and expiries change it (${c.name})`, async () => {
+      const d = new ReduceStageDriver(c);
+      await d.run([bundle(...keys.map((k, i): [string, number, number] => [k, i, i % 9])), { kind: "clock", to: 2 }, bundle(["k001", 5, 4], ["k599", 6, 7])]);
+      const expected = d.snapshot();
+      const pending = d.stage.snapshotLater(snapshotCodersOf(c));
+      expect(pending.advance(-Infinity)).toBe(false);
+      await d.run([
+        bundle(["k000", 7, 8], ["k300", 8, 2], ["k301", 9, 9], ["new", 1, 1]),
+        { kind: "clock", to: 50 },
+        { kind: "watermark", to: 9 },
+        bundle(["k500", 3, 12], ["k302", 4, 3]),
+        { kind: "watermark", to: 60 },
+      ]);
+      expect(pending.finish()).toEqual(expected);
+      // The next snapshot can start: the first one no longer watches the runner.
+      expect(() => d.snapshot()).not.toThrow();
+    });
+  }
+});
