@@ -156,13 +156,13 @@ class EnrichDoFn<In, Resp, Out, Session> implements DoFn<In, Out, Tags<In>> {
 
   async finishBundle(ctx: FinishBundleContext<Out, Tags<In>>): Promise<void> {
     for (const buffer of this.buffers.takeAll()) this.start(buffer);
-    for await (const batch of this.inFlight.drain()) {
+    await this.inFlight.drain((batch) => {
       const window = batch.buffer.window;
       this.emit(batch, {
         output: (value, timestamp) => ctx.output(value, timestamp, window),
         failure: (value, timestamp) => ctx.outputTo("failures", value, timestamp, window),
       });
-    }
+    });
   }
 
   private start(buffer: WindowBuffer<{ element: In; key: string }, null>): void {

@@ -17,7 +17,7 @@ function batchOf(values: number[]) {
 }
 
 describe("InFlightBatches.drain", () => {
-  it("yields each batch, in start order, as soon as it has finished, while later batches still run", async () => {
+  it("hands on each batch, in start order, as soon as it has finished, while later batches still run", async () => {
     const batches = new InFlightBatches<number, null, string>();
     const limiter = new Limiter(2);
     const first = deferred<string>();
@@ -26,7 +26,7 @@ describe("InFlightBatches.drain", () => {
     batches.start(batchOf([3]), () => second.promise, limiter);
     const drained: string[] = [];
     const done = (async () => {
-      for await (const b of batches.drain()) drained.push(`${b.buffer.values.join(",")}=${b.outcome.ok ? b.outcome.value : "failed"}`);
+      await batches.drain((b) => drained.push(`${b.buffer.values.join(",")}=${b.outcome.ok ? b.outcome.value : "failed"}`));
     })();
     first.resolve("a");
     // The first batch comes out while the second is still running: its results need not wait for the bundle's last batch.
@@ -57,5 +57,55 @@ describe("Limiter", () => {
     expect(most).toBe(1);
     expect(started).toEqual(Array.from({ length: 5_000 }, (_, i) => i));
     expect(limiter.busy).toBe(false);
+  });
+
+  it("hands the slot of a submitted task that rejects or throws to the next one", async () => {
+    const limiter = new Limiter(1);
+    const ran: string[] = [];
+    const last = deferred<void>();
+    limiter.submit(() => {
+      ran.push("rejects");
+      return Promise.reject(new Error("model gone"));
+    });
+    limiter.submit(() => {
+      ran.push("throws");
+      throw new Error("bad batch");
+    });
+    limiter.submit(() => {
+      ran.push("runs");
+      last.resolve();
+      return Promise.resolve();
+    });
+    await last.promise;
+    expect(ran).toEqual(["rejects", "throws", "runs"]);
+  });
+
+  it("rejects run() with the error of a call that throws, and frees its slot", async () => {
+    const limiter = new Limiter(1);
+    await expect(
+      limiter.run(() => {
+        throw new Error("no model");
+      }),
+    ).rejects.toThrow("no model");
+    await expect(limiter.run(() => Promise.resolve("next"))).resolves.toBe("next");
+    expect(limiter.busy).toBe(false);
+  });
+});
+
+describe("InFlightBatches", () => {
+  it("gives a batch whose run throws synchronously a failed outcome, and runs the next", async () => {
+    const batches = new InFlightBatches<number, null, string>();
+    const limiter = new Limiter(1);
+    batches.start(
+      batchOf([1]),
+      () => {
+        throw new Error("no model");
+      },
+      limiter,
+    );
+    batches.start(batchOf([2]), () => Promise.resolve("ok"), limiter);
+    const drained: string[] = [];
+    await batches.drain((b) => drained.push(`${b.buffer.values.join(",")}=${b.outcome.ok ? b.outcome.value : (b.outcome.error as Error).message}`));
+    expect(drained).toEqual(["1=no model", "2=ok"]);
   });
 });

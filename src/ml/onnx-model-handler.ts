@@ -92,6 +92,16 @@ export function onnxModelHandler(options: OnnxModelHandlerOptions): ModelHandler
     throw new ConstructionError(`onnxModelHandler needs { path: "model.onnx" }.`);
   }
   const inputType = options.inputType ?? "float32";
+  const infer = (ort: Ort, session: OnnxSession, batch: readonly OnnxExample[]): Promise<OnnxInference[]> => {
+    let feeds: Record<string, OnnxTensor>;
+    try {
+      feeds = toFeeds(ort, session, batch, inputType);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const results = options.outputNames === undefined ? session.run(feeds) : session.run(feeds, [...options.outputNames]);
+    return results.then((outputs) => splitOutputs(outputs, batch.length));
+  };
   return {
     modelId: options.path,
     ...(options.batchSizeHints !== undefined ? { batchSizeHints: options.batchSizeHints } : {}),
@@ -106,12 +116,11 @@ export function onnxModelHandler(options: OnnxModelHandlerOptions): ModelHandler
         throw new OnnxError(`onnxModelHandler could not load the ONNX model ${options.path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
     },
-    async runInference(batch, session) {
-      // The session was made by loadModel, so the runtime is loaded: no await on the hot path.
-      const ort = runtime ?? (await loadOnnxRuntime());
-      const feeds = toFeeds(ort, session, batch, inputType);
-      const results = options.outputNames === undefined ? await session.run(feeds) : await session.run(feeds, [...options.outputNames]);
-      return splitOutputs(results, batch.length);
+    runInference(batch, session) {
+      // The session was made by loadModel, so the runtime is loaded. Not an async function:
+      // a batch makes no promise here besides onnxruntime's own.
+      if (runtime === undefined) return loadOnnxRuntime().then((ort) => infer(ort, session, batch));
+      return infer(runtime, session, batch);
     },
     withModelId: (path) => onnxModelHandler({ ...options, path }),
     releaseModel: (session) => session.release(),
@@ -129,19 +138,15 @@ export function toFeeds(ort: Ort, session: OnnxSession, batch: readonly OnnxExam
   const names = single ? [session.inputNames[0]!] : Object.keys(first);
   const feeds: Record<string, OnnxTensor> = {};
   for (const name of names) {
-    const rowOf = (i: number): ArrayLike<number> => {
-      const row = single ? batch[i] : (batch[i] as Record<string, ArrayLike<number>>)[name];
-      if (row === undefined || !isRow(row)) throw new OnnxError(`Example ${i} of the batch has no row for the ONNX input "${name}".`);
-      return row;
-    };
-    const width = rowOf(0).length;
+    const width = rowOf(batch, 0, single, name).length;
     const data = tensorData(type, batch.length * width);
+    const bigint = data instanceof BigInt64Array;
     for (let i = 0; i < batch.length; i++) {
-      const row = rowOf(i);
+      const row = rowOf(batch, i, single, name);
       if (row.length !== width) {
         throw new OnnxError(`Examples of one batch must have rows of the same length for input "${name}": example 0 has ${width}, example ${i} has ${row.length}.`);
       }
-      if (data instanceof BigInt64Array) {
+      if (bigint) {
         for (let j = 0; j < width; j++) data[i * width + j] = BigInt(Math.trunc(Number(row[j])));
       } else {
         data.set(row, i * width);
@@ -150,6 +155,13 @@ export function toFeeds(ort: Ort, session: OnnxSession, batch: readonly OnnxExam
     feeds[name] = new ort.Tensor(type, data, [batch.length, width]);
   }
   return feeds;
+}
+
+/** Example i's row for the input `name` (the example itself when the model has one input). */
+function rowOf(batch: readonly OnnxExample[], i: number, single: boolean, name: string): ArrayLike<number> {
+  const row = single ? batch[i] : (batch[i] as Record<string, ArrayLike<number>>)[name];
+  if (row === undefined || !isRow(row)) throw new OnnxError(`Example ${i} of the batch has no row for the ONNX input "${name}".`);
+  return row;
 }
 
 function isRow(value: unknown): value is ArrayLike<number> {
@@ -169,32 +181,54 @@ function tensorData(type: OnnxInputType, n: number): Float32Array | Float64Array
   }
 }
 
+/** One output tensor, as splitOutputs reads it. */
+interface Column {
+  readonly name: string;
+  readonly data: ArrayLike<number | bigint>;
+  /** Numbers per example (the product of the dimensions after the batch's). */
+  readonly width: number;
+  /** Shape [N]: each example's inference is a number, not an array. */
+  readonly scalar: boolean;
+  /** int64 (BigInt) and anything but a number typed array go through Number(). */
+  readonly convert: boolean;
+  /**
+   * An array of `width` doubles that each row starts as a copy of: a copy of an array of
+   * doubles is one allocation of exactly the row's size, where pushing to an empty array
+   * allocates for 17 and grows past that.
+   */
+  readonly template: number[];
+}
+
 /**
  * One inference per example: row i of every output tensor. A single pass per example that
  * builds its record with every output at once; only int64 outputs need converting.
  */
 export function splitOutputs(results: Readonly<Record<string, OnnxTensor>>, size: number): OnnxInference[] {
-  const columns = Object.keys(results).map((name) => {
+  const columns: Column[] = [];
+  for (const name of Object.keys(results)) {
     const tensor = results[name]!;
     if (tensor.dims[0] !== size) throw new OnnxError(`ONNX output "${name}" has ${String(tensor.dims[0])} rows for a batch of ${size}.`);
     const data = tensor.data as ArrayLike<number | bigint>;
-    const width = tensor.dims.slice(1).reduce((a, b) => a * b, 1);
-    // Number typed arrays are copied as they are; int64 (BigInt) and anything else go through Number().
+    let width = 1;
+    for (let d = 1; d < tensor.dims.length; d++) width *= tensor.dims[d]!;
     const convert = !ArrayBuffer.isView(data) || data instanceof BigInt64Array || data instanceof BigUint64Array;
-    return { name, data, width, scalar: tensor.dims.length === 1, convert };
-  });
+    const template: number[] = [];
+    for (let j = 0; j < width; j++) template.push(0.5);
+    columns.push({ name, data, width, scalar: tensor.dims.length === 1, convert, template });
+  }
   const out = new Array<OnnxInference>(size);
   for (let i = 0; i < size; i++) {
     const inference: Record<string, number | number[]> = {};
-    for (const { name, data, width, scalar, convert } of columns) {
+    for (let c = 0; c < columns.length; c++) {
+      const { name, data, width, scalar, convert, template } = columns[c]!;
       const at = i * width;
       if (scalar) {
         inference[name] = Number(data[at]);
         continue;
       }
-      const row: number[] = [];
-      if (convert) for (let j = 0; j < width; j++) row.push(Number(data[at + j]));
-      else for (let j = 0; j < width; j++) row.push(data[at + j] as number);
+      const row = template.slice();
+      if (convert) for (let j = 0; j < width; j++) row[j] = Number(data[at + j]);
+      else for (let j = 0; j < width; j++) row[j] = data[at + j] as number;
       inference[name] = row;
     }
     out[i] = inference;

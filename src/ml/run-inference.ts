@@ -1,6 +1,6 @@
 import { ConstructionError } from "../model/index.js";
 import { PTransform, type PCollection } from "../pipeline/index.js";
-import type { Instant } from "../model/index.js";
+import type { BoundedWindow, Instant } from "../model/index.js";
 import {
   parDo,
   type DoFn,
@@ -24,8 +24,9 @@ export interface RunInferenceOptions {
   /**
    * Batch bounds (Beam's BatchElements): sizes adapt between minSize (default 1) and
    * maxSize (default 64) by the measured batch time; a batch waits at most maxWaitMs
-   * (default 100) for more examples, checked as examples arrive. Batches hold one window's
-   * examples and never span bundles: what is left at a bundle's end runs then.
+   * (default 100) for more examples, checked as examples arrive (those that arrive in one
+   * synchronous run of the event loop share one reading of the clock). Batches hold one
+   * window's examples and never span bundles: what is left at a bundle's end runs then.
    */
   readonly batch?: { readonly minSize?: number; readonly maxSize?: number; readonly maxWaitMs?: number };
   /**
@@ -142,8 +143,16 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
   private maxSize = 1;
   private handlers!: Map<string, ModelHandler<E, I, M>>;
   private metrics: DoFnMetrics | undefined;
+  /** The bundle's per-batch distributions, looked up on its first batch (a lookup builds a key string). */
+  private batchCells: { readonly latency: { update(value: number): void }; readonly size: { update(value: number): void } } | undefined;
   private ownModel: { id: string; model: Promise<M>; loaded?: { model: M } } | undefined;
   private ownLimiter: Limiter | undefined;
+  /** performance.now() as of the current synchronous run (see waitedTooLong); undefined between runs. */
+  private clock: number | undefined;
+  private readonly clockExpires = (): void => {
+    this.clock = undefined;
+  };
+  private lastLimiter: { readonly handler: ModelHandler<E, I, M>; readonly limiter: Limiter } | undefined;
 
   constructor(
     private readonly base: ModelHandler<E, I, M>,
@@ -163,6 +172,7 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
 
   startBundle(ctx: StartBundleContext): void {
     this.metrics = ctx.metrics;
+    this.batchCells = undefined;
   }
 
   process(example: E, ctx: ProcessContext<PredictionResult<E, I>, Tags<E>>): void | Promise<void> {
@@ -173,7 +183,7 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
     const buffer = this.buffers.add(ctx.window, example, ctx.timestamp, handler);
     // While the model is busy a batch goes on growing to maxSize: it would only wait anyway.
     const size = buffer.values.length;
-    if (size >= this.maxSize || (size >= this.estimator.nextSize() && !this.limiterFor(handler).busy) || performance.now() - buffer.since >= this.maxWaitMs) {
+    if (size >= this.maxSize || (size >= this.estimator.nextSize() && !this.limiterFor(handler).busy) || this.waitedTooLong(buffer.since)) {
       this.start(this.buffers.take(ctx.window)!);
     }
     this.emitFinished(ctx);
@@ -184,13 +194,31 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
   async finishBundle(ctx: FinishBundleContext<PredictionResult<E, I>, Tags<E>>): Promise<void> {
     // Beam's BatchElements flushes at finish_bundle: no batch waits past its bundle.
     for (const buffer of this.buffers.takeAll()) this.start(buffer);
-    for await (const batch of this.inFlight.drain()) {
-      const window = batch.buffer.window;
-      this.emit(batch, {
-        result: (value, timestamp) => ctx.output(value, timestamp, window),
-        failure: (value, timestamp) => ctx.outputTo("failures", value, timestamp, window),
-      });
+    // One emitter for the bundle; `window` is that of the batch being emitted.
+    let window: BoundedWindow | undefined;
+    const emitter: Emitter<E, I> = {
+      result: (value, timestamp) => ctx.output(value, timestamp, window!),
+      failure: (value, timestamp) => ctx.outputTo("failures", value, timestamp, window!),
+    };
+    await this.inFlight.drain((batch) => {
+      window = batch.buffer.window;
+      this.emit(batch, emitter);
+    });
+  }
+
+  /**
+   * Whether a batch begun at `since` has waited maxWaitMs. The clock is read once per
+   * synchronous run of the event loop (the examples a runner hands over in one go share it):
+   * no batch can run before that run ends, so cutting one within it would only make it
+   * smaller, and a read per example cost as much as RunInference's own bookkeeping.
+   */
+  private waitedTooLong(since: number): boolean {
+    if (this.maxWaitMs === 0) return true;
+    if (this.clock === undefined) {
+      this.clock = performance.now();
+      queueMicrotask(this.clockExpires);
     }
+    return this.clock - since >= this.maxWaitMs;
   }
 
   /** The handler of the model the update side input names for this window (the base one without updates). */
@@ -211,14 +239,25 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
 
   /** Who may run a batch of `handler`'s model now: one limiter per model in the process (per instance for instance-scoped models). */
   private limiterFor(handler: ModelHandler<E, I, M>): Limiter {
+    // Asked per example: the last handler's limiter is kept at hand.
+    if (handler === this.lastLimiter?.handler) return this.lastLimiter.limiter;
     const concurrency = handler.maxConcurrentBatches ?? 1;
-    return handler.shareScope === "instance" ? (this.ownLimiter ??= new Limiter(concurrency)) : sharedLimiter(handler.modelId, concurrency);
+    const limiter = handler.shareScope === "instance" ? (this.ownLimiter ??= new Limiter(concurrency)) : sharedLimiter(handler.modelId, concurrency);
+    this.lastLimiter = { handler, limiter };
+    return limiter;
   }
 
   /** Emits, through this call, the finished batches of its window. */
   private emitFinished(ctx: ProcessContext<PredictionResult<E, I>, Tags<E>>): void {
     const finished = this.inFlight.takeFinished(ctx.window.id());
-    if (finished.length === 0) return;
+    if (finished.length > 0) this.emitThrough(ctx, finished);
+  }
+
+  /**
+   * Apart from emitFinished, which runs for every example: a function whose closures capture
+   * `ctx` allocates their context on every call, even one that returns before making them.
+   */
+  private emitThrough(ctx: ProcessContext<PredictionResult<E, I>, Tags<E>>, finished: readonly FinishedBatch<E, ModelHandler<E, I, M>, readonly I[]>[]): void {
     const emitter: Emitter<E, I> = {
       result: (value, timestamp) => ctx.outputWithTimestamp(value, timestamp),
       // A dead letter is not a result: it goes out at the timestamp of the call that emits it.
@@ -227,26 +266,53 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
     for (const batch of finished) this.emit(batch, emitter);
   }
 
-  private async runBatch(handler: ModelHandler<E, I, M>, examples: readonly E[]): Promise<readonly I[]> {
+  /**
+   * Runs one batch. No async function: once the model is loaded a batch makes one promise
+   * besides the model's own (each costs the async hooks' work while AsyncLocalStorage is on).
+   */
+  private runBatch(handler: ModelHandler<E, I, M>, examples: readonly E[]): Promise<readonly I[]> {
     const m = this.metrics;
+    const loaded = this.loadedModel(handler);
+    if (loaded !== undefined) return this.infer(handler, examples, loaded.model, m);
+    return this.modelFor(handler).then(
+      (model) => this.infer(handler, examples, model, m),
+      (err: unknown) => this.failed(examples, err, m),
+    );
+  }
+
+  private infer(handler: ModelHandler<E, I, M>, examples: readonly E[], model: M, m: DoFnMetrics | undefined): Promise<readonly I[]> {
+    const started = performance.now();
+    let ran: readonly I[] | Promise<readonly I[]>;
     try {
-      // Once the model is loaded a batch awaits only the model itself.
-      const model = this.loadedModel(handler)?.model ?? (await this.modelFor(handler));
-      const started = performance.now();
-      const inferences = await handler.runInference(examples, model);
-      const ms = performance.now() - started;
-      this.estimator.record(examples.length, ms);
-      m?.distribution(INFERENCE_METRICS_NAMESPACE, "inference_latency_ms").update(ms);
-      m?.distribution(INFERENCE_METRICS_NAMESPACE, "batch_size").update(examples.length);
-      if (inferences.length !== examples.length) {
-        throw new Error(`ModelHandler ${handler.modelId} returned ${inferences.length} inferences for a batch of ${examples.length} examples.`);
-      }
-      return inferences;
+      ran = handler.runInference(examples, model);
     } catch (err) {
-      m?.counter(INFERENCE_METRICS_NAMESPACE, "failed_batches").inc();
-      m?.counter(INFERENCE_METRICS_NAMESPACE, "failed_examples").inc(examples.length);
-      throw err;
+      return this.failed(examples, err, m);
     }
+    return Promise.resolve(ran).then(
+      (inferences) => {
+        const ms = performance.now() - started;
+        this.estimator.record(examples.length, ms);
+        if (m !== undefined) {
+          const cells = (this.batchCells ??= {
+            latency: m.distribution(INFERENCE_METRICS_NAMESPACE, "inference_latency_ms"),
+            size: m.distribution(INFERENCE_METRICS_NAMESPACE, "batch_size"),
+          });
+          cells.latency.update(ms);
+          cells.size.update(examples.length);
+        }
+        if (inferences.length !== examples.length) {
+          return this.failed(examples, new Error(`ModelHandler ${handler.modelId} returned ${inferences.length} inferences for a batch of ${examples.length} examples.`), m);
+        }
+        return inferences;
+      },
+      (err: unknown) => this.failed(examples, err, m),
+    );
+  }
+
+  private failed(examples: readonly E[], err: unknown, m: DoFnMetrics | undefined): Promise<never> {
+    m?.counter(INFERENCE_METRICS_NAMESPACE, "failed_batches").inc();
+    m?.counter(INFERENCE_METRICS_NAMESPACE, "failed_examples").inc(examples.length);
+    return Promise.reject(err);
   }
 
   private emit(batch: FinishedBatch<E, ModelHandler<E, I, M>, readonly I[]>, emit: Emitter<E, I>): void {

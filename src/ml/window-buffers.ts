@@ -26,12 +26,22 @@ export interface WindowBuffer<T, Tag> {
  */
 export class WindowBuffers<T, Tag> {
   private readonly buffers = new Map<string, WindowBuffer<T, Tag>>();
+  /**
+   * The window last looked up and its buffer (undefined: none), which is always
+   * `buffers.get(lastWindow.id())`: consecutive elements mostly share their window, and
+   * every element is looked up twice.
+   */
+  private lastWindow: BoundedWindow | undefined;
+  private lastBuffer: WindowBuffer<T, Tag> | undefined;
 
   /** Adds an element; returns its window's buffer. `tag` starts a new buffer's batch. */
   add(window: BoundedWindow, value: T, timestamp: Instant, tag: Tag): WindowBuffer<T, Tag> {
-    const id = window.id();
-    let buffer = this.buffers.get(id);
-    if (buffer === undefined) this.buffers.set(id, (buffer = { window, tag, values: [], timestamps: [], since: performance.now() }));
+    let buffer = this.lookup(window);
+    if (buffer === undefined) {
+      buffer = { window, tag, values: [], timestamps: [], since: performance.now() };
+      this.buffers.set(window.id(), buffer);
+      this.lastBuffer = buffer;
+    }
     buffer.values.push(value);
     buffer.timestamps.push(timestamp);
     return buffer;
@@ -39,13 +49,16 @@ export class WindowBuffers<T, Tag> {
 
   /** The buffer of `window`, if any. */
   get(window: BoundedWindow): WindowBuffer<T, Tag> | undefined {
-    return this.buffers.get(window.id());
+    return this.lookup(window);
   }
 
   /** Removes and returns the buffer of `window`. */
   take(window: BoundedWindow): WindowBuffer<T, Tag> | undefined {
-    const buffer = this.buffers.get(window.id());
-    this.buffers.delete(window.id());
+    const buffer = this.lookup(window);
+    if (buffer !== undefined) {
+      this.buffers.delete(window.id());
+      this.lastBuffer = undefined;
+    }
     return buffer;
   }
 
@@ -53,6 +66,14 @@ export class WindowBuffers<T, Tag> {
   takeAll(): WindowBuffer<T, Tag>[] {
     const all = [...this.buffers.values()];
     this.buffers.clear();
+    this.lastWindow = undefined;
+    this.lastBuffer = undefined;
     return all;
+  }
+
+  private lookup(window: BoundedWindow): WindowBuffer<T, Tag> | undefined {
+    if (window === this.lastWindow) return this.lastBuffer;
+    this.lastWindow = window;
+    return (this.lastBuffer = this.buffers.get(window.id()));
   }
 }

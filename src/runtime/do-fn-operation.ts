@@ -495,9 +495,15 @@ export class DoFnOperation implements Operation {
   }
 
   private finishContext(): FinishBundleContext<unknown, OutputTags> {
+    // Outputs name one window each; consecutive outputs in the same window (a batching DoFn
+    // emitting a batch) share its one-element list, as the outputs of one process call share
+    // their input's, instead of allocating one per element.
+    let last: BoundedWindow | undefined;
+    let lastWindows: readonly BoundedWindow[] = [];
+    const windowsOf = (window: BoundedWindow): readonly BoundedWindow[] => (window === last ? lastWindows : ((last = window), (lastWindows = [window])));
     return {
-      output: (value, timestamp, window) => this.emit(undefined, value, timestamp, [window], NO_FIRING),
-      outputTo: (tag, value, timestamp, window) => this.emit(tag, value, timestamp, [window], NO_FIRING),
+      output: (value, timestamp, window) => this.emit(undefined, value, timestamp, windowsOf(window), NO_FIRING),
+      outputTo: (tag, value, timestamp, window) => this.emit(tag, value, timestamp, windowsOf(window), NO_FIRING),
       metrics: this.metrics,
       bundleFinalizer: this.finalizations,
     };

@@ -10,7 +10,10 @@ import type { DoFn } from "./do-fn.js";
 class CreateDoFn<T> implements DoFn<Uint8Array, T> {
   constructor(readonly values: readonly T[]) {}
   process(_impulse: Uint8Array, ctx: { output(v: T): void }): void {
-    for (const v of this.values) ctx.output(v);
+    // Indexed, not for…of: this loop runs once per job, mostly before V8 optimizes it, and an
+    // unoptimized for…of allocates an iterator result per element.
+    const values = this.values;
+    for (let i = 0; i < values.length; i++) ctx.output(values[i]!);
   }
 }
 
@@ -45,7 +48,8 @@ class Create<T> extends PTransform<PBegin, PCollection<T>> {
 class CreateTimestampedDoFn<T> implements DoFn<Uint8Array, T> {
   constructor(readonly values: readonly ValueWithTimestamp<T>[]) {}
   process(_impulse: Uint8Array, ctx: { outputWithTimestamp(v: T, t: number): void }): void {
-    for (const v of this.values) ctx.outputWithTimestamp(v.value, v.timestamp);
+    const values = this.values;
+    for (let i = 0; i < values.length; i++) ctx.outputWithTimestamp(values[i]!.value, values[i]!.timestamp);
   }
 }
 

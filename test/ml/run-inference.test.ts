@@ -63,6 +63,16 @@ describe("runInference", () => {
     );
   });
 
+  it("runs every example as a batch of its own with maxWaitMs 0, even when the runner hands them over in one go", async () => {
+    const log = { loads: 0, batches: [] as number[] };
+    const p = new Pipeline();
+    const xs = Array.from({ length: 20 }, (_, i) => i);
+    const out = p.apply(create(xs)).apply(runInference(scaler("x2", 2, log), { batch: { minSize: 1, maxSize: 64, maxWaitMs: 0 } }));
+    assertThat(out.apply(map((r: PredictionResult<number, number>) => r.inference))).containsInAnyOrder(xs.map((x) => 2 * x));
+    await p.run().waitUntilFinish();
+    expect(log.batches).toEqual(xs.map(() => 1));
+  });
+
   it("sends the examples of a failing batch to the failures output with the error", async () => {
     const handler: ModelHandler<number, number, null> = {
       modelId: "picky",
