@@ -15,7 +15,22 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Pipeline, StateSpecs, generateSequence, kv, map, statefulParDo, varIntCoder, type KV, type MetricQueryResults, type PipelineResult } from "../src/index.js";
+import {
+  Pipeline,
+  StateSpecs,
+  combinePerKey,
+  fixedWindows,
+  generateSequence,
+  kv,
+  map,
+  statefulParDo,
+  sum,
+  varIntCoder,
+  windowInto,
+  type KV,
+  type MetricQueryResults,
+  type PipelineResult,
+} from "../src/index.js";
 
 /** One checkpoint of the filling job. */
 export interface StateCheckpoint {
@@ -93,24 +108,53 @@ async function until(done: () => boolean, timeoutMillis: number, what: string): 
   }
 }
 
+/**
+ * The same sequence counted per key by `combinePerKey(sum())` in one-day windows, which stay
+ * open for the whole run: the Combine's table holds `keys` accumulators.
+ */
+function buildCombineJob(p: Pipeline, keys: number, onElement: () => void): void {
+  p.apply(generateSequence({ rate: { elements: 1e9, period: 1000 } }))
+    .apply(windowInto(fixedWindows(86_400_000)))
+    .apply(
+      map((n: number) => {
+        onElement();
+        return kv(n % keys, 1);
+      }),
+    )
+    .apply(combinePerKey(sum()));
+}
+
+/** The checkpoints of a combinePerKey holding `keys` keys (no restore: see runStateBench for that). */
+export async function runCombineBench(keys: number, intervalMillis: number, timeoutMillis = 120_000): Promise<Pick<StateBenchResult, "keys" | "intervalMillis" | "checkpoints" | "fillElementsPerSec">> {
+  const dir = mkdtempSync(path.join(tmpdir(), "beam-ts-bench-checkpoints-"));
+  try {
+    const filled = await fill(dir, keys, intervalMillis, timeoutMillis, "combine");
+    return { keys, intervalMillis, checkpoints: filled.checkpoints, fillElementsPerSec: filled.fillElementsPerSec };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Fills `keys` keys, checkpointing every `intervalMillis`, until a checkpoint holding all of them is durable. */
-async function fill(dir: string, keys: number, intervalMillis: number, timeoutMillis: number) {
+async function fill(dir: string, keys: number, intervalMillis: number, timeoutMillis: number, job: "state" | "combine" = "state") {
   let processed = 0;
   let firstAt: number | undefined;
   const p = new Pipeline({ checkpointDir: dir, checkpointInterval: intervalMillis, checkpointsRetained: 1 });
-  buildJob(p, keys, () => {
+  const onElement = () => {
     firstAt ??= performance.now();
     processed++;
-  });
+  };
+  if (job === "state") buildJob(p, keys, onElement);
+  else buildCombineJob(p, keys, onElement);
   const started = performance.now();
-  const job = p.run();
+  const result = p.run();
   const checkpoints: StateCheckpoint[] = [];
   const pauses: { keysAtLeast: number; keysAtMost: number; millis: number }[] = [];
   let seen = { count: 0, sum: 0 };
   let processedBefore = 0;
   // A pause seen at a poll happened after the previous poll: the keys then are a lower bound.
   const poll = () => {
-    const m = job.metrics().queryMetrics();
+    const m = result.metrics().queryMetrics();
     const d = distribution(m, "checkpointPauseMillis");
     if (d.count > seen.count) {
       // One checkpoint at a time: a poll sees at most one new snapshot unless a pause outlasted POLL_MS twice.
@@ -128,7 +172,7 @@ async function fill(dir: string, keys: number, intervalMillis: number, timeoutMi
   try {
     await until(poll, timeoutMillis, `a checkpoint of ${keys} keys (${processed} elements so far)`);
   } finally {
-    await job.cancel();
+    await result.cancel();
   }
   const seconds = (performance.now() - started) / 1000;
   return {

@@ -10,6 +10,7 @@
  * 2. Checkpoints of 1M keys of value state (bench/checkpoint-state.ts): bytes, duration
  *    (request to durable) and the pause (the executor stopped for its snapshot).
  * 3. Restoring from that checkpoint: time to the first element, against a fresh start.
+ * 4. Checkpoints of a Combine holding 1M keys (combinePerKey in open windows): the same figures.
  *
  * Prints the figures and writes them as the "checkpoints" section of bench/RESULTS.md.
  *
@@ -20,7 +21,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { MetricQueryResults } from "../src/index.js";
-import { runStateBench, type StateBenchResult } from "./checkpoint-state.js";
+import { runCombineBench, runStateBench, type StateBenchResult } from "./checkpoint-state.js";
 import { writeSection } from "./results-section.js";
 import { runWindowedCount } from "./streaming.js";
 
@@ -125,7 +126,14 @@ async function throughput(): Promise<{ events: number; rows: ThroughputRow[] }> 
   return { events, rows };
 }
 
-function report(t: { events: number; rows: ThroughputRow[] }, s: StateBenchResult, startedAt: Date, wallSeconds: number, cpuSeconds: number): string {
+function report(
+  t: { events: number; rows: ThroughputRow[] },
+  s: StateBenchResult,
+  c: Pick<StateBenchResult, "keys" | "intervalMillis" | "checkpoints" | "fillElementsPerSec">,
+  startedAt: Date,
+  wallSeconds: number,
+  cpuSeconds: number,
+): string {
   const cpu = os.cpus();
   const load = os.loadavg().map((l) => l.toFixed(1)).join(", ");
   const last = s.checkpoints.at(-1)!;
@@ -161,6 +169,14 @@ function report(t: { events: number; rows: ThroughputRow[] }, s: StateBenchResul
     `The checkpoint of all ${int(s.keys)} keys: ${mib(last.bytes)} (${(last.bytes / s.keys).toFixed(1)} bytes per key; the file on disk ${int(s.fileBytes)} B), written in ${ms(last.millis)} ms from the request, of which the executor stopped for ${ms(last.pauseMillis)} ms.`,
     "",
     `**Restore** from it (\`restoreFrom: "latest"\`): the first element reached the stateful DoFn ${ms(s.restoredFirstElementMillis)} ms after run(), against ${ms(s.freshFirstElementMillis)} ms for a fresh start of the same job; the executor spent ${ms(s.restoreMillis)} ms of it restoring its stages (\`restoreMillis\`), the rest is reading and checking the file and planning. The source resumed at ${int(s.resumedAt)}; ${int(s.checked)} elements after the restore found their key's value as the first job left it${s.mismatches === 0 ? "" : ` except **${int(s.mismatches)}**`}.`,
+    "",
+    `**${int(c.keys)} keys in a Combine** (the same sequence, \`combinePerKey(sum())\` of key n mod ${int(c.keys)} in one-day fixed windows, which stay open: the Combine's table holds every key's accumulator), checkpoint every ${c.intervalMillis / 1000} s (${int(c.fillElementsPerSec)} elements/s, pauses included):`,
+    "",
+    "| keys in the table at the snapshot | bytes | duration (request → durable) | pause |",
+    "|---:|---:|---:|---:|",
+    ...c.checkpoints.map(
+      (k) => `| ${k.keysAtLeast === k.keysAtMost ? int(k.keysAtMost) : `${int(k.keysAtLeast)}–${int(k.keysAtMost)}`} | ${int(k.bytes)} (${mib(k.bytes)}) | ${ms(k.millis)} ms | ${ms(k.pauseMillis)} ms |`,
+    ),
   ];
   return lines.join("\n");
 }
@@ -171,8 +187,10 @@ const cpu0 = process.cpuUsage();
 const t = await throughput();
 log(`state: ${int(KEYS)} keys, a checkpoint every ${STATE_INTERVAL_MS / 1000} s`);
 const s = await runStateBench(KEYS, STATE_INTERVAL_MS);
+log(`combine: ${int(KEYS)} keys, a checkpoint every ${STATE_INTERVAL_MS / 1000} s`);
+const c = await runCombineBench(KEYS, STATE_INTERVAL_MS);
 const cpu = process.cpuUsage(cpu0);
-const body = report(t, s, startedAt, (performance.now() - t0) / 1000, (cpu.user + cpu.system) / 1e6);
+const body = report(t, s, c, startedAt, (performance.now() - t0) / 1000, (cpu.user + cpu.system) / 1e6);
 console.log(body);
 writeSection(path.join(import.meta.dirname, "RESULTS.md"), "checkpoints", body);
 log("wrote the checkpoints section of bench/RESULTS.md");
