@@ -62,7 +62,8 @@ import { restoreExecutor, snapshotExecutor, type ExecutorStateHost } from "./che
  * a single-threaded runner wants shorter turns).
  */
 const SPLITTABLE_SETTINGS: SplittableSettings = { desiredChunks: 4, maxClaims: 10_000, maxMillis: 100 };
-import type { DeferredSection, Stage, StepContext } from "./stage.js";
+import type { Stage, StepContext } from "./stage.js";
+import type { DeferredSection } from "./checkpoint/deferred-section.js";
 import { ManualClock, type Clock } from "./watermarks/clock.js";
 import { LullWatchdog } from "./lull-watchdog.js";
 import { onEmptyEventLoop } from "./empty-event-loop.js";

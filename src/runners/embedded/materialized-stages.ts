@@ -10,7 +10,8 @@ import type { SideInputStore } from "../../runtime/index.js";
 import { PushedBackElements } from "./pushed-back-elements.js";
 import { corruptSnapshot, migratingCoder } from "../../runtime/index.js";
 import type { Sink } from "./sinks.js";
-import type { DeferredSection, Stage, StepContext } from "./stage.js";
+import type { Stage, StepContext } from "./stage.js";
+import { deferredBetween, type DeferredSection } from "./checkpoint/deferred-section.js";
 
 /** Elements a sink dropped or diverted because they were too late, reported on commit. */
 export interface LateDataReporter {
@@ -128,18 +129,7 @@ export class ReduceStage<S> implements Stage {
     const tail = new BufferWriter();
     writeElements(tail, coders.windowedValue(this.entryPc), this.pending);
     tail.writeInt32BE(END_MARKER);
-    let bytes: Uint8Array | undefined;
-    return {
-      advance: (deadline) => runner.advance(deadline),
-      finish: () => {
-        if (bytes === undefined) {
-          head.writeBytes(runner.finish());
-          head.writeBytes(tail.written());
-          bytes = head.finish();
-        }
-        return bytes;
-      },
-    };
+    return deferredBetween(head.finish(), runner, tail.finish());
   }
 
   /**

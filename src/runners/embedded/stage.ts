@@ -2,6 +2,7 @@ import type { Instant, WindowedValue } from "../../model/index.js";
 import type { ByteReader, ByteWriter } from "../../model/index.js";
 import type { FinalizationCallback, Receiver } from "../../runtime/index.js";
 import type { RestoreShare } from "./checkpoint/rescale.js";
+import type { DeferredSection } from "./checkpoint/deferred-section.js";
 import type { SnapshotCoders } from "./checkpoint/snapshot-coders.js";
 
 /** What a stage gets when the executor steps it. */
@@ -80,12 +81,4 @@ export interface Stage {
    * no share: executor 0 restores old part 0's section, the others start empty.
    */
   restore?(input: ByteReader, coders: SnapshotCoders, migrate?: readonly string[], drop?: readonly string[], share?: RestoreShare): void | Promise<void>;
-}
-
-/** A checkpoint section taken at one moment and written in slices afterwards (Stage.snapshotLater). */
-export interface DeferredSection {
-  /** Writes more of it until `deadline` (performance.now()); true once all is written. */
-  advance(deadline: number): boolean;
-  /** Its bytes, writing what is left now. */
-  finish(): Uint8Array;
 }

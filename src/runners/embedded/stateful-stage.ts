@@ -28,7 +28,8 @@ import type { KeyIdentifier, StateSpecMap, Timer, TimerFamily, TimerSpecMap } fr
 import type { StateCellCodec } from "../../runtime/index.js";
 import type { LateDataReporter } from "./materialized-stages.js";
 import type { PushedBackElements } from "./pushed-back-elements.js";
-import type { DeferredSection, Stage, StepContext } from "./stage.js";
+import type { Stage, StepContext } from "./stage.js";
+import { deferredBetween, type DeferredSection } from "./checkpoint/deferred-section.js";
 import { mergedWatermark, type RestoreShare } from "./checkpoint/rescale.js";
 import type { SnapshotCoders } from "./checkpoint/snapshot-coders.js";
 
@@ -278,18 +279,7 @@ export class StatefulStage implements Stage {
     const state = beginStateSnapshot(this.state, this.expiries, { specs: this.doFn.state ?? {}, coders: this.timerCoders() });
     const tail = new BufferWriter();
     this.timers.snapshot(tail, this.timerCoders());
-    let bytes: Uint8Array | undefined;
-    return {
-      advance: (deadline) => state.advance(deadline),
-      finish: () => {
-        if (bytes === undefined) {
-          head.writeBytes(state.finish());
-          head.writeBytes(tail.written());
-          bytes = head.finish();
-        }
-        return bytes;
-      },
-    };
+    return deferredBetween(head.finish(), state, tail.finish());
   }
 
   private snapshotHead(out: ByteWriter, coders: SnapshotCoders): void {

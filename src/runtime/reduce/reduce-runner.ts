@@ -3,7 +3,7 @@ import { BeamError, GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, kv, paneInfo } f
 import { keyIdentifier, type KeyIdentifier, type KeyIdentity } from "../../transforms/index.js";
 import { triggerStateMachine, type TriggerEnv, type TriggerState, type TriggerStateMachine } from "../triggers/index.js";
 import { windowEntries, type WindowEntry } from "../keyed-window-table.js";
-import { BufferWriter } from "../../coders/index.js";
+import { CopyOnWriteWriter } from "../copy-on-write-writer.js";
 import { MinHeap } from "../min-heap.js";
 import { BundleTable } from "./bundle-table.js";
 import type { ReduceFn } from "./reduce-fn.js";
@@ -246,44 +246,30 @@ export class ReduceRunner<S> {
       marked.snapshotSlot = keys.length;
       keys.push(marked);
     }
-    const written = new BufferWriter();
-    written.writeVarInt(this.windowCount);
-    written.writeVarInt(keys.length);
-    const early = new Map<number, Uint8Array>();
-    let next = 0;
-    let bytes: Uint8Array | undefined;
+    const windowCount = this.windowCount;
+    const header = (out: ByteWriter) => {
+      out.writeVarInt(windowCount);
+      out.writeVarInt(keys.length);
+    };
+    const writer = new CopyOnWriteWriter(keys, header, (windows, out) => writeKeyWindows(out, windows, coders));
+    const touched = (windows: KeyWindows<S>) => {
+      if (windows.snapshotMark === mark) writer.touch(windows.snapshotSlot!);
+    };
     const release = () => {
       if (this.touchHook === touched) this.touchHook = undefined;
     };
-    const touched = (windows: KeyWindows<S>) => {
-      if (windows.snapshotMark !== mark || windows.snapshotSlot! < next || early.has(windows.snapshotSlot!)) return;
-      const out = new BufferWriter(64);
-      writeKeyWindows(out, windows, coders);
-      early.set(windows.snapshotSlot!, out.finish());
-    };
-    const advance = (deadline: number): boolean => {
-      while (next < keys.length) {
-        for (let k = 0; k < 256 && next < keys.length; k++) {
-          const i = next++;
-          const ahead = early.get(i);
-          if (ahead === undefined) writeKeyWindows(written, keys[i]!, coders);
-          else {
-            written.writeBytes(ahead);
-            early.delete(i);
-          }
-        }
-        if (performance.now() >= deadline) break;
-      }
-      if (next >= keys.length) release();
-      return next >= keys.length;
-    };
     if (keys.length > 0) this.touchHook = touched;
+    let bytes: Uint8Array | undefined;
     return {
-      advance,
+      advance: (deadline) => {
+        const done = writer.advance(deadline);
+        if (done) release();
+        return done;
+      },
       finish: () => {
         if (bytes === undefined) {
-          advance(Infinity);
-          bytes = written.finish();
+          release();
+          bytes = writer.finish();
         }
         return bytes;
       },

@@ -1,4 +1,5 @@
 import { BufferWriter } from "../../coders/index.js";
+import { CopyOnWriteWriter } from "../copy-on-write-writer.js";
 import type { ByteReader, ByteWriter } from "../../model/index.js";
 import type { StateSpecMap } from "../../transforms/index.js";
 import type { MinHeap } from "../min-heap.js";
@@ -58,30 +59,22 @@ export function writeStateSnapshot(out: ByteWriter, table: StateTable, expiries:
 /** Snapshots taken so far (in this thread): marks which snapshot captured an entry. */
 let snapshots = 0;
 
-/** How many entries are encoded between two looks at the clock. */
-const CLOCK_EVERY = 256;
-
 /**
- * A state snapshot taken now and written later (copy on write), so that the executor stops
- * only to list the table's entries, not to encode them: writeStateSnapshot's layout, with
- * the entries encoded in slices (`advance`) while the job goes on. An entry about to change
- * before its turn is encoded first, as it was (the table's `touchHook`, called before every
- * change of a cell and before a window's state is cleared); entries created after the
- * snapshot are not in it. The pending window expiries are copied at once (a number and a
- * reference each) and written at the end.
+ * A state snapshot taken now and written later (copy on write, CopyOnWriteWriter), so that
+ * the executor stops only to list the table's entries, not to encode them: writeStateSnapshot's
+ * layout, with the entries encoded in slices (`advance`) while the job goes on. An entry about
+ * to change before its turn is encoded first, as it was (the table's `touchHook`, called
+ * before every change of a cell and before a window's state is cleared); entries created
+ * after the snapshot are not in it. The pending window expiries are copied at once (a number
+ * and a reference each) and written at the end.
  */
 export class PendingStateSnapshot {
   private readonly mark = ++snapshots;
-  private readonly entries: StateEntry[];
   private readonly codecs: Map<string, StateCellCodec>;
   private readonly position: Map<string, number>;
-  /** The header and the entries before `next`, in order. */
-  private readonly written = new BufferWriter();
-  /** Entries at `next` or later encoded early, because they were about to change. */
-  private readonly early = new Map<number, Uint8Array>();
+  private readonly writer: CopyOnWriteWriter<StateEntry>;
   private readonly expiries: { readonly keys: number[]; readonly items: StateEntry[] };
   private readonly scratch = new BufferWriter();
-  private next = 0;
   private bytes: Uint8Array | undefined;
 
   constructor(
@@ -99,70 +92,51 @@ export class PendingStateSnapshot {
       e.snapshotMark = this.mark;
       e.snapshotSlot = i;
     }
-    this.entries = entries;
-    this.written.writeVarInt(entries.length);
-    this.written.writeVarInt(names.length);
-    for (const name of names) this.written.writeUtf8(name, true);
+    const header = (out: ByteWriter) => {
+      out.writeVarInt(entries.length);
+      out.writeVarInt(names.length);
+      for (const name of names) out.writeUtf8(name, true);
+    };
+    this.writer = new CopyOnWriteWriter(entries, header, (e, out) => this.encode(e, out));
     // Copied now, written at the end: an entry's mark and slot stay until the next snapshot.
     this.expiries = expiries.storedCopy();
-    if (entries.length > 0) table.touchHook = (e) => this.touched(e);
-  }
-
-  /** True once every entry is written. */
-  get done(): boolean {
-    return this.next >= this.entries.length;
+    if (entries.length > 0) table.touchHook = this.hook;
   }
 
   /** Encodes entries in order until `deadline` (performance.now()); true when all are written. */
   advance(deadline: number): boolean {
-    const { entries, written, early } = this;
-    while (this.next < entries.length) {
-      for (let k = 0; k < CLOCK_EVERY && this.next < entries.length; k++) {
-        const i = this.next++;
-        const ahead = early.get(i);
-        if (ahead === undefined) this.encode(entries[i]!, written);
-        else {
-          written.writeBytes(ahead);
-          early.delete(i);
-        }
-      }
-      if (performance.now() >= deadline) break;
-    }
-    if (this.done) this.release();
-    return this.done;
+    const done = this.writer.advance(deadline);
+    if (done) this.release();
+    return done;
   }
 
   /** The snapshot's bytes, encoding what is left now. */
   finish(): Uint8Array {
     if (this.bytes === undefined) {
-      this.advance(Infinity);
+      this.release();
       const { keys, items } = this.expiries;
-      this.written.writeVarInt(keys.length);
-      for (let i = 0; i < keys.length; i++) {
-        this.written.writeDoubleBE(keys[i]!);
-        // A stale copy (not in the table) refers to no entry.
-        const e = items[i]!;
-        this.written.writeVarInt(e.snapshotMark === this.mark ? e.snapshotSlot + 1 : 0);
-      }
-      this.bytes = this.written.finish();
+      this.bytes = this.writer.finish((out) => {
+        out.writeVarInt(keys.length);
+        for (let i = 0; i < keys.length; i++) {
+          out.writeDoubleBE(keys[i]!);
+          // A stale copy (not in the table) refers to no entry.
+          const e = items[i]!;
+          out.writeVarInt(e.snapshotMark === this.mark ? e.snapshotSlot + 1 : 0);
+        }
+      });
     }
     return this.bytes;
   }
 
   /** Stops watching the table (the snapshot is written, or abandoned with its checkpoint). */
-  release(): void {
-    if (this.table.touchHook !== undefined && this.entries.length > 0) this.table.touchHook = undefined;
+  private release(): void {
+    if (this.table.touchHook === this.hook) this.table.touchHook = undefined;
   }
 
   /** Before `e` changes: encodes it as it is, if the snapshot holds it and has not written it yet. */
-  private touched(e: StateEntry): void {
-    if (e.snapshotMark !== this.mark) return;
-    const slot = e.snapshotSlot;
-    if (slot < this.next || this.early.has(slot)) return;
-    const out = new BufferWriter(64);
-    this.encode(e, out);
-    this.early.set(slot, out.finish());
-  }
+  private readonly hook = (e: StateEntry): void => {
+    if (e.snapshotMark === this.mark) this.writer.touch(e.snapshotSlot);
+  };
 
   private encode(e: StateEntry, out: ByteWriter): void {
     const { ctx, codecs, position, scratch } = this;

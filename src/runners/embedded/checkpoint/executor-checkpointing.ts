@@ -3,7 +3,7 @@ import type { Shard } from "../parallel/shard.js";
 import type { CheckpointGate } from "./checkpoint-gate.js";
 import { encodePart } from "./executor-part.js";
 import { crashPoint } from "./crash-points.js";
-import type { DeferredSection } from "../stage.js";
+import type { DeferredSection } from "./deferred-section.js";
 
 /**
  * How long one slice of writing deferred sections may take: at each pass boundary (so a busy
