@@ -23,7 +23,10 @@ describe.each([1, 2])("failure injection at --parallelism %i", (parallelism) => 
     const dir = mkdtempSync(path.join(tmpdir(), "beam-ts-kill-"));
     dirs.push(dir);
     const out = path.join(dir, "out");
-    const args = [`--out=${out}`, `--n=${n}`, "--rate=2000", `--checkpointDir=${path.join(dir, "checkpoints")}`, "--checkpointInterval=100ms", "--restoreFrom=latest", `--parallelism=${parallelism}`];
+    const args: string[] = [`--out=${out}`, `--n=${n}`, "--rate=2000", `--checkpointDir=${path.join(dir, "checkpoints")}`, "--checkpointInterval=100ms", "--restoreFrom=latest", `--parallelism=${parallelism}`];
+    // At parallelism 2 the stateful step's entries go to its cold file after every bundle
+    // (runtime/state/cold-tier.ts), so kills also land while state is on disk.
+    if (parallelism === 2) args.push("--memoryBudget=1");
     // The source is paced by the wall clock (30 s of input in all, caught up after each
     // restart), so the job outlives 20 kills; a run whose kill point never came (the n-th
     // commit of a short run) simply finishes, and the loop moves to the next point.

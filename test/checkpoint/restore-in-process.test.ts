@@ -23,12 +23,16 @@ async function run(outDir: string, options: Record<string, unknown>, n: number):
 }
 
 describe("checkpoints and restore on one executor", () => {
-  it("a job stopped right after its checkpoints and restored each time writes every line exactly once", async () => {
+  it.each([
+    ["in memory", {}],
+    // Every entry of the stateful step goes to its cold file after each bundle (cold-tier.ts).
+    ["with state on disk (--memoryBudget=1)", { memoryBudget: 1 }],
+  ])("a job stopped right after its checkpoints and restored each time writes every line exactly once: %s", async (_, extra) => {
     const n = 3000;
     const dir = tempDir();
     const out = path.join(dir, "out");
     const checkpointDir = path.join(dir, "checkpoints");
-    const base = { checkpointDir, checkpointInterval: 20, restoreFrom: "latest" };
+    const base = { checkpointDir, checkpointInterval: 20, restoreFrom: "latest", ...extra };
     let stops = 0;
     for (let k = 1; k <= 12; k++) {
       const state = await run(out, { ...base, stopAfterCheckpoint: 1 + (k % 3) }, n);

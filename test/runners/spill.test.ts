@@ -395,6 +395,29 @@ describe("stateful ParDo under a memory budget (embedded runner)", () => {
     },
   });
 
+  /** `stateful` without its processing-time timer, whose firing in a streaming job depends on the clock. */
+  const eventTimeStateful = statefulParDo({
+    state: { seen: StateSpecs.bag<number>(), sum: StateSpecs.value<number>() },
+    timers: { end: TimerSpecs.timer("EVENT_TIME"), later: TimerSpecs.timer("EVENT_TIME") },
+    process(e: KV<string, number>, ctx) {
+      ctx.state.seen.add(e.value);
+      ctx.state.sum.write((ctx.state.sum.read() ?? 0) + e.value);
+      ctx.timers.end.set(ctx.window.maxTimestamp());
+    },
+    onTimer: {
+      end(ctx) {
+        ctx.output(`${String(ctx.key)} ${ctx.window.toString()} end sum=${ctx.state.sum.read()} [${ctx.state.seen.read().join(",")}]`);
+        ctx.timers.later.set(ctx.window.maxTimestamp());
+      },
+      later(ctx) {
+        ctx.output(`${String(ctx.key)} ${ctx.window.toString()} later @${ctx.fireTimestamp}`);
+      },
+    },
+    onWindowExpiration(ctx) {
+      ctx.output(`${String(ctx.key)} ${ctx.window.toString()} expired sum=${ctx.state.sum.read()}`);
+    },
+  });
+
   it("runs sorted by key through the disk and gives what the in-memory run gives", async () => {
     const build = (p: Pipeline) =>
       p
@@ -444,6 +467,46 @@ describe("stateful ParDo under a memory budget (embedded runner)", () => {
     expect(most).toBeLessThanOrEqual(5_000);
     expect(spillRuns(spilled.metrics)).toBeGreaterThan(0);
   });
+
+  it("keeps an unbounded input's state on disk past its share (cold entries) and gives what memory gives", async () => {
+    const build = (p: Pipeline) =>
+      p
+        .apply(generateSequence({ from: 0, to: N, rate: { elements: 10_000, period: 10 }, timestamp: (i) => i * 10 }))
+        .apply(map((i: number) => kv(`key-${i % 997}`, i)))
+        .apply(windowInto<KV<string, number>, IntervalWindow>(fixedWindows(60_000)))
+        .apply("Stateful", eventTimeStateful) as PCollection<string>;
+    const inMemory = await run({ memoryBudget: "none" }, build);
+    const cold = await run({ memoryBudget: "64KB", tempLocation: dir }, build);
+    const spilledBytes = (m: MetricQueryResults) => m.counters.filter((c) => c.name === "spilledBytes").reduce((n, c) => n + c.committed, 0);
+    expect(spilledBytes(inMemory.metrics)).toBe(0);
+    expect(spilledBytes(cold.metrics)).toBeGreaterThan(100_000);
+    // 997 keys × 5 windows, three lines each (end, later, expired).
+    expect(cold.lines).toHaveLength(997 * 5 * 3);
+    expect(cold.lines).toEqual(inMemory.lines);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("checkpoints and restores a streaming job's state larger than the heap under --memoryBudget, where it runs out of memory without one", () => {
+    // 150 MB of bag state in a 96 MB heap: under a budget, cold entries stay on disk.
+    const checkpointDir = join(dir, "checkpoints");
+    const runJob = (...args: string[]) =>
+      spawnSync(process.execPath, ["--max-old-space-size=96", "--import", "tsx", fileURLToPath(new URL("./fixtures/large-stateful-state.ts", import.meta.url)), ...args], {
+        encoding: "utf8",
+        env: { ...process.env, TMPDIR: dir },
+        timeout: 120_000,
+      });
+    const stopped = runJob("--memoryBudget=32MB", `--checkpointDir=${checkpointDir}`, "--checkpointInterval=1000", "--stopAfterCheckpoint=1");
+    expect(stopped.status, stopped.stderr).toBe(0);
+    const restored = runJob("--memoryBudget=32MB", `--checkpointDir=${checkpointDir}`, "--checkpointInterval=1000", "--restoreFrom=latest");
+    expect(restored.status, restored.stderr).toBe(0);
+    const report = JSON.parse(restored.stdout.trim().split("\n").pop()!) as { keys: number; values: number; chars: number; spilledBytes: number };
+    expect(report).toMatchObject({ keys: 30_000, values: 150_000, chars: 150_000_000 });
+    expect(report.spilledBytes).toBeGreaterThan(50_000_000);
+    // The default budget leaves stateful ParDos in memory.
+    const inMemory = runJob();
+    expect(inMemory.status).not.toBe(0);
+    expect(inMemory.stderr).toMatch(/heap out of memory/);
+  }, 240_000);
 
   it("waits for side inputs that end after the input, and emits to tagged outputs, as in memory", async () => {
     const build = (p: Pipeline) => {

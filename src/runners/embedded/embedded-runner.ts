@@ -57,9 +57,10 @@ export interface EmbeddedRunnerSettings {
 export interface MemoryBudget {
   readonly bytes: number;
   /**
-   * Whether stateful ParDos over bounded inputs run sorted by key (only with an explicit
-   * --memoryBudget: their timers then fire after all of a key's elements, a visible,
-   * valid difference). GroupByKeys and Combines give the same panes either way.
+   * Whether the budget was given explicitly, which makes stateful ParDos go through the disk:
+   * over bounded inputs they run sorted by key (their timers then fire after all of a key's
+   * elements, a visible, valid difference); the others keep their least recently used state
+   * on disk (cold entries). GroupByKeys and Combines give the same panes either way.
    */
   readonly sortsStatefulSteps: boolean;
 }

@@ -754,6 +754,7 @@ export class Executor {
             this.settings.metrics,
             step.sideInputs.length > 0 ? new PushedBackElements(step.sideInputs, this.sideInputs, (pc) => this.tracker.watermarkOf(pc)) : undefined,
             { key: step.statefulKeyCoder, window: windowCoderOf(step.windowing), ...(step.migrations !== undefined ? { migrations: step.migrations } : {}) },
+            this.keepsColdState(step) ? { share: this.spillShare(), dir: this.settings.spillDir, spilled: (bytes) => this.settings.metrics.spilled(step.label, bytes) } : undefined,
           );
           this.register(stage.entry, index, stepOutputs(step));
           const byKey = { kind: "byKey", keyCoder: step.statefulKeyCoder } as const;
@@ -870,10 +871,22 @@ export class Executor {
    */
   private spills(step: PlanStep): boolean {
     const budget = this.settings.memoryBudget;
-    if (budget === undefined) return false;
+    // A checkpoint cannot hold a sort's run files.
+    if (budget === undefined || this.settings.checkpoints !== undefined) return false;
     if (step.kind === "groupByKey") return step.lateOutput === undefined && canSpillGroup(step.windowing, step.inputBounded);
     if (step.kind === "combinePerKey") return canSpillCombine(step.windowing, step.inputBounded);
     return budget.sortsStatefulSteps && step.kind === "parDo" && step.statefulKeyCoder !== undefined && step.inputBounded;
+  }
+
+  /**
+   * Whether a stateful ParDo that does not run sorted by key keeps its least recently used
+   * state on disk past its share of the budget (runtime/state/cold-tier.ts): under an
+   * explicit --memoryBudget only (as sorting stateful steps is), streaming and checkpointed
+   * jobs included. The default budget (at most 512 MiB) would send the state of a job that
+   * fits in the heap through the disk, at a cost per element of a key gone cold.
+   */
+  private keepsColdState(step: PlanStep): boolean {
+    return this.settings.memoryBudget?.sortsStatefulSteps === true && step.kind === "parDo" && step.statefulKeyCoder !== undefined && !this.spills(step);
   }
 
   /** A spilling step's share of the job's budget: shared by its spilling steps in every executor. */
@@ -888,7 +901,7 @@ export class Executor {
   }
 
   private get spillingSteps(): number {
-    return this.steps.filter((s) => this.spills(s)).length;
+    return this.steps.filter((s) => this.spills(s) || this.keepsColdState(s)).length;
   }
 
   private dropCounters(label: string) {

@@ -59,8 +59,9 @@ export async function runPlan(graph: PipelineGraph, settings: EmbeddedRunnerSett
     isCancelled: () => control.isCancelled() || stopped,
     isDraining: control.isDraining,
     metrics: control.metrics,
-    // A checkpointed job keeps its state in memory (a spill file is not part of a checkpoint).
-    memoryBudget: checkpoints !== undefined ? undefined : settings.memoryBudget,
+    // A checkpointed job does not sort through spill files (they are not part of a
+    // checkpoint); its stateful steps' cold tiers are (a snapshot copies their records).
+    memoryBudget: settings.memoryBudget,
     pcollections: (id) => {
       const pc = graph.pcollections.get(id)!;
       return { coder: pc.coder, windowing: pc.windowing, name: `${graph.transforms.get(pc.producer)?.fullLabel ?? pc.producer}.${pc.tag}` };

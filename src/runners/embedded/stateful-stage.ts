@@ -1,6 +1,8 @@
 import type { BoundedWindow, ByteReader, ByteWriter, Coder, Instant, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, NO_FIRING, formatInstant } from "../../model/index.js";
 import {
+  ColdTier,
+  EntryCellsCodec,
   MinHeap,
   StateTable,
   beginStateSnapshot,
@@ -21,6 +23,7 @@ import {
   type StateEntry,
   type TimerEntry,
   type TimerSnapshotCoders,
+  warmEntryOverhead,
 } from "../../runtime/index.js";
 import { BufferWriter } from "../../coders/index.js";
 import type { StateMigration } from "../../pipeline/index.js";
@@ -41,6 +44,16 @@ export interface StatefulStageCoders {
   readonly window: Coder<BoundedWindow>;
   /** State coder changes declared with Pipeline.migrateState, used when a restore says the checkpoint has the old coder. */
   readonly migrations?: readonly StateMigration[];
+}
+
+/**
+ * A stateful stage's share of --memoryBudget for its state table: past it, the least
+ * recently used entries' cells go to a file under `dir` (runtime/state/cold-tier.ts).
+ */
+export interface ColdStateSettings {
+  readonly share: number;
+  readonly dir: string;
+  readonly spilled: (bytes: number) => void;
 }
 
 /**
@@ -116,10 +129,29 @@ export class StatefulStage implements Stage {
     /** Elements waiting for their side inputs; undefined without side inputs. */
     private readonly pushedBack: PushedBackElements | undefined,
     private readonly coders: StatefulStageCoders,
+    coldState?: ColdStateSettings,
   ) {
     this.reads = [input];
     this.state = new StateTable(keys.outputKey);
+    if (coldState !== undefined) {
+      this.state.keepColdEntries(
+        new ColdTier({
+          ...coldState,
+          codec: new EntryCellsCodec(doFn.state ?? {}),
+          entryOverhead: warmEntryOverhead(Object.keys(doFn.state ?? {}).length + Object.keys(doFn.timers ?? {}).length),
+          // Its accessors and timers' closures are built again when it is next used.
+          evicted: (e) => {
+            if (e.accessors !== undefined) e.accessors = RESTORED;
+          },
+        }),
+      );
+    }
     this.entry = new StatefulEntry(label, op, this);
+  }
+
+  /** Removes the state table's cold file, if it has one. */
+  async close(): Promise<void> {
+    this.state.close();
   }
 
   async step(ctx: StepContext): Promise<boolean> {
@@ -381,6 +413,7 @@ export class StatefulStage implements Stage {
   }
 
   private bound(e: StateEntry): Bound {
+    this.state.use(e);
     if (e.accessors === undefined) {
       this.attach(e);
       this.expiries.push(this.gcTime(e.window), e);

@@ -8,3 +8,5 @@ export * from "./timer-context.js";
 export * from "./state-cell-codec.js";
 export * from "./state-snapshot.js";
 export * from "./state-migration-codec.js";
+export * from "./entry-cells.js";
+export * from "./cold-tier.js";

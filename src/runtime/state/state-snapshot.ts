@@ -1,9 +1,9 @@
-import { BufferWriter } from "../../coders/index.js";
 import { CopyOnWriteWriter } from "../copy-on-write-writer.js";
 import type { ByteReader, ByteWriter } from "../../model/index.js";
 import type { StateSpecMap } from "../../transforms/index.js";
 import type { MinHeap } from "../min-heap.js";
 import { corruptSnapshot, readCount } from "../reduce/reduce-snapshot.js";
+import { EntryCellsCodec } from "./entry-cells.js";
 import { stateCellCodec, type StateCellCodec } from "./state-cell-codec.js";
 import type { StateEntry, StateTable } from "./state-table.js";
 import type { TimerSnapshotCoders } from "./timer-table.js";
@@ -70,11 +70,9 @@ let snapshots = 0;
  */
 export class PendingStateSnapshot {
   private readonly mark = ++snapshots;
-  private readonly codecs: Map<string, StateCellCodec>;
-  private readonly position: Map<string, number>;
+  private readonly cells: EntryCellsCodec;
   private readonly writer: CopyOnWriteWriter<StateEntry>;
   private readonly expiries: { readonly keys: number[]; readonly items: StateEntry[] };
-  private readonly scratch = new BufferWriter();
   private bytes: Uint8Array | undefined;
 
   constructor(
@@ -83,9 +81,8 @@ export class PendingStateSnapshot {
     private readonly ctx: StateSnapshotContext,
   ) {
     if (table.touchHook !== undefined) throw new Error("internal error: a state table has two snapshots in progress");
-    this.codecs = codecsOf(ctx.specs);
-    const names = [...this.codecs.keys()];
-    this.position = new Map(names.map((name, i) => [name, i]));
+    this.cells = new EntryCellsCodec(ctx.specs);
+    const names = this.cells.names;
     const entries = table.list();
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
@@ -139,20 +136,11 @@ export class PendingStateSnapshot {
   };
 
   private encode(e: StateEntry, out: ByteWriter): void {
-    const { ctx, codecs, position, scratch } = this;
-    ctx.coders.key.encode(e.key, out, true);
-    ctx.coders.window.encode(e.window, out, true);
-    out.writeVarInt(e.cells.size);
-    for (const [name, content] of e.cells) {
-      const at = position.get(name);
-      if (at === undefined) throw new Error(`internal error: state "${name}" is not declared by the DoFn`);
-      out.writeVarInt(at);
-      // The content is encoded first to learn its length.
-      scratch.reset();
-      codecs.get(name)!.write(content, scratch);
-      out.writeVarInt(scratch.length);
-      out.writeBytes(scratch.written());
-    }
+    this.ctx.coders.key.encode(e.key, out, true);
+    this.ctx.coders.window.encode(e.window, out, true);
+    // A cold entry's record is its cells in this very layout (cold-tier.ts).
+    if (e.cold >= 0) out.writeBytes(this.table.coldCells(e));
+    else this.cells.write(e.cells, out);
   }
 }
 
@@ -201,6 +189,7 @@ export function readStateSnapshot(
     }
     const e = table.entry(key, ctx.coders.keyId(key), window);
     if (e.cells.size > 0 || e.accessors !== undefined) throw corruptSnapshot("a key and window appear twice in the state");
+    const cellsStart = input.position;
     const cells = readCount(input, "the number of an entry's state cells");
     for (let c = 0; c < cells; c++) {
       const at = input.readVarInt();
@@ -219,6 +208,7 @@ export function readStateSnapshot(
     }
     attach(e);
     entries.push(e);
+    table.restored(e, input.position - cellsStart);
   }
   table.commit();
   const size = readCount(input, "the number of pending window expiries");

@@ -1,19 +1,27 @@
 import type { BoundedWindow } from "../../model/index.js";
 import type { KeyIdentity } from "../../transforms/index.js";
+import type { ColdTier } from "./cold-tier.js";
 
 /** The state cells of one key and window: state name to its stored form. */
 export interface StateEntry {
   readonly key: unknown;
   readonly keyId: KeyIdentity;
   readonly window: BoundedWindow;
-  readonly cells: Map<string, unknown>;
+  /** While the entry is cold (cold tier): COLD_CELLS, shared and empty; its cells are on disk. */
+  cells: Map<string, unknown>;
   /** Accessors built for this entry, reused across elements. */
   accessors: Record<string, unknown> | undefined;
   /** The bundle in which each cell was first changed (for the undo journal). */
-  readonly touched: Map<string, number>;
+  touched: Map<string, number>;
   /** The last state snapshot that captured this entry, and the entry's place in it (state-snapshot.ts). */
   snapshotMark: number;
   snapshotSlot: number;
+  /** With a cold tier (cold-tier.ts): the offset of the entry's cells on disk, -1 while they are in memory. */
+  cold: number;
+  coldLength: number;
+  /** The bundle that last used the entry, and its estimated size in memory (cold tier). */
+  lastUsed: number;
+  size: number;
 }
 
 /**
@@ -31,6 +39,10 @@ export class StateTable {
    * entry first, as it was.
    */
   touchHook: ((e: StateEntry) => void) | undefined;
+  /** Keeps the least recently used entries' cells on disk (state larger than memory); none by default. */
+  private tier: ColdTier | undefined;
+  /** Entries changed or created by the open bundle (with a cold tier, which measures some). */
+  private changed: StateEntry[] = [];
 
   /**
    * `outputKey` gives the key an entry keeps, which its timers and onWindowExpiration see
@@ -46,12 +58,68 @@ export class StateTable {
     const wid = window.id();
     let e = windows.get(wid);
     if (e === undefined) {
-      e = { key: this.outputKey(key, keyId), keyId, window, cells: new Map(), accessors: undefined, touched: new Map(), snapshotMark: 0, snapshotSlot: 0 };
+      e = {
+        key: this.outputKey(key, keyId),
+        keyId,
+        window,
+        cells: new Map(),
+        accessors: undefined,
+        touched: new Map(),
+        snapshotMark: 0,
+        snapshotSlot: 0,
+        cold: -1,
+        coldLength: 0,
+        lastUsed: this.bundle,
+        size: 0,
+      };
       windows.set(wid, e);
       const created = e;
       this.journal.push(() => this.drop(created));
+      if (this.tier !== undefined) {
+        this.tier.added(e);
+        this.changed.push(e);
+      }
     }
     return e;
+  }
+
+  /** Gives the table a cold tier: from then on its least recently used entries may go to disk. */
+  keepColdEntries(tier: ColdTier): void {
+    this.tier = tier;
+  }
+
+  /**
+   * `e` is about to be used (its DoFn gets its accessors): its cells are read back if they
+   * went to disk, and it counts as recently used.
+   */
+  use(e: StateEntry): void {
+    if (this.tier === undefined) return;
+    if (e.cold >= 0) this.tier.warm(e);
+    e.lastUsed = this.bundle;
+  }
+
+  /** A cold entry's cells, encoded (EntryCellsCodec), for a snapshot. */
+  coldCells(e: StateEntry): Uint8Array {
+    if (this.tier === undefined || e.cold < 0) throw new Error("internal error: a warm state entry was read as cold");
+    return this.tier.record(e);
+  }
+
+  /** A restored entry whose cells took `encodedBytes` in its checkpoint (sizes it; may evict others). */
+  restored(e: StateEntry, encodedBytes: number): void {
+    if (this.tier === undefined) return;
+    this.tier.restored(e, encodedBytes);
+    if (this.tier.warmBytes > 0 && ++this.restoredCount % 1024 === 0) this.settle();
+  }
+  private restoredCount = 0;
+
+  /** Between bundles: evicts entries if the warm ones outgrew the tier's share. */
+  settle(): void {
+    this.tier?.afterCommit([], this, (e) => this.holds(e));
+  }
+
+  /** Removes the cold tier's file (the stage is done). */
+  close(): void {
+    this.tier?.close();
   }
 
   /**
@@ -62,6 +130,7 @@ export class StateTable {
     this.touchHook?.(e);
     if (e.touched.get(name) === this.bundle) return;
     e.touched.set(name, this.bundle);
+    if (this.tier !== undefined) this.changed.push(e);
     const had = e.cells.has(name);
     const saved = had ? copy(e.cells.get(name)) : undefined;
     this.journal.push(() => {
@@ -74,22 +143,30 @@ export class StateTable {
   begin(): void {
     this.bundle++;
     this.journal = [];
+    this.changed = [];
   }
 
-  /** Keeps the bundle's changes. */
+  /** Keeps the bundle's changes; with a cold tier, then evicts if the warm entries outgrew its share. */
   commit(): void {
     this.journal = [];
+    if (this.tier !== undefined) {
+      const changed = this.changed;
+      this.changed = [];
+      this.tier.afterCommit(changed, this, (e) => this.holds(e));
+    }
   }
 
   /** Undoes the bundle's changes, newest first. */
   abort(): void {
     for (let i = this.journal.length - 1; i >= 0; i--) this.journal[i]!();
     this.journal = [];
+    this.changed = [];
     this.bundle++;
   }
 
   /** Removes a window's state (garbage collection); journaled like any change. */
   clearWindow(e: StateEntry): void {
+    if (this.tier !== undefined && e.cold >= 0) this.tier.warm(e);
     this.touchHook?.(e);
     const saved = new Map(e.cells);
     this.drop(e);
@@ -98,6 +175,7 @@ export class StateTable {
       let windows = this.entries.get(e.keyId);
       if (windows === undefined) this.entries.set(e.keyId, (windows = new Map()));
       windows.set(e.window.id(), e);
+      this.tier?.added(e);
     });
   }
 
@@ -128,8 +206,13 @@ export class StateTable {
   private drop(e: StateEntry): void {
     const windows = this.entries.get(e.keyId);
     if (windows === undefined) return;
+    if (windows.get(e.window.id()) !== e) {
+      e.cells.clear();
+      return;
+    }
     windows.delete(e.window.id());
     if (windows.size === 0) this.entries.delete(e.keyId);
+    this.tier?.dropped(e);
     e.cells.clear();
   }
 }
