@@ -2,7 +2,8 @@
  * The Java peer of the Nexmark benchmark (tools/peers/java-nexmark, our Java port run on Beam
  * Java's runners) measures the same workload as beam-ts: its generator draws the same events,
  * field for field, and its queries 2, 4, 5, 8 and 9 on the DirectRunner find as many results
- * as our models (query 6, whose count is its number of panes, within the models' bounds).
+ * as our models (query 6, whose count is its number of panes, within the models' bounds, and
+ * its final average per seller equal to the model's).
  * The first run builds the Java project (Maven + javac, cached under .cache/peers/).
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +12,8 @@ import { nexmarkConfiguration } from "./config.js";
 import { Generator, splitEventsInTimeOrder } from "./generator.js";
 import { standardGeneratorConfig } from "./generator-config.js";
 import { MODELS } from "./models/index.js";
+import type { SellerPrice } from "./model.js";
+import { finalAveragesOf } from "./queries/final-averages.js";
 
 // Needs java, javac and mvn, as the Flink and Spark tests do (.ci/run installs them).
 describe("the Java Nexmark peer", () => {
@@ -66,5 +69,8 @@ describe("the Java Nexmark peer", () => {
     expect(q6).toMatchObject({ query: 6, system: "beam-java-direct", numEvents: 5000 });
     expect(q6.resultCount).toBeGreaterThanOrEqual(sellers);
     expect(q6.resultCount).toBeLessThanOrEqual(winningBids + sellers);
+    // What does not depend on the bundling: each seller's last pane, the model's results.
+    const model = MODELS[6]!.expected(splitEventsInTimeOrder(config), config).map((s) => JSON.parse(s) as SellerPrice);
+    expect(q6.finalAverages).toEqual(finalAveragesOf(model));
   }, 10 * 60_000);
 });

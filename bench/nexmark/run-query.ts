@@ -3,9 +3,11 @@
  * results (as Beam's COUNT_ONLY sink) or collects them with their timestamps, windows and
  * panes for a model check.
  */
-import { Metrics, Pipeline, parDo, reifyPanes, type ReifiedElement } from "../../src/index.js";
+import { Metrics, Pipeline, parDo, reifyPanes, type PCollection, type ReifiedElement } from "../../src/index.js";
 import type { NexmarkConfiguration } from "./config.js";
+import { FINAL_AVERAGES_NAMESPACE, readFinalAverages, recordFinalAverages, type FinalAverages } from "./queries/final-averages.js";
 import { QUERIES, type QueryFactory } from "./queries/index.js";
+import type { SellerPrice } from "./model.js";
 import { nexmarkEvents } from "./source.js";
 
 /** What a run measured. */
@@ -20,6 +22,8 @@ export interface QueryRun {
   readonly threadStartupSec: number | undefined;
   /** The results with their timestamps, windows and panes (with `collect`). */
   readonly results: readonly ReifiedElement<unknown>[] | undefined;
+  /** Query 6 with `finalAverages`: its deterministic result (see queries/final-averages.ts). */
+  readonly finalAverages: FinalAverages | undefined;
 }
 
 /** Options of runQuery. */
@@ -31,9 +35,17 @@ export interface RunQueryOptions {
   readonly pipelineOptions?: Readonly<Record<string, unknown>>;
   /** The implementations to take query `query` from: the hand-written ones by default (SQL_QUERIES for Beam's SQL versions). */
   readonly queries?: Readonly<Record<number, QueryFactory<unknown>>>;
+  /**
+   * Query 6 only: also record each seller's final average (its last pane) in counters, so
+   * that runs whose pane counts differ can still be compared (bench:peers does).
+   */
+  readonly finalAverages?: boolean;
 }
 
 const RESULT_COUNTER = "results";
+
+/** A counter's committed value summed over the steps that report it. */
+const sumCounters = (counters: readonly { readonly committed: number }[]): number => counters.reduce((sum, c) => sum + c.committed, 0);
 
 /** Builds and runs query `query` over `config.numEvents` generated events. */
 export async function runQuery(config: NexmarkConfiguration, query: number, options: RunQueryOptions = {}): Promise<QueryRun> {
@@ -48,6 +60,8 @@ export async function runQuery(config: NexmarkConfiguration, query: number, opti
   const results: ReifiedElement<unknown>[] = [];
   let resultCount = 0;
   const output = p.apply("Events", nexmarkEvents(config, { streaming })).apply(q.name, q.transform);
+  const finalAverages = options.finalAverages === true && query === 6;
+  if (finalAverages) (output as PCollection<SellerPrice>).apply(recordFinalAverages());
   if (options.collect === true) {
     output.apply("Reify", reifyPanes()).apply(
       "Collect",
@@ -76,7 +90,7 @@ export async function runQuery(config: NexmarkConfiguration, query: number, opti
   const seconds = (performance.now() - t0) / 1000;
   const startup = result.metrics().queryMetrics({ name: "threadStartupMillis" }).gauges[0]?.committed.value;
   if (options.collect !== true) {
-    for (const c of result.metrics().queryMetrics({ namespace: "nexmark", name: RESULT_COUNTER }).counters) resultCount += c.committed;
+    resultCount += sumCounters(result.metrics().queryMetrics({ namespace: "nexmark", name: RESULT_COUNTER }).counters);
   }
   return {
     query,
@@ -87,5 +101,6 @@ export async function runQuery(config: NexmarkConfiguration, query: number, opti
     resultCount,
     threadStartupSec: startup === undefined ? undefined : startup / 1000,
     results: options.collect === true ? results : undefined,
+    finalAverages: finalAverages ? readFinalAverages((name) => sumCounters(result.metrics().queryMetrics({ namespace: FINAL_AVERAGES_NAMESPACE, name }).counters)) : undefined,
   };
 }

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { nexmarkConfiguration } from "../nexmark/config.js";
 import { runHandwritten } from "./handwritten.js";
 import { MARKER_END, MARKER_START, markdown, runPeers, writeMarkdownSection, type PeerRun, type PeersResults } from "./orchestrator.js";
+import { checkFinalAverages, QUERY6_COUNT_NOTE } from "./query6-check.js";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const dir = mkdtempSync(path.join(os.tmpdir(), "bench-peers-"));
@@ -122,6 +123,44 @@ describe("bench:peers", () => {
     });
     expect(md).toMatch(/\| beam-ts 2 threads \/ 1 thread \| beam-ts \/ java-flink \| beam-ts 2 threads \/ java-flink \| result counts \|/);
     expect(md).toContain("| Q1 | 600 | 1,000 | 400 | 1.67 | 1.50 | 2.50 | 920 (all agree) |");
+  });
+
+  it("compares query 6 by its final averages per seller, with the differing pane counts in a footnote", () => {
+    const systems = [
+      { id: "beam-ts", label: "beam-ts embedded, 1 thread" },
+      { id: "java-direct", label: "Beam Java DirectRunner" },
+      { id: "java-flink", label: "Beam Java on local Flink (parallelism 2)" },
+    ];
+    const averages = { sellers: 802, sum: 38_731_602_754, digest: 855_963_485_686 };
+    const run = (system: string, resultCount: number, finalAverages = averages): PeerRun => ({ query: 6, system, numEvents: 1_000, eventsPerSec: 100, resultCount, finalAverages, runtimeSec: 10 });
+    const table = (runs: PeerRun[]) => {
+      const counts = Object.fromEntries(runs.map((r) => [r.system, r.resultCount!]));
+      const finalAverages = checkFinalAverages(runs, Object.keys(counts))!;
+      return markdown({
+        generatedAt: "2026-12-08T01:00:00.000Z",
+        machine: {},
+        versions: {},
+        config: { sizes: [1_000], queries: [6], systems: systems.map((s) => s.id), timeoutSec: 60, numEventGenerators: 100 },
+        commands: { invocation: "npm run bench:peers" },
+        measurement: {},
+        systems,
+        runs,
+        checks: [{ query: 6, numEvents: 1_000, agree: false, counts, note: QUERY6_COUNT_NOTE, finalAverages }],
+      });
+    };
+    const agreeing = table([run("beam-ts", 1_885), run("java-direct", 4_295), run("java-flink", 802)]);
+    expect(agreeing).toContain(
+      "| final averages of 802 sellers (all agree; sum 38,731,602,754, digest 855963485686); pane counts beam-ts 1,885, java-direct 4,295, java-flink 802 [1] |",
+    );
+    expect(agreeing).not.toContain("MISMATCH");
+    expect(agreeing).toContain("1. Query 6's result count is its number of panes.");
+    expect(agreeing).toContain(
+      "Results: every system that finished a query produced the same results as the others; Q6 at 1,000 compared by the final average per seller (all agree), since their pane counts differ by design (see the footnote).",
+    );
+
+    const differing = table([run("beam-ts", 1_885), run("java-direct", 4_295, { ...averages, digest: 1 }), run("java-flink", 802)]);
+    expect(differing).toContain("**MISMATCH** in final averages: beam-ts 802 sellers, sum 38,731,602,754, digest 855963485686; java-direct 802 sellers, sum 38,731,602,754, digest 1;");
+    expect(differing).toContain("Results differ for Q6 at 1,000 (see the table).");
   });
 
   it("hand-written query 2 selects every auctionSkip-th auction's bids", () => {

@@ -49,6 +49,12 @@ export interface JavaNexmarkResult {
   version: string;
   /** Flink only: Flink's net job runtime (JobExecutionResult.getNetRuntime), local cluster start-up excluded. */
   jobRuntimeSec?: number;
+  /**
+   * Query 6 only: each seller's final average (its last pane) summarised — the number of
+   * sellers, the sum of the averages and a digest of the (seller, average) pairs
+   * (FinalAverages.java; bench/nexmark/queries/final-averages.ts computes the same for beam-ts).
+   */
+  finalAverages?: { sellers: number; sum: number; digest: number };
   /** The java command line that ran (classpath abbreviated); added by the wrapper. */
   command: string;
 }
