@@ -30,10 +30,17 @@ export interface NextEvent {
  */
 export function eventAt(config: GeneratorConfig, eventsCountSoFar: number, random: JavaRandom = new JavaRandom()): NextEvent {
   // Event time is monotonic in the event number; the event's own (adjusted) number may jitter.
-  const dueTimestamp = config.timestampForEvent(config.nextEventNumber(eventsCountSoFar));
-  const adjusted = config.nextAdjustedEventNumber(eventsCountSoFar);
-  const eventTimestamp = adjusted === config.firstEventNumber + eventsCountSoFar ? dueTimestamp : config.timestampForEvent(adjusted);
-  const watermark = config.timestampForEvent(config.nextEventNumberForWatermark(eventsCountSoFar));
+  const eventNumber = config.nextEventNumber(eventsCountSoFar);
+  const dueTimestamp = config.timestampForEvent(eventNumber);
+  let adjusted = eventNumber;
+  let eventTimestamp = dueTimestamp;
+  let watermark = dueTimestamp;
+  // Out-of-order groups of one (the default) leave the number, and so both times, as they are.
+  if (config.configuration.outOfOrderGroupSize !== 1) {
+    adjusted = config.nextAdjustedEventNumber(eventsCountSoFar);
+    if (adjusted !== eventNumber) eventTimestamp = config.timestampForEvent(adjusted);
+    watermark = config.timestampForEvent(config.nextEventNumberForWatermark(eventsCountSoFar));
+  }
   const eventId = config.firstEventId + adjusted;
   random.setSeed(eventId);
   const rem = eventId % PROPORTION_DENOMINATOR;

@@ -6,7 +6,7 @@ import type { JavaRandom } from "./java-random.js";
 import { FIRST_PERSON_ID, PERSON_PROPORTION, PROPORTION_DENOMINATOR, type GeneratorConfig } from "./generator-config.js";
 import { intDiv } from "./config.js";
 import type { Person } from "./model.js";
-import { nextExtra, nextLong, nextString } from "./random-values.js";
+import { nextCreditCard, nextExtra, nextLong, nextString } from "./random-values.js";
 
 /** People ids a bid or auction may reference ahead of the last person created. */
 const PERSON_ID_LEAD = 10;
@@ -49,14 +49,4 @@ export function lastBase0PersonId(eventId: number): number {
   // An auction or bid: go back to the last person of this epoch.
   if (offset >= PERSON_PROPORTION) offset = PERSON_PROPORTION - 1;
   return epoch * PERSON_PROPORTION + offset;
-}
-
-/** Four groups of four digits. */
-function nextCreditCard(random: JavaRandom): string {
-  let s = "";
-  for (let i = 0; i < 4; i++) {
-    if (i > 0) s += " ";
-    s += String(random.nextInt(10_000)).padStart(4, "0");
-  }
-  return s;
 }
