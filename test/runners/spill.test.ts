@@ -116,6 +116,49 @@ describe("GroupByKey under a memory budget (embedded runner)", () => {
     expect(spilled.lines).toEqual(inMemory.lines);
   });
 
+  it("keeps the values of an unbounded input's least recently used windows on disk (cold data) and gives the in-memory panes", async () => {
+    // Early panes every 100 elements, accumulating, and late data: every path of the runner's windows.
+    const build = (p: Pipeline) =>
+      p
+        .apply(generateSequence({ from: 0, to: N, rate: { elements: 10_000, period: 10 }, timestamp: (i) => i * 10 }))
+        .apply(map((i: number) => kv(`key-${i % 997}`, i)))
+        .apply(
+          windowInto<KV<string, number>, IntervalWindow>(fixedWindows(60_000), {
+            trigger: Triggers.afterWatermark({ early: Triggers.afterCount(5) }),
+            accumulationMode: "ACCUMULATING",
+            allowedLateness: 0,
+          }),
+        )
+        .apply(groupByKey<string, number>())
+        .apply(describeSortedGroups);
+    const inMemory = await run({ memoryBudget: "none" }, build);
+    const cold = await run({ memoryBudget: "64KB", tempLocation: dir }, build);
+    const spilledBytes = (m: MetricQueryResults) => m.counters.filter((c) => c.name === "spilledBytes").reduce((n, c) => n + c.committed, 0);
+    expect(spilledBytes(inMemory.metrics)).toBe(0);
+    expect(spilledBytes(cold.metrics)).toBeGreaterThan(100_000);
+    const onTime = (lines: string[]) => lines.filter((l) => l.includes(" ON_TIME#"));
+    // Early panes depend on bundling; the final ON_TIME panes (every value of a window) do not.
+    expect(onTime(cold.lines)).toHaveLength(997 * 5);
+    expect(onTime(cold.lines)).toEqual(onTime(inMemory.lines));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("keeps the accumulators of an unbounded input's session windows on disk (cold data) and gives the in-memory results", async () => {
+    const build = (p: Pipeline) =>
+      p
+        // Bursts of 500 elements within 0.5 s, 40 s apart: each key's ten elements of a burst merge into one session.
+        .apply(generateSequence({ from: 0, to: N, rate: { elements: 10_000, period: 10 }, timestamp: (i) => Math.floor(i / 500) * 40_000 + (i % 500) }))
+        .apply(map((i: number) => kv(`key-${i % 50}`, i)))
+        .apply(windowInto<KV<string, number>, IntervalWindow>(sessions(10_000)))
+        .apply(combinePerKey(sum()))
+        .apply(parDo<KV<string, number>, string>({ process: (e, ctx) => ctx.output(`${e.key} ${ctx.window.toString()} ${e.value}`) }));
+    const inMemory = await run({ memoryBudget: "none" }, build);
+    const cold = await run({ memoryBudget: "16KB", tempLocation: dir }, build);
+    expect(spillRuns(cold.metrics)).toBeGreaterThan(0);
+    expect(cold.lines).toHaveLength(50 * 60);
+    expect(cold.lines).toEqual(inMemory.lines);
+  });
+
   it("spills the GroupByKey inside CoGroupByKey", async () => {
     const build = (p: Pipeline) => {
       const left = p.apply("Left", create(elements));
@@ -290,15 +333,20 @@ describe("GroupByKey under a memory budget (embedded runner)", () => {
     expect(budgeted.lines).toEqual(inMemory.lines);
   });
 
-  it("keeps a GroupByKey whose panes depend on arrival in memory (a count trigger)", async () => {
+  it("keeps a GroupByKey whose panes depend on arrival out of the sort (a count trigger): its windows' values go cold, its panes stay", async () => {
     const build = (p: Pipeline) =>
       p
-        .apply(create(elements.slice(0, 100)))
+        .apply(create(elements.slice(0, 2000)))
+        .apply(withTimestamps((e: KV<string, number>) => e.value * 10))
         .apply(windowInto<KV<string, number>, IntervalWindow>(fixedWindows(60_000), { trigger: Triggers.repeatedly(Triggers.afterCount(5)), accumulationMode: "DISCARDING" }))
         .apply(groupByKey<string, number>())
-        .apply(parDo<KV<string, Iterable<number>>, string>({ process: (e, ctx) => ctx.output(e.key) }));
-    const { metrics } = await run({ memoryBudget: "1KB", tempLocation: dir }, build);
-    expect(spillRuns(metrics)).toBe(0);
+        .apply(describeGroups);
+    const inMemory = await run({ memoryBudget: "none" }, build);
+    const cold = await run({ memoryBudget: "1KB", tempLocation: dir }, build);
+    // A pane of at most 5 values (a count trigger repeated), never one of a whole window as a sort would give.
+    expect(cold.lines.length).toBeGreaterThanOrEqual(2000 / 5);
+    expect(cold.lines).toEqual(inMemory.lines);
+    expect(spillRuns(cold.metrics)).toBeGreaterThan(0);
   });
 
   it("has a default budget of half the heap limit, at most 512 MiB, for GroupByKeys and Combines; none turns it off", () => {

@@ -52,15 +52,16 @@ export interface EmbeddedRunnerSettings {
 
 /**
  * The embedded runner's memory budget (`--memoryBudget`): the bytes that the GroupByKeys,
- * Combines and stateful ParDos of a batch job that can go through local disk share.
+ * Combines and stateful ParDos that can go through local disk share.
  */
 export interface MemoryBudget {
   readonly bytes: number;
   /**
    * Whether the budget was given explicitly, which makes stateful ParDos go through the disk:
    * over bounded inputs they run sorted by key (their timers then fire after all of a key's
-   * elements, a visible, valid difference); the others keep their least recently used state
-   * on disk (cold entries). GroupByKeys and Combines give the same panes either way.
+   * elements, a visible, valid difference); the others, and GroupByKeys and Combines that
+   * do not go through the sort, keep their least recently used state on disk (cold state).
+   * GroupByKeys and Combines give the same panes either way.
    */
   readonly sortsStatefulSteps: boolean;
 }

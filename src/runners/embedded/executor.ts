@@ -5,6 +5,7 @@ import {
   AssignWindowsOperation,
   DoFnOperation,
   ReduceRunner,
+  type ColdDataSettings,
   SideInputStore,
   combiningReduceFn,
   fanOut,
@@ -813,6 +814,7 @@ export class Executor {
         const runner = new ReduceRunner(step.keyCoder, step.windowing, groupingReduceFn, this.dropCounters(step.label));
         const make = () => runner.newBundleTable(step.keyCoder);
         const coders = groupingStateCoders(step.keyCoder, step.valueCoder, step.windowing);
+        if (this.keepsColdState(step)) runner.keepColdData(this.coldData(step.label, coders.data, "its grouped values", "give the GroupByKey's input a coder that encodes them (.withCoder(...))"));
         const migrated = groupingMigrationCoder(step.label, step.migrations);
         const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, late, MIN_TIMESTAMP, this.now, coders, migrated);
         this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
@@ -831,6 +833,7 @@ export class Executor {
         const runner = new ReduceRunner(step.keyCoder, step.windowing, reduceFn, this.dropCounters(step.label));
         const make = () => runner.newBundleTable(step.keyCoder);
         const coders = combiningStateCoders(step.keyCoder, step.accumulatorCoder, step.windowing);
+        if (this.keepsColdState(step)) runner.keepColdData(this.coldData(step.label, coders.data, "its accumulators", "give the CombineFn an accumulatorCoder"));
         const migrated = combiningMigrationCoder(step.label, step.migrations);
         const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, undefined, MIN_TIMESTAMP, this.now, coders, migrated);
         this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
@@ -879,14 +882,32 @@ export class Executor {
   }
 
   /**
-   * Whether a stateful ParDo that does not run sorted by key keeps its least recently used
-   * state on disk past its share of the budget (runtime/state/cold-tier.ts): under an
+   * Whether a keyed step that does not go through a sort keeps its least recently used state
+   * on disk past its share of the budget (runtime/cold-tier.ts): a stateful ParDo (its
+   * entries' cells), a GroupByKey or Combine (its windows' values or accumulators). Under an
    * explicit --memoryBudget only (as sorting stateful steps is), streaming and checkpointed
    * jobs included. The default budget (at most 512 MiB) would send the state of a job that
    * fits in the heap through the disk, at a cost per element of a key gone cold.
    */
   private keepsColdState(step: PlanStep): boolean {
-    return this.settings.memoryBudget?.sortsStatefulSteps === true && step.kind === "parDo" && step.statefulKeyCoder !== undefined && !this.spills(step);
+    if (this.settings.memoryBudget?.sortsStatefulSteps !== true || this.spills(step)) return false;
+    return (step.kind === "parDo" && step.statefulKeyCoder !== undefined) || step.kind === "groupByKey" || step.kind === "combinePerKey";
+  }
+
+  /** A GroupByKey's or Combine's cold data settings (ReduceRunner.keepColdData). */
+  private coldData<S>(label: string, coder: Coder<S>, what: string, fix: string): ColdDataSettings<S> {
+    return {
+      share: this.spillShare(),
+      dir: this.settings.spillDir,
+      coder,
+      spilled: (bytes) => this.settings.metrics.spilled(label, bytes),
+      cannotEncode: (err) =>
+        new Error(
+          `"${label}" keeps the data of its least recently used windows on local disk under --memoryBudget, and ${what} could not be encoded: ` +
+            `${err instanceof Error ? err.message : String(err)}. To fix it, ${fix}, or leave --memoryBudget unset to keep them in memory.`,
+          { cause: err },
+        ),
+    };
   }
 
   /** A spilling step's share of the job's budget: shared by its spilling steps in every executor. */

@@ -92,6 +92,11 @@ export class ReduceStage<S> implements Stage {
     return this.output;
   }
 
+  /** Removes the runner's cold file, if it keeps one. */
+  async close(): Promise<void> {
+    this.runner.close();
+  }
+
   nextWakeup(): Instant {
     return this.runner.nextProcessingWakeup();
   }

@@ -1,8 +1,6 @@
 import type { BoundedWindow, ByteReader, ByteWriter, Coder, Instant, KV, WindowedValue, WindowingStrategy } from "../../model/index.js";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, NO_FIRING, formatInstant } from "../../model/index.js";
 import {
-  ColdTier,
-  EntryCellsCodec,
   MinHeap,
   StateTable,
   beginStateSnapshot,
@@ -23,7 +21,7 @@ import {
   type StateEntry,
   type TimerEntry,
   type TimerSnapshotCoders,
-  warmEntryOverhead,
+  stateColdTier,
 } from "../../runtime/index.js";
 import { BufferWriter } from "../../coders/index.js";
 import type { StateMigration } from "../../pipeline/index.js";
@@ -48,7 +46,7 @@ export interface StatefulStageCoders {
 
 /**
  * A stateful stage's share of --memoryBudget for its state table: past it, the least
- * recently used entries' cells go to a file under `dir` (runtime/state/cold-tier.ts).
+ * recently used entries' cells go to a file under `dir` (runtime/state/state-cold-tier.ts).
  */
 export interface ColdStateSettings {
   readonly share: number;
@@ -72,6 +70,12 @@ const FIRE_DUE_TIMERS = Symbol("fire due timers");
 
 /** How many rounds of timers may fire in one step before a timer loop is reported. */
 const MAX_TIMER_ROUNDS = 100_000;
+/**
+ * How many windows one round expires: the rest follow in later rounds. At the end of a job
+ * every window of every key expires at once; in rounds, the work items stay few and each
+ * round's state is dropped (or, with cold entries, evicted again) before the next.
+ */
+const MAX_EXPIRIES_PER_ROUND = 10_000;
 /** How many timers may fire in one bundle before a timer loop is reported. */
 const MAX_TIMER_FIRINGS = 1_000_000;
 
@@ -135,10 +139,10 @@ export class StatefulStage implements Stage {
     this.state = new StateTable(keys.outputKey);
     if (coldState !== undefined) {
       this.state.keepColdEntries(
-        new ColdTier({
+        stateColdTier({
           ...coldState,
-          codec: new EntryCellsCodec(doFn.state ?? {}),
-          entryOverhead: warmEntryOverhead(Object.keys(doFn.state ?? {}).length + Object.keys(doFn.timers ?? {}).length),
+          specs: doFn.state ?? {},
+          timers: Object.keys(doFn.timers ?? {}).length,
           // Its accessors and timers' closures are built again when it is next used.
           evicted: (e) => {
             if (e.accessors !== undefined) e.accessors = RESTORED;
@@ -208,7 +212,7 @@ export class StatefulStage implements Stage {
     const next = this.peekDue();
     if (next !== undefined) return [this.workItem(FIRE_DUE_TIMERS, next.outputTimestamp, next.window)];
     const work: WindowedValue<unknown>[] = [];
-    while (this.expiries.size > 0 && this.expiries.peekKey() < this.inputWatermark) {
+    while (work.length < MAX_EXPIRIES_PER_ROUND && this.expiries.size > 0 && this.expiries.peekKey() < this.inputWatermark) {
       const e = this.expiries.pop()!;
       // A copy queued for an entry that a failed bundle created (and its abort dropped): the
       // retry made the window's live entry, with its own expiry.

@@ -4,6 +4,8 @@ import { keyIdentifier, type KeyIdentifier, type KeyIdentity } from "../../trans
 import { triggerStateMachine, type TriggerEnv, type TriggerState, type TriggerStateMachine } from "../triggers/index.js";
 import { windowEntries, type WindowEntry } from "../keyed-window-table.js";
 import { CopyOnWriteWriter } from "../copy-on-write-writer.js";
+import { BufferReader } from "../../coders/index.js";
+import { ColdTier, type ColdSlot } from "../cold-tier.js";
 import { MinHeap } from "../min-heap.js";
 import { BundleTable } from "./bundle-table.js";
 import type { ReduceFn } from "./reduce-fn.js";
@@ -31,7 +33,7 @@ export interface ReduceEnv {
 }
 
 /** State of one key and window. */
-interface WindowState<S> {
+interface WindowState<S> extends ColdSlot {
   readonly key: unknown;
   readonly keyId: KeyIdentity;
   readonly window: BoundedWindow;
@@ -70,14 +72,35 @@ export interface DropCounters {
   droppedDueToClosedWindow(n: number): void;
 }
 
-/** One key's windows as `ReduceRunner.snapshot` writes them (reduce-snapshot.ts). */
-function writeKeyWindows<S>(out: ByteWriter, windows: Map<string, WindowState<S>>, coders: ReduceStateCoders<S>): void {
+/** A ReduceRunner's share of --memoryBudget: past it, the least recently used windows' data goes to disk. */
+export interface ColdDataSettings<S> {
+  readonly share: number;
+  readonly dir: string;
+  /** The step's checkpoint coder of the data (ReduceStateCoders.data): a record is what a snapshot writes. */
+  readonly coder: Coder<S>;
+  /** Names the step and the fix when the data cannot be encoded. */
+  readonly cannotEncode: (err: unknown) => Error;
+  readonly spilled?: (bytes: number) => void;
+}
+
+/**
+ * What a warm window costs besides its data's bytes (the WindowState, trigger state, heap
+ * slots, its key's map).
+ */
+const WINDOW_OVERHEAD = 600;
+
+/**
+ * One key's windows as `ReduceRunner.snapshot` writes them (reduce-snapshot.ts); a cold
+ * window's data is its record, the same bytes (`cold`).
+ */
+function writeKeyWindows<S>(out: ByteWriter, windows: Map<string, WindowState<S>>, coders: ReduceStateCoders<S>, cold: ColdTier<WindowState<S>> | undefined): void {
   const first = windows.values().next().value as WindowState<S>;
   coders.key.encode(first.key, out, true);
   out.writeVarInt(windows.size);
   for (const ws of windows.values()) {
     coders.window.encode(ws.window, out, true);
-    coders.data.encode(ws.data, out, true);
+    if (cold !== undefined && ws.cold >= 0) out.writeBytes(cold.record(ws));
+    else coders.data.encode(ws.data, out, true);
     out.writeVarInt(ws.count);
     out.writeVarInt(ws.unseen);
     out.writeDoubleBE(ws.unseenTimestamp);
@@ -127,6 +150,12 @@ export class ReduceRunner<S> {
   private readonly holdHeap = new MinHeap<WindowState<S>>();
   private readonly env: { window: BoundedWindow; watermark: Instant; processingTime: Instant; synchronizedProcessingTime: Instant };
   private windowCount = 0;
+  /** Keeps the least recently used windows' data on disk (../cold-tier.ts); none by default. */
+  private cold: ColdTier<WindowState<S>> | undefined;
+  /** Windows given elements since the last `afterBundle` (the cold tier measures some). */
+  private changed: WindowState<S>[] = [];
+  /** Counts absorbs and advances: a window's `lastUsed`. */
+  private uses = 0;
 
   constructor(
     keyCoder: Coder<unknown>,
@@ -158,6 +187,63 @@ export class ReduceRunner<S> {
       timestampCombiner === "EARLIEST" || timestampCombiner === "EARLIEST_TRANSFORMED",
       transformed ? (window, timestamp) => transformedOutputTime(windowFn, window, timestamp) : undefined,
     );
+  }
+
+  /**
+   * From now on, keeps the data of the least recently used windows on disk past
+   * `settings.share` (state larger than memory, as a stateful ParDo's cold entries). The
+   * window itself stays in memory (its key, trigger state, holds and heap places).
+   */
+  keepColdData(settings: ColdDataSettings<S>): void {
+    const { coder } = settings;
+    this.cold = new ColdTier<WindowState<S>>({
+      share: settings.share,
+      dir: settings.dir,
+      itemOverhead: WINDOW_OVERHEAD,
+      write: (ws, out) => {
+        try {
+          coder.encode(ws.data, out, true);
+        } catch (err) {
+          throw settings.cannotEncode(err);
+        }
+      },
+      read: (ws, bytes) => {
+        ws.data = coder.decode(new BufferReader(bytes), true);
+      },
+      release: (ws) => {
+        ws.data = undefined as S;
+      },
+      ...(settings.spilled !== undefined ? { spilled: settings.spilled } : {}),
+    });
+    for (const ws of this.windows()) this.cold.added(ws);
+  }
+
+  /** Removes the cold file, if any (the stage is done). */
+  close(): void {
+    this.cold?.close();
+  }
+
+  /** Every window, key by key. */
+  private windows(): WindowState<S>[] {
+    const out: WindowState<S>[] = [];
+    for (const windows of this.keys.values()) for (const ws of windows.values()) out.push(ws);
+    return out;
+  }
+
+  /** Before a window's data is used: read back if cold, and marked as recently used. */
+  private use(ws: WindowState<S>): void {
+    if (this.cold === undefined) return;
+    if (ws.cold >= 0) this.cold.warm(ws);
+    ws.lastUsed = this.uses;
+  }
+
+  /** After an absorb or advance: the cold tier measures and evicts. */
+  private afterBundle(): void {
+    if (this.cold === undefined) return;
+    this.uses++;
+    const changed = this.changed;
+    this.changed = [];
+    this.cold.afterBundle(changed, () => this.windows(), (ws) => !ws.dead);
   }
 
   /** Open windows (key and window pairs) holding state. */
@@ -221,6 +307,7 @@ export class ReduceRunner<S> {
       }
       if (windows.size === 0) this.keys.delete(keyId);
     }
+    this.afterBundle();
   }
 
   /**
@@ -251,7 +338,7 @@ export class ReduceRunner<S> {
       out.writeVarInt(windowCount);
       out.writeVarInt(keys.length);
     };
-    const writer = new CopyOnWriteWriter(keys, header, (windows, out) => writeKeyWindows(out, windows, coders));
+    const writer = new CopyOnWriteWriter(keys, header, (windows, out) => writeKeyWindows(out, windows, coders, this.cold));
     const touched = (windows: KeyWindows<S>) => {
       if (windows.snapshotMark === mark) writer.touch(windows.snapshotSlot!);
     };
@@ -307,7 +394,9 @@ export class ReduceRunner<S> {
       if (n === 0) throw corruptSnapshot("a key has no windows");
       for (let w = 0; w < n; w++) {
         const window = coders.window.decode(input, true);
+        const dataStart = input.position;
         const ws = this.newWindow(key, keyId, window, coders.data.decode(input, true));
+        this.cold?.restored(ws, input.position - dataStart);
         ws.count = input.readVarInt();
         ws.unseen = input.readVarInt();
         ws.unseenTimestamp = input.readDoubleBE();
@@ -330,13 +419,17 @@ export class ReduceRunner<S> {
         if (!kept) {
           // Read to the end (the layout has no lengths to skip by), then left to another executor.
           this.windowCount--;
+          this.cold?.dropped(ws);
           continue;
         }
         if (!Number.isNaN(ws.eventKey)) this.eventHeap.push(ws.eventKey, ws);
         if (ws.procKey < Infinity) this.procHeap.push(ws.procKey, ws);
         if (ws.holdKey < Infinity) this.holdHeap.push(ws.holdKey, ws);
+        // A restore larger than the share evicts as it goes.
+        if (this.cold !== undefined && read % 1024 === 0) this.afterBundle();
       }
     }
+    this.afterBundle();
     if (read !== expected) throw corruptSnapshot(`it says ${expected} windows but holds ${read}`);
   }
 
@@ -359,8 +452,10 @@ export class ReduceRunner<S> {
       ws.fresh = true;
       windows.set(wid, ws);
     } else {
+      this.use(ws);
       ws.data = this.reduceFn.merge(ws.data, we.state);
     }
+    if (this.cold !== undefined) this.changed.push(ws);
     ws.count += we.count;
     ws.unseen += we.count;
     ws.unseenTimestamp = we.minTimestamp;
@@ -405,6 +500,7 @@ export class ReduceRunner<S> {
       this.visit(ws, env, out, parked);
     }
     for (const ws of parked) if (!ws.dead) this.schedule(ws, env);
+    this.afterBundle();
   }
 
   private visit(ws: WindowState<S>, env: ReduceEnv, out: WindowedValue<unknown>[], parked: WindowState<S>[]): void {
@@ -422,7 +518,7 @@ export class ReduceRunner<S> {
 
   private newWindow(key: unknown, keyId: KeyIdentity, window: BoundedWindow, data: S): WindowState<S> {
     this.windowCount++;
-    return {
+    const ws: WindowState<S> = {
       key: this.outputKey(key, keyId),
       keyId,
       window,
@@ -444,7 +540,13 @@ export class ReduceRunner<S> {
       holdKey: NaN,
       triggerWakeEvent: Infinity,
       dead: false,
+      cold: -1,
+      coldLength: 0,
+      lastUsed: this.uses,
+      size: 0,
     };
+    this.cold?.added(ws);
+    return ws;
   }
 
   private triggerEnv(window: BoundedWindow, env: ReduceEnv): TriggerEnv {
@@ -490,6 +592,7 @@ export class ReduceRunner<S> {
 
   /** Emits a pane of `ws` (if Beam would), then resets or closes the window. */
   private fire(ws: WindowState<S>, env: ReduceEnv, garbageCollection: boolean, out: WindowedValue<unknown>[]): void {
+    this.use(ws);
     let finished = garbageCollection;
     if (!garbageCollection) {
       const tenv = this.triggerEnv(ws.window, env);
@@ -544,6 +647,7 @@ export class ReduceRunner<S> {
   private remove(ws: WindowState<S>): void {
     ws.dead = true;
     this.windowCount--;
+    this.cold?.dropped(ws);
     const windows = this.keys.get(ws.keyId);
     if (windows !== undefined) {
       windows.delete(ws.window.id());
@@ -624,6 +728,7 @@ export class ReduceRunner<S> {
       }
       let held = false;
       for (const p of parts) {
+        this.use(p);
         merged.data = this.reduceFn.merge(merged.data, p.data);
         merged.count += p.count;
         merged.unseen += p.unseen;
@@ -635,6 +740,7 @@ export class ReduceRunner<S> {
         // Not remove(): the key's window map must survive until the merged window is in it.
         p.dead = true;
         this.windowCount--;
+        this.cold?.dropped(p);
         windows.delete(p.window.id());
         result.delete(p);
       }

@@ -9,4 +9,4 @@ export * from "./state-cell-codec.js";
 export * from "./state-snapshot.js";
 export * from "./state-migration-codec.js";
 export * from "./entry-cells.js";
-export * from "./cold-tier.js";
+export * from "./state-cold-tier.js";

@@ -138,7 +138,7 @@ export class PendingStateSnapshot {
   private encode(e: StateEntry, out: ByteWriter): void {
     this.ctx.coders.key.encode(e.key, out, true);
     this.ctx.coders.window.encode(e.window, out, true);
-    // A cold entry's record is its cells in this very layout (cold-tier.ts).
+    // A cold entry's record is its cells in this very layout (state-cold-tier.ts).
     if (e.cold >= 0) out.writeBytes(this.table.coldCells(e));
     else this.cells.write(e.cells, out);
   }

@@ -1,9 +1,9 @@
 import type { BoundedWindow } from "../../model/index.js";
 import type { KeyIdentity } from "../../transforms/index.js";
-import type { ColdTier } from "./cold-tier.js";
+import type { ColdSlot, ColdTier } from "../cold-tier.js";
 
 /** The state cells of one key and window: state name to its stored form. */
-export interface StateEntry {
+export interface StateEntry extends ColdSlot {
   readonly key: unknown;
   readonly keyId: KeyIdentity;
   readonly window: BoundedWindow;
@@ -16,12 +16,6 @@ export interface StateEntry {
   /** The last state snapshot that captured this entry, and the entry's place in it (state-snapshot.ts). */
   snapshotMark: number;
   snapshotSlot: number;
-  /** With a cold tier (cold-tier.ts): the offset of the entry's cells on disk, -1 while they are in memory. */
-  cold: number;
-  coldLength: number;
-  /** The bundle that last used the entry, and its estimated size in memory (cold tier). */
-  lastUsed: number;
-  size: number;
 }
 
 /**
@@ -40,7 +34,7 @@ export class StateTable {
    */
   touchHook: ((e: StateEntry) => void) | undefined;
   /** Keeps the least recently used entries' cells on disk (state larger than memory); none by default. */
-  private tier: ColdTier | undefined;
+  private tier: ColdTier<StateEntry> | undefined;
   /** Entries changed or created by the open bundle (with a cold tier, which measures some). */
   private changed: StateEntry[] = [];
 
@@ -84,7 +78,7 @@ export class StateTable {
   }
 
   /** Gives the table a cold tier: from then on its least recently used entries may go to disk. */
-  keepColdEntries(tier: ColdTier): void {
+  keepColdEntries(tier: ColdTier<StateEntry>): void {
     this.tier = tier;
   }
 
@@ -114,7 +108,7 @@ export class StateTable {
 
   /** Between bundles: evicts entries if the warm ones outgrew the tier's share. */
   settle(): void {
-    this.tier?.afterCommit([], this, (e) => this.holds(e));
+    this.tier?.afterBundle([], () => this.list(), (e) => this.holds(e));
   }
 
   /** Removes the cold tier's file (the stage is done). */
@@ -152,7 +146,7 @@ export class StateTable {
     if (this.tier !== undefined) {
       const changed = this.changed;
       this.changed = [];
-      this.tier.afterCommit(changed, this, (e) => this.holds(e));
+      this.tier.afterBundle(changed, () => this.list(), (e) => this.holds(e));
     }
   }
 
@@ -212,7 +206,11 @@ export class StateTable {
     }
     windows.delete(e.window.id());
     if (windows.size === 0) this.entries.delete(e.keyId);
-    this.tier?.dropped(e);
+    if (this.tier !== undefined && e.cold >= 0) {
+      this.tier.dropped(e);
+      e.cells = new Map();
+      e.touched = new Map();
+    } else this.tier?.dropped(e);
     e.cells.clear();
   }
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 const CHUNK = 1 << 20;
 
 /**
- * The file behind a state table's cold tier: records appended at the end, read back by
+ * The file behind a cold tier (cold-tier.ts): records appended at the end, read back by
  * offset with synchronous reads (a stateful DoFn reads its state synchronously; a read of a
  * record written recently comes from the page cache). A record is freed when its entry is
  * warmed again or dropped; `live` and `dead` count the bytes, and ColdTier rewrites the

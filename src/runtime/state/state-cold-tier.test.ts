@@ -7,8 +7,8 @@ import { BufferReader, BufferWriter, globalWindowCoder, stringUtf8Coder, varIntC
 import { GLOBAL_WINDOW, type BoundedWindow, type Coder } from "../../model/index.js";
 import { StateSpecs, keyIdentifier, type BagState, type ValueState } from "../../transforms/index.js";
 import { MinHeap } from "../min-heap.js";
-import { ColdTier } from "./cold-tier.js";
-import { EntryCellsCodec } from "./entry-cells.js";
+import type { ColdTier } from "../cold-tier.js";
+import { stateColdTier } from "./state-cold-tier.js";
 import { stateAccessors } from "./state-accessors.js";
 import { beginStateSnapshot, readStateSnapshot, writeStateSnapshot, type StateSnapshotContext } from "./state-snapshot.js";
 import { StateTable, type StateEntry } from "./state-table.js";
@@ -30,11 +30,11 @@ interface Cells {
 }
 
 /** A table whose warm entries may take `share` bytes; the rest goes to a file in a fresh directory. */
-function tieredTable(share: number): { table: StateTable; tier: ColdTier; dir: string } {
+function tieredTable(share: number): { table: StateTable; tier: ColdTier<StateEntry>; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), "beam-ts-cold-test-"));
   dirs.push(dir);
   const table = new StateTable();
-  const tier = new ColdTier({ share, dir, codec: new EntryCellsCodec(specs), entryOverhead: 400, evicted: (e) => void (e.accessors = undefined) });
+  const tier = stateColdTier({ share, dir, specs, timers: 0, evicted: (e) => void (e.accessors = undefined) });
   table.keepColdEntries(tier);
   return { table, tier, dir };
 }
