@@ -32,6 +32,8 @@ export class BatchSizeEstimator {
 
   /** Records how long a batch of `size` took, and picks the next size. */
   record(size: number, ms: number): void {
+    // Fixed bounds leave nothing to pick: no fit per batch.
+    if (this.bounds.minSize === this.bounds.maxSize) return;
     this.samples.push({ size, ms });
     if (this.samples.length > WINDOW) this.samples.shift();
     this.current = this.estimate(size);

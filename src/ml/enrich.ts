@@ -166,14 +166,14 @@ class EnrichDoFn<In, Resp, Out, Session> implements DoFn<In, Out, Tags<In>> {
   }
 
   private start(buffer: WindowBuffer<{ element: In; key: string }, null>): void {
-    this.inFlight.start(buffer, () => this.answers(buffer), sharedLimiter(`enrich:${this.handler.id}`, this.handler.maxConcurrentLookups ?? 4));
+    this.inFlight.start(buffer, (b) => this.answers(b), sharedLimiter(`enrich:${this.handler.id}`, this.handler.maxConcurrentLookups ?? 4));
   }
 
   private emit(batch: FinishedBatch<{ element: In; key: string }, null, readonly (Resp | undefined)[]>, emit: Emitter<In, Out>): void {
     if (!batch.outcome.ok) throw batch.outcome.error;
     const answers = batch.outcome.value;
-    const { values, timestamps } = batch.buffer;
-    values.forEach((value, i) => this.join(value.element, value.key, answers[i], timestamps[i]!, emit));
+    const buffer = batch.buffer;
+    buffer.values.forEach((value, i) => this.join(value.element, value.key, answers[i], buffer.timestampAt(i), emit));
   }
 
   async teardown(): Promise<void> {

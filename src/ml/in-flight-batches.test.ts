@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { describe, expect, it } from "vitest";
 import { GLOBAL_WINDOW } from "../model/index.js";
 import { InFlightBatches, Limiter } from "./in-flight-batches.js";
@@ -36,9 +37,54 @@ describe("InFlightBatches.drain", () => {
     await done;
     expect(drained).toEqual(["1,2=a", "3=b"]);
   });
+
+  it("hands batches on in the async context of drain's caller, not in that of whoever started or settled them", async () => {
+    // The context carries, for one, the bundle that the logs of the downstream steps that `each` runs name.
+    const context = new AsyncLocalStorage<string>();
+    const batches = new InFlightBatches<number, null, string>();
+    const limiter = new Limiter(1);
+    const first = deferred<string>();
+    context.run("starter", () => {
+      batches.start(batchOf([1]), () => first.promise, limiter);
+      batches.start(batchOf([2]), () => Promise.resolve("b"), limiter);
+    });
+    const seen: string[] = [];
+    const done = context.run("drainer", () => batches.drain((b) => seen.push(`${b.buffer.values.join(",")} in ${context.getStore() ?? "none"}`)));
+    context.run("settler", () => first.resolve("a"));
+    await done;
+    expect(seen).toEqual(["1 in drainer", "2 in drainer"]);
+  });
+
+  it("drops the batches after one whose hand-over throws, and rejects with its error", async () => {
+    const batches = new InFlightBatches<number, null, string>();
+    const limiter = new Limiter(1);
+    for (const v of [1, 2, 3]) batches.start(batchOf([v]), () => Promise.resolve(String(v)), limiter);
+    const drained: string[] = [];
+    await expect(
+      batches.drain((b) => {
+        drained.push(b.buffer.values.join(","));
+        if (b.buffer.values[0] === 2) throw new Error("downstream failed");
+      }),
+    ).rejects.toThrow("downstream failed");
+    expect(drained).toEqual(["1", "2"]);
+    expect(limiter.busy).toBe(false);
+  });
 });
 
 describe("Limiter", () => {
+  it("keeps the slot a task acquired until it releases it, then gives it to the next waiting task", async () => {
+    const limiter = new Limiter(1);
+    const ran: string[] = [];
+    limiter.acquire({ start: () => ran.push("first") });
+    limiter.acquire({ start: () => ran.push("second") });
+    await new Promise((r) => setImmediate(r));
+    expect([ran, limiter.busy]).toEqual([["first"], true]);
+    limiter.release();
+    expect(ran).toEqual(["first", "second"]);
+    limiter.release();
+    expect(limiter.busy).toBe(false);
+  });
+
   it("runs at most `concurrency` calls at once and starts the waiting ones in arrival order, thousands of them", async () => {
     const limiter = new Limiter(1);
     const started: number[] = [];

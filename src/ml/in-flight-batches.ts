@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import type { WindowBuffer } from "./window-buffers.js";
 
 /** A batch that ran: its buffer and what running it gave. */
@@ -6,14 +7,44 @@ export interface FinishedBatch<Item, Tag, Outcome> {
   readonly outcome: { readonly ok: true; readonly value: Outcome } | { readonly ok: false; readonly error: unknown };
 }
 
-interface Entry<Item, Tag, Outcome> {
-  readonly buffer: WindowBuffer<Item, Tag>;
+/** What a Limiter starts in its turn (an object, so that a waiting batch needs no closure). */
+export interface LimiterTask {
+  start(): void;
+}
+
+/** A batch started: what it runs, and then how it ended. It is its own limiter task. */
+class Entry<Item, Tag, Outcome> implements LimiterTask {
   /** Set when the batch ends; cleared when the batch is taken (see `take`). */
-  outcome?: FinishedBatch<Item, Tag, Outcome>["outcome"];
-  /** Who waits for the batch to end (drain, waitForOldest); a promise is made only then. */
-  waiter?: () => void;
+  outcome: FinishedBatch<Item, Tag, Outcome>["outcome"] | undefined = undefined;
+  /** Who waits for the batch to end (drain, waitForOldest), called once when it does (see `whenEnded`). */
+  waiter: (() => void) | undefined = undefined;
   /** False once `drain` took it: its end no longer counts among `finished`. */
-  tracked: boolean;
+  tracked = true;
+
+  constructor(
+    readonly buffer: WindowBuffer<Item, Tag>,
+    private readonly batches: InFlightBatches<Item, Tag, Outcome>,
+    private readonly run: (buffer: WindowBuffer<Item, Tag>) => Promise<Outcome>,
+    private readonly limiter: Limiter,
+  ) {}
+
+  /**
+   * Runs the batch in its slot of the limiter; the outcome goes into the entry, then the
+   * slot goes to the next batch. One promise besides the batch's own: the slot is given
+   * back from the same callback, not from a promise chained to this one.
+   */
+  start(): void {
+    let ran: Promise<Outcome>;
+    try {
+      ran = this.run(this.buffer);
+    } catch (error) {
+      ran = Promise.reject(error);
+    }
+    ran.then(
+      (value) => this.batches.settle(this, { ok: true, value }, this.limiter),
+      (error: unknown) => this.batches.settle(this, { ok: false, error }, this.limiter),
+    );
+  }
 }
 
 /**
@@ -25,11 +56,11 @@ interface Entry<Item, Tag, Outcome> {
  *
  * Memory: a bundle fed in one synchronous loop starts all its batches before the first
  * ends, so what a batch holds while it waits lives long enough to reach the old generation:
- * a waiting batch is its entry and one closure (no promise until it runs). An old object,
- * even a dead one, that points at young results makes every minor collection copy them (and
- * the next promote them), which cost more CPU than the batching itself: so results are
- * never the value of a promise made at `start` (a settled promise keeps its value until a
- * full collection), and an entry lets go of its outcome when it is taken.
+ * a waiting batch is its buffer and its entry (no closure, no promise until it runs). An
+ * old object, even a dead one, that points at young results makes every minor collection
+ * copy them (and the next promote them), which cost more CPU than the batching itself: so
+ * results are never the value of a promise made at `start` (a settled promise keeps its
+ * value until a full collection), and an entry lets go of its outcome when it is taken.
  */
 export class InFlightBatches<Item, Tag, Outcome> {
   private entries: Entry<Item, Tag, Outcome>[] = [];
@@ -45,34 +76,28 @@ export class InFlightBatches<Item, Tag, Outcome> {
   constructor(readonly maxInFlight = Infinity) {}
 
   /**
-   * Starts `run` once `limiter` has a free slot: a model shared by the process runs its
-   * batches one after another by default, as a loop calling it would (concurrent runs of
-   * one onnxruntime session contend for the same cores).
+   * Starts `run(buffer)` once `limiter` has a free slot: a model shared by the process runs
+   * its batches one after another by default, as a loop calling it would (concurrent runs of
+   * one onnxruntime session contend for the same cores). Callers pass one `run` for all their
+   * batches, not a closure per batch: a waiting batch would keep it.
    */
-  start(buffer: WindowBuffer<Item, Tag>, run: () => Promise<Outcome>, limiter: Limiter): void {
-    const entry: Entry<Item, Tag, Outcome> = { buffer, tracked: true };
-    limiter.submit(() => this.run(entry, run));
+  start(buffer: WindowBuffer<Item, Tag>, run: (buffer: WindowBuffer<Item, Tag>) => Promise<Outcome>, limiter: Limiter): void {
+    const entry = new Entry(buffer, this, run, limiter);
+    limiter.acquire(entry);
     this.entries.push(entry);
   }
 
-  /** Runs the entry's batch (its slot is free); the outcome goes into the entry. */
-  private run(entry: Entry<Item, Tag, Outcome>, run: () => Promise<Outcome>): Promise<void> {
-    let ran: Promise<Outcome>;
-    try {
-      ran = run();
-    } catch (error) {
-      ran = Promise.reject(error);
-    }
-    return ran.then(
-      (value) => this.settle(entry, { ok: true, value }),
-      (error: unknown) => this.settle(entry, { ok: false, error }),
-    );
-  }
-
-  private settle(entry: Entry<Item, Tag, Outcome>, outcome: FinishedBatch<Item, Tag, Outcome>["outcome"]): void {
+  /** @internal Called by an entry whose batch ended. */
+  settle(entry: Entry<Item, Tag, Outcome>, outcome: FinishedBatch<Item, Tag, Outcome>["outcome"], limiter: Limiter): void {
     entry.outcome = outcome;
     if (entry.tracked) this.finished++;
-    entry.waiter?.();
+    const waiter = entry.waiter;
+    entry.waiter = undefined;
+    try {
+      waiter?.();
+    } finally {
+      limiter.release();
+    }
   }
 
   /** True when `process` should wait for the oldest batch before taking more. */
@@ -84,6 +109,11 @@ export class InFlightBatches<Item, Tag, Outcome> {
   async waitForOldest(): Promise<void> {
     const oldest = this.entries.find((e) => e.outcome === undefined);
     if (oldest !== undefined) await ended(oldest);
+  }
+
+  /** True when some batch has finished and was not taken yet (asked per element: no window id needed). */
+  get anyFinished(): boolean {
+    return this.finished > 0;
   }
 
   /** Removes and returns the finished batches of the window `windowId`, oldest first. */
@@ -107,33 +137,60 @@ export class InFlightBatches<Item, Tag, Outcome> {
    * throws (a failed batch fails the bundle), the rest are dropped and the error returned.
    * A callback, not an async generator: a generator costs several promises per batch.
    */
-  async drain(each: (batch: FinishedBatch<Item, Tag, Outcome>) => void): Promise<void> {
+  drain(each: (batch: FinishedBatch<Item, Tag, Outcome>) => void): Promise<void> {
     const entries: (Entry<Item, Tag, Outcome> | undefined)[] = this.entries;
     this.entries = [];
     this.finished = 0;
     for (const entry of entries) entry!.tracked = false;
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!;
-      // Dropped as it is taken: the list lives until the last batch.
-      entries[i] = undefined;
-      if (entry.outcome === undefined) await ended(entry);
-      each(take(entry));
-    }
+    // One promise for the whole drain, not one per batch: `step` hands on every finished
+    // batch at the head of the list and, at the first one still running, waits for its end
+    // (it is then called from that batch's settling, before the batch's slot is reused).
+    // Bound to the caller's async context, which a promise's continuation would have had:
+    // the batch settles in the context of whoever started it (another bundle's, with a
+    // shared limiter), and `each` runs downstream steps, whose logs name their bundle by it.
+    return new Promise<void>((resolve, reject) => {
+      let i = 0;
+      const step = AsyncResource.bind((): void => {
+        try {
+          while (i < entries.length) {
+            const entry = entries[i]!;
+            if (entry.outcome === undefined) {
+              whenEnded(entry, step);
+              return;
+            }
+            // Dropped as it is taken: the list lives until the last batch.
+            entries[i++] = undefined;
+            each(take(entry));
+          }
+        } catch (err) {
+          // The rest are dropped: no waiter refers to `step` any more.
+          reject(err);
+          return;
+        }
+        resolve();
+      });
+      step();
+    });
   }
 }
 
 const NONE: readonly never[] = [];
 
-/** Settles when the entry's batch has ended (one waiter at a time: drain, or a process call). */
+/** Calls `then` when the entry's batch has ended, after whoever waited for it already. */
+function whenEnded<Item, Tag, Outcome>(entry: Entry<Item, Tag, Outcome>, then: () => void): void {
+  const before = entry.waiter;
+  entry.waiter =
+    before === undefined
+      ? then
+      : () => {
+          before();
+          then();
+        };
+}
+
+/** Settles when the entry's batch has ended. */
 function ended<Item, Tag, Outcome>(entry: Entry<Item, Tag, Outcome>): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const before = entry.waiter;
-    entry.waiter = () => {
-      entry.waiter = undefined;
-      before?.();
-      resolve();
-    };
-  });
+  return new Promise<void>((resolve) => whenEnded(entry, resolve));
 }
 
 /** The entry's batch, which the entry then lets go of (see the class comment). */
@@ -150,7 +207,7 @@ export class Limiter {
    * Waiting tasks in arrival order from `head`: a bundle that arrives in one synchronous
    * loop queues all its batches here at once (thousands), and Array#shift is linear in them.
    */
-  private waiting: ((() => Promise<unknown>) | undefined)[] = [];
+  private waiting: (LimiterTask | undefined)[] = [];
   private head = 0;
 
   constructor(readonly concurrency: number) {}
@@ -181,6 +238,25 @@ export class Limiter {
    * and its error is dropped.
    */
   submit(task: () => Promise<unknown>): void {
+    this.acquire({
+      start: () => {
+        let running: Promise<unknown>;
+        try {
+          running = task();
+        } catch {
+          running = Promise.resolve();
+        }
+        running.then(this.release, this.release);
+      },
+    });
+  }
+
+  /**
+   * Starts `task` once a slot is free (at once if one is); the task owns the slot until it
+   * calls `release()`, exactly once (InFlightBatches does so from the callback that ends the
+   * batch, which spares the promise `submit` chains for it). A task that throws frees its slot.
+   */
+  acquire(task: LimiterTask): void {
     if (this.running < this.concurrency) {
       this.running++;
       this.launch(task);
@@ -189,18 +265,18 @@ export class Limiter {
     }
   }
 
-  private launch(task: () => Promise<unknown>): void {
-    let running: Promise<unknown>;
+  private launch(task: LimiterTask): void {
     try {
-      running = task();
+      task.start();
     } catch {
-      running = Promise.resolve();
+      // Freed after the current call, as a task that ends would be: never a recursion
+      // through the waiting tasks.
+      void Promise.resolve().then(this.release);
     }
-    running.then(this.next, this.next);
   }
 
   /** A task ended: hand its slot to the next waiting task, or free it. */
-  private readonly next = (): void => {
+  readonly release = (): void => {
     if (this.head < this.waiting.length) {
       const task = this.waiting[this.head]!;
       this.waiting[this.head++] = undefined;

@@ -149,9 +149,16 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
   private ownLimiter: Limiter | undefined;
   /** performance.now() as of the current synchronous run (see waitedTooLong); undefined between runs. */
   private clock: number | undefined;
-  private readonly clockExpires = (): void => {
-    this.clock = undefined;
-  };
+  /**
+   * Made in `setup`, like `runBuffer`: the runner runs shallow copies of the DoFn it was
+   * given, and an arrow made by a field initializer would act on that original.
+   */
+  private clockExpires!: () => void;
+  /**
+   * Runs a taken buffer as a batch: one function for all (see InFlightBatches.start). The
+   * buffer's values are the batch: handlers must not change it (ModelHandler.runInference).
+   */
+  private runBuffer!: (buffer: WindowBuffer<E, ModelHandler<E, I, M>>) => Promise<readonly I[]>;
   private lastLimiter: { readonly handler: ModelHandler<E, I, M>; readonly limiter: Limiter } | undefined;
 
   constructor(
@@ -168,6 +175,10 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
     this.buffers = new WindowBuffers();
     this.inFlight = new InFlightBatches();
     this.handlers = new Map([[this.base.modelId, this.base]]);
+    this.clockExpires = () => {
+      this.clock = undefined;
+    };
+    this.runBuffer = (buffer) => this.runBatch(buffer.tag, buffer.values);
   }
 
   startBundle(ctx: StartBundleContext): void {
@@ -232,9 +243,7 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
   }
 
   private start(buffer: WindowBuffer<E, ModelHandler<E, I, M>>): void {
-    const handler = buffer.tag;
-    // The buffer's values are the batch: handlers must not change it (ModelHandler.runInference).
-    this.inFlight.start(buffer, () => this.runBatch(handler, buffer.values), this.limiterFor(handler));
+    this.inFlight.start(buffer, this.runBuffer, this.limiterFor(buffer.tag));
   }
 
   /** Who may run a batch of `handler`'s model now: one limiter per model in the process (per instance for instance-scoped models). */
@@ -249,6 +258,7 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
 
   /** Emits, through this call, the finished batches of its window. */
   private emitFinished(ctx: ProcessContext<PredictionResult<E, I>, Tags<E>>): void {
+    if (!this.inFlight.anyFinished) return;
     const finished = this.inFlight.takeFinished(ctx.window.id());
     if (finished.length > 0) this.emitThrough(ctx, finished);
   }
@@ -322,15 +332,20 @@ class InferenceDoFn<E, I, M> implements DoFn<E, PredictionResult<E, I>, Tags<E>>
       if (!this.deadLetters) throw outcome.error;
       const err = outcome.error;
       const error = err instanceof Error ? { type: err.name, message: err.message } : { type: typeof err, message: String(err) };
-      const { values, timestamps } = buffer;
-      for (let i = 0; i < values.length; i++) emit.failure({ example: values[i]!, modelId: handler.modelId, error, batchSize: values.length }, timestamps[i]!);
+      const values = buffer.values;
+      for (let i = 0; i < values.length; i++) emit.failure({ example: values[i]!, modelId: handler.modelId, error, batchSize: values.length }, buffer.timestampAt(i));
       return;
     }
-    const { values, timestamps } = buffer;
+    const values = buffer.values;
     const inferences = outcome.value;
+    const modelId = handler.modelId;
+    if (handler.modelIdOf === undefined) {
+      for (let i = 0; i < values.length; i++) emit.result({ example: values[i]!, inference: inferences[i]!, modelId }, buffer.timestampAt(i));
+      return;
+    }
     for (let i = 0; i < values.length; i++) {
       const example = values[i]!;
-      emit.result({ example, inference: inferences[i]!, modelId: handler.modelIdOf?.(example) ?? handler.modelId }, timestamps[i]!);
+      emit.result({ example, inference: inferences[i]!, modelId: handler.modelIdOf(example) ?? modelId }, buffer.timestampAt(i));
     }
   }
 

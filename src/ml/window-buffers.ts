@@ -2,19 +2,58 @@ import type { BoundedWindow, Instant } from "../model/index.js";
 
 /**
  * The elements of one window waiting for their batch, with what the batch was gathered for
- * (a model). Values and timestamps are parallel arrays, not an object per element: the
- * values array is the batch handed to the model as is, and a hot path of 100,000s of
- * elements a second allocates nothing per element here.
+ * (a model). The values array is the batch handed to the model as is, and a hot path of
+ * 100,000s of elements a second allocates nothing per element here: no object per element,
+ * and no timestamp per element while they share one (a bounded source's elements mostly
+ * do), which `timestampAt` reads.
  */
-export interface WindowBuffer<T, Tag> {
-  readonly window: BoundedWindow;
-  readonly tag: Tag;
-  /** The elements, in arrival order. */
-  readonly values: T[];
-  /** `timestamps[i]` is the timestamp of `values[i]` (its window is the buffer's). */
-  readonly timestamps: Instant[];
-  /** When the first element came (performance.now()), for maxWaitMs. */
-  readonly since: number;
+export class WindowBuffer<T, Tag> {
+  /** The elements, in arrival order (an exact copy once the buffer is taken, see `seal`). */
+  values: T[] = [];
+  /**
+   * The first element's timestamp (a tagged field, see `add`): the timestamp of every
+   * element while `timestamps` is undefined.
+   */
+  timestamp: Instant = undefined as unknown as Instant;
+  /** `timestamps[i]` is the timestamp of `values[i]`, once two of them differ. */
+  timestamps: Instant[] | undefined = undefined;
+
+  constructor(
+    readonly window: BoundedWindow,
+    readonly tag: Tag,
+    /** When the first element came (performance.now()), for maxWaitMs. */
+    readonly since: number,
+  ) {}
+
+  /** Adds an element of the buffer's window. */
+  add(value: T, timestamp: Instant): void {
+    const n = this.values.push(value);
+    // The field starts as undefined so that V8 keeps it tagged: the timestamp object the
+    // runner passed is kept and handed on as is. A double field, or an array of doubles,
+    // boxes a new number on every read that is passed on (an allocation per result).
+    if (n === 1) this.timestamp = timestamp;
+    else if (this.timestamps !== undefined) this.timestamps.push(timestamp);
+    else if (timestamp !== this.timestamp) {
+      const timestamps: Instant[] = [];
+      for (let i = 1; i < n; i++) timestamps.push(this.timestamp);
+      timestamps.push(timestamp);
+      this.timestamps = timestamps;
+    }
+  }
+
+  /**
+   * Replaces `values` by an array of exactly its elements. Pushes grow an array past its
+   * length (77 slots for 64 elements), and a taken batch may wait for the model long enough
+   * to be copied and promoted by the garbage collector with the rest of its bundle.
+   */
+  seal(): void {
+    this.values = this.values.slice();
+  }
+
+  /** The timestamp of `values[i]` (the buffer's window is its window). */
+  timestampAt(i: number): Instant {
+    return this.timestamps === undefined ? this.timestamp : this.timestamps[i]!;
+  }
 }
 
 /**
@@ -38,12 +77,11 @@ export class WindowBuffers<T, Tag> {
   add(window: BoundedWindow, value: T, timestamp: Instant, tag: Tag): WindowBuffer<T, Tag> {
     let buffer = this.lookup(window);
     if (buffer === undefined) {
-      buffer = { window, tag, values: [], timestamps: [], since: performance.now() };
+      buffer = new WindowBuffer<T, Tag>(window, tag, performance.now());
       this.buffers.set(window.id(), buffer);
       this.lastBuffer = buffer;
     }
-    buffer.values.push(value);
-    buffer.timestamps.push(timestamp);
+    buffer.add(value, timestamp);
     return buffer;
   }
 
@@ -58,6 +96,7 @@ export class WindowBuffers<T, Tag> {
     if (buffer !== undefined) {
       this.buffers.delete(window.id());
       this.lastBuffer = undefined;
+      buffer.seal();
     }
     return buffer;
   }
@@ -65,6 +104,7 @@ export class WindowBuffers<T, Tag> {
   /** Removes and returns every buffer (the bundle ends). */
   takeAll(): WindowBuffer<T, Tag>[] {
     const all = [...this.buffers.values()];
+    for (const buffer of all) buffer.seal();
     this.buffers.clear();
     this.lastWindow = undefined;
     this.lastBuffer = undefined;

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConstructionError, Pipeline, asSingleton, combineGlobally, count, create, fixedWindows, kv, map, parDo, windowInto, withTimestamps, type KV } from "../../src/index.js";
 import { type PredictionResult } from "../../src/ml/index.js";
 import { keyedModelHandler } from "../../src/ml/keyed-model-handler.js";
@@ -71,6 +71,27 @@ describe("runInference", () => {
     assertThat(out.apply(map((r: PredictionResult<number, number>) => r.inference))).containsInAnyOrder(xs.map((x) => 2 * x));
     await p.run().waitUntilFinish();
     expect(log.batches).toEqual(xs.map(() => 1));
+  });
+
+  it("cuts a batch that waited maxWaitMs when its next example comes in a later turn of the event loop", async () => {
+    const log = { loads: 0, batches: [] as number[] };
+    // A clock that moves 1 s per reading: every example that comes in a turn of its own finds its batch too old.
+    let now = 0;
+    const clock = vi.spyOn(performance, "now").mockImplementation(() => (now += 1000));
+    try {
+      const p = new Pipeline();
+      const xs = Array.from({ length: 6 }, (_, i) => i);
+      const out = p
+        .apply(create(xs))
+        // Each example leaves this step in a turn of the event loop of its own.
+        .apply(parDo<number, number>({ process: async (x, ctx) => ctx.output(await new Promise<number>((r) => setImmediate(() => r(x)))) }))
+        .apply(runInference(scaler("x1", 1, log), { batch: { minSize: 100, maxSize: 100, maxWaitMs: 100 } }));
+      assertThat(out.apply(map((r: PredictionResult<number, number>) => r.inference))).containsInAnyOrder(xs);
+      await p.run().waitUntilFinish();
+    } finally {
+      clock.mockRestore();
+    }
+    expect(log.batches).toEqual([1, 1, 1, 1, 1, 1]);
   });
 
   it("sends the examples of a failing batch to the failures output with the error", async () => {
