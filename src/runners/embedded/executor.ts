@@ -5,7 +5,6 @@ import {
   AssignWindowsOperation,
   DoFnOperation,
   ReduceRunner,
-  type ColdDataSettings,
   SideInputStore,
   combiningReduceFn,
   fanOut,
@@ -39,8 +38,8 @@ import { PushedBackElements } from "./pushed-back-elements.js";
 import { readsMaterializedInput, stepOutputs, type PlanStep } from "./plan.js";
 import { BufferSink, SideInputSink, type Sink } from "./sinks.js";
 import { ImpulseStage, ReadStage, TestStreamStage } from "./source-stages.js";
-import { SortedSpill } from "./spill/sorted-spill.js";
-import { SpillingGroupStage, canSpillCombine, canSpillGroup, type SpillReporter } from "./spilling-group-stage.js";
+import { MemoryPlan } from "./memory-plan.js";
+import { SpillingGroupStage, type SpillReporter } from "./spilling-group-stage.js";
 import { SpillingCombineStage } from "./spilling-combine-stage.js";
 import { SpillingStatefulStage } from "./spilling-stateful-stage.js";
 import { StatefulEntry, StatefulStage } from "./stateful-stage.js";
@@ -226,6 +225,8 @@ export class Executor {
   private readonly finalization: FinalizationGate;
   /** This executor's side of checkpoints; undefined without. */
   private readonly checkpointing: ExecutorCheckpointing | undefined;
+  /** Which keyed steps go through local disk under --memoryBudget, and their shares. */
+  private readonly memory: MemoryPlan;
 
 
   constructor(
@@ -241,6 +242,13 @@ export class Executor {
       this.checkpointing = undefined;
     }
     if (settings.enforcement?.immutability === true) this.journal = new ImmutabilityJournal();
+    this.memory = new MemoryPlan(steps, {
+      memoryBudget: settings.memoryBudget,
+      checkpointed: settings.checkpoints !== undefined,
+      spillDir: settings.spillDir,
+      executors: settings.parallel?.shard.count ?? 1,
+      metrics: settings.metrics,
+    });
     this.build();
   }
 
@@ -755,13 +763,13 @@ export class Executor {
             this.settings.metrics,
             step.sideInputs.length > 0 ? new PushedBackElements(step.sideInputs, this.sideInputs, (pc) => this.tracker.watermarkOf(pc)) : undefined,
             { key: step.statefulKeyCoder, window: windowCoderOf(step.windowing), ...(step.migrations !== undefined ? { migrations: step.migrations } : {}) },
-            this.keepsColdState(step) ? { share: this.spillShare(), dir: this.settings.spillDir, spilled: (bytes) => this.settings.metrics.spilled(step.label, bytes) } : undefined,
+            this.memory.coldState(step),
           );
           this.register(stage.entry, index, stepOutputs(step));
           const byKey = { kind: "byKey", keyCoder: step.statefulKeyCoder } as const;
-          if (this.spills(step)) {
+          if (this.memory.spills(step)) {
             const spec = { keyCoder: step.statefulKeyCoder, valueCoder: step.statefulValueCoder!, windowCoder: windowCoderOf(step.windowing), windowing: step.windowing };
-            const sorted = new SpillingStatefulStage(step.label, step.input, stage, spec, this.sortedSpill(step.label), this.settings.metrics);
+            const sorted = new SpillingStatefulStage(step.label, step.input, stage, spec, this.memory.sortedSpill(step.label), this.settings.metrics);
             this.addConsumer(step.input, this.materialize(step.input, sorted.sink, byKey), Infinity);
             this.stages.push(sorted);
             return;
@@ -797,10 +805,10 @@ export class Executor {
         return;
       }
       case "groupByKey": {
-        if (this.spills(step)) {
+        if (this.memory.spills(step)) {
           const windowCoder = windowCoderOf(step.windowing);
           const spec = { keyCoder: step.keyCoder, valueCoder: step.valueCoder, windowCoder, windowing: step.windowing };
-          const stage = new SpillingGroupStage(step.label, step.input, step.output, out(step.output), spec, this.sortedSpill(step.label), this.spillShare(), this.settings.metrics);
+          const stage = new SpillingGroupStage(step.label, step.input, step.output, out(step.output), spec, this.memory.sortedSpill(step.label), this.memory.shareOfStep(), this.settings.metrics);
           this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
           this.stages.push(stage);
           return;
@@ -814,7 +822,8 @@ export class Executor {
         const runner = new ReduceRunner(step.keyCoder, step.windowing, groupingReduceFn, this.dropCounters(step.label));
         const make = () => runner.newBundleTable(step.keyCoder);
         const coders = groupingStateCoders(step.keyCoder, step.valueCoder, step.windowing);
-        if (this.keepsColdState(step)) runner.keepColdData(this.coldData(step.label, coders.data, "its grouped values", "give the GroupByKey's input a coder that encodes them (.withCoder(...))"));
+        const coldGroups = this.memory.coldData(step, coders.data, "its grouped values", "give the GroupByKey's input a coder that encodes them (.withCoder(...))");
+        if (coldGroups !== undefined) runner.keepColdData(coldGroups);
         const migrated = groupingMigrationCoder(step.label, step.migrations);
         const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, late, MIN_TIMESTAMP, this.now, coders, migrated);
         this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
@@ -822,9 +831,9 @@ export class Executor {
         return;
       }
       case "combinePerKey": {
-        if (this.spills(step)) {
+        if (this.memory.spills(step)) {
           const spec = { keyCoder: step.keyCoder, windowCoder: windowCoderOf(step.windowing), windowing: step.windowing, combineFn: step.combineFn, accumulatorCoder: step.accumulatorCoder };
-          const stage = new SpillingCombineStage(step.label, step.input, step.output, out(step.output), spec, this.sortedSpill(step.label), this.spillShare(), this.settings.metrics);
+          const stage = new SpillingCombineStage(step.label, step.input, step.output, out(step.output), spec, this.memory.sortedSpill(step.label), this.memory.shareOfStep(), this.settings.metrics);
           this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
           this.stages.push(stage);
           return;
@@ -833,7 +842,8 @@ export class Executor {
         const runner = new ReduceRunner(step.keyCoder, step.windowing, reduceFn, this.dropCounters(step.label));
         const make = () => runner.newBundleTable(step.keyCoder);
         const coders = combiningStateCoders(step.keyCoder, step.accumulatorCoder, step.windowing);
-        if (this.keepsColdState(step)) runner.keepColdData(this.coldData(step.label, coders.data, "its accumulators", "give the CombineFn an accumulatorCoder"));
+        const coldAccumulators = this.memory.coldData(step, coders.data, "its accumulators", "give the CombineFn an accumulatorCoder");
+        if (coldAccumulators !== undefined) runner.keepColdData(coldAccumulators);
         const migrated = combiningMigrationCoder(step.label, step.migrations);
         const stage = new ReduceStage(step.label, step.input, step.output, out(step.output), runner, make, this.settings.metrics, undefined, MIN_TIMESTAMP, this.now, coders, migrated);
         this.addConsumer(step.input, this.materialize(step.input, stage.sink, { kind: "byKey", keyCoder: step.keyCoder }), Infinity);
@@ -865,64 +875,6 @@ export class Executor {
       desiredChunks: SPLITTABLE_SETTINGS.desiredChunks * count,
       sharing: pieceSharing(claims, step, parallel.pcollection(input).coder, index, count, { fixedShares }),
     };
-  }
-
-  /**
-   * Whether a step goes through the disk when it outgrows its share of the budget: a
-   * GroupByKey or Combine whose panes allow it, and (explicit budgets only) a stateful
-   * ParDo over a bounded input, run sorted by key.
-   */
-  private spills(step: PlanStep): boolean {
-    const budget = this.settings.memoryBudget;
-    // A checkpoint cannot hold a sort's run files.
-    if (budget === undefined || this.settings.checkpoints !== undefined) return false;
-    if (step.kind === "groupByKey") return step.lateOutput === undefined && canSpillGroup(step.windowing, step.inputBounded);
-    if (step.kind === "combinePerKey") return canSpillCombine(step.windowing, step.inputBounded);
-    return budget.sortsStatefulSteps && step.kind === "parDo" && step.statefulKeyCoder !== undefined && step.inputBounded;
-  }
-
-  /**
-   * Whether a keyed step that does not go through a sort keeps its least recently used state
-   * on disk past its share of the budget (runtime/cold-tier.ts): a stateful ParDo (its
-   * entries' cells), a GroupByKey or Combine (its windows' values or accumulators). Under an
-   * explicit --memoryBudget only (as sorting stateful steps is), streaming and checkpointed
-   * jobs included. The default budget (at most 512 MiB) would send the state of a job that
-   * fits in the heap through the disk, at a cost per element of a key gone cold.
-   */
-  private keepsColdState(step: PlanStep): boolean {
-    if (this.settings.memoryBudget?.sortsStatefulSteps !== true || this.spills(step)) return false;
-    return (step.kind === "parDo" && step.statefulKeyCoder !== undefined) || step.kind === "groupByKey" || step.kind === "combinePerKey";
-  }
-
-  /** A GroupByKey's or Combine's cold data settings (ReduceRunner.keepColdData). */
-  private coldData<S>(label: string, coder: Coder<S>, what: string, fix: string): ColdDataSettings<S> {
-    return {
-      share: this.spillShare(),
-      dir: this.settings.spillDir,
-      coder,
-      spilled: (bytes) => this.settings.metrics.spilled(label, bytes),
-      cannotEncode: (err) =>
-        new Error(
-          `"${label}" keeps the data of its least recently used windows on local disk under --memoryBudget, and ${what} could not be encoded: ` +
-            `${err instanceof Error ? err.message : String(err)}. To fix it, ${fix}, or leave --memoryBudget unset to keep them in memory.`,
-          { cause: err },
-        ),
-    };
-  }
-
-  /** A spilling step's share of the job's budget: shared by its spilling steps in every executor. */
-  private spillShare(): number {
-    const executors = this.settings.parallel?.shard.count ?? 1;
-    return Math.max(1, Math.floor(this.settings.memoryBudget!.bytes / this.spillingSteps / executors));
-  }
-
-  /** An external sort with the step's share of the budget. */
-  private sortedSpill(label: string): SortedSpill {
-    return new SortedSpill(this.settings.spillDir, this.spillShare(), { spilled: (bytes: number) => this.settings.metrics.spilled(label, bytes) });
-  }
-
-  private get spillingSteps(): number {
-    return this.steps.filter((s) => this.spills(s) || this.keepsColdState(s)).length;
   }
 
   private dropCounters(label: string) {
