@@ -19,11 +19,41 @@ const utf8Slice: (bytes: Uint8Array, start: number, end: number) => string =
     ? (bytes, start, end) => nativeUtf8Slice.call(bytes, start, end)
     : (bytes, start, end) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8", start, end);
 let poolOffset = 0;
-/** Strings up to this many characters are encoded by a loop when they are ASCII. */
-const ASCII_LOOP_CHARS = 256;
-/** Strings up to this many bytes are decoded by a loop when they are ASCII. */
-const SHORT_STRING = 32;
+/**
+ * Node's native UTF-8 writer (what `Buffer#write` calls after argument checks): one pass over
+ * the string into any Uint8Array, lone surrogates as U+FFFD (as TextEncoder), returning the
+ * bytes written. Falls back to TextEncoder.encodeInto where a Node release lacks it.
+ */
+const nativeUtf8Write = (Buffer.prototype as unknown as { utf8Write?: (this: Uint8Array, s: string, offset: number, length: number) => number }).utf8Write;
 const encoder = new TextEncoder();
+const utf8Write: (bytes: Uint8Array, s: string, offset: number, length: number) => number =
+  nativeUtf8Write !== undefined
+    ? (bytes, s, offset, length) => nativeUtf8Write.call(bytes, s, offset, length)
+    : (bytes, s, offset, length) => encoder.encodeInto(s, bytes.subarray(offset, offset + length)).written;
+/**
+ * ASCII strings up to this many characters are encoded by a loop; longer ones by one native
+ * call, which costs about as much as the loop over 16-32 characters (Node 20; measured).
+ * Below 0x80, so that the loop's length prefix is one byte.
+ */
+const ASCII_LOOP_CHARS = 24;
+/**
+ * Strings up to this many bytes are decoded by a loop when they are ASCII: below it a native
+ * call costs more; above it the loop's string concatenations (cons strings from 13
+ * characters on) cost several times the native decode.
+ */
+const SHORT_STRING = 12;
+/** Strings longer than this are measured before they are written, not given 3 bytes a character. */
+const RESERVE_WORST_CASE_CHARS = 1 << 20;
+
+/** The bytes of `n` as a varint (n a non-negative safe integer). */
+function varIntSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    size++;
+  }
+  return size;
+}
 
 /**
  * A growable byte buffer. One writer is reused across many values (call `reset`), so
@@ -72,11 +102,7 @@ export class BufferWriter implements ByteWriter {
   writeVarInt(n: number | bigint): void {
     if (typeof n === "number" && n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n)) {
       this.ensure(10);
-      while (n >= 0x80) {
-        this.buf[this.pos++] = (n % 0x80) | 0x80;
-        n = Math.floor(n / 0x80);
-      }
-      this.buf[this.pos++] = n;
+      this.pos = this.putVarInt(this.pos, n);
       return;
     }
     // Negative and large values are 64-bit two's complement, as Beam's VarLong: 10 bytes.
@@ -87,6 +113,26 @@ export class BufferWriter implements ByteWriter {
       v >>= 7n;
     }
     this.buf[this.pos++] = Number(v);
+  }
+
+  /** Writes a non-negative safe integer as a varint at `at`, in room already ensured; returns the end. */
+  private putVarInt(at: number, n: number): number {
+    const buf = this.buf;
+    // Below 2^32 in integer arithmetic (cheaper than the division below).
+    if (n <= 0xffffffff) {
+      while (n > 0x7f) {
+        buf[at++] = (n & 0x7f) | 0x80;
+        n >>>= 7;
+      }
+      buf[at++] = n;
+      return at;
+    }
+    while (n >= 0x80) {
+      buf[at++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    buf[at++] = n;
+    return at;
   }
 
   writeFixed64BE(n: bigint): void {
@@ -129,16 +175,14 @@ export class BufferWriter implements ByteWriter {
   }
 
   writeUtf8(s: string, lengthPrefixed: boolean): void {
-    // Most strings in records are short and ASCII: copying their characters in a loop is
-    // several times cheaper than TextEncoder. Optimistically assume ASCII (byte length =
-    // string length) and start again on the general path at the first other character.
     const n = s.length;
+    // Most strings in records are short and ASCII: copying their characters in a loop is
+    // cheaper than a native call. Optimistically assume ASCII (byte length = string length)
+    // and take the native path at the first other character.
     if (n <= ASCII_LOOP_CHARS) {
-      const start = this.pos;
-      if (lengthPrefixed) this.writeVarInt(n);
-      this.ensure(n);
+      this.ensure(1 + n);
       const buf = this.buf;
-      let at = this.pos;
+      let at = this.pos + (lengthPrefixed ? 1 : 0);
       let i = 0;
       for (; i < n; i++) {
         const c = s.charCodeAt(i);
@@ -146,16 +190,40 @@ export class BufferWriter implements ByteWriter {
         buf[at++] = c;
       }
       if (i === n) {
+        if (lengthPrefixed) buf[this.pos] = n; // n < 0x80: a one-byte varint
         this.pos = at;
         return;
       }
-      this.pos = start;
     }
-    const byteLength = Buffer.byteLength(s, "utf8");
-    if (lengthPrefixed) this.writeVarInt(byteLength);
-    this.ensure(byteLength);
-    encoder.encodeInto(s, this.buf.subarray(this.pos, this.pos + byteLength));
-    this.pos += byteLength;
+    this.writeUtf8Native(s, lengthPrefixed);
+  }
+
+  /** writeUtf8 by one native call; a method of its own so that writeUtf8 stays small enough to inline. */
+  private writeUtf8Native(s: string, lengthPrefixed: boolean): void {
+    const n = s.length;
+    if (n > RESERVE_WORST_CASE_CHARS) {
+      // A huge string: measure it rather than reserve 3 bytes a character.
+      const byteLength = Buffer.byteLength(s, "utf8");
+      if (lengthPrefixed) this.writeVarInt(byteLength);
+      this.ensure(byteLength);
+      this.pos += utf8Write(this.buf, s, this.pos, byteLength);
+      return;
+    }
+    // One pass: write the bytes after room for the prefix of an ASCII string (a UTF-16 unit
+    // is at most 3 bytes), then write the prefix in front of them, moving them on in the rare
+    // case that the byte length needs a longer varint than the character count.
+    const max = 3 * n;
+    const guess = lengthPrefixed ? varIntSize(n) : 0;
+    this.ensure(varIntSize(max) + max);
+    const start = this.pos;
+    const written = utf8Write(this.buf, s, start + guess, max);
+    if (!lengthPrefixed) {
+      this.pos = start + written;
+      return;
+    }
+    const prefix = varIntSize(written);
+    if (prefix !== guess) this.buf.copyWithin(start + prefix, start + guess, start + guess + written);
+    this.pos = this.putVarInt(start, written) + written;
   }
 
   /** A copy of the bytes written so far, in an ArrayBuffer of its own (safe to transfer). */
@@ -319,14 +387,14 @@ export class BufferReader implements ByteReader {
     const start = this.pos;
     const end = start + byteLength;
     this.pos = end;
-    // Short ASCII strings (most record fields) are built in a loop: cheaper than making a
-    // Buffer view of the input for one toString.
+    // Very short ASCII strings (single-character ones come from V8's cache) are built in a
+    // loop: cheaper than a native call.
     if (byteLength <= SHORT_STRING) {
       const b = this.bytes;
       let s = "";
       for (let i = start; i < end; i++) {
         const c = b[i]!;
-        if (c >= 0x80) return utf8Slice(this.bytes, start, end);
+        if (c >= 0x80) return utf8Slice(b, start, end);
         s += String.fromCharCode(c);
       }
       return s;

@@ -87,8 +87,8 @@ describe("coder properties", () => {
   });
 
   it("writes strings as Beam's UTF-8 bytes on the ASCII fast paths and off them", () => {
-    // Mixed strings of every length around the fast paths' limits (32 bytes decoded by a
-    // loop, 256 characters encoded by one), with non-ASCII characters anywhere, lone
+    // Mixed strings of every length around the fast paths' limits (12 bytes decoded by a
+    // loop, 24 characters encoded by one), with non-ASCII characters anywhere, lone
     // surrogates included (written as U+FFFD, as TextEncoder and Beam do).
     const text = fc.oneof(
       fc.string({ unit: "binary", maxLength: 300 }),
