@@ -53,12 +53,7 @@ export class ColdStateFile {
       this.buffer.copy(out, 0, offset - this.flushed, offset - this.flushed + length);
       return out;
     }
-    let done = 0;
-    while (done < length) {
-      const n = readSync(this.fd, out, done, length - done, offset + done);
-      if (n === 0) throw new Error(`internal error: the cold state file ${this.path} ends at ${offset + done}, inside a record of ${length} bytes`);
-      done += n;
-    }
+    readFully(this.fd, this.path, out, offset);
     return out;
   }
 
@@ -82,12 +77,7 @@ export class ColdStateFile {
     this.open();
     const read = (offset: number, length: number): Uint8Array => {
       const out = Buffer.allocUnsafe(length);
-      let done = 0;
-      while (done < length) {
-        const n = readSync(oldFd, out, done, length - done, offset + done);
-        if (n === 0) throw new Error(`internal error: the cold state file ${oldPath} ends inside a record`);
-        done += n;
-      }
+      readFully(oldFd, oldPath, out, offset);
       return out;
     };
     return {
@@ -121,6 +111,16 @@ export class ColdStateFile {
     writeAll(this.fd, this.buffer.subarray(0, this.buffered), this.flushed);
     this.flushed += this.buffered;
     this.buffered = 0;
+  }
+}
+
+/** Fills `out` from `fd` at `position`. */
+function readFully(fd: number, path: string, out: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < out.length) {
+    const n = readSync(fd, out, done, out.length - done, position + done);
+    if (n === 0) throw new Error(`internal error: the cold state file ${path} ends at ${position + done}, inside a record of ${out.length} bytes`);
+    done += n;
   }
 }
 

@@ -37,6 +37,8 @@ export class StateTable {
   private tier: ColdTier<StateEntry> | undefined;
   /** Entries changed or created by the open bundle (with a cold tier, which measures some). */
   private changed: StateEntry[] = [];
+  /** Entries restored so far (the cold tier evicts every 1,024 during a restore). */
+  private restoredCount = 0;
 
   /**
    * `outputKey` gives the key an entry keeps, which its timers and onWindowExpiration see
@@ -98,17 +100,15 @@ export class StateTable {
     return this.tier.record(e);
   }
 
-  /** A restored entry whose cells took `encodedBytes` in its checkpoint (sizes it; may evict others). */
+  /**
+   * A restored entry whose cells took `encodedBytes` in its checkpoint: sized, and every
+   * 1,024 entries the warm ones are evicted if they outgrew the share, so a restore larger
+   * than the heap fits.
+   */
   restored(e: StateEntry, encodedBytes: number): void {
     if (this.tier === undefined) return;
     this.tier.restored(e, encodedBytes);
-    if (this.tier.warmBytes > 0 && ++this.restoredCount % 1024 === 0) this.settle();
-  }
-  private restoredCount = 0;
-
-  /** Between bundles: evicts entries if the warm ones outgrew the tier's share. */
-  settle(): void {
-    this.tier?.afterBundle([], () => this.list(), (e) => this.holds(e));
+    if (++this.restoredCount % 1024 === 0) this.tier.afterBundle([], () => this.list(), (x) => this.holds(x));
   }
 
   /** Removes the cold tier's file (the stage is done). */
@@ -160,7 +160,7 @@ export class StateTable {
 
   /** Removes a window's state (garbage collection); journaled like any change. */
   clearWindow(e: StateEntry): void {
-    if (this.tier !== undefined && e.cold >= 0) this.tier.warm(e);
+    this.use(e);
     this.touchHook?.(e);
     const saved = new Map(e.cells);
     this.drop(e);
@@ -206,11 +206,12 @@ export class StateTable {
     }
     windows.delete(e.window.id());
     if (windows.size === 0) this.entries.delete(e.keyId);
-    if (this.tier !== undefined && e.cold >= 0) {
-      this.tier.dropped(e);
+    // A cold entry's cells are the shared empty COLD_CELLS: it gets maps of its own again.
+    const wasCold = e.cold >= 0;
+    this.tier?.dropped(e);
+    if (wasCold) {
       e.cells = new Map();
       e.touched = new Map();
-    } else this.tier?.dropped(e);
-    e.cells.clear();
+    } else e.cells.clear();
   }
 }
